@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The one start command (README): installs what the server needs, then runs it on its embedded defaults
+# (SQLite under ./data, HTTP 127.0.0.1:8080, outbound ESL socket 127.0.0.1:8084; see src/config.ts for env).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec node --import=tsx src/main.ts

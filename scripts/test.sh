@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs what the tests need, runs the static checks and every test,
+# and prints `N passed, N failed`. Extra arguments are passed to tap (e.g. a single test file).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh --test || { echo "0 passed, 1 failed"; exit 1; }
+
+checks_passed=0
+checks_failed=0
+check() {
+  local name=$1; shift
+  echo "== $name"
+  if "$@"; then checks_passed=$((checks_passed + 1)); else echo "FAILED check: $name"; checks_failed=$((checks_failed + 1)); fi
+}
+if [ $# -eq 0 ]; then
+  check "format (prettier --check)" npx --no-install prettier --check --log-level warn .
+  check "lint (eslint, import boundaries)" npx --no-install eslint .
+  check "types (tsc --noEmit)" npx --no-install tsc -p tsconfig.json --noEmit
+fi
+
+rm -rf .tap/test-results
+echo "== tests (tap)"
+npx --no-install tap "$@"
+tap_exit=$?
+node scripts/count-results.mjs "$checks_passed" "$checks_failed" "$tap_exit"

@@ -1,0 +1,38 @@
+// One registry of the errors the API can answer (style.md §6). Each maps to an HTTP status and a reqResult code
+// (never 1, which means success). Messages name the field or the thing that is wrong.
+
+export const ErrorKind = {
+  invalid: { http: 400, code: 400 },
+  unauthorized: { http: 401, code: 401 },
+  forbidden: { http: 403, code: 403 },
+  notFound: { http: 404, code: 404 },
+  conflict: { http: 409, code: 409 },
+  unavailable: { http: 503, code: 503 },
+  internal: { http: 500, code: 500 },
+} as const;
+export type ErrorKind = keyof typeof ErrorKind;
+
+export class AppError extends Error {
+  readonly kind: ErrorKind;
+  constructor(kind: ErrorKind, message: string) {
+    super(message);
+    this.kind = kind;
+    this.name = 'AppError';
+  }
+  get http(): number {
+    return ErrorKind[this.kind].http;
+  }
+  get code(): number {
+    return ErrorKind[this.kind].code;
+  }
+}
+
+export const invalid = (msg: string): AppError => new AppError('invalid', msg);
+export const unauthorized = (msg: string): AppError => new AppError('unauthorized', msg);
+export const forbidden = (msg: string): AppError => new AppError('forbidden', msg);
+export const notFound = (msg: string): AppError => new AppError('notFound', msg);
+export const conflict = (msg: string): AppError => new AppError('conflict', msg);
+export const unavailable = (msg: string): AppError => new AppError('unavailable', msg);
+
+/** The success message of the envelope (the spec's examples use 成功). */
+export const OK_MSG = '成功';

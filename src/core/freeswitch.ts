@@ -1,0 +1,22 @@
+// What FreeSWITCH and we agree on. freeswitch-conf/ must match these; test/unit/freeswitch-conf.test.ts checks it.
+
+/** The dialplan's `socket` target and the originate application for customer legs (architecture §3). */
+export const OUTBOUND_SOCKET_DEFAULT = { host: '127.0.0.1', port: 8084 } as const;
+export const socketApp = (host: string, port: number): string => `socket(${host}:${port} async full)`;
+
+/** Inbound event socket of a node (freeswitch-conf/autoload_configs/event_socket.conf.xml). */
+export const EVENT_SOCKET_DEFAULT = { host: '127.0.0.1', port: 8021, password: 'ClueCon' } as const;
+
+/** HTTP paths FreeSWITCH calls on us (mod_xml_curl bindings and mod_xml_cdr). */
+export const FsHttpPath = {
+  xmlCurlConfiguration: '/freeswitch/xml_curl/configuration',
+  xmlCurlDirectory: '/freeswitch/xml_curl/directory',
+  cdr: '/freeswitch/cdr',
+} as const;
+
+/** Dial codes agents call from their softphone (spec 二.9, 二.10). */
+export const DialCode = {
+  agentLogin: 'agent_login',
+  agentLogoff: 'agent_logoff',
+  fifoPrefix: 'fifo',
+} as const;

@@ -1,0 +1,67 @@
+// The unit of the ESL wire protocol: a header block, optionally followed by a body of Content-Length bytes.
+// Header names keep FreeSWITCH's spelling; lookups are exact (FreeSWITCH itself always sends the same case).
+
+export type Headers = Readonly<Record<string, string>>;
+
+export interface EslFrame {
+  readonly headers: Headers;
+  /** The body decoded as UTF-8 ('' when the frame has none). */
+  readonly body: string;
+}
+
+/** The Content-Type values FreeSWITCH's mod_event_socket sends to clients. */
+export const ContentType = {
+  authRequest: 'auth/request',
+  commandReply: 'command/reply',
+  apiResponse: 'api/response',
+  eventPlain: 'text/event-plain',
+  eventJson: 'text/event-json',
+  eventXml: 'text/event-xml',
+  disconnectNotice: 'text/disconnect-notice',
+  rudeRejection: 'text/rude-rejection',
+  logData: 'log/data',
+} as const;
+
+export function contentType(frame: EslFrame): string {
+  return frame.headers['Content-Type'] ?? '';
+}
+
+/** A header map without a prototype, so a header called `__proto__` or `constructor` is just data. */
+export function emptyHeaders(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
+/** FreeSWITCH URL-encodes event header values; a malformed escape is kept as sent rather than lost. */
+export function urlDecode(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Parses "Name: value" lines. Values are kept raw (the envelope is not URL-encoded; event headers are, and the
+ * event decoder decodes them). A line without a colon is not a header and is skipped.
+ */
+export function parseHeaderLines(text: string, decode: boolean): Record<string, string> {
+  const headers = emptyHeaders();
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const colon = text.indexOf(':', start);
+    if (colon !== -1 && colon < end) {
+      const name = text.slice(start, colon);
+      let v = colon + 1;
+      while (text.charCodeAt(v) === 0x20) v++;
+      let stop = end;
+      if (text.charCodeAt(stop - 1) === 0x0d) stop--;
+      const raw = text.slice(v, stop);
+      headers[name] = decode ? urlDecode(raw) : raw;
+    }
+    start = end + 1;
+  }
+  return headers;
+}

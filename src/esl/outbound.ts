@@ -1,0 +1,189 @@
+// The outbound side: FreeSWITCH's `socket host:port async full` app connects to us, once per call leg. Each
+// accepted connection becomes an OutboundSession that says `connect` and learns the channel from the reply (a
+// single header block: the CHANNEL_DATA event's headers, URL-encoded, plus Content-Type: command/reply).
+//
+// After the channel is gone FreeSWITCH sends a disconnect-notice. With `linger` (no time) it says
+// `Content-Disposition: linger` and `Linger-Time: -1` and keeps the socket open until we send `exit`; with
+// `linger N` it closes by itself N seconds later; without linger it closes at once.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Clock } from '../core/clock.js';
+import { EslConnection, type EslConnectionOptions, type ExecuteInput } from './connection.js';
+import type { EslEvent } from './event.js';
+import { emptyHeaders, urlDecode, type EslFrame, type Headers } from './frame.js';
+import type { Unsubscribe } from './listeners.js';
+import type { ExecuteResult, Reply } from './replies.js';
+import { fail, ok, type EslResult, type WaitOptions } from './result.js';
+import type { EventFormat } from './subscriptions.js';
+
+export interface ChannelData {
+  /** Unique-ID of the leg this socket controls. */
+  readonly uuid: string;
+  /** Every header of the connect reply, URL-decoded (Caller-*, variable_*, Channel-*...). */
+  readonly headers: Headers;
+}
+
+export interface OutboundSessionOptions {
+  readonly clock: Clock;
+  /** Limit for the connect reply (default 5 s). */
+  readonly connectTimeoutMs?: number;
+  /** Send `exit` when FreeSWITCH announces it lingers forever (Linger-Time -1); default true. */
+  readonly exitOnLinger?: boolean;
+  readonly connection?: Omit<EslConnectionOptions, 'clock'>;
+}
+
+export class OutboundSession {
+  readonly connection: EslConnection;
+  /** The channel, once `connect` has been answered. */
+  channel: ChannelData | undefined;
+  /** Settles when `connect` is answered (or fails: timeout, closed). */
+  readonly ready: Promise<EslResult<ChannelData>>;
+  /** The last disconnect-notice, if any: its Content-Disposition is `linger` or `disconnect`. */
+  lastNotice: EslFrame | undefined;
+
+  constructor(
+    socket: Socket,
+    private readonly options: OutboundSessionOptions,
+  ) {
+    this.connection = new EslConnection(socket, { ...options.connection, clock: options.clock });
+    this.connection.on('disconnect-notice', (frame) => this.onNotice(frame));
+    this.ready = this.connect();
+  }
+
+  get uuid(): string | undefined {
+    return this.channel?.uuid;
+  }
+
+  get closed(): EslConnection['closed'] {
+    return this.connection.closed;
+  }
+
+  /** Events of this leg (after `myevents`) and of whatever else was subscribed. */
+  onEvent(fn: (event: EslEvent) => void): Unsubscribe {
+    return this.connection.on('event', fn);
+  }
+
+  onNoticeFrame(fn: (frame: EslFrame) => void): Unsubscribe {
+    return this.connection.on('disconnect-notice', fn);
+  }
+
+  /** Subscribe to this leg's events only; `myevents json` for JSON. */
+  myevents(format: EventFormat = 'plain', options?: WaitOptions): Promise<EslResult<Reply>> {
+    return this.connection.command(format === 'plain' ? 'myevents' : `myevents ${format}`, options);
+  }
+
+  /** Keep the socket after hangup to receive the last events: forever (`exit` ends it) or `seconds`. */
+  linger(seconds?: number, options?: WaitOptions): Promise<EslResult<Reply>> {
+    return this.connection.command(seconds === undefined ? 'linger' : `linger ${seconds}`, options);
+  }
+
+  nolinger(options?: WaitOptions): Promise<EslResult<Reply>> {
+    return this.connection.command('nolinger', options);
+  }
+
+  events(format: EventFormat, names: readonly string[], options?: WaitOptions): Promise<EslResult<Reply>> {
+    return this.connection.command(`event ${format} ${names.join(' ')}`, options);
+  }
+
+  filter(header: string, value: string, options?: WaitOptions): Promise<EslResult<Reply>> {
+    return this.connection.command(`filter ${header} ${value}`, options);
+  }
+
+  api(command: string, options?: WaitOptions): Promise<EslResult<string>> {
+    return this.connection.api(command, options);
+  }
+
+  execute(input: ExecuteInput, options?: WaitOptions): Promise<EslResult<ExecuteResult>> {
+    return this.connection.execute(input, options);
+  }
+
+  hangup(cause?: string, options?: WaitOptions): Promise<EslResult<Reply>> {
+    return this.connection.hangup(cause, undefined, options);
+  }
+
+  /** Let the dialplan go on after the socket app ends (`resume`). */
+  resume(options?: WaitOptions): Promise<EslResult<Reply>> {
+    return this.connection.command('resume', options);
+  }
+
+  /** Ask FreeSWITCH to close the socket (`+OK bye`, a disconnect-notice, then the close). */
+  exit(options?: WaitOptions): Promise<EslResult<Reply>> {
+    return this.connection.command('exit', options);
+  }
+
+  /** Drops the socket without ceremony. */
+  destroy(): void {
+    this.connection.destroy();
+  }
+
+  private async connect(): Promise<EslResult<ChannelData>> {
+    const reply = await this.connection.command('connect', {
+      timeoutMs: this.options.connectTimeoutMs ?? 5000,
+    });
+    if (!reply.ok) return reply;
+    const headers = emptyHeaders();
+    for (const [name, value] of Object.entries(reply.value.headers)) headers[name] = urlDecode(value);
+    const uuid = headers['Unique-ID'] ?? headers['Channel-Unique-ID'];
+    if (!uuid) return fail('err', 'connect reply names no channel (no Unique-ID)');
+    this.channel = { uuid, headers };
+    this.connection.channelUuid = uuid;
+    return ok(this.channel);
+  }
+
+  private onNotice(frame: EslFrame): void {
+    this.lastNotice = frame;
+    const lingersForever =
+      frame.headers['Content-Disposition'] === 'linger' && frame.headers['Linger-Time'] === '-1';
+    if (lingersForever && this.options.exitOnLinger !== false) void this.exit();
+  }
+}
+
+export interface OutboundServerOptions extends OutboundSessionOptions {
+  readonly host: string;
+  /** 0 picks a free port (see `address()` after `listen()`). */
+  readonly port: number;
+  readonly onSession: (session: OutboundSession) => void;
+}
+
+export class OutboundServer {
+  private readonly server: Server;
+  private readonly sessions = new Set<OutboundSession>();
+  readonly counters = { accepted: 0, active: 0 };
+
+  constructor(private readonly options: OutboundServerOptions) {
+    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  address(): AddressInfo | undefined {
+    const address = this.server.address();
+    return address && typeof address === 'object' ? address : undefined;
+  }
+
+  /** Stops accepting and drops every live session. */
+  async close(): Promise<void> {
+    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const session of this.sessions) session.destroy();
+    await closing;
+  }
+
+  private accept(socket: Socket): void {
+    this.counters.accepted++;
+    this.counters.active++;
+    const session = new OutboundSession(socket, this.options);
+    this.sessions.add(session);
+    void session.closed.then(() => {
+      this.sessions.delete(session);
+      this.counters.active--;
+    });
+    this.options.onSession(session);
+  }
+}

@@ -1,0 +1,130 @@
+// The in-process STOMP broker: sessions, the subscription index and fan-out. It does no I/O of its own; transports
+// open sessions and feed them bytes, and the application publishes with `broker.publish`.
+import type { Principal } from './access.js';
+import { byteLength, encodeHeaderLines, escapeHeader, type StompVersion } from './frame.js';
+import { DEFAULT_LIMITS } from './parser.js';
+import { Session, type ResolvedOptions, type SessionHost, type Subscription } from './session.js';
+import type { Broker, BrokerCounters, BrokerOptions, SessionInfo, StompTransport } from './types.js';
+
+const JSON_TYPE = 'application/json;charset=UTF-8';
+const TEXT_TYPE = 'text/plain;charset=UTF-8';
+/** Headers the broker owns on a MESSAGE; a publisher cannot override them. */
+const RESERVED = new Set(['destination', 'message-id', 'subscription', 'content-length', 'ack']);
+
+const ownUsernameOnly = (principal: Principal, username: string): boolean =>
+  principal.role === 'service' || principal.username === username;
+
+function resolve(options: BrokerOptions): ResolvedOptions {
+  return {
+    mayActAs: ownUsernameOnly,
+    heartbeat: { sendMs: 10_000, receiveMs: 10_000 },
+    heartbeatGrace: 2,
+    connectTimeoutMs: 10_000,
+    limits: DEFAULT_LIMITS,
+    ...options,
+  };
+}
+
+export function createBroker(options: BrokerOptions): Broker {
+  const opts = resolve(options);
+  const counters: BrokerCounters = {
+    sessions: 0,
+    sessionsOpened: 0,
+    connectsRefused: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    publishes: 0,
+    subscriptionsRefused: 0,
+    sendsRefused: 0,
+    protocolErrors: 0,
+    heartbeatTimeouts: 0,
+  };
+  const live = new Set<Session>();
+  const byDestination = new Map<string, Set<Subscription>>();
+  let sessionSeq = 0;
+  let messageSeq = 0;
+  // Message ids must differ across restarts too, so a client that reconnects never confuses two messages.
+  const epoch = opts.clock.now().toString(36);
+
+  function publish(destination: string, body: string | object, headers: Record<string, string> = {}): number {
+    counters.publishes++;
+    const subs = byDestination.get(destination);
+    if (!subs || subs.size === 0) return 0;
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const messageId = `${epoch}-${++messageSeq}`;
+    const common: Record<string, string> = {
+      destination,
+      'message-id': messageId,
+      'content-type': headers['content-type'] ?? (typeof body === 'string' ? TEXT_TYPE : JSON_TYPE),
+    };
+    for (const [k, v] of Object.entries(headers)) if (!RESERVED.has(k)) common[k] ??= v;
+    // The frame is the same for every subscriber but for `subscription` (and `ack`), and its header escaping
+    // depends on the session's version: build the shared parts once per version.
+    const tail = `content-length:${byteLength(text)}\n\n${text}\0`;
+    const heads = new Map<StompVersion, string>();
+    let delivered = 0;
+    for (const sub of subs) {
+      const version = sub.session.version;
+      let head = heads.get(version);
+      if (head === undefined) {
+        head = `MESSAGE\n${encodeHeaderLines('MESSAGE', common, version)}`;
+        heads.set(version, head);
+      }
+      let own = `subscription:${escapeHeader(sub.id, version)}\n`;
+      if (sub.ack !== 'auto' && version === '1.2')
+        own += `ack:${escapeHeader(`${sub.session.id}:${messageId}`, version)}\n`;
+      sub.session.sendText(head + own + tail);
+      delivered++;
+    }
+    counters.messagesOut += delivered;
+    return delivered;
+  }
+
+  const host: SessionHost = {
+    options: opts,
+    counters,
+    subscribe(sub) {
+      let set = byDestination.get(sub.destination);
+      if (!set) byDestination.set(sub.destination, (set = new Set()));
+      set.add(sub);
+    },
+    unsubscribe(sub) {
+      const set = byDestination.get(sub.destination);
+      if (!set) return;
+      set.delete(sub);
+      if (set.size === 0) byDestination.delete(sub.destination);
+    },
+    publish,
+    connected(session) {
+      opts.logger?.debug?.({ session: session.id, user: session.principal?.username }, 'stomp connected');
+    },
+    forget(session) {
+      if (live.delete(session)) counters.sessions--;
+    },
+  };
+
+  return {
+    openSession(transport: StompTransport, info: SessionInfo) {
+      const session = new Session(`${epoch}-s${++sessionSeq}`, host, transport, info);
+      live.add(session);
+      counters.sessions++;
+      counters.sessionsOpened++;
+      return session;
+    },
+    publish,
+    sessions: () => live.size,
+    disconnectUser(username, reason = 'disconnected by the server') {
+      let n = 0;
+      for (const session of [...live])
+        if (session.principal?.username === username) {
+          session.fail('disconnected', reason);
+          n++;
+        }
+      return n;
+    },
+    counters: () => ({ ...counters }),
+    close() {
+      for (const session of [...live]) session.teardown(true);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// CONNECT negotiation as pure functions: which version we speak and how often each side beats.
+import { SUPPORTED_VERSIONS, type StompVersion } from './frame.js';
+
+/** The highest version both sides support; a CONNECT without accept-version is a 1.0 client (1.2 §Protocol Negotiation). */
+export function negotiateVersion(acceptVersion: string | undefined): StompVersion | null {
+  if (acceptVersion === undefined || acceptVersion.trim() === '') return '1.0';
+  const offered = acceptVersion.split(',').map((v) => v.trim());
+  for (let i = SUPPORTED_VERSIONS.length - 1; i >= 0; i--)
+    if (offered.includes(SUPPORTED_VERSIONS[i])) return SUPPORTED_VERSIONS[i];
+  return null;
+}
+
+export interface HeartbeatPolicy {
+  /** The smallest interval at which the server is willing to send heart-beats (0: never). */
+  sendMs: number;
+  /** The interval at which the server would like to receive them (0: does not care). */
+  receiveMs: number;
+}
+
+export interface NegotiatedHeartbeat {
+  /** Send an EOL when nothing else was sent for this long (0: never). */
+  outgoingMs: number;
+  /** Expect something from the client at this interval (0: never check). */
+  incomingMs: number;
+  /** The CONNECTED `heart-beat` header value. */
+  header: string;
+}
+
+function parseHeartbeat(value: string | undefined): [number, number] {
+  const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(value ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
+/**
+ * The client's `heart-beat: cx,cy` says it can send every cx ms and wants to receive every cy ms. Each direction is
+ * on only when both ends agree, at the larger of the two intervals (1.2 §Heart-beating).
+ */
+export function negotiateHeartbeat(
+  clientHeader: string | undefined,
+  server: HeartbeatPolicy,
+): NegotiatedHeartbeat {
+  const [cx, cy] = parseHeartbeat(clientHeader);
+  return {
+    outgoingMs: server.sendMs === 0 || cy === 0 ? 0 : Math.max(server.sendMs, cy),
+    incomingMs: server.receiveMs === 0 || cx === 0 ? 0 : Math.max(server.receiveMs, cx),
+    header: `${server.sendMs},${server.receiveMs}`,
+  };
+}

@@ -1,0 +1,351 @@
+// One client's STOMP conversation: CONNECT negotiation, subscriptions, SENDs, receipts, heart-beats. Frames are
+// handled strictly in arrival order (an /app command finishes before the next frame is looked at), and every
+// protocol or access failure ends as the spec wants: one ERROR frame, then the connection closes.
+import type { TimerHandle } from '../core/clock.js';
+import type { Principal } from './access.js';
+import { usernameOf } from './commands.js';
+import { encodeFrame, HEARTBEAT, type StompFrame, type StompVersion } from './frame.js';
+import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
+import { createFrameParser, type FrameParser } from './parser.js';
+import type { BrokerCounters, BrokerOptions, BrokerSession, SessionInfo, StompTransport } from './types.js';
+
+export type AckMode = 'auto' | 'client' | 'client-individual';
+
+export interface Subscription {
+  session: Session;
+  id: string;
+  destination: string;
+  ack: AckMode;
+}
+
+export type ResolvedOptions = Required<Omit<BrokerOptions, 'logger'>> & Pick<BrokerOptions, 'logger'>;
+
+/** What a session needs from the broker that owns it. */
+export interface SessionHost {
+  readonly options: ResolvedOptions;
+  readonly counters: BrokerCounters;
+  subscribe(sub: Subscription): void;
+  unsubscribe(sub: Subscription): void;
+  publish(destination: string, body: string, headers: Record<string, string>): number;
+  connected(session: Session): void;
+  forget(session: Session): void;
+}
+
+type State = 'connecting' | 'authenticating' | 'connected' | 'closed';
+
+const ACK_MODES: readonly string[] = ['auto', 'client', 'client-individual'];
+/** Headers of a service's SEND that must not leak into the MESSAGE we build. */
+const FRAME_ONLY_HEADERS = [
+  'destination',
+  'receipt',
+  'content-length',
+  'message-id',
+  'subscription',
+  'transaction',
+];
+
+export class Session implements BrokerSession {
+  state: State = 'connecting';
+  version: StompVersion = '1.0';
+  principal: Principal | null = null;
+  readonly subscriptions = new Map<string, Subscription>();
+  private readonly parser: FrameParser;
+  private pending: StompFrame[] = [];
+  private draining = false;
+  private lastReceived: number;
+  private lastSent: number;
+  /** One timer per purpose: rescheduling replaces, so a long session does not pile up handles. */
+  private readonly timers = new Map<'connect' | 'out' | 'in', TimerHandle>();
+
+  constructor(
+    readonly id: string,
+    private readonly host: SessionHost,
+    private readonly transport: StompTransport,
+    readonly info: SessionInfo,
+  ) {
+    const { clock, connectTimeoutMs, limits } = host.options;
+    this.parser = createFrameParser(limits);
+    this.lastReceived = this.lastSent = clock.now();
+    this.timers.set(
+      'connect',
+      clock.setTimer(connectTimeoutMs, () => {
+        if (this.state === 'connecting')
+          this.fail('no CONNECT frame', `nothing arrived within ${connectTimeoutMs} ms`);
+      }),
+    );
+  }
+
+  receive(data: string | Uint8Array): void {
+    if (this.state === 'closed') return;
+    this.lastReceived = this.host.options.clock.now();
+    for (const event of this.parser.push(data)) {
+      if (event.kind === 'error') {
+        this.host.counters.protocolErrors++;
+        this.fail('malformed frame', event.message);
+        return;
+      }
+      if (event.kind === 'frame') {
+        this.host.counters.messagesIn++;
+        this.pending.push(event.frame);
+      }
+    }
+    void this.drain();
+  }
+
+  isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  transportClosed(): void {
+    this.teardown(false);
+  }
+
+  sendText(text: string): void {
+    if (this.state === 'closed') return;
+    this.lastSent = this.host.options.clock.now();
+    this.transport.send(text);
+  }
+
+  /** Sends ERROR (its short `message` header plus a text body) and closes; 1.2 §ERROR. */
+  fail(message: string, detail: string, receipt?: string): void {
+    if (this.state === 'closed') return;
+    const headers: Record<string, string> = { message, 'content-type': 'text/plain;charset=UTF-8' };
+    if (receipt !== undefined) headers['receipt-id'] = receipt;
+    this.host.options.logger?.warn(
+      { session: this.id, user: this.principal?.username, message, detail },
+      'stomp error',
+    );
+    this.sendText(encodeFrame({ command: 'ERROR', headers, body: detail }, this.version));
+    this.teardown(true);
+  }
+
+  teardown(closeTransport: boolean): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    for (const sub of this.subscriptions.values()) this.host.unsubscribe(sub);
+    this.subscriptions.clear();
+    this.pending = [];
+    this.host.forget(this);
+    if (closeTransport) this.transport.close();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    while (this.pending.length > 0 && this.state !== 'closed') {
+      const frame = this.pending.shift()!;
+      const done = this.handle(frame);
+      if (done) await done;
+    }
+    this.draining = false;
+  }
+
+  private receipt(frame: StompFrame): void {
+    const id = frame.headers.receipt;
+    if (id !== undefined)
+      this.sendText(
+        encodeFrame({ command: 'RECEIPT', headers: { 'receipt-id': id }, body: '' }, this.version),
+      );
+  }
+
+  private handle(frame: StompFrame): Promise<void> | undefined {
+    if (this.state === 'connecting') {
+      if (frame.command === 'CONNECT' || frame.command === 'STOMP') return this.connect(frame);
+      this.fail('expected CONNECT', `the first frame must be CONNECT or STOMP, not ${frame.command}`);
+      return undefined;
+    }
+    const receipt = frame.headers.receipt;
+    switch (frame.command) {
+      case 'SUBSCRIBE':
+        this.subscribe(frame);
+        return undefined;
+      case 'UNSUBSCRIBE':
+        this.unsubscribe(frame);
+        return undefined;
+      case 'SEND':
+        return this.send(frame);
+      case 'ACK':
+      case 'NACK':
+        // Delivery is at-most-once (a MESSAGE is never redelivered), so acknowledgements only need their receipt.
+        this.receipt(frame);
+        return undefined;
+      case 'DISCONNECT':
+        this.receipt(frame);
+        this.teardown(true);
+        return undefined;
+      case 'BEGIN':
+      case 'COMMIT':
+      case 'ABORT':
+        this.fail(
+          'transactions are not supported',
+          `${frame.command} is not supported by this broker`,
+          receipt,
+        );
+        return undefined;
+      case 'CONNECT':
+      case 'STOMP':
+        this.fail('already connected', 'CONNECT may be sent only once per connection', receipt);
+        return undefined;
+      default:
+        this.host.counters.protocolErrors++;
+        this.fail('unknown command', `unknown command ${frame.command}`, receipt);
+        return undefined;
+    }
+  }
+
+  private async connect(frame: StompFrame): Promise<void> {
+    const h = frame.headers;
+    const version = negotiateVersion(h['accept-version']);
+    if (!version) {
+      this.host.counters.connectsRefused++;
+      this.fail(
+        'unsupported protocol version',
+        `supported versions are 1.0,1.1,1.2; the client offered ${h['accept-version']}`,
+      );
+      return;
+    }
+    this.version = version;
+    this.parser.setVersion(version);
+    this.state = 'authenticating';
+    let result: Principal | { error: string };
+    try {
+      result = await this.host.options.authenticate(h.login ?? '', h.passcode ?? '', h);
+    } catch (err) {
+      this.host.options.logger?.warn({ session: this.id, err }, 'stomp authenticate threw');
+      result = { error: 'authentication is unavailable' };
+    }
+    // The transport may have gone while authenticate was pending.
+    if (this.isClosed()) return;
+    if ('error' in result) {
+      this.host.counters.connectsRefused++;
+      this.fail('authentication failed', result.error);
+      return;
+    }
+    this.principal = result;
+    this.state = 'connected';
+    this.timers.get('connect')?.cancel();
+    const headers: Record<string, string> = {
+      server: 'callcenter',
+      session: this.id,
+      'user-name': result.username,
+    };
+    if (version !== '1.0') {
+      const hb = negotiateHeartbeat(h['heart-beat'], this.host.options.heartbeat);
+      headers.version = version;
+      headers['heart-beat'] = hb.header;
+      this.startHeartbeats(hb.outgoingMs, hb.incomingMs);
+    }
+    this.sendText(encodeFrame({ command: 'CONNECTED', headers, body: '' }, version));
+    this.host.connected(this);
+  }
+
+  private startHeartbeats(outgoingMs: number, incomingMs: number): void {
+    const { clock, heartbeatGrace } = this.host.options;
+    if (outgoingMs > 0) {
+      const beat = (): void => {
+        if (this.state === 'closed') return;
+        const wait = this.lastSent + outgoingMs - clock.now();
+        if (wait <= 0) this.sendText(HEARTBEAT);
+        this.timers.set('out', clock.setTimer(wait <= 0 ? outgoingMs : wait, beat));
+      };
+      this.timers.set('out', clock.setTimer(outgoingMs, beat));
+    }
+    if (incomingMs > 0) {
+      const limit = incomingMs * heartbeatGrace;
+      const check = (): void => {
+        if (this.state === 'closed') return;
+        const wait = this.lastReceived + limit - clock.now();
+        if (wait > 0) {
+          this.timers.set('in', clock.setTimer(wait, check));
+          return;
+        }
+        this.host.counters.heartbeatTimeouts++;
+        this.host.options.logger?.info(
+          { session: this.id, user: this.principal?.username },
+          'stomp heart-beat timeout',
+        );
+        this.teardown(true);
+      };
+      this.timers.set('in', clock.setTimer(limit, check));
+    }
+  }
+
+  private subscribe(frame: StompFrame): void {
+    const { destination, receipt } = frame.headers;
+    const id = frame.headers.id ?? (this.version === '1.0' ? destination : undefined);
+    const ack = frame.headers.ack ?? 'auto';
+    if (!destination)
+      return this.fail('missing destination', 'SUBSCRIBE needs a destination header', receipt);
+    if (!id) return this.fail('missing id', 'SUBSCRIBE needs an id header', receipt);
+    if (!ACK_MODES.includes(ack))
+      return this.fail('invalid ack mode', `ack must be auto, client or client-individual`, receipt);
+    if (this.subscriptions.has(id))
+      return this.fail('duplicate subscription id', `subscription ${id} already exists`, receipt);
+    const verdict = this.host.options.authorizeSubscribe(this.principal!, destination);
+    if (verdict !== true) {
+      this.host.counters.subscriptionsRefused++;
+      return this.fail('subscription refused', verdict, receipt);
+    }
+    const sub: Subscription = { session: this, id, destination, ack: ack as AckMode };
+    this.subscriptions.set(id, sub);
+    this.host.subscribe(sub);
+    this.receipt(frame);
+  }
+
+  private unsubscribe(frame: StompFrame): void {
+    const id = frame.headers.id ?? (this.version === '1.0' ? frame.headers.destination : undefined);
+    if (!id) return this.fail('missing id', 'UNSUBSCRIBE needs an id header', frame.headers.receipt);
+    const sub = this.subscriptions.get(id);
+    if (sub) {
+      this.subscriptions.delete(id);
+      this.host.unsubscribe(sub);
+    }
+    this.receipt(frame);
+  }
+
+  private async send(frame: StompFrame): Promise<void> {
+    const { destination, receipt } = frame.headers;
+    const principal = this.principal!;
+    if (!destination) return this.fail('missing destination', 'SEND needs a destination header', receipt);
+    if (frame.headers.transaction !== undefined)
+      return this.fail(
+        'transactions are not supported',
+        'SEND inside a transaction is not supported',
+        receipt,
+      );
+    if (destination.startsWith('/app/')) return this.command(frame, destination, principal);
+    if (destination.startsWith('/topic/') && principal.role === 'service') {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(frame.headers)) if (!FRAME_ONLY_HEADERS.includes(k)) headers[k] = v;
+      this.host.publish(destination, frame.body, headers);
+      return this.receipt(frame);
+    }
+    this.host.counters.sendsRefused++;
+    const why = destination.startsWith('/topic/')
+      ? 'only the server publishes to /topic destinations; send commands to /app/...'
+      : `unknown destination ${destination}; commands go to /app/...`;
+    this.fail('send refused', why, receipt);
+  }
+
+  private async command(frame: StompFrame, destination: string, principal: Principal): Promise<void> {
+    const receipt = frame.headers.receipt;
+    const username = usernameOf(frame.body);
+    if (username !== undefined && !this.host.options.mayActAs(principal, username)) {
+      this.host.counters.sendsRefused++;
+      return this.fail(
+        'send refused',
+        `${principal.username} may not send ${destination} for username ${username}`,
+        receipt,
+      );
+    }
+    try {
+      await this.host.options.onAppMessage(principal, destination, frame.body, frame.headers);
+    } catch (err) {
+      this.host.options.logger?.warn({ session: this.id, destination, err }, 'stomp /app handler threw');
+      return this.fail('command failed', `${destination} could not be handled`, receipt);
+    }
+    this.receipt(frame);
+  }
+}

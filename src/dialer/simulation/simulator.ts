@@ -1,0 +1,322 @@
+// A discrete-event model of one outbound campaign (issue 8), driving the production pacer unchanged the way the
+// task runner does: `decide()` on every tick and after every change of agents or attempts, `observe()` for every
+// outcome. It shares no code with the runner, only the Pacer contract, so it measures the pacer and nothing else.
+import type { Pacer, PacingSnapshot } from '../pacing/pacer.js';
+import { EventQueue } from './event-queue.js';
+import { Tally } from './report.js';
+import type { SimulationReport } from './report.js';
+import { createRng } from './rng.js';
+import type { Rng } from './rng.js';
+import { answerProbabilityAt } from './scenario.js';
+import type { Distribution, Scenario } from './scenario.js';
+
+export interface SimulationRun {
+  pacer: Pacer;
+  /** The task's `rate` passed to the pacer (the fixed mode uses it). */
+  rate: number;
+  seed: number;
+}
+
+interface Agent {
+  state: 'idle' | 'talking' | 'wrap' | 'out';
+  loginAt: number;
+  idleSince: number;
+  busySince: number;
+  talkMs: number;
+  /** Logs out when the current call and its wrap-up are over. */
+  leaving: boolean;
+}
+
+interface Attempt {
+  since: number;
+  /** Set while a live answer waits for an agent. */
+  answeredAt?: number;
+  settled: boolean;
+}
+
+type SimEvent =
+  | { kind: 'tick' }
+  | { kind: 'live-answer'; attempt: Attempt }
+  | { kind: 'dropped'; attempt: Attempt; machine: boolean }
+  | { kind: 'abandon'; attempt: Attempt }
+  | { kind: 'talk-end'; agent: Agent }
+  | { kind: 'wrap-end'; agent: Agent }
+  | { kind: 'staffing'; agents: number };
+
+const s2ms = (s: number): number => Math.round(s * 1000);
+
+function draw(rng: Rng, d: Distribution): number {
+  const min = d.min ?? 0;
+  const max = d.max ?? Infinity;
+  for (let i = 0; i < 10; i++) {
+    const v = rng.normal(d.mean, d.sd ?? 0);
+    if (v >= min && v <= max) return s2ms(v);
+  }
+  return s2ms(Math.min(max, Math.max(min, d.mean)));
+}
+
+export function simulate(scenario: Scenario, run: SimulationRun): SimulationReport {
+  return new Simulation(scenario, run).run();
+}
+
+class Simulation {
+  private readonly rng: Rng;
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly tally: Tally;
+  private readonly agents: Agent[] = [];
+  /** Idle agents, longest idle first (architecture §6: offer calls to the longest-idle agent). */
+  private idle: Agent[] = [];
+  private readonly ringing = new Set<Attempt>();
+  private waiting: Attempt[] = [];
+  private legs = 0;
+  private readonly launches: number[] = [];
+  private numbersLeft: number;
+  private now = 0;
+  private readonly end: number;
+  private readonly maxWaitMs: number;
+  private readonly pacer: Pacer;
+
+  constructor(
+    private readonly sc: Scenario,
+    private readonly r: SimulationRun,
+  ) {
+    this.rng = createRng(r.seed);
+    this.tally = new Tally(s2ms(sc.abandonBucketS ?? 3600));
+    this.numbersLeft = sc.numbers ?? Infinity;
+    this.end = s2ms(sc.durationS);
+    this.maxWaitMs = s2ms(sc.maxWaitS ?? 2);
+    this.pacer = r.pacer;
+  }
+
+  run(): SimulationReport {
+    this.setStaffing(this.sc.agents);
+    for (const change of this.sc.staffing ?? [])
+      this.queue.push(s2ms(change.atS), { kind: 'staffing', agents: change.agents });
+    this.queue.push(0, { kind: 'tick' });
+    let changed = true;
+    for (;;) {
+      const at = this.queue.peekTime();
+      if (at === undefined || at > this.end) break;
+      const { value } = this.queue.pop()!;
+      this.now = at;
+      changed = this.handle(value) || changed;
+      // Like the runner: one decision once everything due at this instant has been handled.
+      if (changed && this.queue.peekTime() !== at) {
+        this.dial();
+        changed = false;
+      }
+    }
+    this.now = this.end;
+    for (const a of this.agents) this.logOut(a);
+    this.tally.waitingAtEnd = this.waiting.length;
+    return this.tally.summarise({
+      scenario: this.sc.name,
+      mode: this.pacer.mode,
+      rate: this.r.rate,
+      seed: this.r.seed,
+      durationMs: this.end,
+    });
+  }
+
+  /** Returns whether the pacer should be asked again. */
+  private handle(e: SimEvent): boolean {
+    switch (e.kind) {
+      case 'tick':
+        this.queue.push(this.now + s2ms(this.sc.tickS ?? 0.5), { kind: 'tick' });
+        return true;
+      case 'live-answer':
+        this.liveAnswer(e.attempt);
+        return true;
+      case 'dropped':
+        this.ringing.delete(e.attempt);
+        this.legs--;
+        if (e.machine) this.tally.machineAnswers++;
+        else this.tally.noAnswers++;
+        this.pacer.observe({
+          kind: 'attempt-ended',
+          at: this.now,
+          answered: false,
+          ringMs: this.now - e.attempt.since,
+        });
+        return true;
+      case 'abandon':
+        if (e.attempt.settled) return false;
+        e.attempt.settled = true;
+        this.waiting = this.waiting.filter((w) => w !== e.attempt);
+        this.legs--;
+        this.tally.liveOutcome(this.now, true);
+        this.pacer.observe({ kind: 'abandoned', at: this.now, waitMs: this.now - e.attempt.answeredAt! });
+        return true;
+      case 'talk-end':
+        this.talkEnd(e.agent);
+        return true;
+      case 'wrap-end':
+        this.wrapEnd(e.agent);
+        return true;
+      case 'staffing':
+        this.setStaffing(e.agents);
+        return true;
+    }
+  }
+
+  private snapshot(): PacingSnapshot {
+    const busySince: number[] = [];
+    let staffed = 0;
+    for (const a of this.agents) {
+      if (a.state === 'out' || a.leaving) continue;
+      staffed++;
+      if (a.state !== 'idle') busySince.push(a.busySince);
+    }
+    const ringingSince: number[] = [];
+    for (const at of this.ringing) ringingSince.push(at.since);
+    while (this.launches.length > 0 && this.launches[0] <= this.now - 1000) this.launches.shift();
+    const capacity = Math.min(
+      (this.sc.maxConcurrent ?? Infinity) - this.legs,
+      (this.sc.sessionsPerSecond ?? Infinity) - this.launches.length,
+      this.numbersLeft,
+    );
+    return {
+      now: this.now,
+      idleAgents: this.idle.length,
+      staffedAgents: staffed,
+      ringingAttempts: this.ringing.size,
+      waitingCustomers: this.waiting.length,
+      rate: this.r.rate,
+      capacity: Math.max(0, Math.min(capacity, 1e6)),
+      ringingSince,
+      busySince,
+    };
+  }
+
+  private dial(): void {
+    const n = this.pacer.decide(this.snapshot());
+    for (let i = 0; i < n; i++) this.originate();
+    this.tally.peakLegs = Math.max(this.tally.peakLegs, this.legs);
+    this.tally.peakCps = Math.max(this.tally.peakCps, this.launches.length);
+  }
+
+  private originate(): void {
+    this.numbersLeft--;
+    this.legs++;
+    this.launches.push(this.now);
+    this.tally.attempts++;
+    const attempt: Attempt = { since: this.now, settled: false };
+    this.ringing.add(attempt);
+    const timeout = s2ms(this.sc.noAnswerTimeoutS);
+    const answered = this.rng.next() < answerProbabilityAt(this.sc.answerProbability, this.now / 1000);
+    const ring = answered ? draw(this.rng, this.sc.ringS) : timeout;
+    if (!answered || ring >= timeout) {
+      this.queue.push(this.now + timeout, { kind: 'dropped', attempt, machine: false });
+    } else if (this.rng.next() < (this.sc.machineShare ?? 0)) {
+      this.queue.push(this.now + ring + s2ms(this.sc.machineDetectS ?? 3), {
+        kind: 'dropped',
+        attempt,
+        machine: true,
+      });
+    } else {
+      this.queue.push(this.now + ring, { kind: 'live-answer', attempt });
+    }
+  }
+
+  private liveAnswer(attempt: Attempt): void {
+    this.ringing.delete(attempt);
+    this.pacer.observe({
+      kind: 'attempt-ended',
+      at: this.now,
+      answered: true,
+      ringMs: this.now - attempt.since,
+    });
+    attempt.answeredAt = this.now;
+    const agent = this.idle.shift();
+    if (agent) return this.connect(attempt, agent);
+    this.waiting.push(attempt);
+    this.queue.push(this.now + this.maxWaitMs, { kind: 'abandon', attempt });
+  }
+
+  private connect(attempt: Attempt, agent: Agent): void {
+    attempt.settled = true;
+    this.tally.liveOutcome(this.now, false);
+    this.tally.idleGapsMs.push(this.now - agent.idleSince);
+    this.pacer.observe({ kind: 'connected', at: this.now, waitMs: this.now - attempt.answeredAt! });
+    agent.state = 'talking';
+    agent.busySince = this.now;
+    agent.talkMs = draw(this.rng, { min: 1, ...this.sc.talkS });
+    this.queue.push(this.now + agent.talkMs, { kind: 'talk-end', agent });
+  }
+
+  private talkEnd(agent: Agent): void {
+    if (agent.state !== 'talking') return;
+    this.tally.talkMs += agent.talkMs;
+    this.legs--;
+    agent.state = 'wrap';
+    this.queue.push(this.now + draw(this.rng, this.sc.wrapS), { kind: 'wrap-end', agent });
+  }
+
+  private wrapEnd(agent: Agent): void {
+    if (agent.state !== 'wrap') return;
+    const talkMs = agent.talkMs;
+    this.tally.wrapMs += this.now - agent.busySince - talkMs;
+    this.pacer.observe({
+      kind: 'agent-freed',
+      at: this.now,
+      talkMs,
+      wrapMs: this.now - agent.busySince - talkMs,
+    });
+    if (agent.leaving) return this.logOut(agent);
+    this.becomeIdle(agent);
+  }
+
+  private becomeIdle(agent: Agent): void {
+    agent.state = 'idle';
+    agent.idleSince = this.now;
+    const customer = this.waiting.shift();
+    if (customer) this.connect(customer, agent);
+    else this.idle.push(agent);
+  }
+
+  private setStaffing(target: number): void {
+    let staffed = this.agents.filter((a) => a.state !== 'out' && !a.leaving).length;
+    for (const a of this.agents) {
+      if (staffed >= target) break;
+      if (a.state !== 'out' && a.leaving) {
+        a.leaving = false;
+        staffed++;
+      }
+    }
+    while (staffed < target) {
+      const agent: Agent = {
+        state: 'idle',
+        loginAt: this.now,
+        idleSince: this.now,
+        busySince: 0,
+        talkMs: 0,
+        leaving: false,
+      };
+      this.agents.push(agent);
+      this.becomeIdle(agent);
+      staffed++;
+    }
+    // Idle agents leave at once, most recently idle first; busy ones after their call.
+    while (staffed > target && this.idle.length > 0) {
+      this.logOut(this.idle.pop()!);
+      staffed--;
+    }
+    for (const a of this.agents) {
+      if (staffed <= target) break;
+      if (a.state !== 'out' && a.state !== 'idle' && !a.leaving) {
+        a.leaving = true;
+        staffed--;
+      }
+    }
+  }
+
+  private logOut(agent: Agent): void {
+    if (agent.state === 'out') return;
+    // A call still going at the end of the day counts for the talk done so far.
+    if (agent.state === 'talking') this.tally.talkMs += Math.max(0, this.now - agent.busySince);
+    if (agent.state === 'wrap') this.tally.wrapMs += Math.max(0, this.now - agent.busySince - agent.talkMs);
+    this.tally.loggedInMs += this.now - agent.loginAt;
+    this.idle = this.idle.filter((a) => a !== agent);
+    agent.state = 'out';
+  }
+}

@@ -1,0 +1,98 @@
+import t from 'tap';
+import {
+  authorizeSubscribe,
+  mayActAs,
+  projectAccessRules,
+  type Principal,
+} from '../../../src/stomp/access.js';
+import { negotiateHeartbeat, negotiateVersion } from '../../../src/stomp/negotiate.js';
+import { usernameOf } from '../../../src/stomp/commands.js';
+
+const agents: Record<string, string> = { '1001': 'P1', '1002': 'P1', '2001': 'P2' };
+const deps = { isUsernameInProject: (u: string, p: string) => agents[u] === p };
+const agent: Principal = { username: '1001', projectCode: 'P1', role: 'agent' };
+const manager: Principal = { username: 'boss', projectCode: 'P1', role: 'manager' };
+const service: Principal = { username: 'svc', projectCode: '', role: 'service' };
+
+const table: Array<[Principal, string, boolean]> = [
+  [agent, '/topic/status/1001', true],
+  [agent, '/topic/invite/1001', true],
+  [agent, '/topic/notify/P1/1001', true],
+  [agent, '/topic/task/P1', true],
+  [agent, '/topic/status/1002', false],
+  [agent, '/topic/notify/P1/1002', false],
+  [agent, '/topic/notify/P2/1001', false],
+  [agent, '/topic/task/P2', false],
+  [agent, '/topic/callExtStatus/P1', false],
+  [agent, '/topic/status/1001/extra', false],
+  [agent, '/queue/x', false],
+  [agent, '/topic//1001', false],
+  [manager, '/topic/callExtStatus/P1', true],
+  [manager, '/topic/callTaskStatus/P1', true],
+  [manager, '/topic/task/P1', true],
+  [manager, '/topic/notify/P1/boss', true],
+  [manager, '/topic/status/boss', true],
+  [manager, '/topic/status/1002', true],
+  [manager, '/topic/notify/P1/1002', true],
+  [manager, '/topic/status/2001', false],
+  [manager, '/topic/callExtStatus/P2', false],
+  [manager, '/topic/notify/P2/2001', false],
+  [service, '/topic/anything/at/all', true],
+  [service, '/queue/x', true],
+];
+
+t.test(
+  'subscription rules: agents see their own and their project task topics, managers their project',
+  async (t) => {
+    for (const [who, destination, allowed] of table) {
+      const verdict = authorizeSubscribe(deps, who, destination);
+      if (allowed) t.equal(verdict, true, `${who.role} ${who.username} → ${destination}`);
+      else t.match(verdict, /may not subscribe|only \/topic/, `${who.role} ${who.username} ✗ ${destination}`);
+    }
+  },
+);
+
+t.test('acting as another username: own always, manager for its agents, service for all', async (t) => {
+  t.ok(mayActAs(deps, agent, '1001'));
+  t.notOk(mayActAs(deps, agent, '1002'));
+  t.ok(mayActAs(deps, manager, '1002'));
+  t.notOk(mayActAs(deps, manager, '2001'));
+  t.ok(mayActAs(deps, service, '2001'));
+  const rules = projectAccessRules(deps);
+  t.equal(rules.authorizeSubscribe(agent, '/topic/bye/1001'), true);
+  t.notOk(rules.mayActAs(agent, '2001'));
+});
+
+t.test('the username of an /app body: JSON string or number, else none', async (t) => {
+  t.equal(usernameOf('{"username":"1001","projectCode":"P1"}'), '1001');
+  t.equal(usernameOf(' {"username":1001}'), '1001');
+  t.equal(usernameOf('{"username":null}'), undefined);
+  t.equal(usernameOf('{"telNo":"1"}'), undefined);
+  t.equal(usernameOf('{broken'), undefined);
+  t.equal(usernameOf('1001'), undefined);
+  t.equal(usernameOf('[{"username":"x"}]'), undefined);
+});
+
+t.test('version negotiation picks the highest common version, no header meaning 1.0', async (t) => {
+  t.equal(negotiateVersion(undefined), '1.0');
+  t.equal(negotiateVersion('1.0,1.1,1.2'), '1.2');
+  t.equal(negotiateVersion('1.1, 1.0'), '1.1');
+  t.equal(negotiateVersion('2.0'), null);
+});
+
+t.test('heart-beats: each direction on only if both sides agree, at the larger interval', async (t) => {
+  const server = { sendMs: 10000, receiveMs: 10000 };
+  t.same(negotiateHeartbeat('4000,20000', server), {
+    outgoingMs: 20000,
+    incomingMs: 10000,
+    header: '10000,10000',
+  });
+  t.same(negotiateHeartbeat('0,0', server), { outgoingMs: 0, incomingMs: 0, header: '10000,10000' });
+  t.same(negotiateHeartbeat(undefined, server).outgoingMs, 0);
+  t.same(negotiateHeartbeat('garbage', server).incomingMs, 0);
+  t.same(negotiateHeartbeat('5000,5000', { sendMs: 0, receiveMs: 0 }), {
+    outgoingMs: 0,
+    incomingMs: 0,
+    header: '0,0',
+  });
+});

@@ -1,0 +1,16 @@
+// What route plugins receive: repositories, the clock, live state readers and a way to tell other components.
+// Routes send commands; they do not re-implement call or agent rules (style.md §6).
+import type { Config } from '../config.js';
+import type { Clock } from '../core/clock.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Repos } from '../db/repos/index.js';
+import type { GatewayUsage } from '../dialer/gateway-usage.js';
+
+export interface ApiContext {
+  config: Config;
+  clock: Clock;
+  repos: Repos;
+  gatewayUsage: GatewayUsage;
+  metrics: Metrics;
+  events: { gatewaysChanged(): void };
+}

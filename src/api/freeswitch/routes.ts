@@ -1,0 +1,81 @@
+// Endpoints FreeSWITCH itself calls: mod_xml_curl (configuration, directory). Reachable only from the FreeSWITCH
+// nodes (their ESL host addresses, plus CC_FS_HTTP_ALLOW) and, when CC_FS_HTTP_SECRET is set, only with HTTP basic
+// credentials `freeswitch:<secret>` (xml_curl's gateway-credentials / xml_cdr's cred).
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { FsHttpPath } from '../../core/freeswitch.js';
+import type { ApiContext } from '../context.js';
+import { normalizeIp } from '../auth.js';
+import { NOT_FOUND_XML } from './xml.js';
+import { sofiaConfXml } from './sofia-conf.js';
+
+export interface DirectoryQuery {
+  user?: string;
+  domain?: string;
+  action?: string;
+  purpose?: string;
+  /** The FreeSWITCH node's address as it connected to us. */
+  from: string;
+}
+/** Answers a directory lookup with a complete freeswitch/xml document, or null for "not found". */
+export type DirectoryLookup = (q: DirectoryQuery) => string | null;
+
+type FsBody = Record<string, string | undefined>;
+
+export function fsAccessGuard(ctx: ApiContext) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const ip = normalizeIp(request.ip);
+    const allowed = new Set(['127.0.0.1', '::1', ...ctx.config.fsHttpAllow]);
+    for (const n of ctx.repos.nodes.active()) allowed.add(n.eslHost);
+    if (!allowed.has(ip)) {
+      request.log.warn({ ip }, 'FreeSWITCH endpoint refused: address not allowed');
+      await reply.status(403).type('text/plain').send(`address ${ip} is not a FreeSWITCH node`);
+      return;
+    }
+    const secret = ctx.config.fsHttpSecret;
+    if (secret) {
+      const expected = Buffer.from(`Basic ${Buffer.from(`freeswitch:${secret}`).toString('base64')}`);
+      const got = Buffer.from(request.headers.authorization ?? '');
+      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+        await reply
+          .status(401)
+          .header('www-authenticate', 'Basic realm="callcenter"')
+          .type('text/plain')
+          .send('credentials required');
+      }
+    }
+  };
+}
+
+export const freeswitchRoutes: FastifyPluginAsync<{ ctx: ApiContext; directory: DirectoryLookup }> = async (
+  app,
+  { ctx, directory },
+) => {
+  app.addHook('onRequest', fsAccessGuard(ctx));
+  const xml = (reply: FastifyReply, body: string) => reply.type('text/xml; charset=utf-8').send(body);
+
+  app.post<{ Body: FsBody }>(
+    FsHttpPath.xmlCurlConfiguration,
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const b = req.body ?? {};
+      if (b.section === 'configuration' && b.key_value === 'sofia.conf')
+        return xml(reply, sofiaConfXml(ctx.repos.gateways.enabled()));
+      // Every other configuration file comes from FreeSWITCH's own disk.
+      return xml(reply, NOT_FOUND_XML);
+    },
+  );
+
+  app.post<{ Body: FsBody }>(FsHttpPath.xmlCurlDirectory, { schema: { hide: true } }, async (req, reply) => {
+    const b = req.body ?? {};
+    if (b.section !== 'directory') return xml(reply, NOT_FOUND_XML);
+    const answer = directory({
+      user: b.user,
+      domain: b.domain,
+      action: b.action,
+      purpose: b.purpose,
+      from: normalizeIp(req.ip),
+    });
+    return xml(reply, answer ?? NOT_FOUND_XML);
+  });
+};

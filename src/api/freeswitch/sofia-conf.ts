@@ -1,0 +1,131 @@
+// sofia.conf served to mod_xml_curl. Once xml_curl answers for sofia.conf, FreeSWITCH uses our document instead of
+// the file on disk, so it must be complete: global settings, the `internal` profile (agents' softphones over
+// WS/WSS) and the `external` profile holding the carriers' gateways we register to (registerType 1). Carriers that
+// register to us (registerType 2) are directory users, not sofia gateways. `$${...}` variables are expanded by
+// FreeSWITCH's pre-processor from vars.xml (freeswitch-conf/vars.xml sets them).
+import type { Gateway } from '../../db/repos/gateways.js';
+import { documentXml, escapeXml, param } from './xml.js';
+
+/** Our codec names (spec 一.15) in FreeSWITCH's spelling. */
+const FS_CODECS: Record<string, string> = {
+  G711: 'PCMU,PCMA',
+  G722: 'G722',
+  G726: 'G726-32',
+  'G723.1': 'G723',
+  G729: 'G729',
+  GSM: 'GSM',
+  iLBC: 'iLBC',
+  iSAC: 'iSAC',
+  CODEC2: 'CODEC2',
+  Speex: 'SPEEX',
+  SILK: 'SILK',
+  GELT: 'GELT',
+  OPUS: 'opus',
+};
+
+export function gatewayXml(g: Gateway): string {
+  const register = Boolean(g.username && g.password);
+  const lines = [
+    `          <gateway name="${escapeXml(g.gwCode)}">`,
+    param('realm', g.realm, '            '),
+    param('proxy', g.realm, '            '),
+    param('register', register, '            '),
+    param('caller-id-in-from', true, '            '),
+    param('ping', 30, '            '),
+  ];
+  if (g.username) lines.push(param('username', g.username, '            '));
+  if (g.password) lines.push(param('password', g.password, '            '));
+  if (g.originationCallId) lines.push(param('from-user', g.originationCallId, '            '));
+  const vars: string[] = [
+    `              <variable name="cc_gateway" value="${escapeXml(g.gwCode)}" direction="inbound"/>`,
+  ];
+  if (g.codec) {
+    const codecs = g.codec
+      .split(',')
+      .map((c) => FS_CODECS[c] ?? c)
+      .join(',');
+    vars.push(
+      `              <variable name="absolute_codec_string" value="${escapeXml(codecs)}" direction="outbound"/>`,
+    );
+  }
+  lines.push('            <variables>', ...vars, '            </variables>', '          </gateway>');
+  return lines.join('\n');
+}
+
+export function sofiaConfXml(gateways: Gateway[]): string {
+  const active = gateways.filter((g) => g.status === 1 && g.registerType === 1);
+  const internal = [
+    ['user-agent-string', 'callcenter'],
+    ['context', 'default'],
+    ['sip-ip', '$${local_ip_v4}'],
+    ['sip-port', '$${internal_sip_port}'],
+    ['rtp-ip', '$${local_ip_v4}'],
+    ['ext-rtp-ip', '$${external_rtp_ip}'],
+    ['ext-sip-ip', '$${external_sip_ip}'],
+    ['ws-binding', ':$${internal_ws_port}'],
+    ['wss-binding', ':$${internal_wss_port}'],
+    ['tls-cert-dir', '$${certs_dir}'],
+    ['codec-prefs', '$${global_codec_prefs}'],
+    ['inbound-codec-negotiation', 'generous'],
+    ['dialplan', 'XML'],
+    ['auth-calls', 'true'],
+    ['auth-all-packets', 'false'],
+    ['apply-register-acl', 'domains'],
+    ['force-register-domain', '$${domain}'],
+    ['force-subscription-domain', '$${domain}'],
+    ['force-register-db-domain', '$${domain}'],
+    ['inbound-reg-force-matching-username', 'true'],
+    ['challenge-realm', 'auto_from'],
+    ['NDLB-force-rport', 'safe'],
+    ['apply-candidate-acl', 'wan.auto'],
+    ['apply-candidate-acl', 'rfc1918.auto'],
+    ['apply-candidate-acl', 'localnet.auto'],
+    ['rtp-timeout-sec', '300'],
+    ['rtp-hold-timeout-sec', '1800'],
+    ['manage-presence', 'false'],
+    ['nonce-ttl', '60'],
+  ];
+  const external = [
+    ['user-agent-string', 'callcenter'],
+    ['context', 'public'],
+    ['sip-ip', '$${local_ip_v4}'],
+    ['sip-port', '$${external_sip_port}'],
+    ['rtp-ip', '$${local_ip_v4}'],
+    ['ext-rtp-ip', '$${external_rtp_ip}'],
+    ['ext-sip-ip', '$${external_sip_ip}'],
+    ['codec-prefs', '$${outbound_codec_prefs}'],
+    ['inbound-codec-negotiation', 'generous'],
+    ['dialplan', 'XML'],
+    ['auth-calls', 'false'],
+    ['caller-id-type', 'pid'],
+    ['rtp-timeout-sec', '300'],
+    ['manage-presence', 'false'],
+  ];
+  const settings = (rows: string[][]) => rows.map(([k, v]) => param(k, v, '          ')).join('\n');
+  return documentXml(
+    'configuration',
+    `    <configuration name="sofia.conf" description="sofia Endpoint (callcenter)">
+      <global_settings>
+${param('log-level', 0, '        ')}
+${param('debug-presence', 0, '        ')}
+      </global_settings>
+      <profiles>
+        <profile name="internal">
+          <domains><domain name="all" alias="true" parse="false"/></domains>
+          <settings>
+${settings(internal)}
+          </settings>
+        </profile>
+        <profile name="external">
+          <gateways>
+${active.map(gatewayXml).join('\n')}
+          </gateways>
+          <domains><domain name="all" alias="false" parse="false"/></domains>
+          <settings>
+${settings(external)}
+          </settings>
+        </profile>
+      </profiles>
+    </configuration>`,
+  );
+}

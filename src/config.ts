@@ -1,0 +1,133 @@
+// Every setting and its default lives here (architecture §2). main.ts reads the environment once through
+// loadConfig; tests build a Config with testConfig() and override what they need.
+import { EVENT_SOCKET_DEFAULT, OUTBOUND_SOCKET_DEFAULT } from './core/freeswitch.js';
+
+export interface NodeSeed {
+  name: string;
+  eslHost: string;
+  eslPort: number;
+  eslPassword: string;
+  wssUrl: string;
+  nativeAddress: string;
+  sipDomain: string;
+  maxSessions: number;
+  sessionsPerSecond: number;
+}
+
+export interface QiniuConfig {
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  /** Upload host, e.g. https://up-z0.qiniup.com; tests point it at a local fake. */
+  uploadUrl: string;
+  /** Management/stat host (rs), e.g. https://rs-z0.qiniuapi.com. */
+  rsUrl: string;
+  /** Download domain used to fetch voice files by key, e.g. https://cdn.example.com. */
+  downloadDomain: string;
+}
+
+export interface Config {
+  http: { host: string; port: number };
+  outboundSocket: { host: string; port: number };
+  dbPath: string;
+  dataDir: string;
+  recordingsDir: string;
+  voicesDir: string;
+  logLevel: string;
+  /** How far a signed request's timestamp may be from our clock (spec 接口基础说明). */
+  signWindowMs: number;
+  /** Optional API account created at first start (only if it does not exist yet). */
+  seedAccount?: { account: string; secret: string };
+  /** The FreeSWITCH node seeded at first start when the node table is empty. */
+  seedNode: NodeSeed;
+  /** mod_xml_curl / mod_xml_cdr credentials (HTTP basic, user `freeswitch`); empty = IP allowlist only. */
+  fsHttpSecret: string;
+  /** Extra client IPs allowed on the FreeSWITCH-facing endpoints besides the nodes' ESL hosts. */
+  fsHttpAllow: string[];
+  qiniu?: QiniuConfig;
+  pageSizeMax: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {}
+
+function str(env: Env, key: string, def: string): string {
+  const v = env[key];
+  return v === undefined || v === '' ? def : v;
+}
+
+function int(env: Env, key: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${key} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = str(env, 'CC_DATA_DIR', './data');
+  const seedAccount = env.CC_SEED_ACCOUNT
+    ? { account: env.CC_SEED_ACCOUNT, secret: str(env, 'CC_SEED_SECRET', '') }
+    : undefined;
+  if (seedAccount && seedAccount.secret.length < 16)
+    throw new ConfigError('CC_SEED_SECRET must be at least 16 characters when CC_SEED_ACCOUNT is set');
+  const qiniuKeys = ['CC_QINIU_ACCESS_KEY', 'CC_QINIU_SECRET_KEY', 'CC_QINIU_BUCKET'];
+  const qiniuSet = qiniuKeys.filter((k) => env[k]);
+  if (qiniuSet.length > 0 && qiniuSet.length < qiniuKeys.length)
+    throw new ConfigError(`Qiniu needs all of ${qiniuKeys.join(', ')}`);
+  const fsHost = str(env, 'CC_FS_HOST', EVENT_SOCKET_DEFAULT.host);
+  return {
+    http: { host: str(env, 'CC_HTTP_HOST', '127.0.0.1'), port: int(env, 'CC_HTTP_PORT', 8080, 0, 65535) },
+    outboundSocket: {
+      host: str(env, 'CC_SOCKET_HOST', OUTBOUND_SOCKET_DEFAULT.host),
+      port: int(env, 'CC_SOCKET_PORT', OUTBOUND_SOCKET_DEFAULT.port, 0, 65535),
+    },
+    dataDir,
+    dbPath: str(env, 'CC_DB_PATH', `${dataDir}/callcenter.db`),
+    recordingsDir: str(env, 'CC_RECORDINGS_DIR', '/var/lib/freeswitch/recordings'),
+    voicesDir: str(env, 'CC_VOICES_DIR', `${dataDir}/voices`),
+    logLevel: str(env, 'CC_LOG_LEVEL', 'info'),
+    signWindowMs: int(env, 'CC_SIGN_WINDOW_MS', 5 * 60_000, 1000),
+    seedAccount,
+    seedNode: {
+      name: str(env, 'CC_FS_NAME', 'local'),
+      eslHost: fsHost,
+      eslPort: int(env, 'CC_FS_PORT', EVENT_SOCKET_DEFAULT.port, 1, 65535),
+      eslPassword: str(env, 'CC_FS_PASSWORD', EVENT_SOCKET_DEFAULT.password),
+      wssUrl: str(env, 'CC_FS_WSS', `wss://${fsHost}:7443`),
+      nativeAddress: str(env, 'CC_FS_NATIVE', `${fsHost}:5060`),
+      sipDomain: str(env, 'CC_FS_DOMAIN', fsHost),
+      maxSessions: int(env, 'CC_FS_MAX_SESSIONS', 1000, 1),
+      sessionsPerSecond: int(env, 'CC_FS_SPS', 30, 1),
+    },
+    fsHttpSecret: str(env, 'CC_FS_HTTP_SECRET', ''),
+    fsHttpAllow: str(env, 'CC_FS_HTTP_ALLOW', '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    qiniu:
+      qiniuSet.length === qiniuKeys.length
+        ? {
+            accessKey: env.CC_QINIU_ACCESS_KEY as string,
+            secretKey: env.CC_QINIU_SECRET_KEY as string,
+            bucket: env.CC_QINIU_BUCKET as string,
+            uploadUrl: str(env, 'CC_QINIU_UPLOAD_URL', 'https://up-z0.qiniup.com'),
+            rsUrl: str(env, 'CC_QINIU_RS_URL', 'https://rs-z0.qiniuapi.com'),
+            downloadDomain: str(env, 'CC_QINIU_DOWNLOAD_DOMAIN', ''),
+          }
+        : undefined,
+    pageSizeMax: int(env, 'CC_PAGE_SIZE_MAX', 500, 1),
+  };
+}
+
+/** Embedded defaults with an in-memory database: what component tests start from. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({ CC_HTTP_PORT: '0', CC_SOCKET_PORT: '0' }),
+    dbPath: ':memory:',
+    logLevel: 'silent',
+    ...overrides,
+  };
+}

@@ -1,0 +1,52 @@
+import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { gateways } from '../schema.js';
+
+export type Gateway = typeof gateways.$inferSelect;
+export type GatewayFields = Omit<Gateway, 'id' | 'createdAt' | 'updatedAt'>;
+
+export function gatewaysRepo(db: Db) {
+  return {
+    get: (id: number): Gateway | undefined => db.select().from(gateways).where(eq(gateways.id, id)).get(),
+    byCode: (gwCode: string): Gateway | undefined =>
+      db.select().from(gateways).where(eq(gateways.gwCode, gwCode)).get(),
+    byCodes: (codes: string[]): Gateway[] =>
+      codes.length === 0 ? [] : db.select().from(gateways).where(inArray(gateways.gwCode, codes)).all(),
+    enabled: (): Gateway[] =>
+      db.select().from(gateways).where(eq(gateways.status, 1)).orderBy(gateways.id).all(),
+    insert: (fields: GatewayFields, now: number): Gateway =>
+      db
+        .insert(gateways)
+        .values({ ...fields, createdAt: now, updatedAt: now })
+        .returning()
+        .get(),
+    update: (id: number, fields: Partial<GatewayFields>, now: number): Gateway | undefined =>
+      db
+        .update(gateways)
+        .set({ ...fields, updatedAt: now })
+        .where(eq(gateways.id, id))
+        .returning()
+        .get(),
+    page(
+      filter: { status?: number; id?: number },
+      offset: number,
+      limit: number,
+    ): { total: number; items: Gateway[] } {
+      const conds: SQL[] = [];
+      if (filter.status !== undefined) conds.push(eq(gateways.status, filter.status));
+      if (filter.id !== undefined) conds.push(eq(gateways.id, filter.id));
+      const where = conds.length ? and(...conds) : undefined;
+      const total = db.select({ n: count() }).from(gateways).where(where).get()?.n ?? 0;
+      const items = db
+        .select()
+        .from(gateways)
+        .where(where)
+        .orderBy(desc(gateways.id))
+        .limit(limit)
+        .offset(offset)
+        .all();
+      return { total, items };
+    },
+  };
+}
+export type GatewaysRepo = ReturnType<typeof gatewaysRepo>;

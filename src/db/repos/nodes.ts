@@ -1,0 +1,30 @@
+import { eq } from 'drizzle-orm';
+import type { NodeSeed } from '../../config.js';
+import type { Db } from '../database.js';
+import { fsNodes } from '../schema.js';
+
+export type FsNode = typeof fsNodes.$inferSelect;
+
+export function nodesRepo(db: Db) {
+  return {
+    list: (): FsNode[] => db.select().from(fsNodes).all(),
+    active: (): FsNode[] => db.select().from(fsNodes).where(eq(fsNodes.status, 1)).all(),
+    get: (id: number): FsNode | undefined => db.select().from(fsNodes).where(eq(fsNodes.id, id)).get(),
+    /** Seeds the configured node only when the table is empty, so operators' edits survive restarts. */
+    seedIfEmpty(seed: NodeSeed, now: number): FsNode | undefined {
+      if (db.select({ id: fsNodes.id }).from(fsNodes).limit(1).get()) return undefined;
+      return db
+        .insert(fsNodes)
+        .values({ ...seed, weight: 1, status: 1, createdAt: now, updatedAt: now })
+        .returning()
+        .get();
+    },
+    insert: (row: NodeSeed & { weight?: number; status?: number }, now: number): FsNode =>
+      db
+        .insert(fsNodes)
+        .values({ weight: 1, status: 1, ...row, createdAt: now, updatedAt: now })
+        .returning()
+        .get(),
+  };
+}
+export type NodesRepo = ReturnType<typeof nodesRepo>;

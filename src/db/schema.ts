@@ -1,0 +1,253 @@
+// The store's schema (drizzle, SQLite). Times are epoch milliseconds; money is stored in fen (分, 1/100 yuan) as
+// REAL, because the spec takes prices in yuan on gateway add and in fen on update and reports priceCal in fen.
+
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const timestamps = {
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+};
+
+/** Business systems allowed to call the HTTP API (spec 接口基础说明). The secret is needed in clear to check MD5 signs. */
+export const apiAccounts = sqliteTable('api_accounts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  account: text('account').notNull().unique(),
+  secret: text('secret').notNull(),
+  status: integer('status').notNull().default(1),
+  expiresAt: integer('expires_at'),
+  /** Comma-separated client IPs; empty means any. */
+  ipAllowlist: text('ip_allowlist').notNull().default(''),
+  ...timestamps,
+});
+
+export const fsNodes = sqliteTable('fs_nodes', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  eslHost: text('esl_host').notNull(),
+  eslPort: integer('esl_port').notNull(),
+  eslPassword: text('esl_password').notNull(),
+  wssUrl: text('wss_url').notNull(),
+  nativeAddress: text('native_address').notNull(),
+  sipDomain: text('sip_domain').notNull(),
+  maxSessions: integer('max_sessions').notNull(),
+  sessionsPerSecond: integer('sessions_per_second').notNull(),
+  weight: integer('weight').notNull().default(1),
+  status: integer('status').notNull().default(1),
+  ...timestamps,
+});
+
+export const gateways = sqliteTable('gateways', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  gwCode: text('gw_code').notNull().unique(),
+  gwName: text('gw_name').notNull(),
+  registerType: integer('register_type').notNull(),
+  originationCallId: text('origination_call_id'),
+  codec: text('codec'),
+  mobilePhonePrefix: text('mobile_phone_prefix'),
+  fixedPhonePrefix: text('fixed_phone_prefix'),
+  realm: text('realm').notNull(),
+  username: text('username'),
+  password: text('password'),
+  remark: text('remark'),
+  callLimit: integer('call_limit'),
+  billType: integer('bill_type'),
+  billsec: integer('billsec'),
+  priceFen: real('price_fen'),
+  status: integer('status').notNull(),
+  /** Lines the carrier gives us: the gateway's maximum concurrent calls (spec `concurrency` in getAvailableList). */
+  expectCount: integer('expect_count'),
+  returnVisit: integer('return_visit').notNull(),
+  accountBalanceFen: real('account_balance_fen'),
+  rechargedAmountFen: real('recharged_amount_fen'),
+  ...timestamps,
+});
+
+export const projects = sqliteTable('projects', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  projectCode: text('project_code').notNull(),
+  seats: integer('seats').notNull(),
+  nodeId: integer('node_id')
+    .notNull()
+    .references(() => fsNodes.id),
+  certificate: text('certificate').notNull().unique(),
+  /** 1 active, 2 finished. A finished project's code may be created again. */
+  status: integer('status').notNull().default(1),
+  finishedAt: integer('finished_at'),
+  ...timestamps,
+});
+
+export const extensions = sqliteTable(
+  'extensions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    username: text('username').notNull(),
+    nodeId: integer('node_id')
+      .notNull()
+      .references(() => fsNodes.id),
+    password: text('password').notNull(),
+    /** 2 agent, 3 manager (spec 一.4 `type`). */
+    type: integer('type').notNull(),
+    projectId: integer('project_id').references(() => projects.id),
+    /** -1 disabled, 0 not available, 1 available. */
+    workStatus: integer('work_status').notNull().default(0),
+    /** 0 unregistered, 1 registered. */
+    regStatus: integer('reg_status').notNull().default(0),
+    claimedAt: integer('claimed_at'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('extensions_node_username').on(t.nodeId, t.username),
+    index('extensions_project').on(t.projectId),
+  ],
+);
+
+export const voices = sqliteTable('voices', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  voiceCode: text('voice_code').notNull().unique(),
+  qiniuKey: text('qiniu_key'),
+  filePath: text('file_path').notNull(),
+  ...timestamps,
+});
+
+export const callLists = sqliteTable('call_lists', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name'),
+  ...timestamps,
+});
+
+/** Numbers get a global id so that callListLastId / callTaskAdditional can say "everything after id N". */
+export const callListNumbers = sqliteTable(
+  'call_list_numbers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    callListId: integer('call_list_id')
+      .notNull()
+      .references(() => callLists.id),
+    phone: text('phone').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('call_list_numbers_list_phone').on(t.callListId, t.phone)],
+);
+
+export const tasks = sqliteTable(
+  'tasks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    callTaskCode: text('call_task_code').notNull().unique(),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id),
+    scheduleType: integer('schedule_type').notNull(),
+    callType: integer('call_type').notNull(),
+    callListId: integer('call_list_id').references(() => callLists.id),
+    rate: real('rate').notNull(),
+    pacing: text('pacing').notNull().default('fixed'),
+    expiredTime: integer('expired_time').notNull(),
+    voiceCode: text('voice_code'),
+    originalCallTaskCode: text('original_call_task_code'),
+    originalResultDetail: text('original_result_detail'),
+    evaluation: integer('evaluation').notNull().default(0),
+    /** 1 init, 2 running, 3 paused, 4 ended. */
+    status: integer('status').notNull().default(1),
+    /** Highest call_list_numbers.id already loaded into task_numbers. */
+    lastNumberId: integer('last_number_id').notNull().default(0),
+    startedAt: integer('started_at'),
+    endedAt: integer('ended_at'),
+    ...timestamps,
+  },
+  (t) => [index('tasks_project').on(t.projectId)],
+);
+
+export const taskGateways = sqliteTable(
+  'task_gateways',
+  {
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id),
+    gatewayId: integer('gateway_id')
+      .notNull()
+      .references(() => gateways.id),
+    concurrency: integer('concurrency').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.taskId, t.gatewayId] })],
+);
+
+/**
+ * One row per number a task will dial. `state` moves pending → dialing → done in one SQLite transaction per batch,
+ * so a number is never dialled twice by one task, also across a restart; `preview` numbers are held by one agent.
+ */
+export const taskNumbers = sqliteTable(
+  'task_numbers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id),
+    phone: text('phone').notNull(),
+    state: text('state', { enum: ['pending', 'preview', 'dialing', 'done'] })
+      .notNull()
+      .default('pending'),
+    assignedTo: text('assigned_to'),
+    callUuid: text('call_uuid'),
+    resultDetail: integer('result_detail'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('task_numbers_task_phone').on(t.taskId, t.phone),
+    index('task_numbers_task_state').on(t.taskId, t.state),
+  ],
+);
+
+export const callLogs = sqliteTable(
+  'call_logs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    callUuid: text('call_uuid').notNull().unique(),
+    taskId: integer('task_id').references(() => tasks.id),
+    projectId: integer('project_id').references(() => projects.id),
+    callTaskCode: text('call_task_code'),
+    direction: text('direction', { enum: ['outbound', 'inbound', 'internal'] })
+      .notNull()
+      .default('outbound'),
+    /** The agent's extension (spec callLog `callerIdNumber`). */
+    callerIdNumber: text('caller_id_number'),
+    destinationNumber: text('destination_number').notNull(),
+    gatewayId: integer('gateway_id').references(() => gateways.id),
+    startTimestamp: integer('start_timestamp'),
+    answerTimestamp: integer('answer_timestamp'),
+    endTimestamp: integer('end_timestamp'),
+    duration: integer('duration'),
+    billsec: integer('billsec'),
+    hangupCause: text('hangup_cause'),
+    sipTermStatus: text('sip_term_status'),
+    hangupDisposition: text('hangup_disposition'),
+    recordFile: text('record_file'),
+    recordFileQiniu: text('record_file_qiniu'),
+    priceRule: text('price_rule'),
+    priceCal: real('price_cal'),
+    result: integer('result'),
+    resultDetail: integer('result_detail'),
+    evaluation: integer('evaluation'),
+    cdrReceived: integer('cdr_received').notNull().default(0),
+    addTime: integer('add_time').notNull(),
+    updateTime: integer('update_time').notNull(),
+  },
+  (t) => [
+    index('call_logs_task').on(t.taskId),
+    index('call_logs_project_start').on(t.projectId, t.startTimestamp),
+    index('call_logs_end').on(t.endTimestamp),
+  ],
+);
+
+/** Recordings waiting for (or retrying) upload to Qiniu; the local file is kept in every case. */
+export const uploads = sqliteTable('uploads', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  callUuid: text('call_uuid').notNull(),
+  filePath: text('file_path').notNull(),
+  key: text('key').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: integer('next_attempt_at').notNull(),
+  lastError: text('last_error'),
+  doneAt: integer('done_at'),
+  ...timestamps,
+});

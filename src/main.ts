@@ -1,0 +1,38 @@
+// Composition root: the only place that reads the environment, opens SQLite, listens and handles signals.
+import { loadConfig } from './config.js';
+import { systemClock } from './core/clock.js';
+import { openStore } from './db/database.js';
+import { buildApp } from './app.js';
+import { seedStore } from './seed.js';
+
+const config = loadConfig();
+const store = openStore(config.dbPath);
+const app = await buildApp(config, { store, clock: systemClock });
+for (const line of seedStore(config, app.ctx.repos, systemClock.now())) app.http.log.info(line);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  app.http.log.info({ signal }, 'shutting down: no new requests, finishing in-flight work');
+  const force = setTimeout(() => {
+    app.http.log.error('shutdown took longer than 15 s; exiting');
+    process.exit(1);
+  }, 15_000);
+  force.unref();
+  try {
+    await app.close();
+  } finally {
+    store.close();
+  }
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+const address = await app.http.listen({ host: config.http.host, port: config.http.port });
+console.log(`callcenter listening: HTTP ${address} (API docs ${address}/docs), database ${config.dbPath}`);
+if (app.ctx.repos.accounts.list().length === 0)
+  console.log(
+    'No API account yet: create one with `npm run cli -- account add NAME` (it prints the secret).',
+  );

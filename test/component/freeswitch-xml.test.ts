@@ -1,0 +1,170 @@
+import t from 'tap';
+import { form, startTestApp } from '../support/app.js';
+import { FsHttpPath } from '../../src/core/freeswitch.js';
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+t.test('mod_xml_curl endpoints', async (t) => {
+  const ta = await startTestApp();
+  t.teardown(ta.close);
+  const now = ta.clock.now();
+  const base = {
+    registerType: 1,
+    realm: '198.51.100.7:5060',
+    status: 1,
+    returnVisit: 0,
+    billType: null,
+    billsec: null,
+    priceFen: null,
+    callLimit: null,
+    expectCount: 10,
+    accountBalanceFen: null,
+    rechargedAmountFen: null,
+    mobilePhonePrefix: null,
+    fixedPhonePrefix: null,
+    remark: null,
+  };
+  ta.app.ctx.repos.gateways.insert(
+    {
+      ...base,
+      gwCode: 'carrier-a',
+      gwName: 'A',
+      username: 'u1',
+      password: 'p&1',
+      codec: 'G711,OPUS',
+      originationCallId: '02100000000',
+    },
+    now,
+  );
+  ta.app.ctx.repos.gateways.insert(
+    {
+      ...base,
+      gwCode: 'ip-trunk',
+      gwName: 'B',
+      username: null,
+      password: null,
+      codec: null,
+      originationCallId: null,
+    },
+    now,
+  );
+  ta.app.ctx.repos.gateways.insert(
+    {
+      ...base,
+      gwCode: 'disabled',
+      gwName: 'C',
+      status: 0,
+      username: null,
+      password: null,
+      codec: null,
+      originationCallId: null,
+    },
+    now,
+  );
+  ta.app.ctx.repos.gateways.insert(
+    {
+      ...base,
+      gwCode: 'passive',
+      gwName: 'D',
+      registerType: 2,
+      username: 'in',
+      password: 'x',
+      codec: null,
+      originationCallId: null,
+    },
+    now,
+  );
+
+  const ask = (
+    url: string,
+    fields: Record<string, string>,
+    remoteAddress = '127.0.0.1',
+    headers: Record<string, string> = {},
+  ) =>
+    ta.app.http.inject({
+      method: 'POST',
+      url,
+      headers: { ...FORM, ...headers },
+      payload: form(fields),
+      remoteAddress,
+    });
+
+  await t.test(
+    'sofia.conf carries the enabled gateways we register to, as FreeSWITCH gateway XML',
+    async (t) => {
+      const res = await ask(FsHttpPath.xmlCurlConfiguration, {
+        section: 'configuration',
+        tag_name: 'configuration',
+        key_name: 'name',
+        key_value: 'sofia.conf',
+      });
+      t.equal(res.statusCode, 200);
+      t.match(res.headers['content-type'], /text\/xml/);
+      const xml = res.body;
+      t.match(xml, /<document type="freeswitch\/xml">/);
+      t.match(xml, /<configuration name="sofia.conf"/);
+      t.match(xml, /<profile name="internal">[\s\S]*ws-binding[\s\S]*<profile name="external">/);
+      t.match(
+        xml,
+        /<gateway name="carrier-a">[\s\S]*name="register" value="true"[\s\S]*name="username" value="u1"[\s\S]*name="password" value="p&amp;1"/,
+      );
+      t.match(xml, /name="absolute_codec_string" value="PCMU,PCMA,opus"/);
+      t.match(xml, /<gateway name="ip-trunk">[\s\S]*name="register" value="false"/);
+      t.notMatch(xml, /name="disabled"/, 'disabled gateways are left out');
+      t.notMatch(xml, /name="passive"/, 'carriers that register to us are not sofia gateways');
+    },
+  );
+
+  await t.test('other configuration files are "not found", so FreeSWITCH reads its own', async (t) => {
+    const res = await ask(FsHttpPath.xmlCurlConfiguration, {
+      section: 'configuration',
+      key_value: 'switch.conf',
+    });
+    t.match(res.body, /<result status="not found"\/>/);
+  });
+
+  await t.test('directory lookups are "not found" while no extension exists', async (t) => {
+    const res = await ask(FsHttpPath.xmlCurlDirectory, {
+      section: 'directory',
+      tag_name: 'domain',
+      key_name: 'name',
+      key_value: '127.0.0.1',
+      user: '1000',
+      domain: '127.0.0.1',
+      action: 'sip_auth',
+    });
+    t.match(res.body, /<result status="not found"\/>/);
+  });
+
+  await t.test('only FreeSWITCH nodes may ask', async (t) => {
+    const res = await ask(
+      FsHttpPath.xmlCurlConfiguration,
+      { section: 'configuration', key_value: 'sofia.conf' },
+      '203.0.113.5',
+    );
+    t.equal(res.statusCode, 403);
+    t.notMatch(res.body, /carrier-a/);
+  });
+});
+
+t.test('with a shared secret, FreeSWITCH must send its basic credentials', async (t) => {
+  const ta = await startTestApp({ fsHttpSecret: 'xml-secret' });
+  t.teardown(ta.close);
+  const payload = form({ section: 'configuration', key_value: 'sofia.conf' });
+  const without = await ta.app.http.inject({
+    method: 'POST',
+    url: FsHttpPath.xmlCurlConfiguration,
+    headers: FORM,
+    payload,
+  });
+  t.equal(without.statusCode, 401);
+  const auth = `Basic ${Buffer.from('freeswitch:xml-secret').toString('base64')}`;
+  const withCreds = await ta.app.http.inject({
+    method: 'POST',
+    url: FsHttpPath.xmlCurlConfiguration,
+    headers: { ...FORM, authorization: auth },
+    payload,
+  });
+  t.equal(withCreds.statusCode, 200);
+  t.match(withCreds.body, /sofia.conf/);
+});

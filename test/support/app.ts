@@ -1,0 +1,49 @@
+// Builds a whole app per test: ':memory:' SQLite, a FakeClock, one API account. Nothing listens unless a test asks.
+import { buildApp, type App } from '../../src/app.js';
+import { signOf } from '../../src/api/auth.js';
+import { testConfig, type Config } from '../../src/config.js';
+import { FakeClock } from '../../src/core/clock.js';
+import { openStore, type Store } from '../../src/db/database.js';
+import { seedStore } from '../../src/seed.js';
+
+export const ACCOUNT = 'crm';
+export const SECRET = 'test-secret-0123456789abcdef';
+
+export interface TestApp {
+  app: App;
+  store: Store;
+  clock: FakeClock;
+  config: Config;
+  /** Signed headers for the test account at the fake clock's time. */
+  signed(extra?: Record<string, string>): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  const config = testConfig(overrides);
+  const clock = new FakeClock(Date.UTC(2026, 10, 23, 8));
+  const store = openStore(':memory:');
+  const app = await buildApp(config, { store, clock, logger: false });
+  seedStore({ ...config, seedAccount: { account: ACCOUNT, secret: SECRET } }, app.ctx.repos, clock.now());
+  return {
+    app,
+    store,
+    clock,
+    config,
+    signed(extra = {}) {
+      const timestamp = String(clock.now());
+      return { account: ACCOUNT, timestamp, sign: signOf(ACCOUNT, timestamp, SECRET), ...extra };
+    },
+    async close() {
+      await app.close();
+      store.close();
+    },
+  };
+}
+
+export const form = (fields: Record<string, string | number | undefined>): string =>
+  new URLSearchParams(
+    Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
+  ).toString();
+
+export const FORM = { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' };

@@ -1,0 +1,30 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { runCli } from '../../src/cli.js';
+import { openStore } from '../../src/db/database.js';
+
+t.test('the account CLI', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cc-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const db = join(dir, 'cc.db');
+  const added = runCli(['account', 'add', 'crm', '--ip', '10.0.0.1'], db);
+  t.equal(added.code, 0);
+  const secret = /secret ([0-9a-f]{48})/.exec(added.out)?.[1];
+  t.ok(secret, 'add prints a random secret once');
+  t.equal(runCli(['account', 'add', 'crm'], db).code, 1, 'an existing account is not replaced');
+  t.match(runCli(['account', 'list'], db).out, /crm\tstatus=enabled\texpires=never\tip=10.0.0.1/);
+  t.notMatch(runCli(['account', 'list'], db).out, secret!, 'list never shows secrets');
+  t.equal(runCli(['account', 'disable', 'crm'], db).code, 0);
+  t.match(runCli(['account', 'list'], db).out, /status=disabled/);
+  const rotated = runCli(['account', 'rotate', 'crm'], db);
+  t.not(/secret ([0-9a-f]{48})/.exec(rotated.out)?.[1], secret);
+  t.equal(runCli(['account', 'remove', 'nobody'], db).code, 1);
+  t.equal(runCli(['account', 'add', 'bad name'], db).code, 2);
+  t.equal(runCli(['account', 'add', 'x', '--expires', 'never'], db).code, 2);
+  t.equal(runCli(['frobnicate'], db).code, 2);
+  const store = openStore(db);
+  t.teardown(store.close);
+  t.equal(store.sqlite.pragma('journal_mode', { simple: true }), 'wal', 'file databases use WAL');
+});

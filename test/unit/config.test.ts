@@ -1,0 +1,52 @@
+import t from 'tap';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+t.test(
+  'embedded defaults: SQLite under ./data, HTTP 127.0.0.1:8080, outbound socket 127.0.0.1:8084',
+  async (t) => {
+    const c = loadConfig({});
+    t.match(c, {
+      http: { host: '127.0.0.1', port: 8080 },
+      outboundSocket: { host: '127.0.0.1', port: 8084 },
+      dbPath: './data/callcenter.db',
+    });
+    t.match(c.seedNode, {
+      eslHost: '127.0.0.1',
+      eslPort: 8021,
+      eslPassword: 'ClueCon',
+      maxSessions: 1000,
+      sessionsPerSecond: 30,
+    });
+    t.equal(c.signWindowMs, 300_000);
+    t.equal(c.qiniu, undefined);
+  },
+);
+
+t.test('every default can be changed from the environment', async (t) => {
+  const c = loadConfig({
+    CC_HTTP_PORT: '9090',
+    CC_SOCKET_PORT: '9084',
+    CC_DATA_DIR: '/tmp/x',
+    CC_FS_HOST: '10.0.0.5',
+    CC_SIGN_WINDOW_MS: '60000',
+  });
+  t.match(c, {
+    http: { port: 9090 },
+    outboundSocket: { port: 9084 },
+    dbPath: '/tmp/x/callcenter.db',
+    signWindowMs: 60000,
+  });
+  t.match(c.seedNode, { eslHost: '10.0.0.5', wssUrl: 'wss://10.0.0.5:7443' });
+});
+
+t.test('bad settings are refused with the variable named', async (t) => {
+  t.throws(
+    () => loadConfig({ CC_HTTP_PORT: 'eighty' }),
+    new ConfigError('CC_HTTP_PORT must be an integer between 0 and 65535, got "eighty"'),
+  );
+  t.throws(
+    () => loadConfig({ CC_SEED_ACCOUNT: 'crm', CC_SEED_SECRET: 'short' }),
+    /CC_SEED_SECRET must be at least 16/,
+  );
+  t.throws(() => loadConfig({ CC_QINIU_ACCESS_KEY: 'a' }), /Qiniu needs all of/);
+});

@@ -68,7 +68,8 @@ export function encodeExecute(input: ExecuteInput): Buffer {
   if (input.arg !== undefined && !argAsBody) headers['execute-app-arg'] = input.arg;
   if (input.loops !== undefined) headers.loops = String(input.loops);
   if (input.eventLock) headers['event-lock'] = 'true';
-  headers['Event-UUID'] = input.eventUuid;
+  // Spelled as the captured, known-good sendmsg spells it (FreeSWITCH reads headers case-insensitively).
+  headers['event-uuid'] = input.eventUuid;
   return encodeSendmsg({
     ...(input.uuid ? { uuid: input.uuid } : {}),
     headers,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { form, startTestApp } from '../support/app.js';
 import { FsHttpPath } from '../../src/core/freeswitch.js';
@@ -112,6 +113,25 @@ t.test('mod_xml_curl endpoints', async (t) => {
       t.match(xml, /<gateway name="ip-trunk">[\s\S]*name="register" value="false"/);
       t.notMatch(xml, /name="disabled"/, 'disabled gateways are left out');
       t.notMatch(xml, /name="passive"/, 'carriers that register to us are not sofia gateways');
+    },
+  );
+
+  await t.test(
+    'the internal profile we serve carries every setting of freeswitch-conf/callcenter/internal-profile.xml',
+    async (t) => {
+      const xml = (
+        await ask(FsHttpPath.xmlCurlConfiguration, { section: 'configuration', key_value: 'sofia.conf' })
+      ).body;
+      const internal = /<profile name="internal">([\s\S]*?)<\/profile>/.exec(xml)?.[1] ?? '';
+      const onDisk = readFileSync('freeswitch-conf/callcenter/internal-profile.xml', 'utf8').replace(
+        /<!--[\s\S]*?-->/g,
+        '',
+      );
+      const params = [...onDisk.matchAll(/<param name="([^"]+)" value="([^"]*)"\/>/g)];
+      t.ok(params.length > 10);
+      for (const [, name, value] of params)
+        t.match(internal, `<param name="${name}" value="${value}"/>`, name);
+      t.match(internal, '<param name="apply-register-acl" value="none"/>');
     },
   );
 

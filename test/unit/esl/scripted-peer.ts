@@ -28,7 +28,7 @@ function script(capture: Capture): {
 }
 
 /** Splits the byte stream from the client into commands (header block, plus content-length body if any). */
-function commandSplitter(onCommand: (command: string) => void): (chunk: Buffer) => void {
+export function commandSplitter(onCommand: (command: string) => void): (chunk: Buffer) => void {
   let pending = Buffer.alloc(0);
   return (chunk) => {
     pending = Buffer.concat([pending, chunk]);

@@ -1,10 +1,11 @@
 // Adaptive predictive pacing (issue 8; the algorithm and its parameters are explained in docs/pacing.md).
 //
-// Each decision compares, at several moments t within the ring time of a call dialled now, the live answers
-// expected by t (from the attempts already ringing, given their age, plus n new ones) with the agents expected to
-// be free by t + maxWait (idle now, plus busy ones finishing, given how long they have been busy). It launches the
-// largest n for which demand + safety × σ ≤ supply at every such t. `safety` is the only thing tuned by
-// abandons: every live outcome nudges it so that abandoned / live answers settles at target × headroom.
+// Each decision looks at moments t spread over the ring time of a call dialled now and compares the agents
+// expected free by t + maxWait (idle now, plus busy ones finishing, given how long they have been busy) with the
+// live answers expected by t (attempts already ringing, given their age, plus the other new ones). From that it
+// estimates each new attempt's risk: the chance that, answered live, it finds no agent. It launches attempts while
+// that risk stays under a limit; the limit is the only thing tuned by abandons: every live outcome nudges it so
+// that abandoned / live answers settles at target × headroom.
 import { DecayingRate, DurationSample } from './estimators.js';
 import type { Pacer, PacingObservation, PacingSnapshot } from './pacer.js';
 import { clampToCapacity } from './pacer.js';
@@ -16,12 +17,15 @@ export interface AdaptiveOptions {
   headroom: number;
   /** A live answer without an agent within this is abandoned (regulators: 2 s). */
   maxWaitMs: number;
-  /** How far one live outcome moves `safety` (an abandon by gain × (1 − aim), a connect by −gain × aim). */
+  /**
+   * How far one live outcome moves log(risk): an abandon by −gain × (1 − aim), a connect by +gain × aim, so the
+   * risk settles where abandoned / live answers = aim.
+   */
   gain: number;
-  /** `safety` at start: positive is cautious (demand kept σ·safety below supply). */
-  initialSafety: number;
-  minSafety: number;
-  maxSafety: number;
+  /** The risk a new attempt may carry at start (its chance, if answered live, of finding no agent). */
+  initialRisk: number;
+  minRisk: number;
+  maxRisk: number;
   /** Half-life, in attempts, of the live-answer probability. */
   answerHalfLife: number;
   /** Starting live-answer probability (pessimistic: high) and how many attempts it weighs. */
@@ -47,10 +51,10 @@ export const defaultAdaptiveOptions: AdaptiveOptions = {
   targetAbandonRate: 0.03,
   headroom: 0.8,
   maxWaitMs: 2000,
-  gain: 0.04,
-  initialSafety: 1,
-  minSafety: -4,
-  maxSafety: 4,
+  gain: 0.1,
+  initialRisk: 0.02,
+  minRisk: 0.002,
+  maxRisk: 0.9,
   answerHalfLife: 300,
   priorAnswerRate: 0.5,
   priorWeight: 10,
@@ -65,7 +69,8 @@ export const defaultAdaptiveOptions: AdaptiveOptions = {
 export interface AdaptiveState {
   /** Estimated share of attempts answered live (pessimistic while few are known). */
   liveAnswerRate: number;
-  safety: number;
+  /** The marginal risk currently accepted (see `initialRisk`). */
+  risk: number;
   /** Abandoned / live answers over the recent window (half-life `windowHalfLife` live answers). */
   windowAbandonRate: number;
   liveAnswers: number;
@@ -78,9 +83,10 @@ export interface AdaptivePacer extends Pacer {
   state(): AdaptiveState;
 }
 
-const STEP_MS = 1000;
+/** Ages are grouped in buckets this wide, so the work per decision does not grow with the number of calls. */
+const AGE_BUCKET_MS = 250;
 
-/** Counts of items per whole-second age, so the work per decision does not grow with the number of calls. */
+/** Counts per age bucket (keyed by the bucket's middle age in ms). */
 function ageHistogram(now: number, since: readonly number[] | undefined, count: number): Map<number, number> {
   const h = new Map<number, number>();
   if (!since || since.length !== count) {
@@ -88,94 +94,116 @@ function ageHistogram(now: number, since: readonly number[] | undefined, count: 
     return h;
   }
   for (const t of since) {
-    const bin = Math.max(0, Math.floor((now - t) / STEP_MS));
-    h.set(bin, (h.get(bin) ?? 0) + 1);
+    const age = (Math.floor(Math.max(0, now - t) / AGE_BUCKET_MS) + 0.5) * AGE_BUCKET_MS;
+    h.set(age, (h.get(age) ?? 0) + 1);
   }
   return h;
+}
+
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26, error < 1.5e-7). */
+export function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const poly =
+    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-z * z);
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+/** One moment t (ms after now) at which a call dialled now may be answered. */
+interface Checkpoint {
+  /** Agents expected free by t + maxWait, minus live answers expected by t from attempts already ringing. */
+  margin: number;
+  variance: number;
+  /** P(a new attempt is answered live by t). */
+  perCall: number;
 }
 
 export function adaptivePacer(options: Partial<AdaptiveOptions> = {}): AdaptivePacer {
   const o: AdaptiveOptions = { ...defaultAdaptiveOptions, ...options };
   const aim = o.targetAbandonRate * o.headroom;
   const live = new DecayingRate(o.priorAnswerRate, o.priorWeight, o.answerHalfLife);
-  const liveRing = new DurationSample(o.sampleSize, o.priorRingMs, STEP_MS);
-  const otherRing = new DurationSample(o.sampleSize, [], STEP_MS);
-  const busy = new DurationSample(o.sampleSize, o.priorBusyMs, STEP_MS);
+  const liveRing = new DurationSample(o.sampleSize, o.priorRingMs);
+  const otherRing = new DurationSample(o.sampleSize, []);
+  const busy = new DurationSample(o.sampleSize, o.priorBusyMs);
   const window = new DecayingRate(0, 0, o.windowHalfLife);
-  let safety = o.initialSafety;
+  let logRisk = Math.log(o.initialRisk);
   let liveAnswers = 0;
   let abandoned = 0;
 
   const nudge = (delta: number): void => {
-    safety = Math.min(o.maxSafety, Math.max(o.minSafety, safety + delta));
+    logRisk = Math.min(Math.log(o.maxRisk), Math.max(Math.log(o.minRisk), logRisk + delta));
   };
 
-  /** P(a busy agent, busy for `elapsedBin` s, is free within `tBins` s). */
-  const freeWithin = (elapsedBin: number, tBins: number, meanBusy: number): number => {
-    const survive = 1 - busy.cdfAt(elapsedBin - 1);
-    // Busier than anything observed: fall back to a constant freeing rate.
-    if (survive < 0.02) return 1 - Math.exp((-tBins * STEP_MS) / Math.max(STEP_MS, meanBusy));
-    return (busy.cdfAt(elapsedBin + tBins) - busy.cdfAt(elapsedBin - 1)) / survive;
+  /** P(an agent busy for `elapsed` ms is free within `t` ms). */
+  const freeWithin = (elapsed: number, t: number, meanBusy: number): number => {
+    const survive = 1 - busy.cdfAt(elapsed);
+    // Busier than nearly anything observed: fall back to a constant freeing rate.
+    if (survive < 0.02) return 1 - Math.exp(-t / Math.max(1000, meanBusy));
+    return (busy.cdfAt(elapsed + t) - busy.cdfAt(elapsed)) / survive;
   };
 
-  /** P(an attempt ringing for `ageBin` s is answered live within `tBins` s), given p live answers per attempt. */
-  const liveWithin = (ageBin: number, tBins: number, p: number): number => {
-    const liveLeft = p * (1 - liveRing.cdfAt(ageBin - 1));
-    const otherLeft = (1 - p) * (otherRing.count() > 0 ? 1 - otherRing.cdfAt(ageBin - 1) : 1);
+  /** P(an attempt ringing for `age` ms is answered live within `t` ms), given p live answers per attempt. */
+  const liveWithin = (age: number, t: number, p: number): number => {
+    const liveLeft = p * (1 - liveRing.cdfAt(age));
+    const otherLeft = (1 - p) * (otherRing.count() > 0 ? 1 - otherRing.cdfAt(age) : 1);
     if (liveLeft + otherLeft <= 0) return 0;
-    return (p * (liveRing.cdfAt(ageBin + tBins) - liveRing.cdfAt(ageBin - 1))) / (liveLeft + otherLeft);
+    return (p * (liveRing.cdfAt(age + t) - liveRing.cdfAt(age))) / (liveLeft + otherLeft);
+  };
+
+  function checkpoints(s: PacingSnapshot, p: number): Checkpoint[] {
+    const meanBusy = busy.mean();
+    const busyCount = Math.max(0, s.staffedAgents - s.idleAgents);
+    const knownBusy = s.busySince !== undefined && s.busySince.length === busyCount;
+    const busyAges = ageHistogram(s.now, s.busySince, busyCount);
+    const ringAges = ageHistogram(s.now, s.ringingSince, s.ringingAttempts);
+    const points: Checkpoint[] = [];
+    for (let k = 0; k < o.checkpoints; k++) {
+      // The middle of each of `checkpoints` equally likely slices of the ring time.
+      const t = liveRing.quantile((k + 0.5) / o.checkpoints);
+      let margin = s.idleAgents - s.waitingCustomers;
+      let variance = 0;
+      for (const [age, n] of busyAges) {
+        const f = knownBusy
+          ? freeWithin(age, t + o.maxWaitMs, meanBusy)
+          : 1 - Math.exp(-(t + o.maxWaitMs) / Math.max(1000, meanBusy));
+        margin += n * f;
+        variance += n * f * (1 - f);
+      }
+      for (const [age, n] of ringAges) {
+        const q = liveWithin(age, t, p);
+        margin -= n * q;
+        variance += n * q * (1 - q);
+      }
+      points.push({ margin, variance, perCall: p * liveRing.cdfAt(t) });
+    }
+    return points;
+  }
+
+  /** P(the n-th new attempt, if answered live, finds no agent), averaged over when it may be answered. */
+  const marginalRisk = (points: readonly Checkpoint[], n: number): number => {
+    let sum = 0;
+    for (const pt of points) {
+      const others = n - 1;
+      const mean = pt.margin - others * pt.perCall;
+      const sd = Math.sqrt(pt.variance + others * pt.perCall * (1 - pt.perCall));
+      // It needs one agent more than the others take: X ≥ 1, i.e. X > 0.5 with a continuity correction.
+      sum += sd > 1e-9 ? normalCdf((0.5 - mean) / sd) : mean < 0.5 ? 1 : 0;
+    }
+    return sum / points.length;
   };
 
   function decide(s: PacingSnapshot): number {
     if (s.capacity < 1 || s.staffedAgents <= 0) return 0;
-    const p = live.upper(o.answerZ);
-    const waitBins = Math.floor(o.maxWaitMs / STEP_MS);
-    const meanBusy = busy.mean();
-    const busyCount = Math.max(0, s.staffedAgents - s.idleAgents);
-    const busyAges = ageHistogram(s.now, s.busySince, busyCount);
-    const ringAges = ageHistogram(s.now, s.ringingSince, s.ringingAttempts);
-
-    const points: { supply: number; demand: number; variance: number; perCall: number }[] = [];
-    let lastBin = -1;
-    for (let k = 1; k <= o.checkpoints; k++) {
-      const t = liveRing.quantileBin(k / o.checkpoints);
-      if (t === lastBin) continue;
-      lastBin = t;
-      let supply = s.idleAgents - s.waitingCustomers;
-      let variance = 0;
-      if (s.busySince && s.busySince.length === busyCount) {
-        for (const [age, n] of busyAges) {
-          const f = freeWithin(age, t + waitBins, meanBusy);
-          supply += n * f;
-          variance += n * f * (1 - f);
-        }
-      } else {
-        const f = 1 - Math.exp((-(t + waitBins) * STEP_MS) / Math.max(STEP_MS, meanBusy));
-        supply += busyCount * f;
-        variance += busyCount * f * (1 - f);
-      }
-      let demand = 0;
-      for (const [age, n] of ringAges) {
-        const q = liveWithin(age, t, p);
-        demand += n * q;
-        variance += n * q * (1 - q);
-      }
-      points.push({ supply, demand, variance, perCall: p * liveRing.cdfAt(t) });
-    }
-
-    const fits = (n: number): boolean =>
-      points.every(
-        (pt) =>
-          pt.demand + n * pt.perCall + safety * Math.sqrt(pt.variance + n * pt.perCall * (1 - pt.perCall)) <=
-          pt.supply,
-      );
-    // Demand grows with n much faster than its spread does, so the largest n that fits is found by bisection.
-    let lo = 0;
+    const points = checkpoints(s, live.upper(o.answerZ));
+    const limit = Math.exp(logRisk);
+    // Risk grows with n, so the largest n under the limit is found by bisection.
+    if (marginalRisk(points, 1) > limit) return 0;
+    let lo = 1;
     let hi = Math.floor(s.capacity);
-    if (!fits(0)) return 0;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      if (fits(mid)) lo = mid;
+      if (marginalRisk(points, mid) <= limit) lo = mid;
       else hi = mid - 1;
     }
     return clampToCapacity(lo, s.capacity);
@@ -190,13 +218,13 @@ export function adaptivePacer(options: Partial<AdaptiveOptions> = {}): AdaptiveP
       case 'connected':
         liveAnswers++;
         window.add(false);
-        nudge(-o.gain * aim);
+        nudge(o.gain * aim);
         return;
       case 'abandoned':
         liveAnswers++;
         abandoned++;
         window.add(true);
-        nudge(o.gain * (1 - aim));
+        nudge(-o.gain * (1 - aim));
         return;
       case 'agent-freed':
         busy.add(ob.talkMs + (ob.wrapMs ?? 0));
@@ -210,7 +238,7 @@ export function adaptivePacer(options: Partial<AdaptiveOptions> = {}): AdaptiveP
     observe,
     state: () => ({
       liveAnswerRate: live.upper(o.answerZ),
-      safety,
+      risk: Math.exp(logRisk),
       windowAbandonRate: window.mean(),
       liveAnswers,
       abandoned,

@@ -45,20 +45,22 @@ export class DecayingRate {
 
 /**
  * The distribution of a duration (ring time, busy time), from the last `capacity` observations, as a CDF on a
- * grid of `stepMs`. Prior samples stand in for real ones until as many real ones have arrived.
+ * grid of `stepMs`. Prior samples stand in for real ones until as many real ones have arrived. Rebuilding the
+ * grid costs one pass over samples and bins, so once the sample is large it is rebuilt every `capacity / 8`
+ * observations rather than on each one: a few dozen calls barely move a distribution of hundreds.
  */
 export class DurationSample {
   private readonly samples: number[] = [];
   private next = 0;
   private seen = 0;
+  private builtAt = -1;
   private cdf: Float64Array = new Float64Array(1);
-  private dirty = true;
   private meanMs = 0;
 
   constructor(
     private readonly capacity: number,
     private readonly prior: readonly number[],
-    readonly stepMs = 1000,
+    readonly stepMs = 100,
   ) {}
 
   add(ms: number): void {
@@ -67,7 +69,6 @@ export class DurationSample {
     else this.samples[this.next] = ms;
     this.next = (this.next + 1) % this.capacity;
     this.seen++;
-    this.dirty = true;
   }
 
   /** Real observations seen so far. */
@@ -75,14 +76,13 @@ export class DurationSample {
     return this.seen;
   }
 
-  private current(): readonly number[] {
+  private fresh(): void {
+    if (this.builtAt === this.seen) return;
+    if (this.builtAt >= 0 && this.seen >= this.capacity && this.seen - this.builtAt < this.capacity / 8)
+      return;
+    this.builtAt = this.seen;
     const keepPrior = Math.max(0, this.prior.length - this.seen);
-    return keepPrior > 0 ? [...this.prior.slice(0, keepPrior), ...this.samples] : this.samples;
-  }
-
-  private rebuild(): void {
-    this.dirty = false;
-    const all = this.current();
+    const all = keepPrior > 0 ? [...this.prior.slice(0, keepPrior), ...this.samples] : this.samples;
     if (all.length === 0) {
       this.cdf = new Float64Array(1);
       this.meanMs = 0;
@@ -96,39 +96,34 @@ export class DurationSample {
     }
     this.meanMs = sum / all.length;
     const bins = Math.floor(max / this.stepMs) + 2;
-    const counts = new Float64Array(bins);
-    for (const v of all) counts[Math.floor(v / this.stepMs)]++;
-    // cdf[i] = share of samples below (i + 1) steps, so cdf[i] answers "ended by the end of bin i".
-    this.cdf = new Float64Array(bins);
+    const cdf = new Float64Array(bins);
+    for (const v of all) cdf[Math.floor(v / this.stepMs)]++;
+    // cdf[i] = share of samples below (i + 1) steps.
     let acc = 0;
     for (let i = 0; i < bins; i++) {
-      acc += counts[i];
-      this.cdf[i] = acc / all.length;
+      acc += cdf[i];
+      cdf[i] = acc / all.length;
     }
-  }
-
-  /** True when there is neither a real nor a prior sample. */
-  empty(): boolean {
-    return this.seen === 0 && this.prior.length === 0;
+    this.cdf = cdf;
   }
 
   mean(): number {
-    if (this.dirty) this.rebuild();
+    this.fresh();
     return this.meanMs;
   }
 
-  /** P(duration ≤ bin × stepMs); bins past the last sample give 1. */
-  cdfAt(bin: number): number {
-    if (this.dirty) this.rebuild();
-    if (bin < 0) return 0;
-    if (bin >= this.cdf.length) return 1;
-    return this.cdf[bin];
+  /** P(duration ≤ ms), to within one grid step. */
+  cdfAt(ms: number): number {
+    this.fresh();
+    if (ms < 0) return 0;
+    const i = Math.floor(ms / this.stepMs);
+    return i >= this.cdf.length ? 1 : this.cdf[i];
   }
 
-  /** The duration (in bins) by which a share `q` of samples has ended. */
-  quantileBin(q: number): number {
-    if (this.dirty) this.rebuild();
-    for (let i = 0; i < this.cdf.length; i++) if (this.cdf[i] >= q) return i;
-    return this.cdf.length - 1;
+  /** The duration (ms) by which a share `q` of samples has ended. */
+  quantile(q: number): number {
+    this.fresh();
+    for (let i = 0; i < this.cdf.length; i++) if (this.cdf[i] >= q) return (i + 1) * this.stepMs;
+    return this.cdf.length * this.stepMs;
   }
 }

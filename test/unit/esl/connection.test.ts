@@ -54,9 +54,10 @@ t.test('given 27 pipelined commands, each reply goes to its own command, in orde
   t.same(valueOf(at('bogus_command')), { kind: 'err', text: 'command not found' });
   t.match(valueOf(at('exit')), { text: '+OK bye' });
   const job = results[lines.findIndex((l) => l.startsWith('bgapi'))]!;
-  t.ok(
-    job.ok && job.value.text === 'b205aeb1-bf24-48c5-97ac-5ce5cb43589f',
-    'bgapi resolves with the new uuid',
+  t.match(
+    job,
+    { ok: true, value: { text: 'b205aeb1-bf24-48c5-97ac-5ce5cb43589f' } },
+    'bgapi resolves with the uuid',
   );
   const replies = frames.filter((f) => /command\/reply|api\/response/.test(contentType(f)));
   t.equal(replies.length, lines.length);
@@ -172,7 +173,7 @@ t.test('given the peer goes away, pending waits end as closed and later calls fa
   await peer.commands(3);
   fs.destroy();
   t.same(valueOf(await api), { kind: 'closed', text: 'api: connection closed' });
-  t.equal(valueOf(await job) instanceof Object && (await job).ok, false);
+  t.match(await job, { ok: false, error: { kind: 'closed' } });
   t.same(valueOf(await exec), { kind: 'closed', text: 'execute park: connection closed' });
   t.equal((await conn.closed).by, 'remote');
   t.equal(conn.isOpen, false);

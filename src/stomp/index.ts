@@ -13,3 +13,14 @@ export { createFrameParser, type FrameParser, type ParseEvent, type FrameParserL
 export { negotiateHeartbeat, negotiateVersion, type HeartbeatPolicy } from './negotiate.js';
 export { usernameOf } from './commands.js';
 export type * from './types.js';
+export { attachStomp, type AttachStompOptions, type AttachedStomp } from './attach.js';
+export {
+  createUpgradeRouter,
+  rejectUpgrade,
+  type UpgradeRouter,
+  type UpgradeHandler,
+  type PathMatcher,
+} from './transport/upgrade-router.js';
+export { stompHttpRoutes, SockJsRegistry, type StompHttpOptions } from './transport/sockjs-routes.js';
+export { createWebSocketEndpoints, type WebSocketEndpoints } from './transport/websocket.js';
+export { DEFAULT_SOCKJS_TIMINGS, type SockJsTimings } from './transport/sockjs-session.js';

@@ -6,11 +6,13 @@
 import { parseHeaderLines, type EslFrame } from './frame.js';
 
 const LF = 0x0a;
-const INITIAL_BUFFER = 64 * 1024;
-const MAX_IDLE_BUFFER = 1024 * 1024;
+const INITIAL_BUFFER = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 export class EslParser {
-  private buf: Buffer = Buffer.allocUnsafe(INITIAL_BUFFER);
+  /** Either the chunk just pushed (borrowed, never written to) or our own buffer holding a partial frame. */
+  private buf: Buffer = EMPTY;
+  private owned = false;
   private start = 0;
   private end = 0;
   /** Where to resume looking for the blank line, so a header block arriving byte by byte is scanned once. */
@@ -20,18 +22,17 @@ export class EslParser {
 
   /** Appends a chunk and returns every frame it completes (possibly none, possibly several). */
   push(chunk: Buffer): EslFrame[] {
-    this.append(chunk);
+    if (this.start === this.end) this.borrow(chunk);
+    else this.append(chunk);
     const frames: EslFrame[] = [];
     for (;;) {
       const frame = this.next();
       if (!frame) break;
       frames.push(frame);
     }
-    if (this.start === this.end && !this.pending) {
-      this.start = this.end = this.scanFrom = 0;
-      // One huge body (a big `show ... as json`) should not pin its buffer for the life of the connection.
-      if (this.buf.length > MAX_IDLE_BUFFER) this.buf = Buffer.allocUnsafe(INITIAL_BUFFER);
-    }
+    // An idle connection holds no buffer at all: with thousands of legs open, that is most of its memory.
+    if (this.start === this.end) this.borrow(EMPTY);
+    else if (!this.owned) this.own(0);
     return frames;
   }
 
@@ -79,22 +80,29 @@ export class EslParser {
     return -1;
   }
 
+  private borrow(chunk: Buffer): void {
+    this.buf = chunk;
+    this.owned = false;
+    this.start = this.scanFrom = 0;
+    this.end = chunk.length;
+  }
+
+  /** Moves the unparsed bytes into a buffer of ours with room for `extra` more (doubling, so appends stay cheap). */
+  private own(extra: number): void {
+    const live = this.end - this.start;
+    let size = this.owned ? this.buf.length : INITIAL_BUFFER;
+    while (size < live + extra) size *= 2;
+    const target = this.owned && size === this.buf.length ? this.buf : Buffer.allocUnsafe(size);
+    this.buf.copy(target, 0, this.start, this.end);
+    this.scanFrom -= this.start;
+    this.buf = target;
+    this.owned = true;
+    this.end = live;
+    this.start = 0;
+  }
+
   private append(chunk: Buffer): void {
-    if (this.end + chunk.length > this.buf.length) {
-      const live = this.end - this.start;
-      if (live + chunk.length <= this.buf.length / 2) {
-        this.buf.copy(this.buf, 0, this.start, this.end);
-      } else {
-        let size = this.buf.length;
-        while (size < (live + chunk.length) * 2) size *= 2;
-        const bigger = Buffer.allocUnsafe(size);
-        this.buf.copy(bigger, 0, this.start, this.end);
-        this.buf = bigger;
-      }
-      this.scanFrom -= this.start;
-      this.end = live;
-      this.start = 0;
-    }
+    if (!this.owned || this.end + chunk.length > this.buf.length) this.own(chunk.length);
     chunk.copy(this.buf, this.end);
     this.end += chunk.length;
   }

@@ -1,0 +1,256 @@
+// Dialplan applications on a leg. Each leg runs one base application (park, socket, conference, eavesdrop)
+// and executes queued applications (sendmsg execute, uuid_broadcast) one at a time inside it, like
+// FreeSWITCH's park loop and socket app do.
+import { randomUUID } from 'node:crypto';
+import type { Channel } from './channel.js';
+import type { AppRun, Switch } from './switch.js';
+import { appHeaders } from './switch.js';
+
+export interface QueuedApp {
+  name: string;
+  data: string;
+  uuid: string;
+}
+
+export interface AppHost {
+  sw: Switch;
+  /** Emulated duration of a playback, in ms. */
+  playbackMs(file: string): number;
+  /** `bridge <dialstring>` from this leg: resolves when bridged or failed; implemented by originate.ts. */
+  bridge(ch: Channel, dialString: string, done: (cause: string | undefined) => void): AppRun;
+  conferenceJoin(ch: Channel, name: string): AppRun;
+  /** `socket host:port async full`: the switch connects to the client (outbound.ts). */
+  connectSocket(ch: Channel, data: string): void;
+}
+
+type AppImpl = (
+  host: AppHost,
+  ch: Channel,
+  data: string,
+  complete: (response: string) => void,
+) => AppRun | void;
+
+function unpark(host: AppHost, ch: Channel, complete: (response: string) => void): void {
+  ch.parked = false;
+  host.sw.publish('CHANNEL_UNPARK', { channel: ch });
+  complete('_none_');
+}
+
+/** Waits `ms` (scaled) unless the leg hangs up or the app is broken first. */
+function timed(host: AppHost, ms: number, onEnd: (reason: 'done' | 'hangup' | 'break') => void): AppRun {
+  let over = false;
+  const cancel = host.sw.after(ms, () => {
+    if (over) return;
+    over = true;
+    onEnd('done');
+  });
+  return {
+    stop(reason) {
+      if (over) return;
+      over = true;
+      cancel();
+      onEnd(reason);
+    },
+  };
+}
+
+const APPS: Record<string, AppImpl> = {
+  answer(host, ch, _data, complete) {
+    if (!ch.answered && ch.profile.direction === 'inbound') {
+      ch.codec = true;
+      ch.answerState = 'early';
+      ch.times.progressMedia = host.sw.nowMicros();
+      host.sw.publish('CHANNEL_PROGRESS_MEDIA', { channel: ch });
+      ch.callState = 'EARLY';
+    }
+    host.sw.answer(ch);
+    complete('_none_');
+  },
+  pre_answer(host, ch, _data, complete) {
+    ch.codec = true;
+    ch.answerState = 'early';
+    ch.times.progressMedia ||= host.sw.nowMicros();
+    host.sw.publish('CHANNEL_PROGRESS_MEDIA', { channel: ch });
+    complete('_none_');
+  },
+  playback(host, ch, data, complete) {
+    const path: [string, string][] = data.startsWith('tone_stream://')
+      ? [
+          ['Playback-File-Type', 'tone_stream'],
+          ['Playback-File-Path', data],
+        ]
+      : [['Playback-File-Path', data]];
+    host.sw.publish('PLAYBACK_START', { channel: ch, post: path });
+    return timed(host, host.playbackMs(data), (reason) => {
+      const status = reason === 'done' ? 'done' : 'break';
+      host.sw.publish('PLAYBACK_STOP', { channel: ch, post: [...path, ['Playback-Status', status]] });
+      ch.setVar('playback_terminator_used', '');
+      complete(reason === 'hangup' ? 'PLAYBACK ERROR' : 'FILE PLAYED');
+    });
+  },
+  sleep(host, _ch, data, complete) {
+    return timed(host, Number(data) || 0, () => complete('_none_'));
+  },
+  set(_host, ch, data, complete) {
+    const i = data.indexOf('=');
+    if (i > 0) ch.setVar(data.slice(0, i), data.slice(i + 1));
+    complete('_none_');
+  },
+  record_session(host, ch, data, complete) {
+    ch.recordings.set(data, host.sw.nowMicros());
+    host.sw.publish('RECORD_START', { channel: ch, post: [['Record-File-Path', data]] });
+    complete('_none_');
+  },
+  stop_record_session(host, ch, data, complete) {
+    stopRecordings(host, ch, data);
+    complete('_none_');
+  },
+  hangup(host, ch, data, complete) {
+    complete('_none_');
+    host.sw.soon(() =>
+      host.sw.hangup(ch, data || 'NORMAL_CLEARING', { sipVars: [['sip_hangup_disposition', 'send_bye']] }),
+    );
+  },
+  bridge(host, ch, data, complete) {
+    return host.bridge(ch, data, () => complete('_none_'));
+  },
+  conference(host, ch, data, complete) {
+    const run = host.conferenceJoin(ch, data.split('@')[0] ?? data);
+    return {
+      stop(reason) {
+        run.stop(reason);
+        complete('_none_');
+      },
+    };
+  },
+  park(host, ch, _data, complete) {
+    ch.parked = true;
+    host.sw.publish('CHANNEL_PARK', { channel: ch });
+    return { stop: () => unpark(host, ch, complete), background: true };
+  },
+  socket(host, ch, data, complete) {
+    // The socket app parks the leg while the client drives it; on hangup it unparks like park does.
+    host.connectSocket(ch, data);
+    return { stop: () => unpark(host, ch, complete), background: true };
+  },
+  eavesdrop(host, ch, data, complete) {
+    ch.setVar('eavesdrop_target', data);
+    return { stop: () => complete('_none_') };
+  },
+  play_and_get_digits(host, ch, data, complete) {
+    // play_and_get_digits <min> <max> <tries> <timeout> <terminators> <file> <invalid_file> <var_name> ...
+    const parts = data.split(/\s+/);
+    const varName = parts[7] ?? 'digits';
+    const file = parts[5] ?? '';
+    const timeout = Number(parts[3]) || 5000;
+    ch.dtmfSink = (digits) => {
+      ch.dtmfSink = undefined;
+      run.stop('break');
+      ch.setVar(varName, digits);
+    };
+    const run = timed(host, host.playbackMs(file) + timeout, (reason) => {
+      ch.dtmfSink = undefined;
+      complete(reason === 'hangup' ? 'PLAYBACK ERROR' : 'FILE PLAYED');
+    });
+    return run;
+  },
+};
+
+/** Aliases and apps that only set state. */
+APPS.export = APPS.set;
+APPS.transfer = (host, ch, data, complete) => {
+  ch.setVar('transfer_destination', data);
+  complete('_none_');
+};
+
+export function stopRecordings(host: AppHost, ch: Channel, path?: string): void {
+  for (const file of [...ch.recordings.keys()]) {
+    if (path && path !== 'all' && path !== file) continue;
+    ch.recordings.delete(file);
+    host.sw.publish('RECORD_STOP', {
+      channel: ch,
+      post: [
+        ['Record-File-Path', file],
+        ['Record-Completion-Cause', 'success'],
+      ],
+    });
+  }
+}
+
+export const knownApp = (name: string): boolean => name in APPS;
+
+/** Per-leg queue of applications to run one after another. */
+export class AppQueue {
+  private readonly queues = new Map<string, QueuedApp[]>();
+  private readonly busy = new Set<string>();
+
+  constructor(private readonly host: AppHost) {}
+
+  enqueue(
+    ch: Channel,
+    name: string,
+    data: string,
+    uuid: string = randomUUID(),
+    onDone?: (response: string) => void,
+  ): void {
+    if (!ch.alive) return;
+    const q = this.queues.get(ch.uuid) ?? [];
+    q.push({ name, data, uuid });
+    this.queues.set(ch.uuid, q);
+    if (onDone) this.doneHooks.set(uuid, onDone);
+    if (!this.busy.has(ch.uuid)) this.host.sw.soon(() => this.next(ch));
+  }
+
+  private readonly doneHooks = new Map<string, (response: string) => void>();
+
+  private next(ch: Channel): void {
+    if (this.busy.has(ch.uuid)) return;
+    const app = this.queues.get(ch.uuid)?.shift();
+    if (!app || !ch.alive) {
+      this.queues.delete(ch.uuid);
+      return;
+    }
+    this.busy.add(ch.uuid);
+    this.run(ch, app, () => {
+      this.busy.delete(ch.uuid);
+      if (ch.alive) this.host.sw.soon(() => this.next(ch));
+      else this.queues.delete(ch.uuid);
+    });
+  }
+
+  /** Runs one app now: CHANNEL_EXECUTE, the app, CHANNEL_EXECUTE_COMPLETE with the client's Application-UUID. */
+  run(ch: Channel, app: QueuedApp, after: () => void = () => undefined): void {
+    const sw = this.host.sw;
+    ch.setVar('current_application_data', app.data);
+    ch.setVar('current_application', app.name);
+    sw.publish('CHANNEL_EXECUTE', { channel: ch, post: appHeaders(app) });
+    const impl = APPS[app.name];
+    let finished = false;
+    const complete = (response: string) => {
+      if (finished) return;
+      finished = true;
+      ch.setVar('last_app', app.name);
+      if (app.data) ch.setVar('last_arg', app.data);
+      if (slot.run) sw.dropRun(ch, slot.run);
+      sw.publish('CHANNEL_EXECUTE_COMPLETE', { channel: ch, post: appHeaders(app, response) });
+      this.doneHooks.get(app.uuid)?.(response);
+      this.doneHooks.delete(app.uuid);
+      if (!slot.run?.background) after();
+    };
+    const slot: { run?: AppRun } = {};
+    if (!impl) {
+      // FreeSWITCH logs "Invalid Application" and the execute fails without an EXECUTE_COMPLETE body change.
+      complete('_none_');
+      return;
+    }
+    const run = impl(this.host, ch, app.data, complete) ?? undefined;
+    slot.run = run;
+    if (run && !finished) sw.pushRun(ch, run);
+    if (run?.background) after();
+  }
+
+  forget(ch: Channel): void {
+    this.queues.delete(ch.uuid);
+    this.busy.delete(ch.uuid);
+  }
+}

@@ -1,0 +1,361 @@
+// The emulator: one switch, its inbound event-socket server, outbound socket clients, peers and registrations.
+import { randomUUID } from 'node:crypto';
+import type { Server, Socket } from 'node:net';
+import { AppQueue } from './apps.js';
+import type { AppHost } from './apps.js';
+import type { Channel } from './channel.js';
+import { Conferences } from './conference.js';
+import { parseDial, parseOriginate, splitVarBlock } from './dialstring.js';
+import { inboundLeg, sendDtmf, startLeg } from './legs.js';
+import type { LegEnvironment } from './legs.js';
+import { connectOutbound } from './outbound.js';
+import type { ExtensionOptions, PeerBehaviour, Registration } from './peers.js';
+import { publishRegistration } from './registrations.js';
+import { Switch } from './switch.js';
+import type { AppRun } from './switch.js';
+
+export interface EmulatorOptions {
+  password?: string;
+  /** Real timers scaled by this factor: 0.01 makes a 3 s playback last 30 ms. Default 1. */
+  timeScale?: number;
+  /** Scripted far ends keyed by the number dialled (the user part of the dial string). */
+  peers?: Record<string, PeerBehaviour>;
+  /** What unknown numbers do. Default: answer at once and stay up. */
+  defaultPeer?: PeerBehaviour;
+  /** Where the dialplan sends agents' codes, DIDs and `originate ... EXT XML ctx` (freeswitch-conf: 127.0.0.1:8084). */
+  dialplanSocket?: { host: string; port: number };
+  /** Emulated playback length of a file; default: tone_stream %(on,…) → on ms, anything else defaultPlaybackMs. */
+  playbackMs?: (file: string) => number | undefined;
+  defaultPlaybackMs?: number;
+  /** FreeSWITCH's sessions-per-second throttle (switch.conf.xml); default 30 as in the lab. */
+  sessionsPerSecond?: number;
+  /** max-sessions; default 1000 as in the lab. */
+  maxSessions?: number;
+  /** HEARTBEAT period in emulated ms (FreeSWITCH: 20 s); 0 disables. Default 0. */
+  heartbeatMs?: number;
+}
+
+export interface ResolvedOptions {
+  password: string;
+  timeScale: number;
+  peers: Record<string, PeerBehaviour>;
+  defaultPeer: PeerBehaviour;
+  dialplanSocket: { host: string; port: number };
+  playbackMs: (file: string) => number;
+  sessionsPerSecond: number;
+  maxSessions: number;
+  heartbeatMs: number;
+}
+
+export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
+  const fallback = o.defaultPlaybackMs ?? 200;
+  return {
+    password: o.password ?? 'ClueCon',
+    timeScale: o.timeScale ?? 1,
+    peers: { ...(o.peers ?? {}) },
+    defaultPeer: o.defaultPeer ?? { kind: 'answer', answerAfterMs: 0 },
+    dialplanSocket: o.dialplanSocket ?? { host: '127.0.0.1', port: 8084 },
+    playbackMs: (file) => o.playbackMs?.(file) ?? toneLength(file) ?? fallback,
+    sessionsPerSecond: o.sessionsPerSecond ?? 30,
+    maxSessions: o.maxSessions ?? 1000,
+    heartbeatMs: o.heartbeatMs ?? 0,
+  };
+}
+
+/** `tone_stream://%(1000,0,440)` plays for its on-time; several segments add up. */
+function toneLength(file: string): number | undefined {
+  if (!file.startsWith('tone_stream://')) return undefined;
+  const parts = [...file.matchAll(/%\((\d+),(\d+)/g)];
+  if (parts.length === 0) return undefined;
+  return parts.reduce((sum, m) => sum + Number(m[1]) + Number(m[2]), 0);
+}
+
+/** One thing a client sent, for tests to assert on. */
+export interface LoggedCommand {
+  /** 'inbound' connection number or the outbound leg's uuid. */
+  from: string;
+  line: string;
+  headers: [string, string][];
+  at: number;
+}
+
+export class EmulatorCore implements AppHost, LegEnvironment {
+  readonly sw: Switch;
+  readonly apps: AppQueue;
+  readonly conferences: Conferences;
+  readonly registrations = new Map<string, Registration>();
+  readonly commands: LoggedCommand[] = [];
+  readonly sockets = new Set<Socket>();
+  readonly servers = new Set<Server>();
+  private readonly bridgeEnds = new Map<string, (gone: Channel) => void>();
+  private readonly admitted: number[] = [];
+  private readonly changeWaiters = new Set<() => void>();
+
+  constructor(readonly options: ResolvedOptions) {
+    this.sw = new Switch(
+      { coreUuid: randomUUID(), hostname: 'vm', ipv4: '192.0.2.2', ipv6: 'fd00::2' },
+      options.timeScale,
+    );
+    this.apps = new AppQueue(this);
+    this.conferences = new Conferences(this.sw);
+    this.sw.partnerHungUp = (survivor, gone) => {
+      const end = this.bridgeEnds.get(survivor.uuid);
+      if (end) end(gone);
+      else if (survivor.alive) this.sw.soon(() => this.kill(survivor, 'NORMAL_CLEARING'));
+    };
+    this.sw.subscribe(() => this.changed());
+  }
+
+  /** Wakes waitFor() predicates. */
+  changed(): void {
+    for (const w of [...this.changeWaiters]) w();
+  }
+
+  onChange(fn: () => void): () => void {
+    this.changeWaiters.add(fn);
+    return () => this.changeWaiters.delete(fn);
+  }
+
+  // ---- LegEnvironment ----
+  peerFor(number: string): PeerBehaviour {
+    return this.options.peers[number] ?? this.options.defaultPeer;
+  }
+
+  registration(ext: string): Registration | undefined {
+    return this.registrations.get(ext);
+  }
+
+  admit(): boolean {
+    const now = Date.now();
+    while (this.admitted.length && now - this.admitted[0]! >= 1000) this.admitted.shift();
+    if (this.admitted.length >= this.options.sessionsPerSecond) return false;
+    if (this.sw.liveCount() + 1 > this.options.maxSessions) return false;
+    this.admitted.push(now);
+    return true;
+  }
+
+  // ---- AppHost ----
+  playbackMs(file: string): number {
+    return this.options.playbackMs(file);
+  }
+
+  connectSocket(ch: Channel, data: string): void {
+    const m = /^([^:\s]+):(\d+)/.exec(data.trim());
+    if (!m) {
+      this.sw.soon(() => this.kill(ch, 'NORMAL_CLEARING'));
+      return;
+    }
+    ch.setVar('socket_host', m[1]!);
+    connectOutbound(this, ch, m[1]!, Number(m[2]));
+  }
+
+  conferenceJoin(ch: Channel, name: string): AppRun {
+    return this.conferences.join(ch, name);
+  }
+
+  bridge(a: Channel, dialString: string, done: (cause: string | undefined) => void): AppRun {
+    const { vars, rest } = splitVarBlock(dialString.trim());
+    const timeout = Number(new Map(vars).get('call_timeout') ?? new Map(vars).get('originate_timeout') ?? 60);
+    let b: Channel | undefined;
+    let over = false;
+    const finish = (cause: string | undefined) => {
+      if (over) return;
+      over = true;
+      this.bridgeEnds.delete(a.uuid);
+      done(cause);
+    };
+    const unbridge = (other: Channel) => {
+      a.bridgedTo = undefined;
+      other.bridgedTo = undefined;
+      a.setVar('bridge_hangup_cause', other.hangupCause ?? 'NORMAL_CLEARING');
+      this.sw.publish('CHANNEL_UNBRIDGE', {
+        channel: a,
+        pre: [
+          ['Bridge-A-Unique-ID', a.uuid],
+          ['Bridge-B-Unique-ID', other.uuid],
+        ],
+      });
+    };
+    b = startLeg(this, {
+      dial: parseDial(rest),
+      vars: [['origination_caller_id_number', a.profile.callerIdNumber], ...vars],
+      callerIdName: a.profile.callerIdName,
+      timeoutSec: timeout,
+      onAnswer: (leg) => {
+        if (!a.alive) {
+          this.kill(leg, 'ORIGINATOR_CANCEL');
+          return;
+        }
+        if (!a.answered) this.sw.answer(a);
+        this.link(a, leg);
+        this.sw.setState(leg, 'CS_EXCHANGE_MEDIA');
+        this.sw.publish('CHANNEL_BRIDGE', {
+          channel: a,
+          pre: [
+            ['Bridge-A-Unique-ID', a.uuid],
+            ['Bridge-B-Unique-ID', leg.uuid],
+          ],
+        });
+        this.bridgeEnds.set(a.uuid, (gone) => {
+          if (!a.alive) return;
+          unbridge(gone);
+          finish(undefined);
+        });
+      },
+      onFail: (cause) => {
+        a.setVar('originate_disposition', cause);
+        a.setVar('DIALSTATUS', cause === 'USER_BUSY' ? 'BUSY' : cause === 'NO_ANSWER' ? 'NOANSWER' : cause);
+        a.setVar('originate_failed_cause', cause);
+        finish(cause);
+      },
+    });
+    return {
+      stop: () => {
+        const leg = b;
+        b = undefined;
+        if (leg?.bridgedTo === a) unbridge(leg);
+        finish(undefined);
+        if (leg?.alive)
+          this.sw.soon(() => this.kill(leg, leg.answered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'));
+      },
+    };
+  }
+
+  link(a: Channel, b: Channel): void {
+    const now = this.sw.nowMicros();
+    a.bridgedTo = b;
+    b.bridgedTo = a;
+    a.otherLeg = b;
+    a.otherType = 'originatee';
+    b.otherLeg = a;
+    b.otherType = 'originator';
+    a.times.bridged = now;
+    b.times.bridged = now;
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      x.setVar('bridge_channel', y.name);
+      x.setVar('bridge_uuid', y.uuid);
+      x.setVar('signal_bond', y.uuid);
+      x.setVar('last_bridge_to', y.uuid);
+    }
+  }
+
+  // ---- actions ----
+
+  /** uuid_kill and friends: we (the switch) end the leg, so the disposition is send_bye / send_cancel. */
+  kill(ch: Channel, cause: string): boolean {
+    return this.sw.hangup(ch, cause, {
+      sipVars: [['sip_hangup_disposition', ch.answered ? 'send_bye' : 'send_cancel']],
+    });
+  }
+
+  /** Runs an originate; `report` receives `+OK <uuid>\n` or `-ERR <CAUSE>\n` at FreeSWITCH's moment. */
+  originate(argText: string, report: (result: string) => void): void {
+    const parsed = parseOriginate(argText);
+    if (!parsed) {
+      report(
+        '-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n',
+      );
+      return;
+    }
+    const vars = new Map(parsed.vars);
+    const timeoutSec = Number(vars.get('originate_timeout') ?? parsed.timeoutSec ?? 60);
+    startLeg(this, {
+      dial: parseDial(parsed.dialString),
+      vars: parsed.vars,
+      callerIdName: parsed.callerIdName,
+      callerIdNumber: parsed.callerIdNumber,
+      timeoutSec,
+      onAnswer: (ch) => {
+        report(`+OK ${ch.uuid}\n`);
+        this.sw.soon(() => {
+          if (!ch.alive) return;
+          this.sw.setState(ch, 'CS_EXECUTE');
+          const t = parsed.target;
+          if (t.kind === 'app') this.runFinal(ch, t.name, t.data);
+          else this.runDialplan(ch, t.extension);
+        });
+      },
+      onFail: (cause) => report(`-ERR ${cause}\n`),
+    });
+  }
+
+  /** The leg's last application: when it returns and nothing else is queued, the leg hangs up. */
+  runFinal(ch: Channel, name: string, data: string): void {
+    this.apps.enqueue(ch, name, data, randomUUID(), () => {
+      if (ch.alive && !['park', 'socket'].includes(name))
+        this.sw.soon(() => this.kill(ch, 'NORMAL_CLEARING'));
+    });
+  }
+
+  /** freeswitch-conf's dialplan: every agent code, DID and socket_test goes to the socket app. */
+  runDialplan(ch: Channel, _extension: string): void {
+    const { host, port } = this.options.dialplanSocket;
+    ch.setVar('DP_MATCH', `ARRAY::${_extension}|:${_extension}`);
+    this.runFinal(ch, 'socket', `${host}:${port} async full`);
+  }
+
+  /** A leg into the dialplan; returns its uuid, or undefined when the switch refuses it (limits). */
+  incoming(
+    from: string,
+    destination: string,
+    profile: 'internal' | 'external',
+    hangupAfterMs?: number,
+  ): string | undefined {
+    const port = profile === 'internal' ? (this.registrations.get(from)?.networkPort ?? 15096) : 15095;
+    const ch = inboundLeg(this, {
+      from,
+      destination,
+      profile,
+      context: profile === 'internal' ? 'default' : 'public',
+      port,
+    });
+    if (!ch) return undefined;
+    this.sw.setState(ch, 'CS_EXECUTE');
+    this.runDialplan(ch, destination);
+    if (hangupAfterMs !== undefined) {
+      this.sw.after(hangupAfterMs, () =>
+        this.sw.hangup(ch, 'NORMAL_CLEARING', {
+          sipVars: [
+            ['sip_hangup_disposition', 'recv_bye'],
+            ['sip_term_status', '200'],
+          ],
+        }),
+      );
+    }
+    return ch.uuid;
+  }
+
+  register(ext: string, options: ExtensionOptions = {}): void {
+    const reg: Registration = {
+      ext,
+      options: {
+        mode: options.mode ?? 'auto-answer',
+        answerAfterMs: options.answerAfterMs ?? 0,
+        hangupAfterMs: options.hangupAfterMs,
+      },
+      callId: `${randomUUID()}@127.0.0.1`,
+      networkPort: 15096 + this.registrations.size,
+      expires: Math.floor(Date.now() / 1000) + 3600,
+    };
+    this.registrations.set(ext, reg);
+    publishRegistration(this.sw, 'sofia::register', reg);
+  }
+
+  unregister(ext: string, how: 'sofia::unregister' | 'sofia::expire' = 'sofia::unregister'): boolean {
+    const reg = this.registrations.get(ext);
+    if (!reg) return false;
+    this.registrations.delete(ext);
+    publishRegistration(this.sw, how, reg);
+    return true;
+  }
+
+  dtmf(uuid: string, digits: string): boolean {
+    const ch = this.sw.channels.get(uuid);
+    if (!ch?.alive) return false;
+    sendDtmf(this.sw, ch, digits);
+    return true;
+  }
+}

@@ -1,0 +1,95 @@
+// Which events a connection receives: `event` names (ALL, CUSTOM subclasses), `nixevent`, `noevents`,
+// `filter` (any matching filter lets an event through) and `myevents` (one leg only).
+import type { EmulatorEvent } from './events.js';
+import { jsonEvent, plainEvent } from './wire.js';
+
+/** What `myevents` does not deliver on an outbound socket in the captures (FreeSWITCH 1.11). */
+const NOT_TO_OUTBOUND = new Set(['CHANNEL_CALLSTATE', 'PLAYBACK_START', 'PLAYBACK_STOP', 'CHANNEL_DESTROY']);
+
+export class Subscription {
+  format: 'plain' | 'json' | 'xml' = 'plain';
+  all = false;
+  readonly names = new Set<string>();
+  readonly subclasses = new Set<string>();
+  readonly filters: [string, string][] = [];
+  myUuid?: string;
+
+  /** `event plain A B CUSTOM x::y` → reply text. */
+  add(words: string[]): string {
+    const format = words[0];
+    if (format === 'plain' || format === 'json' || format === 'xml') {
+      this.format = format;
+      words = words.slice(1);
+    }
+    let custom = false;
+    for (const w of words) {
+      if (w === 'ALL') this.all = true;
+      else if (w === 'CUSTOM') custom = true;
+      else if (custom || w.includes('::')) this.subclasses.add(w);
+      else this.names.add(w);
+    }
+    return `+OK event listener enabled ${this.format}`;
+  }
+
+  nix(words: string[]): string {
+    for (const w of words) {
+      if (w === 'ALL') {
+        this.all = false;
+        this.names.clear();
+        this.subclasses.clear();
+      } else {
+        this.names.delete(w);
+        this.subclasses.delete(w);
+      }
+    }
+    return '+OK events nixed';
+  }
+
+  clear(): void {
+    this.all = false;
+    this.names.clear();
+    this.subclasses.clear();
+    this.myUuid = undefined;
+  }
+
+  get listening(): boolean {
+    return this.all || this.names.size > 0 || this.subclasses.size > 0;
+  }
+
+  filter(args: string): string {
+    const m = /^delete\s+(\S+)\s*(.*)$/.exec(args.trim());
+    if (m) {
+      const [, name, value] = m;
+      if (name === 'all') this.filters.length = 0;
+      for (let i = this.filters.length - 1; i >= 0; i--) {
+        const [k, v] = this.filters[i]!;
+        if (k === name && (!value || v === value)) this.filters.splice(i, 1);
+      }
+      return `+OK filter deleted. [${name}][${value}]`;
+    }
+    const i = args.indexOf(' ');
+    const name = i < 0 ? args.trim() : args.slice(0, i);
+    const value = i < 0 ? '' : args.slice(i + 1).trim();
+    this.filters.push([name, value]);
+    return `+OK filter added. [${name}]=[${value}]`;
+  }
+
+  wants(event: EmulatorEvent, outbound: boolean): boolean {
+    if (outbound && NOT_TO_OUTBOUND.has(event.name)) return false;
+    if (this.myUuid !== undefined && event.uuid !== this.myUuid) return false;
+    const named =
+      this.all ||
+      (event.name === 'CUSTOM'
+        ? event.subclass !== undefined && this.subclasses.has(event.subclass)
+        : this.names.has(event.name));
+    if (!named) return false;
+    if (this.filters.length === 0) return true;
+    return this.filters.some(([k, v]) => event.headers.some(([hk, hv]) => hk === k && hv === v));
+  }
+
+  encode(event: EmulatorEvent): Buffer {
+    return this.format === 'json'
+      ? jsonEvent(event.headers, event.body)
+      : plainEvent(event.headers, event.body);
+  }
+}

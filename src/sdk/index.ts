@@ -11,7 +11,7 @@ export type {
   SessionEventMap,
   TransferResult,
 } from './session.js';
-export type { SoftPhoneOptions, AnswerConfirmFn } from './options.js';
+export type { SoftPhoneOptions, AnswerConfirmFn, IceServer } from './options.js';
 export type { CallCause, Originator, SoftPhoneError, SoftPhoneErrorKind } from './errors.js';
 export type { Listener } from './emitter.js';
 export { MySoftPhone as default } from './phone.js';

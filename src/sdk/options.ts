@@ -1,3 +1,10 @@
+/** A STUN/TURN server, as RTCPeerConnection takes it (RTCIceServer). */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
 /** The constructor's options (spec 二.1) and the optional settings we add, validated before JsSIP sees them. */
 export interface SoftPhoneOptions {
   /** The extension number, e.g. "1001". */
@@ -15,7 +22,7 @@ export interface SoftPhoneOptions {
   /** Shown to the callee; defaults to the extension. */
   displayName?: string;
   /** STUN/TURN servers; none by default (FreeSWITCH and the agents are usually on one network). */
-  iceServers?: RTCIceServer[];
+  iceServers?: IceServer[];
   /** How DTMF is sent: SIP INFO (default, FreeSWITCH and any proxy relay it) or RFC 2833 in the RTP stream. */
   dtmfTransport?: 'info' | 'rfc2833';
   /** Registration lifetime in seconds (default 300). */

@@ -1,0 +1,391 @@
+// The browser scenario, meant to run inside its own network namespace (softphone.test.ts starts it under
+// `unshare -n` with only lo up, so WebRTC finds nothing but loopback): Kamailio, a static server for the page and
+// the bundle, and Debian's chromium with pages that register, call each other, hold, transfer, send DTMF...
+// Prints one JSON line per step ({step, ok, detail}) and a last {done, figures} line; screenshots go to
+// test-output/softphone/.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import {
+  freePort,
+  startKamailio,
+  testDomain,
+  testUsers,
+  type RunningKamailio,
+} from '../kamailio/kamailio.js';
+import { startStaticServer, type StaticServer } from './static-server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const screenshotDir = join(here, '../../test-output/softphone');
+const STEP_TIMEOUT_MS = 10_000;
+
+export const chromiumPath = '/usr/bin/chromium';
+export const chromiumFlags = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+];
+
+type Json = Record<string, unknown>;
+
+function report(line: Json): void {
+  process.stdout.write(JSON.stringify(line) + '\n');
+}
+
+/** Runs `expression` (a function's source) in the page with `arg`. Strings keep DOM types out of this Node file. */
+function inPage<T>(page: Page, fnSource: string, arg?: unknown): Promise<T> {
+  return page.evaluate(`(${fnSource})(${JSON.stringify(arg ?? null)})`) as Promise<T>;
+}
+
+/** Waits until the page has recorded an event with all the given fields, and returns it. */
+async function eventOn(page: Page, match: Json, timeout = STEP_TIMEOUT_MS): Promise<Json> {
+  const find = `(m) => window.cc.events.find((e) => Object.entries(m).every(([k, v]) => e[k] === v))`;
+  try {
+    await page.waitForFunction(`(${find})(${JSON.stringify(match)}) !== undefined`, undefined, { timeout });
+  } catch {
+    const seen = await inPage<Json[]>(page, '() => window.cc.events.slice(-8)');
+    throw new Error(
+      `no event ${JSON.stringify(match)} on ${await page.title()}; last: ${JSON.stringify(seen)}`,
+    );
+  }
+  return inPage<Json>(page, find, match);
+}
+
+const countEvents = (page: Page, match: Json) =>
+  inPage<number>(
+    page,
+    `(m) => window.cc.events.filter((e) => Object.entries(m).every(([k, v]) => e[k] === v)).length`,
+    match,
+  );
+
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(what);
+}
+
+/** Bytes of audio the page's newest peer connection has received. */
+const audioBytesIn = (page: Page) =>
+  inPage<number>(
+    page,
+    `async () => {
+      const pcs = window.testPeerConnections;
+      const stats = await pcs[pcs.length - 1].getStats();
+      let bytes = 0;
+      stats.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived; });
+      return bytes;
+    }`,
+  );
+
+async function audioFlows(page: Page): Promise<number> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const bytes = await audioBytesIn(page);
+    if (bytes > 0) return bytes;
+    if (Date.now() > deadline) throw new Error(`no audio reached ${await page.title()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface World {
+  a: Page;
+  b: Page;
+  c: Page;
+  wsUrl: string;
+}
+
+const phoneOptions = (wsUrl: string, user: keyof typeof testUsers, password?: string) => ({
+  authorizationUser: user,
+  password: password ?? testUsers[user],
+  wsServers: [wsUrl],
+  uri: `sip:${user}@${testDomain}`,
+  remoteVideoId: 'remote',
+  localVideoId: 'local',
+});
+
+const setConfirm = (page: Page, mode: 'yes' | 'no' | 'wait') =>
+  inPage(page, `(m) => { window.cc.confirmMode = m; }`, mode);
+const call = (page: Page, target: string, headers?: string[]) =>
+  inPage<number>(page, `([t, h]) => window.cc.call(t, h)`, [target, headers ?? []]);
+const onSession = (page: Page, s: number, method: string, arg?: unknown) =>
+  inPage<unknown>(page, `([s, m, a]) => window.cc.sessions[s][m](a)`, [s, method, arg ?? null]);
+const sessionCount = (page: Page) => inPage<number>(page, '() => window.cc.sessions.length');
+const confirmCount = (page: Page) => inPage<number>(page, '() => window.cc.confirmCalls.length');
+
+/** Each step is a story; it throws with what it saw when the story does not hold. */
+const steps: Array<[string, (w: World) => Promise<string | void>]> = [
+  [
+    'three extensions register over WebSocket with digest auth',
+    async ({ a, b, c, wsUrl }) => {
+      await inPage(a, '(o) => window.cc.start("A", o)', phoneOptions(wsUrl, '1001'));
+      await inPage(b, '(o) => window.cc.start("B", o)', phoneOptions(wsUrl, '1002'));
+      await inPage(c, '(o) => window.cc.start("C", o)', phoneOptions(wsUrl, '1003'));
+      for (const p of [a, b, c]) await eventOn(p, { type: 'registered' });
+    },
+  ],
+  [
+    'a wrong password fails registration with wrong-password and says what to do',
+    async ({ a, wsUrl }) => {
+      const r = await inPage<Json>(
+        a,
+        '(o) => window.cc.probe(o)',
+        phoneOptions(wsUrl, '1004', 'not-the-password'),
+      );
+      check(r.registered === false && r.kind === 'wrong-password', `probe: ${JSON.stringify(r)}`);
+      check(/password/i.test(String(r.message)), `message: ${String(r.message)}`);
+    },
+  ],
+  [
+    'a server nobody listens on fails registration with server-unreachable',
+    async ({ a }) => {
+      const closed = await freePort();
+      const options = {
+        ...phoneOptions(`ws://127.0.0.1:${closed}`, '1004'),
+        wsServers: [`ws://127.0.0.1:${closed}`],
+      };
+      const r = await inPage<Json>(a, '(o) => window.cc.probe(o)', options);
+      check(r.registered === false && r.kind === 'server-unreachable', `probe: ${JSON.stringify(r)}`);
+    },
+  ],
+  [
+    'when answerConfirmFn returns false, the callee declines and the caller hears busy (486)',
+    async ({ a, b }) => {
+      await setConfirm(b, 'no');
+      const s = await call(a, '1002');
+      const failed = await eventOn(a, { type: 'failed', s });
+      check(failed.cause === 'busy' && failed.statusCode === 486, `A: ${JSON.stringify(failed)}`);
+      const confirm = await eventOn(b, { type: 'confirm' });
+      check(confirm.target === '1001', `answerConfirmFn got ${String(confirm.target)}`);
+      await eventOn(b, { type: 'failed', s: 0, cause: 'declined' });
+    },
+  ],
+  [
+    'when answerConfirmFn returns true, both sides are answered and audio flows both ways',
+    async ({ a, b }) => {
+      await setConfirm(b, 'yes');
+      const s = await call(a, '1002');
+      await eventOn(a, { type: 'ringing', s });
+      await eventOn(a, { type: 'answered', s });
+      await eventOn(b, { type: 'answered', s: 1 });
+      const [inA, inB] = [await audioFlows(a), await audioFlows(b)];
+      const remote = await inPage<boolean>(
+        b,
+        `() => { const el = document.getElementById('remote'); return !!el.srcObject && el.srcObject.getAudioTracks().length > 0; }`,
+      );
+      check(remote, 'the remote element of B has no audio track');
+      return `audio bytes received: A ${inA}, B ${inB}`;
+    },
+  ],
+  [
+    'DTMF sent by the caller arrives at the callee in order',
+    async ({ a, b }) => {
+      const sent = await onSession(a, 1, 'sendDTMF', '12#');
+      check(sent === true, 'sendDTMF returned false');
+      const invalid = await onSession(a, 1, 'sendDTMF', 'x');
+      check(invalid === false, 'sendDTMF accepted "x"');
+      await eventOn(b, { type: 'dtmf', s: 1, tone: '#', originator: 'remote' });
+      const tones = await inPage<string>(
+        b,
+        `() => window.cc.events.filter((e) => e.type === 'dtmf' && e.s === 1).map((e) => e.tone).join('')`,
+      );
+      check(tones === '12#', `B received "${tones}"`);
+    },
+  ],
+  [
+    'hold, unhold and hold requested at once are queued and all succeed; the other side sees hold and unhold',
+    async ({ a, b }) => {
+      const results = await inPage<boolean[]>(
+        a,
+        `() => { const s = window.cc.sessions[1]; return Promise.all([s.hold(), s.unhold(), s.hold()]); }`,
+      );
+      check(
+        results.every((r) => r === true),
+        `results ${JSON.stringify(results)}`,
+      );
+      check((await onSession(a, 1, 'isOnHold')) === true, 'A is not on hold after hold, unhold, hold');
+      await eventOn(b, { type: 'unhold', s: 1, originator: 'remote' });
+      check(
+        (await countEvents(b, { type: 'hold', s: 1, originator: 'remote' })) === 2,
+        'B did not see two holds',
+      );
+      const back = await onSession(a, 1, 'unhold');
+      check(back === true, 'unhold failed');
+      check((await onSession(a, 1, 'isOnHold')) === false, 'A still on hold');
+      await eventOn(b, { type: 'unhold', s: 1, originator: 'remote' });
+      check(
+        (await countEvents(b, { type: 'unhold', s: 1, originator: 'remote' })) === 2,
+        'B did not see two unholds',
+      );
+      await audioFlows(b);
+    },
+  ],
+  [
+    'a blind transfer moves the callee to a third phone and the transferor leaves',
+    async ({ a, b, c }) => {
+      await setConfirm(c, 'yes');
+      const result = await onSession(a, 1, 'transfer', '1003');
+      check(JSON.stringify(result) === '{"ok":true}', `transfer: ${JSON.stringify(result)}`);
+      await eventOn(a, { type: 'ended', s: 1, cause: 'transferred' });
+      await eventOn(b, { type: 'ended', s: 1, cause: 'remote-hangup' });
+      await eventOn(b, { type: 'session', s: 2, direction: 'outgoing', target: '1003', referred: true });
+      await eventOn(b, { type: 'answered', s: 2 });
+      await eventOn(c, { type: 'session', s: 0, direction: 'incoming', target: '1002' });
+      await eventOn(c, { type: 'answered', s: 0 });
+      await audioFlows(c);
+    },
+  ],
+  [
+    'hanging up ends the call on both sides',
+    async ({ b, c }) => {
+      await onSession(b, 2, 'hangup');
+      await eventOn(b, { type: 'ended', s: 2, cause: 'local-hangup' });
+      await eventOn(c, { type: 'ended', s: 0, cause: 'remote-hangup' });
+    },
+  ],
+  [
+    'an INVITE with X-CC-Auto-Answer: true is answered without asking answerConfirmFn',
+    async ({ a, c }) => {
+      await setConfirm(c, 'no');
+      const asked = await confirmCount(c);
+      const s = await call(a, '1003', ['X-CC-Auto-Answer: true']);
+      await eventOn(a, { type: 'answered', s });
+      await eventOn(c, { type: 'answered', s: 1, autoAnswer: true });
+      check((await confirmCount(c)) === asked, 'answerConfirmFn was asked');
+      await onSession(a, s, 'hangup');
+      await eventOn(c, { type: 'ended', s: 1, cause: 'remote-hangup' });
+    },
+  ],
+  [
+    'an INVITE with Call-Info answer-after=0 is answered at once too',
+    async ({ a, c }) => {
+      const asked = await confirmCount(c);
+      const s = await call(a, '1003', ['Call-Info: <sip:127.0.0.1>;answer-after=0']);
+      await eventOn(c, { type: 'answered', s: 2, autoAnswer: true });
+      check((await confirmCount(c)) === asked, 'answerConfirmFn was asked');
+      await onSession(c, 2, 'hangup');
+      await eventOn(a, { type: 'ended', s, cause: 'remote-hangup' });
+    },
+  ],
+  [
+    'when the caller gives up while answerConfirmFn is still deciding, the callee sees canceled and a late yes does nothing',
+    async ({ a, b }) => {
+      await setConfirm(b, 'wait');
+      const s = await call(a, '1002');
+      await eventOn(a, { type: 'ringing', s });
+      await eventOn(b, { type: 'confirm', mode: 'wait' });
+      await onSession(a, s, 'hangup');
+      await eventOn(a, { type: 'failed', s, cause: 'local-hangup' });
+      await eventOn(b, { type: 'failed', s: 3, cause: 'canceled' });
+      await inPage(b, '() => window.cc.pendingConfirm(true)');
+      check((await countEvents(b, { type: 'answered', s: 3 })) === 0, 'B answered a cancelled call');
+      await setConfirm(b, 'yes');
+    },
+  ],
+  [
+    'agentLogin, agentLogoff and enterFifo dial the call-center codes',
+    async ({ a }) => {
+      const dialled: string[] = [];
+      for (const helper of ['agentLogin()', 'agentLogoff()', 'enterFifo("p1")']) {
+        const s = await inPage<number>(a, `() => window.cc.sessions.indexOf(window.cc.phone.${helper})`);
+        const failed = await eventOn(a, { type: 'failed', s });
+        dialled.push(String(failed.reasonPhrase));
+      }
+      const want = ['Dial code agent_login', 'Dial code agent_logoff', 'Dial code fifop1'];
+      check(JSON.stringify(dialled) === JSON.stringify(want), `the registrar saw ${JSON.stringify(dialled)}`);
+    },
+  ],
+  [
+    'a refused microphone fails the call with microphone-refused and advice, and the callee never rings',
+    async ({ a, b }) => {
+      const asked = await confirmCount(b);
+      const before = await sessionCount(b);
+      await inPage(
+        a,
+        `() => {
+          window.savedGetUserMedia = navigator.mediaDevices.getUserMedia;
+          navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+        }`,
+      );
+      const s = await call(a, '1002');
+      const failed = await eventOn(a, { type: 'failed', s });
+      await inPage(a, '() => { navigator.mediaDevices.getUserMedia = window.savedGetUserMedia; }');
+      check(failed.cause === 'microphone-refused', `A: ${JSON.stringify(failed)}`);
+      check(/allow microphone/i.test(String(failed.message)), `message: ${String(failed.message)}`);
+      check((await confirmCount(b)) === asked && (await sessionCount(b)) === before, 'B rang');
+    },
+  ],
+  [
+    'after unregister, the extension is gone: calls to it fail with not-found',
+    async ({ a, c }) => {
+      const ok = await inPage<boolean>(c, '() => window.cc.phone.unregister()');
+      check(ok === true, 'unregister was not confirmed');
+      await eventOn(c, { type: 'unregistered' });
+      const s = await call(a, '1003');
+      const failed = await eventOn(a, { type: 'failed', s });
+      check(failed.cause === 'not-found' && failed.statusCode === 404, `A: ${JSON.stringify(failed)}`);
+    },
+  ],
+];
+
+async function main(): Promise<void> {
+  let kamailio: RunningKamailio | undefined;
+  let web: StaticServer | undefined;
+  let browser: Browser | undefined;
+  const started = Date.now();
+  try {
+    kamailio = await startKamailio();
+    web = await startStaticServer();
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumFlags, headless: true });
+    const context = await browser.newContext({ viewport: { width: 640, height: 560 } });
+    const pages: Page[] = [];
+    for (const name of ['A', 'B', 'C']) {
+      const page = await context.newPage();
+      page.on('pageerror', (err) => report({ log: `${name} page error: ${err.message}` }));
+      await page.goto(`${web.url}/?${name}`);
+      await page.evaluate(`document.title = ${JSON.stringify(name)}`);
+      pages.push(page);
+    }
+    const world: World = { a: pages[0], b: pages[1], c: pages[2], wsUrl: kamailio.wsUrl };
+    const timings: Record<string, number> = {};
+    let broken = false;
+    for (const [name, step] of steps) {
+      if (broken) {
+        report({ step: name, ok: false, detail: 'not run: an earlier step failed' });
+        continue;
+      }
+      const t0 = Date.now();
+      try {
+        const detail = await step(world);
+        report({ step: name, ok: true, detail: detail ?? '' });
+      } catch (err) {
+        broken = true;
+        report({ step: name, ok: false, detail: err instanceof Error ? err.message : String(err) });
+      }
+      timings[name] = Date.now() - t0;
+    }
+    mkdirSync(screenshotDir, { recursive: true });
+    for (const [i, page] of pages.entries()) {
+      await page.screenshot({ path: join(screenshotDir, `phone-${'ABC'[i]}.png`) });
+    }
+    report({ done: true, figures: { totalMs: Date.now() - started, stepMs: timings } });
+  } catch (err) {
+    report({
+      step: 'setup',
+      ok: false,
+      detail: `${err instanceof Error ? err.stack : String(err)}\n${kamailio?.log().slice(-2000) ?? ''}`,
+    });
+  } finally {
+    await browser?.close();
+    await web?.close();
+    await kamailio?.stop();
+  }
+}
+
+await main();

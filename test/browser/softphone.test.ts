@@ -1,0 +1,89 @@
+// The softphone SDK in a real browser against a real registrar: runs softphone-scenario.ts inside a fresh network
+// namespace (only lo up, so WebRTC candidates stay on loopback) and turns each of its steps into an assertion.
+// Skips with the reason when the machine cannot do it (no root for unshare, no chromium, no kamailio).
+import t from 'tap';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kamailioMissing } from '../kamailio/kamailio.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const RUN_LIMIT_MS = 90_000;
+
+function whyNot(): string | null {
+  if (process.platform !== 'linux') return 'needs Linux network namespaces';
+  if (!existsSync('/usr/bin/chromium'))
+    return 'Debian chromium is not installed (scripts/test-system-deps.txt)';
+  const kamailio = kamailioMissing();
+  if (kamailio) return kamailio;
+  const probe = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    return `cannot make a network namespace (unshare -n needs root or user namespaces): ${probe.stderr || probe.error}`;
+  }
+  return null;
+}
+
+interface StepLine {
+  step?: string;
+  ok?: boolean;
+  detail?: string;
+  done?: boolean;
+  figures?: unknown;
+  log?: string;
+}
+
+function runScenario(): Promise<{ lines: StepLine[]; stderr: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      'unshare',
+      ['-n', 'sh', '-c', 'ip link set lo up && exec node --import=tsx test/browser/softphone-scenario.ts'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, RUN_LIMIT_MS);
+    child.once('close', () => {
+      clearTimeout(timer);
+      const lines = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as StepLine);
+      resolve({ lines, stderr, timedOut });
+    });
+  });
+}
+
+const skip = whyNot();
+
+t.test(
+  'the softphone in chromium against Kamailio',
+  { skip: skip ?? false, timeout: RUN_LIMIT_MS + 20_000 },
+  async (t) => {
+    const build = spawnSync(process.execPath, ['scripts/build-sdk.mjs'], { cwd: root, encoding: 'utf8' });
+    if (build.status !== 0) {
+      t.fail(`the SDK does not build:\n${build.stdout}${build.stderr}`);
+      return;
+    }
+    const { lines, stderr, timedOut } = await runScenario();
+    t.notOk(timedOut, `the scenario finished within ${RUN_LIMIT_MS / 1000} s`);
+    for (const line of lines) {
+      if (line.log) t.comment(line.log);
+      if (line.step) t.ok(line.ok, line.step, { detail: line.detail });
+      if (line.done) t.comment(`figures: ${JSON.stringify(line.figures)}`);
+    }
+    const steps = lines.filter((l) => l.step && l.step !== 'setup').length;
+    t.ok(steps >= 15, `every story ran (${steps})`);
+    t.ok(
+      lines.some((l) => l.done),
+      'the scenario reached its end and saved screenshots in test-output/softphone/',
+      { stderr: stderr.slice(-3000) },
+    );
+  },
+);

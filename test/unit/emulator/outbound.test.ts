@@ -1,0 +1,132 @@
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import t from 'tap';
+import { startEmulator } from '../../freeswitch-emulator/index.js';
+import { TestClient, get, isEvent } from '../../freeswitch-emulator/test-client.js';
+
+/** A stand-in for our outbound server: hands each accepted leg to the test. */
+async function socketServer() {
+  const accepted: TestClient[] = [];
+  const waiters: ((c: TestClient) => void)[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    const client = TestClient.wrap(socket);
+    const w = waiters.shift();
+    if (w) w(client);
+    else accepted.push(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    next: () =>
+      new Promise<TestClient>((resolve) =>
+        accepted.length ? resolve(accepted.shift()!) : waiters.push(resolve),
+      ),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+t.test(
+  'given a leg originated to the socket app, the client drives it and gets the linger notices',
+  async (t) => {
+    const app = await socketServer();
+    const emu = await startEmulator({
+      timeScale: 0.01,
+      peers: { '13900000000': { kind: 'answer', hangupAfterMs: 3000 } },
+    });
+    t.teardown(async () => {
+      await emu.close();
+      await app.close();
+    });
+    const inbound = await TestClient.connect(emu.port);
+    await inbound.next();
+    await inbound.reply('auth ClueCon');
+    await inbound.reply(
+      `bgapi originate {origination_uuid=o-1,cc_flow=5}sofia/external/13800000000@x &socket(127.0.0.1:${app.port} async full)`,
+    );
+    const leg = await app.next();
+    leg.send('connect');
+    const data = await leg.next();
+    t.equal(get(data, 'Event-Name'), 'CHANNEL_DATA');
+    t.equal(get(data, 'Unique-ID'), 'o-1');
+    t.equal(get(data, 'variable_cc_flow'), '5');
+    t.same(
+      data.headers.slice(-4).map(([k]) => k),
+      ['Content-Type', 'Reply-Text', 'Socket-Mode', 'Control'],
+    );
+    t.equal(get(data, 'Reply-Text'), '%2BOK%0A');
+    t.equal(get(await leg.reply('myevents'), 'Reply-Text'), '+OK Events Enabled');
+    t.equal(get(await leg.reply('linger'), 'Reply-Text'), '+OK will linger');
+    leg.send(
+      'sendmsg\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: tone_stream://%(1000,0,440)\nevent-uuid: e-1',
+    );
+    const done = await leg.next(
+      (f) =>
+        f.event?.['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE' && f.event?.['Application-UUID'] === 'e-1',
+    );
+    t.equal(done.event?.['Application-Response'], 'FILE PLAYED');
+    leg.send(
+      'sendmsg\ncall-command: execute\nexecute-app-name: bridge\nexecute-app-arg: {origination_caller_id_number=4000}sofia/external/13900000000@x\nevent-uuid: e-2',
+    );
+    const bridged = await leg.next(isEvent('CHANNEL_BRIDGE', 'o-1'));
+    t.equal(bridged.event?.['Other-Type'], 'originatee');
+    await leg.next(isEvent('CHANNEL_UNBRIDGE', 'o-1'));
+    const bridgeDone = await leg.next((f) => f.event?.['Application-UUID'] === 'e-2');
+    t.equal(bridgeDone.event?.variable_bridge_hangup_cause, 'NORMAL_CLEARING');
+    leg.send('sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING');
+    await leg.next(isEvent('CHANNEL_HANGUP_COMPLETE', 'o-1'));
+    const notice = await leg.next((f) => get(f, 'Content-Type') === 'text/disconnect-notice');
+    t.same(
+      notice.headers.map(([k]) => k),
+      [
+        'Content-Type',
+        'Controlled-Session-UUID',
+        'Content-Disposition',
+        'Channel-Name',
+        'Linger-Time',
+        'Content-Length',
+      ],
+    );
+    t.equal(get(notice, 'Linger-Time'), '-1');
+    t.notOk(leg.frames.some(isEvent('CHANNEL_DESTROY')), 'no CHANNEL_DESTROY on the outbound socket');
+    t.equal(get(await leg.reply('exit'), 'Reply-Text'), '+OK bye');
+    const bye = await leg.next();
+    t.equal(get(bye, 'Content-Disposition'), 'disconnect');
+    await leg.waitClosed();
+    inbound.close();
+  },
+);
+
+t.test(
+  'given an agent dialling a code, the dialplan hands the leg to the socket with caller and destination',
+  async (t) => {
+    const app = await socketServer();
+    const emu = await startEmulator({
+      timeScale: 0.01,
+      dialplanSocket: { host: '127.0.0.1', port: app.port },
+    });
+    t.teardown(async () => {
+      await emu.close();
+      await app.close();
+    });
+    emu.register('1001');
+    const uuid = emu.dialFromExtension('1001', 'agent_login');
+    t.ok(uuid);
+    const leg = await app.next();
+    leg.send('connect');
+    const data = await leg.next();
+    t.equal(get(data, 'Caller-Caller-ID-Number'), '1001');
+    t.equal(get(data, 'Caller-Destination-Number'), 'agent_login');
+    t.equal(get(await leg.reply('linger 1'), 'Reply-Text'), '+OK will linger 1 seconds');
+    emu.remoteHangup(uuid!);
+    const notice = await leg.next((f) => get(f, 'Content-Type') === 'text/disconnect-notice');
+    t.equal(get(notice, 'Linger-Time'), '1');
+    await leg.next((f) => get(f, 'Content-Disposition') === 'disconnect');
+    await leg.waitClosed();
+  },
+);

@@ -8,26 +8,44 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { EventHub } from './core/events.js';
 import { Metrics } from './core/metrics.js';
+import type { SwitchControl } from './core/ports.js';
 import type { Store } from './db/database.js';
 import { createRepos } from './db/repos/index.js';
 import { GatewayUsage } from './dialer/gateway-usage.js';
+import { agentCommands, type AppCommand } from './agents/commands.js';
+import { ProjectService } from './agents/projects.js';
+import { registrationChange } from './agents/registrations.js';
+import { AgentRegistry } from './agents/registry.js';
+import { FsCommand } from './calls/fs-commands.js';
+import { NodeLinks } from './calls/nodes.js';
 import type { ApiContext } from './api/context.js';
 import { installEnvelopeHandlers } from './api/envelope.js';
-import { freeswitchRoutes, type DirectoryLookup } from './api/freeswitch/routes.js';
+import { directoryLookup } from './api/freeswitch/directory.js';
+import { freeswitchRoutes } from './api/freeswitch/routes.js';
 import { healthRoutes } from './api/routes/health.js';
 import { signedApi } from './api/routes/index.js';
+import { projectRoutes } from './api/routes/projects.js';
+import { attachStomp, createBroker, projectAccessRules, type Broker, type Principal } from './stomp/index.js';
 
 export interface AppDeps {
   store: Store;
   clock?: Clock;
   /** Fastify logger options; defaults to pino at config.logLevel with secrets redacted. */
   logger?: FastifyServerOptions['logger'];
+  /** Replaces the FreeSWITCH side of extension control (tests); by default the node links do it. */
+  switchControl?: SwitchControl;
+  /** ESL reconnect backoff (tests shorten it). */
+  eslBackoff?: { initialMs: number; maxMs: number };
 }
 
 export interface App {
   http: FastifyInstance;
   ctx: ApiContext;
   events: EventHub;
+  broker: Broker;
+  nodes: NodeLinks;
+  /** Connects to the FreeSWITCH nodes (outbound connections only: nothing listens here). */
+  start(): void;
   /** Stops every component and waits for in-flight work; the caller closes the store afterwards. */
   close(): Promise<void>;
 }
@@ -54,14 +72,115 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const metrics = new Metrics();
   const events = new EventHub((err) => http.log.error({ err }, 'event listener failed'));
   const repos = createRepos(deps.store.db);
-  const directory: DirectoryLookup = () => null;
+
+  // STOMP: agents and managers log in with their extension and SIP password; business systems with an API
+  // account and its secret (role 'service').
+  const appCommands = new Map<string, AppCommand>();
+  const isUsernameInProject = (username: string, projectCode: string) =>
+    agents.get(username)?.projectCode === projectCode;
+  const broker = createBroker({
+    clock,
+    logger: http.log,
+    ...projectAccessRules({ isUsernameInProject }),
+    async authenticate(login, passcode): Promise<Principal | { error: string }> {
+      const entry = agents.get(login);
+      const ext = entry && repos.extensions.byUsername(login);
+      if (entry && ext && passcode === ext.password) {
+        if (ext.workStatus === -1) return { error: `extension ${login} is disabled` };
+        return {
+          username: login,
+          projectCode: entry.projectCode,
+          role: entry.type === 3 ? 'manager' : 'agent',
+        };
+      }
+      const account = repos.accounts.find(login);
+      if (account && account.status === 1 && passcode === account.secret)
+        return { username: login, projectCode: '*', role: 'service' };
+      return { error: 'login or passcode is wrong (use the extension and its SIP password)' };
+    },
+    async onAppMessage(principal, destination, body) {
+      const command = appCommands.get(destination);
+      const notify = `/topic/notify/${principal.projectCode}/${principal.username}`;
+      if (!command) {
+        broker.publish(notify, {
+          duration: '3',
+          msgType: 'error',
+          data: `unknown command ${destination}`,
+          type: 'message',
+        });
+        return;
+      }
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = body.trim() ? (JSON.parse(body) as Record<string, unknown>) : {};
+      } catch {
+        broker.publish(notify, {
+          duration: '3',
+          msgType: 'error',
+          data: `${destination}: body must be JSON`,
+          type: 'message',
+        });
+        return;
+      }
+      metrics.inc(`stomp.app${destination.slice(4).replace(/\//g, '.')}`);
+      await command(principal, parsed);
+    },
+  });
+  metrics.gauge('stomp.sessions', () => broker.sessions());
+
+  const agents = new AgentRegistry({ clock, publisher: broker, extensions: repos.extensions });
+  for (const [dest, fn] of Object.entries(agentCommands(agents, broker))) appCommands.set(dest, fn);
+
+  const nodes = new NodeLinks({
+    clock,
+    metrics,
+    log: http.log,
+    backoff: deps.eslBackoff,
+    handlers: {
+      event(_nodeId, event) {
+        const change = registrationChange(event);
+        if (change)
+          agents.apply(change.username, { kind: change.registered ? 'registered' : 'unregistered' });
+      },
+      registrations(nodeId, usernames) {
+        const registered = new Set(usernames);
+        for (const a of agents.all())
+          if (a.nodeId === nodeId)
+            agents.apply(a.username, { kind: registered.has(a.username) ? 'registered' : 'unregistered' });
+      },
+    },
+  });
+  events.on('gatewaysChanged', (gwCode) => {
+    // A changed gateway must be killed before the rescan reads it again (sofia keeps the old one otherwise).
+    for (const node of repos.nodes.active()) {
+      void nodes
+        .api(node.id, FsCommand.killGateway(gwCode))
+        .then(() => nodes.api(node.id, FsCommand.rescanGateways()));
+    }
+  });
+
+  const projects = new ProjectService({
+    db: deps.store.db,
+    repos,
+    clock,
+    agents,
+    publisher: broker,
+    switchControl: deps.switchControl ?? nodes,
+    extensionStart: config.extensionStart,
+    onProjectFinished: (_code, usernames) => {
+      for (const u of usernames) broker.disconnectUser(u, 'the project has finished');
+    },
+  });
+  projects.loadAgents();
+
   const ctx: ApiContext = {
     config,
     clock,
     repos,
     gatewayUsage: new GatewayUsage(),
     metrics,
-    events: { gatewaysChanged: () => events.emit('gatewaysChanged') },
+    events: { gatewaysChanged: (gwCode) => events.emit('gatewaysChanged', gwCode) },
+    services: { projects, agents },
   };
 
   await http.register(formbody);
@@ -92,14 +211,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
 
   await http.register(healthRoutes, { ctx, sqlite: deps.store.sqlite, startedAt: clock.now() });
-  await http.register(freeswitchRoutes, { ctx, directory });
-  await http.register(signedApi, { ctx });
+  await http.register(freeswitchRoutes, { ctx, directory: directoryLookup(repos) });
+  await http.register(signedApi, { ctx, extra: [projectRoutes] });
+  attachStomp(http, broker, { clock });
 
   return {
     http,
     ctx,
     events,
+    broker,
+    nodes,
+    start() {
+      nodes.start(repos.nodes.active());
+    },
     async close() {
+      await nodes.stop();
+      broker.close();
       await http.close();
     },
   };

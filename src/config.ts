@@ -46,6 +46,8 @@ export interface Config {
   fsHttpAllow: string[];
   qiniu?: QiniuConfig;
   pageSizeMax: number;
+  /** First extension number handed out (extensions are numbered upwards from here, unique across nodes). */
+  extensionStart: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
           }
         : undefined,
     pageSizeMax: int(env, 'CC_PAGE_SIZE_MAX', 500, 1),
+    extensionStart: int(env, 'CC_EXT_START', 1000, 1, 99_999_000),
   };
 }
 

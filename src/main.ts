@@ -30,6 +30,7 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
+app.start();
 const address = await app.http.listen({ host: config.http.host, port: config.http.port });
 console.log(`callcenter listening: HTTP ${address} (API docs ${address}/docs), database ${config.dbPath}`);
 if (app.ctx.repos.accounts.list().length === 0)

@@ -5,6 +5,8 @@ import type { Clock } from '../core/clock.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Repos } from '../db/repos/index.js';
 import type { GatewayUsage } from '../dialer/gateway-usage.js';
+import type { AgentRegistry } from '../agents/registry.js';
+import type { ProjectService } from '../agents/projects.js';
 
 export interface ApiContext {
   config: Config;
@@ -12,5 +14,6 @@ export interface ApiContext {
   repos: Repos;
   gatewayUsage: GatewayUsage;
   metrics: Metrics;
-  events: { gatewaysChanged(): void };
+  events: { gatewaysChanged(gwCode: string): void };
+  services: { projects: ProjectService; agents: AgentRegistry };
 }

@@ -1,7 +1,7 @@
 // In-process domain notifications between components (e.g. the API tells the ESL side that gateways changed).
 // Listeners run synchronously; one listener's failure is reported and does not stop the others.
 export interface DomainEventMap {
-  gatewaysChanged: [];
+  gatewaysChanged: [gwCode: string];
 }
 
 export type Listener<A extends unknown[]> = (...args: A) => void;

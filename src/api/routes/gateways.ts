@@ -177,7 +177,7 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
       if (b.gwCode !== undefined && gateways.byCode(b.gwCode))
         throw conflict(`gwCode ${b.gwCode} already exists`);
       const row = gateways.insert({ ...fieldsOf(b, 'yuan'), gwCode: b.gwCode ?? newCode() }, ctx.clock.now());
-      ctx.events.gatewaysChanged();
+      ctx.events.gatewaysChanged(row.gwCode);
       return ok({ id: row.id, gwCode: row.gwCode });
     },
   );
@@ -208,7 +208,8 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
         Object.entries(fields).filter(([k, v]) => v !== null || k === 'status'),
       ) as Partial<GatewayFields>;
       const row = gateways.update(b.id, { ...patch, gwCode: b.gwCode }, ctx.clock.now());
-      ctx.events.gatewaysChanged();
+      if (existing.gwCode !== b.gwCode) ctx.events.gatewaysChanged(existing.gwCode);
+      ctx.events.gatewaysChanged(b.gwCode);
       return ok(row ? { id: row.id, gwCode: row.gwCode } : undefined);
     },
   );

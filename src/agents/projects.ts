@@ -1,0 +1,245 @@
+// Projects and their extensions (spec 一.1, 4, 9, 11, 12, 18, 20, 21, 22). A project is placed on one FreeSWITCH
+// node; it gets one agent extension per seat plus manager extensions (one per 20 seats, at least one).
+// Extension numbers are unique across nodes (the API names extensions by number alone), start at
+// config.extensionStart, and a finished project's extensions are reused, with new passwords, before new numbers.
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { ExtensionType, WorkStatus } from '../core/codes.js';
+import { conflict, forbidden, notFound, unavailable } from '../core/errors.js';
+import { notice, type Publisher, type SwitchControl } from '../core/ports.js';
+import type { Db } from '../db/database.js';
+import type { Repos } from '../db/repos/index.js';
+import type { Extension, Project } from '../db/repos/projects.js';
+import { tasks } from '../db/schema.js';
+import { and, eq, ne } from 'drizzle-orm';
+import type { AgentRegistry } from './registry.js';
+import { extStatusView } from './registry.js';
+import type { FsNode } from '../db/repos/nodes.js';
+
+export const managersFor = (seats: number): number => Math.max(1, Math.ceil(seats / 20));
+const newPassword = (): string => randomBytes(9).toString('base64url');
+const newCertificate = (): string => randomBytes(16).toString('hex').toUpperCase();
+
+export interface ProjectDeps {
+  db: Db;
+  repos: Repos;
+  clock: Clock;
+  agents: AgentRegistry;
+  publisher: Publisher;
+  switchControl: SwitchControl;
+  extensionStart: number;
+  /** Told when a project ends, so the dialer stops its tasks and STOMP drops its sessions. */
+  onProjectFinished: (projectCode: string, usernames: string[]) => void;
+}
+
+export class ProjectService {
+  constructor(private readonly d: ProjectDeps) {}
+
+  /** Restores the live registry from the store at start-up. */
+  loadAgents(): void {
+    for (const p of this.d.repos.projects.active())
+      for (const e of this.d.repos.extensions.ofProject(p.id))
+        this.d.agents.add({ ...e, projectCode: p.projectCode, projectId: p.id });
+  }
+
+  /** Among active nodes with room (two legs per seat), the one with most free seats × weight. */
+  placeProject(seats: number): FsNode {
+    const used = this.d.repos.projects.seatsByNode();
+    let best: { node: FsNode; score: number } | undefined;
+    for (const node of this.d.repos.nodes.active()) {
+      const free = Math.floor(node.maxSessions / 2) - (used.get(node.id) ?? 0);
+      if (free < seats) continue;
+      const score = (free - seats + 1) * node.weight;
+      if (!best || score > best.score) best = { node, score };
+    }
+    if (!best) throw unavailable(`no FreeSWITCH node has room for ${seats} seats`);
+    return best.node;
+  }
+
+  createProject(projectCode: string, seats: number) {
+    const { repos, clock, db } = this.d;
+    if (repos.projects.activeByCode(projectCode))
+      throw conflict(`projectCode ${projectCode} is already active; finish it before creating it again`);
+    const node = this.placeProject(seats);
+    const now = clock.now();
+    const project = db.transaction(() => {
+      const p = repos.projects.insert(
+        { projectCode, seats, nodeId: node.id, certificate: newCertificate() },
+        now,
+      );
+      const wanted = [
+        ...Array.from({ length: seats }, () => ExtensionType.agent),
+        ...Array.from({ length: managersFor(seats) }, () => ExtensionType.manager),
+      ];
+      const free = repos.extensions.freeOnNode(node.id);
+      let next = Math.max(this.d.extensionStart, repos.extensions.highestNumber() + 1);
+      for (const type of wanted) {
+        const reuse = free.shift();
+        if (reuse) repos.extensions.assign(reuse.id, { projectId: p.id, type, password: newPassword() }, now);
+        else
+          repos.extensions.insert(
+            { username: String(next++), nodeId: node.id, password: newPassword(), type, projectId: p.id },
+            now,
+          );
+      }
+      return p;
+    });
+    for (const e of repos.extensions.ofProject(project.id))
+      this.d.agents.add({ ...e, projectCode, projectId: project.id });
+    return { certificate: project.certificate, servers: node.wssUrl, nativeServers: node.nativeAddress };
+  }
+
+  private activeProject(projectCode: string): Project {
+    const p = this.d.repos.projects.activeByCode(projectCode);
+    if (!p) throw notFound(`projectCode ${projectCode} is not an active project`);
+    return p;
+  }
+
+  private nodeOf(project: Project): FsNode {
+    const node = this.d.repos.nodes.get(project.nodeId);
+    if (!node) throw unavailable(`the FreeSWITCH node of project ${project.projectCode} no longer exists`);
+    return node;
+  }
+
+  getByCertificate(certificate: string, type: number, username?: string) {
+    const { repos, clock } = this.d;
+    const project = repos.projects.byCertificate(certificate);
+    if (!project) throw notFound('certificate is unknown');
+    if (project.status !== 1) throw forbidden('certificate belongs to a finished project');
+    const exts = repos.extensions.ofProject(project.id).filter((e) => e.type === type);
+    let ext: Extension | undefined;
+    if (username !== undefined) {
+      ext = exts.find((e) => e.username === username);
+      if (!ext) throw notFound(`username ${username} is not a type ${type} extension of this project`);
+    } else {
+      ext = exts.find((e) => e.claimedAt === null && e.workStatus !== WorkStatus.disabled);
+      if (!ext)
+        throw conflict(`no unclaimed type ${type} extension is left in project ${project.projectCode}`);
+    }
+    if (ext.workStatus === WorkStatus.disabled) throw forbidden(`extension ${ext.username} is disabled`);
+    repos.extensions.claim(ext.id, clock.now());
+    const node = this.nodeOf(project);
+    return {
+      servers: node.wssUrl,
+      nativeServers: node.nativeAddress,
+      username: ext.username,
+      password: ext.password,
+      uri: `sip:${ext.username}@${node.sipDomain}`,
+      projectCode: project.projectCode,
+      type: ext.type,
+    };
+  }
+
+  extensionsOf(projectCode: string) {
+    this.activeProject(projectCode);
+    return this.d.agents.ofProject(projectCode).map(extStatusView);
+  }
+
+  private assigned(username: string) {
+    const entry = this.d.agents.get(username);
+    if (!entry) throw notFound(`username ${username} is not an extension of an active project`);
+    return entry;
+  }
+
+  setWorkStatus(username: string, workStatus?: number) {
+    const entry = this.assigned(username);
+    // workStatus is optional in the spec: without it the call toggles between available and not available.
+    const wanted =
+      workStatus ??
+      (entry.state.workStatus === WorkStatus.available ? WorkStatus.unavailable : WorkStatus.available);
+    const r = this.d.agents.setWork(username, wanted as 0 | 1);
+    if (!r.ok) throw conflict(r.reason);
+    return { username, workStatus: r.entry.state.workStatus, sessionStatus: r.entry.state.sessionStatus };
+  }
+
+  setWorkStatusByProject(projectCode: string, workStatus: 0 | 1): { changed: number; skipped: string[] } {
+    this.activeProject(projectCode);
+    const skipped: string[] = [];
+    let changed = 0;
+    for (const a of this.d.agents.ofProject(projectCode)) {
+      if (a.type !== ExtensionType.agent) continue;
+      const r = this.d.agents.setWork(a.username, workStatus);
+      if (r.ok) changed++;
+      else skipped.push(a.username);
+    }
+    return { changed, skipped };
+  }
+
+  async setExtensionStatus(username: string, workStatus?: number) {
+    const entry = this.assigned(username);
+    const disable =
+      workStatus === undefined
+        ? entry.state.workStatus !== WorkStatus.disabled
+        : workStatus === WorkStatus.disabled;
+    const r = this.d.agents.setWork(username, disable ? WorkStatus.disabled : WorkStatus.unavailable);
+    if (!r.ok) throw conflict(r.reason);
+    if (disable) await this.disconnectPhone(entry.nodeId, username);
+    return { username, workStatus: r.entry.state.workStatus };
+  }
+
+  /** Hangs up the extension's calls and drops its registration; its directory entry is refused from now on. */
+  private async disconnectPhone(nodeId: number, username: string): Promise<void> {
+    const node = this.d.repos.nodes.get(nodeId);
+    await this.d.switchControl.hangupExtensionCalls(nodeId, username);
+    if (node) await this.d.switchControl.flushRegistration(nodeId, username, node.sipDomain);
+  }
+
+  sendToUser(projectCode: string, content: string, username?: string): number {
+    this.activeProject(projectCode);
+    const targets = username === undefined ? this.d.agents.ofProject(projectCode) : [this.assigned(username)];
+    if (username !== undefined && targets[0].projectCode !== projectCode)
+      throw notFound(`username ${username} is not an extension of project ${projectCode}`);
+    for (const a of targets)
+      this.d.publisher.publish(`/topic/notify/${projectCode}/${a.username}`, notice('info', content, '0'));
+    return targets.length;
+  }
+
+  distributionSeat(projectCode: string, username: string): void {
+    const { repos, clock, agents } = this.d;
+    const project = this.activeProject(projectCode);
+    const ext = repos.extensions.byUsername(username);
+    if (!ext) throw notFound(`username ${username} is not an extension`);
+    if (ext.projectId === project.id) return;
+    if (ext.nodeId !== project.nodeId)
+      throw conflict(`extension ${username} is on another FreeSWITCH node than project ${projectCode}`);
+    const live = agents.get(username);
+    if (live && (live.state.callId !== null || live.state.sessionStatus !== 0))
+      throw conflict(`extension ${username} is on a call; move it when it is idle`);
+    // The extension keeps its number and password (the agent's phone stays registered) and joins as an agent.
+    repos.extensions.assign(ext.id, { projectId: project.id, type: ext.type }, clock.now());
+    repos.extensions.claim(ext.id, clock.now());
+    agents.remove(username);
+    const entry = agents.add({ ...ext, workStatus: 0, projectCode, projectId: project.id });
+    agents.publish(entry);
+  }
+
+  async finishProject(projectCode: string): Promise<void> {
+    const { repos, clock, db, agents } = this.d;
+    const project = this.activeProject(projectCode);
+    const now = clock.now();
+    db.update(tasks)
+      .set({ status: 4, endedAt: now, updatedAt: now })
+      .where(and(eq(tasks.projectId, project.id), ne(tasks.status, 4)))
+      .run();
+    const exts = repos.extensions.ofProject(project.id);
+    const failures: string[] = [];
+    for (const e of exts) {
+      try {
+        await this.disconnectPhone(e.nodeId, e.username);
+      } catch (err) {
+        failures.push(`${e.username}: ${String(err)}`);
+      }
+    }
+    db.transaction(() => {
+      for (const e of exts) repos.extensions.assign(e.id, { projectId: null, password: newPassword() }, now);
+      repos.projects.finish(project.id, now);
+    });
+    for (const e of exts) agents.remove(e.username);
+    this.d.onProjectFinished(
+      projectCode,
+      exts.map((e) => e.username),
+    );
+    if (failures.length)
+      throw unavailable(`project finished, but FreeSWITCH did not confirm for: ${failures.join('; ')}`);
+  }
+}

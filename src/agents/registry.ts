@@ -1,0 +1,149 @@
+// Live state of every assigned extension. It applies the pure machine (state.ts), persists what must survive a
+// restart (registration, workStatus) and publishes each change (architecture §5, spec 三.1, 三.5, 三.13).
+import type { Clock } from '../core/clock.js';
+import { ExtensionType, type WorkStatus } from '../core/codes.js';
+import type { Publisher } from '../core/ports.js';
+import type { ExtensionsRepo } from '../db/repos/projects.js';
+import {
+  applyAgentEvent,
+  initialAgent,
+  isOfferable,
+  pickLongestIdle,
+  type AgentEvent,
+  type AgentState,
+} from './state.js';
+
+export interface AgentEntry {
+  username: string;
+  projectCode: string;
+  projectId: number;
+  nodeId: number;
+  type: number;
+  /** What calls the agent takes (spec 三.2 workType): 10 direct, 20 off-hook (fifo), 30 inbound. */
+  workType: 10 | 20 | 30;
+  state: AgentState;
+}
+
+export type AgentResult = { ok: true; entry: AgentEntry } | { ok: false; reason: string };
+
+export class AgentRegistry {
+  private readonly agents = new Map<string, AgentEntry>();
+  private readonly listeners = new Set<(entry: AgentEntry, before: AgentState) => void>();
+
+  constructor(private readonly deps: { clock: Clock; publisher: Publisher; extensions: ExtensionsRepo }) {}
+
+  add(ext: {
+    username: string;
+    projectCode: string;
+    projectId: number;
+    nodeId: number;
+    type: number;
+    regStatus: number;
+    workStatus: number;
+  }): AgentEntry {
+    const entry: AgentEntry = {
+      username: ext.username,
+      projectCode: ext.projectCode,
+      projectId: ext.projectId,
+      nodeId: ext.nodeId,
+      type: ext.type,
+      workType: 10,
+      state: initialAgent(ext.username, this.deps.clock.now(), ext),
+    };
+    this.agents.set(ext.username, entry);
+    return entry;
+  }
+
+  remove(username: string): void {
+    this.agents.delete(username);
+  }
+
+  get(username: string): AgentEntry | undefined {
+    return this.agents.get(username);
+  }
+
+  ofProject(projectCode: string): AgentEntry[] {
+    return [...this.agents.values()]
+      .filter((a) => a.projectCode === projectCode)
+      .sort((a, b) => Number(a.username) - Number(b.username) || a.username.localeCompare(b.username));
+  }
+
+  all(): AgentEntry[] {
+    return [...this.agents.values()];
+  }
+
+  /** Agents of the project that can be offered a call now. */
+  offerable(projectCode: string): AgentEntry[] {
+    return this.ofProject(projectCode).filter((a) => a.type === ExtensionType.agent && isOfferable(a.state));
+  }
+
+  /** Reserves the longest-idle offerable agent for `callId`; the caller must release it on every failure path. */
+  reserveLongestIdle(
+    projectCode: string,
+    callId: string,
+    exclude: ReadonlySet<string> = new Set(),
+  ): AgentEntry | undefined {
+    const candidates = this.ofProject(projectCode).filter(
+      (a) => a.type === ExtensionType.agent && !exclude.has(a.username),
+    );
+    const best = pickLongestIdle(candidates.map((a) => a.state));
+    if (!best) return undefined;
+    const r = this.apply(best.username, { kind: 'reserve', callId });
+    return r.ok ? r.entry : undefined;
+  }
+
+  onChange(fn: (entry: AgentEntry, before: AgentState) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  apply(username: string, event: AgentEvent): AgentResult {
+    const entry = this.agents.get(username);
+    if (!entry) return { ok: false, reason: `extension ${username} is not assigned to a project` };
+    const before = entry.state;
+    const next = applyAgentEvent(before, event, this.deps.clock.now());
+    if ('refused' in next) return { ok: false, reason: next.refused };
+    if (next === before) return { ok: true, entry };
+    entry.state = next;
+    if (next.regStatus !== before.regStatus || next.workStatus !== before.workStatus)
+      this.deps.extensions.setStatus(
+        username,
+        { regStatus: next.regStatus, workStatus: next.workStatus },
+        this.deps.clock.now(),
+      );
+    this.publish(entry, before);
+    for (const fn of this.listeners) fn(entry, before);
+    return { ok: true, entry };
+  }
+
+  setWork(username: string, workStatus: WorkStatus): AgentResult {
+    return this.apply(username, { kind: 'set-work', workStatus });
+  }
+
+  /** Publishes the agent's current state, as on a change (used after moves and for fresh subscribers). */
+  publish(entry: AgentEntry, before?: AgentState): void {
+    const s = entry.state;
+    const { publisher } = this.deps;
+    // The spec spells the field `sessionSatus` on these two topics; we send that and the correct spelling.
+    const status = {
+      workStatus: s.workStatus,
+      sessionSatus: s.sessionStatus,
+      sessionStatus: s.sessionStatus,
+    };
+    publisher.publish(`/topic/status/${entry.username}`, status);
+    if (!before || before.regStatus !== s.regStatus)
+      publisher.publish(`/topic/register/${entry.username}`, { status: s.regStatus, ...status });
+    publisher.publish(`/topic/callExtStatus/${entry.projectCode}`, extStatusView(entry));
+  }
+}
+
+/** One row of getExtentionByProject and of /topic/callExtStatus (spec 一.9, 三.13). */
+export const extStatusView = (entry: AgentEntry) => ({
+  username: entry.username,
+  status: entry.state.regStatus,
+  workStatus: entry.state.workStatus,
+  sessionStatus: entry.state.sessionStatus,
+  destinationNumber: entry.state.destinationNumber,
+  destinationUUID: entry.state.destinationUUID,
+  type: entry.type,
+});

@@ -1,0 +1,89 @@
+// The one module that spells FreeSWITCH's API commands and dialplan applications (style.md §2). Everything else
+// asks for an action by name; changing how we talk to FreeSWITCH happens here.
+
+/** A `{k=v,...}` channel-variable block. Values are quoted with ^^ when they hold a comma (FreeSWITCH's escape). */
+export function varsBlock(vars: Record<string, string | number | boolean | undefined>): string {
+  const parts = Object.entries(vars)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => {
+      const s = String(v);
+      if (/[\s{}]/.test(s) || /[\r\n]/.test(k))
+        throw new Error(`channel variable ${k} has characters FreeSWITCH cannot carry`);
+      return `${k}=${s.replace(/,/g, '\\,')}`;
+    });
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+export const FsCommand = {
+  originate: (
+    vars: Record<string, string | number | boolean | undefined>,
+    dialString: string,
+    app: string,
+  ): string => `originate ${varsBlock(vars)}${dialString} &${app}`,
+  kill: (uuid: string, cause = 'NORMAL_CLEARING'): string => `uuid_kill ${uuid} ${cause}`,
+  bridge: (a: string, b: string): string => `uuid_bridge ${a} ${b}`,
+  transfer: (uuid: string, dest: string, leg?: '-bleg' | '-both'): string =>
+    `uuid_transfer ${uuid}${leg ? ` ${leg}` : ''} ${dest}`,
+  broadcast: (uuid: string, path: string, leg: 'aleg' | 'bleg' | 'both' = 'aleg'): string =>
+    `uuid_broadcast ${uuid} ${path} ${leg}`,
+  break: (uuid: string, all = true): string => `uuid_break ${uuid}${all ? ' all' : ''}`,
+  record: (uuid: string, action: 'start' | 'stop', path: string): string =>
+    `uuid_record ${uuid} ${action} ${path}`,
+  getvar: (uuid: string, name: string): string => `uuid_getvar ${uuid} ${name}`,
+  setvar: (uuid: string, name: string, value: string): string => `uuid_setvar ${uuid} ${name} ${value}`,
+  exists: (uuid: string): string => `uuid_exists ${uuid}`,
+  showChannels: (): string => 'show channels as json',
+  registrations: (profile = 'internal'): string => `sofia status profile ${profile} reg`,
+  flushRegistration: (user: string, domain: string, profile = 'internal'): string =>
+    `sofia profile ${profile} flush_inbound_reg ${user}@${domain}`,
+  rescanGateways: (profile = 'external'): string => `sofia profile ${profile} rescan`,
+  killGateway: (gwCode: string, profile = 'external'): string => `sofia profile ${profile} killgw ${gwCode}`,
+  conference: (name: string, action: string): string => `conference ${name} ${action}`,
+} as const;
+
+/** Dialplan applications run on a leg (sendmsg execute or `&app(arg)` on originate). */
+export const FsApp = {
+  socket: (host: string, port: number) => ({ app: 'socket', arg: `${host}:${port} async full` }),
+  answer: () => ({ app: 'answer', arg: '' }),
+  playback: (path: string) => ({ app: 'playback', arg: path }),
+  bridge: (dialString: string) => ({ app: 'bridge', arg: dialString }),
+  hangup: (cause = 'NORMAL_CLEARING') => ({ app: 'hangup', arg: cause }),
+  park: () => ({ app: 'park', arg: '' }),
+  set: (name: string, value: string) => ({ app: 'set', arg: `${name}=${value}` }),
+  recordSession: (path: string) => ({ app: 'record_session', arg: path }),
+  stopRecordSession: (path: string) => ({ app: 'stop_record_session', arg: path }),
+  sleep: (ms: number) => ({ app: 'sleep', arg: String(ms) }),
+  conference: (name: string) => ({ app: 'conference', arg: name }),
+  eavesdrop: (uuid: string) => ({ app: 'eavesdrop', arg: uuid }),
+  playAndGetDigits: (
+    min: number,
+    max: number,
+    tries: number,
+    timeoutMs: number,
+    file: string,
+    varName: string,
+    regex: string,
+  ) => ({
+    app: 'play_and_get_digits',
+    arg: `${min} ${max} ${tries} ${timeoutMs} # ${file} silence_stream://250 ${varName} ${regex}`,
+  }),
+} as const;
+
+export const appString = (a: { app: string; arg: string }): string => `${a.app}(${a.arg})`;
+
+/** Extensions registered on the profile, from `sofia status profile internal reg` ("User: 1000@domain" lines). */
+export function parseRegisteredUsers(text: string): string[] {
+  const users = new Set<string>();
+  for (const m of text.matchAll(/^User:\s*([^@\s]+)@/gm)) users.add(m[1]);
+  return [...users];
+}
+
+/** Rows of `show channels as json` (`{"row_count": 0}` when empty). */
+export function parseChannelRows(text: string): Record<string, string>[] {
+  try {
+    const parsed = JSON.parse(text) as { rows?: Record<string, string>[] };
+    return parsed.rows ?? [];
+  } catch {
+    return [];
+  }
+}

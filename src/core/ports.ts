@@ -1,0 +1,29 @@
+// Interfaces the pure parts of the system use to ask the edges for something. Implementations live at the edges
+// (stomp/, calls/), and tests pass recording fakes.
+
+/** Sends a message to STOMP subscribers of a destination (`/topic/...`). */
+export interface Publisher {
+  publish(destination: string, body: object | string): void;
+}
+
+/** What we ask of FreeSWITCH about extensions, outside any one call's flow. */
+export interface SwitchControl {
+  /** Drops the extension's SIP registrations on its node (sofia flush_inbound_reg). */
+  flushRegistration(nodeId: number, username: string, domain: string): Promise<void>;
+  /** Hangs up every live leg of the extension. */
+  hangupExtensionCalls(nodeId: number, username: string): Promise<void>;
+}
+
+/** The spec's notify content (三.9): `{duration, msgType, data, type}`. */
+export interface Notice {
+  duration: string;
+  msgType: 'success' | 'error' | 'warning' | 'info';
+  data: string;
+  type: 'message';
+}
+export const notice = (msgType: Notice['msgType'], data: string, duration = '3'): Notice => ({
+  duration,
+  msgType,
+  data,
+  type: 'message',
+});

@@ -110,7 +110,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         });
         return;
       }
-      let parsed: Record<string, unknown> = {};
+      let parsed: Record<string, unknown>;
       try {
         parsed = body.trim() ? (JSON.parse(body) as Record<string, unknown>) : {};
       } catch {

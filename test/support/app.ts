@@ -43,7 +43,7 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
 
 export const form = (fields: Record<string, string | number | undefined>): string =>
   new URLSearchParams(
-    Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
+    Object.entries(fields).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])),
   ).toString();
 
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' };

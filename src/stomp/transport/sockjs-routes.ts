@@ -111,8 +111,8 @@ function pollingReceiver(res: ServerResponse): Receiver {
   };
 }
 
-function streamingReceiver(res: ServerResponse, limit: number): Receiver {
-  let sent = 0;
+function streamingReceiver(res: ServerResponse, limit: number, alreadySent: number): Receiver {
+  let sent = alreadySent;
   return {
     write(frame) {
       res.write(frame + '\n');
@@ -139,7 +139,7 @@ function receiving(registry: SockJsRegistry, kind: 'xhr-polling' | 'xhr-streamin
     session ??= registry.create(id, kind, req.ip);
     const receiver =
       kind === 'xhr-streaming'
-        ? streamingReceiver(res, registry.timings.responseLimitBytes)
+        ? streamingReceiver(res, registry.timings.responseLimitBytes, STREAMING_PRELUDE.length)
         : pollingReceiver(res);
     // 'close' on the response fires when it ends or when the client goes away mid-poll.
     const current = session;

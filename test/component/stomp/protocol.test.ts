@@ -1,0 +1,220 @@
+// The wire, byte by byte: SockJS HTTP and websocket framing, the upgrade router, and STOMP over a raw WebSocket.
+import t from 'tap';
+import WebSocket from 'ws';
+import { FakeClock } from '../../../src/core/clock.js';
+import { startServer, until } from './harness.js';
+
+const CONNECT = 'CONNECT\naccept-version:1.2\nhost:cc\nlogin:1001\npasscode:pw\nheart-beat:0,0\n\n\0';
+const post = (url: string, body?: string) => fetch(url, { method: 'POST', body });
+const sjs = (s: string) => JSON.stringify([s]);
+
+function rawWs(url: string, protocols?: string[]) {
+  const ws = new WebSocket(url, protocols);
+  const received: string[] = [];
+  ws.on('message', (d) => received.push(d.toString()));
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  return { ws, received, opened, closed };
+}
+
+t.test('SockJS info, welcome and CORS preflight answer as Spring does', async (t) => {
+  const h = await startServer();
+  t.teardown(() => h.close());
+  const info = await fetch(`${h.base}/info?t=1`, { headers: { origin: 'http://agent.example' } });
+  t.equal(info.status, 200);
+  t.match(info.headers.get('content-type'), /application\/json/);
+  t.equal(info.headers.get('access-control-allow-origin'), 'http://agent.example');
+  t.equal(info.headers.get('access-control-allow-credentials'), 'true');
+  t.match(info.headers.get('cache-control'), /no-store/);
+  const json = await info.json();
+  t.match(json, { websocket: true, cookie_needed: false, origins: ['*:*'], entropy: Number });
+  t.equal(await (await fetch(h.base)).text(), 'Welcome to SockJS!\n');
+  const pre = await fetch(`${h.base}/a/b/xhr_streaming`, {
+    method: 'OPTIONS',
+    headers: { origin: 'http://x', 'access-control-request-headers': 'content-type' },
+  });
+  t.equal(pre.status, 204);
+  t.equal(pre.headers.get('access-control-allow-methods'), 'OPTIONS, POST');
+  t.equal(pre.headers.get('access-control-allow-headers'), 'content-type');
+  t.equal(
+    (await fetch(`${h.base}/info`, { method: 'OPTIONS' })).headers.get('access-control-allow-methods'),
+    'OPTIONS, GET',
+  );
+});
+
+t.test(
+  'xhr polling: o, then STOMP frames in a[...] after xhr_send; a second poll is told 2010',
+  async (t) => {
+    const h = await startServer();
+    t.teardown(() => h.close());
+    const url = `${h.base}/000/sess1`;
+    t.equal(await (await post(`${url}/xhr`)).text(), 'o\n');
+    const send = await post(`${url}/xhr_send`, sjs(CONNECT));
+    t.equal(send.status, 204);
+    const poll = await (await post(`${url}/xhr`)).text();
+    t.match(poll, /^a\["CONNECTED\\nserver:callcenter\\n/);
+    t.ok(poll.endsWith('\\u0000"]\n'));
+    const waiting = post(`${url}/xhr`);
+    await until(() => h.broker.publish('/topic/none', 'x') === 0 && h.sockjsSessions() === 1, 'poll');
+    await new Promise((r) => setTimeout(r, 50));
+    t.equal(await (await post(`${url}/xhr`)).text(), 'c[2010,"Another connection still open"]\n');
+    await post(`${url}/xhr_send`, sjs('SUBSCRIBE\nid:1\ndestination:/topic/status/1001\nreceipt:r\n\n\0'));
+    t.match(await (await waiting).text(), /RECEIPT\\nreceipt-id:r/);
+    await post(`${url}/xhr_send`, sjs('DISCONNECT\nreceipt:bye\n\n\0'));
+    const last = await (await post(`${url}/xhr`)).text();
+    t.match(last, /receipt-id:bye/);
+    t.equal(await (await post(`${url}/xhr`)).text(), 'c[3000,"Go away!"]\n');
+    await until(() => h.broker.sessions() === 0, 'broker session to end');
+  },
+);
+
+t.test('xhr_send: unknown session 404, empty or broken payload 500', async (t) => {
+  const h = await startServer();
+  t.teardown(() => h.close());
+  t.equal((await post(`${h.base}/0/nope/xhr_send`, '["x"]')).status, 404);
+  const url = `${h.base}/0/s2`;
+  await (await post(`${url}/xhr`)).text();
+  const empty = await post(`${url}/xhr_send`);
+  t.equal(empty.status, 500);
+  t.equal(await empty.text(), 'Payload expected.');
+  const broken = await post(`${url}/xhr_send`, '["x"');
+  t.equal(await broken.text(), 'Broken JSON encoding.');
+  t.equal((await post(`${url}/xhr_send`, '[1]')).status, 500);
+  t.equal((await post(`${h.base}/0/a.b/xhr`)).status, 404, 'ids with dots are not SockJS urls');
+});
+
+t.test(
+  'xhr_streaming: a 2 KiB h prelude, o, then frames each on a line; ended at the response limit',
+  async (t) => {
+    const h = await startServer({ timings: { responseLimitBytes: 4096 } });
+    t.teardown(() => h.close());
+    const url = `${h.base}/0/st1`;
+    const res = await post(`${url}/xhr_streaming`);
+    const reader = res.body!.getReader();
+    let text = '';
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        text += Buffer.from(value).toString('utf8');
+      }
+    };
+    await readUntil(/\no\n/);
+    t.equal(text, 'h'.repeat(2048) + '\no\n');
+    await post(`${url}/xhr_send`, sjs(CONNECT));
+    await readUntil(/CONNECTED/);
+    await post(`${url}/xhr_send`, sjs('SUBSCRIBE\nid:1\ndestination:/topic/status/1001\nreceipt:r\n\n\0'));
+    await readUntil(/receipt-id:r/);
+    h.broker.publish('/topic/status/1001', 'x'.repeat(3000));
+    await readUntil(/$^/); // read to the end: the limit was passed, the server ends the response
+    t.match(text.slice(2050), /a\["MESSAGE\\n/, text.slice(2050, 2400));
+    t.equal(text.match(/a\[/g)?.length, 3, 'CONNECTED, RECEIPT, MESSAGE');
+    t.ok(text.length >= 4096);
+    t.equal(h.sockjsSessions(), 1, 'the session outlives its streaming request');
+    h.broker.publish('/topic/status/1001', 'after');
+    const again = await (await post(`${url}/xhr`)).text();
+    t.match(
+      again,
+      /^a\["MESSAGE\\n.*after\\u0000"\]\n$/,
+      'the next receiver gets what waited, without a second o',
+    );
+  },
+);
+
+t.test(
+  'a SockJS session without a receiver ends after the disconnect delay; heart-beats keep receivers busy',
+  async (t) => {
+    const clock = new FakeClock();
+    const h = await startServer({ clock, timings: { heartbeatMs: 25_000, disconnectDelayMs: 5_000 } });
+    t.teardown(() => h.close());
+    const url = `${h.base}/0/hb1`;
+    await (await post(`${url}/xhr`)).text();
+    await post(`${url}/xhr_send`, sjs(CONNECT));
+    await (await post(`${url}/xhr`)).text();
+    const waiting = post(`${url}/xhr`);
+    await new Promise((r) => setTimeout(r, 50));
+    clock.advance(25_000);
+    t.equal(await (await waiting).text(), 'h\n');
+    t.equal(h.broker.sessions(), 1);
+    clock.advance(5_000);
+    t.equal(h.sockjsSessions(), 0);
+    t.equal(h.broker.sessions(), 0, 'the STOMP session ended with its SockJS session');
+    t.equal((await post(`${url}/xhr_send`, '["x"]')).status, 404);
+  },
+);
+
+t.test('SockJS websocket framing: o, a[...] frames, and c[3000] when STOMP ends', async (t) => {
+  const h = await startServer();
+  t.teardown(() => h.close());
+  const c = rawWs(`${h.wsBase}/123/abc/websocket`);
+  await c.opened;
+  await until(() => c.received.length === 1, 'o');
+  t.equal(c.received[0], 'o');
+  c.ws.send(JSON.stringify([CONNECT.slice(0, 10)]));
+  c.ws.send(JSON.stringify(CONNECT.slice(10)));
+  await until(() => c.received.length === 2, 'CONNECTED');
+  t.match(c.received[1], /^a\["CONNECTED/);
+  c.ws.send('["DISCONNECT\\nreceipt:x\\n\\n\\u0000"]');
+  t.match(await c.closed, { code: 3000, reason: 'Go away!' });
+  t.match(c.received.at(-2), /receipt-id:x/);
+  t.equal(c.received.at(-1), 'c[3000,"Go away!"]');
+});
+
+t.test('raw WebSocket: split frames, batched frames, the STOMP subprotocol', async (t) => {
+  const h = await startServer();
+  t.teardown(() => h.close());
+  const c = rawWs(h.wsBase, ['v10.stomp', 'v12.stomp']);
+  await c.opened;
+  t.equal(c.ws.protocol, 'v12.stomp');
+  c.ws.send(CONNECT.slice(0, 7));
+  c.ws.send(Buffer.from(CONNECT.slice(7)));
+  await until(() => c.received.length === 1, 'CONNECTED');
+  c.ws.send(
+    'SUBSCRIBE\nid:a\ndestination:/topic/status/1001\n\n\0SUBSCRIBE\nid:b\ndestination:/topic/call/1001\nreceipt:2\n\n\0',
+  );
+  await until(() => c.received.some((m) => m.includes('receipt-id:2')), 'receipt');
+  t.equal(h.broker.publish('/topic/call/1001', '中文'), 1);
+  await until(() => c.received.some((m) => m.startsWith('MESSAGE')), 'MESSAGE');
+  t.match(c.received.at(-1), /content-length:6\n\n中文\0$/);
+  c.ws.close();
+  await c.closed;
+  await until(() => h.broker.sessions() === 0, 'session gone');
+});
+
+t.test('a client that stops heart-beating is closed by the server', async (t) => {
+  const clock = new FakeClock();
+  const h = await startServer({
+    brokerClock: clock,
+    broker: { heartbeat: { sendMs: 1000, receiveMs: 1000 } },
+  });
+  t.teardown(() => h.close());
+  const c = rawWs(h.wsBase);
+  await c.opened;
+  c.ws.send(CONNECT.replace('heart-beat:0,0', 'heart-beat:1000,1000'));
+  await until(() => c.received.length === 1, 'CONNECTED');
+  t.match(c.received[0], /heart-beat:1000,1000/);
+  clock.advance(1000);
+  await until(() => c.received.length === 2, 'server heart-beat');
+  t.equal(c.received[1], '\n');
+  clock.advance(1000);
+  t.equal(h.broker.sessions(), 0);
+  t.match(await c.closed, { code: 1000 });
+  t.equal(h.broker.counters().heartbeatTimeouts, 1);
+});
+
+t.test('an upgrade to an unknown path gets HTTP 404 and the socket is closed', async (t) => {
+  const h = await startServer();
+  t.teardown(() => h.close());
+  const ws = new WebSocket(h.wsBase.replace('/callcenter/ws', '/nowhere'));
+  const status = await new Promise<number>((resolve) => {
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => undefined);
+  });
+  t.equal(status, 404);
+  ws.terminate();
+});

@@ -1,9 +1,17 @@
 // Builds the browser softphone SDK into dist/sdk/ (served under /sdk/): mysoftphone.js (IIFE, global MySoftPhone),
-// mysoftphone.mjs (ES module), mysoftphone.d.ts (+ types/). Type-checks src/sdk with its own DOM tsconfig on the way.
+// mysoftphone.mjs (ES module), mysoftphone.d.ts (+ types/), demo.html. Type-checks src/sdk with its own DOM tsconfig on the way.
 // setup.sh runs it before every start and test run, so it skips all work while its inputs are unchanged.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +24,7 @@ const outputs = ['mysoftphone.js', 'mysoftphone.mjs', 'mysoftphone.d.ts'].map((f
 function inputsHash() {
   const hash = createHash('sha256');
   const files = readdirSync(srcDir)
-    .filter((f) => f.endsWith('.ts') || f.endsWith('.json'))
+    .filter((f) => /\.(ts|json|html)$/.test(f))
     .sort()
     .map((f) => join(srcDir, f));
   files.push(fileURLToPath(import.meta.url), join(root, 'node_modules/jssip/package.json'));
@@ -70,5 +78,6 @@ const common = {
 await build({ ...common, entryPoints: [join(srcDir, 'global.ts')], format: 'iife', outfile: outputs[0] });
 await build({ ...common, entryPoints: [join(srcDir, 'index.ts')], format: 'esm', outfile: outputs[1] });
 
+copyFileSync(join(srcDir, 'demo.html'), join(outDir, 'demo.html'));
 writeFileSync(stampFile, want);
 console.log(`sdk: built dist/sdk in ${Date.now() - started} ms`);

@@ -16,7 +16,7 @@
   function log(record) {
     cc.events.push(record);
     const line = Object.entries(record)
-      .filter(([k]) => k !== 'message')
+      .filter(([k, v]) => k !== 'message' && v !== undefined)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     const el = document.getElementById('log');

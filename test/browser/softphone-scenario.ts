@@ -99,6 +99,7 @@ interface World {
   b: Page;
   c: Page;
   wsUrl: string;
+  webUrl: string;
 }
 
 const phoneOptions = (wsUrl: string, user: keyof typeof testUsers, password?: string) => ({
@@ -121,6 +122,31 @@ const confirmCount = (page: Page) => inPage<number>(page, '() => window.cc.confi
 
 /** Each step is a story; it throws with what it saw when the story does not hold. */
 const steps: Array<[string, (w: World) => Promise<string | void>]> = [
+  [
+    'the demo page loads the script bundle, and the ES module exports MySoftPhone as named and default export',
+    async ({ a, webUrl }) => {
+      const demo = await a.context().newPage();
+      const errors: string[] = [];
+      demo.on('pageerror', (err) => errors.push(err.message));
+      try {
+        await demo.goto(`${webUrl}/sdk/demo.html`);
+        const exported = await inPage<Json>(
+          demo,
+          `async () => {
+            const m = await import('/sdk/mysoftphone.mjs');
+            return { global: typeof window.MySoftPhone, named: typeof m.MySoftPhone, same: m.default === m.MySoftPhone };
+          }`,
+        );
+        check(
+          JSON.stringify(exported) === '{"global":"function","named":"function","same":true}',
+          `exports: ${JSON.stringify(exported)}`,
+        );
+        check(errors.length === 0, `demo page errors: ${errors.join('; ')}`);
+      } finally {
+        await demo.close();
+      }
+    },
+  ],
   [
     'three extensions register over WebSocket with digest auth',
     async ({ a, b, c, wsUrl }) => {
@@ -352,7 +378,7 @@ async function main(): Promise<void> {
       await page.evaluate(`document.title = ${JSON.stringify(name)}`);
       pages.push(page);
     }
-    const world: World = { a: pages[0], b: pages[1], c: pages[2], wsUrl: kamailio.wsUrl };
+    const world: World = { a: pages[0], b: pages[1], c: pages[2], wsUrl: kamailio.wsUrl, webUrl: web.url };
     const timings: Record<string, number> = {};
     let broken = false;
     for (const [name, step] of steps) {

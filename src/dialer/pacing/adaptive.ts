@@ -7,6 +7,8 @@
 // that risk stays under a limit; the limit is the only thing tuned by abandons: every live outcome nudges it so
 // that abandoned / live answers settles at target × headroom.
 import { DecayingRate, DurationSample } from './estimators.js';
+import { Forecast } from './forecast.js';
+import type { Checkpoint } from './forecast.js';
 import type { Pacer, PacingObservation, PacingSnapshot } from './pacer.js';
 import { clampToCapacity } from './pacer.js';
 
@@ -83,23 +85,6 @@ export interface AdaptivePacer extends Pacer {
   state(): AdaptiveState;
 }
 
-/** Ages are grouped in buckets this wide, so the work per decision does not grow with the number of calls. */
-const AGE_BUCKET_MS = 250;
-
-/** Counts per age bucket (keyed by the bucket's middle age in ms). */
-function ageHistogram(now: number, since: readonly number[] | undefined, count: number): Map<number, number> {
-  const h = new Map<number, number>();
-  if (!since || since.length !== count) {
-    if (count > 0) h.set(0, count);
-    return h;
-  }
-  for (const t of since) {
-    const age = (Math.floor(Math.max(0, now - t) / AGE_BUCKET_MS) + 0.5) * AGE_BUCKET_MS;
-    h.set(age, (h.get(age) ?? 0) + 1);
-  }
-  return h;
-}
-
 /** Standard normal CDF (Abramowitz & Stegun 7.1.26, error < 1.5e-7). */
 export function normalCdf(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
@@ -108,15 +93,6 @@ export function normalCdf(x: number): number {
     t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
   const erf = 1 - poly * Math.exp(-z * z);
   return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
-}
-
-/** One moment t (ms after now) at which a call dialled now may be answered. */
-interface Checkpoint {
-  /** Agents expected free by t + maxWait, minus live answers expected by t from attempts already ringing. */
-  margin: number;
-  variance: number;
-  /** P(a new attempt is answered live by t). */
-  perCall: number;
 }
 
 export function adaptivePacer(options: Partial<AdaptiveOptions> = {}): AdaptivePacer {
@@ -135,50 +111,7 @@ export function adaptivePacer(options: Partial<AdaptiveOptions> = {}): AdaptiveP
     logRisk = Math.min(Math.log(o.maxRisk), Math.max(Math.log(o.minRisk), logRisk + delta));
   };
 
-  /** P(an agent busy for `elapsed` ms is free within `t` ms). */
-  const freeWithin = (elapsed: number, t: number, meanBusy: number): number => {
-    const survive = 1 - busy.cdfAt(elapsed);
-    // Busier than nearly anything observed: fall back to a constant freeing rate.
-    if (survive < 0.02) return 1 - Math.exp(-t / Math.max(1000, meanBusy));
-    return (busy.cdfAt(elapsed + t) - busy.cdfAt(elapsed)) / survive;
-  };
-
-  /** P(an attempt ringing for `age` ms is answered live within `t` ms), given p live answers per attempt. */
-  const liveWithin = (age: number, t: number, p: number): number => {
-    const liveLeft = p * (1 - liveRing.cdfAt(age));
-    const otherLeft = (1 - p) * (otherRing.count() > 0 ? 1 - otherRing.cdfAt(age) : 1);
-    if (liveLeft + otherLeft <= 0) return 0;
-    return (p * (liveRing.cdfAt(age + t) - liveRing.cdfAt(age))) / (liveLeft + otherLeft);
-  };
-
-  function checkpoints(s: PacingSnapshot, p: number): Checkpoint[] {
-    const meanBusy = busy.mean();
-    const busyCount = Math.max(0, s.staffedAgents - s.idleAgents);
-    const knownBusy = s.busySince !== undefined && s.busySince.length === busyCount;
-    const busyAges = ageHistogram(s.now, s.busySince, busyCount);
-    const ringAges = ageHistogram(s.now, s.ringingSince, s.ringingAttempts);
-    const points: Checkpoint[] = [];
-    for (let k = 0; k < o.checkpoints; k++) {
-      // The middle of each of `checkpoints` equally likely slices of the ring time.
-      const t = liveRing.quantile((k + 0.5) / o.checkpoints);
-      let margin = s.idleAgents - s.waitingCustomers;
-      let variance = 0;
-      for (const [age, n] of busyAges) {
-        const f = knownBusy
-          ? freeWithin(age, t + o.maxWaitMs, meanBusy)
-          : 1 - Math.exp(-(t + o.maxWaitMs) / Math.max(1000, meanBusy));
-        margin += n * f;
-        variance += n * f * (1 - f);
-      }
-      for (const [age, n] of ringAges) {
-        const q = liveWithin(age, t, p);
-        margin -= n * q;
-        variance += n * q * (1 - q);
-      }
-      points.push({ margin, variance, perCall: p * liveRing.cdfAt(t) });
-    }
-    return points;
-  }
+  const forecast = new Forecast(liveRing, otherRing, busy, o.checkpoints, o.maxWaitMs);
 
   /** P(the n-th new attempt, if answered live, finds no agent), averaged over when it may be answered. */
   const marginalRisk = (points: readonly Checkpoint[], n: number): number => {
@@ -195,15 +128,27 @@ export function adaptivePacer(options: Partial<AdaptiveOptions> = {}): AdaptiveP
 
   function decide(s: PacingSnapshot): number {
     if (s.capacity < 1 || s.staffedAgents <= 0) return 0;
-    const points = checkpoints(s, live.upper(o.answerZ));
+    const points = forecast.predict({
+      now: s.now,
+      idleAgents: s.idleAgents,
+      waitingCustomers: s.waitingCustomers,
+      busyCount: Math.max(0, s.staffedAgents - s.idleAgents),
+      busySince: s.busySince,
+      ringingCount: s.ringingAttempts,
+      ringingSince: s.ringingSince,
+      p: live.upper(o.answerZ),
+    });
     const limit = Math.exp(logRisk);
-    // Risk grows with n, so the largest n under the limit is found by bisection.
-    if (marginalRisk(points, 1) > limit) return 0;
+    const fits = (n: number): boolean => marginalRisk(points, n) <= limit;
+    // Risk grows with n: most decisions stop at 0 or 1; otherwise double, then bisect.
+    if (!fits(1)) return 0;
+    const capacity = Math.floor(s.capacity);
     let lo = 1;
-    let hi = Math.floor(s.capacity);
+    while (lo < capacity && fits(Math.min(capacity, lo * 2))) lo = Math.min(capacity, lo * 2);
+    let hi = Math.min(capacity, lo * 2 - 1);
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      if (marginalRisk(points, mid) <= limit) lo = mid;
+      if (fits(mid)) lo = mid;
       else hi = mid - 1;
     }
     return clampToCapacity(lo, s.capacity);

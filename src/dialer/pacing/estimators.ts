@@ -54,6 +54,7 @@ export class DurationSample {
   private next = 0;
   private seen = 0;
   private builtAt = -1;
+  private rebuilds = 0;
   private cdf: Float64Array = new Float64Array(1);
   private meanMs = 0;
 
@@ -81,6 +82,7 @@ export class DurationSample {
     if (this.builtAt >= 0 && this.seen >= this.capacity && this.seen - this.builtAt < this.capacity / 8)
       return;
     this.builtAt = this.seen;
+    this.rebuilds++;
     const keepPrior = Math.max(0, this.prior.length - this.seen);
     const all = keepPrior > 0 ? [...this.prior.slice(0, keepPrior), ...this.samples] : this.samples;
     if (all.length === 0) {
@@ -105,6 +107,12 @@ export class DurationSample {
       cdf[i] = acc / all.length;
     }
     this.cdf = cdf;
+  }
+
+  /** Changes whenever the distribution answered by cdfAt/quantile/mean changes: a key for caches built on it. */
+  revision(): number {
+    this.fresh();
+    return this.rebuilds;
   }
 
   mean(): number {

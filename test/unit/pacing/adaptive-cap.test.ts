@@ -1,0 +1,74 @@
+// The adaptive mode's promise (issue 8): under the 3% abandon cap across seeds, at start, when agents come and
+// go and when the answer rate drifts, and never above the line limits. Short days keep this file to seconds.
+import t from 'tap';
+import { createPacer } from '../../../src/dialer/pacing/modes.js';
+import type { Scenario } from '../../../src/dialer/simulation/scenario.js';
+import { simulate } from '../../../src/dialer/simulation/simulator.js';
+
+const CAP = 0.03;
+const HOUR = 3600;
+
+const team20: Scenario = {
+  name: '20 agents, 30% answer, 3 h',
+  durationS: 3 * HOUR,
+  agents: 20,
+  answerProbability: 0.3,
+  ringS: { mean: 15, sd: 7, min: 1 },
+  noAnswerTimeoutS: 30,
+  talkS: { mean: 120, sd: 60, min: 10 },
+  wrapS: { mean: 10 },
+  sessionsPerSecond: 30,
+  maxConcurrent: 600,
+  abandonBucketS: 1800,
+};
+
+const adaptive = (sc: Scenario, seed: number) =>
+  simulate(sc, { pacer: createPacer('adaptive'), rate: 1, seed });
+
+t.test('given 20 agents, the adaptive mode stays under 3% abandoned on every seed', (t) => {
+  for (const seed of [1, 2, 3, 4]) {
+    const r = adaptive(team20, seed);
+    t.ok(r.abandonRate <= CAP, `seed ${seed}: ${(r.abandonRate * 100).toFixed(2)}% abandoned`);
+    t.ok(r.occupancy > 0.7, `seed ${seed}: occupancy ${(r.occupancy * 100).toFixed(1)}%`);
+  }
+  t.end();
+});
+
+t.test('a fresh pacer is safe in its first half hour, before it has learnt the campaign', (t) => {
+  let live = 0;
+  let abandoned = 0;
+  for (const seed of [1, 2, 3, 4]) {
+    const first = adaptive({ ...team20, durationS: 1800 }, seed).abandonOverTime[0];
+    live += first.liveAnswers;
+    abandoned += first.abandoned;
+  }
+  t.ok(abandoned / live <= CAP, `${abandoned} of ${live} live answers abandoned`);
+  t.end();
+});
+
+t.test('it never exceeds the gateway concurrency or the sessions per second', (t) => {
+  const tight = { ...team20, durationS: HOUR, sessionsPerSecond: 1, maxConcurrent: 30 };
+  const r = adaptive(tight, 1);
+  t.ok(r.peakConcurrentLegs <= 30, `peak legs ${r.peakConcurrentLegs}`);
+  t.ok(r.peakSessionsPerSecond <= 1, `peak originates/s ${r.peakSessionsPerSecond}`);
+  t.ok(r.abandonRate <= CAP);
+  t.end();
+});
+
+t.test(
+  'on the reference campaign it keeps agents busier than any fixed rate that also holds the cap',
+  (t) => {
+    const seed = 1;
+    const a = adaptive(team20, seed);
+    for (const rate of [1, 1.5, 2, 3]) {
+      const f = simulate(team20, { pacer: createPacer('fixed'), rate, seed });
+      if (f.abandonRate <= CAP)
+        t.ok(
+          a.occupancy > f.occupancy,
+          `rate ${rate}: adaptive ${a.occupancy.toFixed(3)} > fixed ${f.occupancy.toFixed(3)}`,
+        );
+      else t.pass(`rate ${rate} breaks the cap (${(f.abandonRate * 100).toFixed(1)}%)`);
+    }
+    t.end();
+  },
+);

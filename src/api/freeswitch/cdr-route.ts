@@ -1,0 +1,151 @@
+// mod_xml_cdr posts every leg's CDR here (freeswitch-conf/autoload_configs/xml_cdr.conf.xml): `cdr=<url-encoded
+// XML>` as a form (encode=true, our config) or the XML itself as text/xml. FreeSWITCH retries anything but 2xx and
+// finally writes the record to err-log-dir, so: a record we have already taken is a 200 no-op; a database failure
+// is a 500 (retried); a body that is not a CDR is a 400 (kept on FreeSWITCH's disk for a human).
+//
+// Which legs count: a customer leg (cc_role=customer, or a cc_call_id without a role) becomes or completes the call
+// log keyed by cc_call_id (else its own uuid). An agent leg (cc_role=agent|manager with cc_call_id) only fills the
+// agent's extension and the recording path on that call's log if the flow left them empty. Legs without our
+// variables (an agent's own calls, registrations' OPTIONS...) are acknowledged and ignored.
+import type { FastifyPluginAsync } from 'fastify';
+import { priceCal, priceRuleOf } from '../../calls/billing.js';
+import { parseCdr, type CdrLeg } from '../../calls/cdr.js';
+import { classifyCall, resultOfDetail } from '../../calls/results.js';
+import { ScheduleType } from '../../core/codes.js';
+import { FsHttpPath } from '../../core/freeswitch.js';
+import type { CallLogFields, CallLogsRepo } from '../../db/repos/call-logs.js';
+import type { GatewaysRepo } from '../../db/repos/gateways.js';
+import type { ApiContext } from '../context.js';
+import { fsAccessGuard } from './routes.js';
+
+/** Where recordings go after the CDR (the RecordingUploader); absent when no store is configured. */
+export interface RecordingQueue {
+  enqueue(callUuid: string, filePath: string, callStartMs: number): void;
+}
+
+export type CdrContext = ApiContext & { repos: { callLogs: CallLogsRepo } };
+
+export type IngestOutcome =
+  | { kind: 'call-log'; callUuid: string; created: boolean }
+  | { kind: 'duplicate'; callUuid: string }
+  | { kind: 'agent-leg'; callUuid: string; matched: boolean }
+  | { kind: 'ignored'; reason: string };
+
+export interface IngestDeps {
+  callLogs: CallLogsRepo;
+  gateways: Pick<GatewaysRepo, 'get' | 'byCode'>;
+  recordings?: RecordingQueue;
+  now: number;
+}
+
+/** The call-log fields a customer leg's CDR supplies (merged by the repo: it never erases the flow's). */
+function customerFields(leg: CdrLeg, deps: IngestDeps, key: string): CallLogFields {
+  const existing = deps.callLogs.get(key);
+  const refs = deps.callLogs.resolveCodes({ taskCode: leg.taskCode, projectCode: leg.projectCode });
+  const gateway =
+    (existing?.gatewayId ? deps.gateways.get(existing.gatewayId) : undefined) ??
+    (leg.gatewayCode ? deps.gateways.byCode(leg.gatewayCode) : undefined);
+  const rule = existing?.priceRule ?? (gateway ? priceRuleOf(gateway) : null);
+  const outcome = classifyCall({
+    answered: leg.answerMs !== null,
+    hangupCause: leg.hangupCause ?? '',
+    sipTermStatus: leg.sipTermStatus ?? undefined,
+    hangupDisposition: leg.hangupDisposition ?? undefined,
+    // Without the flow's word, a bridge is the only sign an agent took the call.
+    flow: {
+      agentConnected: leg.bridged,
+      waitingForAgent: false,
+      playOnly: leg.flow === String(ScheduleType.playOnly),
+    },
+  });
+  const inbound = leg.direction === 'inbound';
+  return {
+    taskId: refs.taskId,
+    projectId: refs.projectId,
+    callTaskCode: leg.taskCode,
+    direction: inbound ? 'inbound' : 'outbound',
+    // The customer's number: dialled by us, or the caller on an inbound call.
+    destinationNumber: (inbound ? leg.callerIdNumber : leg.destinationNumber) ?? leg.destinationNumber,
+    gatewayId: gateway?.id ?? null,
+    startTimestamp: leg.startMs,
+    answerTimestamp: leg.answerMs,
+    endTimestamp: leg.endMs,
+    duration: leg.duration,
+    billsec: leg.billsec,
+    hangupCause: leg.hangupCause,
+    sipTermStatus: leg.sipTermStatus,
+    hangupDisposition: leg.hangupDisposition,
+    recordFile: leg.recordFile,
+    priceRule: rule,
+    priceCal: leg.billsec === null ? null : priceCal(rule, leg.billsec),
+    result: existing?.resultDetail != null ? resultOfDetail(existing.resultDetail) : outcome.result,
+    resultDetail: outcome.resultDetail,
+  };
+}
+
+/** Applies one CDR. Synchronous SQLite: either everything is written or the caller gets the exception (→ 500). */
+export function ingestCdr(leg: CdrLeg, deps: IngestDeps): IngestOutcome {
+  const isCustomer = leg.role === 'customer' || (leg.role === null && leg.callId !== null);
+  if (!isCustomer) {
+    if (leg.callId === null) return { kind: 'ignored', reason: 'not a call-center leg (no cc_call_id)' };
+    const row = deps.callLogs.fillMissing(
+      leg.callId,
+      { callerIdNumber: leg.dialedUser ?? leg.destinationNumber, recordFile: leg.recordFile },
+      deps.now,
+    );
+    return { kind: 'agent-leg', callUuid: leg.callId, matched: row !== undefined };
+  }
+  const key = leg.callId ?? leg.uuid;
+  const before = deps.callLogs.get(key);
+  if (before?.cdrReceived) return { kind: 'duplicate', callUuid: key };
+  const row = deps.callLogs.mergeCdr(key, customerFields(leg, deps, key), deps.now);
+  if (row.recordFile && !row.recordFileQiniu && deps.recordings)
+    deps.recordings.enqueue(key, row.recordFile, row.startTimestamp ?? deps.now);
+  return { kind: 'call-log', callUuid: key, created: before === undefined };
+}
+
+type FsBody = Record<string, string | undefined>;
+
+export const cdrRoutes: FastifyPluginAsync<{ ctx: CdrContext; recordings?: RecordingQueue }> = async (
+  app,
+  { ctx, recordings },
+) => {
+  app.addHook('onRequest', fsAccessGuard(ctx));
+  // encode=false posts the XML as text/xml; the app's formbody normally parses encode=true, but the plugin must
+  // stand on its own too (tests, other compositions).
+  if (!app.hasContentTypeParser('text/xml'))
+    app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string' }, (_req, body, done) =>
+      done(null, body),
+    );
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded'))
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    );
+
+  app.post<{ Body: FsBody | string }>(FsHttpPath.cdr, { schema: { hide: true } }, async (req, reply) => {
+    reply.type('text/plain; charset=utf-8');
+    const text = typeof req.body === 'string' ? req.body : req.body?.cdr;
+    if (!text) return reply.status(400).send('expected a form field "cdr" or a text/xml body');
+    const parsed = parseCdr(text);
+    if (!parsed.ok) {
+      ctx.metrics.inc('cdr.rejected');
+      req.log.warn({ error: parsed.error, uuid: (req.query as FsBody).uuid }, 'CDR refused');
+      return reply.status(400).send(`not a CDR: ${parsed.error}`);
+    }
+    try {
+      const outcome = ingestCdr(parsed.value, {
+        callLogs: ctx.repos.callLogs,
+        gateways: ctx.repos.gateways,
+        recordings,
+        now: ctx.clock.now(),
+      });
+      ctx.metrics.inc(`cdr.${outcome.kind}`);
+      req.log.debug({ uuid: parsed.value.uuid, outcome }, 'CDR taken');
+      return reply.send(outcome.kind === 'duplicate' ? 'OK (already recorded)' : 'OK');
+    } catch (err) {
+      ctx.metrics.inc('cdr.failed');
+      req.log.error({ err, uuid: parsed.value.uuid }, 'CDR not stored; FreeSWITCH will retry');
+      return reply.status(500).send('could not store the CDR; retry');
+    }
+  });
+};

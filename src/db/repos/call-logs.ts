@@ -1,0 +1,244 @@
+// Call logs (spec 一.10, 一.13) and the recording upload queue behind them. Two writers share a row, keyed by the
+// customer leg's call id (cc_call_id, which the dialer also uses as the leg's origination_uuid): the flow, which
+// knows the result, the agent and the recording path; and mod_xml_cdr, which knows FreeSWITCH's durable times,
+// billsec and causes. Whichever arrives first creates the row; neither erases what the other wrote.
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { callLogs, projects, tasks, uploads } from '../schema.js';
+
+export type CallLog = typeof callLogs.$inferSelect;
+export type CallLogFields = Partial<Omit<CallLog, 'id' | 'callUuid' | 'addTime' | 'updateTime'>>;
+export type RecordingUpload = typeof uploads.$inferSelect;
+
+/** What FreeSWITCH measured: a CDR's non-null value replaces the flow's estimate. */
+export const CDR_OWNED = [
+  'startTimestamp',
+  'answerTimestamp',
+  'endTimestamp',
+  'duration',
+  'billsec',
+  'hangupCause',
+  'sipTermStatus',
+  'hangupDisposition',
+] as const satisfies readonly (keyof CallLogFields)[];
+
+/**
+ * The fields a CDR writes onto a row: its measurements where it has them, everything else only where the row has
+ * nothing yet (the flow's result, agent, task and recording path win). Pure, so the rule is tested on its own.
+ */
+export function mergeCdrFields(existing: CallLog | undefined, cdr: CallLogFields): CallLogFields {
+  const out: CallLogFields = {};
+  const set = out as Record<string, unknown>;
+  const have = (existing ?? {}) as Record<string, unknown>;
+  const owned: readonly string[] = CDR_OWNED;
+  for (const [k, v] of Object.entries(cdr)) {
+    if (v === undefined || v === null) continue;
+    if (owned.includes(k) || k === 'cdrReceived' || have[k] === undefined || have[k] === null) set[k] = v;
+  }
+  return out;
+}
+
+export interface CallLogFilter {
+  projectId?: number;
+  taskId?: number;
+  callTaskCode?: string;
+  /** Inclusive bounds in epoch ms on the start (queryTimeType 1) or end (2) of the call. */
+  beginTime?: number;
+  endTime?: number;
+  timeField?: 'start' | 'end';
+}
+
+export interface Paging {
+  offset: number;
+  limit: number;
+}
+
+export function callLogsRepo(db: Db) {
+  const get = (callUuid: string): CallLog | undefined =>
+    db.select().from(callLogs).where(eq(callLogs.callUuid, callUuid)).get();
+
+  function write(callUuid: string, fields: CallLogFields, now: number): CallLog {
+    const existing = get(callUuid);
+    if (existing) {
+      if (Object.keys(fields).length === 0) return existing;
+      return db
+        .update(callLogs)
+        .set({ ...fields, updateTime: now })
+        .where(eq(callLogs.id, existing.id))
+        .returning()
+        .get();
+    }
+    return db
+      .insert(callLogs)
+      .values({
+        ...fields,
+        destinationNumber: fields.destinationNumber ?? '',
+        callUuid,
+        addTime: now,
+        updateTime: now,
+      })
+      .returning()
+      .get();
+  }
+
+  return {
+    get,
+    byId: (id: number): CallLog | undefined => db.select().from(callLogs).where(eq(callLogs.id, id)).get(),
+
+    /** The flow's write: creates the row or sets the given fields (undefined ones are left alone). */
+    upsert: (callUuid: string, fields: CallLogFields, now: number): CallLog =>
+      db.transaction(() => write(callUuid, fields, now)),
+
+    /** The CDR's write (see mergeCdrFields), with cdrReceived set; one transaction, so a retry cannot interleave. */
+    mergeCdr: (callUuid: string, fields: CallLogFields, now: number): CallLog =>
+      db.transaction(() =>
+        write(callUuid, mergeCdrFields(get(callUuid), { ...fields, cdrReceived: 1 }), now),
+      ),
+
+    /** Fills fields only where the row has none (agent legs adding the agent's extension, a recording path). */
+    fillMissing(callUuid: string, fields: CallLogFields, now: number): CallLog | undefined {
+      return db.transaction(() => {
+        const existing = get(callUuid);
+        if (!existing) return undefined;
+        const patch = Object.fromEntries(
+          Object.entries(fields).filter(
+            ([k, v]) => v !== undefined && v !== null && (existing as Record<string, unknown>)[k] === null,
+          ),
+        ) as CallLogFields;
+        return write(callUuid, patch, now);
+      });
+    },
+
+    setQiniuRef(callUuid: string, ref: string, now: number): void {
+      db.update(callLogs)
+        .set({ recordFileQiniu: ref, updateTime: now })
+        .where(eq(callLogs.callUuid, callUuid))
+        .run();
+    },
+
+    /** Task and project ids of the codes a leg carried (the active project of that code). */
+    resolveCodes(codes: { taskCode?: string | null; projectCode?: string | null }): {
+      taskId: number | null;
+      projectId: number | null;
+    } {
+      const task = codes.taskCode
+        ? db.select().from(tasks).where(eq(tasks.callTaskCode, codes.taskCode)).get()
+        : undefined;
+      if (task) return { taskId: task.id, projectId: task.projectId };
+      const project = codes.projectCode
+        ? db
+            .select()
+            .from(projects)
+            .where(eq(projects.projectCode, codes.projectCode))
+            .orderBy(desc(projects.id))
+            .get()
+        : undefined;
+      return { taskId: null, projectId: project?.id ?? null };
+    },
+
+    /** spec 一.10: newest first. */
+    list(filter: CallLogFilter, paging: Paging): { total: number; items: CallLog[] } {
+      const conds: SQL[] = [];
+      if (filter.projectId !== undefined) conds.push(eq(callLogs.projectId, filter.projectId));
+      if (filter.taskId !== undefined) conds.push(eq(callLogs.taskId, filter.taskId));
+      if (filter.callTaskCode !== undefined) conds.push(eq(callLogs.callTaskCode, filter.callTaskCode));
+      const time = filter.timeField === 'end' ? callLogs.endTimestamp : callLogs.startTimestamp;
+      if (filter.beginTime !== undefined) conds.push(gte(time, filter.beginTime));
+      if (filter.endTime !== undefined) conds.push(lte(time, filter.endTime));
+      const where = conds.length ? and(...conds) : undefined;
+      const total = db.select({ n: count() }).from(callLogs).where(where).get()?.n ?? 0;
+      const items = db
+        .select()
+        .from(callLogs)
+        .where(where)
+        .orderBy(desc(callLogs.id))
+        .limit(paging.limit)
+        .offset(paging.offset)
+        .all();
+      return { total, items };
+    },
+
+    /**
+     * spec 一.13 (recall): a task's calls that ended with one of `resultDetails`, after call log id `afterId`,
+     * oldest first so that the last item's id is the next recallLastId.
+     */
+    listByResult(
+      taskId: number,
+      resultDetails: readonly number[],
+      afterId: number,
+      paging: Paging,
+    ): { total: number; items: CallLog[] } {
+      if (resultDetails.length === 0) return { total: 0, items: [] };
+      const where = and(
+        eq(callLogs.taskId, taskId),
+        inArray(callLogs.resultDetail, [...resultDetails]),
+        gt(callLogs.id, afterId),
+      );
+      const total = db.select({ n: count() }).from(callLogs).where(where).get()?.n ?? 0;
+      const items = db
+        .select()
+        .from(callLogs)
+        .where(where)
+        .orderBy(asc(callLogs.id))
+        .limit(paging.limit)
+        .offset(paging.offset)
+        .all();
+      return { total, items };
+    },
+  };
+}
+export type CallLogsRepo = ReturnType<typeof callLogsRepo>;
+
+/** The `uploads` table: recordings waiting for (or retrying) their upload. Rows are kept as the upload history. */
+export function recordingUploadsRepo(db: Db) {
+  return {
+    /** Queues a recording once per call; a repeated CDR finds the existing row. */
+    enqueue(row: { callUuid: string; filePath: string; key: string }, now: number): RecordingUpload {
+      return db.transaction(() => {
+        const existing = db.select().from(uploads).where(eq(uploads.callUuid, row.callUuid)).get();
+        if (existing) return existing;
+        return db
+          .insert(uploads)
+          .values({ ...row, attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now })
+          .returning()
+          .get();
+      });
+    },
+    get: (id: number): RecordingUpload | undefined =>
+      db.select().from(uploads).where(eq(uploads.id, id)).get(),
+    byCall: (callUuid: string): RecordingUpload | undefined =>
+      db.select().from(uploads).where(eq(uploads.callUuid, callUuid)).get(),
+    due: (now: number, limit: number): RecordingUpload[] =>
+      db
+        .select()
+        .from(uploads)
+        .where(and(isNull(uploads.doneAt), lte(uploads.nextAttemptAt, now)))
+        .orderBy(asc(uploads.nextAttemptAt), asc(uploads.id))
+        .limit(limit)
+        .all(),
+    /** The earliest time a pending upload is due, or null when nothing is pending. */
+    nextDueAt(): number | null {
+      const row = db
+        .select({ at: uploads.nextAttemptAt })
+        .from(uploads)
+        .where(isNull(uploads.doneAt))
+        .orderBy(asc(uploads.nextAttemptAt))
+        .limit(1)
+        .get();
+      return row?.at ?? null;
+    },
+    succeeded(id: number, now: number): void {
+      db.update(uploads)
+        .set({ doneAt: now, lastError: null, updatedAt: now })
+        .where(eq(uploads.id, id))
+        .run();
+    },
+    failed(id: number, attempts: number, error: string, nextAttemptAt: number, now: number): void {
+      db.update(uploads)
+        .set({ attempts, lastError: error, nextAttemptAt, updatedAt: now })
+        .where(eq(uploads.id, id))
+        .run();
+    },
+  };
+}
+export type RecordingUploadsRepo = ReturnType<typeof recordingUploadsRepo>;

@@ -1,0 +1,133 @@
+// Uploads finished recordings from the `uploads` table, one at a time, retrying failures with exponential backoff.
+// The local file is never deleted: it is the recording of record (call logs show recordFile), the upload a copy.
+// Work is driven by the injected Clock: a timer wakes the uploader when the next row falls due, and `enqueue`
+// starts a run at once; tests use a FakeClock and `idle()`.
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { RecordingUploadsRepo } from '../db/repos/call-logs.js';
+import { keyForFile } from './keys.js';
+import type { RecordingStore } from './recording-store.js';
+
+export interface UploaderLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface UploaderOptions {
+  store: RecordingStore;
+  uploads: RecordingUploadsRepo;
+  /** Writes the uploaded copy's ref on the call log (recordFileQiniu). */
+  onUploaded(callUuid: string, ref: string, now: number): void;
+  clock: Clock;
+  log?: UploaderLog;
+  /** First retry delay; doubles per failure up to maxDelayMs. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Longest sleep between checks, so rows written by another process are seen too. */
+  pollMs?: number;
+  /** Rows per run. */
+  batch?: number;
+  /** Minutes east of UTC for the date in keys (480 for China). */
+  utcOffsetMinutes?: number;
+}
+
+/** The delay before attempt `attempts + 1`, after `attempts` failures. */
+export const backoffDelay = (attempts: number, baseMs: number, maxMs: number): number =>
+  Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+
+/** Never spin: even an overdue row (left by a failed run) waits this long. */
+const MIN_WAIT_MS = 1000;
+
+export const UPLOADER_DEFAULTS = { baseDelayMs: 30_000, maxDelayMs: 3_600_000, pollMs: 60_000, batch: 20 };
+
+export class RecordingUploader {
+  private timer: TimerHandle | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  readonly counters = { uploaded: 0, failed: 0 };
+  private readonly o: Required<Omit<UploaderOptions, 'log'>> & { log?: UploaderLog };
+
+  constructor(opts: UploaderOptions) {
+    this.o = { ...UPLOADER_DEFAULTS, utcOffsetMinutes: 0, ...opts };
+  }
+
+  /** Queues a recording (idempotent per call) and starts uploading it now if the uploader is running. */
+  enqueue(callUuid: string, filePath: string, callStartMs: number): void {
+    const key = keyForFile(callUuid, callStartMs, filePath, this.o.utcOffsetMinutes);
+    this.o.uploads.enqueue({ callUuid, filePath, key }, this.o.clock.now());
+    if (!this.stopped) this.kick();
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** Stops scheduling and waits for the upload in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = null;
+    await this.idle();
+  }
+
+  /** Resolves when no run is in progress. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Runs now (or once more right after the current run). */
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.runDue()
+      .then(() => undefined)
+      .catch((err: unknown) => this.o.log?.warn({ err }, 'recording upload run failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.kick();
+        } else this.schedule();
+      });
+  }
+
+  /** Attempts every row due now, once. Returns how many were attempted. */
+  async runDue(): Promise<number> {
+    const { uploads, clock, store } = this.o;
+    const rows = uploads.due(clock.now(), this.o.batch);
+    for (const row of rows) {
+      const res = await store.upload(row.filePath, row.key);
+      const now = clock.now();
+      if (res.ok) {
+        uploads.succeeded(row.id, now);
+        this.o.onUploaded(row.callUuid, res.ref, now);
+        this.counters.uploaded++;
+        this.o.log?.info({ callUuid: row.callUuid, ref: res.ref }, 'recording uploaded');
+      } else {
+        const attempts = row.attempts + 1;
+        const next = now + backoffDelay(attempts, this.o.baseDelayMs, this.o.maxDelayMs);
+        uploads.failed(row.id, attempts, res.error, next, now);
+        this.counters.failed++;
+        this.o.log?.warn({ callUuid: row.callUuid, attempts, error: res.error }, 'recording upload failed');
+      }
+    }
+    // A full batch means more may be due: go on without waiting for the timer.
+    if (rows.length === this.o.batch) this.again = true;
+    return rows.length;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer?.cancel();
+    const now = this.o.clock.now();
+    const due = this.o.uploads.nextDueAt();
+    const wait = due === null ? this.o.pollMs : Math.min(this.o.pollMs, Math.max(MIN_WAIT_MS, due - now));
+    this.timer = this.o.clock.setTimer(wait, () => {
+      this.timer = null;
+      this.kick();
+    });
+  }
+}

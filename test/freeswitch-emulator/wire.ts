@@ -161,15 +161,17 @@ export function plainEvent(headers: Headers, body?: string): Buffer {
   return envelope('text/event-plain', inner);
 }
 
-/** An event in `json` form: raw values, the body as `_body` after its Content-Length. */
+/**
+ * An event in `json` form: raw values, the body as `_body` after its Content-Length. Written pair by pair because
+ * FreeSWITCH repeats keys that the event holds twice (Hangup-Cause on CHANNEL_HANGUP_COMPLETE), as plain does.
+ */
 export function jsonEvent(headers: Headers, body?: string): Buffer {
-  const object: Record<string, string> = {};
-  for (const [k, v] of headers) object[k] = v;
-  if (body !== undefined) {
-    object['Content-Length'] = String(Buffer.byteLength(body));
-    object['_body'] = body;
-  }
-  return envelope('text/event-json', JSON.stringify(object));
+  const pairs: Headers = [...headers];
+  if (body !== undefined) pairs.push(['Content-Length', String(Buffer.byteLength(body))], ['_body', body]);
+  return envelope(
+    'text/event-json',
+    '{' + pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',') + '}',
+  );
 }
 
 function envelope(contentType: string, inner: string): Buffer {

@@ -7,6 +7,7 @@ import { mkdir, rename, rm, stat as statFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import qiniu from 'qiniu';
 import type { QiniuConfig } from '../config.js';
 import type { RecordingStore, UploadResult } from './recording-store.js';
@@ -114,7 +115,7 @@ export function createQiniu(cfg: QiniuConfig, opts: { uploadTokenTtlS?: number }
         await mkdir(dirname(destPath), { recursive: true });
         const out = createWriteStream(tmp);
         let bytes = 0;
-        const source = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+        const source = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
         source.on('data', (chunk: Buffer) => (bytes += chunk.length));
         await pipeline(source, out);
         await rename(tmp, destPath);

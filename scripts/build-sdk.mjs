@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,13 +35,36 @@ function inputsHash() {
 
 const want = inputsHash();
 const force = process.argv.includes('--force');
-if (
-  !force &&
-  existsSync(stampFile) &&
-  readFileSync(stampFile, 'utf8') === want &&
-  outputs.every((f) => existsSync(f))
-) {
+const upToDate = () =>
+  existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want && outputs.every((f) => existsSync(f));
+if (!force && upToDate()) {
   console.log('sdk: dist/sdk is up to date');
+  process.exit(0);
+}
+
+// Test files build on demand and tap runs two at once: one build at a time, the others wait and reuse it.
+const lockFile = join(root, 'dist/.sdk-build.lock');
+mkdirSync(dirname(lockFile), { recursive: true });
+const lockDeadline = Date.now() + 120_000;
+for (;;) {
+  try {
+    writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+    break;
+  } catch {
+    // A lock older than two minutes belongs to a build that died.
+    if (
+      Date.now() > lockDeadline ||
+      Date.now() - statSync(lockFile, { throwIfNoEntry: false })?.mtimeMs > 120_000
+    ) {
+      rmSync(lockFile, { force: true });
+      continue;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+process.on('exit', () => rmSync(lockFile, { force: true }));
+if (!force && upToDate()) {
+  console.log('sdk: dist/sdk was built meanwhile');
   process.exit(0);
 }
 

@@ -251,7 +251,7 @@ export class MySoftPhone extends TypedEmitter<PhoneEventMap> {
   /** An incoming call: answered at once when the server says so, otherwise the agent decides (spec 二.8). */
   private async offer(session: SoftPhoneSession, request: IncomingRequest): Promise<void> {
     session.autoAnswer = asksAutoAnswer((name) => request.getHeaders(name) ?? []);
-    this.emit('ringing', { session });
+    session.announceRinging();
     if (session.autoAnswer) {
       session.answer();
       return;

@@ -241,6 +241,11 @@ export class SoftPhoneSession extends TypedEmitter<SessionEventMap> {
     return true;
   }
 
+  /** @internal An incoming call starts ringing here once the phone has looked at its INVITE. */
+  announceRinging(): void {
+    if (this.direction === 'incoming' && this.stateNow === 'ringing') this.emit('ringing', { session: this });
+  }
+
   /** @internal Answers an incoming call with audio only. */
   answer(): void {
     if (this.direction !== 'incoming' || this.rtc.isEnded() || this.rtc.isEstablished()) return;

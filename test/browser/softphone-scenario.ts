@@ -187,6 +187,7 @@ const steps: Array<[string, (w: World) => Promise<string | void>]> = [
       const s = await call(a, '1002');
       const failed = await eventOn(a, { type: 'failed', s });
       check(failed.cause === 'busy' && failed.statusCode === 486, `A: ${JSON.stringify(failed)}`);
+      await eventOn(b, { type: 'ringing', s: 0 });
       const confirm = await eventOn(b, { type: 'confirm' });
       check(confirm.target === '1001', `answerConfirmFn got ${String(confirm.target)}`);
       await eventOn(b, { type: 'failed', s: 0, cause: 'declined' });
@@ -360,15 +361,33 @@ const steps: Array<[string, (w: World) => Promise<string | void>]> = [
   ],
 ];
 
+let kamailio: RunningKamailio | undefined;
+let web: StaticServer | undefined;
+let browser: Browser | undefined;
+
+async function cleanUp(): Promise<void> {
+  await browser?.close().catch(() => undefined);
+  await web?.close();
+  await kamailio?.stop();
+}
+
+// softphone.test.ts sends SIGTERM when the run overstays: leave no Kamailio or chromium behind.
+process.once('SIGTERM', () => {
+  report({ step: 'setup', ok: false, detail: 'stopped by SIGTERM' });
+  void cleanUp().finally(() => process.exit(1));
+});
+
 async function main(): Promise<void> {
-  let kamailio: RunningKamailio | undefined;
-  let web: StaticServer | undefined;
-  let browser: Browser | undefined;
   const started = Date.now();
   try {
     kamailio = await startKamailio();
     web = await startStaticServer();
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumFlags, headless: true });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: chromiumFlags,
+      headless: true,
+      handleSIGTERM: false,
+    });
     const context = await browser.newContext({ viewport: { width: 640, height: 560 } });
     const pages: Page[] = [];
     for (const name of ['A', 'B', 'C']) {
@@ -408,9 +427,7 @@ async function main(): Promise<void> {
       detail: `${err instanceof Error ? err.stack : String(err)}\n${kamailio?.log().slice(-2000) ?? ''}`,
     });
   } finally {
-    await browser?.close();
-    await web?.close();
-    await kamailio?.stop();
+    await cleanUp();
   }
 }
 

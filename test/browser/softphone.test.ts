@@ -45,12 +45,23 @@ function runScenario(): Promise<{ lines: StepLine[]; stderr: string; timedOut: b
     let timedOut = false;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        // already gone
+      }
+    };
+    let killer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
-      process.kill(-child.pid!, 'SIGKILL');
+      // SIGTERM lets the runner stop Kamailio and chromium; SIGKILL if it cannot.
+      signal('SIGTERM');
+      killer = setTimeout(() => signal('SIGKILL'), 5000);
     }, RUN_LIMIT_MS);
     child.once('close', () => {
       clearTimeout(timer);
+      clearTimeout(killer);
       const lines = stdout
         .split('\n')
         .filter((l) => l.startsWith('{'))

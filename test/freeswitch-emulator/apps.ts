@@ -33,7 +33,7 @@ type AppImpl = (
 function unpark(host: AppHost, ch: Channel, complete: (response: string) => void): void {
   ch.parked = false;
   host.sw.publish('CHANNEL_UNPARK', { channel: ch });
-  complete('_none_');
+  complete(ch.appResponse ?? '_none_');
 }
 
 /** Waits `ms` (scaled) unless the leg hangs up or the app is broken first. */
@@ -224,11 +224,13 @@ export class AppQueue {
     ch.setVar('current_application_data', app.data);
     ch.setVar('current_application', app.name);
     sw.publish('CHANNEL_EXECUTE', { channel: ch, post: appHeaders(app) });
+    ch.appResponse = undefined;
     const impl = APPS[app.name];
     let finished = false;
     const complete = (response: string) => {
       if (finished) return;
       finished = true;
+      if (response !== '_none_') ch.appResponse = response;
       ch.setVar('last_app', app.name);
       if (app.data) ch.setVar('last_arg', app.data);
       if (slot.run) sw.dropRun(ch, slot.run);

@@ -71,6 +71,11 @@ export class Channel {
   parked = false;
   conference?: string;
   destroyed = false;
+  /**
+   * current_application_response: cleared when an app starts, set by apps that report (playback); an enclosing
+   * app (socket, park) completes with whatever the last inner app left there.
+   */
+  appResponse?: string;
   /** Where DTMF from the peer goes while an app collects digits (play_and_get_digits). */
   dtmfSink?: (digits: string) => void;
   /** Recordings in progress: path → start time in µs. */

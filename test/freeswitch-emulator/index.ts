@@ -5,6 +5,7 @@ import type { Channel } from './channel.js';
 import { EmulatorCore, resolveOptions } from './emulator.js';
 import type { EmulatorOptions, LoggedCommand } from './emulator.js';
 import { serveInbound } from './inbound.js';
+import { runApi } from './api-commands.js';
 import type { ExtensionOptions, PeerBehaviour } from './peers.js';
 
 export type { EmulatorOptions, LoggedCommand } from './emulator.js';
@@ -53,6 +54,8 @@ export interface Emulator {
   sendDtmf(uuid: string, digits: string): boolean;
   /** The far end hangs up (recv_bye). */
   remoteHangup(uuid: string, cause?: string): boolean;
+  /** Runs an api command as an inbound client's `api` would (e.g. `originate ...`); resolves with the body. */
+  api(command: string): Promise<string>;
   heartbeat(): void;
   close(): Promise<void>;
 }
@@ -123,6 +126,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           ['sip_term_status', '200'],
         ],
       });
+    },
+    api: (command) => {
+      const i = command.trim().indexOf(' ');
+      const [cmd, args] =
+        i < 0 ? [command.trim(), ''] : [command.trim().slice(0, i), command.trim().slice(i + 1)];
+      return runApi(core, cmd, args);
     },
     heartbeat,
     close: async () => {

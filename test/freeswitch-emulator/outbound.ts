@@ -45,8 +45,8 @@ export function connectOutbound(core: EmulatorCore, ch: Channel, host: string, p
   });
   core.sw.onComplete(ch, () => {
     // Events stop after CHANNEL_HANGUP_COMPLETE: no CHANNEL_DESTROY reaches the outbound socket.
+    done = true;
     core.sw.soon(() => {
-      done = true;
       if (linger === undefined) return close();
       write(lingerNotice(ch.uuid, ch.name, linger));
       if (linger >= 0) core.sw.after(linger * 1000, close);

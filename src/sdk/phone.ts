@@ -152,8 +152,12 @@ export class MySoftPhone extends TypedEmitter<PhoneEventMap> {
     this.ua.stop();
   }
 
-  /** Calls `target`: a number, an extension, a dial code or a SIP URI (spec 二.3). */
-  call(target: string, options: CallOptions = {}): SoftPhoneSession {
+  /**
+   * Calls `target`: a number, an extension, a dial code or a SIP URI (spec 二.3). The spec's table also reads as
+   * `call({ target })`, so that form is accepted too.
+   */
+  call(target: string | { target: string }, options: CallOptions = {}): SoftPhoneSession {
+    if (typeof target === 'object' && target !== null) target = target.target;
     let leg: RTCSession;
     try {
       leg = this.ua.call(target, { ...this.deps.mediaOptions(), extraHeaders: options.extraHeaders ?? [] });

@@ -316,16 +316,34 @@ const steps: Array<[string, (w: World) => Promise<string | void>]> = [
     },
   ],
   [
-    'agentLogin, agentLogoff and enterFifo dial the call-center codes',
+    'agentLogin, agentLogoff and enterFifo dial the call-center codes; call({ target }) works like call(target)',
     async ({ a }) => {
       const dialled: string[] = [];
-      for (const helper of ['agentLogin()', 'agentLogoff()', 'enterFifo("p1")']) {
+      for (const helper of [
+        'agentLogin()',
+        'agentLogoff()',
+        'enterFifo("p1")',
+        'call({ target: "fifop2" })',
+      ]) {
         const s = await inPage<number>(a, `() => window.cc.sessions.indexOf(window.cc.phone.${helper})`);
         const failed = await eventOn(a, { type: 'failed', s });
         dialled.push(String(failed.reasonPhrase));
       }
-      const want = ['Dial code agent_login', 'Dial code agent_logoff', 'Dial code fifop1'];
+      const want = [
+        'Dial code agent_login',
+        'Dial code agent_logoff',
+        'Dial code fifop1',
+        'Dial code fifop2',
+      ];
       check(JSON.stringify(dialled) === JSON.stringify(want), `the registrar saw ${JSON.stringify(dialled)}`);
+    },
+  ],
+  [
+    'a number JsSIP cannot dial still gives a session, which fails with invalid-target',
+    async ({ a }) => {
+      const s = await call(a, '');
+      const failed = await eventOn(a, { type: 'failed', s });
+      check(failed.cause === 'invalid-target', `A: ${JSON.stringify(failed)}`);
     },
   ],
   [

@@ -1,6 +1,6 @@
 // Pacing benchmark (issue 8): every standard scenario under fixed rates 1, 1.5, 2, 3 and the adaptive mode,
 // printing occupancy, abandon rate and talk minutes per agent hour. Figures, not assertions: run it with
-//   node --import=tsx scripts/bench/pacing.ts [--seeds N] [--json]
+//   node --import=tsx scripts/bench/pacing.ts [--seeds N] [--only <scenario name part>] [--json]
 import { createPacer } from '../../src/dialer/pacing/modes.js';
 import type { PacingMode } from '../../src/dialer/pacing/modes.js';
 import type { SimulationReport } from '../../src/dialer/simulation/report.js';
@@ -23,9 +23,14 @@ const modes: { mode: PacingMode; rate: number; label: string }[] = [
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
+const onlyArg = args.indexOf('--only');
+const only = onlyArg >= 0 ? args[onlyArg + 1] : '';
+
 const rows: string[][] = [];
 const all: SimulationReport[] = [];
-for (const scenario of standardScenarios) {
+const verdicts: string[] = [];
+for (const scenario of standardScenarios.filter((s) => s.name.includes(only))) {
+  const byMode = new Map<string, { occupancy: number; worst: number }>();
   for (const m of modes) {
     const started = performance.now();
     const reports: SimulationReport[] = [];
@@ -33,10 +38,12 @@ for (const scenario of standardScenarios) {
       reports.push(simulate(scenario, { pacer: createPacer(m.mode), rate: m.rate, seed }));
     all.push(...reports);
     const worstAbandon = Math.max(...reports.map((r) => r.abandonRate));
+    byMode.set(m.label, { occupancy: mean(reports.map((r) => r.occupancy)), worst: worstAbandon });
     rows.push([
       scenario.name,
       m.label,
       pct(mean(reports.map((r) => r.occupancy))),
+      pct(mean(reports.map((r) => r.busyOccupancy))),
       pct(mean(reports.map((r) => r.abandonRate))),
       pct(worstAbandon),
       mean(reports.map((r) => r.talkMinutesPerAgentHour)).toFixed(1),
@@ -46,6 +53,14 @@ for (const scenario of standardScenarios) {
       ((performance.now() - started) / 1000).toFixed(1),
     ]);
   }
+  const adaptive = byMode.get('adaptive')!;
+  const holding = [...byMode].filter(([label, v]) => label !== 'adaptive' && v.worst <= 0.03);
+  const best = holding.reduce((b, [, v]) => Math.max(b, v.occupancy), 0);
+  verdicts.push(
+    `${scenario.name}: adaptive ${adaptive.worst <= 0.03 ? 'holds' : 'BREAKS'} the 3% cap; ` +
+      `best fixed rate within the cap ${pct(best)} vs adaptive ${pct(adaptive.occupancy)} ` +
+      `(${adaptive.occupancy > best ? 'adaptive better' : 'ADAPTIVE NOT BETTER'})`,
+  );
 }
 
 if (json) {
@@ -55,6 +70,7 @@ if (json) {
     'scenario',
     'mode',
     'occupancy',
+    'talk+wrap',
     'abandon',
     'worst abandon',
     'talk min/agent-h',
@@ -70,4 +86,6 @@ if (json) {
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));
+  console.log('');
+  for (const v of verdicts) console.log(v);
 }

@@ -29,4 +29,13 @@ export const standardScenarios: readonly Scenario[] = [
       [DAY_S, 0.15],
     ],
   },
+  // Long calls and a big team: here the ≥ 90% occupancy goal is within reach (talk/(talk + wrap) = 98%).
+  {
+    ...reference,
+    name: '100 agents, talk 300±120 s, wrap 5 s',
+    agents: 100,
+    talkS: { mean: 300, sd: 120, min: 10 },
+    wrapS: { mean: 5 },
+    maxConcurrent: 2000,
+  },
 ];

@@ -54,6 +54,7 @@ export class DurationSample {
   private next = 0;
   private seen = 0;
   private builtAt = -1;
+  private open: readonly number[] = [];
   private rebuilds = 0;
   private cdf: Float64Array = new Float64Array(1);
   private meanMs = 0;
@@ -77,6 +78,20 @@ export class DurationSample {
     return this.seen;
   }
 
+  /**
+   * Durations still running (right-censored), e.g. how long each busy agent has been busy. Until the sample is
+   * full it holds every observation since the start, so finished and running ones form one cohort and the
+   * Kaplan-Meier estimate applies: without it the first calls to end, the short ones, would pass for typical.
+   */
+  setOpen(elapsedMs: readonly number[]): void {
+    if (this.wantsOpen()) this.open = elapsedMs;
+  }
+
+  /** Whether setOpen is still used (the sample is not yet full). */
+  wantsOpen(): boolean {
+    return this.seen < this.capacity;
+  }
+
   private fresh(): void {
     if (this.builtAt === this.seen) return;
     if (this.builtAt >= 0 && this.seen >= this.capacity && this.seen - this.builtAt < this.capacity / 8)
@@ -84,27 +99,35 @@ export class DurationSample {
     this.builtAt = this.seen;
     this.rebuilds++;
     const keepPrior = Math.max(0, this.prior.length - this.seen);
-    const all = keepPrior > 0 ? [...this.prior.slice(0, keepPrior), ...this.samples] : this.samples;
-    if (all.length === 0) {
+    const ended = keepPrior > 0 ? [...this.prior.slice(0, keepPrior), ...this.samples] : this.samples;
+    const open = this.seen < this.capacity ? this.open : [];
+    const total = ended.length + open.length;
+    if (total === 0) {
       this.cdf = new Float64Array(1);
       this.meanMs = 0;
       return;
     }
     let max = 0;
     let sum = 0;
-    for (const v of all) {
-      if (v > max) max = v;
-      sum += v;
-    }
-    this.meanMs = sum / all.length;
+    for (const v of ended) max = Math.max(max, v);
+    for (const v of open) max = Math.max(max, v);
+    for (const v of ended) sum += v;
+    for (const v of open) sum += v;
+    // Running ones counted as if ending now: a lower bound, used only as a fallback rate.
+    this.meanMs = sum / total;
     const bins = Math.floor(max / this.stepMs) + 2;
+    const deaths = new Float64Array(bins);
+    const censored = new Float64Array(bins);
+    for (const v of ended) deaths[Math.floor(v / this.stepMs)]++;
+    for (const v of open) censored[Math.floor(Math.max(0, v) / this.stepMs)]++;
+    // cdf[i] = P(duration < (i + 1) steps); with nothing censored this is the plain empirical CDF.
     const cdf = new Float64Array(bins);
-    for (const v of all) cdf[Math.floor(v / this.stepMs)]++;
-    // cdf[i] = share of samples below (i + 1) steps.
-    let acc = 0;
+    let atRisk = total;
+    let survive = 1;
     for (let i = 0; i < bins; i++) {
-      acc += cdf[i];
-      cdf[i] = acc / all.length;
+      if (atRisk > 0) survive *= 1 - deaths[i] / atRisk;
+      atRisk -= deaths[i] + censored[i];
+      cdf[i] = 1 - survive;
     }
     this.cdf = cdf;
   }
@@ -120,12 +143,12 @@ export class DurationSample {
     return this.meanMs;
   }
 
-  /** P(duration ≤ ms), to within one grid step. */
+  /** P(duration ≤ ms), to within one grid step; past the grid, the last value (1 unless running ones remain). */
   cdfAt(ms: number): number {
     this.fresh();
     if (ms < 0) return 0;
     const i = Math.floor(ms / this.stepMs);
-    return i >= this.cdf.length ? 1 : this.cdf[i];
+    return this.cdf[Math.min(i, this.cdf.length - 1)];
   }
 
   /** The duration (ms) by which a share `q` of samples has ended. */

@@ -110,6 +110,7 @@ export class Forecast {
     }));
 
     if (s.busySince && s.busySince.length === s.busyCount) {
+      if (this.busyTime.wantsOpen()) this.busyTime.setOpen(s.busySince.map((t) => s.now - t));
       this.refreshBusy();
       const used = bucketise(s.now, s.busySince, BUSY_BUCKET_MS, this.busyCounts);
       for (const b of used) {

@@ -29,6 +29,8 @@ export interface SimulationReport {
   wrapS: number;
   /** talk / logged-in time. */
   occupancy: number;
+  /** (talk + wrap-up) / logged-in time: the agents' time not spent waiting for a call. */
+  busyOccupancy: number;
   /** abandoned / live answers that were settled (connected or abandoned). */
   abandonRate: number;
   talkMinutesPerAgentHour: number;
@@ -116,6 +118,7 @@ export class Tally {
       talkS: this.talkMs / 1000,
       wrapS: this.wrapMs / 1000,
       occupancy: this.loggedInMs > 0 ? this.talkMs / this.loggedInMs : 0,
+      busyOccupancy: this.loggedInMs > 0 ? (this.talkMs + this.wrapMs) / this.loggedInMs : 0,
       abandonRate: settled > 0 ? this.abandoned / settled : 0,
       talkMinutesPerAgentHour: agentHours > 0 ? this.talkMs / 60_000 / agentHours : 0,
       attemptsPerAgentHour: agentHours > 0 ? this.attempts / agentHours : 0,

@@ -16,6 +16,8 @@ export interface AttachStompOptions {
   timings?: Partial<SockJsTimings>;
   /** Largest WebSocket message accepted. Default 1 MiB. */
   maxPayloadBytes?: number;
+  /** A WebSocket client with more than this unsent is dropped (it stopped reading). Default 8 MiB. */
+  maxBufferedBytes?: number;
   /** Share an upgrade router with other WebSocket features; by default one is created and attached. */
   router?: UpgradeRouter;
 }
@@ -43,6 +45,7 @@ export function attachStomp(
     clock,
     timings,
     maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024,
+    maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
   });
   const router = options.router ?? createUpgradeRouter();
   router.add(path, endpoints.stomp);

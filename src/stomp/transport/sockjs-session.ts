@@ -12,12 +12,15 @@ export interface SockJsTimings {
   disconnectDelayMs: number;
   /** An xhr_streaming response is ended after this many bytes so the browser can free it. Default 128 KiB. */
   responseLimitBytes: number;
+  /** Messages kept for a client between its polls; a client that stops polling for longer is dropped. Default 10000. */
+  maxQueuedMessages: number;
 }
 
 export const DEFAULT_SOCKJS_TIMINGS: SockJsTimings = {
   heartbeatMs: 25_000,
   disconnectDelayMs: 5_000,
   responseLimitBytes: 128 * 1024,
+  maxQueuedMessages: 10_000,
 };
 
 /** One receiving request (or websocket). */
@@ -118,6 +121,10 @@ export class SockJsSession {
 
   private enqueue(text: string): void {
     if (this.state !== 'open') return;
+    if (this.outbox.length >= this.timings.maxQueuedMessages) {
+      this.destroy();
+      return;
+    }
     this.outbox.push(text);
     // Frames produced in the same tick (a RECEIPT after a MESSAGE, a fan-out burst) travel in one `a[...]`.
     if (!this.flushQueued) {

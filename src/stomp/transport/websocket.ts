@@ -27,7 +27,7 @@ function text(data: RawData): Buffer {
 
 export function createWebSocketEndpoints(
   broker: Broker,
-  options: { clock: Clock; timings: SockJsTimings; maxPayloadBytes: number },
+  options: { clock: Clock; timings: SockJsTimings; maxPayloadBytes: number; maxBufferedBytes: number },
 ): WebSocketEndpoints {
   const wss = new WebSocketServer({
     noServer: true,
@@ -37,10 +37,22 @@ export function createWebSocketEndpoints(
   });
   let sockjsSeq = 0;
 
+  /**
+   * A client that stops reading (a frozen tab, a dead network) would make the server buffer every message published
+   * to it; past the limit the socket is dropped and the client reconnects and resubscribes.
+   */
+  function sendOrDrop(ws: WebSocket, text: string): void {
+    if (ws.bufferedAmount > options.maxBufferedBytes) {
+      ws.terminate();
+      return;
+    }
+    ws.send(text);
+  }
+
   function serveStomp(ws: WebSocket, req: IncomingMessage): void {
     const session = broker.openSession(
       {
-        send: (t) => ws.send(t),
+        send: (t) => sendOrDrop(ws, t),
         close: () => ws.close(1000, 'STOMP session ended'),
       },
       { transport: 'websocket', remoteAddress: req.socket.remoteAddress },
@@ -61,7 +73,7 @@ export function createWebSocketEndpoints(
     );
     session.attach(
       {
-        write: (frame) => (ws.send(frame), true),
+        write: (frame) => (sendOrDrop(ws, frame), true),
         end: () => ws.close(3000, 'Go away!'),
       },
       true,

@@ -1,4 +1,13 @@
-// Public surface of the STOMP broker and its transports (see README in the report of issue 4 part 4).
+// Public surface of the STOMP broker and its transports. Wiring, in buildApp:
+//   const rules = projectAccessRules({ isUsernameInProject });
+//   const broker = createBroker({ clock, authenticate, authorizeSubscribe: rules.authorizeSubscribe,
+//                                 mayActAs: rules.mayActAs, onAppMessage, logger: app.log });
+//   attachStomp(app, broker, { path: '/callcenter/ws' });   // SockJS HTTP routes + the upgrade router
+//   broker.publish(`/topic/status/${username}`, { workStatus, sessionStatus });
+// Decisions: only 'service' sessions may SEND to /topic (everyone else gets ERROR); a refused SUBSCRIBE, a refused
+// /app username, a failing /app handler and every protocol error are an ERROR frame followed by closing the
+// connection (STOMP has no non-fatal error); delivery is at-most-once, so ACK/NACK are accepted and only receipted;
+// transactions (BEGIN/COMMIT/ABORT) are refused; `host` is not required on CONNECT.
 export { createBroker } from './broker.js';
 export { authorizeSubscribe, mayActAs, projectAccessRules, type AccessRuleDeps } from './access.js';
 export {

@@ -12,6 +12,7 @@ import {
   type BrokerOptions,
   type Principal,
   type SockJsTimings,
+  type UpgradeRouter,
 } from '../../../src/stomp/index.js';
 
 export const users: Record<string, Principal> = {
@@ -26,6 +27,7 @@ export interface Harness {
   broker: ReturnType<typeof createBroker>;
   commands: Array<{ username: string; destination: string; body: string }>;
   sockjsSessions(): number;
+  router: UpgradeRouter;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startServer(
     broker,
     commands,
     sockjsSessions: attached.sockjsSessions,
+    router: attached.router,
     close: async () => {
       await app.close();
       broker.close();

@@ -2,6 +2,7 @@
 import t from 'tap';
 import WebSocket from 'ws';
 import { FakeClock } from '../../../src/core/clock.js';
+import { rejectUpgrade } from '../../../src/stomp/index.js';
 import { startServer, until } from './harness.js';
 
 const CONNECT = 'CONNECT\naccept-version:1.2\nhost:cc\nlogin:1001\npasscode:pw\nheart-beat:0,0\n\n\0';
@@ -216,5 +217,18 @@ t.test('an upgrade to an unknown path gets HTTP 404 and the socket is closed', a
     ws.on('error', () => undefined);
   });
   t.equal(status, 404);
+  ws.terminate();
+});
+
+t.test('other features can add upgrade routes to the same router', async (t) => {
+  const h = await startServer();
+  t.teardown(() => h.close());
+  h.router.add('/teapot', (_req, socket) => rejectUpgrade(socket, 418, "I'm a teapot"));
+  const ws = new WebSocket(h.wsBase.replace('/callcenter/ws', '/teapot'));
+  const status = await new Promise<number>((resolve) => {
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => undefined);
+  });
+  t.equal(status, 418);
   ws.terminate();
 });

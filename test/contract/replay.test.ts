@@ -22,11 +22,15 @@ function capturedFrames(name: string): { replies: Frame[]; events: Map<string, F
   ).frames;
   const events = new Map<string, Frame>();
   for (const f of all) {
-    const key = f.event ? `${f.event['Event-Name']}/${f.event['Event-Subclass'] ?? ''}` : undefined;
-    if (key && !events.has(key)) events.set(key, f);
+    if (!f.event) continue;
+    for (const key of [eventKey(f), eventKey(f, true)]) if (!events.has(key)) events.set(key, f);
   }
   return { replies: all.filter(isReply), events };
 }
+
+/** Events are compared with a captured one raised at the same place (CODEC comes from two functions). */
+const eventKey = (f: Frame, precise = false) =>
+  `${f.event!['Event-Name']}/${f.event!['Event-Subclass'] ?? ''}${precise ? '/' + f.event!['Event-Calling-Function'] : ''}`;
 
 const shared = (a: string[], b: string[]) => a.filter((n) => b.includes(n) && !n.startsWith('variable_'));
 
@@ -65,7 +69,7 @@ for (const name of listCaptures().filter(
     let compared = 0;
     for (const f of client.frames) {
       if (!f.event) continue;
-      const want = events.get(`${f.event['Event-Name']}/${f.event['Event-Subclass'] ?? ''}`);
+      const want = events.get(eventKey(f, true)) ?? events.get(eventKey(f));
       if (!want?.eventOrder || !f.eventOrder) continue;
       compared++;
       t.same(

@@ -160,8 +160,10 @@ function playPeer(env: LegEnvironment, ch: Channel, behaviour: PeerBehaviour, re
       }
       sw.after(delay, () => {
         if (timedOut || !ch.alive) return;
+        announceCodecs(sw, ch);
         sw.answer(ch);
         flipCallerId(ch);
+        sw.publish('CALL_UPDATE', { channel: ch, pre: [['Direction', 'RECV']] });
         req.onAnswer(ch);
         if (behaviour.hangupAfterMs !== undefined) {
           sw.after(behaviour.hangupAfterMs, () =>
@@ -179,6 +181,31 @@ function playPeer(env: LegEnvironment, ch: Channel, behaviour: PeerBehaviour, re
       return;
     }
   }
+}
+
+/** The two CODEC events media setup fires before the answer (header spellings as captured, quirks included). */
+function announceCodecs(sw: Switch, ch: Channel): void {
+  ch.codec = true;
+  sw.publish('CODEC', {
+    channel: ch,
+    vars: false,
+    calling: ['switch_core_codec.c', 'switch_core_session_set_real_read_codec', 189],
+    post: [
+      ['channel-read-codec-name', 'PCMU'],
+      ['channel-read-codec-rate', '8000'],
+      ['channel-read-codec-bit-rate', '64000'],
+    ],
+  });
+  sw.publish('CODEC', {
+    channel: ch,
+    vars: false,
+    calling: ['switch_core_codec.c', 'switch_core_session_set_write_codec', 471],
+    post: [
+      ['Channel-Write-Codec-Name', 'PCMU'],
+      ['Channel-Write-Codec-Rate', '8000'],
+      ['Channel-Write-codec-bit-rate', '64000'],
+    ],
+  });
 }
 
 /** switch_channel_flip_cid: once an originated leg answers, its caller id shows the far end. */

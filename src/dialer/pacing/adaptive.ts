@@ -5,7 +5,8 @@
 // live answers expected by t (attempts already ringing, given their age, plus the other new ones). From that it
 // estimates each new attempt's risk: the chance that, answered live, it finds no agent. It launches attempts while
 // that risk stays under a limit; the limit is the only thing tuned by abandons: every live outcome nudges it so
-// that abandoned / live answers settles at target × headroom.
+// that abandoned / live answers settles at target × headroom, and it never rises while the recent window of live
+// answers is over the target.
 import { DecayingRate, DurationSample } from './estimators.js';
 import { Forecast } from './forecast.js';
 import type { Checkpoint } from './forecast.js';
@@ -43,7 +44,7 @@ export interface AdaptiveOptions {
   sampleSize: number;
   /** Moments within the ring-time distribution where supply and demand are compared. */
   checkpoints: number;
-  /** Half-life, in live answers, of the reported (windowed) abandon rate. */
+  /** Half-life, in live answers, of the windowed abandon rate (reported; over the target it stops any rise). */
   windowHalfLife: number;
 }
 
@@ -163,7 +164,9 @@ export function adaptivePacer(options: Partial<AdaptiveOptions> = {}): AdaptiveP
       case 'connected':
         liveAnswers++;
         window.add(false);
-        nudge(o.gain * aim);
+        // Never bolder while the recent window is over the target itself: a run of abandons must first be
+        // diluted by connects, whatever the long-run balance says.
+        if (window.mean() <= o.targetAbandonRate) nudge(o.gain * aim);
         return;
       case 'abandoned':
         liveAnswers++;

@@ -65,6 +65,7 @@ export class MySoftPhone extends TypedEmitter<PhoneEventMap> {
   private readonly referredLegs = new WeakMap<RTCSession, SoftPhoneSession>();
   private readonly deps: SessionDeps;
   private registeredNow = false;
+  private closing = false;
   private unreachableReported = false;
 
   /**
@@ -149,6 +150,7 @@ export class MySoftPhone extends TypedEmitter<PhoneEventMap> {
   async close(): Promise<void> {
     for (const s of this.sessions) s.hangup();
     await this.unregister();
+    this.closing = true;
     this.ua.stop();
   }
 
@@ -199,8 +201,10 @@ export class MySoftPhone extends TypedEmitter<PhoneEventMap> {
     ua.on('connected', () => {
       this.unreachableReported = false;
     });
+    // Fires before JsSIP's own 'unregistered' when a registered phone loses its server, and on every failed
+    // reconnection attempt; close() is the only disconnection that is not news.
     ua.on('disconnected', () => {
-      if (!this.registeredNow) this.reportUnreachable();
+      if (!this.closing) this.reportUnreachable();
     });
     ua.on('registered', () => {
       this.registeredNow = true;

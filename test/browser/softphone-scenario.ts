@@ -100,6 +100,8 @@ interface World {
   c: Page;
   wsUrl: string;
   webUrl: string;
+  /** Stops the registrar, waits for `whileDown`, and starts it again on the same port. */
+  bounceRegistrar(whileDown: () => Promise<void>): Promise<void>;
 }
 
 const phoneOptions = (wsUrl: string, user: keyof typeof testUsers, password?: string) => ({
@@ -367,6 +369,29 @@ const steps: Array<[string, (w: World) => Promise<string | void>]> = [
     },
   ],
   [
+    'when the registrar goes away the phones say server-unreachable, and they register again by themselves when it is back',
+    async ({ a, b, bounceRegistrar }) => {
+      const before = await countEvents(a, { type: 'registered' });
+      await bounceRegistrar(async () => {
+        for (const p of [a, b]) {
+          await eventOn(p, { type: 'unregistered' });
+          const down = await eventOn(p, { type: 'registrationFailed', kind: 'server-unreachable' });
+          check(/network/.test(String(down.message)), `message: ${String(down.message)}`);
+        }
+      });
+      const deadline = Date.now() + 3 * STEP_TIMEOUT_MS;
+      while ((await countEvents(a, { type: 'registered' })) === before) {
+        check(Date.now() < deadline, 'A did not register again');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await b.waitForFunction('window.cc.phone.registered', undefined, { timeout: 3 * STEP_TIMEOUT_MS });
+      const s = await call(a, '1002');
+      await eventOn(a, { type: 'answered', s });
+      await onSession(a, s, 'hangup');
+      await eventOn(a, { type: 'ended', s, cause: 'local-hangup' });
+    },
+  ],
+  [
     'after unregister, the extension is gone: calls to it fail with not-found',
     async ({ a, c }) => {
       const ok = await inPage<boolean>(c, '() => window.cc.phone.unregister()');
@@ -415,7 +440,20 @@ async function main(): Promise<void> {
       await page.evaluate(`document.title = ${JSON.stringify(name)}`);
       pages.push(page);
     }
-    const world: World = { a: pages[0], b: pages[1], c: pages[2], wsUrl: kamailio.wsUrl, webUrl: web.url };
+    const world: World = {
+      a: pages[0],
+      b: pages[1],
+      c: pages[2],
+      wsUrl: kamailio.wsUrl,
+      webUrl: web.url,
+      bounceRegistrar: async (whileDown) => {
+        const port = kamailio!.port;
+        await kamailio!.stop();
+        kamailio = undefined;
+        await whileDown();
+        kamailio = await startKamailio(port);
+      },
+    };
     const timings: Record<string, number> = {};
     let broken = false;
     for (const [name, step] of steps) {

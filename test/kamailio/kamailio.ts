@@ -49,8 +49,9 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startKamailio(startTimeoutMs = 10_000): Promise<RunningKamailio> {
-  const port = await freePort();
+/** Starts Kamailio on `port` (a free one when not given: pass the old port to restart it in place). */
+export async function startKamailio(fixedPort?: number, startTimeoutMs = 10_000): Promise<RunningKamailio> {
+  const port = fixedPort ?? (await freePort());
   const runtimeDir = mkdtempSync(join(tmpdir(), 'cc-kamailio-'));
   const child: ChildProcess = spawn(
     'kamailio',

@@ -3,8 +3,9 @@
 // protocol or access failure ends as the spec wants: one ERROR frame, then the connection closes.
 import type { TimerHandle } from '../core/clock.js';
 import type { Principal } from './access.js';
-import { usernameOf } from './commands.js';
+import { send, subscribe, unsubscribe } from './dispatch.js';
 import { encodeFrame, HEARTBEAT, type StompFrame, type StompVersion } from './frame.js';
+import { startHeartbeats } from './heartbeat.js';
 import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
 import { createFrameParser, type FrameParser } from './parser.js';
 import type { BrokerCounters, BrokerOptions, BrokerSession, SessionInfo, StompTransport } from './types.js';
@@ -33,17 +34,6 @@ export interface SessionHost {
 
 type State = 'connecting' | 'authenticating' | 'connected' | 'closed';
 
-const ACK_MODES: readonly string[] = ['auto', 'client', 'client-individual'];
-/** Headers of a service's SEND that must not leak into the MESSAGE we build. */
-const FRAME_ONLY_HEADERS = [
-  'destination',
-  'receipt',
-  'content-length',
-  'message-id',
-  'subscription',
-  'transaction',
-];
-
 export class Session implements BrokerSession {
   state: State = 'connecting';
   version: StompVersion = '1.0';
@@ -54,12 +44,11 @@ export class Session implements BrokerSession {
   private draining = false;
   private lastReceived: number;
   private lastSent: number;
-  /** One timer per purpose: rescheduling replaces, so a long session does not pile up handles. */
-  private readonly timers = new Map<'connect' | 'out' | 'in', TimerHandle>();
+  private readonly timers = new Map<'connect' | 'heartbeat', TimerHandle>();
 
   constructor(
     readonly id: string,
-    private readonly host: SessionHost,
+    readonly host: SessionHost,
     private readonly transport: StompTransport,
     readonly info: SessionInfo,
   ) {
@@ -142,7 +131,7 @@ export class Session implements BrokerSession {
     this.draining = false;
   }
 
-  private receipt(frame: StompFrame): void {
+  receipt(frame: StompFrame): void {
     const id = frame.headers.receipt;
     if (id !== undefined)
       this.sendText(
@@ -159,13 +148,13 @@ export class Session implements BrokerSession {
     const receipt = frame.headers.receipt;
     switch (frame.command) {
       case 'SUBSCRIBE':
-        this.subscribe(frame);
+        subscribe(this, frame);
         return undefined;
       case 'UNSUBSCRIBE':
-        this.unsubscribe(frame);
+        unsubscribe(this, frame);
         return undefined;
       case 'SEND':
-        return this.send(frame);
+        return send(this, frame);
       case 'ACK':
       case 'NACK':
         // Delivery is at-most-once (a MESSAGE is never redelivered), so acknowledgements only need their receipt.
@@ -242,110 +231,21 @@ export class Session implements BrokerSession {
   }
 
   private startHeartbeats(outgoingMs: number, incomingMs: number): void {
-    const { clock, heartbeatGrace } = this.host.options;
-    if (outgoingMs > 0) {
-      const beat = (): void => {
-        if (this.state === 'closed') return;
-        const wait = this.lastSent + outgoingMs - clock.now();
-        if (wait <= 0) this.sendText(HEARTBEAT);
-        this.timers.set('out', clock.setTimer(wait <= 0 ? outgoingMs : wait, beat));
-      };
-      this.timers.set('out', clock.setTimer(outgoingMs, beat));
-    }
-    if (incomingMs > 0) {
-      const limit = incomingMs * heartbeatGrace;
-      const check = (): void => {
-        if (this.state === 'closed') return;
-        const wait = this.lastReceived + limit - clock.now();
-        if (wait > 0) {
-          this.timers.set('in', clock.setTimer(wait, check));
-          return;
-        }
-        this.host.counters.heartbeatTimeouts++;
-        this.host.options.logger?.info(
-          { session: this.id, user: this.principal?.username },
-          'stomp heart-beat timeout',
-        );
-        this.teardown(true);
-      };
-      this.timers.set('in', clock.setTimer(limit, check));
-    }
-  }
-
-  private subscribe(frame: StompFrame): void {
-    const { destination, receipt } = frame.headers;
-    const id = frame.headers.id ?? (this.version === '1.0' ? destination : undefined);
-    const ack = frame.headers.ack ?? 'auto';
-    if (!destination)
-      return this.fail('missing destination', 'SUBSCRIBE needs a destination header', receipt);
-    if (!id) return this.fail('missing id', 'SUBSCRIBE needs an id header', receipt);
-    if (!ACK_MODES.includes(ack))
-      return this.fail('invalid ack mode', `ack must be auto, client or client-individual`, receipt);
-    if (this.subscriptions.has(id))
-      return this.fail('duplicate subscription id', `subscription ${id} already exists`, receipt);
-    const verdict = this.host.options.authorizeSubscribe(this.principal!, destination);
-    if (verdict !== true) {
-      this.host.counters.subscriptionsRefused++;
-      return this.fail('subscription refused', verdict, receipt);
-    }
-    const sub: Subscription = { session: this, id, destination, ack: ack as AckMode };
-    this.subscriptions.set(id, sub);
-    this.host.subscribe(sub);
-    this.receipt(frame);
-  }
-
-  private unsubscribe(frame: StompFrame): void {
-    const id = frame.headers.id ?? (this.version === '1.0' ? frame.headers.destination : undefined);
-    if (!id) return this.fail('missing id', 'UNSUBSCRIBE needs an id header', frame.headers.receipt);
-    const sub = this.subscriptions.get(id);
-    if (sub) {
-      this.subscriptions.delete(id);
-      this.host.unsubscribe(sub);
-    }
-    this.receipt(frame);
-  }
-
-  private async send(frame: StompFrame): Promise<void> {
-    const { destination, receipt } = frame.headers;
-    const principal = this.principal!;
-    if (!destination) return this.fail('missing destination', 'SEND needs a destination header', receipt);
-    if (frame.headers.transaction !== undefined)
-      return this.fail(
-        'transactions are not supported',
-        'SEND inside a transaction is not supported',
-        receipt,
-      );
-    if (destination.startsWith('/app/')) return this.command(frame, destination, principal);
-    if (destination.startsWith('/topic/') && principal.role === 'service') {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(frame.headers)) if (!FRAME_ONLY_HEADERS.includes(k)) headers[k] = v;
-      this.host.publish(destination, frame.body, headers);
-      return this.receipt(frame);
-    }
-    this.host.counters.sendsRefused++;
-    const why = destination.startsWith('/topic/')
-      ? 'only the server publishes to /topic destinations; send commands to /app/...'
-      : `unknown destination ${destination}; commands go to /app/...`;
-    this.fail('send refused', why, receipt);
-  }
-
-  private async command(frame: StompFrame, destination: string, principal: Principal): Promise<void> {
-    const receipt = frame.headers.receipt;
-    const username = usernameOf(frame.body);
-    if (username !== undefined && !this.host.options.mayActAs(principal, username)) {
-      this.host.counters.sendsRefused++;
-      return this.fail(
-        'send refused',
-        `${principal.username} may not send ${destination} for username ${username}`,
-        receipt,
-      );
-    }
-    try {
-      await this.host.options.onAppMessage(principal, destination, frame.body, frame.headers);
-    } catch (err) {
-      this.host.options.logger?.warn({ session: this.id, destination, err }, 'stomp /app handler threw');
-      return this.fail('command failed', `${destination} could not be handled`, receipt);
-    }
-    this.receipt(frame);
+    const { clock, heartbeatGrace: grace, logger } = this.host.options;
+    const handle = startHeartbeats(
+      clock,
+      { outgoingMs, incomingMs, grace },
+      {
+        lastSent: () => this.lastSent,
+        lastReceived: () => this.lastReceived,
+        beat: () => this.sendText(HEARTBEAT),
+        silent: () => {
+          this.host.counters.heartbeatTimeouts++;
+          logger?.info({ session: this.id, user: this.principal?.username }, 'stomp heart-beat timeout');
+          this.teardown(true);
+        },
+      },
+    );
+    this.timers.set('heartbeat', handle);
   }
 }

@@ -1,0 +1,99 @@
+// What a connected session does with SUBSCRIBE, UNSUBSCRIBE and SEND: access checks, the /app username check and
+// the routing of SENDs. Every refusal is the session's `fail` (ERROR, then close).
+import type { Principal } from './access.js';
+import { usernameOf } from './commands.js';
+import type { StompFrame } from './frame.js';
+import type { AckMode, Session, Subscription } from './session.js';
+
+const ACK_MODES: readonly string[] = ['auto', 'client', 'client-individual'];
+/** Headers of a service's SEND that must not leak into the MESSAGE we build. */
+const FRAME_ONLY_HEADERS = [
+  'destination',
+  'receipt',
+  'content-length',
+  'message-id',
+  'subscription',
+  'transaction',
+];
+
+export function subscribe(session: Session, frame: StompFrame): void {
+  const { destination, receipt } = frame.headers;
+  const id = frame.headers.id ?? (session.version === '1.0' ? destination : undefined);
+  const ack = frame.headers.ack ?? 'auto';
+  if (!destination)
+    return session.fail('missing destination', 'SUBSCRIBE needs a destination header', receipt);
+  if (!id) return session.fail('missing id', 'SUBSCRIBE needs an id header', receipt);
+  if (!ACK_MODES.includes(ack))
+    return session.fail('invalid ack mode', `ack must be auto, client or client-individual`, receipt);
+  if (session.subscriptions.has(id))
+    return session.fail('duplicate subscription id', `subscription ${id} already exists`, receipt);
+  const verdict = session.host.options.authorizeSubscribe(session.principal!, destination);
+  if (verdict !== true) {
+    session.host.counters.subscriptionsRefused++;
+    return session.fail('subscription refused', verdict, receipt);
+  }
+  const sub: Subscription = { session, id, destination, ack: ack as AckMode };
+  session.subscriptions.set(id, sub);
+  session.host.subscribe(sub);
+  session.receipt(frame);
+}
+
+export function unsubscribe(session: Session, frame: StompFrame): void {
+  const id = frame.headers.id ?? (session.version === '1.0' ? frame.headers.destination : undefined);
+  if (!id) return session.fail('missing id', 'UNSUBSCRIBE needs an id header', frame.headers.receipt);
+  const sub = session.subscriptions.get(id);
+  if (sub) {
+    session.subscriptions.delete(id);
+    session.host.unsubscribe(sub);
+  }
+  session.receipt(frame);
+}
+
+export async function send(session: Session, frame: StompFrame): Promise<void> {
+  const { destination, receipt } = frame.headers;
+  const principal = session.principal!;
+  if (!destination) return session.fail('missing destination', 'SEND needs a destination header', receipt);
+  if (frame.headers.transaction !== undefined)
+    return session.fail(
+      'transactions are not supported',
+      'SEND inside a transaction is not supported',
+      receipt,
+    );
+  if (destination.startsWith('/app/')) return command(session, frame, destination, principal);
+  if (destination.startsWith('/topic/') && principal.role === 'service') {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(frame.headers)) if (!FRAME_ONLY_HEADERS.includes(k)) headers[k] = v;
+    session.host.publish(destination, frame.body, headers);
+    return session.receipt(frame);
+  }
+  session.host.counters.sendsRefused++;
+  const why = destination.startsWith('/topic/')
+    ? 'only the server publishes to /topic destinations; send commands to /app/...'
+    : `unknown destination ${destination}; commands go to /app/...`;
+  session.fail('send refused', why, receipt);
+}
+
+async function command(
+  session: Session,
+  frame: StompFrame,
+  destination: string,
+  principal: Principal,
+): Promise<void> {
+  const receipt = frame.headers.receipt;
+  const username = usernameOf(frame.body);
+  if (username !== undefined && !session.host.options.mayActAs(principal, username)) {
+    session.host.counters.sendsRefused++;
+    return session.fail(
+      'send refused',
+      `${principal.username} may not send ${destination} for username ${username}`,
+      receipt,
+    );
+  }
+  try {
+    await session.host.options.onAppMessage(principal, destination, frame.body, frame.headers);
+  } catch (err) {
+    session.host.options.logger?.warn({ session: session.id, destination, err }, 'stomp /app handler threw');
+    return session.fail('command failed', `${destination} could not be handled`, receipt);
+  }
+  session.receipt(frame);
+}

@@ -18,9 +18,8 @@ import {
   type AnswerConfirmFn,
   type SoftPhoneOptions,
 } from './options.js';
+import { deadLeg, identityOf } from './leg.js';
 import {
-  deadLeg,
-  identityOf,
   SoftPhoneSession,
   type CallEndEvent,
   type DtmfEvent,

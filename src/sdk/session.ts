@@ -3,16 +3,12 @@
  * It wraps a JsSIP RTCSession; nothing of JsSIP leaks into the public types.
  */
 import type {
-  AnswerOptions,
-  DTMFOptions,
   EndEvent,
   IncomingDTMFEvent,
   OutgoingDTMFEvent,
   ReferEvent,
-  ReferOptions,
   RTCSession,
-  RTCSessionEventMap,
-  TerminateOptions,
+  DTMFOptions,
 } from 'jssip/lib/RTCSession';
 import type { IncomingResponse } from 'jssip/lib/SIPMessage';
 import { TypedEmitter } from './emitter.js';
@@ -20,6 +16,7 @@ import { callCause, callCauseMessage, type CallCause, type Originator } from './
 import { HoldQueue, type Timers } from './hold-queue.js';
 import { isDtmfTones } from './options.js';
 import type { MediaElements } from './media.js';
+import type { Leg, LegIdentity } from './leg.js';
 
 export type SessionState = 'calling' | 'ringing' | 'answered' | 'ended' | 'failed';
 
@@ -76,56 +73,6 @@ export interface SessionDeps {
   /** The other side asked us to call `target` (incoming REFER): the new leg is created by JsSIP. */
   referred(from: SoftPhoneSession, newLeg: RTCSession): void;
 }
-
-/** @internal The part of JsSIP's RTCSession we drive (a JsSIP RTCSession is one). */
-export interface Leg {
-  readonly connection: RTCPeerConnection | null | undefined;
-  isEnded(): boolean;
-  isEstablished(): boolean;
-  isReadyToReOffer(): boolean;
-  isOnHold(): { local: boolean; remote: boolean };
-  hold(options: object, done: () => void): boolean;
-  unhold(options: object, done: () => void): boolean;
-  terminate(options?: TerminateOptions): void;
-  answer(options: AnswerOptions): void;
-  refer(target: string, options: ReferOptions): unknown;
-  sendDTMF(tones: string, options: DTMFOptions): void;
-  on<T extends keyof RTCSessionEventMap>(type: T, listener: RTCSessionEventMap[T]): unknown;
-}
-
-/** @internal */
-export interface LegIdentity {
-  id: string;
-  direction: 'incoming' | 'outgoing';
-  target: string;
-  displayName: string;
-}
-
-/** @internal */
-export function identityOf(rtc: RTCSession): LegIdentity {
-  return {
-    id: rtc.id,
-    direction: rtc.direction === 'incoming' ? 'incoming' : 'outgoing',
-    target: rtc.remote_identity.uri.user ?? rtc.remote_identity.uri.toString(),
-    displayName: rtc.remote_identity.display_name ?? '',
-  };
-}
-
-/** @internal Stands in for a call JsSIP refused to place, so call() can still return a session. */
-export const deadLeg: Leg = {
-  connection: null,
-  isEnded: () => true,
-  isEstablished: () => false,
-  isReadyToReOffer: () => false,
-  isOnHold: () => ({ local: false, remote: false }),
-  hold: () => false,
-  unhold: () => false,
-  terminate: () => undefined,
-  answer: () => undefined,
-  refer: () => false,
-  sendDTMF: () => undefined,
-  on: () => undefined,
-};
 
 export class SoftPhoneSession extends TypedEmitter<SessionEventMap> {
   readonly id: string;

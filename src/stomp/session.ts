@@ -125,8 +125,17 @@ export class Session implements BrokerSession {
     this.draining = true;
     while (this.pending.length > 0 && this.state !== 'closed') {
       const frame = this.pending.shift()!;
-      const done = this.handle(frame);
-      if (done) await done;
+      try {
+        const done = this.handle(frame);
+        if (done) await done;
+      } catch (err) {
+        // A throwing callback (authorizeSubscribe, a publish) is a bug; it must cost one session, not the process.
+        this.host.options.logger?.warn(
+          { session: this.id, command: frame.command, err },
+          'stomp frame handler threw',
+        );
+        this.fail('internal error', `${frame.command} could not be handled`, frame.headers.receipt);
+      }
     }
     this.draining = false;
   }

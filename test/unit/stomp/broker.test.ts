@@ -369,3 +369,16 @@ t.test('a session that closes while authenticate is pending never gets CONNECTED
   await settle();
   t.same(c.frames, []);
 });
+
+t.test('a throwing access callback costs the session an ERROR, never the process', async (t) => {
+  const { connected } = setup({
+    authorizeSubscribe: () => {
+      throw new Error('bug');
+    },
+  });
+  const c = await connected('1001');
+  c.send('SUBSCRIBE\nid:1\ndestination:/topic/status/1001\n\n\0');
+  await settle();
+  t.match(c.last(), { command: 'ERROR', headers: { message: 'internal error' } });
+  t.ok(c.closed);
+});

@@ -14,4 +14,5 @@ export type {
 export type { SoftPhoneOptions, AnswerConfirmFn, IceServer } from './options.js';
 export type { CallCause, Originator, SoftPhoneError, SoftPhoneErrorKind } from './errors.js';
 export type { Listener } from './emitter.js';
+export type { Timers } from './hold-queue.js';
 export { MySoftPhone as default } from './phone.js';

@@ -299,7 +299,7 @@ const HANDLERS: Record<string, ApiHandler> = {
     const [uuid] = args.trim().split(/\s+/);
     const ch = channelOf(core, uuid);
     if (!ch?.alive) return NO_SUCH_CHANNEL;
-    core.sw.foregroundRun(ch)?.stop('break');
+    core.sw.soon(() => core.sw.foregroundRun(ch)?.stop('break'));
     return '+OK\n';
   },
   uuid_record(core, args) {

@@ -145,8 +145,8 @@ const APPS: Record<string, AppImpl> = {
     const timeout = Number(parts[3]) || 5000;
     ch.dtmfSink = (digits) => {
       ch.dtmfSink = undefined;
-      run.stop('break');
       ch.setVar(varName, digits);
+      run.stop('break');
     };
     const run = timed(host, host.playbackMs(file) + timeout, (reason) => {
       ch.dtmfSink = undefined;

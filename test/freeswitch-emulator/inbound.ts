@@ -28,8 +28,19 @@ export function serveInbound(core: EmulatorCore, socket: Socket): void {
   const write = (bytes: Buffer) => {
     if (!socket.destroyed && !closing) socket.write(bytes);
   };
+  // Events raised while an api command runs wait until its response is out, as on the real socket, where the
+  // reply is written by the command's thread before the event thread delivers what the command caused.
+  let held: Buffer[] | undefined;
+  const release = () => {
+    const pending = held ?? [];
+    held = undefined;
+    for (const bytes of pending) write(bytes);
+  };
   const unsubscribe = core.sw.subscribe((event) => {
-    if (authed && sub.wants(event, false)) write(sub.encode(event));
+    if (!authed || !sub.wants(event, false)) return;
+    const bytes = sub.encode(event);
+    if (held) held.push(bytes);
+    else write(bytes);
   });
   const goodbye = () => {
     if (closing) return;
@@ -74,8 +85,12 @@ export function serveInbound(core: EmulatorCore, socket: Socket): void {
     switch (verb) {
       case 'api': {
         const [cmd, args] = splitCommand(rest);
+        held = [];
+        // A long command (blocking originate) must not hold the event stream: release on the next turn.
+        setImmediate(release);
         const body = await runApi(core, cmd, args);
         write(apiResponse(body));
+        release();
         publishApiEvent(core, cmd, args);
         return;
       }

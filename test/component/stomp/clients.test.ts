@@ -105,3 +105,29 @@ for (const transport of transports) {
     });
   });
 }
+
+for (const transport of ['ws', 'xhr-streaming'] as const) {
+  t.test(
+    `stompjs and the broker exchange heart-beats over ${transport} and the session stays up`,
+    async (t) => {
+      // Short real intervals with wide tolerances: the story is that each side understands the other's EOLs.
+      const h = await startServer({
+        broker: { heartbeat: { sendMs: 30, receiveMs: 30 }, heartbeatGrace: 100 },
+      });
+      t.teardown(() => h.close());
+      const log: string[] = [];
+      const c = await connect(h, transport, '1001', 'pw', {
+        heartbeatIncoming: 30,
+        heartbeatOutgoing: 30,
+        heartbeatToleranceMultiplier: 100,
+        debug: (line) => log.push(line),
+      });
+      t.teardown(() => c.stop());
+      await until(() => log.filter((l) => l === '<<< PONG').length >= 3, 'three server heart-beats');
+      await until(() => log.filter((l) => l === '>>> PING').length >= 3, 'three client heart-beats');
+      t.equal(h.broker.sessions(), 1);
+      t.equal(h.broker.counters().heartbeatTimeouts, 0);
+      t.ok(c.client.connected);
+    },
+  );
+}

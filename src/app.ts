@@ -18,6 +18,10 @@ import { registrationChange } from './agents/registrations.js';
 import { AgentRegistry } from './agents/registry.js';
 import { FsCommand } from './calls/fs-commands.js';
 import { NodeLinks } from './calls/nodes.js';
+import { CallRunner } from './calls/runner.js';
+import { callServices } from './calls/services.js';
+import { defaultFlowSettings, type FlowSettings } from './calls/flows/types.js';
+import { OutboundServer } from './esl/index.js';
 import type { ApiContext } from './api/context.js';
 import { installEnvelopeHandlers } from './api/envelope.js';
 import { directoryLookup } from './api/freeswitch/directory.js';
@@ -36,6 +40,8 @@ export interface AppDeps {
   switchControl?: SwitchControl;
   /** ESL reconnect backoff (tests shorten it). */
   eslBackoff?: { initialMs: number; maxMs: number };
+  /** Call-flow tunables (tests shorten waits). */
+  flowSettings?: Partial<FlowSettings>;
 }
 
 export interface App {
@@ -44,6 +50,9 @@ export interface App {
   events: EventHub;
   broker: Broker;
   nodes: NodeLinks;
+  /** FreeSWITCH's `socket` app connects here, one connection per call leg; main.ts (or a test) listens. */
+  outbound: OutboundServer;
+  runner: CallRunner;
   /** Connects to the FreeSWITCH nodes (outbound connections only: nothing listens here). */
   start(): void;
   /** Stops every component and waits for in-flight work; the caller closes the store afterwards. */
@@ -142,10 +151,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         if (change)
           agents.apply(change.username, { kind: change.registered ? 'registered' : 'unregistered' });
       },
-      registrations(nodeId, usernames) {
+      registrations(nodeId, usernames, changedMeanwhile) {
         const registered = new Set(usernames);
         for (const a of agents.all())
-          if (a.nodeId === nodeId)
+          if (a.nodeId === nodeId && !changedMeanwhile.has(a.username))
             agents.apply(a.username, { kind: registered.has(a.username) ? 'registered' : 'unregistered' });
       },
     },
@@ -172,6 +181,29 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
   });
   projects.loadAgents();
+
+  const runner = new CallRunner({
+    clock,
+    metrics,
+    log: http.log,
+    agents,
+    publisher: broker,
+    settings: { ...defaultFlowSettings, ...deps.flowSettings },
+    services: callServices({
+      db: deps.store.db,
+      repos,
+      callLogs: repos.callLogs,
+      clock,
+      recordingsDir: config.recordingsDir,
+    }),
+  });
+  metrics.gauge('calls.live', () => runner.live.size);
+  const outbound = new OutboundServer({
+    host: config.outboundSocket.host,
+    port: config.outboundSocket.port,
+    clock,
+    onSession: runner.handle,
+  });
 
   const ctx: ApiContext = {
     config,
@@ -221,10 +253,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     events,
     broker,
     nodes,
+    outbound,
+    runner,
     start() {
       nodes.start(repos.nodes.active());
     },
     async close() {
+      await outbound.close();
       await nodes.stop();
       broker.close();
       await http.close();

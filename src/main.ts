@@ -31,8 +31,11 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 app.start();
+const socket = await app.outbound.listen();
 const address = await app.http.listen({ host: config.http.host, port: config.http.port });
-console.log(`callcenter listening: HTTP ${address} (API docs ${address}/docs), database ${config.dbPath}`);
+console.log(
+  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${config.dbPath}`,
+);
 if (app.ctx.repos.accounts.list().length === 0)
   console.log(
     'No API account yet: create one with `npm run cli -- account add NAME` (it prints the secret).',

@@ -12,6 +12,7 @@ import {
   type JobResult,
   type WaitOptions,
 } from '../esl/index.js';
+import { registrationChange } from '../agents/registrations.js';
 import { FsCommand, parseChannelRows, parseRegisteredUsers } from './fs-commands.js';
 
 /** Events our components need from every node (CUSTOM subclasses listed explicitly; ALL would flood us). */
@@ -32,8 +33,11 @@ export const NODE_EVENTS = [
 
 export interface NodeLinkEvents {
   event(nodeId: number, event: EslEvent): void;
-  /** After each (re)connect: the extensions FreeSWITCH has registered right now. */
-  registrations(nodeId: number, usernames: string[]): void;
+  /**
+   * After each (re)connect: the extensions FreeSWITCH has registered. `changedMeanwhile` are those whose
+   * registration events arrived while the listing was on its way: the events are newer than the listing.
+   */
+  registrations(nodeId: number, usernames: string[], changedMeanwhile: ReadonlySet<string>): void;
 }
 
 interface Logger {
@@ -43,6 +47,8 @@ interface Logger {
 
 export class NodeLinks implements SwitchControl {
   private readonly links = new Map<number, InboundClient>();
+  /** Per node, while a registration listing is in flight: extensions whose registration changed meanwhile. */
+  private readonly inFlight = new Map<number, Set<string>>();
 
   constructor(
     private readonly deps: {
@@ -81,7 +87,16 @@ export class NodeLinks implements SwitchControl {
           'FreeSWITCH refused the event-socket password (CC_FS_PASSWORD / fs_nodes.esl_password)',
         );
       });
-      client.on('event', (e) => this.deps.handlers.event(node.id, e));
+      client.on('event', (e) => {
+        try {
+          const change = registrationChange(e);
+          if (change) this.inFlight.get(node.id)?.add(change.username);
+          this.deps.handlers.event(node.id, e);
+        } catch (err) {
+          this.deps.metrics.inc('esl.handler_errors');
+          this.deps.log.warn({ err, event: e.name }, 'handling a FreeSWITCH event failed');
+        }
+      });
       void client.subscribe('plain', NODE_EVENTS);
       this.links.set(node.id, client);
       client.start();
@@ -118,8 +133,11 @@ export class NodeLinks implements SwitchControl {
   }
 
   private async reconcile(nodeId: number): Promise<void> {
+    const changed = new Set<string>();
+    this.inFlight.set(nodeId, changed);
     const r = await this.api(nodeId, FsCommand.registrations());
-    if (r.ok) this.deps.handlers.registrations(nodeId, parseRegisteredUsers(r.value));
+    if (this.inFlight.get(nodeId) === changed) this.inFlight.delete(nodeId);
+    if (r.ok) this.deps.handlers.registrations(nodeId, parseRegisteredUsers(r.value), changed);
   }
 
   async flushRegistration(nodeId: number, username: string, domain: string): Promise<void> {

@@ -201,8 +201,22 @@ function sofia(core: EmulatorCore, args: string): string {
       if (!target || ext === target) core.unregister(ext, 'sofia::expire');
     return '+OK\n';
   }
+  if (w[0] === 'status' && w[1] === 'profile' && w[3] === 'reg') return registrationListing(core, w[4], rule);
   if (w[0] === 'status' || w[0] === 'profile') return '+OK\n';
   return '-ERR Unknown command!\n';
+}
+
+/** `sofia status profile internal reg [user]`, in the layout of inbound-sipp-register-and-flush.txt. */
+function registrationListing(core: EmulatorCore, user: string | undefined, rule: string): string {
+  const rows = [...core.registrations.values()].filter((r) => !user || r.ext === user);
+  const blocks = rows.map(
+    (r) =>
+      `Call-ID:    \t${r.callId}\nUser:       \t${r.ext}@127.0.0.1\nContact:    \t"" <sip:${r.ext}@127.0.0.1:${r.networkPort}>\n` +
+      `Agent:      \tsipp-lab-phone\nStatus:     \tRegistered(UDP)(unknown) EXP(2026-11-23 21:02:01) EXPSECS(3600)\n` +
+      `Ping-Status:\tReachable\nPing-Time:\t0.00\nHost:       \tvm\nIP:         \t127.0.0.1\nPort:       \t${r.networkPort}\n` +
+      `Auth-User:  \t${r.ext}\nAuth-Realm: \t127.0.0.1\nMWI-Account:\t${r.ext}@127.0.0.1\n\n`,
+  );
+  return `\nRegistrations:\n${rule}${blocks.join('')}Total items returned: ${rows.length}\n${rule}`;
 }
 
 function gatewayStatus(name: string, rule: string): string {
@@ -233,8 +247,7 @@ const HANDLERS: Record<string, ApiHandler> = {
     const [uuid, cause] = args.trim().split(/\s+/);
     const ch = channelOf(core, uuid);
     if (!ch?.alive) return NO_SUCH_CHANNEL;
-    // The reply goes out before the hangup's events, as in the captures.
-    core.sw.soon(() => core.kill(ch, cause || 'NORMAL_CLEARING'));
+    core.kill(ch, cause || 'NORMAL_CLEARING');
     return '+OK\n';
   },
   uuid_exists: (core, args) => (channelOf(core, args.trim())?.alive ? 'true' : 'false'),
@@ -291,8 +304,22 @@ const HANDLERS: Record<string, ApiHandler> = {
     if (!ch?.alive || !path) return NO_SUCH_CHANNEL;
     void leg;
     const m = /^([\w_]+)::(.*)$/.exec(path);
-    if (m) core.apps.enqueue(ch, m[1]!, m[2]!.replace(/^\((.*)\)$/, '$1'));
-    else core.apps.enqueue(ch, 'playback', path);
+    const [app, arg] = m ? [m[1]!, m[2]!.replace(/^\((.*)\)$/, '$1')] : ['playback', path];
+    // switch_ivr_broadcast queues a message the park loop runs and then reports as a COMMAND event.
+    core.apps.enqueue(ch, app, arg, randomUUID(), () =>
+      core.sw.publish('COMMAND', {
+        channel: ch,
+        vars: false,
+        pre: [
+          ['call-command', 'execute'],
+          ['execute-app-name', app],
+          ['execute-app-arg', arg],
+          ['event-lock', 'true'],
+          ['lead-frames', '5'],
+          ...commonHeaders('PRIVATE_COMMAND', core.sw.identity, core.sw),
+        ],
+      }),
+    );
     return '+OK Message sent\n';
   },
   uuid_break(core, args) {
@@ -337,8 +364,8 @@ const HANDLERS: Record<string, ApiHandler> = {
 };
 
 /**
- * Runs a command for bgapi and calls `done` synchronously where the result is known: a failed originate must
- * report inside the hangup's event sequence (README "Event order"), so no promise hop is allowed there.
+ * Runs a command and calls `done` synchronously where the result is known: an originate must report inside the
+ * leg's event sequence (README "Event order"), so no promise hop is allowed there.
  */
 export function runBackground(
   core: EmulatorCore,

@@ -248,6 +248,7 @@ export class EmulatorCore implements AppHost, LegEnvironment {
   kill(ch: Channel, cause: string): boolean {
     return this.sw.hangup(ch, cause, {
       sipVars: [['sip_hangup_disposition', ch.answered ? 'send_bye' : 'send_cancel']],
+      deferTeardown: true,
     });
   }
 
@@ -269,14 +270,13 @@ export class EmulatorCore implements AppHost, LegEnvironment {
       callerIdNumber: parsed.callerIdNumber,
       timeoutSec,
       onAnswer: (ch) => {
+        // BACKGROUND_JOB goes out right after the answer, before the application starts (README "Event order").
         report(`+OK ${ch.uuid}\n`);
-        this.sw.soon(() => {
-          if (!ch.alive) return;
-          this.sw.setState(ch, 'CS_EXECUTE');
-          const t = parsed.target;
-          if (t.kind === 'app') this.runFinal(ch, t.name, t.data);
-          else this.runDialplan(ch, t.extension);
-        });
+        if (!ch.alive) return;
+        this.sw.setState(ch, 'CS_EXECUTE');
+        const t = parsed.target;
+        if (t.kind === 'app') this.runFinal(ch, t.name, t.data);
+        else this.runDialplan(ch, t.extension);
       },
       onFail: (cause) => report(`-ERR ${cause}\n`),
     });
@@ -294,6 +294,19 @@ export class EmulatorCore implements AppHost, LegEnvironment {
   runDialplan(ch: Channel, _extension: string): void {
     const { host, port } = this.options.dialplanSocket;
     ch.setVar('DP_MATCH', `ARRAY::${_extension}|:${_extension}`);
+    // The variables freeswitch-conf's dialplan sets before the socket (dialplan/default.xml and public.xml).
+    if (ch.name.startsWith('sofia/internal/')) {
+      const fifo = /^fifo(.+)$/.exec(_extension);
+      ch.setVar('cc_role', 'agent');
+      if (_extension === 'agent_login' || _extension === 'agent_logoff') ch.setVar('cc_flow', _extension);
+      else if (fifo) {
+        ch.setVar('cc_flow', 'fifo');
+        ch.setVar('cc_project', fifo[1]);
+      } else ch.setVar('cc_flow', 'agent_call');
+    } else {
+      ch.setVar('cc_role', 'customer');
+      ch.setVar('cc_flow', 'inbound');
+    }
     this.runFinal(ch, 'socket', `${host}:${port} async full`);
   }
 

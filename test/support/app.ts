@@ -1,5 +1,5 @@
 // Builds a whole app per test: ':memory:' SQLite, a FakeClock, one API account. Nothing listens unless a test asks.
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App, type AppDeps } from '../../src/app.js';
 import { signOf } from '../../src/api/auth.js';
 import { testConfig, type Config } from '../../src/config.js';
 import { FakeClock } from '../../src/core/clock.js';
@@ -19,11 +19,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: Partial<Config> = {},
+  deps: Partial<AppDeps> = {},
+): Promise<TestApp> {
   const config = testConfig(overrides);
   const clock = new FakeClock(Date.UTC(2026, 10, 23, 8));
   const store = openStore(':memory:');
-  const app = await buildApp(config, { store, clock, logger: false });
+  const app = await buildApp(config, {
+    store,
+    clock,
+    logger: process.env.CC_TEST_LOG ? { level: 'warn' } : false,
+    ...deps,
+  });
   seedStore({ ...config, seedAccount: { account: ACCOUNT, secret: SECRET } }, app.ctx.repos, clock.now());
   return {
     app,
@@ -31,7 +39,7 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
     clock,
     config,
     signed(extra = {}) {
-      const timestamp = String(clock.now());
+      const timestamp = String(app.ctx.clock.now());
       return { account: ACCOUNT, timestamp, sign: signOf(ACCOUNT, timestamp, SECRET), ...extra };
     },
     async close() {

@@ -1,13 +1,21 @@
 import type { Db } from '../database.js';
 import { accountsRepo } from './accounts.js';
+import { callLogsRepo, recordingUploadsRepo } from './call-logs.js';
+import { voicesRepo } from './voices.js';
 import { gatewaysRepo } from './gateways.js';
 import { nodesRepo } from './nodes.js';
+import { extensionsRepo, projectsRepo } from './projects.js';
 
 export function createRepos(db: Db) {
   return {
     accounts: accountsRepo(db),
     nodes: nodesRepo(db),
     gateways: gatewaysRepo(db),
+    projects: projectsRepo(db),
+    extensions: extensionsRepo(db),
+    callLogs: callLogsRepo(db),
+    uploads: recordingUploadsRepo(db),
+    voices: voicesRepo(db),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

@@ -1,0 +1,106 @@
+// The vocabulary between a leg's flow (pure) and the runner (effects). Flows import only core/ (style.md §2).
+
+/** What the runner knows about the leg when the socket connects (from the channel data). */
+export interface LegInfo {
+  uuid: string;
+  /** Our call id (cc_call_id; the customer leg's uuid for calls we originate). */
+  callId: string;
+  role: string;
+  flow: string;
+  projectCode: string;
+  taskCode: string;
+  /** The customer's number (or what an agent dialled). */
+  destinationNumber: string;
+  callerIdNumber: string;
+  answered: boolean;
+  /** The task's voice file (scheduleType 2, 5), resolved by the runner. */
+  voiceFile?: string;
+  evaluation: boolean;
+  /** The gateway a customer leg went out on (cc_gw), for billing. */
+  gatewayCode: string;
+  /** The task number this leg dials (cc_number_id), settled when the leg ends. */
+  numberId: number | null;
+}
+
+export type AgentRef = { username: string; domain: string };
+
+export type FlowEvent =
+  | { kind: 'executed'; id: string; ok: boolean; response: string; cause?: string; digits?: string }
+  | { kind: 'bridged' }
+  | { kind: 'hangup'; cause: string }
+  | { kind: 'timer'; name: string }
+  | { kind: 'dtmf'; digit: string }
+  | { kind: 'agent'; agent: AgentRef | null }
+  | { kind: 'agent-available' };
+
+export type Effect =
+  | { kind: 'answer'; id: string }
+  | { kind: 'playback'; id: string; file: string }
+  | { kind: 'hold-music'; id: string }
+  | { kind: 'stop-media' }
+  | { kind: 'record' }
+  | { kind: 'bridge-agent'; id: string; agent: AgentRef; ringSeconds: number }
+  | { kind: 'get-digits'; id: string; file: string; validDigits: string; timeoutMs: number }
+  | { kind: 'hangup'; cause: string }
+  | { kind: 'set-timer'; name: string; ms: number }
+  | { kind: 'clear-timer'; name: string }
+  | { kind: 'find-agent'; exclude: string[] }
+  | { kind: 'wait-for-agent' }
+  | { kind: 'stop-waiting' }
+  | { kind: 'release-agent'; username: string }
+  | { kind: 'agent-connected'; username: string }
+  | { kind: 'agent-done'; username: string }
+  | { kind: 'set-work'; username: string; workStatus: 0 | 1 }
+  | { kind: 'publish'; destination: string; body: object };
+
+/** What the flow knows when the leg ends; the runner adds FreeSWITCH's hangup facts and classifies. */
+export interface FlowFacts {
+  agentConnected: boolean;
+  waitingForAgent: boolean;
+  agentOutcome?: 'busy' | 'no-answer' | 'none-available';
+  queueTimedOut?: boolean;
+  hungUpBy?: 'agent' | 'customer' | 'system';
+  playOnly?: boolean;
+  agent?: string;
+  evaluation?: number;
+  /** False for legs that are not customer calls (agent codes): no call log. */
+  isCustomerCall: boolean;
+}
+
+export interface Step<S> {
+  state: S;
+  effects: Effect[];
+}
+
+export interface Flow<S> {
+  readonly name: string;
+  start(leg: LegInfo, now: number): Step<S>;
+  on(state: S, event: FlowEvent, now: number): Step<S>;
+  facts(state: S): FlowFacts;
+  /** True once the flow has nothing more to do on this leg. */
+  finished(state: S): boolean;
+}
+
+/** Tunables every flow reads (config, with defaults documented in the README). */
+export interface FlowSettings {
+  /** How long a customer waits for a free agent (predictive flows) before the call is given up (35). */
+  agentWaitMs: number;
+  /** Inbound queue: how long a caller waits before resultDetail 40. */
+  queueTimeoutMs: number;
+  /** How long an agent's phone rings. */
+  agentRingSeconds: number;
+  /** Agents tried per call before giving up. */
+  maxAgentAttempts: number;
+  /** The satisfaction prompt (evaluation) and the tone confirming agent codes. */
+  evaluationFile: string;
+  confirmTone: string;
+}
+
+export const defaultFlowSettings: FlowSettings = {
+  agentWaitMs: 15_000,
+  queueTimeoutMs: 60_000,
+  agentRingSeconds: 20,
+  maxAgentAttempts: 3,
+  evaluationFile: 'ivr/ivr-please_rate_our_service.wav',
+  confirmTone: 'tone_stream://%(200,100,800);loops=2',
+};

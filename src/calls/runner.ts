@@ -1,0 +1,396 @@
+// Runs one flow per call leg that FreeSWITCH hands to our outbound socket: feeds it ESL events and timer firings
+// one at a time and carries out its effects (style.md §2). Executes are not awaited inline: their completion comes
+// back as an event, so a hangup during a playback reaches the flow at once.
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Publisher } from '../core/ports.js';
+import type { AgentRegistry } from '../agents/registry.js';
+import type { EslEvent, OutboundSession } from '../esl/index.js';
+import { appString, FsApp, FsCommand, varsBlock } from './fs-commands.js';
+import { agentCodeFlow } from './flows/agent-code.js';
+import { playOnlyFlow } from './flows/play-only.js';
+import { toAgentFlow } from './flows/to-agent.js';
+import type { Effect, Flow, FlowEvent, FlowFacts, FlowSettings, LegInfo } from './flows/types.js';
+
+/** How the leg ended, as FreeSWITCH reported it. */
+export interface LegEnd {
+  answered: boolean;
+  hangupCause: string;
+  sipTermStatus?: string;
+  hangupDisposition?: string;
+  startedAt: number;
+  answeredAt?: number;
+  endedAt: number;
+  recordFile?: string;
+}
+
+export interface CallServices {
+  /** The task's voice file and settings, if the leg belongs to a task. */
+  taskInfo(taskCode: string): { voiceFile?: string; evaluation: boolean } | undefined;
+  agentDomain(username: string): string;
+  recordPath(callId: string, now: number): string;
+  /** Persist the outcome (call log) of a customer leg. */
+  legEnded(leg: LegInfo, facts: FlowFacts, end: LegEnd): void;
+}
+
+export interface LiveCall {
+  callId: string;
+  uuid: string;
+  projectCode: string;
+  taskCode: string;
+  destinationNumber: string;
+  startedAt: number;
+  session: OutboundSession;
+  agent?: string;
+}
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface RunnerDeps {
+  clock: Clock;
+  metrics: Metrics;
+  log: Logger;
+  agents: AgentRegistry;
+  publisher: Publisher;
+  services: CallServices;
+  settings: FlowSettings;
+}
+
+export class CallRunner {
+  readonly live = new Map<string, LiveCall>();
+  private readonly flows: Record<string, Flow<unknown>>;
+
+  constructor(private readonly d: RunnerDeps) {
+    const toAgent = toAgentFlow(d.settings) as Flow<unknown>;
+    const code = agentCodeFlow(d.settings.confirmTone) as Flow<unknown>;
+    this.flows = {
+      play: playOnlyFlow as Flow<unknown>,
+      direct: toAgent,
+      'play-agent': toAgent,
+      inbound: toAgent,
+      agent_login: code,
+      agent_logoff: code,
+    };
+  }
+
+  /** OutboundServer's onSession. */
+  handle = (session: OutboundSession): void => {
+    void this.run(session).catch((err: unknown) => {
+      this.d.log.warn({ err }, 'call runner failed; leg handed back to the dialplan');
+      void session.resume();
+    });
+  };
+
+  private legInfo(h: Record<string, string>): LegInfo {
+    const v = (name: string) => h[`variable_${name}`] ?? '';
+    const uuid = h['Unique-ID'] ?? '';
+    const taskCode = v('cc_task');
+    const task = taskCode ? this.d.services.taskInfo(taskCode) : undefined;
+    return {
+      uuid,
+      callId: v('cc_call_id') || uuid,
+      role: v('cc_role') || 'customer',
+      flow: v('cc_flow'),
+      projectCode: v('cc_project'),
+      taskCode,
+      destinationNumber: v('cc_number') || h['Caller-Destination-Number'] || '',
+      callerIdNumber: h['Caller-Caller-ID-Number'] ?? '',
+      answered: h['Answer-State'] === 'answered' || h['Channel-Call-State'] === 'ACTIVE',
+      voiceFile: task?.voiceFile,
+      evaluation: task?.evaluation ?? false,
+      gatewayCode: v('cc_gw'),
+      numberId: v('cc_number_id') ? Number(v('cc_number_id')) : null,
+    };
+  }
+
+  private async run(session: OutboundSession): Promise<void> {
+    const ready = await session.ready;
+    if (!ready.ok) return;
+    const leg = this.legInfo(ready.value.headers);
+    const flow = this.flows[leg.flow];
+    if (!flow) {
+      this.d.log.warn(
+        { flow: leg.flow, uuid: leg.uuid },
+        'no flow for this leg: handing it back to the dialplan',
+      );
+      await session.resume();
+      await session.exit();
+      return;
+    }
+    await session.myevents();
+    await session.linger();
+    this.d.metrics.inc(`calls.legs.${flow.name}`);
+    await new LegRun(this.d, this.live, session, leg, flow).start();
+  }
+
+  /** Hangs up a live call by id (the /app/bye and finishProject paths). */
+  async hangup(callId: string, cause = 'NORMAL_CLEARING'): Promise<boolean> {
+    const call = this.live.get(callId);
+    if (!call) return false;
+    const r = await call.session.hangup(cause);
+    return r.ok;
+  }
+
+  /** Kill a leg by uuid over its own socket (api works there too). */
+  api(callId: string, command: string) {
+    return this.live.get(callId)?.session.api(command);
+  }
+}
+
+class LegRun {
+  private state: unknown;
+  private readonly queue: FlowEvent[] = [];
+  private busy = false;
+  private readonly timers = new Map<string, TimerHandle>();
+  private stopWaiting: (() => void) | undefined;
+  private ended = false;
+  private readonly startedAt: number;
+  private answeredAt: number | undefined;
+  private recordFile: string | undefined;
+  private hangupHeaders: Record<string, string> = {};
+  private done!: () => void;
+  private readonly finished = new Promise<void>((r) => (this.done = r));
+
+  constructor(
+    private readonly d: RunnerDeps,
+    private readonly live: Map<string, LiveCall>,
+    private readonly session: OutboundSession,
+    private readonly leg: LegInfo,
+    private readonly flow: Flow<unknown>,
+  ) {
+    this.startedAt = d.clock.now();
+    if (leg.answered) this.answeredAt = this.startedAt;
+  }
+
+  async start(): Promise<void> {
+    const { leg } = this;
+    this.live.set(leg.callId, {
+      callId: leg.callId,
+      uuid: leg.uuid,
+      projectCode: leg.projectCode,
+      taskCode: leg.taskCode,
+      destinationNumber: leg.destinationNumber,
+      startedAt: this.startedAt,
+      session: this.session,
+    });
+    this.session.onEvent((e) => this.onEslEvent(e));
+    void this.session.closed.then(() =>
+      this.push({ kind: 'hangup', cause: this.hangupHeaders['Hangup-Cause'] ?? 'NORMAL_CLEARING' }),
+    );
+    const first = this.flow.start(leg, this.d.clock.now());
+    this.state = first.state;
+    this.perform(first.effects);
+    await this.finished;
+  }
+
+  private onEslEvent(e: EslEvent): void {
+    const h = e.headers;
+    if (h['Unique-ID'] && h['Unique-ID'] !== this.leg.uuid) return;
+    switch (e.name) {
+      case 'CHANNEL_ANSWER':
+        this.answeredAt ??= this.d.clock.now();
+        return;
+      case 'CHANNEL_BRIDGE':
+        return this.push({ kind: 'bridged' });
+      case 'CHANNEL_HANGUP':
+      case 'CHANNEL_HANGUP_COMPLETE':
+        this.hangupHeaders = { ...h };
+        return this.push({ kind: 'hangup', cause: h['Hangup-Cause'] ?? 'NORMAL_CLEARING' });
+      case 'DTMF':
+        return this.push({ kind: 'dtmf', digit: h['DTMF-Digit'] ?? '' });
+      default:
+        return;
+    }
+  }
+
+  private push(e: FlowEvent): void {
+    if (this.ended) return;
+    // One hangup is enough: CHANNEL_HANGUP, CHANNEL_HANGUP_COMPLETE and the socket closing all say the same.
+    if (e.kind === 'hangup' && this.queue.some((q) => q.kind === 'hangup')) return;
+    this.queue.push(e);
+    if (this.busy) return;
+    this.busy = true;
+    while (this.queue.length && !this.ended) {
+      const event = this.queue.shift() as FlowEvent;
+      const step = this.flow.on(this.state, event, this.d.clock.now());
+      this.state = step.state;
+      this.perform(step.effects);
+      if (event.kind === 'hangup' || this.flow.finished(this.state)) this.finish(event);
+    }
+    this.busy = false;
+  }
+
+  private finish(last: FlowEvent): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.stopWaiting?.();
+    const facts = this.flow.facts(this.state);
+    const { agents } = this.d;
+    // Safety net: no agent stays reserved or talking for a call that is over.
+    for (const a of agents.all())
+      if (a.state.callId === this.leg.callId)
+        agents.apply(a.username, { kind: 'call-ended', callId: this.leg.callId });
+    this.live.delete(this.leg.callId);
+    if (facts.isCustomerCall) this.record(facts, last);
+    this.d.metrics.inc('calls.ended');
+    this.done();
+  }
+
+  private record(facts: FlowFacts, last: FlowEvent): void {
+    const h = this.hangupHeaders;
+    try {
+      this.d.services.legEnded(this.leg, facts, {
+        answered: this.answeredAt !== undefined,
+        hangupCause: h['Hangup-Cause'] ?? (last.kind === 'hangup' ? last.cause : 'NORMAL_CLEARING'),
+        sipTermStatus: h['variable_sip_term_status'],
+        hangupDisposition: h['variable_sip_hangup_disposition'],
+        startedAt: this.startedAt,
+        answeredAt: this.answeredAt,
+        endedAt: this.d.clock.now(),
+        recordFile: this.recordFile,
+      });
+    } catch (err) {
+      // The CDR will still bring the durable record; the flow's facts are lost, so say so loudly.
+      this.d.metrics.inc('calls.record_failures');
+      this.d.log.warn({ err, callId: this.leg.callId }, 'could not store the call outcome');
+    }
+  }
+
+  private execute(
+    id: string,
+    app: { app: string; arg: string },
+    read?: (h: Record<string, string>) => Partial<FlowEvent & { kind: 'executed' }>,
+  ): void {
+    void this.session.execute({ app: app.app, arg: app.arg }).then((r) => {
+      if (r.ok) {
+        const h = r.value.event.headers;
+        this.push({ kind: 'executed', id, ok: true, response: r.value.response, ...read?.(h) } as FlowEvent);
+      } else
+        this.push({
+          kind: 'executed',
+          id,
+          ok: false,
+          response: '',
+          cause: r.error.kind === 'hangup' ? 'hangup' : r.error.text,
+        });
+    });
+  }
+
+  private perform(effects: Effect[]): void {
+    for (const e of effects) this.performOne(e);
+  }
+
+  private performOne(e: Effect): void {
+    const { leg, d } = this;
+    switch (e.kind) {
+      case 'answer':
+        return this.execute(e.id, FsApp.answer());
+      case 'playback':
+        return this.execute(e.id, FsApp.playback(e.file));
+      case 'hold-music':
+        return this.execute(e.id, FsApp.playback('local_stream://moh'));
+      case 'stop-media':
+        void this.session.api(FsCommand.break(leg.uuid));
+        return;
+      case 'record': {
+        this.recordFile = d.services.recordPath(leg.callId, d.clock.now());
+        return this.execute('record', FsApp.recordSession(this.recordFile));
+      }
+      case 'bridge-agent': {
+        const vars = varsBlock({
+          leg_timeout: e.ringSeconds,
+          'sip_h_X-CC-Auto-Answer': 'true',
+          origination_caller_id_number: leg.destinationNumber || leg.callerIdNumber,
+          cc_role: 'agent',
+          cc_call_id: leg.callId,
+          cc_project: leg.projectCode,
+          cc_task: leg.taskCode,
+        });
+        return this.execute(e.id, FsApp.bridge(`${vars}user/${e.agent.username}@${e.agent.domain}`), (h) => ({
+          cause:
+            h['variable_originate_disposition'] ??
+            h['variable_bridge_hangup_cause'] ??
+            h['variable_DIALSTATUS'],
+        }));
+      }
+      case 'get-digits':
+        return this.execute(
+          e.id,
+          FsApp.playAndGetDigits(1, 1, 1, e.timeoutMs, e.file, 'cc_rate', `[${e.validDigits}]`),
+          (h) => ({
+            digits: h['variable_cc_rate'] ?? '',
+          }),
+        );
+      case 'hangup':
+        void this.session.hangup(e.cause);
+        return;
+      case 'set-timer':
+        this.timers.get(e.name)?.cancel();
+        this.timers.set(
+          e.name,
+          d.clock.setTimer(e.ms, () => this.push({ kind: 'timer', name: e.name })),
+        );
+        return;
+      case 'clear-timer':
+        this.timers.get(e.name)?.cancel();
+        this.timers.delete(e.name);
+        return;
+      case 'find-agent': {
+        const found = d.agents.reserveLongestIdle(leg.projectCode, leg.callId, new Set(e.exclude));
+        const agent = found
+          ? { username: found.username, domain: d.services.agentDomain(found.username) }
+          : null;
+        // Delivered after the current step so the flow sees it as a new event.
+        queueMicrotask(() => this.push({ kind: 'agent', agent }));
+        return;
+      }
+      case 'wait-for-agent':
+        this.stopWaiting?.();
+        this.stopWaiting = d.agents.onChange((entry, before) => {
+          if (entry.projectCode !== leg.projectCode || entry.type !== 2) return;
+          const freed =
+            before.sessionStatus !== 0 ||
+            before.reserved ||
+            before.workStatus !== 1 ||
+            before.regStatus !== 1;
+          if (freed) queueMicrotask(() => this.push({ kind: 'agent-available' }));
+        });
+        return;
+      case 'stop-waiting':
+        this.stopWaiting?.();
+        this.stopWaiting = undefined;
+        return;
+      case 'release-agent':
+        d.agents.apply(e.username, { kind: 'release', callId: leg.callId });
+        return;
+      case 'agent-connected': {
+        d.agents.apply(e.username, {
+          kind: 'connected',
+          callId: leg.callId,
+          destinationNumber: leg.destinationNumber,
+          destinationUUID: leg.uuid,
+        });
+        const call = this.live.get(leg.callId);
+        if (call) call.agent = e.username;
+        return;
+      }
+      case 'agent-done':
+        d.agents.apply(e.username, { kind: 'call-ended', callId: leg.callId });
+        return;
+      case 'set-work': {
+        const r = d.agents.setWork(e.username, e.workStatus);
+        if (!r.ok) d.log.warn({ username: e.username, reason: r.reason }, 'agent code refused');
+        return;
+      }
+      case 'publish':
+        d.publisher.publish(e.destination, e.body);
+        return;
+    }
+  }
+}
+
+export const socketAppString = (host: string, port: number): string => appString(FsApp.socket(host, port));

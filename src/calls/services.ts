@@ -1,0 +1,101 @@
+// What the call runner needs from the rest of the system: task facts for a leg, agents' SIP domains, recording
+// paths, and the durable outcome of each customer leg (call log, billing, the dialled number settled, the
+// recording queued for upload).
+import { eq } from 'drizzle-orm';
+import type { Clock } from '../core/clock.js';
+import type { Db } from '../db/database.js';
+import type { Repos } from '../db/repos/index.js';
+import type { CallLogsRepo } from '../db/repos/call-logs.js';
+import { taskNumbers, tasks, voices } from '../db/schema.js';
+import { recordingPath } from '../storage/keys.js';
+import { priceCal, priceRuleOf } from './billing.js';
+import { classifyCall } from './results.js';
+import type { FlowFacts, LegInfo } from './flows/types.js';
+import type { CallServices, LegEnd } from './runner.js';
+
+export interface LegOutcome {
+  leg: LegInfo;
+  result: number;
+  resultDetail: number;
+}
+
+export function callServices(d: {
+  db: Db;
+  repos: Repos;
+  callLogs: CallLogsRepo;
+  clock: Clock;
+  recordingsDir: string;
+  /** Queues a finished recording for upload (when Qiniu is configured). */
+  enqueueRecording?: (callUuid: string, filePath: string, startedAt: number) => void;
+  /** Told after each customer leg is stored (the dialer updates its counters and pacing). */
+  onOutcome?: (o: LegOutcome) => void;
+}): CallServices {
+  return {
+    taskInfo(taskCode) {
+      const task = d.db.select().from(tasks).where(eq(tasks.callTaskCode, taskCode)).get();
+      if (!task) return undefined;
+      const voice = task.voiceCode
+        ? d.db.select().from(voices).where(eq(voices.voiceCode, task.voiceCode)).get()
+        : undefined;
+      return { voiceFile: voice?.filePath, evaluation: task.evaluation === 1 };
+    },
+    agentDomain(username) {
+      const ext = d.repos.extensions.byUsername(username);
+      const node = ext ? d.repos.nodes.get(ext.nodeId) : undefined;
+      return node?.sipDomain ?? '';
+    },
+    recordPath: (callId, now) => recordingPath(d.recordingsDir, callId, now),
+    legEnded(leg: LegInfo, facts: FlowFacts, end: LegEnd) {
+      const outcome = classifyCall({
+        answered: end.answered,
+        hangupCause: end.hangupCause,
+        sipTermStatus: end.sipTermStatus,
+        hangupDisposition: end.hangupDisposition,
+        flow: facts,
+      });
+      const { taskId, projectId } = d.callLogs.resolveCodes({
+        taskCode: leg.taskCode || null,
+        projectCode: leg.projectCode || null,
+      });
+      const gw = leg.gatewayCode ? d.repos.gateways.byCode(leg.gatewayCode) : undefined;
+      const billsec = end.answeredAt !== undefined ? Math.round((end.endedAt - end.answeredAt) / 1000) : 0;
+      const rule = gw ? priceRuleOf(gw) : null;
+      const now = d.clock.now();
+      d.callLogs.upsert(
+        leg.callId,
+        {
+          taskId,
+          projectId,
+          callTaskCode: leg.taskCode || null,
+          direction: leg.flow === 'inbound' ? 'inbound' : 'outbound',
+          callerIdNumber: facts.agent ?? null,
+          destinationNumber: leg.flow === 'inbound' ? leg.callerIdNumber : leg.destinationNumber,
+          gatewayId: gw?.id ?? null,
+          startTimestamp: end.startedAt,
+          answerTimestamp: end.answeredAt ?? null,
+          endTimestamp: end.endedAt,
+          duration: Math.round((end.endedAt - end.startedAt) / 1000),
+          billsec,
+          hangupCause: end.hangupCause,
+          sipTermStatus: end.sipTermStatus ?? null,
+          hangupDisposition: end.hangupDisposition ?? null,
+          recordFile: end.answered ? (end.recordFile ?? null) : null,
+          priceRule: rule,
+          priceCal: priceCal(rule, billsec),
+          result: outcome.result,
+          resultDetail: outcome.resultDetail,
+          evaluation: facts.evaluation ?? null,
+        },
+        now,
+      );
+      if (leg.numberId !== null)
+        d.db
+          .update(taskNumbers)
+          .set({ state: 'done', resultDetail: outcome.resultDetail, callUuid: leg.callId, updatedAt: now })
+          .where(eq(taskNumbers.id, leg.numberId))
+          .run();
+      if (end.answered && end.recordFile) d.enqueueRecording?.(leg.callId, end.recordFile, end.startedAt);
+      d.onOutcome?.({ leg, result: outcome.result, resultDetail: outcome.resultDetail });
+    },
+  };
+}

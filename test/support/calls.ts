@@ -1,0 +1,102 @@
+// The whole app against the FreeSWITCH emulator: the app's outbound socket listens on an ephemeral port, the
+// emulator's dialplan sends legs there, and the seeded node points at the emulator's event socket.
+import { eq } from 'drizzle-orm';
+import { systemClock } from '../../src/core/clock.js';
+import { fsNodes, tasks, voices } from '../../src/db/schema.js';
+import type { Config } from '../../src/config.js';
+import type { FlowSettings } from '../../src/calls/flows/types.js';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../freeswitch-emulator/index.js';
+import { startTestApp, type TestApp } from './app.js';
+
+export interface CallHarness extends TestApp {
+  fs: Emulator;
+  socketPort: number;
+  socketApp: string;
+  baseUrl: string;
+  /** A project with `seats` agents (extensions 1000...) registered and available in the emulator. */
+  project(code: string, seats: number, opts?: { register?: boolean; available?: boolean }): Promise<string[]>;
+  task(fields: {
+    code: string;
+    projectCode: string;
+    scheduleType: number;
+    voiceFile?: string;
+    evaluation?: boolean;
+  }): number;
+}
+
+export async function startCallHarness(
+  opts: { emulator?: EmulatorOptions; config?: Partial<Config>; flow?: Partial<FlowSettings> } = {},
+): Promise<CallHarness> {
+  const ta = await startTestApp(
+    { recordingsDir: '/var/lib/freeswitch/recordings', ...opts.config },
+    { flowSettings: opts.flow, clock: systemClock },
+  );
+  const socket = await ta.app.outbound.listen();
+  const fs = await startEmulator({
+    timeScale: 0.02,
+    ...opts.emulator,
+    dialplanSocket: { host: '127.0.0.1', port: socket.port },
+  });
+  ta.store.db.update(fsNodes).set({ eslPort: fs.port, sipDomain: '127.0.0.1' }).run();
+  ta.app.start();
+  await fs.waitFor(() => ta.app.nodes.isConnected(1));
+  const baseUrl = await ta.app.http.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    ...ta,
+    fs,
+    socketPort: socket.port,
+    socketApp: `socket(127.0.0.1:${socket.port} async full)`,
+    baseUrl,
+    async close() {
+      await ta.close();
+      await fs.close();
+    },
+    async project(code, seats, o = {}) {
+      ta.app.ctx.services.projects.createProject(code, seats);
+      const agents = ta.app.ctx.services.agents
+        .ofProject(code)
+        .filter((a) => a.type === 2)
+        .map((a) => a.username);
+      for (const u of agents) {
+        if (o.register !== false) fs.register(u);
+        if (o.available !== false) ta.app.ctx.services.agents.setWork(u, 1);
+      }
+      if (o.register !== false)
+        await fs.waitFor(() => agents.every((u) => ta.app.ctx.services.agents.get(u)?.state.regStatus === 1));
+      return agents;
+    },
+    task(f) {
+      const now = ta.app.ctx.clock.now();
+      const project = ta.app.ctx.repos.projects.activeByCode(f.projectCode);
+      if (!project) throw new Error(`no project ${f.projectCode}`);
+      let voiceCode: string | null = null;
+      if (f.voiceFile) {
+        voiceCode = `v-${f.code}`;
+        ta.store.db
+          .insert(voices)
+          .values({ voiceCode, filePath: f.voiceFile, createdAt: now, updatedAt: now })
+          .run();
+      }
+      return ta.store.db
+        .insert(tasks)
+        .values({
+          callTaskCode: f.code,
+          projectId: project.id,
+          scheduleType: f.scheduleType,
+          callType: f.scheduleType === 11 ? 3 : 1,
+          rate: 1,
+          expiredTime: now + 86_400_000,
+          voiceCode,
+          evaluation: f.evaluation ? 1 : 0,
+          status: 2,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning()
+        .get().id;
+    },
+  };
+}
+
+export const taskByCode = (h: TestApp, code: string) =>
+  h.store.db.select().from(tasks).where(eq(tasks.callTaskCode, code)).get();

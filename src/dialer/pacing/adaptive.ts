@@ -8,8 +8,8 @@
 // that abandoned / live answers settles at target × headroom, and it never rises while the recent window of live
 // answers is over the target.
 import { DecayingRate, DurationSample } from './estimators.js';
-import { Forecast } from './forecast.js';
-import type { Checkpoint } from './forecast.js';
+import { Forecast, binomialPmf } from './forecast.js';
+import type { Checkpoint, ExactDistribution } from './forecast.js';
 import type { Pacer, PacingObservation, PacingSnapshot } from './pacer.js';
 import { clampToCapacity } from './pacer.js';
 
@@ -96,6 +96,20 @@ export function normalCdf(x: number): number {
   return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
+/** P(X − Binomial(others, a) < 1) for X given exactly. */
+function exactRisk(x: ExactDistribution, others: number, a: number): number {
+  // tail[k] = P(Binomial(others, a) ≥ k)
+  const b = binomialPmf(others, a);
+  const tail = new Float64Array(others + 2);
+  for (let k = others; k >= 0; k--) tail[k] = tail[k + 1] + b[k];
+  let risk = 0;
+  for (let i = x.lo; i <= x.hi; i++) {
+    const need = x.offset + i; // answers by then that would use up every free agent
+    risk += x.pmf[i] * (need <= 0 ? 1 : need > others ? 0 : tail[need]);
+  }
+  return risk;
+}
+
 export function adaptivePacer(options: Partial<AdaptiveOptions> = {}): AdaptivePacer {
   const o: AdaptiveOptions = { ...defaultAdaptiveOptions, ...options };
   const aim = o.targetAbandonRate * o.headroom;
@@ -119,6 +133,10 @@ export function adaptivePacer(options: Partial<AdaptiveOptions> = {}): AdaptiveP
     let sum = 0;
     for (const pt of points) {
       const others = n - 1;
+      if (pt.exact) {
+        sum += exactRisk(pt.exact, others, pt.perCall);
+        continue;
+      }
       const mean = pt.margin - others * pt.perCall;
       const sd = Math.sqrt(pt.variance + others * pt.perCall * (1 - pt.perCall));
       // It needs one agent more than the others take: X ≥ 1, i.e. X > 0.5 with a continuity correction.
@@ -166,7 +184,7 @@ export function adaptivePacer(options: Partial<AdaptiveOptions> = {}): AdaptiveP
         window.add(false);
         // Never bolder while the recent window is over the target itself: a run of abandons must first be
         // diluted by connects, whatever the long-run balance says.
-        if (window.mean() <= o.targetAbandonRate) nudge(o.gain * aim);
+        if (window.lower(1) <= o.targetAbandonRate) nudge(o.gain * aim);
         return;
       case 'abandoned':
         liveAnswers++;

@@ -36,6 +36,12 @@ export class DecayingRate {
     return this.total;
   }
 
+  /** Mean minus `z` standard errors: clearly above a threshold only when this is. */
+  lower(z: number): number {
+    const m = this.mean();
+    return Math.max(0, m - z * Math.sqrt((m * (1 - m)) / (this.total + 1)));
+  }
+
   /** Mean plus `z` standard errors: a pessimistic value while few outcomes are known. */
   upper(z: number): number {
     const m = this.mean();

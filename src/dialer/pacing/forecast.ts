@@ -11,7 +11,23 @@ export interface Checkpoint {
   variance: number;
   /** P(a new attempt is answered live by t). */
   perCall: number;
+  /**
+   * For small teams, where a normal approximation of a few yes/no chances misleads: the exact distribution of
+   * (free agents − live answers) by t, P(value = offset + i) = pmf[i].
+   */
+  exact?: ExactDistribution;
 }
+
+/** P(value = i + offset) = pmf[i], non-zero only for i in [lo, hi]. */
+export interface ExactDistribution {
+  pmf: Float64Array;
+  offset: number;
+  lo: number;
+  hi: number;
+}
+
+/** Up to this many busy agents and ringing attempts together, the exact distribution is computed. */
+const EXACT_LIMIT = 24;
 
 export interface ForecastInput {
   now: number;
@@ -103,10 +119,13 @@ export class Forecast {
   predict(s: ForecastInput): Checkpoint[] {
     this.refresh();
     const K = this.checkpoints;
+    const base = s.idleAgents - s.waitingCustomers;
+    const exact = s.busyCount + s.ringingCount <= EXACT_LIMIT;
     const points: Checkpoint[] = this.times.map((t) => ({
-      margin: s.idleAgents - s.waitingCustomers,
+      margin: base,
       variance: 0,
       perCall: s.p * this.liveRing.cdfAt(t),
+      exact: exact ? startExact(base, s.ringingCount, s.busyCount) : undefined,
     }));
 
     if (s.busySince && s.busySince.length === s.busyCount) {
@@ -116,12 +135,12 @@ export class Forecast {
       for (const b of used) {
         const n = this.busyCounts[b];
         this.busyCounts[b] = 0;
-        for (let k = 0; k < K; k++) add(points[k], n, this.busyEntry(b, k));
+        for (let k = 0; k < K; k++) add(points[k], n, this.busyEntry(b, k), 1);
       }
     } else {
       const mean = Math.max(1000, this.busyTime.mean());
       for (let k = 0; k < K; k++)
-        add(points[k], s.busyCount, 1 - Math.exp(-(this.times[k] + this.maxWaitMs) / mean));
+        add(points[k], s.busyCount, 1 - Math.exp(-(this.times[k] + this.maxWaitMs) / mean), 1);
     }
 
     const ringing =
@@ -136,17 +155,57 @@ export class Forecast {
         const liveLeft = s.p * this.ring[i + 1];
         const otherLeft = (1 - s.p) * this.ring[i + 2];
         const q = liveLeft + otherLeft > 0 ? (s.p * this.ring[i]) / (liveLeft + otherLeft) : 0;
-        add(points[k], n, -q);
+        add(points[k], n, q, -1);
       }
     }
     return points;
   }
 }
 
-/** Adds n independent yes/no chances of probability |f| to a checkpoint's margin (signed) and variance. */
-function add(pt: Checkpoint, n: number, f: number): void {
-  pt.margin += n * f;
-  pt.variance += n * Math.abs(f) * (1 - Math.abs(f));
+/** Adds n independent yes/no chances of probability q: an agent freeing (sign 1) or a live answer (sign −1). */
+function add(pt: Checkpoint, n: number, q: number, sign: 1 | -1): void {
+  pt.margin += sign * n * q;
+  pt.variance += n * q * (1 - q);
+  if (pt.exact) for (let k = 0; k < n; k++) addBernoulli(pt.exact, q, sign);
+}
+
+/**
+ * X ± Bernoulli(q), in place. The buffer is sized for every chance the forecast can add (one slot per busy agent
+ * and ringing attempt), so values never fall outside it.
+ */
+function addBernoulli(x: ExactDistribution, q: number, sign: 1 | -1): void {
+  const pmf = x.pmf;
+  if (sign > 0) {
+    for (let i = x.hi; i >= x.lo; i--) {
+      pmf[i + 1] += pmf[i] * q;
+      pmf[i] *= 1 - q;
+    }
+    x.hi++;
+  } else {
+    for (let i = x.lo; i <= x.hi; i++) {
+      pmf[i - 1] += pmf[i] * q;
+      pmf[i] *= 1 - q;
+    }
+    x.lo--;
+  }
+}
+
+/** The distribution that is `base` for sure, with room for `below` decrements and `above` increments. */
+function startExact(base: number, below: number, above: number): ExactDistribution {
+  const pmf = new Float64Array(below + above + 1);
+  pmf[below] = 1;
+  return { pmf, offset: base - below, lo: below, hi: below };
+}
+
+export function binomialPmf(n: number, q: number): Float64Array {
+  const b = new Float64Array(n + 1);
+  b[0] = 1;
+  // Built by adding one trial at a time: stable for any q, and n stays small where this is used.
+  for (let k = 1; k <= n; k++) {
+    for (let j = k; j >= 1; j--) b[j] = b[j] * (1 - q) + b[j - 1] * q;
+    b[0] *= 1 - q;
+  }
+  return b;
 }
 
 /** Counts items per age bucket into `counts` (left zeroed by the caller); returns the buckets used. */

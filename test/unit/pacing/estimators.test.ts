@@ -1,6 +1,7 @@
 import t from 'tap';
 import { normalCdf } from '../../../src/dialer/pacing/adaptive.js';
 import { DecayingRate, DurationSample } from '../../../src/dialer/pacing/estimators.js';
+import { binomialPmf } from '../../../src/dialer/pacing/forecast.js';
 
 t.test('a decaying rate starts at its prior and follows the outcomes it sees', (t) => {
   const r = new DecayingRate(0.5, 10, 100);
@@ -48,5 +49,30 @@ t.test('the normal CDF is accurate', (t) => {
   t.ok(Math.abs(normalCdf(0) - 0.5) < 1e-7);
   t.ok(Math.abs(normalCdf(1.959964) - 0.975) < 1e-6);
   t.ok(Math.abs(normalCdf(-1) - 0.158655) < 1e-6);
+  t.end();
+});
+
+t.test('the binomial distribution used for small teams is exact', (t) => {
+  const b = binomialPmf(3, 0.3);
+  t.same(
+    [...b].map((x) => Math.round(x * 1e6) / 1e6),
+    [0.343, 0.441, 0.189, 0.027],
+  );
+  t.equal(binomialPmf(0, 0.5)[0], 1);
+  t.end();
+});
+
+t.test('busy times still running count as censored while the sample is young (Kaplan-Meier)', (t) => {
+  const d = new DurationSample(100, [], 1000);
+  d.setOpen([300_000, 300_000, 300_000]);
+  d.add(60_000);
+  // One of four ended at 60 s; three are still going at 300 s: P(≤ 60 s) = 1/4, and nothing more is known.
+  t.equal(d.cdfAt(60_000), 0.25);
+  t.equal(d.cdfAt(250_000), 0.25);
+  t.equal(d.cdfAt(10_000_000), 0.25, 'past the data the estimate stays where it was');
+  t.ok(d.wantsOpen());
+  for (let i = 0; i < 100; i++) d.add(120_000);
+  t.notOk(d.wantsOpen(), 'once full, the sample is recent calls only');
+  t.equal(d.cdfAt(120_000), 1);
   t.end();
 });

@@ -99,6 +99,7 @@ const APPS: Record<string, AppImpl> = {
   record_session(host, ch, data, complete) {
     ch.recordings.set(data, host.sw.nowMicros());
     host.sw.publish('RECORD_START', { channel: ch, post: [['Record-File-Path', data]] });
+    host.sw.publish('MEDIA_BUG_START', { channel: ch, pre: mediaBug(data) });
     complete('_none_');
   },
   stop_record_session(host, ch, data, complete) {
@@ -174,8 +175,14 @@ export function stopRecordings(host: AppHost, ch: Channel, path?: string): void 
         ['Record-Completion-Cause', 'success'],
       ],
     });
+    host.sw.publish('MEDIA_BUG_STOP', { channel: ch, pre: mediaBug(file) });
   }
 }
+
+const mediaBug = (path: string): [string, string][] => [
+  ['Media-Bug-Function', 'session_record'],
+  ['Media-Bug-Target', path],
+];
 
 export const knownApp = (name: string): boolean => name in APPS;
 
@@ -186,19 +193,23 @@ export class AppQueue {
 
   constructor(private readonly host: AppHost) {}
 
+  /** `now`: start at once when idle (no reply has to go out first, e.g. the originate's own application). */
   enqueue(
     ch: Channel,
     name: string,
     data: string,
     uuid: string = randomUUID(),
     onDone?: (response: string) => void,
+    now = false,
   ): void {
     if (!ch.alive) return;
     const q = this.queues.get(ch.uuid) ?? [];
     q.push({ name, data, uuid });
     this.queues.set(ch.uuid, q);
     if (onDone) this.doneHooks.set(uuid, onDone);
-    if (!this.busy.has(ch.uuid)) this.host.sw.soon(() => this.next(ch));
+    if (this.busy.has(ch.uuid)) return;
+    if (now) this.next(ch);
+    else this.host.sw.soon(() => this.next(ch));
   }
 
   private readonly doneHooks = new Map<string, (response: string) => void>();

@@ -1,7 +1,7 @@
 // The inbound event socket (what clients reach on :8021): auth, api/bgapi, subscriptions, sendmsg, exit.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { runApi, runBackground } from './api-commands.js';
+import { runBackground } from './api-commands.js';
 import type { EmulatorCore } from './emulator.js';
 import { Subscription } from './subscription.js';
 import {
@@ -28,8 +28,9 @@ export function serveInbound(core: EmulatorCore, socket: Socket): void {
   const write = (bytes: Buffer) => {
     if (!socket.destroyed && !closing) socket.write(bytes);
   };
-  // Events raised while an api command runs wait until its response is out, as on the real socket, where the
-  // reply is written by the command's thread before the event thread delivers what the command caused.
+  // Events raised while an api command runs wait until its response is out: the listener's thread runs the
+  // command and delivers the queued events afterwards (a blocking `api originate` in the captures gets its
+  // `+OK <uuid>` first, then the whole CHANNEL_OUTGOING … CHANNEL_PARK sequence).
   let held: Buffer[] | undefined;
   const release = () => {
     const pending = held ?? [];
@@ -86,12 +87,16 @@ export function serveInbound(core: EmulatorCore, socket: Socket): void {
       case 'api': {
         const [cmd, args] = splitCommand(rest);
         held = [];
-        // A long command (blocking originate) must not hold the event stream: release on the next turn.
-        setImmediate(release);
-        const body = await runApi(core, cmd, args);
-        write(apiResponse(body));
-        release();
-        publishApiEvent(core, cmd, args);
+        // The response, then what the command caused so far, then the API event, at the moment the result is
+        // known (a blocking originate reports right after the answer, before its application starts).
+        await new Promise<void>((resolve) =>
+          runBackground(core, cmd, args, (body) => {
+            write(apiResponse(body));
+            release();
+            publishApiEvent(core, cmd, args);
+            resolve();
+          }),
+        );
         return;
       }
       case 'bgapi': {
@@ -163,7 +168,14 @@ export function serveInbound(core: EmulatorCore, socket: Socket): void {
           return;
         }
         write(commandReply('+OK'));
-        sendmsg(core, ch.uuid, command);
+        // The park loop reports each message it ran as PRIVATE_COMMAND, once the application is done.
+        sendmsg(core, ch.uuid, command, () =>
+          core.sw.publish('PRIVATE_COMMAND', {
+            lead: [['Command', command.line.trim()], ...command.headers],
+            channel: ch,
+            vars: false,
+          }),
+        );
         return;
       }
       case 'exit':
@@ -189,7 +201,7 @@ function publishApiEvent(core: EmulatorCore, cmd: string, args: string): void {
 }
 
 /** `sendmsg`: execute (with the client's Event-UUID), hangup, unhold/nomedia ignored. */
-export function sendmsg(core: EmulatorCore, uuid: string, command: ClientCommand): void {
+export function sendmsg(core: EmulatorCore, uuid: string, command: ClientCommand, onDone?: () => void): void {
   const ch = core.sw.channels.get(uuid);
   if (!ch) return;
   const callCommand = header(command.headers, 'call-command')?.toLowerCase();
@@ -200,7 +212,9 @@ export function sendmsg(core: EmulatorCore, uuid: string, command: ClientCommand
       (command.body && header(command.headers, 'content-type') === 'text/plain' ? command.body : '');
     const loops = Number(header(command.headers, 'loops') ?? 1);
     const eventUuid = header(command.headers, 'Event-UUID') ?? randomUUID();
-    for (let i = 0; i < Math.max(1, loops); i++) core.apps.enqueue(ch, app, arg, eventUuid);
+    const times = Math.max(1, loops);
+    for (let i = 0; i < times; i++)
+      core.apps.enqueue(ch, app, arg, eventUuid, i === times - 1 ? onDone : undefined);
   } else if (callCommand === 'hangup') {
     const cause = header(command.headers, 'hangup-cause') ?? 'NORMAL_CLEARING';
     core.sw.soon(() => core.kill(ch, cause));

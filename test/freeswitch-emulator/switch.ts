@@ -21,6 +21,8 @@ export interface PublishOptions {
   post?: Headers;
   body?: string;
   calling?: [string, string, number];
+  /** Headers before Event-Name (PRIVATE_COMMAND carries the sendmsg it runs first). */
+  lead?: Headers;
 }
 
 export interface HangupDetails {
@@ -30,6 +32,11 @@ export interface HangupDetails {
   afterHangupEvent?: () => void;
   /** Called right after CHANNEL_HANGUP_COMPLETE (busy/unreachable originate: BACKGROUND_JOB comes here). */
   afterComplete?: () => void;
+  /**
+   * CHANNEL_HANGUP now, the rest on the next turn: switch_channel_hangup fires CHANNEL_HANGUP in the caller's
+   * thread (uuid_kill), the session thread tears down later, so the API event lands between them.
+   */
+  deferTeardown?: boolean;
 }
 
 /** A running application that can be cut short; stop() must emit its completion events synchronously. */
@@ -102,13 +109,10 @@ export class Switch implements EventClock {
   }
 
   publish(name: string, options: PublishOptions = {}): EmulatorEvent {
-    const headers = commonHeaders(
-      name === 'CUSTOM' ? 'CUSTOM' : name,
-      this.identity,
-      this,
-      options.subclass,
-      options.calling,
-    );
+    const headers = [
+      ...(options.lead ?? []),
+      ...commonHeaders(name, this.identity, this, options.subclass, options.calling),
+    ];
     if (options.pre) headers.push(...options.pre);
     if (options.channel) headers.push(...options.channel.data(options.vars ?? true));
     if (options.post) headers.push(...options.post);
@@ -216,6 +220,12 @@ export class Switch implements EventClock {
     for (const [k, v] of details.sipVars ?? []) ch.setVar(k, v);
     this.publish('CHANNEL_HANGUP', { channel: ch });
     details.afterHangupEvent?.();
+    if (details.deferTeardown) this.soon(() => this.teardown(ch, cause, details));
+    else this.teardown(ch, cause, details);
+    return true;
+  }
+
+  private teardown(ch: Channel, cause: string, details: HangupDetails): void {
     for (const run of [...(this.running.get(ch.uuid) ?? [])].reverse()) run.stop('hangup');
     this.running.delete(ch.uuid);
     const partner = ch.bridgedTo;
@@ -234,7 +244,6 @@ export class Switch implements EventClock {
     ch.destroyed = true;
     this.channels.delete(ch.uuid);
     if (partner && partner.bridgedTo === ch) this.partnerHungUp(partner, ch);
-    return true;
   }
 
   /** Set by the application layer: what a leg does when the leg bridged to it hangs up. */

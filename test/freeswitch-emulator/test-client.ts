@@ -38,9 +38,12 @@ export function parseFrames(buffer: Buffer): { frames: Frame[]; rest: Buffer } {
         .split('\n')
         .filter(Boolean);
       frame.eventOrder = lines.map((l) => l.slice(0, l.indexOf(': ')));
-      frame.event = Object.fromEntries(
-        lines.map((l) => [l.slice(0, l.indexOf(': ')), decodeURIComponent(l.slice(l.indexOf(': ') + 2))]),
-      );
+      // First occurrence wins: COMMAND events carry a second Event-Name (PRIVATE_COMMAND) further down.
+      frame.event = {};
+      for (const l of lines) {
+        const key = l.slice(0, l.indexOf(': '));
+        if (!(key in frame.event)) frame.event[key] = decodeURIComponent(l.slice(l.indexOf(': ') + 2));
+      }
       const inner = body.indexOf('\n\n');
       if (inner >= 0 && frame.event['Content-Length']) frame.event._body = body.slice(inner + 2);
     } else if (type === 'text/event-json') {

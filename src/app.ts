@@ -26,6 +26,10 @@ import type { ApiContext } from './api/context.js';
 import { installEnvelopeHandlers } from './api/envelope.js';
 import { directoryLookup } from './api/freeswitch/directory.js';
 import { freeswitchRoutes } from './api/freeswitch/routes.js';
+import { cdrRoutes } from './api/freeswitch/cdr-route.js';
+import { voiceRoutes } from './api/routes/voices.js';
+import { createQiniu } from './storage/qiniu.js';
+import { RecordingUploader } from './storage/uploader.js';
 import { healthRoutes } from './api/routes/health.js';
 import { signedApi } from './api/routes/index.js';
 import { projectRoutes } from './api/routes/projects.js';
@@ -182,6 +186,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   projects.loadAgents();
 
+  // Recordings go to Qiniu when it is configured; the local file is always kept.
+  const recordings = config.qiniu
+    ? new RecordingUploader({
+        store: createQiniu(config.qiniu),
+        uploads: repos.recordingUploads,
+        onUploaded: (callUuid, ref, now) => repos.callLogs.setQiniuRef(callUuid, ref, now),
+        clock,
+        log: http.log,
+      })
+    : undefined;
+
   const runner = new CallRunner({
     clock,
     metrics,
@@ -244,7 +259,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   await http.register(healthRoutes, { ctx, sqlite: deps.store.sqlite, startedAt: clock.now() });
   await http.register(freeswitchRoutes, { ctx, directory: directoryLookup(repos) });
-  await http.register(signedApi, { ctx, extra: [projectRoutes] });
+  await http.register(cdrRoutes, { ctx, recordings });
+  await http.register(signedApi, { ctx, extra: [projectRoutes, voiceRoutes] });
   attachStomp(http, broker, { clock });
 
   return {
@@ -257,8 +273,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     runner,
     start() {
       nodes.start(repos.nodes.active());
+      recordings?.start();
     },
     async close() {
+      await recordings?.stop();
       await outbound.close();
       await nodes.stop();
       broker.close();

@@ -76,7 +76,7 @@ t.test(
     t.teardown(() => stomp.close());
     for (const topic of ['invite', 'call', 'bye']) stomp.subscribe(`/topic/${topic}/${a1}`);
     await new Promise((r) => setTimeout(r, 50));
-    h.fs.setPeer('13900000001', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 4000 });
+    h.fs.setPeer('13900000001', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 25_000 });
     const callId = await dial(h, '13900000001', { cc_flow: 'direct', cc_task: 't1', cc_project: 'p1' });
     t.match(
       await stomp.next(`/topic/invite/${a1}`),
@@ -101,7 +101,7 @@ t.test('direct to agent: a rejecting agent is skipped, the next one takes the ca
   const [a1, a2] = await h.project('p2', 2);
   h.fs.register(a1, { mode: 'reject' });
   h.task({ code: 't2', projectCode: 'p2', scheduleType: 1 });
-  h.fs.setPeer('13900000002', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 3000 });
+  h.fs.setPeer('13900000002', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 25_000 });
   const callId = await dial(h, '13900000002', { cc_flow: 'direct', cc_task: 't2', cc_project: 'p2' });
   const log = await h.fs.waitFor(() => logOf(h, callId), 8000);
   t.match(log, { result: 10, callerIdNumber: a2 });

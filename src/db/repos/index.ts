@@ -14,7 +14,7 @@ export function createRepos(db: Db) {
     projects: projectsRepo(db),
     extensions: extensionsRepo(db),
     callLogs: callLogsRepo(db),
-    uploads: recordingUploadsRepo(db),
+    recordingUploads: recordingUploadsRepo(db),
     voices: voicesRepo(db),
   };
 }

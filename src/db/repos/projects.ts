@@ -1,0 +1,108 @@
+import { and, eq, isNull, max, sql } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { extensions, projects } from '../schema.js';
+
+export type Project = typeof projects.$inferSelect;
+export type Extension = typeof extensions.$inferSelect;
+export const ProjectStatus = { active: 1, finished: 2 } as const;
+
+export function projectsRepo(db: Db) {
+  return {
+    activeByCode: (projectCode: string): Project | undefined =>
+      db
+        .select()
+        .from(projects)
+        .where(and(eq(projects.projectCode, projectCode), eq(projects.status, ProjectStatus.active)))
+        .get(),
+    byCertificate: (certificate: string): Project | undefined =>
+      db.select().from(projects).where(eq(projects.certificate, certificate)).get(),
+    get: (id: number): Project | undefined => db.select().from(projects).where(eq(projects.id, id)).get(),
+    active: (): Project[] =>
+      db.select().from(projects).where(eq(projects.status, ProjectStatus.active)).all(),
+    /** Seats of active projects per node, for placement. */
+    seatsByNode(): Map<number, number> {
+      const rows = db
+        .select({ nodeId: projects.nodeId, seats: sql<number>`sum(${projects.seats})` })
+        .from(projects)
+        .where(eq(projects.status, ProjectStatus.active))
+        .groupBy(projects.nodeId)
+        .all();
+      return new Map(rows.map((r) => [r.nodeId, Number(r.seats)]));
+    },
+    insert: (
+      row: { projectCode: string; seats: number; nodeId: number; certificate: string },
+      now: number,
+    ): Project =>
+      db
+        .insert(projects)
+        .values({ ...row, status: ProjectStatus.active, createdAt: now, updatedAt: now })
+        .returning()
+        .get(),
+    finish: (id: number, now: number): void => {
+      db.update(projects)
+        .set({ status: ProjectStatus.finished, finishedAt: now, updatedAt: now })
+        .where(eq(projects.id, id))
+        .run();
+    },
+  };
+}
+export type ProjectsRepo = ReturnType<typeof projectsRepo>;
+
+export function extensionsRepo(db: Db) {
+  return {
+    byUsername: (username: string): Extension | undefined =>
+      db.select().from(extensions).where(eq(extensions.username, username)).get(),
+    ofProject: (projectId: number): Extension[] =>
+      db
+        .select()
+        .from(extensions)
+        .where(eq(extensions.projectId, projectId))
+        .orderBy(extensions.username)
+        .all(),
+    all: (): Extension[] => db.select().from(extensions).all(),
+    /** Extensions of a node not assigned to any project, lowest number first (reused before new ones are made). */
+    freeOnNode: (nodeId: number): Extension[] =>
+      db
+        .select()
+        .from(extensions)
+        .where(and(eq(extensions.nodeId, nodeId), isNull(extensions.projectId)))
+        .orderBy(sql`cast(${extensions.username} as integer)`)
+        .all(),
+    highestNumber: (): number => {
+      const row = db
+        .select({ n: max(sql<number>`cast(${extensions.username} as integer)`) })
+        .from(extensions)
+        .get();
+      return Number(row?.n ?? 0);
+    },
+    insert: (
+      row: { username: string; nodeId: number; password: string; type: number; projectId: number },
+      now: number,
+    ) =>
+      db
+        .insert(extensions)
+        .values({ ...row, workStatus: 0, regStatus: 0, createdAt: now, updatedAt: now })
+        .returning()
+        .get(),
+    assign: (
+      id: number,
+      fields: { projectId: number | null; type?: number; password?: string },
+      now: number,
+    ): void => {
+      db.update(extensions)
+        .set({ ...fields, claimedAt: null, workStatus: 0, updatedAt: now })
+        .where(eq(extensions.id, id))
+        .run();
+    },
+    claim: (id: number, now: number): void => {
+      db.update(extensions).set({ claimedAt: now, updatedAt: now }).where(eq(extensions.id, id)).run();
+    },
+    setStatus: (username: string, fields: { workStatus?: number; regStatus?: number }, now: number): void => {
+      db.update(extensions)
+        .set({ ...fields, updatedAt: now })
+        .where(eq(extensions.username, username))
+        .run();
+    },
+  };
+}
+export type ExtensionsRepo = ReturnType<typeof extensionsRepo>;

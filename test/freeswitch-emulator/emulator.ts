@@ -100,8 +100,20 @@ export class EmulatorCore implements AppHost, LegEnvironment {
     this.conferences = new Conferences(this.sw);
     this.sw.partnerHungUp = (survivor, gone) => {
       const end = this.bridgeEnds.get(survivor.uuid);
-      if (end) end(gone);
-      else if (survivor.alive) this.sw.soon(() => this.kill(survivor, 'NORMAL_CLEARING'));
+      if (end) return end(gone);
+      if (!survivor.alive) return;
+      // uuid_bridge: the survivor hangs up too, unless it asked to be parked after the bridge (fifo agents).
+      if (survivor.vars.get('park_after_bridge') === 'true') {
+        survivor.bridgedTo = undefined;
+        this.sw.publish('CHANNEL_UNBRIDGE', {
+          channel: survivor,
+          pre: [
+            ['Bridge-A-Unique-ID', survivor.uuid],
+            ['Bridge-B-Unique-ID', gone.uuid],
+          ],
+        });
+        this.apps.enqueue(survivor, 'park', '');
+      } else this.sw.soon(() => this.kill(survivor, 'NORMAL_CLEARING'));
     };
     this.sw.subscribe(() => this.changed());
   }
@@ -126,8 +138,10 @@ export class EmulatorCore implements AppHost, LegEnvironment {
   }
 
   admit(): boolean {
-    const now = Date.now();
-    while (this.admitted.length && now - this.admitted[0]! >= 1000) this.admitted.shift();
+    // The one-second window is emulated time, like every other delay (timeScale 0.01: 10 ms of real time).
+    const now = performance.now();
+    const window = 1000 * this.options.timeScale;
+    while (this.admitted.length && now - this.admitted[0]! >= window) this.admitted.shift();
     if (this.admitted.length >= this.options.sessionsPerSecond) return false;
     if (this.sw.liveCount() + 1 > this.options.maxSessions) return false;
     this.admitted.push(now);
@@ -155,7 +169,11 @@ export class EmulatorCore implements AppHost, LegEnvironment {
 
   bridge(a: Channel, dialString: string, done: (cause: string | undefined) => void): AppRun {
     const { vars, rest } = splitVarBlock(dialString.trim());
-    const timeout = Number(new Map(vars).get('call_timeout') ?? new Map(vars).get('originate_timeout') ?? 60);
+    // The B-leg's ring time: leg_timeout / originate_timeout in the dial string, else the A-leg's call_timeout.
+    const own = new Map(vars);
+    const timeout = Number(
+      own.get('leg_timeout') ?? own.get('originate_timeout') ?? a.vars.get('call_timeout') ?? 60,
+    );
     let b: Channel | undefined;
     let over = false;
     const finish = (cause: string | undefined) => {
@@ -200,6 +218,8 @@ export class EmulatorCore implements AppHost, LegEnvironment {
           if (!a.alive) return;
           unbridge(gone);
           finish(undefined);
+          if (a.vars.get('hangup_after_bridge') === 'true')
+            this.sw.soon(() => this.kill(a, 'NORMAL_CLEARING'));
         });
       },
       onFail: (cause) => {

@@ -3,6 +3,7 @@ import type { Test } from 'tap';
 import { startEmulator } from '../../freeswitch-emulator/index.js';
 import type { EmulatorOptions } from '../../freeswitch-emulator/index.js';
 import { TestClient, get, isEvent } from '../../freeswitch-emulator/test-client.js';
+import type { Frame } from '../../freeswitch-emulator/test-client.js';
 
 async function session(t: Test, options: EmulatorOptions = {}) {
   const emu = await startEmulator({ timeScale: 0.01, ...options });
@@ -224,4 +225,60 @@ t.test('heartbeat, json format and exit', async (t) => {
   t.equal(get(await client.reply('exit'), 'Reply-Text'), '+OK bye');
   await client.waitClosed();
   t.ok(emu.commands.some((c) => c.line === 'event json HEARTBEAT'));
+});
+
+t.test(
+  'given park_after_bridge, a uuid_bridged agent leg returns to park when the customer hangs up',
+  async (t) => {
+    const { emu, client } = await session(t);
+    await park(client, 'ag-1');
+    await park(client, 'cu-1');
+    await client.reply('api uuid_setvar ag-1 park_after_bridge true');
+    await client.reply('api uuid_bridge ag-1 cu-1');
+    await client.next(isEvent('CHANNEL_BRIDGE', 'ag-1'));
+    emu.remoteHangup('cu-1');
+    await client.next(isEvent('CHANNEL_UNBRIDGE', 'ag-1'));
+    await client.next(isEvent('CHANNEL_PARK', 'ag-1'));
+    t.same(
+      emu.channels().map((c) => c.uuid),
+      ['ag-1'],
+    );
+  },
+);
+
+t.test('given a ringing extension, bridge gives up at the A-leg call_timeout with NO_ANSWER', async (t) => {
+  const { emu, client } = await session(t);
+  emu.register('1003', { mode: 'no-answer' });
+  await park(client, 'ct-1');
+  await client.reply('api uuid_setvar ct-1 call_timeout 5');
+  client.send(
+    'sendmsg ct-1\ncall-command: execute\nexecute-app-name: bridge\nexecute-app-arg: user/1003\nevent-uuid: ct-b',
+  );
+  const done = await client.next(
+    (f) => f.event?.['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE' && f.event['Application-UUID'] === 'ct-b',
+  );
+  t.equal(done.event?.variable_originate_disposition, 'NO_ANSWER');
+  t.equal(done.event?.variable_DIALSTATUS, 'NOANSWER');
+});
+
+t.test('HEARTBEAT and sofia::expire carry the captured header names in the captured order', async (t) => {
+  const { readCapture, receivedBytes } = await import('../../support/captures.js');
+  const { parseFrames } = await import('../../freeswitch-emulator/test-client.js');
+  const captured = [
+    ...parseFrames(receivedBytes(readCapture('inbound-originate-busy-486.txt'))).frames,
+    ...parseFrames(receivedBytes(readCapture('inbound-sipp-register-and-flush.txt'))).frames,
+  ];
+  const { emu, client } = await session(t);
+  emu.heartbeat();
+  emu.register('1000');
+  emu.expire('1000');
+  for (const pick of [isEvent('HEARTBEAT'), (f: Frame) => f.event?.['Event-Subclass'] === 'sofia::expire']) {
+    const got = await client.find(pick);
+    const want = captured.find(pick)!;
+    t.same(
+      got.eventOrder,
+      want.eventOrder,
+      `${got.event?.['Event-Name']} ${got.event?.['Event-Subclass'] ?? ''}`,
+    );
+  }
 });

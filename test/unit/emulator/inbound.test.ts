@@ -113,7 +113,7 @@ t.test(
 );
 
 t.test('over the sessions-per-second limit, originate fails with DESTINATION_OUT_OF_ORDER', async (t) => {
-  const { emu, client } = await session({ sessionsPerSecond: 1 });
+  const { emu, client } = await session({ sessionsPerSecond: 1, timeScale: 1 });
   t.teardown(() => emu.close());
   t.match((await client.reply('api originate sofia/external/1@x &park()')).body, /^\+OK/);
   t.equal(

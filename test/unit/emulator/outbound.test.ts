@@ -130,3 +130,53 @@ t.test(
     await leg.waitClosed();
   },
 );
+
+t.test('without linger the socket gets the disconnect notice at hangup and is closed', async (t) => {
+  const app = await socketServer();
+  const emu = await startEmulator({ timeScale: 0.01, dialplanSocket: { host: '127.0.0.1', port: app.port } });
+  t.teardown(async () => {
+    await emu.close();
+    await app.close();
+  });
+  const uuid = emu.inboundCall('13700000000', '4001')!;
+  const leg = await app.next();
+  leg.send('connect');
+  await leg.next();
+  await leg.reply('myevents');
+  t.equal(
+    get(await leg.reply('sendmsg\ncall-command: hangup\nhangup-cause: USER_BUSY'), 'Reply-Text'),
+    '+OK',
+  );
+  const done = await leg.next(isEvent('CHANNEL_HANGUP_COMPLETE', uuid));
+  t.equal(done.event?.['Hangup-Cause'], 'USER_BUSY');
+  const bye = await leg.next((f) => get(f, 'Content-Type') === 'text/disconnect-notice');
+  t.equal(get(bye, 'Content-Disposition'), 'disconnect');
+  await leg.waitClosed();
+});
+
+t.test('when our server drops the socket mid-call, the switch hangs the leg up', async (t) => {
+  const app = await socketServer();
+  const emu = await startEmulator({ timeScale: 0.01, dialplanSocket: { host: '127.0.0.1', port: app.port } });
+  t.teardown(async () => {
+    await emu.close();
+    await app.close();
+  });
+  emu.inboundCall('13700000000', '4001');
+  const leg = await app.next();
+  leg.send('connect');
+  await leg.next();
+  leg.close();
+  await emu.waitFor(() => emu.channels().length === 0);
+  t.pass('leg gone');
+});
+
+t.test('when nothing listens at the socket address, the leg hangs up', async (t) => {
+  const app = await socketServer();
+  const port = app.port;
+  await app.close();
+  const emu = await startEmulator({ timeScale: 0.01, dialplanSocket: { host: '127.0.0.1', port } });
+  t.teardown(() => emu.close());
+  t.ok(emu.dialFromExtension('1001', 'agent_login'));
+  await emu.waitFor(() => emu.channels().length === 0);
+  t.pass('leg gone');
+});

@@ -34,8 +34,8 @@ export class EventQueue<T> {
     const h = this.heap;
     const top = h[0];
     if (!top) return undefined;
-    const last = h.pop()!;
-    if (h.length > 0) {
+    const last = h.pop();
+    if (last && h.length > 0) {
       h[0] = last;
       let i = 0;
       for (;;) {

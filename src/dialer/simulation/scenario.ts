@@ -1,4 +1,5 @@
 // What a simulated outbound campaign looks like. Times are in seconds, as people state them ("ring 15±7 s").
+import type { Rng } from './rng.js';
 
 /** A duration: normal(mean, sd) kept within [min, max] by redrawing (then clamping). */
 export interface Distribution {
@@ -56,4 +57,17 @@ export function answerProbabilityAt(p: AnswerProbability, atS: number): number {
     }
   }
   return p[p.length - 1][1];
+}
+
+export const s2ms = (s: number): number => Math.round(s * 1000);
+
+/** A duration in ms drawn from `d` (seconds). */
+export function draw(rng: Rng, d: Distribution): number {
+  const min = d.min ?? 0;
+  const max = d.max ?? Infinity;
+  for (let i = 0; i < 10; i++) {
+    const v = rng.normal(d.mean, d.sd ?? 0);
+    if (v >= min && v <= max) return s2ms(v);
+  }
+  return s2ms(Math.min(max, Math.max(min, d.mean)));
 }

@@ -7,8 +7,8 @@ import { Tally } from './report.js';
 import type { SimulationReport } from './report.js';
 import { createRng } from './rng.js';
 import type { Rng } from './rng.js';
-import { answerProbabilityAt } from './scenario.js';
-import type { Distribution, Scenario } from './scenario.js';
+import { answerProbabilityAt, draw, s2ms } from './scenario.js';
+import type { Scenario } from './scenario.js';
 
 export interface SimulationRun {
   pacer: Pacer;
@@ -42,18 +42,6 @@ type SimEvent =
   | { kind: 'talk-end'; agent: Agent }
   | { kind: 'wrap-end'; agent: Agent }
   | { kind: 'staffing'; agents: number };
-
-const s2ms = (s: number): number => Math.round(s * 1000);
-
-function draw(rng: Rng, d: Distribution): number {
-  const min = d.min ?? 0;
-  const max = d.max ?? Infinity;
-  for (let i = 0; i < 10; i++) {
-    const v = rng.normal(d.mean, d.sd ?? 0);
-    if (v >= min && v <= max) return s2ms(v);
-  }
-  return s2ms(Math.min(max, Math.max(min, d.mean)));
-}
 
 export function simulate(scenario: Scenario, run: SimulationRun): SimulationReport {
   return new Simulation(scenario, run).run();
@@ -94,10 +82,8 @@ class Simulation {
       this.queue.push(s2ms(change.atS), { kind: 'staffing', agents: change.agents });
     this.queue.push(0, { kind: 'tick' });
     let changed = true;
-    for (;;) {
-      const at = this.queue.peekTime();
-      if (at === undefined || at > this.end) break;
-      const { value } = this.queue.pop()!;
+    for (let next = this.queue.pop(); next && next.at <= this.end; next = this.queue.pop()) {
+      const { at, value } = next;
       this.now = at;
       changed = this.handle(value) || changed;
       // Like the runner: one decision once everything due at this instant has been handled.
@@ -145,7 +131,11 @@ class Simulation {
         this.waiting = this.waiting.filter((w) => w !== e.attempt);
         this.legs--;
         this.tally.liveOutcome(this.now, true);
-        this.pacer.observe({ kind: 'abandoned', at: this.now, waitMs: this.now - e.attempt.answeredAt! });
+        this.pacer.observe({
+          kind: 'abandoned',
+          at: this.now,
+          waitMs: this.now - (e.attempt.answeredAt ?? this.now),
+        });
         return true;
       case 'talk-end':
         this.talkEnd(e.agent);
@@ -237,7 +227,11 @@ class Simulation {
     attempt.settled = true;
     this.tally.liveOutcome(this.now, false);
     this.tally.idleGapsMs.push(this.now - agent.idleSince);
-    this.pacer.observe({ kind: 'connected', at: this.now, waitMs: this.now - attempt.answeredAt! });
+    this.pacer.observe({
+      kind: 'connected',
+      at: this.now,
+      waitMs: this.now - (attempt.answeredAt ?? this.now),
+    });
     agent.state = 'talking';
     agent.busySince = this.now;
     agent.talkMs = draw(this.rng, { min: 1, ...this.sc.talkS });
@@ -297,8 +291,8 @@ class Simulation {
       staffed++;
     }
     // Idle agents leave at once, most recently idle first; busy ones after their call.
-    while (staffed > target && this.idle.length > 0) {
-      this.logOut(this.idle.pop()!);
+    for (let a = this.idle.at(-1); staffed > target && a; a = this.idle.at(-1)) {
+      this.logOut(a);
       staffed--;
     }
     for (const a of this.agents) {

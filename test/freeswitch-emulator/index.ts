@@ -11,6 +11,7 @@ import type { ExtensionOptions, PeerBehaviour } from './peers.js';
 export type { EmulatorOptions, LoggedCommand } from './emulator.js';
 export type { ExtensionMode, ExtensionOptions, PeerBehaviour } from './peers.js';
 export type { EmulatorEvent } from './events.js';
+import type { EmulatorEvent } from './events.js';
 export { CommandReader, plainEvent, jsonEvent, urlEncode } from './wire.js';
 
 /** A snapshot of one live leg, for assertions. */
@@ -54,6 +55,8 @@ export interface Emulator {
   sendDtmf(uuid: string, digits: string): boolean;
   /** The far end hangs up (recv_bye). */
   remoteHangup(uuid: string, cause?: string): boolean;
+  /** Every event the switch raises, before any subscription or filter; returns an unsubscribe function. */
+  onEvent(listener: (event: EmulatorEvent) => void): () => void;
   /** Runs an api command as an inbound client's `api` would (e.g. `originate ...`); resolves with the body. */
   api(command: string): Promise<string>;
   heartbeat(): void;
@@ -70,6 +73,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const { port } = server.address() as AddressInfo;
   let stopHeartbeat = () => undefined as void;
+  const pendingWaits = new Set<(error: Error) => void>();
   const heartbeat = () => publishHeartbeat(core);
   if (core.options.heartbeatMs > 0) {
     const beat = () => {
@@ -100,10 +104,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           reject(new Error(`emulator.waitFor: not true after ${timeoutMs} ms`));
         }, timeoutMs);
         const off = core.onChange(() => void check());
+        const abort = (error: Error) => {
+          cleanup();
+          reject(error);
+        };
+        pendingWaits.add(abort);
         const cleanup = () => {
           clearInterval(poll);
           clearTimeout(timer);
           off();
+          pendingWaits.delete(abort);
         };
         check();
       }),
@@ -127,6 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ],
       });
     },
+    onEvent: (listener) => core.sw.subscribe(listener),
     api: (command) => {
       const i = command.trim().indexOf(' ');
       const [cmd, args] =
@@ -136,6 +147,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     heartbeat,
     close: async () => {
       stopHeartbeat();
+      for (const abort of [...pendingWaits]) abort(new Error('emulator closed'));
       core.sw.stopTimers();
       for (const socket of core.sockets) socket.destroy();
       await Promise.all(

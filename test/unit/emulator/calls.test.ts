@@ -282,3 +282,15 @@ t.test('HEARTBEAT and sofia::expire carry the captured header names in the captu
     );
   }
 });
+
+t.test('onEvent sees every event without a socket, and close() rejects pending waits', async (t) => {
+  const emu = await startEmulator({ timeScale: 0.01 });
+  const names: string[] = [];
+  const off = emu.onEvent((e) => names.push(e.name));
+  t.match(await emu.api('originate {origination_uuid=ev-1}sofia/external/1@x &park()'), /^\+OK ev-1/);
+  t.ok(names.includes('CHANNEL_ANSWER'));
+  off();
+  const pending = emu.waitFor(() => false, 60_000);
+  await emu.close();
+  await t.rejects(pending, /emulator closed/);
+});

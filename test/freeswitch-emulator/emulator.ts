@@ -5,7 +5,8 @@ import { AppQueue } from './apps.js';
 import type { AppHost } from './apps.js';
 import type { Channel } from './channel.js';
 import { Conferences } from './conference.js';
-import { parseDial, parseOriginate, splitVarBlock } from './dialstring.js';
+import { bridgeApp, linkLegs } from './bridge.js';
+import { parseDial, parseOriginate } from './dialstring.js';
 import { inboundLeg, sendDtmf, startLeg } from './legs.js';
 import type { LegEnvironment } from './legs.js';
 import { connectOutbound } from './outbound.js';
@@ -87,7 +88,8 @@ export class EmulatorCore implements AppHost, LegEnvironment {
   readonly commands: LoggedCommand[] = [];
   readonly sockets = new Set<Socket>();
   readonly servers = new Set<Server>();
-  private readonly bridgeEnds = new Map<string, (gone: Channel) => void>();
+  /** Per A-leg: what its running `bridge` does when the B-leg hangs up. */
+  readonly bridgeEnds = new Map<string, (gone: Channel) => void>();
   private readonly admitted: number[] = [];
   private readonly changeWaiters = new Set<() => void>();
 
@@ -168,98 +170,11 @@ export class EmulatorCore implements AppHost, LegEnvironment {
   }
 
   bridge(a: Channel, dialString: string, done: (cause: string | undefined) => void): AppRun {
-    const { vars, rest } = splitVarBlock(dialString.trim());
-    // The B-leg's ring time: leg_timeout / originate_timeout in the dial string, else the A-leg's call_timeout.
-    const own = new Map(vars);
-    const timeout = Number(
-      own.get('leg_timeout') ?? own.get('originate_timeout') ?? a.vars.get('call_timeout') ?? 60,
-    );
-    let b: Channel | undefined;
-    let over = false;
-    const finish = (cause: string | undefined) => {
-      if (over) return;
-      over = true;
-      this.bridgeEnds.delete(a.uuid);
-      done(cause);
-    };
-    const unbridge = (other: Channel) => {
-      a.bridgedTo = undefined;
-      other.bridgedTo = undefined;
-      a.setVar('bridge_hangup_cause', other.hangupCause ?? 'NORMAL_CLEARING');
-      this.sw.publish('CHANNEL_UNBRIDGE', {
-        channel: a,
-        pre: [
-          ['Bridge-A-Unique-ID', a.uuid],
-          ['Bridge-B-Unique-ID', other.uuid],
-        ],
-      });
-    };
-    b = startLeg(this, {
-      dial: parseDial(rest),
-      vars: [['origination_caller_id_number', a.profile.callerIdNumber], ...vars],
-      callerIdName: a.profile.callerIdName,
-      timeoutSec: timeout,
-      onAnswer: (leg) => {
-        if (!a.alive) {
-          this.kill(leg, 'ORIGINATOR_CANCEL');
-          return;
-        }
-        if (!a.answered) this.sw.answer(a);
-        this.link(a, leg);
-        this.sw.setState(leg, 'CS_EXCHANGE_MEDIA');
-        this.sw.publish('CHANNEL_BRIDGE', {
-          channel: a,
-          pre: [
-            ['Bridge-A-Unique-ID', a.uuid],
-            ['Bridge-B-Unique-ID', leg.uuid],
-          ],
-        });
-        this.bridgeEnds.set(a.uuid, (gone) => {
-          if (!a.alive) return;
-          unbridge(gone);
-          finish(undefined);
-          if (a.vars.get('hangup_after_bridge') === 'true')
-            this.sw.soon(() => this.kill(a, 'NORMAL_CLEARING'));
-        });
-      },
-      onFail: (cause) => {
-        a.setVar('originate_disposition', cause);
-        a.setVar('DIALSTATUS', cause === 'USER_BUSY' ? 'BUSY' : cause === 'NO_ANSWER' ? 'NOANSWER' : cause);
-        a.setVar('originate_failed_cause', cause);
-        finish(cause);
-      },
-    });
-    return {
-      stop: () => {
-        const leg = b;
-        b = undefined;
-        if (leg?.bridgedTo === a) unbridge(leg);
-        finish(undefined);
-        if (leg?.alive)
-          this.sw.soon(() => this.kill(leg, leg.answered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'));
-      },
-    };
+    return bridgeApp(this, a, dialString, done);
   }
 
   link(a: Channel, b: Channel): void {
-    const now = this.sw.nowMicros();
-    a.bridgedTo = b;
-    b.bridgedTo = a;
-    a.otherLeg = b;
-    a.otherType = 'originatee';
-    b.otherLeg = a;
-    b.otherType = 'originator';
-    a.times.bridged = now;
-    b.times.bridged = now;
-    for (const [x, y] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      x.setVar('bridge_channel', y.name);
-      x.setVar('bridge_uuid', y.uuid);
-      x.setVar('signal_bond', y.uuid);
-      x.setVar('last_bridge_to', y.uuid);
-    }
+    linkLegs(this.sw, a, b);
   }
 
   // ---- actions ----

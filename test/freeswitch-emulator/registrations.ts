@@ -29,7 +29,7 @@ export function publishRegistration(
       ['profile-name', 'internal'],
       ['from-user', reg.ext],
       ['from-host', '127.0.0.1'],
-      ['presence-hosts', 'n/a'],
+      ['presence-hosts', '127.0.0.1,127.0.0.1'],
       ['contact', contact],
       ['call-id', reg.callId],
       ['rpid', 'unknown'],
@@ -43,6 +43,31 @@ export function publishRegistration(
       ['realm', '127.0.0.1'],
       ['user-agent', 'emulated-phone'],
     ];
+    // The directory entry's variables follow, as the vanilla directory of the lab defines them.
+    if (subclass === 'sofia::register') headers.push(...directoryVariables(reg.ext));
   }
   sw.publish('CUSTOM', { subclass, pre: headers });
+}
+
+function directoryVariables(ext: string): Headers {
+  return [
+    ['sip_number_alias', ext],
+    ['sip_auth_username', ext],
+    ['sip_auth_realm', '127.0.0.1'],
+    ['number_alias', ext],
+    ['user_name', ext],
+    ['domain_name', '127.0.0.1'],
+    ['record_stereo', 'true'],
+    ['default_gateway', 'example.com'],
+    ['default_areacode', '918'],
+    ['transfer_fallback_extension', 'operator'],
+    ['toll_allow', 'domestic,international,local'],
+    ['accountcode', ext],
+    ['user_context', 'default'],
+    ['effective_caller_id_name', `Extension ${ext}`],
+    ['effective_caller_id_number', ext],
+    ['outbound_caller_id_name', 'FreeSWITCH'],
+    ['outbound_caller_id_number', '0000000000'],
+    ['callgroup', 'techsupport'],
+  ];
 }

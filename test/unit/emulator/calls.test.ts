@@ -261,27 +261,31 @@ t.test('given a ringing extension, bridge gives up at the A-leg call_timeout wit
   t.equal(done.event?.variable_DIALSTATUS, 'NOANSWER');
 });
 
-t.test('HEARTBEAT and sofia::expire carry the captured header names in the captured order', async (t) => {
-  const { readCapture, receivedBytes } = await import('../../support/captures.js');
-  const { parseFrames } = await import('../../freeswitch-emulator/test-client.js');
-  const captured = [
-    ...parseFrames(receivedBytes(readCapture('inbound-originate-busy-486.txt'))).frames,
-    ...parseFrames(receivedBytes(readCapture('inbound-sipp-register-and-flush.txt'))).frames,
-  ];
-  const { emu, client } = await session(t);
-  emu.heartbeat();
-  emu.register('1000');
-  emu.expire('1000');
-  for (const pick of [isEvent('HEARTBEAT'), (f: Frame) => f.event?.['Event-Subclass'] === 'sofia::expire']) {
-    const got = await client.find(pick);
-    const want = captured.find(pick)!;
-    t.same(
-      got.eventOrder,
-      want.eventOrder,
-      `${got.event?.['Event-Name']} ${got.event?.['Event-Subclass'] ?? ''}`,
-    );
-  }
-});
+t.test(
+  'HEARTBEAT, sofia::register and sofia::expire carry the captured header names in the captured order',
+  async (t) => {
+    const { readCapture, receivedBytes } = await import('../../support/captures.js');
+    const { parseFrames } = await import('../../freeswitch-emulator/test-client.js');
+    const captured = [
+      ...parseFrames(receivedBytes(readCapture('inbound-originate-busy-486.txt'))).frames,
+      ...parseFrames(receivedBytes(readCapture('inbound-sipp-register-and-flush.txt'))).frames,
+    ];
+    const { emu, client } = await session(t);
+    emu.heartbeat();
+    emu.register('1000');
+    emu.expire('1000');
+    const subclass = (name: string) => (f: Frame) => f.event?.['Event-Subclass'] === name;
+    for (const pick of [isEvent('HEARTBEAT'), subclass('sofia::register'), subclass('sofia::expire')]) {
+      const got = await client.find(pick);
+      const want = captured.find(pick)!;
+      t.same(
+        got.eventOrder,
+        want.eventOrder,
+        `${got.event?.['Event-Name']} ${got.event?.['Event-Subclass'] ?? ''}`,
+      );
+    }
+  },
+);
 
 t.test('onEvent sees every event without a socket, and close() rejects pending waits', async (t) => {
   const emu = await startEmulator({ timeScale: 0.01 });

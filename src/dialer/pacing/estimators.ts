@@ -49,6 +49,9 @@ export class DecayingRate {
   }
 }
 
+/** Fewest observations still at risk for which a Kaplan-Meier hazard is trusted. */
+const MIN_AT_RISK = 20;
+
 /**
  * The distribution of a duration (ring time, busy time), from the last `capacity` observations, as a CDF on a
  * grid of `stepMs`. Prior samples stand in for real ones until as many real ones have arrived. Rebuilding the
@@ -130,8 +133,11 @@ export class DurationSample {
     const cdf = new Float64Array(bins);
     let atRisk = total;
     let survive = 1;
+    // With running ones in the cohort, a hazard from a handful still at risk is noise that would read as "many
+    // agents about to free up": past that point the estimate stays flat (cautious: nobody else frees).
+    const minAtRisk = open.length > 0 ? MIN_AT_RISK : 1;
     for (let i = 0; i < bins; i++) {
-      if (atRisk > 0) survive *= 1 - deaths[i] / atRisk;
+      if (atRisk >= minAtRisk) survive *= 1 - deaths[i] / atRisk;
       atRisk -= deaths[i] + censored[i];
       cdf[i] = 1 - survive;
     }

@@ -64,9 +64,9 @@ t.test('the binomial distribution used for small teams is exact', (t) => {
 
 t.test('busy times still running count as censored while the sample is young (Kaplan-Meier)', (t) => {
   const d = new DurationSample(100, [], 1000);
-  d.setOpen([300_000, 300_000, 300_000]);
-  d.add(60_000);
-  // One of four ended at 60 s; three are still going at 300 s: P(≤ 60 s) = 1/4, and nothing more is known.
+  d.setOpen(Array.from({ length: 30 }, () => 300_000));
+  for (let i = 0; i < 10; i++) d.add(60_000);
+  // Ten of forty ended at 60 s; thirty are still going at 300 s: P(≤ 60 s) = 1/4, and nothing more is known.
   t.equal(d.cdfAt(60_000), 0.25);
   t.equal(d.cdfAt(250_000), 0.25);
   t.equal(d.cdfAt(10_000_000), 0.25, 'past the data the estimate stays where it was');
@@ -74,5 +74,14 @@ t.test('busy times still running count as censored while the sample is young (Ka
   for (let i = 0; i < 100; i++) d.add(120_000);
   t.notOk(d.wantsOpen(), 'once full, the sample is recent calls only');
   t.equal(d.cdfAt(120_000), 1);
+  t.end();
+});
+
+t.test('a hazard from a handful of calls still at risk is not trusted', (t) => {
+  const d = new DurationSample(100, [], 1000);
+  d.setOpen(Array.from({ length: 30 }, () => 30_000));
+  for (let i = 0; i < 5; i++) d.add(60_000);
+  // Past 30 s only the five that ended remain at risk: too few to say agents free up at 60 s.
+  t.equal(d.cdfAt(60_000), 0);
   t.end();
 });

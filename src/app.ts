@@ -12,6 +12,9 @@ import type { SwitchControl } from './core/ports.js';
 import type { Store } from './db/database.js';
 import { createRepos } from './db/repos/index.js';
 import { GatewayUsage } from './dialer/gateway-usage.js';
+import { Dialer } from './dialer/dialer.js';
+import { sqliteNumberSource } from './dialer/number-source.js';
+import { callTaskStatusBody, expireTasks } from './dialer/task-status.js';
 import { agentCommands, type AppCommand } from './agents/commands.js';
 import { ProjectService } from './agents/projects.js';
 import { registrationChange } from './agents/registrations.js';
@@ -44,6 +47,8 @@ export interface AppDeps {
   switchControl?: SwitchControl;
   /** ESL reconnect backoff (tests shorten it). */
   eslBackoff?: { initialMs: number; maxMs: number };
+  /** How often the dialer paces its tasks (default 500 ms). */
+  dialerTickMs?: number;
   /** Call-flow tunables (tests shorten waits). */
   flowSettings?: Partial<FlowSettings>;
 }
@@ -57,6 +62,7 @@ export interface App {
   /** FreeSWITCH's `socket` app connects here, one connection per call leg; main.ts (or a test) listens. */
   outbound: OutboundServer;
   runner: CallRunner;
+  dialer: Dialer;
   /** Connects to the FreeSWITCH nodes (outbound connections only: nothing listens here). */
   start(): void;
   /** Stops every component and waits for in-flight work; the caller closes the store afterwards. */
@@ -151,6 +157,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     backoff: deps.eslBackoff,
     handlers: {
       event(_nodeId, event) {
+        dialer.onNodeEvent(event);
         const change = registrationChange(event);
         if (change)
           agents.apply(change.username, { kind: change.registered ? 'registered' : 'unregistered' });
@@ -210,6 +217,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       callLogs: repos.callLogs,
       clock,
       recordingsDir: config.recordingsDir,
+      enqueueRecording: recordings ? (id, path, at) => recordings.enqueue(id, path, at) : undefined,
+      onOutcome: (o) => dialer.legEnded(o.leg.callId, o.resultDetail),
     }),
   });
   metrics.gauge('calls.live', () => runner.live.size);
@@ -220,11 +229,32 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     onSession: runner.handle,
   });
 
+  const gatewayUsage = new GatewayUsage();
+  const dialer: Dialer = new Dialer({
+    db: deps.store.db,
+    repos,
+    clock,
+    metrics,
+    agents,
+    nodes,
+    gatewayUsage,
+    publisher: broker,
+    numbers: sqliteNumberSource(deps.store.db),
+    socket: () => ({
+      host: config.outboundSocket.host,
+      port: outbound.address()?.port ?? config.outboundSocket.port,
+    }),
+    log: http.log,
+    statusOf: (task) => callTaskStatusBody(deps.store.db, task, dialer.inFlight(task.id)),
+    expireDue: (now) => void expireTasks(deps.store.db, broker, now),
+    tickMs: deps.dialerTickMs,
+  });
+
   const ctx: ApiContext = {
     config,
     clock,
     repos,
-    gatewayUsage: new GatewayUsage(),
+    gatewayUsage,
     metrics,
     events: { gatewaysChanged: (gwCode) => events.emit('gatewaysChanged', gwCode) },
     services: { projects, agents },
@@ -271,11 +301,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     nodes,
     outbound,
     runner,
+    dialer,
     start() {
       nodes.start(repos.nodes.active());
       recordings?.start();
+      dialer.start();
     },
     async close() {
+      dialer.stop();
       await recordings?.stop();
       await outbound.close();
       await nodes.stop();

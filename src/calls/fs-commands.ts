@@ -71,6 +71,9 @@ export const FsApp = {
 
 export const appString = (a: { app: string; arg: string }): string => `${a.app}(${a.arg})`;
 
+/** The originate application that hands an answered leg to our outbound socket. */
+export const socketAppFor = (host: string, port: number): string => appString(FsApp.socket(host, port));
+
 /** Extensions registered on the profile, from `sofia status profile internal reg` ("User: 1000@domain" lines). */
 export function parseRegisteredUsers(text: string): string[] {
   const users = new Set<string>();

@@ -6,7 +6,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../core/ports.js';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { EslEvent, OutboundSession } from '../esl/index.js';
-import { appString, FsApp, FsCommand, varsBlock } from './fs-commands.js';
+import { FsApp, FsCommand, varsBlock } from './fs-commands.js';
 import { agentCodeFlow } from './flows/agent-code.js';
 import { playOnlyFlow } from './flows/play-only.js';
 import { toAgentFlow } from './flows/to-agent.js';
@@ -392,5 +392,3 @@ class LegRun {
     }
   }
 }
-
-export const socketAppString = (host: string, port: number): string => appString(FsApp.socket(host, port));

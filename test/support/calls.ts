@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { systemClock } from '../../src/core/clock.js';
 import { fsNodes, tasks, voices } from '../../src/db/schema.js';
 import type { Config } from '../../src/config.js';
+import type { AppDeps } from '../../src/app.js';
 import type { FlowSettings } from '../../src/calls/flows/types.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../freeswitch-emulator/index.js';
 import { startTestApp, type TestApp } from './app.js';
@@ -26,10 +27,11 @@ export interface CallHarness extends TestApp {
 
 export async function startCallHarness(
   opts: { emulator?: EmulatorOptions; config?: Partial<Config>; flow?: Partial<FlowSettings> } = {},
+  deps: Partial<AppDeps> = {},
 ): Promise<CallHarness> {
   const ta = await startTestApp(
     { recordingsDir: '/var/lib/freeswitch/recordings', ...opts.config },
-    { flowSettings: opts.flow, clock: systemClock },
+    { flowSettings: opts.flow, clock: systemClock, ...deps },
   );
   const socket = await ta.app.outbound.listen();
   const fs = await startEmulator({

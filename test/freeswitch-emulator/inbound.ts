@@ -70,10 +70,13 @@ export function serveInbound(core: EmulatorCore, socket: Socket): void {
     const verb = (space < 0 ? line : line.slice(0, space)).toLowerCase();
     const rest = space < 0 ? '' : line.slice(space + 1);
     if (!authed) {
-      if (verb !== 'auth') {
-        write(commandReply('-ERR command not found'));
+      // mod_event_socket's parse_command: `exit` works before auth; anything but `auth` gets no reply at all.
+      if (verb === 'exit') {
+        write(commandReply('+OK bye'));
+        goodbye();
         return;
       }
+      if (verb !== 'auth') return;
       if (rest.trim() === core.options.password) {
         authed = true;
         write(commandReply('+OK accepted'));

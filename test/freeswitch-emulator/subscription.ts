@@ -67,9 +67,11 @@ export class Subscription {
       }
       return `+OK filter deleted. [${name}][${value}]`;
     }
-    const i = args.indexOf(' ');
-    const name = i < 0 ? args.trim() : args.slice(0, i);
-    const value = i < 0 ? '' : args.slice(i + 1).trim();
+    const text = args.trim();
+    const i = text.indexOf(' ');
+    if (i < 0) return '-ERR invalid syntax';
+    const name = text.slice(0, i);
+    const value = text.slice(i + 1).trim();
     this.filters.push([name, value]);
     return `+OK filter added. [${name}]=[${value}]`;
   }

@@ -25,6 +25,21 @@ t.test('given a wrong password, the client gets -ERR invalid, the notice and a c
   await client.waitClosed();
 });
 
+t.test('before auth, commands other than auth and exit get no reply; exit says goodbye', async (t) => {
+  const emu = await startEmulator();
+  t.teardown(() => emu.close());
+  const client = await TestClient.connect(emu.port);
+  await client.next();
+  client.send('api version');
+  t.equal(get(await client.reply('exit'), 'Reply-Text'), '+OK bye');
+  t.same(
+    client.frames.map((f) => get(f, 'Content-Type')).filter((type) => type !== 'text/disconnect-notice'),
+    ['auth/request', 'command/reply'],
+    'nothing answered the api command',
+  );
+  await client.waitClosed();
+});
+
 t.test('when the client sends unknown commands, the replies are the captured ones', async (t) => {
   const { emu, client } = await session();
   t.teardown(() => emu.close());

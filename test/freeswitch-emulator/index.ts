@@ -91,20 +91,34 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     channels: () => core.sw.liveChannels().map(info),
     waitFor: (predicate, timeoutMs = 5000) =>
       new Promise((resolve, reject) => {
+        let settled = false;
         const check = () => {
+          if (settled) return true;
           const value = predicate();
           if (value === undefined || value === false) return false;
+          settled = true;
           cleanup();
           resolve(value as never);
           return true;
         };
         const poll = setInterval(() => check(), 5);
         const timer = setTimeout(() => {
+          settled = true;
           cleanup();
           reject(new Error(`emulator.waitFor: not true after ${timeoutMs} ms`));
         }, timeoutMs);
-        const off = core.onChange(() => void check());
+        // Coalesced: a burst of events costs one predicate call, not one per event.
+        let queued = false;
+        const off = core.onChange(() => {
+          if (queued) return;
+          queued = true;
+          setImmediate(() => {
+            queued = false;
+            check();
+          });
+        });
         const abort = (error: Error) => {
+          settled = true;
           cleanup();
           reject(error);
         };

@@ -77,7 +77,7 @@ export class Subscription {
   }
 
   wants(event: EmulatorEvent, outbound: boolean): boolean {
-    if (outbound && NOT_TO_OUTBOUND.has(event.name)) return false;
+    if (outbound && this.myUuid !== undefined && NOT_TO_OUTBOUND.has(event.name)) return false;
     if (this.myUuid !== undefined && event.uuid !== this.myUuid) return false;
     const named =
       this.all ||

@@ -247,6 +247,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     log: http.log,
     statusOf: (task) => callTaskStatusBody(deps.store.db, task, dialer.inFlight(task.id)),
     expireDue: (now) => void expireTasks(deps.store.db, broker, now),
+    waitingCustomers: (taskCode) =>
+      [...runner.live.values()].filter((c) => c.taskCode === taskCode && c.agent === undefined).length,
     tickMs: deps.dialerTickMs,
   });
 

@@ -16,6 +16,8 @@ export interface AgentState {
   idleSince: number;
   /** sessionStatus to return to when a conference ends. */
   beforeConference: SessionStatus | null;
+  /** When the current call was connected (pacing learns how long calls keep agents busy). */
+  talkingSince: number | null;
 }
 
 export type AgentEvent =
@@ -47,6 +49,7 @@ export function initialAgent(
     destinationUUID: null,
     idleSince: now,
     beforeConference: null,
+    talkingSince: null,
   };
 }
 
@@ -65,6 +68,7 @@ const freed = (s: AgentState, now: number): AgentState => ({
   destinationNumber: null,
   destinationUUID: null,
   idleSince: now,
+  talkingSince: null,
 });
 
 export function applyAgentEvent(s: AgentState, e: AgentEvent, now: number): AgentState | Refusal {
@@ -99,6 +103,7 @@ export function applyAgentEvent(s: AgentState, e: AgentEvent, now: number): Agen
         sessionStatus: SessionStatus.talking,
         destinationNumber: e.destinationNumber,
         destinationUUID: e.destinationUUID,
+        talkingSince: now,
       };
     case 'call-ended':
       if (s.callId !== e.callId) return s;

@@ -68,6 +68,8 @@ export interface DialerDeps {
   statusOf(task: Task): object;
   /** Ends tasks whose expiredTime passed (and publishes /topic/task). */
   expireDue(now: number): void;
+  /** Answered customers of the task still waiting for an agent (no agent connected yet). */
+  waitingCustomers(taskCode: string): number;
   /** Calls in flight to FreeSWITCH per node and second; defaults to the node's sessions-per-second. */
   tickMs?: number;
   /** How long to ring a customer (originate_timeout, seconds). */
@@ -84,7 +86,21 @@ export class Dialer {
   private lastStatusAt = 0;
   private running = false;
 
-  constructor(private readonly d: DialerDeps) {}
+  constructor(private readonly d: DialerDeps) {
+    // Pacers learn how long calls keep agents busy from each agent freed by a call of their project.
+    d.agents.onChange((entry, before) => {
+      if (before.talkingSince === null || entry.state.talkingSince !== null) return;
+      const now = d.clock.now();
+      for (const [taskId, { pacer }] of this.pacers) {
+        const task = this.taskProjects.get(taskId);
+        if (task === entry.projectId)
+          pacer.observe({ kind: 'agent-freed', at: now, talkMs: now - before.talkingSince });
+      }
+    });
+  }
+
+  /** The project of each task that has a pacer. */
+  private readonly taskProjects = new Map<number, number>();
 
   start(): void {
     if (this.running) return;
@@ -142,6 +158,7 @@ export class Dialer {
     if (known && known.mode === task.pacing) return known.pacer;
     const pacer = createPacer(task.pacing as PacingMode);
     this.pacers.set(task.id, { mode: task.pacing, pacer });
+    this.taskProjects.set(task.id, task.projectId);
     return pacer;
   }
 
@@ -181,7 +198,7 @@ export class Dialer {
     );
     const agents = this.d.agents.ofProject(project.projectCode).filter((a) => a.type === 2);
     const ringing = this.ringing(task.id);
-    const waiting = [...this.answered.values()].filter((a) => a.task.id === task.id).length;
+    const waiting = this.d.waitingCustomers(task.callTaskCode);
     const pacer = this.pacerFor(task);
     // play-only tasks need no agents: their pace is the capacity itself, scaled by the rate.
     const wanted =
@@ -196,6 +213,7 @@ export class Dialer {
             rate: task.rate,
             capacity,
             ringingSince: ringing.map((a) => a.startedAt),
+            busySince: agents.flatMap((a) => (a.state.talkingSince !== null ? [a.state.talkingSince] : [])),
           });
     if (wanted <= 0) return;
     const numbers = this.d.numbers.dispense(task.id, wanted, now);

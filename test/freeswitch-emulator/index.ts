@@ -94,7 +94,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         let settled = false;
         const check = () => {
           if (settled) return true;
-          const value = predicate();
+          let value: ReturnType<typeof predicate>;
+          try {
+            value = predicate();
+          } catch (error) {
+            settled = true;
+            cleanup();
+            reject(error as Error);
+            return true;
+          }
           if (value === undefined || value === false) return false;
           settled = true;
           cleanup();

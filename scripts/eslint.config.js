@@ -26,6 +26,8 @@ const onlyCore = {
 };
 
 export default tseslint.config(
+  // This file lives in scripts/ (the repository's top level is fixed); patterns are relative to the root.
+  { basePath: '..' },
   {
     ignores: [
       'node_modules/**',

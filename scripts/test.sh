@@ -15,7 +15,7 @@ check() {
 }
 if [ $# -eq 0 ]; then
   check "format (prettier --check)" npx --no-install prettier --check --log-level warn .
-  check "lint (eslint, import boundaries)" npx --no-install eslint .
+  check "lint (eslint, import boundaries)" npx --no-install eslint --config scripts/eslint.config.js .
   check "types (tsc --noEmit)" npx --no-install tsc -p tsconfig.json --noEmit
 fi
 

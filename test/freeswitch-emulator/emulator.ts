@@ -34,6 +34,8 @@ export interface EmulatorOptions {
   maxSessions?: number;
   /** HEARTBEAT period in emulated ms (FreeSWITCH: 20 s); 0 disables. Default 0. */
   heartbeatMs?: number;
+  /** What the dialplan plays when our server is unreachable (freeswitch-conf's cc_unavailable_media). */
+  unavailableMedia?: string;
 }
 
 export interface ResolvedOptions {
@@ -46,6 +48,7 @@ export interface ResolvedOptions {
   sessionsPerSecond: number;
   maxSessions: number;
   heartbeatMs: number;
+  unavailableMedia: string;
 }
 
 export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
@@ -60,6 +63,7 @@ export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
     sessionsPerSecond: o.sessionsPerSecond ?? 30,
     maxSessions: o.maxSessions ?? 1000,
     heartbeatMs: o.heartbeatMs ?? 0,
+    unavailableMedia: o.unavailableMedia ?? 'tone_stream://%(250,250,480,620);loops=8',
   };
 }
 
@@ -68,7 +72,8 @@ function toneLength(file: string): number | undefined {
   if (!file.startsWith('tone_stream://')) return undefined;
   const parts = [...file.matchAll(/%\((\d+),(\d+)/g)];
   if (parts.length === 0) return undefined;
-  return parts.reduce((sum, m) => sum + Number(m[1]) + Number(m[2]), 0);
+  const loops = Number(/;loops=(\d+)/.exec(file)?.[1] ?? 1);
+  return loops * parts.reduce((sum, m) => sum + Number(m[1]) + Number(m[2]), 0);
 }
 
 /** One thing a client sent, for tests to assert on. */
@@ -91,6 +96,8 @@ export class EmulatorCore implements AppHost, LegEnvironment {
   /** Per A-leg: what its running `bridge` does when the B-leg hangs up. */
   readonly bridgeEnds = new Map<string, (gone: Channel) => void>();
   private readonly admitted: number[] = [];
+  /** Legs that entered the dialplan (they have freeswitch-conf's fallback after the socket app). */
+  private readonly dialplanLegs = new Set<string>();
   private readonly changeWaiters = new Set<() => void>();
 
   constructor(readonly options: ResolvedOptions) {
@@ -242,7 +249,30 @@ export class EmulatorCore implements AppHost, LegEnvironment {
       ch.setVar('cc_role', 'customer');
       ch.setVar('cc_flow', 'inbound');
     }
+    this.dialplanLegs.add(ch.uuid);
     this.runFinal(ch, 'socket', `${host}:${port} async full`);
+  }
+
+  /**
+   * The socket app returned: connection refused, or our server sent `resume` and closed. A dialplan leg then
+   * goes on with freeswitch-conf's fallback (answer, the unavailable tone, hangup NORMAL_TEMPORARY_FAILURE); an
+   * originated `&socket(...)` leg has nothing left to run and hangs up. A dropped connection without `resume`
+   * hangs the leg up.
+   */
+  socketEnded(ch: Channel, reason: 'refused' | 'resumed' | 'dropped'): void {
+    if (!ch.alive) return;
+    const dialplan = this.dialplanLegs.has(ch.uuid);
+    if (reason === 'dropped' || !dialplan) {
+      this.sw.soon(() => this.kill(ch, 'NORMAL_CLEARING'));
+      return;
+    }
+    this.sw.soon(() => {
+      if (!ch.alive) return;
+      this.sw.stopRuns(ch);
+      this.apps.enqueue(ch, 'answer', '');
+      this.apps.enqueue(ch, 'playback', this.options.unavailableMedia);
+      this.apps.enqueue(ch, 'hangup', 'NORMAL_TEMPORARY_FAILURE');
+    });
   }
 
   /** A leg into the dialplan; returns its uuid, or undefined when the switch refuses it (limits). */

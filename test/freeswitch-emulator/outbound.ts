@@ -52,15 +52,20 @@ export function connectOutbound(core: EmulatorCore, ch: Channel, host: string, p
       if (linger >= 0) core.sw.after(linger * 1000, close);
     });
   });
+  let resumed = false;
+  let refused = false;
   socket.on('error', () => {
-    // Nobody listens: the socket app returns and the leg, with nothing left to run, hangs up.
-    if (!connected) core.sw.soon(() => core.kill(ch, 'NORMAL_CLEARING'));
+    // Nobody listens: the socket app returns and the dialplan goes on.
+    if (!connected && !refused) {
+      refused = true;
+      core.socketEnded(ch, 'refused');
+    }
   });
   socket.on('close', () => {
     unsubscribe();
     core.sockets.delete(socket);
-    // The client went away while the call was up: FreeSWITCH hangs the leg up.
-    if (connected && ch.alive) core.sw.soon(() => core.kill(ch, 'NORMAL_CLEARING'));
+    // The client went away while the call was up: after `resume` the dialplan goes on, otherwise the leg ends.
+    if (connected && ch.alive) core.socketEnded(ch, resumed ? 'resumed' : 'dropped');
   });
   socket.on('data', (chunk) => {
     for (const command of reader.push(chunk)) {
@@ -117,6 +122,7 @@ export function connectOutbound(core: EmulatorCore, ch: Channel, host: string, p
         write(commandReply('+OK will not linger'));
         return;
       case 'resume':
+        resumed = true;
         write(commandReply('+OK'));
         return;
       case 'getvar': {

@@ -180,3 +180,42 @@ t.test('when nothing listens at the socket address, the leg hangs up', async (t)
   await emu.waitFor(() => emu.channels().length === 0);
   t.pass('leg gone');
 });
+
+t.test(
+  'when our server is unreachable, a dialplan leg plays the unavailable tone and ends NORMAL_TEMPORARY_FAILURE',
+  async (t) => {
+    const app = await socketServer();
+    const port = app.port;
+    await app.close();
+    const emu = await startEmulator({ timeScale: 0.01, dialplanSocket: { host: '127.0.0.1', port } });
+    t.teardown(() => emu.close());
+    const apps: string[] = [];
+    let cause: string | undefined;
+    emu.onEvent((e) => {
+      const get = (k: string) => e.headers.find(([n]) => n === k)?.[1];
+      if (e.name === 'CHANNEL_EXECUTE') apps.push(get('Application')!);
+      if (e.name === 'CHANNEL_HANGUP_COMPLETE') cause = get('Hangup-Cause');
+    });
+    emu.inboundCall('13700000000', '95555');
+    await emu.waitFor(() => cause);
+    t.equal(cause, 'NORMAL_TEMPORARY_FAILURE');
+    t.same(apps, ['socket', 'answer', 'playback', 'hangup']);
+  },
+);
+
+t.test('after resume and close, the dialplan goes on; a plain close hangs up', async (t) => {
+  const app = await socketServer();
+  const emu = await startEmulator({ timeScale: 0.01, dialplanSocket: { host: '127.0.0.1', port: app.port } });
+  t.teardown(async () => {
+    await emu.close();
+    await app.close();
+  });
+  const uuid = emu.inboundCall('13700000000', '95555')!;
+  const leg = await app.next();
+  leg.send('connect');
+  await leg.next();
+  t.equal(get(await leg.reply('resume'), 'Reply-Text'), '+OK');
+  leg.close();
+  await emu.waitFor(() => emu.channels().find((c) => c.uuid === uuid && c.application === 'playback'));
+  t.pass('fallback playback runs');
+});

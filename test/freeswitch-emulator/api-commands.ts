@@ -92,8 +92,9 @@ const HANDLERS: Record<string, ApiHandler> = {
     void leg;
     const m = /^([\w_]+)::(.*)$/.exec(path);
     const [app, arg] = m ? [m[1]!, m[2]!.replace(/^\((.*)\)$/, '$1')] : ['playback', path];
-    // switch_ivr_broadcast queues a message the park loop runs and then reports as a COMMAND event.
-    core.apps.enqueue(ch, app, arg, randomUUID(), () =>
+    // switch_ivr_broadcast queues a message the park loop (or, on a bridged leg, the bridge loop) runs and then
+    // reports as a COMMAND event.
+    const reported = () =>
       core.sw.publish('COMMAND', {
         channel: ch,
         vars: false,
@@ -105,15 +106,19 @@ const HANDLERS: Record<string, ApiHandler> = {
           ['lead-frames', '5'],
           ...commonHeaders('PRIVATE_COMMAND', core.sw.identity, core.sw),
         ],
-      }),
-    );
+      });
+    if (ch.bridgedTo) core.sw.soon(() => ch.alive && core.apps.runInside(ch, app, arg, reported));
+    else core.apps.enqueue(ch, app, arg, randomUUID(), reported);
     return '+OK Message sent\n';
   },
   uuid_break(core, args) {
     const [uuid] = args.trim().split(/\s+/);
     const ch = channelOf(core, uuid);
     if (!ch?.alive) return NO_SUCH_CHANNEL;
-    core.sw.soon(() => core.sw.foregroundRun(ch)?.stop('break'));
+    core.sw.soon(() => {
+      const run = core.sw.foregroundRun(ch);
+      if (run && !run.ignoresBreak) run.stop('break');
+    });
     return '+OK\n';
   },
   uuid_record(core, args) {

@@ -134,10 +134,7 @@ const APPS: Record<string, AppImpl> = {
     host.connectSocket(ch, data);
     return { stop: () => unpark(host, ch, complete), background: true };
   },
-  eavesdrop(host, ch, data, complete) {
-    ch.setVar('eavesdrop_target', data);
-    return { stop: () => complete('_none_') };
-  },
+  eavesdrop: eavesdropApp,
   play_and_get_digits(host, ch, data, complete) {
     // play_and_get_digits <min> <max> <tries> <timeout> <terminators> <file> <invalid_file> <var_name> ...
     const parts = data.split(/\s+/);
@@ -156,6 +153,71 @@ const APPS: Record<string, AppImpl> = {
     return run;
   },
 };
+
+/** switch_true: FreeSWITCH's idea of a true channel variable. */
+const isTrue = (v: string | undefined): boolean =>
+  v !== undefined &&
+  (/^(yes|on|true|t|enabled|active|allow)$/i.test(v) || (/^\d+$/.test(v) && Number(v) > 0));
+
+/**
+ * `eavesdrop <uuid>` (switch_ivr_eavesdrop_session): returns at once for an unknown or unanswered target or the
+ * leg itself; otherwise a media bug "eavesdrop" on the target until the target hangs up, the listener hangs up or
+ * presses `*`. eavesdrop_whisper_aleg/bleg set the starting mix; with DTMF enabled (the default) 1 speaks to the
+ * other half, 2 to the target, 3 to both (three-way), 0 back to listening.
+ */
+function eavesdropApp(
+  host: AppHost,
+  ch: Channel,
+  data: string,
+  complete: (response: string) => void,
+): AppRun | void {
+  const target = host.sw.channels.get(data.trim());
+  if (!target?.alive || target === ch || !target.answered) {
+    complete('_none_');
+    return;
+  }
+  ch.setVar('eavesdrop_target', target.uuid);
+  const dtmfVar = ch.vars.get('eavesdrop_enable_dtmf');
+  const spy = {
+    target: target.uuid,
+    muxRead: isTrue(ch.vars.get('eavesdrop_whisper_aleg')),
+    muxWrite: isTrue(ch.vars.get('eavesdrop_whisper_bleg')),
+  };
+  ch.eavesdrop = spy;
+  const bug: [string, string][] = [
+    ['Media-Bug-Function', 'eavesdrop'],
+    ['Media-Bug-Target', target.uuid],
+  ];
+  host.sw.publish('MEDIA_BUG_START', { channel: target, pre: bug });
+  let over = false;
+  const end = () => {
+    if (over) return;
+    over = true;
+    off();
+    if (ch.dtmfSink === onDigits) ch.dtmfSink = undefined;
+    ch.eavesdrop = undefined;
+    host.sw.publish('MEDIA_BUG_STOP', { channel: target, pre: bug });
+    complete('_none_');
+  };
+  const off = host.sw.subscribe((e) => {
+    if (e.uuid === target.uuid && e.name === 'CHANNEL_HANGUP') host.sw.soon(end);
+  });
+  const MIX: Record<string, [boolean, boolean]> = {
+    '1': [true, false],
+    '2': [false, true],
+    '3': [true, true],
+    '0': [false, false],
+  };
+  const onDigits = (digits: string) => {
+    for (const d of digits) {
+      if (d === '*') return host.sw.soon(end);
+      const mix = MIX[d];
+      if (mix) [spy.muxRead, spy.muxWrite] = mix;
+    }
+  };
+  if (dtmfVar === undefined || isTrue(dtmfVar)) ch.dtmfSink = onDigits;
+  return { stop: end, ignoresBreak: true };
+}
 
 /** Aliases and apps that only set state. */
 APPS.export = APPS.set;
@@ -260,6 +322,16 @@ export class AppQueue {
     slot.run = run;
     if (run && !finished) sw.pushRun(ch, run);
     if (run?.background) after();
+  }
+
+  /**
+   * Runs an app at once inside what the leg is running: a uuid_broadcast to a bridged leg is played from the
+   * bridge loop (switch_ivr_parse_all_messages), and the bridge carries on afterwards.
+   */
+  runInside(ch: Channel, name: string, data: string, onDone?: (response: string) => void): void {
+    const uuid = randomUUID();
+    if (onDone) this.doneHooks.set(uuid, onDone);
+    this.run(ch, { name, data, uuid });
   }
 
   forget(ch: Channel): void {

@@ -73,6 +73,7 @@ export function bridgeApp(
     },
   });
   return {
+    ignoresBreak: true,
     stop: () => {
       const leg = b;
       b = undefined;

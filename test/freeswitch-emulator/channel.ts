@@ -70,6 +70,11 @@ export class Channel {
   app?: RunningApp;
   parked = false;
   conference?: string;
+  /**
+   * While this leg runs `eavesdrop`: the target and whom the listener's voice reaches. muxRead mixes it into
+   * what the target sends (the other half hears it), muxWrite into what the target hears (switch_ivr_async.c).
+   */
+  eavesdrop?: { target: string; muxRead: boolean; muxWrite: boolean };
   destroyed = false;
   /**
    * current_application_response: cleared when an app starts, set by apps that report (playback); an enclosing

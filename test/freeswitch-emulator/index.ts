@@ -27,6 +27,8 @@ export interface ChannelInfo {
   bridgedTo?: string;
   application?: string;
   conference?: string;
+  /** While the leg eavesdrops: its target and who hears the listener (DTMF 1/2/3/0 or eavesdrop_whisper_*). */
+  eavesdrop?: { target: string; speaksTo: 'nobody' | 'target' | 'other-half' | 'both' };
   variables: Record<string, string>;
 }
 
@@ -179,6 +181,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 }
 
+const SPEAKS_TO = ['nobody', 'other-half', 'target', 'both'] as const;
+
 function info(ch: Channel): ChannelInfo {
   return {
     uuid: ch.uuid,
@@ -192,6 +196,10 @@ function info(ch: Channel): ChannelInfo {
     bridgedTo: ch.bridgedTo?.uuid,
     application: ch.vars.get('current_application'),
     conference: ch.conference,
+    eavesdrop: ch.eavesdrop && {
+      target: ch.eavesdrop.target,
+      speaksTo: SPEAKS_TO[Number(ch.eavesdrop.muxWrite) * 2 + Number(ch.eavesdrop.muxRead)]!,
+    },
     variables: Object.fromEntries(ch.vars),
   };
 }

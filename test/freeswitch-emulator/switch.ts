@@ -44,6 +44,8 @@ export interface AppRun {
   stop(reason: 'hangup' | 'break'): void;
   /** Runs under later apps (park): the queue moves on while it stays until hangup. */
   background?: boolean;
+  /** uuid_break sets CF_BREAK, which only media apps obey: a bridge or an eavesdrop carries on. */
+  ignoresBreak?: boolean;
 }
 
 export class Switch implements EventClock {

@@ -39,7 +39,33 @@ export const FsCommand = {
   rescanGateways: (profile = 'external'): string => `sofia profile ${profile} rescan`,
   killGateway: (gwCode: string, profile = 'external'): string => `sofia profile ${profile} killgw ${gwCode}`,
   conference: (name: string, action: string): string => `conference ${name} ${action}`,
+  /** Hangs up every member (each leg ends NORMAL_CLEARING; the room goes when the last one leaves). */
+  conferenceHupAll: (name: string): string => `conference ${name} hup all`,
 } as const;
+
+/** Dial strings. */
+export const FsDial = {
+  /** A registered extension through the directory (mod_dptools' user endpoint). */
+  user: (username: string, domain: string): string =>
+    domain ? `user/${username}@${domain}` : `user/${username}`,
+} as const;
+
+/** How a supervisor's eavesdrop leg starts: listening, whispering to the agent, or three-way. */
+export type EavesdropMode = 'listen' | 'whisper' | 'barge';
+
+/**
+ * Channel variables of an eavesdrop leg whose target is the AGENT's leg. eavesdrop_whisper_bleg mixes the
+ * listener into what the target hears (ED_MUX_WRITE: the agent only), eavesdrop_whisper_aleg into what the target
+ * sends (ED_MUX_READ: the customer); both is a three-way call. DTMF stays on, so the listener can switch during
+ * the call: 2 agent only, 1 customer only, 3 both, 0 listen, * stop (mod_dptools eavesdrop).
+ */
+export function eavesdropVars(mode: EavesdropMode): Record<string, string> {
+  return {
+    eavesdrop_enable_dtmf: 'true',
+    eavesdrop_whisper_aleg: mode === 'barge' ? 'true' : 'false',
+    eavesdrop_whisper_bleg: mode === 'listen' ? 'false' : 'true',
+  };
+}
 
 /** Dialplan applications run on a leg (sendmsg execute or `&app(arg)` on originate). */
 export const FsApp = {

@@ -42,6 +42,8 @@ export interface LiveCall {
   startedAt: number;
   session: OutboundSession;
   agent?: string;
+  /** Hands an event to the leg's flow from outside (an agent's transfer request). */
+  signal(event: FlowEvent): void;
 }
 
 interface Logger {
@@ -175,6 +177,7 @@ class LegRun {
       destinationNumber: leg.destinationNumber,
       startedAt: this.startedAt,
       session: this.session,
+      signal: (event) => this.push(event),
     });
     this.session.onEvent((e) => this.onEslEvent(e));
     void this.session.closed.then(() =>
@@ -388,6 +391,9 @@ class LegRun {
       }
       case 'publish':
         d.publisher.publish(e.destination, e.body);
+        return;
+      case 'kill-leg':
+        void this.session.api(FsCommand.kill(e.uuid));
         return;
     }
   }

@@ -4,7 +4,16 @@
 // up or the wait ends (35, or 40 for the inbound queue). After the agent hangs up, the customer may rate the call.
 import type { AgentRef, Effect, Flow, FlowEvent, FlowFacts, FlowSettings, LegInfo, Step } from './types.js';
 
-type Phase = 'playing' | 'seeking' | 'queued' | 'ringing' | 'talking' | 'evaluating' | 'closing' | 'ended';
+type Phase =
+  | 'playing'
+  | 'seeking'
+  | 'queued'
+  | 'ringing'
+  | 'talking'
+  | 'transferring'
+  | 'evaluating'
+  | 'closing'
+  | 'ended';
 
 export interface ToAgentState {
   phase: Phase;
@@ -21,6 +30,8 @@ export interface ToAgentState {
   waiting: boolean;
   hungUpBy?: 'agent' | 'customer' | 'system';
   evaluation?: number;
+  /** The agent who transferred the call away (told to the next agent on /topic/transfer). */
+  transferredBy?: string;
 }
 
 /** FreeSWITCH's reason a bridge to the agent failed → what the result table calls it. */
@@ -98,10 +109,36 @@ export function toAgentFlow(settings: FlowSettings): Flow<ToAgentState> {
     return close(ended, {}, done);
   }
 
+  // Blind transfer: the current agent is done at once; when its bridge ends, the customer rings the reserved
+  // agent, who is told on /topic/transfer. From there it is an ordinary offer (busy/no answer → the next agent).
+  function onTransfer(s: ToAgentState, e: FlowEvent & { kind: 'transfer' }): Step<ToAgentState> {
+    if (s.phase !== 'talking' || s.agent?.username !== e.from)
+      return step(s, [{ kind: 'release-agent', username: e.agent.username }]);
+    return step({ ...s, phase: 'transferring', agent: e.agent, transferredBy: e.from }, [
+      { kind: 'agent-done', username: e.from },
+      { kind: 'publish', destination: `/topic/bye/${e.from}`, body: callBody(s) },
+      { kind: 'kill-leg', uuid: e.agentLeg },
+    ]);
+  }
+
+  function ringTransferTarget(s: ToAgentState): Step<ToAgentState> {
+    const agent = s.agent;
+    if (!agent) return step(s);
+    return step({ ...s, phase: 'ringing', tried: [...s.tried, agent.username] }, [
+      {
+        kind: 'publish',
+        destination: `/topic/transfer/${agent.username}`,
+        body: { callId: s.callId, username: s.transferredBy ?? '', telNo: s.telNo },
+      },
+      { kind: 'bridge-agent', id: 'bridge', agent, ringSeconds: settings.agentRingSeconds },
+    ]);
+  }
+
   function onHangup(s: ToAgentState): Step<ToAgentState> {
     const effects: Effect[] = [];
     const agent = s.agent;
-    if (agent && s.phase === 'ringing') effects.push({ kind: 'release-agent', username: agent.username });
+    if (agent && (s.phase === 'ringing' || s.phase === 'transferring'))
+      effects.push({ kind: 'release-agent', username: agent.username });
     if (agent && s.phase === 'talking') effects.push({ kind: 'agent-done', username: agent.username });
     if (agent && (s.phase === 'ringing' || s.phase === 'talking'))
       effects.push({ kind: 'publish', destination: `/topic/bye/${agent.username}`, body: callBody(s) });
@@ -142,6 +179,7 @@ export function toAgentFlow(settings: FlowSettings): Flow<ToAgentState> {
           if (e.id === 'voice' && s.phase === 'playing') return seek(s);
           if (e.id === 'bridge' && (s.phase === 'ringing' || s.phase === 'talking'))
             return onBridgeEnded(s, e.cause);
+          if (e.id === 'bridge' && s.phase === 'transferring') return ringTransferTarget(s);
           if (e.id === 'rate' && s.phase === 'evaluating') {
             const n = Number(e.digits);
             return close(s, { evaluation: n >= 1 && n <= 3 ? n : undefined });
@@ -149,6 +187,8 @@ export function toAgentFlow(settings: FlowSettings): Flow<ToAgentState> {
           return step(s);
         case 'agent':
           return s.phase === 'seeking' || s.phase === 'queued' ? onAgent(s, e.agent) : step(s);
+        case 'transfer':
+          return onTransfer(s, e);
         case 'agent-available':
           return s.phase === 'queued' ? step(s, [{ kind: 'find-agent', exclude: s.tried }]) : step(s);
         case 'bridged':

@@ -31,7 +31,12 @@ export type FlowEvent =
   | { kind: 'timer'; name: string }
   | { kind: 'dtmf'; digit: string }
   | { kind: 'agent'; agent: AgentRef | null }
-  | { kind: 'agent-available' };
+  | { kind: 'agent-available' }
+  /**
+   * Blind transfer asked by the agent `from` (supervisor/in-call.ts): `agent` is already reserved for this call,
+   * `agentLeg` is the leg of `from` to drop. A flow that cannot transfer now must release `agent`.
+   */
+  | { kind: 'transfer'; agent: AgentRef; from: string; agentLeg: string };
 
 export type Effect =
   | { kind: 'answer'; id: string }
@@ -51,7 +56,9 @@ export type Effect =
   | { kind: 'agent-connected'; username: string }
   | { kind: 'agent-done'; username: string }
   | { kind: 'set-work'; username: string; workStatus: 0 | 1 }
-  | { kind: 'publish'; destination: string; body: object };
+  | { kind: 'publish'; destination: string; body: object }
+  /** Hang up another leg by uuid (the agent's leg being transferred away). */
+  | { kind: 'kill-leg'; uuid: string };
 
 /** What the flow knows when the leg ends; the runner adds FreeSWITCH's hangup facts and classifies. */
 export interface FlowFacts {

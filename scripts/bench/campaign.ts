@@ -9,7 +9,7 @@ import { buildApp } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import { openStore } from '../../src/db/database.js';
-import { fsNodes, taskGateways, taskNumbers, tasks } from '../../src/db/schema.js';
+import { fsNodes, taskGateways, tasks } from '../../src/db/schema.js';
 import { seedStore } from '../../src/seed.js';
 import { startEmulator } from '../../test/freeswitch-emulator/index.js';
 

@@ -22,6 +22,7 @@ import { AgentRegistry } from './agents/registry.js';
 import { FsCommand } from './calls/fs-commands.js';
 import { NodeLinks } from './calls/nodes.js';
 import { CallRunner } from './calls/runner.js';
+import { supervisorCommands } from './supervisor/commands.js';
 import { callServices } from './calls/services.js';
 import { defaultFlowSettings, type FlowSettings } from './calls/flows/types.js';
 import { OutboundServer } from './esl/index.js';
@@ -222,6 +223,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     }),
   });
   metrics.gauge('calls.live', () => runner.live.size);
+  for (const [dest, fn] of Object.entries(
+    supervisorCommands({ agents, live: runner.live, nodes, publisher: broker, repos, log: http.log }),
+  ))
+    appCommands.set(dest, fn);
   const outbound = new OutboundServer({
     host: config.outboundSocket.host,
     port: config.outboundSocket.port,

@@ -1,0 +1,46 @@
+// Call lists (the numbers a task dials). Numbers carry a global id so "everything after id N" (callListLastId,
+// callTaskAdditional) is one range query.
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { callListNumbers, callLists } from '../schema.js';
+
+export type CallList = typeof callLists.$inferSelect;
+
+export function callListsRepo(db: Db) {
+  return {
+    get: (id: number): CallList | undefined => db.select().from(callLists).where(eq(callLists.id, id)).get(),
+    create: (name: string | null, now: number): CallList =>
+      db.insert(callLists).values({ name, createdAt: now, updatedAt: now }).returning().get(),
+    /** Phones already in the list, among those given. */
+    existing(callListId: number, phones: string[]): Set<string> {
+      const wanted = new Set(phones);
+      const rows = db
+        .select({ phone: callListNumbers.phone })
+        .from(callListNumbers)
+        .where(eq(callListNumbers.callListId, callListId))
+        .all();
+      return new Set(rows.map((r) => r.phone).filter((p) => wanted.has(p)));
+    },
+    /** Inserts the phones in order (the caller removed duplicates); returns the id of the last one. */
+    insertNumbers(callListId: number, phones: string[], now: number): number | undefined {
+      let last: number | undefined;
+      for (const phone of phones)
+        last = db
+          .insert(callListNumbers)
+          .values({ callListId, phone, createdAt: now })
+          .returning({ id: callListNumbers.id })
+          .get().id;
+      db.update(callLists).set({ updatedAt: now }).where(eq(callLists.id, callListId)).run();
+      return last;
+    },
+    /** Numbers of the list with an id above `afterId`, oldest first. */
+    numbersAfter: (callListId: number, afterId: number): { id: number; phone: string }[] =>
+      db
+        .select({ id: callListNumbers.id, phone: callListNumbers.phone })
+        .from(callListNumbers)
+        .where(and(eq(callListNumbers.callListId, callListId), gt(callListNumbers.id, afterId)))
+        .orderBy(asc(callListNumbers.id))
+        .all(),
+  };
+}
+export type CallListsRepo = ReturnType<typeof callListsRepo>;

@@ -1,0 +1,161 @@
+// Tasks, their gateways and the numbers each task dials (task_numbers). Loading numbers ignores a phone the task
+// already has (unique task+phone), so a task never holds, and so never dials, one number twice.
+import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { callLogs, gateways, taskGateways, taskNumbers, tasks } from '../schema.js';
+
+export type Task = typeof tasks.$inferSelect;
+export type NewTask = Omit<typeof tasks.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
+export type NumberState = (typeof taskNumbers.$inferSelect)['state'];
+
+export function tasksRepo(db: Db) {
+  return {
+    byCode: (callTaskCode: string): Task | undefined =>
+      db.select().from(tasks).where(eq(tasks.callTaskCode, callTaskCode)).get(),
+    get: (id: number): Task | undefined => db.select().from(tasks).where(eq(tasks.id, id)).get(),
+    insert: (row: NewTask, now: number): Task =>
+      db
+        .insert(tasks)
+        .values({ ...row, createdAt: now, updatedAt: now })
+        .returning()
+        .get(),
+    update: (id: number, fields: Partial<NewTask>, now: number): Task =>
+      db
+        .update(tasks)
+        .set({ ...fields, updatedAt: now })
+        .where(eq(tasks.id, id))
+        .returning()
+        .get(),
+    setGateways(taskId: number, gws: { gatewayId: number; concurrency: number }[]): void {
+      db.delete(taskGateways).where(eq(taskGateways.taskId, taskId)).run();
+      for (const g of gws)
+        db.insert(taskGateways)
+          .values({ taskId, ...g })
+          .run();
+    },
+    gatewaysOf: (taskId: number): { code: string; concurrency: number }[] =>
+      db
+        .select({ code: gateways.gwCode, concurrency: taskGateways.concurrency })
+        .from(taskGateways)
+        .innerJoin(gateways, eq(gateways.id, taskGateways.gatewayId))
+        .where(eq(taskGateways.taskId, taskId))
+        .orderBy(gateways.id)
+        .all(),
+    /** Adds pending numbers; phones the task already has are skipped. Returns how many were added. */
+    addNumbers(taskId: number, phones: string[], now: number): number {
+      let added = 0;
+      for (const phone of phones)
+        added += db
+          .insert(taskNumbers)
+          .values({ taskId, phone, state: 'pending', updatedAt: now })
+          .onConflictDoNothing()
+          .run().changes;
+      return added;
+    },
+    /** Pending numbers become done without a call (an ended task never dials them). */
+    closePending: (taskId: number, now: number): number =>
+      db
+        .update(taskNumbers)
+        .set({ state: 'done', updatedAt: now })
+        .where(and(eq(taskNumbers.taskId, taskId), eq(taskNumbers.state, 'pending')))
+        .run().changes,
+    countsByState(taskId: number): Record<NumberState, number> {
+      const out: Record<NumberState, number> = { pending: 0, preview: 0, dialing: 0, done: 0 };
+      const rows = db
+        .select({ state: taskNumbers.state, n: count() })
+        .from(taskNumbers)
+        .where(eq(taskNumbers.taskId, taskId))
+        .groupBy(taskNumbers.state)
+        .all();
+      for (const r of rows) out[r.state] = r.n;
+      return out;
+    },
+    /** Numbers whose attempt is over with a result (closed-unasked numbers of an ended task have none). */
+    dialledCount: (taskId: number): number =>
+      db
+        .select({ n: count() })
+        .from(taskNumbers)
+        .where(
+          and(
+            eq(taskNumbers.taskId, taskId),
+            eq(taskNumbers.state, 'done'),
+            sql`${taskNumbers.resultDetail} is not null`,
+          ),
+        )
+        .get()?.n ?? 0,
+    /**
+     * Recall selection: the phones of `taskId` whose last result there is in `details`. The last result is the
+     * newest call log of that phone in the task; a number settled without any call log (failed originate,
+     * crash recovery) counts with the result stored on its task_numbers row.
+     */
+    phonesWithLastResult(taskId: number, details: number[]): string[] {
+      const fromLogs = db
+        .select({ phone: callLogs.destinationNumber, detail: callLogs.resultDetail })
+        .from(callLogs)
+        .where(
+          and(
+            eq(callLogs.taskId, taskId),
+            sql`${callLogs.id} = (select max(c2.id) from call_logs c2 where c2.task_id = ${callLogs.taskId} and c2.destination_number = ${callLogs.destinationNumber})`,
+          ),
+        )
+        .all();
+      const last = new Map(fromLogs.map((r) => [r.phone, r.detail]));
+      const rows = db
+        .select({ phone: taskNumbers.phone, detail: taskNumbers.resultDetail })
+        .from(taskNumbers)
+        .where(eq(taskNumbers.taskId, taskId))
+        .orderBy(taskNumbers.id)
+        .all();
+      const wanted = new Set(details);
+      return rows
+        .filter((r) => {
+          const d = last.has(r.phone) ? last.get(r.phone) : r.detail;
+          return d !== null && d !== undefined && wanted.has(d);
+        })
+        .map((r) => r.phone);
+    },
+    /** Phones among `phones` that some call of the project's tasks reached with success (result 10). */
+    succeededInProject(projectId: number, phones: string[]): Set<string> {
+      if (phones.length === 0) return new Set();
+      const rows = db
+        .selectDistinct({ phone: callLogs.destinationNumber })
+        .from(callLogs)
+        .innerJoin(tasks, eq(tasks.id, callLogs.taskId))
+        .where(and(eq(tasks.projectId, projectId), eq(callLogs.result, 10)))
+        .all();
+      const wanted = new Set(phones);
+      return new Set(rows.map((r) => r.phone).filter((p) => wanted.has(p)));
+    },
+    /**
+     * spec 一.13: the task's calls after call-log id `afterId` that are the last call of their number in the task
+     * and ended with one of `details`; oldest first, so the last item's id is the next recallLastId.
+     */
+    recallPage(
+      taskId: number,
+      details: number[],
+      afterId: number,
+      offset: number,
+      limit: number,
+    ): { total: number; items: { id: number; destinationNumber: string }[] } {
+      const where = and(
+        eq(callLogs.taskId, taskId),
+        inArray(callLogs.resultDetail, details),
+        gt(callLogs.id, afterId),
+        sql`${callLogs.id} = (select max(c2.id) from call_logs c2 where c2.task_id = ${callLogs.taskId} and c2.destination_number = ${callLogs.destinationNumber})`,
+      );
+      const total = db.select({ n: count() }).from(callLogs).where(where).get()?.n ?? 0;
+      const items = db
+        .select({ id: callLogs.id, destinationNumber: callLogs.destinationNumber })
+        .from(callLogs)
+        .where(where)
+        .orderBy(asc(callLogs.id))
+        .limit(limit)
+        .offset(offset)
+        .all();
+      return { total, items };
+    },
+    inStates: (statuses: number[]): Task[] =>
+      db.select().from(tasks).where(inArray(tasks.status, statuses)).all(),
+  };
+}
+export type TasksRepo = ReturnType<typeof tasksRepo>;

@@ -1,0 +1,423 @@
+// Call tasks (spec 一.3, 5-8, 14, 19, 23): submit with the contract's rules, the status machine, live concurrency
+// changes, appends, preview hand-outs and expiry. Every status change is published on /topic/task/{projectCode}
+// and told to listeners (the dialer), which read the task again from the store.
+import type { Clock } from '../core/clock.js';
+import { CallType, resultDetails, ScheduleType, TaskStatus } from '../core/codes.js';
+import { AppError, conflict, invalid, notFound } from '../core/errors.js';
+import type { Publisher } from '../core/ports.js';
+import type { Db } from '../db/database.js';
+import type { CallListsRepo } from '../db/repos/call-lists.js';
+import type { Repos } from '../db/repos/index.js';
+import type { Task, TasksRepo } from '../db/repos/tasks.js';
+import type { NumberStore } from './numbers.js';
+import { parsePacingMode, type PacingMode } from './pacing/modes.js';
+import { callTaskStatusBody, taskCounts } from './task-status.js';
+
+export type { Task };
+
+/** scheduleTypes each callType accepts (preview agents dial the customer themselves: agent first). */
+export const SCHEDULES_OF: Record<number, readonly number[]> = {
+  [CallType.predictive]: [
+    ScheduleType.directToAgent,
+    ScheduleType.playThenAgent,
+    ScheduleType.agentFirst,
+    ScheduleType.offHookAgent,
+    ScheduleType.playOnly,
+  ],
+  [CallType.preview]: [ScheduleType.agentFirst],
+  [CallType.inbound]: [ScheduleType.inbound],
+};
+
+const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+/** API times: `yyyy-MM-dd HH:mm:ss` in Asia/Shanghai (UTC+8, no DST) or epoch milliseconds. */
+export function parseApiTime(value: unknown, field: string): number | AppError {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  if (/^\d{1,15}$/.test(text)) return Number(text);
+  const m = DATETIME.exec(text);
+  if (m) {
+    const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+    const utc = Date.UTC(y, mo - 1, d, h, mi, s);
+    const back = new Date(utc);
+    if (back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && h < 24 && mi < 60 && s < 60)
+      return utc - SHANGHAI_OFFSET_MS;
+  }
+  return invalid(`${field} must be yyyy-MM-dd HH:mm:ss (UTC+8) or epoch milliseconds`);
+}
+
+export interface GatewayShare {
+  code: string;
+  concurrency: number;
+}
+
+/** callGWs: a JSON array (or its text, as a form field) of {code, concurrency}. */
+export function parseCallGws(raw: unknown): GatewayShare[] | AppError {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return invalid('callGWs must be a JSON array like [{"code":"1001","concurrency":100}]');
+    }
+  }
+  if (!Array.isArray(value) || value.length === 0)
+    return invalid('callGWs must be a non-empty JSON array like [{"code":"1001","concurrency":100}]');
+  const out: GatewayShare[] = [];
+  for (const [i, item] of value.entries()) {
+    const entry = (item ?? {}) as { code?: unknown; concurrency?: unknown };
+    const code = typeof entry.code === 'number' ? String(entry.code) : entry.code;
+    if (typeof code !== 'string' || code === '') return invalid(`callGWs[${i}].code is required`);
+    const c = typeof entry.concurrency === 'string' ? Number(entry.concurrency) : entry.concurrency;
+    if (typeof c !== 'number' || !Number.isInteger(c) || c <= 0)
+      return invalid(`callGWs[${i}].concurrency must be an integer greater than 0`);
+    if (out.some((g) => g.code === code)) return invalid(`callGWs lists gateway ${code} twice`);
+    out.push({ code, concurrency: c });
+  }
+  return out;
+}
+
+export interface SubmitInput {
+  callTaskCode: string;
+  scheduleType: number;
+  callType: number;
+  callGWs: unknown;
+  callListId?: string | number;
+  expiredTime: string | number;
+  projectCode: string;
+  rate: number;
+  originalResultDetail?: string;
+  originalCallTaskCode?: string;
+  voiceCode?: string;
+  pacing?: string;
+  evaluation?: number;
+}
+
+export interface TaskChange {
+  kind: 'submitted' | 'status' | 'concurrency' | 'numbers';
+  task: Task;
+}
+
+export interface TaskDeps {
+  db: Db;
+  repos: Pick<Repos, 'projects' | 'gateways' | 'voices'>;
+  tasks: TasksRepo;
+  callLists: CallListsRepo;
+  numbers: NumberStore;
+  clock: Clock;
+  publisher: Publisher;
+  /** Calls of the task in flight (the dialer knows); defaults to the task's numbers being dialled. */
+  runningCount?: (taskId: number) => number;
+}
+
+const orThrow = <T>(v: T | AppError): T => {
+  if (v instanceof AppError) throw v;
+  return v;
+};
+
+export class TaskService {
+  private readonly listeners: ((change: TaskChange) => void)[] = [];
+
+  constructor(private readonly d: TaskDeps) {}
+
+  /** The dialer subscribes here to re-read a task at once instead of at its next tick. */
+  onChange(listener: (change: TaskChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  byCode(callTaskCode: string): Task {
+    const task = this.d.tasks.byCode(callTaskCode);
+    if (!task) throw notFound(`callTaskCode ${callTaskCode} does not exist`);
+    return task;
+  }
+
+  submit(input: SubmitInput): { callTaskCode: string; totalCount: number } {
+    const { d } = this;
+    const now = d.clock.now();
+    if (d.tasks.byCode(input.callTaskCode))
+      throw conflict(`callTaskCode ${input.callTaskCode} already exists`);
+    const project = d.repos.projects.activeByCode(input.projectCode);
+    if (!project) throw invalid(`projectCode ${input.projectCode} is not an active project`);
+    this.checkSchedule(input.callType, input.scheduleType);
+    const gws = this.resolveGateways(input.callGWs);
+    const rate = orThrow(checkRate(input.rate));
+    const expiredTime = orThrow(parseApiTime(input.expiredTime, 'expiredTime'));
+    if (expiredTime <= now) throw invalid('expiredTime must be in the future');
+    const pacing = orThrow(parsePacingMode(input.pacing));
+    const voiceCode = this.checkVoice(input.scheduleType, input.voiceCode);
+    const source = this.numberSource(input, project.id);
+
+    const task = d.db.transaction(() => {
+      const t = d.tasks.insert(
+        {
+          callTaskCode: input.callTaskCode,
+          projectId: project.id,
+          scheduleType: input.scheduleType,
+          callType: input.callType,
+          callListId: source.kind === 'list' ? source.callListId : null,
+          rate,
+          pacing,
+          expiredTime,
+          voiceCode,
+          originalCallTaskCode: source.kind === 'recall' ? source.original.callTaskCode : null,
+          originalResultDetail: source.kind === 'recall' ? source.details.join(',') : null,
+          evaluation: input.evaluation ?? 0,
+          status: TaskStatus.init,
+        },
+        now,
+      );
+      d.tasks.setGateways(t.id, gws);
+      if (source.kind === 'list') {
+        const rows = d.callLists.numbersAfter(source.callListId, 0);
+        d.tasks.addNumbers(
+          t.id,
+          rows.map((r) => r.phone),
+          now,
+        );
+        const last = rows.at(-1)?.id ?? 0;
+        return d.tasks.update(t.id, { lastNumberId: last }, now);
+      }
+      if (source.kind === 'recall') {
+        const phones = d.tasks.phonesWithLastResult(source.original.id, source.details);
+        const succeeded = d.tasks.succeededInProject(project.id, phones);
+        d.tasks.addNumbers(
+          t.id,
+          phones.filter((p) => !succeeded.has(p)),
+          now,
+        );
+      }
+      return t;
+    });
+    this.changed('submitted', task, project.projectCode);
+    return { callTaskCode: task.callTaskCode, totalCount: this.totalOf(task.id) };
+  }
+
+  private checkSchedule(callType: number, scheduleType: number): void {
+    const allowed = SCHEDULES_OF[callType];
+    if (!allowed) throw invalid('callType must be 1, 2 or 3');
+    if (!allowed.includes(scheduleType))
+      throw invalid(
+        `scheduleType ${scheduleType} does not go with callType ${callType} (allowed: ${allowed.join(', ')})`,
+      );
+  }
+
+  private resolveGateways(raw: unknown): { gatewayId: number; concurrency: number }[] {
+    const shares = orThrow(parseCallGws(raw));
+    const found = new Map(this.d.repos.gateways.byCodes(shares.map((s) => s.code)).map((g) => [g.gwCode, g]));
+    return shares.map((s) => {
+      const gw = found.get(s.code);
+      if (!gw) throw invalid(`callGWs: gateway ${s.code} does not exist`);
+      if (gw.status !== 1) throw invalid(`callGWs: gateway ${s.code} is disabled`);
+      if (gw.expectCount !== null && s.concurrency > gw.expectCount)
+        throw invalid(
+          `callGWs: concurrency ${s.concurrency} of gateway ${s.code} exceeds its ${gw.expectCount} lines`,
+        );
+      return { gatewayId: gw.id, concurrency: s.concurrency };
+    });
+  }
+
+  private checkVoice(scheduleType: number, voiceCode?: string): string | null {
+    const needed = scheduleType === ScheduleType.playThenAgent || scheduleType === ScheduleType.playOnly;
+    if (voiceCode === undefined) {
+      if (needed) throw invalid(`voiceCode is required when scheduleType is ${scheduleType}`);
+      return null;
+    }
+    if (!this.d.repos.voices.byCode(voiceCode)) throw invalid(`voiceCode ${voiceCode} does not exist`);
+    return voiceCode;
+  }
+
+  /** Where the task's numbers come from: a call list, a recall of another task, or none (inbound). */
+  private numberSource(input: SubmitInput, projectId: number) {
+    const recall = input.originalCallTaskCode !== undefined || input.originalResultDetail !== undefined;
+    if (input.callListId !== undefined) {
+      if (recall)
+        throw invalid('callListId and originalCallTaskCode/originalResultDetail exclude each other');
+      const callListId = Number(input.callListId);
+      if (!Number.isInteger(callListId) || !this.d.callLists.get(callListId))
+        throw invalid(`callListId ${input.callListId} does not exist`);
+      return { kind: 'list' as const, callListId };
+    }
+    if (!recall) {
+      if (input.callType === CallType.inbound) return { kind: 'none' as const };
+      throw invalid('callListId is required unless originalCallTaskCode and originalResultDetail are given');
+    }
+    if (input.originalCallTaskCode === undefined)
+      throw invalid('originalCallTaskCode is required with originalResultDetail');
+    if (input.originalResultDetail === undefined)
+      throw invalid('originalResultDetail is required with originalCallTaskCode');
+    const details = orThrow(parseResultDetails(input.originalResultDetail, 'originalResultDetail'));
+    const original = this.d.tasks.byCode(input.originalCallTaskCode);
+    if (!original || original.projectId !== projectId)
+      throw invalid(`originalCallTaskCode ${input.originalCallTaskCode} is not a task of this project`);
+    return { kind: 'recall' as const, original, details };
+  }
+
+  start(callTaskCode: string): void {
+    const task = this.byCode(callTaskCode);
+    if (task.status === TaskStatus.ended)
+      throw conflict(`task ${callTaskCode} has ended and cannot start again`);
+    if (this.projectCode(task) === undefined)
+      throw conflict(`the project of task ${callTaskCode} has finished`);
+    if (task.status === TaskStatus.running) return;
+    this.setStatus(task, TaskStatus.running, { startedAt: task.startedAt ?? this.d.clock.now() });
+  }
+
+  pause(callTaskCode: string): void {
+    const task = this.byCode(callTaskCode);
+    if (task.status === TaskStatus.ended) throw conflict(`task ${callTaskCode} has ended`);
+    if (task.status === TaskStatus.init) throw conflict(`task ${callTaskCode} has not started`);
+    if (task.status === TaskStatus.paused) return;
+    this.setStatus(task, TaskStatus.paused);
+  }
+
+  /** Ends the task; its pending numbers are closed so they are never dialled. Ending twice changes nothing. */
+  end(callTaskCode: string): void {
+    const task = this.byCode(callTaskCode);
+    if (task.status !== TaskStatus.ended) this.endTask(task);
+  }
+
+  private endTask(task: Task): void {
+    const now = this.d.clock.now();
+    this.d.db.transaction(() => {
+      this.d.tasks.closePending(task.id, now);
+      this.setStatus(task, TaskStatus.ended, { endedAt: now });
+    });
+  }
+
+  /** Ends every unfinished task whose expiredTime has passed; returns the codes ended. */
+  expireDue(now: number): string[] {
+    const due = this.d.tasks
+      .inStates([TaskStatus.init, TaskStatus.running, TaskStatus.paused])
+      .filter((t) => t.expiredTime <= now);
+    for (const t of due) this.endTask(t);
+    return due.map((t) => t.callTaskCode);
+  }
+
+  setConcurrent(callTaskCode: string, callGWs: unknown, rate: number, pacing?: string): void {
+    const task = this.byCode(callTaskCode);
+    if (task.status === TaskStatus.ended) throw conflict(`task ${callTaskCode} has ended`);
+    const gws = this.resolveGateways(callGWs);
+    const r = orThrow(checkRate(rate));
+    const mode: PacingMode | undefined = pacing === undefined ? undefined : orThrow(parsePacingMode(pacing));
+    const now = this.d.clock.now();
+    const updated = this.d.db.transaction(() => {
+      this.d.tasks.setGateways(task.id, gws);
+      return this.d.tasks.update(task.id, { rate: r, ...(mode ? { pacing: mode } : {}) }, now);
+    });
+    this.emit({ kind: 'concurrency', task: updated });
+  }
+
+  /** spec 一.14: numbers of the task's list after callListLastId that the task lacks join it. */
+  additional(callTaskCode: string, callListLastId: number): { added: number; lastId: number } {
+    const task = this.byCode(callTaskCode);
+    if (task.status === TaskStatus.ended) throw conflict(`task ${callTaskCode} has ended`);
+    if (task.callListId === null)
+      throw conflict(`task ${callTaskCode} has no call list (it is a recall or inbound)`);
+    const listId = task.callListId;
+    const now = this.d.clock.now();
+    const result = this.d.db.transaction(() => {
+      const rows = this.d.callLists.numbersAfter(listId, callListLastId);
+      const added = this.d.tasks.addNumbers(
+        task.id,
+        rows.map((r) => r.phone),
+        now,
+      );
+      const lastId = Math.max(task.lastNumberId, rows.at(-1)?.id ?? 0);
+      return { added, lastId, task: this.d.tasks.update(task.id, { lastNumberId: lastId }, now) };
+    });
+    if (result.added > 0) this.emit({ kind: 'numbers', task: result.task });
+    return { added: result.added, lastId: result.lastId };
+  }
+
+  /** spec 一.23: hands `count` pending numbers to one agent, atomically (never one number to two agents). */
+  getCallList(callTaskCode: string, count: number, username = 'api'): { items: { phone: string }[] } {
+    const task = this.byCode(callTaskCode);
+    if (task.callType !== CallType.preview)
+      throw conflict(`task ${callTaskCode} is not a preview task (callType 2)`);
+    if (task.status !== TaskStatus.running) throw conflict(`task ${callTaskCode} is not running`);
+    const got = this.d.numbers.reservePreview(task.id, count, username, this.d.clock.now());
+    return { items: got.map((n) => ({ phone: n.phone })) };
+  }
+
+  /** spec 一.8, with totals as an extension. */
+  status(callTaskCode: string) {
+    const task = this.byCode(callTaskCode);
+    const c = taskCounts(this.d.db, task);
+    const states = this.d.tasks.countsByState(task.id);
+    return {
+      successCount: c.successCount,
+      failCount: c.failCount,
+      missCount: c.missCount,
+      totalCount: c.totalCount,
+      dialledCount: this.d.tasks.dialledCount(task.id),
+      pendingCount: states.pending,
+      previewCount: states.preview,
+      runningCount: this.running(task.id),
+      status: task.status,
+    };
+  }
+
+  /** spec 三.14 body for /topic/callTaskStatus/{projectCode}. */
+  statusOf(task: Task) {
+    return callTaskStatusBody(this.d.db, task, this.running(task.id));
+  }
+
+  private running(taskId: number): number {
+    return this.d.runningCount ? this.d.runningCount(taskId) : this.d.tasks.countsByState(taskId).dialing;
+  }
+
+  private totalOf(taskId: number): number {
+    const s = this.d.tasks.countsByState(taskId);
+    return s.pending + s.preview + s.dialing + s.done;
+  }
+
+  private projectCode(task: Task): string | undefined {
+    const p = this.d.repos.projects.get(task.projectId);
+    return p && p.status === 1 ? p.projectCode : undefined;
+  }
+
+  private setStatus(
+    task: Task,
+    status: TaskStatus,
+    extra: Partial<Pick<Task, 'startedAt' | 'endedAt'>> = {},
+  ) {
+    const updated = this.d.tasks.update(task.id, { status, ...extra }, this.d.clock.now());
+    this.changed('status', updated, this.d.repos.projects.get(task.projectId)?.projectCode);
+  }
+
+  private changed(kind: TaskChange['kind'], task: Task, projectCode: string | undefined): void {
+    if (projectCode !== undefined)
+      this.d.publisher.publish(`/topic/task/${projectCode}`, {
+        status: task.status,
+        callTaskCode: task.callTaskCode,
+      });
+    this.emit({ kind, task });
+  }
+
+  private emit(change: TaskChange): void {
+    for (const l of this.listeners) l(change);
+  }
+}
+
+export function checkRate(rate: number): number | AppError {
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0 || rate > 10)
+    return invalid('rate must be a number greater than 0 and at most 10');
+  return rate;
+}
+
+/** A comma list of resultDetail codes (spec 一.3 originalResultDetail, 一.13 resultDetail). */
+export function parseResultDetails(text: string, field: string): number[] | AppError {
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const out: number[] = [];
+  for (const p of parts) {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || !resultDetails.includes(n))
+      return invalid(`${field}: ${p} is not a resultDetail code (${resultDetails.join(', ')})`);
+    if (!out.includes(n)) out.push(n);
+  }
+  if (out.length === 0) return invalid(`${field} must list at least one resultDetail code`);
+  return out;
+}

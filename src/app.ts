@@ -1,5 +1,6 @@
 // buildApp(config, deps): the whole system, built but not started (style.md §5). main.ts starts it; tests build
 // their own per test with ':memory:' SQLite and a FakeClock.
+import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -21,6 +22,8 @@ import { registrationChange } from './agents/registrations.js';
 import { AgentRegistry } from './agents/registry.js';
 import { FsCommand } from './calls/fs-commands.js';
 import { NodeLinks } from './calls/nodes.js';
+import { callCommands } from './calls/app-commands.js';
+import { inboundRouter } from './calls/inbound-routing.js';
 import { CallRunner } from './calls/runner.js';
 import { supervisorCommands } from './supervisor/commands.js';
 import { callServices } from './calls/services.js';
@@ -205,22 +208,26 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       })
     : undefined;
 
+  const flowSettings = { ...defaultFlowSettings, ...deps.flowSettings };
   const runner = new CallRunner({
     clock,
     metrics,
     log: http.log,
     agents,
     publisher: broker,
-    settings: { ...defaultFlowSettings, ...deps.flowSettings },
-    services: callServices({
-      db: deps.store.db,
-      repos,
-      callLogs: repos.callLogs,
-      clock,
-      recordingsDir: config.recordingsDir,
-      enqueueRecording: recordings ? (id, path, at) => recordings.enqueue(id, path, at) : undefined,
-      onOutcome: (o) => dialer.legEnded(o.leg.callId, o.resultDetail),
-    }),
+    settings: flowSettings,
+    services: {
+      routeInbound: inboundRouter(deps.store.db),
+      ...callServices({
+        db: deps.store.db,
+        repos,
+        callLogs: repos.callLogs,
+        clock,
+        recordingsDir: config.recordingsDir,
+        enqueueRecording: recordings ? (id, path, at) => recordings.enqueue(id, path, at) : undefined,
+        onOutcome: (o) => dialer.legEnded(o.leg.callId, o.resultDetail),
+      }),
+    },
   });
   metrics.gauge('calls.live', () => runner.live.size);
   for (const [dest, fn] of Object.entries(
@@ -255,7 +262,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     waitingCustomers: (taskCode) =>
       [...runner.live.values()].filter((c) => c.taskCode === taskCode && c.agent === undefined).length,
     tickMs: deps.dialerTickMs,
+    agentRingSeconds: flowSettings.agentRingSeconds,
   });
+  const calls = callCommands({
+    db: deps.store.db,
+    repos,
+    agents,
+    publisher: broker,
+    gatewayUsage,
+    live: runner.live,
+    hangup: (callId) => runner.hangup(callId),
+    originateAgentFirst: (call, callId) => dialer.originateAgentFirst(call, callId),
+    newCallId: randomUUID,
+  });
+  for (const [dest, fn] of Object.entries(calls)) appCommands.set(dest, fn);
 
   const ctx: ApiContext = {
     config,

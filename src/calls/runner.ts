@@ -8,6 +8,8 @@ import type { AgentRegistry } from '../agents/registry.js';
 import type { EslEvent, OutboundSession } from '../esl/index.js';
 import { FsApp, FsCommand, varsBlock } from './fs-commands.js';
 import { agentCodeFlow } from './flows/agent-code.js';
+import { agentFirstFlow } from './flows/agent-first.js';
+import { heldLegFlow, offHookCustomerFlow } from './flows/off-hook.js';
 import { playOnlyFlow } from './flows/play-only.js';
 import { toAgentFlow } from './flows/to-agent.js';
 import type { Effect, Flow, FlowEvent, FlowFacts, FlowSettings, LegInfo } from './flows/types.js';
@@ -31,6 +33,27 @@ export interface CallServices {
   recordPath(callId: string, now: number): string;
   /** Persist the outcome (call log) of a customer leg. */
   legEnded(leg: LegInfo, facts: FlowFacts, end: LegEnd): void;
+  /** The task an inbound call belongs to (calls/inbound-routing.ts); undefined: nobody takes this call. */
+  routeInbound?(
+    call: InboundCall,
+  ): { taskCode: string; projectCode: string; gatewayCode: string } | undefined;
+}
+
+/** What an inbound leg tells about where it came from. */
+export interface InboundCall {
+  did: string;
+  /** cc_gateway (sofia-conf's gateway variables) or sip_gateway_name: the gateway the call came in on. */
+  gatewayCode: string;
+  /** The carrier's address (sip_network_ip / sip_from_host), for carriers registered to us. */
+  networkIp: string;
+  fromHost: string;
+}
+
+/** An off-hook agent's held leg (cc_flow=fifo): customers of its project are bridged to it. */
+export interface HeldLeg {
+  uuid: string;
+  projectCode: string;
+  signal(event: FlowEvent): void;
 }
 
 export interface LiveCall {
@@ -63,6 +86,8 @@ export interface RunnerDeps {
 
 export class CallRunner {
   readonly live = new Map<string, LiveCall>();
+  /** Off-hook agents' held legs by username. */
+  readonly held = new Map<string, HeldLeg>();
   private readonly flows: Record<string, Flow<unknown>>;
 
   constructor(private readonly d: RunnerDeps) {
@@ -75,6 +100,9 @@ export class CallRunner {
       inbound: toAgent,
       agent_login: code,
       agent_logoff: code,
+      'agent-first': agentFirstFlow(d.settings) as Flow<unknown>,
+      fifo: heldLegFlow() as Flow<unknown>,
+      'off-hook': offHookCustomerFlow(d.settings) as Flow<unknown>,
     };
   }
 
@@ -105,13 +133,54 @@ export class CallRunner {
       evaluation: task?.evaluation ?? false,
       gatewayCode: v('cc_gw'),
       numberId: v('cc_number_id') ? Number(v('cc_number_id')) : null,
+      agent: v('cc_agent') || undefined,
+      customerDial: v('cc_dial') || undefined,
+      customerCallerId: v('cc_caller_id') || undefined,
+    };
+  }
+
+  /** An inbound leg gets the task and project its DID belongs to (issue 5: routing), or is refused. */
+  private async route(
+    session: OutboundSession,
+    leg: LegInfo,
+    h: Record<string, string>,
+  ): Promise<LegInfo | null> {
+    if (leg.flow !== 'inbound' || leg.taskCode || !this.d.services.routeInbound) return leg;
+    const v = (name: string) => h[`variable_${name}`] ?? '';
+    const route = this.d.services.routeInbound({
+      did: h['Caller-Destination-Number'] ?? '',
+      gatewayCode: v('cc_gateway') || v('sip_gateway_name'),
+      networkIp: v('sip_network_ip'),
+      fromHost: v('sip_from_host'),
+    });
+    if (!route) {
+      this.d.metrics.inc('calls.inbound_unrouted');
+      this.d.log.warn(
+        { did: h['Caller-Destination-Number'], uuid: leg.uuid },
+        'inbound call for no running task',
+      );
+      await session.hangup('NO_ROUTE_DESTINATION');
+      return null;
+    }
+    // On the channel too, so the CDR names the task (cdr.ts reads cc_* variables).
+    await session.api(FsCommand.setvar(leg.uuid, 'cc_task', route.taskCode));
+    await session.api(FsCommand.setvar(leg.uuid, 'cc_project', route.projectCode));
+    const task = this.d.services.taskInfo(route.taskCode);
+    return {
+      ...leg,
+      taskCode: route.taskCode,
+      projectCode: route.projectCode,
+      gatewayCode: leg.gatewayCode || route.gatewayCode,
+      evaluation: task?.evaluation ?? false,
+      voiceFile: task?.voiceFile,
     };
   }
 
   private async run(session: OutboundSession): Promise<void> {
     const ready = await session.ready;
     if (!ready.ok) return;
-    const leg = this.legInfo(ready.value.headers);
+    const leg = await this.route(session, this.legInfo(ready.value.headers), ready.value.headers);
+    if (!leg) return;
     const flow = this.flows[leg.flow];
     if (!flow) {
       this.d.log.warn(
@@ -125,7 +194,7 @@ export class CallRunner {
     await session.myevents();
     await session.linger();
     this.d.metrics.inc(`calls.legs.${flow.name}`);
-    await new LegRun(this.d, this.live, session, leg, flow).start();
+    await new LegRun(this.d, this.live, session, leg, flow, this.held).start();
   }
 
   /** Hangs up a live call by id (the /app/bye and finishProject paths). */
@@ -162,6 +231,7 @@ class LegRun {
     private readonly session: OutboundSession,
     private readonly leg: LegInfo,
     private readonly flow: Flow<unknown>,
+    private readonly held: Map<string, HeldLeg>,
   ) {
     this.startedAt = d.clock.now();
     if (leg.answered) this.answeredAt = this.startedAt;
@@ -198,6 +268,8 @@ class LegRun {
         return;
       case 'CHANNEL_BRIDGE':
         return this.push({ kind: 'bridged' });
+      case 'CHANNEL_UNBRIDGE':
+        return this.push({ kind: 'unbridged' });
       case 'CHANNEL_HANGUP':
       case 'CHANNEL_HANGUP_COMPLETE':
         this.hangupHeaders = { ...h };
@@ -245,17 +317,28 @@ class LegRun {
 
   private record(facts: FlowFacts, last: FlowEvent): void {
     const h = this.hangupHeaders;
+    const end: LegEnd = {
+      answered: this.answeredAt !== undefined,
+      hangupCause: h['Hangup-Cause'] ?? (last.kind === 'hangup' ? last.cause : 'NORMAL_CLEARING'),
+      sipTermStatus: h['variable_sip_term_status'],
+      hangupDisposition: h['variable_sip_hangup_disposition'],
+      startedAt: this.startedAt,
+      answeredAt: this.answeredAt,
+      endedAt: this.d.clock.now(),
+      recordFile: this.recordFile,
+    };
+    // Agent-first: this leg is the agent's; the customer's answer and cause come from the flow (the bridge).
+    const c = facts.customer;
+    const customerEnd: LegEnd | undefined = c && {
+      ...end,
+      answered: c.answered,
+      answeredAt: c.answeredAt,
+      hangupCause: c.hangupCause,
+      sipTermStatus: undefined,
+      hangupDisposition: undefined,
+    };
     try {
-      this.d.services.legEnded(this.leg, facts, {
-        answered: this.answeredAt !== undefined,
-        hangupCause: h['Hangup-Cause'] ?? (last.kind === 'hangup' ? last.cause : 'NORMAL_CLEARING'),
-        sipTermStatus: h['variable_sip_term_status'],
-        hangupDisposition: h['variable_sip_hangup_disposition'],
-        startedAt: this.startedAt,
-        answeredAt: this.answeredAt,
-        endedAt: this.d.clock.now(),
-        recordFile: this.recordFile,
-      });
+      this.d.services.legEnded(this.leg, facts, customerEnd ?? end);
     } catch (err) {
       // The CDR will still bring the durable record; the flow's facts are lost, so say so loudly.
       this.d.metrics.inc('calls.record_failures');
@@ -343,7 +426,9 @@ class LegRun {
         this.timers.delete(e.name);
         return;
       case 'find-agent': {
-        const found = d.agents.reserveLongestIdle(leg.projectCode, leg.callId, new Set(e.exclude));
+        // Agents holding an off-hook leg take customers through it, not on their (busy) phone.
+        const exclude = new Set([...e.exclude, ...this.held.keys()]);
+        const found = d.agents.reserveLongestIdle(leg.projectCode, leg.callId, exclude);
         const agent = found
           ? { username: found.username, domain: d.services.agentDomain(found.username) }
           : null;
@@ -394,6 +479,87 @@ class LegRun {
         return;
       case 'kill-leg':
         void this.session.api(FsCommand.kill(e.uuid));
+        return;
+      default:
+        return this.performCallEffect(e);
+    }
+  }
+
+  /** The effects of agent-first and off-hook calls. */
+  private performCallEffect(e: Effect): void {
+    const { leg, d } = this;
+    switch (e.kind) {
+      case 'bridge-customer': {
+        const vars = varsBlock({
+          origination_uuid: leg.callId,
+          origination_caller_id_number: leg.customerCallerId,
+          leg_timeout: e.ringSeconds,
+          cc_role: 'customer',
+          cc_call_id: leg.callId,
+          cc_project: leg.projectCode,
+          cc_task: leg.taskCode,
+          cc_gw: leg.gatewayCode,
+        });
+        return this.execute(e.id, FsApp.bridge(`${vars}${leg.customerDial ?? ''}`), (h) => ({
+          cause:
+            h['variable_originate_disposition'] ??
+            h['variable_bridge_hangup_cause'] ??
+            h['variable_DIALSTATUS'],
+        }));
+      }
+      case 'set-var':
+        return this.execute('set', FsApp.set(e.name, e.value));
+      case 'offer-held-leg': {
+        const agent = d.agents.get(leg.callerIdNumber);
+        const ok = agent?.projectCode === leg.projectCode && agent.type === 2;
+        if (ok)
+          this.held.set(leg.callerIdNumber, {
+            uuid: leg.uuid,
+            projectCode: leg.projectCode,
+            signal: (ev) => this.push(ev),
+          });
+        const reason = ok
+          ? undefined
+          : `extension ${leg.callerIdNumber} is not an agent of project ${leg.projectCode}`;
+        queueMicrotask(() => this.push({ kind: 'held', ok, reason }));
+        return;
+      }
+      case 'withdraw-held-leg':
+        if (this.held.get(leg.callerIdNumber)?.uuid === leg.uuid) this.held.delete(leg.callerIdNumber);
+        return;
+      case 'find-held-agent': {
+        const holders = [...this.held].filter(([, h]) => h.projectCode === leg.projectCode);
+        const others = d.agents
+          .ofProject(leg.projectCode)
+          .map((a) => a.username)
+          .filter((u) => !this.held.has(u));
+        const found = d.agents.reserveLongestIdle(
+          leg.projectCode,
+          leg.callId,
+          new Set([...e.exclude, ...others]),
+        );
+        const holder = found && holders.find(([u]) => u === found.username);
+        const agent = holder ? { username: holder[0], leg: holder[1].uuid } : null;
+        queueMicrotask(() => this.push({ kind: 'held-agent', agent }));
+        return;
+      }
+      case 'bridge-held': {
+        this.held.get(e.agent)?.signal({ kind: 'seized', callId: leg.callId });
+        void this.session.api(FsCommand.bridge(leg.uuid, e.leg)).then((r) => {
+          if (!r.ok || r.value.startsWith('-ERR')) {
+            this.held.get(e.agent)?.signal({ kind: 'unbridged' });
+            this.push({
+              kind: 'executed',
+              id: e.id,
+              ok: false,
+              response: '',
+              cause: r.ok ? r.value : r.error.text,
+            });
+          }
+        });
+        return;
+      }
+      default:
         return;
     }
   }

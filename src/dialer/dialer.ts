@@ -13,7 +13,7 @@ import type { AgentRegistry } from '../agents/registry.js';
 import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
 import type { Gateway } from '../db/repos/gateways.js';
-import { taskGateways, tasks } from '../db/schema.js';
+import { taskGateways, taskNumbers, tasks } from '../db/schema.js';
 import type { EslEvent } from '../esl/index.js';
 import { priceRuleOf } from '../calls/billing.js';
 import { FsCommand, socketAppFor } from '../calls/fs-commands.js';
@@ -36,7 +36,23 @@ export const FLOW_OF: Partial<Record<number, string>> = {
   [ScheduleType.directToAgent]: 'direct',
   [ScheduleType.playThenAgent]: 'play-agent',
   [ScheduleType.playOnly]: 'play',
+  [ScheduleType.offHookAgent]: 'off-hook',
+  // The leg originated here is the agent's; its flow bridges to the customer (originateAgentFirst).
+  [ScheduleType.agentFirst]: 'agent-first',
 };
+
+/** What an agent-first call needs: who to ring first, and which number through which gateway afterwards. */
+export interface AgentFirstCall {
+  agent: string;
+  projectCode: string;
+  nodeId: number;
+  gateway: Gateway;
+  phone: string;
+  task?: Task;
+  numberId?: number;
+}
+
+export type AgentFirstResult = { ok: true; callId: string } | { ok: false; reason: string };
 
 interface Attempt {
   callId: string;
@@ -74,6 +90,8 @@ export interface DialerDeps {
   tickMs?: number;
   /** How long to ring a customer (originate_timeout, seconds). */
   ringSeconds?: number;
+  /** How long to ring an agent's phone for an agent-first call (seconds). */
+  agentRingSeconds?: number;
 }
 
 export class Dialer {
@@ -81,6 +99,8 @@ export class Dialer {
   private readonly attempts = new Map<string, Attempt>();
   /** Live answered legs we originated (callId → attempt), until the leg's outcome is stored. */
   private readonly answered = new Map<string, Attempt>();
+  /** Agent-first calls whose agent answered (callId → gateway line held), until the outcome is stored. */
+  private readonly agentFirst = new Map<string, { gatewayId: number; taskId?: number }>();
   private readonly recentOriginates = new Map<number, number[]>();
   private timer: TimerHandle | undefined;
   private lastStatusAt = 0;
@@ -169,7 +189,10 @@ export class Dialer {
     return rows.flatMap((row) => {
       const gateway = this.d.repos.gateways.get(row.gatewayId);
       if (!gateway || gateway.status !== 1) return [];
-      const byTask = mine.filter((a) => a.gatewayId === gateway.id).length;
+      const byTask =
+        mine.filter((a) => a.gatewayId === gateway.id).length +
+        [...this.agentFirst.values()].filter((f) => f.taskId === task.id && f.gatewayId === gateway.id)
+          .length;
       const free = (gateway.expectCount ?? 0) - this.d.gatewayUsage.inUse(gateway.id);
       return [{ gateway, room: Math.max(0, Math.min(row.concurrency - byTask, free)) }];
     });
@@ -196,6 +219,8 @@ export class Dialer {
       rooms.reduce((sum, r) => sum + r.room, 0),
       this.nodeRoom(project.nodeId, now),
     );
+    if (task.scheduleType === ScheduleType.agentFirst)
+      return this.dialAgentsFirst(task, project.projectCode, project.nodeId, rooms, capacity, now);
     const agents = this.d.agents.ofProject(project.projectCode).filter((a) => a.type === 2);
     const ringing = this.ringing(task.id);
     const waiting = this.d.waitingCustomers(task.callTaskCode);
@@ -368,8 +393,98 @@ export class Dialer {
     });
   }
 
+  /**
+   * scheduleType 3: no prediction is needed, each free agent gets one number. The agent is reserved first, so the
+   * same agent is never rung twice; a number whose agent did not answer goes back to pending for another agent.
+   */
+  private dialAgentsFirst(
+    task: Task,
+    projectCode: string,
+    nodeId: number,
+    rooms: { gateway: Gateway; room: number }[],
+    capacity: number,
+    now: number,
+  ): void {
+    const { d } = this;
+    const free = d.agents.offerable(projectCode).length;
+    for (const number of d.numbers.dispense(task.id, Math.min(free, capacity), now)) {
+      const room = rooms.find((r) => r.room > 0);
+      const callId = randomUUID();
+      const agent = room && d.agents.reserveLongestIdle(projectCode, callId);
+      if (!room || !agent) {
+        this.returnNumber(number.id, now);
+        continue;
+      }
+      room.room--;
+      const call = { agent: agent.username, projectCode, nodeId, gateway: room.gateway, phone: number.phone };
+      void this.originateAgentFirst({ ...call, task, numberId: number.id }, callId).then((r) => {
+        if (!r.ok) this.returnNumber(number.id, d.clock.now());
+      });
+    }
+  }
+
+  private returnNumber(id: number, now: number): void {
+    this.d.db
+      .update(taskNumbers)
+      .set({ state: 'pending', updatedAt: now })
+      .where(eq(taskNumbers.id, id))
+      .run();
+  }
+
+  /**
+   * Rings the agent (user/EXT, auto-answer) with the socket app; once the agent answers, the agent-first flow
+   * bridges to the customer. The caller reserves the agent for `callId` if it can; on failure the reservation is
+   * released here and the reason returned (the agent's phone is off, busy, or did not answer).
+   */
+  async originateAgentFirst(c: AgentFirstCall, callId: string = randomUUID()): Promise<AgentFirstResult> {
+    const { d } = this;
+    const domain = d.repos.nodes.get(c.nodeId)?.sipDomain ?? '';
+    d.gatewayUsage.acquire(c.gateway.id);
+    d.metrics.inc('dialer.agent_first_originates');
+    const ring = d.agentRingSeconds ?? 20;
+    const command = FsCommand.originate(
+      {
+        origination_caller_id_number: c.phone,
+        originate_timeout: ring,
+        'sip_h_X-CC-Auto-Answer': 'true',
+        cc_call_id: callId,
+        cc_role: 'agent',
+        cc_flow: 'agent-first',
+        cc_agent: c.agent,
+        cc_project: c.projectCode,
+        cc_task: c.task?.callTaskCode,
+        cc_number: c.phone,
+        cc_number_id: c.numberId,
+        cc_gw: c.gateway.gwCode,
+        cc_dial: this.dialString(c.gateway, c.phone),
+        cc_caller_id: c.gateway.originationCallId ?? undefined,
+      },
+      domain ? `user/${c.agent}@${domain}` : `user/${c.agent}`,
+      socketAppFor(d.socket().host, d.socket().port),
+    );
+    this.agentFirst.set(callId, { gatewayId: c.gateway.id, taskId: c.task?.id });
+    d.publisher.publish(`/topic/invite/${c.agent}`, {
+      callId,
+      callTaskCode: c.task?.callTaskCode ?? '',
+      telNo: c.phone,
+    });
+    const r = await d.nodes.bgapi(c.nodeId, command, { timeoutMs: (ring + 30) * 1000 });
+    if (r.ok) return { ok: true, callId };
+    this.agentFirst.delete(callId);
+    d.gatewayUsage.release(c.gateway.id);
+    d.agents.apply(c.agent, { kind: 'release', callId });
+    const cause = r.error.kind === 'err' ? r.error.text.split(/\s/)[0] : r.error.kind;
+    return { ok: false, reason: `extension ${c.agent} did not take the call (${cause})` };
+  }
+
   /** The runner stored an answered leg's outcome: free its gateway line and teach the pacer. */
   legEnded(callId: string, resultDetail: number): void {
+    const first = this.agentFirst.get(callId);
+    if (first) {
+      this.agentFirst.delete(callId);
+      this.d.gatewayUsage.release(first.gatewayId);
+      return;
+    }
     const a = this.answered.get(callId);
     if (!a) return;
     this.answered.delete(callId);
@@ -383,7 +498,11 @@ export class Dialer {
 
   /** Calls in flight (ringing + answered) per task, for callTaskStatus.runningCnt. */
   inFlight(taskId: number): number {
-    return [...this.attempts.values(), ...this.answered.values()].filter((a) => a.task.id === taskId).length;
+    const firsts = [...this.agentFirst.values()].filter((f) => f.taskId === taskId).length;
+    return (
+      firsts +
+      [...this.attempts.values(), ...this.answered.values()].filter((a) => a.task.id === taskId).length
+    );
   }
 
   /** Kill every attempt of a task (callTaskEnd, finishProject). */

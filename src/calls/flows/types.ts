@@ -20,6 +20,10 @@ export interface LegInfo {
   gatewayCode: string;
   /** The task number this leg dials (cc_number_id), settled when the leg ends. */
   numberId: number | null;
+  /** Agent-first legs: the agent we called (cc_agent) and how to reach the customer (cc_dial, cc_caller_id). */
+  agent?: string;
+  customerDial?: string;
+  customerCallerId?: string;
 }
 
 export type AgentRef = { username: string; domain: string };
@@ -32,6 +36,14 @@ export type FlowEvent =
   | { kind: 'dtmf'; digit: string }
   | { kind: 'agent'; agent: AgentRef | null }
   | { kind: 'agent-available' }
+  /** The leg's bridge partner left and FreeSWITCH parked the leg again (park_after_bridge). */
+  | { kind: 'unbridged' }
+  /** An off-hook agent's held leg is being bridged to the customer `callId`. */
+  | { kind: 'seized'; callId: string }
+  /** Whether the runner accepted this leg as an off-hook agent's held leg. */
+  | { kind: 'held'; ok: boolean; reason?: string }
+  /** An off-hook agent reserved for this customer, with the uuid of its held leg (null: nobody holds one). */
+  | { kind: 'held-agent'; agent: { username: string; leg: string } | null }
   /**
    * Blind transfer asked by the agent `from` (supervisor/in-call.ts): `agent` is already reserved for this call,
    * `agentLeg` is the leg of `from` to drop. A flow that cannot transfer now must release `agent`.
@@ -57,6 +69,16 @@ export type Effect =
   | { kind: 'agent-done'; username: string }
   | { kind: 'set-work'; username: string; workStatus: 0 | 1 }
   | { kind: 'publish'; destination: string; body: object }
+  /** Agent-first: bridge this (agent) leg to the customer through the gateway named on the leg (cc_dial). */
+  | { kind: 'bridge-customer'; id: string; ringSeconds: number }
+  | { kind: 'set-var'; name: string; value: string }
+  /** Off-hook: this leg is the caller's held leg (customers of its project may be bridged to it) / no longer. */
+  | { kind: 'offer-held-leg' }
+  | { kind: 'withdraw-held-leg' }
+  /** Off-hook: reserve the longest-idle agent holding a leg in this leg's project (answered by `held-agent`). */
+  | { kind: 'find-held-agent'; exclude: string[] }
+  /** Off-hook: uuid_bridge this leg to the agent's held leg (a failure comes back as executed `id`, ok false). */
+  | { kind: 'bridge-held'; id: string; agent: string; leg: string }
   /** Hang up another leg by uuid (the agent's leg being transferred away). */
   | { kind: 'kill-leg'; uuid: string };
 
@@ -72,6 +94,11 @@ export interface FlowFacts {
   evaluation?: number;
   /** False for legs that are not customer calls (agent codes): no call log. */
   isCustomerCall: boolean;
+  /**
+   * Agent-first legs: the leg is the agent's, so the customer's side is told by the flow (the bridge's
+   * outcome), not by this leg's own answer and hangup.
+   */
+  customer?: { answered: boolean; answeredAt?: number; hangupCause: string };
 }
 
 export interface Step<S> {
@@ -96,6 +123,8 @@ export interface FlowSettings {
   queueTimeoutMs: number;
   /** How long an agent's phone rings. */
   agentRingSeconds: number;
+  /** Agent-first calls: how long the customer rings before the call is given up (no answer). */
+  customerRingSeconds: number;
   /** Agents tried per call before giving up. */
   maxAgentAttempts: number;
   /** The satisfaction prompt (evaluation) and the tone confirming agent codes. */
@@ -107,6 +136,7 @@ export const defaultFlowSettings: FlowSettings = {
   agentWaitMs: 15_000,
   queueTimeoutMs: 60_000,
   agentRingSeconds: 20,
+  customerRingSeconds: 30,
   maxAgentAttempts: 3,
   evaluationFile: 'ivr/ivr-please_rate_our_service.wav',
   confirmTone: 'tone_stream://%(200,100,800);loops=2',

@@ -1,0 +1,181 @@
+// STOMP /app commands that start or end calls (spec 三.11 /app/call, 三.12 /app/bye, 三.22 /app/previewCall). An
+// agent acts for itself only; each command answers on /topic/notify/{projectCode}/{username} with success or the
+// reason. Calls an agent starts are agent-first calls: the agent's phone rings (auto-answer), then the customer.
+import { and, eq, inArray } from 'drizzle-orm';
+import { CallType, RegStatus, SessionStatus, TaskStatus, WorkStatus } from '../core/codes.js';
+import { notice, type Publisher } from '../core/ports.js';
+import type { AgentEntry, AgentRegistry } from '../agents/registry.js';
+import type { AppCommand, AppPrincipal } from '../agents/commands.js';
+import type { Db } from '../db/database.js';
+import type { Repos } from '../db/repos/index.js';
+import type { Gateway } from '../db/repos/gateways.js';
+import { taskGateways, taskNumbers, tasks } from '../db/schema.js';
+import type { AgentFirstCall, AgentFirstResult, Task } from '../dialer/dialer.js';
+import type { GatewayUsage } from '../dialer/gateway-usage.js';
+import type { LiveCall } from './runner.js';
+
+export interface CallCommandDeps {
+  db: Db;
+  repos: Repos;
+  agents: AgentRegistry;
+  publisher: Publisher;
+  gatewayUsage: GatewayUsage;
+  live: ReadonlyMap<string, LiveCall>;
+  hangup(callId: string): Promise<boolean>;
+  originateAgentFirst(call: AgentFirstCall, callId?: string): Promise<AgentFirstResult>;
+  newCallId(): string;
+}
+
+type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+const refuse = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
+
+/** Numbers an agent may dial: digits with an optional +, nothing a dial string could be abused with. */
+const TEL_NO = /^\+?\d{3,24}$/;
+
+export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
+  const reply = (p: AppPrincipal, username: string, ok: boolean, text: string) => {
+    const projectCode = d.agents.get(username)?.projectCode ?? p.projectCode;
+    d.publisher.publish(`/topic/notify/${projectCode}/${username}`, notice(ok ? 'success' : 'error', text));
+  };
+  const str = (v: unknown): string =>
+    typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
+
+  /** The agent asking must be the extension named, and free to make a call. */
+  function callingAgent(p: AppPrincipal, body: Record<string, unknown>): Checked<AgentEntry> {
+    const username = str(body.username) || p.username;
+    if (username !== p.username) return refuse(`${p.username} cannot make calls for extension ${username}`);
+    const agent = d.agents.get(username);
+    if (!agent || agent.type !== 2) return refuse(`extension ${username} is not an agent of a project`);
+    const s = agent.state;
+    if (s.workStatus === WorkStatus.disabled) return refuse(`extension ${username} is disabled`);
+    if (s.regStatus !== RegStatus.registered) return refuse(`extension ${username} is not registered`);
+    if (s.sessionStatus !== SessionStatus.idle || s.callId !== null)
+      return refuse(`extension ${username} is already on a call`);
+    return { ok: true, value: agent };
+  }
+
+  /** A gateway with a free line among the given ones. */
+  function freeGateway(gatewayIds: number[]): Gateway | undefined {
+    return gatewayIds
+      .map((id) => d.repos.gateways.get(id))
+      .find((g): g is Gateway => !!g && g.status === 1 && (g.expectCount ?? 0) > d.gatewayUsage.inUse(g.id));
+  }
+
+  const gatewaysOf = (taskIds: number[]): number[] =>
+    taskIds.length
+      ? d.db
+          .select()
+          .from(taskGateways)
+          .where(inArray(taskGateways.taskId, taskIds))
+          .all()
+          .map((r) => r.gatewayId)
+      : [];
+
+  /**
+   * Reserves the agent when it is available, so no predictive call is offered meanwhile; an agent who set itself
+   * busy may still dial by hand (it is offered nothing anyway). Then rings the agent; a failure is told afterwards.
+   */
+  function start(
+    p: AppPrincipal,
+    agent: AgentEntry,
+    call: Omit<AgentFirstCall, 'agent'>,
+    onFail?: () => void,
+  ) {
+    const callId = d.newCallId();
+    if (agent.state.workStatus === WorkStatus.available)
+      d.agents.apply(agent.username, { kind: 'reserve', callId });
+    void d.originateAgentFirst({ ...call, agent: agent.username }, callId).then((r) => {
+      if (r.ok) return;
+      onFail?.();
+      reply(p, agent.username, false, r.reason);
+    });
+    return callId;
+  }
+
+  const call: AppCommand = async (p, body) => {
+    const checked = callingAgent(p, body);
+    const username = str(body.username) || p.username;
+    if (!checked.ok) return reply(p, username, false, checked.reason);
+    const agent = checked.value;
+    const telNo = str(body.telNo);
+    if (!TEL_NO.test(telNo)) return reply(p, username, false, `telNo "${telNo}" is not a phone number`);
+    const projectCode = str(body.projectCode) || agent.projectCode;
+    if (projectCode !== agent.projectCode)
+      return reply(p, username, false, `extension ${username} is not in project ${projectCode}`);
+    const project = d.repos.projects.activeByCode(projectCode);
+    if (!project) return reply(p, username, false, `project ${projectCode} is not active`);
+    // The project's gateways are those of its tasks that are not over, running tasks' first.
+    const own = d.db
+      .select()
+      .from(tasks)
+      .where(eq(tasks.projectId, project.id))
+      .all()
+      .filter((t) => t.status !== TaskStatus.ended)
+      .sort((a, b) => Number(b.status === TaskStatus.running) - Number(a.status === TaskStatus.running));
+    const gateway = freeGateway(gatewaysOf(own.map((t) => t.id)));
+    if (!gateway) return reply(p, username, false, `project ${projectCode} has no gateway with a free line`);
+    start(p, agent, { projectCode, nodeId: project.nodeId, gateway, phone: telNo });
+    reply(p, username, true, `正在呼叫 ${telNo}`);
+  };
+
+  /** The number must be one getCallList handed to this agent ('preview'); see the report on 'pending' ones. */
+  function previewNumber(task: Task, telNo: string, username: string): Checked<number> {
+    const row = d.db
+      .select()
+      .from(taskNumbers)
+      .where(and(eq(taskNumbers.taskId, task.id), eq(taskNumbers.phone, telNo)))
+      .get();
+    if (!row) return refuse(`${telNo} is not a number of task ${task.callTaskCode}`);
+    if (row.state === 'preview' && row.assignedTo !== username)
+      return refuse(`${telNo} was handed to another agent`);
+    if (row.state !== 'preview' && row.state !== 'pending')
+      return refuse(`${telNo} has already been dialled`);
+    // Claim it atomically: two clicks (or two agents) cannot dial it twice.
+    const claimed = d.db
+      .update(taskNumbers)
+      .set({ state: 'dialing', assignedTo: username })
+      .where(and(eq(taskNumbers.id, row.id), eq(taskNumbers.state, row.state)))
+      .run();
+    return claimed.changes === 1 ? { ok: true, value: row.id } : refuse(`${telNo} has already been dialled`);
+  }
+
+  const previewCall: AppCommand = async (p, body) => {
+    const username = str(body.username) || p.username;
+    const checked = callingAgent(p, body);
+    if (!checked.ok) return reply(p, username, false, checked.reason);
+    const agent = checked.value;
+    const telNo = str(body.telNo);
+    const code = str(body.callTaskCode);
+    const task = d.db.select().from(tasks).where(eq(tasks.callTaskCode, code)).get();
+    const project = task && d.repos.projects.get(task.projectId);
+    if (!task || project?.projectCode !== agent.projectCode)
+      return reply(p, username, false, `task ${code} is not a task of project ${agent.projectCode}`);
+    if (task.callType !== CallType.preview)
+      return reply(p, username, false, `task ${code} is not a preview task`);
+    if (task.status !== TaskStatus.running) return reply(p, username, false, `task ${code} is not running`);
+    const gateway = freeGateway(gatewaysOf([task.id]));
+    if (!gateway) return reply(p, username, false, `task ${code} has no gateway with a free line`);
+    const number = previewNumber(task, telNo, username);
+    if (!number.ok) return reply(p, username, false, number.reason);
+    const backToAgent = () =>
+      d.db.update(taskNumbers).set({ state: 'preview' }).where(eq(taskNumbers.id, number.value)).run();
+    const call = { projectCode: agent.projectCode, nodeId: project.nodeId, gateway, phone: telNo, task };
+    start(p, agent, { ...call, numberId: number.value }, backToAgent);
+    reply(p, username, true, `正在呼叫 ${telNo}`);
+  };
+
+  const bye: AppCommand = async (p, body) => {
+    const username = str(body.username) || p.username;
+    const callId = str(body.callId);
+    if (username !== p.username)
+      return reply(p, username, false, `${p.username} cannot hang up for ${username}`);
+    const live = d.live.get(callId);
+    if (!live) return reply(p, username, false, `no call ${callId} is in progress`);
+    const onIt = live.agent === username || d.agents.get(username)?.state.callId === callId;
+    if (!onIt) return reply(p, username, false, `call ${callId} is not extension ${username}'s`);
+    const ok = await d.hangup(callId);
+    reply(p, username, ok, ok ? '挂断成功' : `call ${callId} has already ended`);
+  };
+
+  return { '/app/call': call, '/app/bye': bye, '/app/previewCall': previewCall };
+}

@@ -1,6 +1,7 @@
 // A project with a manager and agents, a customer talking to the first agent, and STOMP clients that collect the
 // notices: the setting of the supervisor component tests.
 import { startCallHarness, type CallHarness } from '../support/calls.js';
+import type { EmulatorOptions } from '../freeswitch-emulator/index.js';
 import { connectStomp, type AppStompClient } from '../support/stomp-client.js';
 
 export interface SupervisorScene {
@@ -20,9 +21,9 @@ let n = 0;
 export async function supervisorScene(
   code: string,
   seats: number,
-  opts: { flow?: { agentRingSeconds?: number } } = {},
+  opts: { emulator?: EmulatorOptions } = {},
 ): Promise<SupervisorScene> {
-  const h = await startCallHarness({ flow: opts.flow });
+  const h = await startCallHarness({ emulator: opts.emulator });
   const agents = await h.project(code, seats);
   const manager = h.app.ctx.services.agents.ofProject(code).find((a) => a.type === 3)!.username;
   h.fs.register(manager);

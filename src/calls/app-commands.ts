@@ -79,9 +79,9 @@ export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
     p: AppPrincipal,
     agent: AgentEntry,
     call: Omit<AgentFirstCall, 'agent'>,
+    callId: string,
     onFail?: () => void,
-  ) {
-    const callId = d.newCallId();
+  ): void {
     if (agent.state.workStatus === WorkStatus.available)
       d.agents.apply(agent.username, { kind: 'reserve', callId });
     void d.originateAgentFirst({ ...call, agent: agent.username }, callId).then((r) => {
@@ -89,7 +89,6 @@ export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
       onFail?.();
       reply(p, agent.username, false, r.reason);
     });
-    return callId;
   }
 
   const call: AppCommand = async (p, body) => {
@@ -114,27 +113,30 @@ export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
       .sort((a, b) => Number(b.status === TaskStatus.running) - Number(a.status === TaskStatus.running));
     const gateway = freeGateway(gatewaysOf(own.map((t) => t.id)));
     if (!gateway) return reply(p, username, false, `project ${projectCode} has no gateway with a free line`);
-    start(p, agent, { projectCode, nodeId: project.nodeId, gateway, phone: telNo });
+    start(p, agent, { projectCode, nodeId: project.nodeId, gateway, phone: telNo }, d.newCallId());
     reply(p, username, true, `正在呼叫 ${telNo}`);
   };
 
-  /** The number must be one getCallList handed to this agent ('preview'); see the report on 'pending' ones. */
-  function previewNumber(task: Task, telNo: string, username: string): Checked<number> {
+  /**
+   * The number must be one getCallList handed out ('preview'): to this agent (getCallList with `username`), or to
+   * the business system (no username: assigned to 'api'), which gives its numbers to its agents.
+   */
+  function previewNumber(task: Task, telNo: string, username: string, callId: string): Checked<number> {
     const row = d.db
       .select()
       .from(taskNumbers)
       .where(and(eq(taskNumbers.taskId, task.id), eq(taskNumbers.phone, telNo)))
       .get();
     if (!row) return refuse(`${telNo} is not a number of task ${task.callTaskCode}`);
-    if (row.state === 'preview' && row.assignedTo !== username)
+    if (row.state === 'pending') return refuse(`${telNo} has not been handed out by getCallList`);
+    if (row.state !== 'preview') return refuse(`${telNo} has already been dialled`);
+    if (row.assignedTo !== username && row.assignedTo !== 'api')
       return refuse(`${telNo} was handed to another agent`);
-    if (row.state !== 'preview' && row.state !== 'pending')
-      return refuse(`${telNo} has already been dialled`);
-    // Claim it atomically: two clicks (or two agents) cannot dial it twice.
+    // Claim it atomically (two clicks cannot dial it twice); the call's uuid lets a restart find the call.
     const claimed = d.db
       .update(taskNumbers)
-      .set({ state: 'dialing', assignedTo: username })
-      .where(and(eq(taskNumbers.id, row.id), eq(taskNumbers.state, row.state)))
+      .set({ state: 'dialing', callUuid: callId })
+      .where(and(eq(taskNumbers.id, row.id), eq(taskNumbers.state, 'preview')))
       .run();
     return claimed.changes === 1 ? { ok: true, value: row.id } : refuse(`${telNo} has already been dialled`);
   }
@@ -155,12 +157,17 @@ export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
     if (task.status !== TaskStatus.running) return reply(p, username, false, `task ${code} is not running`);
     const gateway = freeGateway(gatewaysOf([task.id]));
     if (!gateway) return reply(p, username, false, `task ${code} has no gateway with a free line`);
-    const number = previewNumber(task, telNo, username);
+    const callId = d.newCallId();
+    const number = previewNumber(task, telNo, username, callId);
     if (!number.ok) return reply(p, username, false, number.reason);
     const backToAgent = () =>
-      d.db.update(taskNumbers).set({ state: 'preview' }).where(eq(taskNumbers.id, number.value)).run();
+      d.db
+        .update(taskNumbers)
+        .set({ state: 'preview', callUuid: null })
+        .where(eq(taskNumbers.id, number.value))
+        .run();
     const call = { projectCode: agent.projectCode, nodeId: project.nodeId, gateway, phone: telNo, task };
-    start(p, agent, { ...call, numberId: number.value }, backToAgent);
+    start(p, agent, { ...call, numberId: number.value }, callId, backToAgent);
     reply(p, username, true, `正在呼叫 ${telNo}`);
   };
 

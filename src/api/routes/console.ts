@@ -1,0 +1,188 @@
+// Browser-facing endpoints of the agent workbench and the manager page (/workbench, /manager). They are NOT
+// signed: a browser holds no API secret. Security model:
+// - claim: the project's certificate is the credential. The operator's business system hands it to its agents
+//   (it is 128 random bits, so it cannot be guessed); whoever holds it may claim the project's extensions,
+//   exactly as with the signed getByCertificate, whose rules this reuses.
+// - everything else: HTTP Basic with an extension and its SIP password, the same credentials the browser already
+//   holds for SIP and STOMP, checked against the store. A disabled extension is refused. Managers (type 3) read
+//   their own project only; agents act as themselves only.
+// No WWW-Authenticate header is sent with a 401: it would make browsers pop their own login dialog over the page.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { ExtensionType, WorkStatus } from '../../core/codes.js';
+import { forbidden, unauthorized, unavailable } from '../../core/errors.js';
+import { extStatusView } from '../../agents/registry.js';
+import { ok } from '../envelope.js';
+import type { ApiContext } from '../context.js';
+
+export const CONSOLE_PREFIX = '/callcenter/console';
+
+const projectCode = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
+const username = { type: 'string', minLength: 1, maxLength: 32, pattern: '^[0-9A-Za-z_.-]+$' } as const;
+const tags = ['console'];
+
+export interface PreviewRequest {
+  projectCode: string;
+  username: string;
+  callTaskCode: string;
+  count: number;
+}
+
+export interface ConsoleOptions {
+  ctx: ApiContext;
+  /**
+   * The dialer's getCallList (spec 一.23) for preview agents. It must refuse a task of another project than
+   * `projectCode`. Absent until the dialer offers it: the endpoint then answers 503 with the reason.
+   */
+  previewNumbers?: (req: PreviewRequest) => { items: { phone: string }[] };
+  /** /topic/callTaskStatus bodies (spec 三.14) of the project's tasks, for the manager page's first paint. */
+  taskStatuses?: (projectCode: string) => unknown[];
+}
+
+/** Who sent the request, from its Basic credentials. */
+export interface ConsoleUser {
+  username: string;
+  projectCode: string;
+  type: number;
+}
+
+/** `user:password` of an `Authorization: Basic ...` header, or undefined when there is none usable. */
+export function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function samePassword(given: string, stored: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(stored);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The extension the request authenticates as; throws the envelope's 401/403 otherwise. */
+export function authenticate(ctx: ApiContext, request: FastifyRequest): ConsoleUser {
+  const creds = basicCredentials(request.headers.authorization);
+  if (!creds) throw unauthorized('log in with the extension and its SIP password (HTTP Basic)');
+  const entry = ctx.services.agents.get(creds.user);
+  const ext = entry && ctx.repos.extensions.byUsername(creds.user);
+  if (!entry || !ext || !samePassword(creds.password, ext.password))
+    throw unauthorized('extension or password is wrong');
+  if (ext.workStatus === WorkStatus.disabled) throw forbidden(`extension ${ext.username} is disabled`);
+  return { username: entry.username, projectCode: entry.projectCode, type: entry.type };
+}
+
+function managerOf(ctx: ApiContext, request: FastifyRequest, project: string): ConsoleUser {
+  const user = authenticate(ctx, request);
+  if (user.type !== ExtensionType.manager) throw forbidden(`extension ${user.username} is not a manager`);
+  if (user.projectCode !== project)
+    throw forbidden(`manager ${user.username} does not belong to project ${project}`);
+  return user;
+}
+
+export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opts) => {
+  const { ctx } = opts;
+
+  app.post<{ Body: { certificate: string; type: 2 | 3; username?: string } }>(
+    `${CONSOLE_PREFIX}/claim`,
+    {
+      schema: {
+        summary:
+          'Claim an extension with the project certificate (unsigned; the certificate is the credential)',
+        tags,
+        body: {
+          type: 'object',
+          required: ['certificate', 'type'],
+          properties: {
+            certificate: { type: 'string', minLength: 1, maxLength: 64 },
+            type: { type: 'integer', enum: [2, 3] },
+            username,
+          },
+        },
+      },
+    },
+    async (req) =>
+      ok(ctx.services.projects.getByCertificate(req.body.certificate, req.body.type, req.body.username)),
+  );
+
+  app.get<{ Querystring: { projectCode: string } }>(
+    `${CONSOLE_PREFIX}/extensions`,
+    {
+      schema: {
+        summary: "The project's extensions as /topic/callExtStatus rows (Basic: a manager of the project)",
+        tags,
+        querystring: { type: 'object', required: ['projectCode'], properties: { projectCode } },
+      },
+    },
+    async (req) => {
+      managerOf(ctx, req, req.query.projectCode);
+      return ok(ctx.services.projects.extensionsOf(req.query.projectCode));
+    },
+  );
+
+  app.get<{ Querystring: { projectCode: string } }>(
+    `${CONSOLE_PREFIX}/tasks`,
+    {
+      schema: {
+        summary: "The project's tasks as /topic/callTaskStatus bodies (Basic: a manager of the project)",
+        tags,
+        querystring: { type: 'object', required: ['projectCode'], properties: { projectCode } },
+      },
+    },
+    async (req) => {
+      managerOf(ctx, req, req.query.projectCode);
+      if (!opts.taskStatuses) throw unavailable('task progress is not offered by this server yet');
+      return ok(opts.taskStatuses(req.query.projectCode));
+    },
+  );
+
+  app.get<{ Querystring: { callTaskCode: string; count: number } }>(
+    `${CONSOLE_PREFIX}/callList`,
+    {
+      schema: {
+        summary: 'Numbers of a preview task for the calling agent (getCallList; Basic: the agent)',
+        tags,
+        querystring: {
+          type: 'object',
+          required: ['callTaskCode'],
+          properties: {
+            callTaskCode: { type: 'string', minLength: 1, maxLength: 64 },
+            count: { type: 'integer', minimum: 1, maximum: 50, default: 5 },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const user = authenticate(ctx, req);
+      if (user.type !== ExtensionType.agent) throw forbidden(`extension ${user.username} is not an agent`);
+      if (!opts.previewNumbers)
+        throw unavailable('preview dialling (getCallList) is not offered by this server yet');
+      return ok(
+        opts.previewNumbers({
+          projectCode: user.projectCode,
+          username: user.username,
+          callTaskCode: req.query.callTaskCode,
+          count: req.query.count,
+        }),
+      );
+    },
+  );
+
+  app.get(
+    `${CONSOLE_PREFIX}/status`,
+    {
+      schema: {
+        summary: "The caller's own extension as a /topic/callExtStatus row, for a page's first paint (Basic)",
+        tags,
+      },
+    },
+    async (req) => {
+      const user = authenticate(ctx, req);
+      const entry = ctx.services.agents.get(user.username);
+      if (!entry) throw unauthorized(`extension ${user.username} is no longer assigned`);
+      return ok({ ...extStatusView(entry), projectCode: entry.projectCode, workType: entry.workType });
+    },
+  );
+};

@@ -1,0 +1,89 @@
+/// <reference lib="dom" />
+// STOMP to this server (/callcenter/ws, plain WebSocket) with the extension's credentials: subscriptions are kept
+// across reconnects, message bodies are parsed as JSON when they are.
+import { Client, type IMessage } from '@stomp/stompjs';
+
+export type ChannelState = 'connecting' | 'connected' | 'closed' | 'refused';
+
+export interface Channel {
+  subscribe(destination: string, fn: (body: unknown, destination: string) => void): void;
+  /** False when not connected (nothing is sent; STOMP has no queue here). */
+  send(destination: string, body: object): boolean;
+  readonly connected: boolean;
+  close(): Promise<void>;
+}
+
+export function stompUrl(loc: Location): string {
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/callcenter/ws`;
+}
+
+function parse(m: IMessage): unknown {
+  const type = m.headers['content-type'] ?? '';
+  if (type.startsWith('application/json') || /^\s*[[{]/.test(m.body)) {
+    try {
+      return JSON.parse(m.body);
+    } catch {
+      return m.body;
+    }
+  }
+  return m.body;
+}
+
+export function openChannel(opts: {
+  url: string;
+  login: string;
+  passcode: string;
+  onState(state: ChannelState, detail?: string): void;
+}): Channel {
+  const subs: Array<[string, (body: unknown, destination: string) => void]> = [];
+  let everConnected = false;
+  const client = new Client({
+    brokerURL: opts.url,
+    connectHeaders: { login: opts.login, passcode: opts.passcode },
+    reconnectDelay: 3000,
+    heartbeatIncoming: 10_000,
+    heartbeatOutgoing: 10_000,
+    debug: () => undefined,
+  });
+  const attach = (dest: string, fn: (body: unknown, destination: string) => void) =>
+    client.subscribe(dest, (m) => fn(parse(m), dest));
+  client.onConnect = () => {
+    everConnected = true;
+    for (const [dest, fn] of subs) attach(dest, fn);
+    opts.onState('connected');
+  };
+  client.onStompError = (frame) => {
+    const why = frame.headers.message ?? frame.body;
+    // A refused login never succeeds by retrying; a later ERROR (e.g. a refused command) is worth a reconnect.
+    if (!everConnected) void client.deactivate();
+    opts.onState('refused', why);
+  };
+  client.onWebSocketClose = () => {
+    if (client.active)
+      opts.onState(everConnected ? 'connecting' : 'closed', '连接断开, 正在重连 reconnecting');
+  };
+  opts.onState('connecting');
+  client.activate();
+  return {
+    subscribe(destination, fn) {
+      subs.push([destination, fn]);
+      if (client.connected) attach(destination, fn);
+    },
+    send(destination, body) {
+      if (!client.connected) return false;
+      client.publish({
+        destination,
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
+      return true;
+    },
+    get connected() {
+      return client.connected;
+    },
+    async close() {
+      await client.deactivate();
+      opts.onState('closed');
+    },
+  };
+}

@@ -40,7 +40,8 @@ const PAGE_HEADERS = {
 
 /** `rel` resolved inside `dir`, or undefined when it would leave it or names something odd. */
 export function fileInside(dir: string, rel: string): string | undefined {
-  if (!/^[A-Za-z0-9._/-]+$/.test(rel) || rel.split('/').some((p) => p === '..' || p === '')) return undefined;
+  if (!/^[A-Za-z0-9._/-]+$/.test(rel) || rel.split('/').some((p) => p === '..' || p === '.' || p === ''))
+    return undefined;
   const base = resolve(dir);
   const file = resolve(base, rel);
   return file.startsWith(base + sep) ? file : undefined;

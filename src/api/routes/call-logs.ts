@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { AppError, invalid, notFound } from '../../core/errors.js';
 import type { CallLog } from '../../db/repos/call-logs.js';
 import type { TasksRepo } from '../../db/repos/tasks.js';
-import { parseApiTime, parseResultDetails } from '../../dialer/tasks.js';
+import { parseApiTime, parseResultDetails } from '../../dialer/task-input.js';
 import type { ApiContext } from '../context.js';
 import { ok } from '../envelope.js';
 import { pageOf, pagingQuery } from '../paging.js';

@@ -8,6 +8,9 @@ export type Task = typeof tasks.$inferSelect;
 export type NewTask = Omit<typeof tasks.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
 export type NumberState = (typeof taskNumbers.$inferSelect)['state'];
 
+/** Rows per multi-row insert (well under SQLite's bound-variable limit). */
+const CHUNK = 500;
+
 export function tasksRepo(db: Db) {
   return {
     byCode: (callTaskCode: string): Task | undefined =>
@@ -44,10 +47,14 @@ export function tasksRepo(db: Db) {
     /** Adds pending numbers; phones the task already has are skipped. Returns how many were added. */
     addNumbers(taskId: number, phones: string[], now: number): number {
       let added = 0;
-      for (const phone of phones)
+      for (let i = 0; i < phones.length; i += CHUNK)
         added += db
           .insert(taskNumbers)
-          .values({ taskId, phone, state: 'pending', updatedAt: now })
+          .values(
+            phones
+              .slice(i, i + CHUNK)
+              .map((phone) => ({ taskId, phone, state: 'pending' as const, updatedAt: now })),
+          )
           .onConflictDoNothing()
           .run().changes;
       return added;

@@ -249,6 +249,23 @@ t.test('the status machine', async (t) => {
       t.equal(conc.statusCode, 409);
     },
   );
+  await t.test('a task of a finished project cannot start', async (t) => {
+    const { callListId: other } = ta.list(['13800000009']);
+    await ta.post(`${TASK_API}/submitCallTask/v1`, {
+      callTaskCode: 'S2',
+      scheduleType: 1,
+      callType: 1,
+      callGWs: GWS,
+      callListId: other,
+      expiredTime: TOMORROW,
+      projectCode: 'p1',
+      rate: 1,
+    });
+    ta.app.ctx.repos.projects.finish(ta.projectId, ta.clock.now());
+    const res = await ta.post(`${TASK_API}/callTaskStart/v1`, { callTaskCode: 'S2' });
+    t.equal(res.statusCode, 409);
+    t.match(res.json().reqResult.msg, 'the project of task S2 has finished');
+  });
   await t.test('an unknown task is a 404', async (t) => {
     const res = await ta.post(`${TASK_API}/callTaskStart/v1`, { callTaskCode: 'nope' });
     t.equal(res.statusCode, 404);

@@ -17,8 +17,7 @@ import {
   taskLabel,
   workLabel,
 } from '../../src/pages/shared/labels.js';
-import { linkedClaim } from '../../src/pages/shared/console-api.js';
-import { sipServer } from '../../src/pages/shared/softphone.js';
+import { linkedClaim, sipServer } from '../../src/pages/shared/links.js';
 
 const body = (callId: string, telNo = '13900000001') => ({ callId, callTaskCode: 't1', telNo });
 

@@ -52,8 +52,45 @@ interface World {
   manager: string;
   wb: Page;
   mgr: Page;
+  /** A workbench whose /sdk/mysoftphone.js is FAKE_SDK: the softphone side without a SIP server. */
+  stand: Page;
   pageErrors: string[];
 }
+
+/**
+ * A stand-in for the SDK bundle with MySoftPhone's surface as the pages use it: it registers at once, records what
+ * the page asks of it, and lets the test ring the phone (window.fake.ring) to drive answerConfirmFn.
+ */
+const FAKE_SDK = `
+window.fake = { did: [], options: null, answers: [] };
+window.MySoftPhone = class {
+  constructor(options, confirm) {
+    window.fake.options = options;
+    window.fake.phone = this;
+    this.confirm = confirm;
+    this.handlers = {};
+    this.sessions = [];
+    setTimeout(() => this.emit('registered', {}), 0);
+  }
+  on(event, fn) { (this.handlers[event] = this.handlers[event] || []).push(fn); return this; }
+  emit(event, arg) { for (const fn of this.handlers[event] || []) fn(arg); }
+  agentLogin() { window.fake.did.push('agent_login'); }
+  agentLogoff() { window.fake.did.push('agent_logoff'); }
+  enterFifo(p) { window.fake.did.push('fifo' + p); }
+  ring(from) {
+    Promise.resolve(this.confirm(from)).then((yes) => {
+      window.fake.answers.push(yes);
+      if (!yes) return;
+      const leg = {
+        hangup: () => { window.fake.did.push('hangup'); this.sessions = []; this.emit('ended', {}); },
+        hold: async () => { window.fake.did.push('hold'); return true; },
+        unhold: async () => { window.fake.did.push('unhold'); return true; },
+      };
+      this.sessions.push(leg);
+      this.emit('answered', {});
+    });
+  }
+};`;
 
 /**
  * Polls `expression` in the page until it is truthy. Not page.waitForFunction: that compiles its predicate with
@@ -297,6 +334,60 @@ const steps = (socketApp: string): Array<[string, (w: World) => Promise<string |
     },
   ],
   [
+    'with a softphone: it registers with the claimed extension and the ?sip= server, and the dial-code buttons use it',
+    async (w) => {
+      await w.stand.route('**/sdk/mysoftphone.js', (route) =>
+        route.fulfill({ status: 200, contentType: 'text/javascript', body: FAKE_SDK }),
+      );
+      await w.stand.goto(
+        `${w.baseUrl}/workbench?sip=ws://127.0.0.1:5066#certificate=${w.certificate}&username=${w.other}`,
+      );
+      await w.stand.click('#claimButton');
+      await textOf(w.stand, '#phoneState', /已注册/);
+      const options = (await w.stand.evaluate('window.fake.options')) as Record<string, unknown>;
+      check(
+        options.authorizationUser === w.other &&
+          options.password === w.ta.app.ctx.repos.extensions.byUsername(w.other)?.password &&
+          JSON.stringify(options.wsServers) === '["ws://127.0.0.1:5066"]' &&
+          options.uri === `sip:${w.other}@127.0.0.1`,
+        `the softphone got ${JSON.stringify(options)}`,
+      );
+      for (const id of ['#agentLogin', '#agentLogoff', '#fifo']) await w.stand.click(id);
+      const did = await poll<string[]>(w.stand, 'window.fake.did.length === 3 && window.fake.did');
+      check(
+        JSON.stringify(did) === '["agent_login","agent_logoff","fifopw"]',
+        `the phone did ${JSON.stringify(did)}`,
+      );
+    },
+  ],
+  [
+    'an incoming call asks the agent in the page (answerConfirmFn): decline says no, answer says yes; hold and hang up act on the leg',
+    async (w) => {
+      const page = w.stand;
+      await page.evaluate('window.fake.phone.ring("13900000009")');
+      await textOf(page, '#incomingNumber', /^13900000009$/);
+      check(await page.isVisible('#incoming'), 'the incoming-call prompt is hidden');
+      await page.click('#decline');
+      check(
+        (await poll(page, 'window.fake.answers.length === 1 && window.fake.answers[0] === false')) === true,
+        'decline did not say no',
+      );
+      check(!(await page.isVisible('#incoming')), 'the prompt stayed after declining');
+      await page.evaluate('window.fake.phone.ring("13900000010")');
+      await textOf(page, '#incomingNumber', /^13900000010$/);
+      await page.click('#accept');
+      check(
+        (await poll(page, 'window.fake.answers.length === 2 && window.fake.answers[1] === true')) === true,
+        'answer did not say yes',
+      );
+      await page.click('#hold');
+      await page.click('#unhold');
+      await page.click('#hangup');
+      const did = await poll<string[]>(page, 'window.fake.did.length === 6 && window.fake.did.slice(3)');
+      check(JSON.stringify(did) === '["hold","unhold","hangup"]', `the leg saw ${JSON.stringify(did)}`);
+    },
+  ],
+  [
     'the pages raised no script errors',
     async ({ pageErrors }) => {
       check(pageErrors.length === 0, pageErrors.join('; '));
@@ -404,6 +495,7 @@ async function main(): Promise<void> {
       manager,
       wb: await open('workbench'),
       mgr: await open('manager'),
+      stand: await open('workbench with a stand-in softphone'),
       pageErrors,
     };
     const timings: Record<string, number> = {};
@@ -426,6 +518,7 @@ async function main(): Promise<void> {
     mkdirSync(screenshotDir, { recursive: true });
     await world.wb.screenshot({ path: join(screenshotDir, 'workbench.png'), fullPage: true });
     await world.mgr.screenshot({ path: join(screenshotDir, 'manager.png'), fullPage: true });
+    await world.stand.screenshot({ path: join(screenshotDir, 'workbench-softphone.png'), fullPage: true });
     report({ done: true, figures: { totalMs: Date.now() - started, stepMs: timings } });
   } catch (err) {
     report({

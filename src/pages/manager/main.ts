@@ -3,7 +3,8 @@
 // snapshot of the extensions and tasks (console endpoints, HTTP Basic), then follow /topic/callExtStatus and
 // /topic/callTaskStatus live. Supervisor buttons send /app/eavesdrop, /app/conference... and the server's answer
 // arrives on /topic/notify/{project}/{manager}. The softphone carries what the manager hears.
-import { claimExtension, consoleGet, linkedClaim, type Claim } from '../shared/console-api.js';
+import { claimExtension, consoleGet, type Claim } from '../shared/console-api.js';
+import { linkedClaim, sipServer } from '../shared/links.js';
 import { byId, chip, h, inputValue, logTo, onClick, show, showLabel } from '../shared/dom.js';
 import {
   mergeExt,
@@ -15,7 +16,7 @@ import {
   type TaskRow,
 } from '../shared/ext-table.js';
 import { noticeOf, regLabel, sessionLabel, taskLabel, typeLabel, workLabel } from '../shared/labels.js';
-import { sipServer, startPhone, type SoftPhone } from '../shared/softphone.js';
+import { startPhone, type SoftPhone } from '../shared/softphone.js';
 import { openChannel, stompUrl, type Channel } from '../shared/stomp.js';
 
 const SAVED = 'cc.manager';

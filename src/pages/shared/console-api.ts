@@ -58,9 +58,3 @@ export function consoleGet<T>(
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
   return call<T>(`/callcenter/console/${path}?${qs}`, { headers: { authorization: basic(as) } });
 }
-
-/** The certificate (and optional extension) can come in the link's fragment, never sent to any server. */
-export function linkedClaim(hash: string): { certificate?: string; username?: string } {
-  const p = new URLSearchParams(hash.replace(/^#/, ''));
-  return { certificate: p.get('certificate') ?? undefined, username: p.get('username') ?? undefined };
-}

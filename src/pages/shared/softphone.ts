@@ -59,13 +59,6 @@ export interface PhoneHooks {
 
 export type Phone = { ok: true; phone: SoftPhone } | { ok: false; reason: string };
 
-/** Which SIP WebSocket to use: ?sip= overrides the project's; 'off' means none. */
-export function sipServer(search: string, claimed: string): string | null {
-  const override = new URLSearchParams(search).get('sip');
-  if (override === 'off') return null;
-  return override || claimed;
-}
-
 export function startPhone(claim: Claim, wsUrl: string, hooks: PhoneHooks): Phone {
   const Ctor = window.MySoftPhone;
   if (!Ctor) return { ok: false, reason: '软电话脚本未加载 /sdk/mysoftphone.js did not load' };

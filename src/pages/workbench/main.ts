@@ -3,10 +3,11 @@
 // connect STOMP as that extension, and work: idle/busy, the offered call (invite → call → bye), hold, transfer,
 // hang up, preview dialling, and the server's messages.
 import { noCall, onCallTopic, phaseText, type CallTopic, type CallView } from '../shared/call-state.js';
-import { claimExtension, consoleGet, linkedClaim, type Claim } from '../shared/console-api.js';
+import { claimExtension, consoleGet, type Claim } from '../shared/console-api.js';
+import { linkedClaim, sipServer } from '../shared/links.js';
 import { byId, h, inputValue, logTo, onClick, show, showLabel } from '../shared/dom.js';
 import { durationText, noticeOf, sessionLabel, workLabel, WORK_TYPES } from '../shared/labels.js';
-import { currentLeg, sipServer, startPhone, type SoftPhone } from '../shared/softphone.js';
+import { currentLeg, startPhone, type SoftPhone } from '../shared/softphone.js';
 import { openChannel, stompUrl, type Channel } from '../shared/stomp.js';
 
 const SAVED = 'cc.workbench';

@@ -14,8 +14,13 @@ import type { Store } from './db/database.js';
 import { createRepos } from './db/repos/index.js';
 import { GatewayUsage } from './dialer/gateway-usage.js';
 import { Dialer } from './dialer/dialer.js';
-import { sqliteNumberSource } from './dialer/number-source.js';
-import { callTaskStatusBody, expireTasks } from './dialer/task-status.js';
+import { numberStore } from './dialer/numbers.js';
+import { TaskService } from './dialer/tasks.js';
+import { CallListService } from './dialer/call-lists.js';
+import { taskRoutes } from './api/routes/tasks.js';
+import { callListRoutes } from './api/routes/call-lists.js';
+import { callLogRoutes } from './api/routes/call-logs.js';
+import { FsCommand as FsCmd, parseChannelRows } from './calls/fs-commands.js';
 import { agentCommands, type AppCommand } from './agents/commands.js';
 import { ProjectService } from './agents/projects.js';
 import { registrationChange } from './agents/registrations.js';
@@ -242,6 +247,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
 
   const gatewayUsage = new GatewayUsage();
+  const numbers = numberStore(deps.store.db);
+  const tasks: TaskService = new TaskService({
+    db: deps.store.db,
+    repos,
+    tasks: repos.tasks,
+    callLists: repos.callLists,
+    numbers,
+    clock,
+    publisher: broker,
+    runningCount: (taskId) => dialer.inFlight(taskId),
+  });
+  const callLists = new CallListService({ db: deps.store.db, callLists: repos.callLists, clock });
   const dialer: Dialer = new Dialer({
     db: deps.store.db,
     repos,
@@ -251,14 +268,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     nodes,
     gatewayUsage,
     publisher: broker,
-    numbers: sqliteNumberSource(deps.store.db),
+    numbers: numbers.asNumberSource(),
     socket: () => ({
       host: config.outboundSocket.host,
       port: outbound.address()?.port ?? config.outboundSocket.port,
     }),
     log: http.log,
-    statusOf: (task) => callTaskStatusBody(deps.store.db, task, dialer.inFlight(task.id)),
-    expireDue: (now) => void expireTasks(deps.store.db, broker, now),
+    statusOf: (task) => tasks.statusOf(task),
+    expireDue: (now) => void tasks.expireDue(now),
     waitingCustomers: (taskCode) =>
       [...runner.live.values()].filter((c) => c.taskCode === taskCode && c.agent === undefined).length,
     tickMs: deps.dialerTickMs,
@@ -277,6 +294,33 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   for (const [dest, fn] of Object.entries(calls)) appCommands.set(dest, fn);
 
+  /**
+   * Numbers left 'dialing' by a previous run are settled from FreeSWITCH, never redialled: once every node answers,
+   * calls it still has stay 'dialing' (their CDR settles them), the rest are closed with a note.
+   */
+  async function recoverNumbers(): Promise<void> {
+    const active = repos.nodes.active();
+    for (let tries = 0; active.some((n) => !nodes.isConnected(n.id)); tries++) {
+      if (tries > 600) {
+        http.log.warn({}, 'numbers left dialing are not recovered: FreeSWITCH did not connect within 10 min');
+        return;
+      }
+      await new Promise<void>((resolve) => clock.setTimer(1000, resolve));
+    }
+    const live = new Set<string>();
+    for (const n of active) {
+      const r = await nodes.api(n.id, FsCmd.showChannels());
+      if (!r.ok) return;
+      for (const row of parseChannelRows(r.value)) live.add(row.uuid);
+    }
+    const { kept, closed } = numbers.recoverAtStartup(clock.now(), (uuid) => live.has(uuid));
+    if (kept.length || closed.length)
+      http.log.warn(
+        { kept: kept.length, closed: closed.length },
+        'numbers left dialing by the last run were settled',
+      );
+  }
+
   const ctx: ApiContext = {
     config,
     clock,
@@ -284,7 +328,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     gatewayUsage,
     metrics,
     events: { gatewaysChanged: (gwCode) => events.emit('gatewaysChanged', gwCode) },
-    services: { projects, agents },
+    services: { projects, agents, tasks, callLists },
   };
 
   await http.register(formbody);
@@ -317,7 +361,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await http.register(healthRoutes, { ctx, sqlite: deps.store.sqlite, startedAt: clock.now() });
   await http.register(freeswitchRoutes, { ctx, directory: directoryLookup(repos) });
   await http.register(cdrRoutes, { ctx, recordings });
-  await http.register(signedApi, { ctx, extra: [projectRoutes, voiceRoutes] });
+  await http.register(signedApi, {
+    ctx,
+    extra: [
+      projectRoutes,
+      voiceRoutes,
+      taskRoutes(tasks),
+      callListRoutes(callLists),
+      callLogRoutes(repos.tasks),
+    ],
+  });
   attachStomp(http, broker, { clock });
 
   return {
@@ -333,6 +386,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       nodes.start(repos.nodes.active());
       recordings?.start();
       dialer.start();
+      void recoverNumbers();
     },
     async close() {
       dialer.stop();

@@ -7,6 +7,8 @@ import type { Repos } from '../db/repos/index.js';
 import type { GatewayUsage } from '../dialer/gateway-usage.js';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { ProjectService } from '../agents/projects.js';
+import type { TaskService } from '../dialer/tasks.js';
+import type { CallListService } from '../dialer/call-lists.js';
 
 export interface ApiContext {
   config: Config;
@@ -15,5 +17,10 @@ export interface ApiContext {
   gatewayUsage: GatewayUsage;
   metrics: Metrics;
   events: { gatewaysChanged(gwCode: string): void };
-  services: { projects: ProjectService; agents: AgentRegistry };
+  services: {
+    projects: ProjectService;
+    agents: AgentRegistry;
+    tasks: TaskService;
+    callLists: CallListService;
+  };
 }

@@ -190,6 +190,8 @@ export const taskNumbers = sqliteTable(
     assignedTo: text('assigned_to'),
     callUuid: text('call_uuid'),
     resultDetail: integer('result_detail'),
+    /** Why the number was closed without a call of its own (e.g. recovered after a crash). */
+    note: text('note'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [

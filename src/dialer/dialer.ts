@@ -29,6 +29,8 @@ export type Task = typeof tasks.$inferSelect;
 export interface NumberSource {
   dispense(taskId: number, n: number, now: number): { id: number; phone: string }[];
   settle(id: number, outcome: { callUuid: string; resultDetail: number }, now: number): void;
+  /** Records the call's uuid on the number before it is originated, so a restart can ask FreeSWITCH about it. */
+  markCall(id: number, callUuid: string, now: number): void;
 }
 
 /** The socket flow a customer leg of each scheduleType runs (calls/runner.ts knows these names). */
@@ -285,6 +287,7 @@ export class Dialer {
       startedAt: now,
       answered: false,
     };
+    d.numbers.markCall(number.id, callId, now);
     this.attempts.set(callId, attempt);
     d.gatewayUsage.acquire(gateway.id);
     (this.recentOriginates.get(nodeId) ?? this.recentOriginates.set(nodeId, []).get(nodeId))?.push(now);

@@ -122,7 +122,12 @@ export function numberStore(db: Db) {
             continue;
           }
           tx.update(taskNumbers)
-            .set({ state: 'done', resultDetail: ResultDetail.notConnected, updatedAt: now })
+            .set({
+              state: 'done',
+              resultDetail: ResultDetail.notConnected,
+              note: RECOVERY_NOTE,
+              updatedAt: now,
+            })
             .where(eq(taskNumbers.id, r.id))
             .run();
           out.closed.push({ id: r.id, phone: r.phone });
@@ -136,6 +141,7 @@ export function numberStore(db: Db) {
       return {
         dispense: (taskId, n, now) => store.dispenseNumbers(taskId, n, now),
         settle: (id, outcome, now) => store.settleNumber(id, outcome, now),
+        markCall: (id, callUuid, now) => store.markCall(id, callUuid, now),
       };
     },
   };

@@ -1,10 +1,7 @@
-// Task progress in the contract's shapes: spec 一.8 (callTaskStatus) and 三.14 (/topic/callTaskStatus), and the
-// expiry rule (a task whose expiredTime has passed ends).
-import { and, count, eq, inArray, lte, sql } from 'drizzle-orm';
-import { TaskStatus } from '../core/codes.js';
-import type { Publisher } from '../core/ports.js';
+// Task progress in the contract's shapes: spec 一.8 (callTaskStatus) and 三.14 (/topic/callTaskStatus).
+import { count, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { callLogs, projects, taskNumbers, tasks } from '../db/schema.js';
+import { callLogs, taskNumbers, type tasks } from '../db/schema.js';
 
 type Task = typeof tasks.$inferSelect;
 
@@ -44,31 +41,4 @@ export function callTaskStatusBody(db: Db, task: Task, runningCnt: number) {
     status: task.status,
     runningCnt,
   };
-}
-
-/** Ends tasks past their expiredTime; numbers not yet dialled are closed so they are never dialled. */
-export function expireTasks(db: Db, publisher: Publisher, now: number): number {
-  const due = db
-    .select({ id: tasks.id, code: tasks.callTaskCode, project: projects.projectCode })
-    .from(tasks)
-    .innerJoin(projects, eq(projects.id, tasks.projectId))
-    .where(
-      and(
-        inArray(tasks.status, [TaskStatus.init, TaskStatus.running, TaskStatus.paused]),
-        lte(tasks.expiredTime, now),
-      ),
-    )
-    .all();
-  for (const t of due) {
-    db.update(tasks)
-      .set({ status: TaskStatus.ended, endedAt: now, updatedAt: now })
-      .where(eq(tasks.id, t.id))
-      .run();
-    db.update(taskNumbers)
-      .set({ state: 'done', updatedAt: now })
-      .where(and(eq(taskNumbers.taskId, t.id), eq(taskNumbers.state, 'pending')))
-      .run();
-    publisher.publish(`/topic/task/${t.project}`, { status: TaskStatus.ended, callTaskCode: t.code });
-  }
-  return due.length;
 }

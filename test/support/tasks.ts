@@ -1,18 +1,10 @@
 // A test app with the task, call-list and call-log plugins registered behind the signature check, plus fixtures:
 // a project, gateways, a voice, call lists and stored call results.
-import type { FastifyPluginAsync } from 'fastify';
 import type { Response } from 'light-my-request';
 import type { Publisher } from '../../src/core/ports.js';
-import { verifySignedRequest } from '../../src/api/auth.js';
-import type { ApiContext } from '../../src/api/context.js';
-import { callListRoutes } from '../../src/api/routes/call-lists.js';
-import { callLogRoutes } from '../../src/api/routes/call-logs.js';
-import { taskRoutes } from '../../src/api/routes/tasks.js';
-import { callListsRepo } from '../../src/db/repos/call-lists.js';
-import { tasksRepo } from '../../src/db/repos/tasks.js';
-import { CallListService } from '../../src/dialer/call-lists.js';
-import { numberStore } from '../../src/dialer/numbers.js';
-import { TaskService, type TaskChange } from '../../src/dialer/tasks.js';
+import type { CallListService } from '../../src/dialer/call-lists.js';
+import type { TaskService } from '../../src/dialer/tasks.js';
+import { type TaskChange } from '../../src/dialer/tasks.js';
 import { FORM, form, startTestApp, type TestApp } from './app.js';
 
 export class RecordingPublisher implements Publisher {
@@ -41,39 +33,20 @@ const resultOf = (detail: number): number => (detail >= 50 ? 10 : detail >= 28 ?
 
 export async function startTaskApp(): Promise<TaskApp> {
   const ta = await startTestApp();
-  const { db } = ta.store;
+
   const repos = ta.app.ctx.repos;
   const now = ta.clock.now();
+  // The app's own services and routes; publications are recorded as well as sent.
   const published = new RecordingPublisher();
-  const tasksR = tasksRepo(db);
-  const callLists = callListsRepo(db);
-  const numbers = numberStore(db);
-  const tasks = new TaskService({
-    db,
-    repos,
-    tasks: tasksR,
-    callLists,
-    numbers,
-    clock: ta.clock,
-    publisher: published,
-  });
+  const broker = ta.app.broker;
+  const send = broker.publish.bind(broker);
+  broker.publish = (destination, body, headers) => {
+    published.publish(destination, body);
+    return send(destination, body, headers);
+  };
+  const { tasks, callLists: lists } = ta.app.ctx.services;
   const changes: TaskChange[] = [];
   tasks.onChange((c) => changes.push(c));
-  const lists = new CallListService({ db, callLists, clock: ta.clock });
-
-  const signedScope: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
-    app.addHook('onRequest', async (request) => {
-      verifySignedRequest(request, {
-        accounts: ctx.repos.accounts,
-        clock: ctx.clock,
-        windowMs: ctx.config.signWindowMs,
-      });
-    });
-    await app.register(taskRoutes(tasks), { ctx });
-    await app.register(callListRoutes(lists), { ctx });
-    await app.register(callLogRoutes(tasksR), { ctx });
-  };
-  await ta.app.http.register(signedScope, { ctx: ta.app.ctx });
 
   const project = repos.projects.insert(
     { projectCode: 'p1', seats: 5, nodeId: 1, certificate: 'CERT1' },
@@ -144,7 +117,7 @@ export async function startTaskApp(): Promise<TaskApp> {
       return { callListId, lastId: r.lastId ?? 0 };
     },
     result(callTaskCode, phone, resultDetail, result = resultOf(resultDetail)) {
-      const task = tasksR.byCode(callTaskCode);
+      const task = repos.tasks.byCode(callTaskCode);
       if (!task) throw new Error(`no task ${callTaskCode}`);
       const at = ta.clock.now();
       return repos.callLogs.upsert(

@@ -2,6 +2,8 @@ import type { Db } from '../database.js';
 import { accountsRepo } from './accounts.js';
 import { callLogsRepo, recordingUploadsRepo } from './call-logs.js';
 import { voicesRepo } from './voices.js';
+import { tasksRepo } from './tasks.js';
+import { callListsRepo } from './call-lists.js';
 import { gatewaysRepo } from './gateways.js';
 import { nodesRepo } from './nodes.js';
 import { extensionsRepo, projectsRepo } from './projects.js';
@@ -16,6 +18,8 @@ export function createRepos(db: Db) {
     callLogs: callLogsRepo(db),
     recordingUploads: recordingUploadsRepo(db),
     voices: voicesRepo(db),
+    tasks: tasksRepo(db),
+    callLists: callListsRepo(db),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

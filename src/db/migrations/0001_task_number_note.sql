@@ -1,0 +1,1 @@
+ALTER TABLE `task_numbers` ADD `note` text;

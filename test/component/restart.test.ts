@@ -1,0 +1,81 @@
+// A server restart in the middle of a campaign: numbers that were being dialled when it stopped are settled from
+// FreeSWITCH, never dialled again; the rest of the list goes on.
+import { eq } from 'drizzle-orm';
+import t from 'tap';
+import { taskGateways, taskNumbers } from '../../src/db/schema.js';
+import { startCallHarness } from '../support/calls.js';
+
+t.test(
+  'after a restart, numbers left dialing are closed with a note and only pending ones are dialled',
+  async (t) => {
+    const h = await startCallHarness({}, { dialerTickMs: 50 });
+    t.teardown(h.close);
+    await h.project('pr', 1, { register: false });
+    const now = h.app.ctx.clock.now();
+    const gw = h.app.ctx.repos.gateways.insert(
+      {
+        gwCode: 'gwR',
+        gwName: 'r',
+        registerType: 1,
+        realm: '127.0.0.1',
+        status: 1,
+        returnVisit: 0,
+        expectCount: 5,
+        originationCallId: null,
+        codec: null,
+        mobilePhonePrefix: null,
+        fixedPhonePrefix: null,
+        username: null,
+        password: null,
+        remark: null,
+        callLimit: null,
+        billType: null,
+        billsec: null,
+        priceFen: null,
+        accountBalanceFen: null,
+        rechargedAmountFen: null,
+      },
+      now,
+    );
+    // A play-only task as the last run left it: two numbers in flight (their calls died with the process), two done, two pending.
+    const taskId = h.task({ code: 'tr', projectCode: 'pr', scheduleType: 5, voiceFile: '/var/voices/r.wav' });
+    h.store.db.insert(taskGateways).values({ taskId, gatewayId: gw.id, concurrency: 5 }).run();
+    const rows: [string, 'dialing' | 'done' | 'pending', string | null][] = [
+      ['13700000001', 'dialing', '11111111-1111-4111-8111-111111111111'],
+      ['13700000002', 'dialing', '22222222-2222-4222-8222-222222222222'],
+      ['13700000003', 'done', null],
+      ['13700000004', 'done', null],
+      ['13700000005', 'pending', null],
+      ['13700000006', 'pending', null],
+    ];
+    for (const [phone, state, callUuid] of rows)
+      h.store.db
+        .insert(taskNumbers)
+        .values({
+          taskId,
+          phone,
+          state,
+          callUuid,
+          resultDetail: state === 'done' ? 50 : null,
+          updatedAt: now,
+        })
+        .run();
+    const settled = await h.fs.waitFor(() => {
+      const all = h.store.db.select().from(taskNumbers).where(eq(taskNumbers.taskId, taskId)).all();
+      return all.every((n) => n.state === 'done') ? all : undefined;
+    }, 10_000);
+    const dialled = h.fs.commands
+      .filter((c) => c.line.includes('originate'))
+      .map((c) => /cc_number=(\d+)/.exec(c.line)?.[1]);
+    t.same(dialled.sort(), ['13700000005', '13700000006'], 'only the pending numbers are dialled');
+    t.match(
+      settled.find((n) => n.phone === '13700000001'),
+      { resultDetail: 5, note: /in flight when the server stopped/ },
+    );
+    t.match(
+      settled.find((n) => n.phone === '13700000003'),
+      { resultDetail: 50, note: null },
+      'finished numbers are untouched',
+    );
+  },
+);

@@ -388,6 +388,26 @@ const steps = (socketApp: string): Array<[string, (w: World) => Promise<string |
     },
   ],
   [
+    'when the project finishes, every page is told its STOMP login is refused (and stops retrying)',
+    async (w) => {
+      const r = await w.ta.app.http.inject({
+        method: 'POST',
+        url: '/callcenter/callProject/api/finishProject/v1',
+        headers: { ...w.ta.signed(), ...FORM },
+        payload: form({ projectCode: 'pw' }),
+      });
+      check(r.statusCode === 200, `finishProject: ${r.statusCode} ${r.body}`);
+      for (const page of [w.wb, w.mgr, w.stand]) {
+        await textOf(page, '#stompState', /refused/);
+        await textOf(
+          page,
+          '#messages',
+          /authentication failed: login or passcode is wrong[^]*disconnected: the project has finished/,
+        );
+      }
+    },
+  ],
+  [
     'the pages raised no script errors',
     async ({ pageErrors }) => {
       check(pageErrors.length === 0, pageErrors.join('; '));

@@ -37,6 +37,8 @@ export function openChannel(opts: {
 }): Channel {
   const subs: Array<[string, (body: unknown, destination: string) => void]> = [];
   let everConnected = false;
+  /** Whether the current WebSocket got past CONNECT: an ERROR before that is a refused login. */
+  let connectedNow = false;
   const client = new Client({
     brokerURL: opts.url,
     connectHeaders: { login: opts.login, passcode: opts.passcode },
@@ -49,16 +51,20 @@ export function openChannel(opts: {
     client.subscribe(dest, (m) => fn(parse(m), dest));
   client.onConnect = () => {
     everConnected = true;
+    connectedNow = true;
     for (const [dest, fn] of subs) attach(dest, fn);
     opts.onState('connected');
   };
   client.onStompError = (frame) => {
-    const why = frame.headers.message ?? frame.body;
-    // A refused login never succeeds by retrying; a later ERROR (e.g. a refused command) is worth a reconnect.
-    if (!everConnected) void client.deactivate();
+    const body = frame.body.trim();
+    const why = [frame.headers.message, body].filter((x, i, all) => x && all.indexOf(x) === i).join(': ');
+    // A refused login (wrong password, disabled extension, finished project) never succeeds by retrying; an ERROR
+    // on an established session (e.g. a refused command, which closes it) is worth a reconnect.
+    if (!connectedNow) void client.deactivate();
     opts.onState('refused', why);
   };
   client.onWebSocketClose = () => {
+    connectedNow = false;
     if (client.active)
       opts.onState(everConnected ? 'connecting' : 'closed', '连接断开, 正在重连 reconnecting');
   };

@@ -45,6 +45,10 @@ import { RecordingUploader } from './storage/uploader.js';
 import { healthRoutes } from './api/routes/health.js';
 import { signedApi } from './api/routes/index.js';
 import { projectRoutes } from './api/routes/projects.js';
+import { pageRoutes } from './api/pages.js';
+import { consoleRoutes } from './api/routes/console.js';
+import { notFound } from './core/errors.js';
+import { TaskStatus } from './core/codes.js';
 import { attachStomp, createBroker, projectAccessRules, type Broker, type Principal } from './stomp/index.js';
 
 export interface AppDeps {
@@ -56,6 +60,8 @@ export interface AppDeps {
   switchControl?: SwitchControl;
   /** ESL reconnect backoff (tests shorten it). */
   eslBackoff?: { initialMs: number; maxMs: number };
+  /** Serve /workbench, /manager and their console endpoints (default true; tests of them register their own). */
+  pages?: boolean;
   /** How often the dialer paces its tasks (default 500 ms). */
   dialerTickMs?: number;
   /** Call-flow tunables (tests shorten waits). */
@@ -372,6 +378,26 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ],
   });
   attachStomp(http, broker, { clock });
+  // The agent workbench and the manager page, with the few unsigned endpoints they need (src/pages/README.md).
+  if (deps.pages !== false)
+    await http.register(consoleRoutes, {
+      ctx,
+      taskStatuses: (projectCode) => {
+        const project = repos.projects.activeByCode(projectCode);
+        if (!project) return [];
+        return repos.tasks
+          .inStates(Object.values(TaskStatus))
+          .filter((t) => t.projectId === project.id)
+          .map((t) => tasks.statusOf(t));
+      },
+      previewNumbers: ({ projectCode, username, callTaskCode, count }) => {
+        const task = repos.tasks.byCode(callTaskCode);
+        if (!task || repos.projects.get(task.projectId)?.projectCode !== projectCode)
+          throw notFound(`task ${callTaskCode} is not a task of project ${projectCode}`);
+        return tasks.getCallList(callTaskCode, count, username);
+      },
+    });
+  if (deps.pages !== false) await http.register(pageRoutes);
 
   return {
     http,

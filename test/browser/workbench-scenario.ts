@@ -433,7 +433,10 @@ process.once('SIGTERM', () => {
 
 /** The app as test/support/calls.ts builds it, with the page and console plugins registered before it listens. */
 async function startWorld(): Promise<{ ta: TestApp; fs: Emulator; baseUrl: string; socketApp: string }> {
-  ta = await startTestApp({ recordingsDir: '/var/lib/freeswitch/recordings' }, { clock: systemClock });
+  ta = await startTestApp(
+    { recordingsDir: '/var/lib/freeswitch/recordings' },
+    { clock: systemClock, pages: false },
+  );
   const app = ta.app;
   const db = ta.store.db;
   // What buildApp's integrator passes: task progress as the dialer publishes it, and preview numbers (here a

@@ -18,7 +18,7 @@ interface World {
 }
 
 async function world(t: Test, opts: Omit<ConsoleOptions, 'ctx'> = {}, pageDirs = {}): Promise<World> {
-  const ta = await startTestApp();
+  const ta = await startTestApp({}, { pages: false });
   t.teardown(ta.close);
   await ta.app.http.register(consoleRoutes, { ctx: ta.app.ctx, ...opts });
   await ta.app.http.register(pageRoutes, pageDirs);

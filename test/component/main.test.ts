@@ -45,7 +45,9 @@ t.test(
       { fs_nodes: 1, api_accounts: 1 },
       'the first start seeds the node and the account',
     );
-    const code = await new Promise<number | null>((resolve) => {
+    for (const page of ['/workbench', '/manager', '/sdk/mysoftphone.js'])
+    t.equal((await fetch(`${address}${page}`)).status, 200, `${page} is served (built by the start and test commands)`);
+  const code = await new Promise<number | null>((resolve) => {
       child.once('exit', (c) => resolve(c));
       child.kill('SIGTERM');
     });

@@ -12,6 +12,7 @@ import { openStore } from '../../src/db/database.js';
 import { fsNodes, taskGateways, tasks } from '../../src/db/schema.js';
 import { seedStore } from '../../src/seed.js';
 import { startEmulator } from '../../test/freeswitch-emulator/index.js';
+import { insertGateway } from '../../test/support/gateways.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,29 +56,9 @@ for (const a of agents) {
 while (agents.some((a) => a.state.regStatus !== 1)) await new Promise((r) => setTimeout(r, 20));
 
 const now = Date.now();
-const gw = app.ctx.repos.gateways.insert(
-  {
-    gwCode: 'bench',
-    gwName: 'bench',
-    registerType: 1,
-    realm: '127.0.0.1',
-    status: 1,
-    returnVisit: 0,
-    expectCount: AGENTS * 3,
-    originationCallId: null,
-    codec: null,
-    mobilePhonePrefix: null,
-    fixedPhonePrefix: null,
-    username: null,
-    password: null,
-    remark: null,
-    callLimit: null,
-    billType: 2,
-    billsec: 6,
-    priceFen: 10,
-    accountBalanceFen: null,
-    rechargedAmountFen: null,
-  },
+const gw = insertGateway(
+  app.ctx.repos.gateways,
+  { gwCode: 'bench', realm: '127.0.0.1', expectCount: AGENTS * 3 },
   now,
 );
 const project = app.ctx.repos.projects.activeByCode('bench')!;

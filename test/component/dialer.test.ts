@@ -2,35 +2,14 @@ import { eq } from 'drizzle-orm';
 import t from 'tap';
 import { callLogs, taskGateways, taskNumbers, tasks } from '../../src/db/schema.js';
 import { startCallHarness, type CallHarness } from '../support/calls.js';
+import { insertGateway } from '../support/gateways.js';
 
-function gateway(h: CallHarness, gwCode: string, lines: number) {
-  const now = h.app.ctx.clock.now();
-  return h.app.ctx.repos.gateways.insert(
-    {
-      gwCode,
-      gwName: gwCode,
-      registerType: 1,
-      realm: '127.0.0.1:15094',
-      status: 1,
-      returnVisit: 0,
-      expectCount: lines,
-      originationCallId: '02100000000',
-      codec: null,
-      mobilePhonePrefix: '0',
-      fixedPhonePrefix: null,
-      username: null,
-      password: null,
-      remark: null,
-      callLimit: null,
-      billType: 2,
-      billsec: 6,
-      priceFen: 10,
-      accountBalanceFen: null,
-      rechargedAmountFen: null,
-    },
-    now,
+const gateway = (h: CallHarness, gwCode: string, lines: number) =>
+  insertGateway(
+    h.app.ctx.repos.gateways,
+    { gwCode, expectCount: lines, originationCallId: '02100000000', mobilePhonePrefix: '0' },
+    h.app.ctx.clock.now(),
   );
-}
 
 function load(
   h: CallHarness,

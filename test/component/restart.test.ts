@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import t from 'tap';
 import { taskGateways, taskNumbers } from '../../src/db/schema.js';
 import { startCallHarness } from '../support/calls.js';
+import { insertGateway } from '../support/gateways.js';
 
 t.test(
   'after a restart, numbers left dialing are closed with a note and only pending ones are dialled',
@@ -12,31 +13,7 @@ t.test(
     t.teardown(h.close);
     await h.project('pr', 1, { register: false });
     const now = h.app.ctx.clock.now();
-    const gw = h.app.ctx.repos.gateways.insert(
-      {
-        gwCode: 'gwR',
-        gwName: 'r',
-        registerType: 1,
-        realm: '127.0.0.1',
-        status: 1,
-        returnVisit: 0,
-        expectCount: 5,
-        originationCallId: null,
-        codec: null,
-        mobilePhonePrefix: null,
-        fixedPhonePrefix: null,
-        username: null,
-        password: null,
-        remark: null,
-        callLimit: null,
-        billType: null,
-        billsec: null,
-        priceFen: null,
-        accountBalanceFen: null,
-        rechargedAmountFen: null,
-      },
-      now,
-    );
+    const gw = insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwR', expectCount: 5 }, now);
     // A play-only task as the last run left it: two numbers in flight (their calls died with the process), two done, two pending.
     const taskId = h.task({ code: 'tr', projectCode: 'pr', scheduleType: 5, voiceFile: '/var/voices/r.wav' });
     h.store.db.insert(taskGateways).values({ taskId, gatewayId: gw.id, concurrency: 5 }).run();

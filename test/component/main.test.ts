@@ -46,8 +46,12 @@ t.test(
       'the first start seeds the node and the account',
     );
     for (const page of ['/workbench', '/manager', '/sdk/mysoftphone.js'])
-    t.equal((await fetch(`${address}${page}`)).status, 200, `${page} is served (built by the start and test commands)`);
-  const code = await new Promise<number | null>((resolve) => {
+      t.equal(
+        (await fetch(`${address}${page}`)).status,
+        200,
+        `${page} is served (built by the start and test commands)`,
+      );
+    const code = await new Promise<number | null>((resolve) => {
       child.once('exit', (c) => resolve(c));
       child.kill('SIGTERM');
     });

@@ -1,6 +1,7 @@
 // Fixtures shared by the flows-* component tests: a gateway on a task, numbers, call logs, and an agent's STOMP
 // session with the topics it listens to.
 import { eq } from 'drizzle-orm';
+import { insertGateway } from '../support/gateways.js';
 import { callLogs, taskGateways, taskNumbers, tasks } from '../../src/db/schema.js';
 import type { CallHarness } from '../support/calls.js';
 import { connectStomp, type AppStompClient } from '../support/stomp-client.js';
@@ -12,28 +13,14 @@ export function gatewayFor(
   opts: { lines?: number; originationCallId?: string; realm?: string } = {},
 ) {
   const now = h.app.ctx.clock.now();
-  const gw = h.app.ctx.repos.gateways.insert(
+  const gw = insertGateway(
+    h.app.ctx.repos.gateways,
     {
       gwCode,
-      gwName: gwCode,
-      registerType: 1,
       realm: opts.realm ?? '192.0.2.10:5060',
-      status: 1,
-      returnVisit: 0,
       expectCount: opts.lines ?? 5,
       originationCallId: opts.originationCallId ?? '02100000000',
-      codec: null,
       mobilePhonePrefix: '0',
-      fixedPhonePrefix: null,
-      username: null,
-      password: null,
-      remark: null,
-      callLimit: null,
-      billType: 2,
-      billsec: 6,
-      priceFen: 10,
-      accountBalanceFen: null,
-      rechargedAmountFen: null,
     },
     now,
   );

@@ -1,6 +1,6 @@
 // buildApp(config, deps): the whole system, built but not started (style.md §5). main.ts starts it; tests build
 // their own per test with ':memory:' SQLite and a FakeClock.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -50,6 +50,13 @@ import { consoleRoutes } from './api/routes/console.js';
 import { notFound } from './core/errors.js';
 import { TaskStatus } from './core/codes.js';
 import { attachStomp, createBroker, projectAccessRules, type Broker, type Principal } from './stomp/index.js';
+
+/** Constant-time comparison of a presented secret with the stored one (no timing hint of how much matched). */
+function sameSecret(given: string, stored: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(stored).digest();
+  return timingSafeEqual(a, b);
+}
 
 export interface AppDeps {
   store: Store;
@@ -119,7 +126,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     async authenticate(login, passcode): Promise<Principal | { error: string }> {
       const entry = agents.get(login);
       const ext = entry && repos.extensions.byUsername(login);
-      if (entry && ext && passcode === ext.password) {
+      if (entry && ext && sameSecret(passcode, ext.password)) {
         if (ext.workStatus === -1) return { error: `extension ${login} is disabled` };
         return {
           username: login,
@@ -128,7 +135,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         };
       }
       const account = repos.accounts.find(login);
-      if (account && account.status === 1 && passcode === account.secret)
+      if (account && account.status === 1 && sameSecret(passcode, account.secret))
         return { username: login, projectCode: '*', role: 'service' };
       return { error: 'login or passcode is wrong (use the extension and its SIP password)' };
     },

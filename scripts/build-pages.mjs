@@ -3,20 +3,11 @@
 // the two HTML files and style.css. Type-checks src/pages with its own DOM tsconfig on the way. The softphone is
 // not bundled: the pages load /sdk/mysoftphone.js (scripts/build-sdk.mjs).
 // setup.sh runs it before every start and test run, so it skips all work while its inputs are unchanged.
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startIncrementalBuild } from './incremental-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'src/pages');
@@ -36,53 +27,21 @@ function filesUnder(dir) {
   );
 }
 
-function inputsHash() {
-  const hash = createHash('sha256');
-  // The pages import the contract's codes and the SDK's types; a change there must rebuild them too.
-  const files = [
-    ...filesUnder(srcDir),
-    join(root, 'src/core/codes.ts'),
-    fileURLToPath(import.meta.url),
-    join(root, 'node_modules/@stomp/stompjs/package.json'),
-  ]
-    .filter((f) => /\.(ts|json|html|css|mjs)$/.test(f))
-    .sort();
-  for (const file of files) hash.update(relative(root, file)).update(readFileSync(file));
-  return hash.digest('hex');
-}
-
-const want = inputsHash();
-const force = process.argv.includes('--force');
-const upToDate = () =>
-  existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want && outputs.every((f) => existsSync(f));
-if (!force && upToDate()) {
-  console.log('pages: dist/pages is up to date');
-  process.exit(0);
-}
-
-// Test files build on demand and tap runs two at once: one build at a time, the others wait and reuse it.
-const lockFile = join(root, 'dist/.pages-build.lock');
-mkdirSync(dirname(lockFile), { recursive: true });
-const lockDeadline = Date.now() + 120_000;
-for (;;) {
-  try {
-    writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
-    break;
-  } catch {
-    // A lock older than two minutes belongs to a build that died.
-    const age = Date.now() - (statSync(lockFile, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-    if (Date.now() > lockDeadline || age > 120_000) {
-      rmSync(lockFile, { force: true });
-      continue;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-process.on('exit', () => rmSync(lockFile, { force: true }));
-if (!force && upToDate()) {
-  console.log('pages: dist/pages was built meanwhile');
-  process.exit(0);
-}
+// The pages import the contract's codes and the SDK's types; a change there must rebuild them too.
+const inputs = [
+  ...filesUnder(srcDir),
+  join(root, 'src/core/codes.ts'),
+  fileURLToPath(import.meta.url),
+  join(root, 'node_modules/@stomp/stompjs/package.json'),
+].filter((f) => /\.(ts|json|html|css|mjs)$/.test(f));
+const done = await startIncrementalBuild({
+  name: 'pages',
+  root,
+  inputs,
+  outputs,
+  stampFile,
+  lockFile: join(root, 'dist/.pages-build.lock'),
+});
 
 const started = Date.now();
 const tsc = spawnSync(
@@ -111,5 +70,5 @@ await build({
   logLevel: 'warning',
 });
 for (const [from, to] of copies) copyFileSync(join(srcDir, from), join(outDir, to));
-writeFileSync(stampFile, want);
+done();
 console.log(`pages: built dist/pages in ${Date.now() - started} ms`);

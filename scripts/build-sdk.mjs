@@ -1,20 +1,11 @@
 // Builds the browser softphone SDK into dist/sdk/ (served under /sdk/): mysoftphone.js (IIFE, global MySoftPhone),
 // mysoftphone.mjs (ES module), mysoftphone.d.ts (+ types/), demo.html. Type-checks src/sdk with its own DOM tsconfig on the way.
 // setup.sh runs it before every start and test run, so it skips all work while its inputs are unchanged.
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startIncrementalBuild } from './incremental-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'src/sdk');
@@ -22,51 +13,21 @@ const outDir = join(root, 'dist/sdk');
 const stampFile = join(outDir, '.build-stamp');
 const outputs = ['mysoftphone.js', 'mysoftphone.mjs', 'mysoftphone.d.ts'].map((f) => join(outDir, f));
 
-function inputsHash() {
-  const hash = createHash('sha256');
-  const files = readdirSync(srcDir)
+const inputs = [
+  ...readdirSync(srcDir)
     .filter((f) => /\.(ts|json|html)$/.test(f))
-    .sort()
-    .map((f) => join(srcDir, f));
-  files.push(fileURLToPath(import.meta.url), join(root, 'node_modules/jssip/package.json'));
-  for (const file of files) hash.update(file).update(readFileSync(file));
-  return hash.digest('hex');
-}
-
-const want = inputsHash();
-const force = process.argv.includes('--force');
-const upToDate = () =>
-  existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want && outputs.every((f) => existsSync(f));
-if (!force && upToDate()) {
-  console.log('sdk: dist/sdk is up to date');
-  process.exit(0);
-}
-
-// Test files build on demand and tap runs two at once: one build at a time, the others wait and reuse it.
-const lockFile = join(root, 'dist/.sdk-build.lock');
-mkdirSync(dirname(lockFile), { recursive: true });
-const lockDeadline = Date.now() + 120_000;
-for (;;) {
-  try {
-    writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
-    break;
-  } catch {
-    // A lock older than two minutes belongs to a build that died.
-    if (
-      Date.now() > lockDeadline ||
-      Date.now() - statSync(lockFile, { throwIfNoEntry: false })?.mtimeMs > 120_000
-    ) {
-      rmSync(lockFile, { force: true });
-      continue;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-process.on('exit', () => rmSync(lockFile, { force: true }));
-if (!force && upToDate()) {
-  console.log('sdk: dist/sdk was built meanwhile');
-  process.exit(0);
-}
+    .map((f) => join(srcDir, f)),
+  fileURLToPath(import.meta.url),
+  join(root, 'node_modules/jssip/package.json'),
+];
+const done = await startIncrementalBuild({
+  name: 'sdk',
+  root,
+  inputs,
+  outputs,
+  stampFile,
+  lockFile: join(root, 'dist/.sdk-build.lock'),
+});
 
 const started = Date.now();
 rmSync(outDir, { recursive: true, force: true });
@@ -103,5 +64,5 @@ await build({ ...common, entryPoints: [join(srcDir, 'global.ts')], format: 'iife
 await build({ ...common, entryPoints: [join(srcDir, 'index.ts')], format: 'esm', outfile: outputs[1] });
 
 copyFileSync(join(srcDir, 'demo.html'), join(outDir, 'demo.html'));
-writeFileSync(stampFile, want);
+done();
 console.log(`sdk: built dist/sdk in ${Date.now() - started} ms`);

@@ -73,3 +73,32 @@ export function runInNamespace(
     });
   });
 }
+
+/**
+ * Inside a scenario: runs the named steps in order, reporting each; after the first failure the rest are reported
+ * as not run. Returns each step's duration (ms).
+ */
+export async function runSteps<W>(
+  steps: Array<[string, (world: W) => Promise<string | void>]>,
+  world: W,
+  report: (line: { step: string; ok: boolean; detail: string }) => void,
+): Promise<Record<string, number>> {
+  const timings: Record<string, number> = {};
+  let broken = false;
+  for (const [name, step] of steps) {
+    if (broken) {
+      report({ step: name, ok: false, detail: 'not run: an earlier step failed' });
+      continue;
+    }
+    const t0 = Date.now();
+    try {
+      const detail = await step(world);
+      report({ step: name, ok: true, detail: detail ?? '' });
+    } catch (err) {
+      broken = true;
+      report({ step: name, ok: false, detail: err instanceof Error ? err.message : String(err) });
+    }
+    timings[name] = Date.now() - t0;
+  }
+  return timings;
+}

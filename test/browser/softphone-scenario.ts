@@ -15,6 +15,7 @@ import {
   type RunningKamailio,
 } from '../kamailio/kamailio.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
+import { runSteps } from './namespace-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const screenshotDir = join(here, '../../test-output/softphone');
@@ -454,23 +455,7 @@ async function main(): Promise<void> {
         kamailio = await startKamailio(port);
       },
     };
-    const timings: Record<string, number> = {};
-    let broken = false;
-    for (const [name, step] of steps) {
-      if (broken) {
-        report({ step: name, ok: false, detail: 'not run: an earlier step failed' });
-        continue;
-      }
-      const t0 = Date.now();
-      try {
-        const detail = await step(world);
-        report({ step: name, ok: true, detail: detail ?? '' });
-      } catch (err) {
-        broken = true;
-        report({ step: name, ok: false, detail: err instanceof Error ? err.message : String(err) });
-      }
-      timings[name] = Date.now() - t0;
-    }
+    const timings = await runSteps(steps, world, report);
     mkdirSync(screenshotDir, { recursive: true });
     for (const [i, page] of pages.entries()) {
       await page.screenshot({ path: join(screenshotDir, `phone-${'ABC'[i]}.png`) });

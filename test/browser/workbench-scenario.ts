@@ -16,6 +16,7 @@ import { fsNodes, projects, tasks } from '../../src/db/schema.js';
 import { callTaskStatusBody } from '../../src/dialer/task-status.js';
 import { startEmulator, type Emulator } from '../freeswitch-emulator/index.js';
 import { FORM, form, startTestApp, type TestApp } from '../support/app.js';
+import { runSteps } from './namespace-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const screenshotDir = join(here, '../../test-output/pages');
@@ -521,23 +522,7 @@ async function main(): Promise<void> {
       stand: await open('workbench with a stand-in softphone'),
       pageErrors,
     };
-    const timings: Record<string, number> = {};
-    let broken = false;
-    for (const [name, step] of steps(s.socketApp)) {
-      if (broken) {
-        report({ step: name, ok: false, detail: 'not run: an earlier step failed' });
-        continue;
-      }
-      const t0 = Date.now();
-      try {
-        const detail = await step(world);
-        report({ step: name, ok: true, detail: detail ?? '' });
-      } catch (err) {
-        broken = true;
-        report({ step: name, ok: false, detail: err instanceof Error ? err.message : String(err) });
-      }
-      timings[name] = Date.now() - t0;
-    }
+    const timings = await runSteps(steps(s.socketApp), world, report);
     mkdirSync(screenshotDir, { recursive: true });
     await world.wb.screenshot({ path: join(screenshotDir, 'workbench.png'), fullPage: true });
     await world.mgr.screenshot({ path: join(screenshotDir, 'manager.png'), fullPage: true });

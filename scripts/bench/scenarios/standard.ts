@@ -4,7 +4,7 @@ import type { Scenario } from '../../../src/dialer/simulation/scenario.js';
 const DAY_S = 8 * 3600;
 
 /** The reference campaign: 20 agents, 30% answer, ring 15±7 s, talk 120±60 s, wrap 10 s, 8 h. */
-const reference: Scenario = {
+export const reference: Scenario = {
   name: '20 agents, 30% answer',
   durationS: DAY_S,
   agents: 20,

@@ -2,28 +2,8 @@
 // go and when the answer rate drifts, and never above the line limits. Short days keep this file to seconds.
 import t from 'tap';
 import { createPacer } from '../../../src/dialer/pacing/modes.js';
-import type { Scenario } from '../../../src/dialer/simulation/scenario.js';
 import { simulate } from '../../../src/dialer/simulation/simulator.js';
-
-const CAP = 0.03;
-const HOUR = 3600;
-
-const team20: Scenario = {
-  name: '20 agents, 30% answer, 3 h',
-  durationS: 3 * HOUR,
-  agents: 20,
-  answerProbability: 0.3,
-  ringS: { mean: 15, sd: 7, min: 1 },
-  noAnswerTimeoutS: 30,
-  talkS: { mean: 120, sd: 60, min: 10 },
-  wrapS: { mean: 10 },
-  sessionsPerSecond: 30,
-  maxConcurrent: 600,
-  abandonBucketS: 1800,
-};
-
-const adaptive = (sc: Scenario, seed: number) =>
-  simulate(sc, { pacer: createPacer('adaptive'), rate: 1, seed });
+import { adaptive, CAP, HOUR, team20 } from './fixtures.js';
 
 // Days are deterministic per seed, so the first half hour of these runs is what a fresh pacer did at start.
 const days = [1, 2, 3, 4].map((seed) => adaptive(team20, seed));

@@ -1,29 +1,7 @@
 // The adaptive mode stays under the 3% abandon cap in harder campaigns (issue 8): a small team, agents coming and
 // going, an answer rate that drifts or jumps. (adaptive-cap.test.ts has the reference campaign.)
 import t from 'tap';
-import { createPacer } from '../../../src/dialer/pacing/modes.js';
-import type { Scenario } from '../../../src/dialer/simulation/scenario.js';
-import { simulate } from '../../../src/dialer/simulation/simulator.js';
-
-const CAP = 0.03;
-const HOUR = 3600;
-
-const team20: Scenario = {
-  name: '20 agents, 30% answer, 3 h',
-  durationS: 3 * HOUR,
-  agents: 20,
-  answerProbability: 0.3,
-  ringS: { mean: 15, sd: 7, min: 1 },
-  noAnswerTimeoutS: 30,
-  talkS: { mean: 120, sd: 60, min: 10 },
-  wrapS: { mean: 10 },
-  sessionsPerSecond: 30,
-  maxConcurrent: 600,
-  abandonBucketS: 1800,
-};
-
-const adaptive = (sc: Scenario, seed: number) =>
-  simulate(sc, { pacer: createPacer('adaptive'), rate: 1, seed });
+import { adaptive, CAP, HOUR, team20 } from './fixtures.js';
 
 t.test('given only 5 agents for a whole day, it still stays under the cap', (t) => {
   for (const seed of [1, 2, 3]) {

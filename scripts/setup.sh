@@ -26,6 +26,11 @@ if [ "${1:-}" = "--test" ] && [ -f scripts/test-system-deps.txt ]; then
   fi
 fi
 
+if [ "${1:-}" = "--test" ]; then
+  # The live tier runs a real FreeSWITCH built from ../shared/vendor/freeswitch (about 7 minutes once, then cached).
+  bash scripts/freeswitch/build.sh
+fi
+
 for build in scripts/build-*.mjs; do
   [ -e "$build" ] && node "$build"
 done

@@ -14,12 +14,23 @@ export function varsBlock(vars: Record<string, string | number | boolean | undef
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
+/**
+ * One argument of an api command. mod_commands splits originate's arguments at spaces and honours only single
+ * quotes (switch_separate_string), so `&socket(127.0.0.1:8084 async full)` unquoted runs `socket(127.0.0.1:8084)`:
+ * a synchronous socket where linger, api and the bridge's reply never arrive in time.
+ */
+export function quoteArg(arg: string): string {
+  if (!/\s/.test(arg)) return arg;
+  if (arg.includes("'")) throw new Error(`argument ${arg} has both spaces and a single quote`);
+  return `'${arg}'`;
+}
+
 export const FsCommand = {
   originate: (
     vars: Record<string, string | number | boolean | undefined>,
     dialString: string,
     app: string,
-  ): string => `originate ${varsBlock(vars)}${dialString} &${app}`,
+  ): string => `originate ${varsBlock(vars)}${dialString} ${quoteArg(`&${app}`)}`,
   kill: (uuid: string, cause = 'NORMAL_CLEARING'): string => `uuid_kill ${uuid} ${cause}`,
   bridge: (a: string, b: string): string => `uuid_bridge ${a} ${b}`,
   transfer: (uuid: string, dest: string, leg?: '-bleg' | '-both'): string =>

@@ -75,6 +75,9 @@ export class NodeLinks implements SwitchControl {
         this.deps.metrics.inc('esl.connects');
         this.deps.log.info({ node: node.name }, 'FreeSWITCH event socket connected');
         void this.reconcile(node.id);
+        // Gateways added or changed while we were away, or before FreeSWITCH started, reach it only by a rescan
+        // (sofia asks our sofia.conf for the external profile's gateways).
+        void this.api(node.id, FsCommand.rescanGateways());
       });
       client.on('disconnected', ({ reason, retryInMs }) => {
         this.deps.metrics.inc('esl.disconnects');

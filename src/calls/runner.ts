@@ -6,6 +6,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../core/ports.js';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { EslEvent, OutboundSession } from '../esl/index.js';
+import { HOLD_FALLBACK, HOLD_MUSIC } from '../core/freeswitch.js';
 import { FsApp, FsCommand, varsBlock } from './fs-commands.js';
 import { agentCodeFlow } from './flows/agent-code.js';
 import { agentFirstFlow } from './flows/agent-first.js';
@@ -221,6 +222,8 @@ class LegRun {
   private readonly startedAt: number;
   private answeredAt: number | undefined;
   private recordFile: string | undefined;
+  private holdStartedAt: number | undefined;
+  private continuing = false;
   private hangupHeaders: Record<string, string> = {};
   private done!: () => void;
   private readonly finished = new Promise<void>((r) => (this.done = r));
@@ -366,6 +369,17 @@ class LegRun {
     });
   }
 
+  /**
+   * Without continue_on_fail FreeSWITCH hangs up this leg when its bridge fails with anything but NO_ANSWER,
+   * NO_USER_RESPONSE or ORIGINATOR_CANCEL (switch_channel_handle_cause): a busy agent would end the customer's
+   * call. Sent on the same socket before the bridge, so FreeSWITCH has it set when the bridge runs.
+   */
+  private continueOnFail(): void {
+    if (this.continuing) return;
+    this.continuing = true;
+    void this.session.api(FsCommand.setvar(this.leg.uuid, 'continue_on_fail', 'true'));
+  }
+
   private perform(effects: Effect[]): void {
     for (const e of effects) this.performOne(e);
   }
@@ -377,8 +391,14 @@ class LegRun {
         return this.execute(e.id, FsApp.answer());
       case 'playback':
         return this.execute(e.id, FsApp.playback(e.file));
-      case 'hold-music':
-        return this.execute(e.id, FsApp.playback('local_stream://moh'));
+      case 'hold-music': {
+        // Music that ends at once (a local_stream source that is not installed) would be replayed in a tight loop.
+        const now = d.clock.now();
+        const quick = this.holdStartedAt !== undefined && now - this.holdStartedAt < 1000;
+        this.holdStartedAt = now;
+        if (quick) d.metrics.inc('calls.hold_music_fallbacks');
+        return this.execute(e.id, FsApp.playback(quick ? HOLD_FALLBACK : HOLD_MUSIC));
+      }
       case 'stop-media':
         void this.session.api(FsCommand.break(leg.uuid));
         return;
@@ -396,6 +416,7 @@ class LegRun {
           cc_project: leg.projectCode,
           cc_task: leg.taskCode,
         });
+        this.continueOnFail();
         return this.execute(e.id, FsApp.bridge(`${vars}user/${e.agent.username}@${e.agent.domain}`), (h) => ({
           cause:
             h['variable_originate_disposition'] ??
@@ -500,6 +521,7 @@ class LegRun {
           cc_task: leg.taskCode,
           cc_gw: leg.gatewayCode,
         });
+        this.continueOnFail();
         return this.execute(e.id, FsApp.bridge(`${vars}${leg.customerDial ?? ''}`), (h) => ({
           cause:
             h['variable_originate_disposition'] ??

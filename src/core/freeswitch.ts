@@ -20,3 +20,11 @@ export const DialCode = {
   agentLogoff: 'agent_logoff',
   fifoPrefix: 'fifo',
 } as const;
+
+/**
+ * What a waiting customer and a held off-hook agent hear: FreeSWITCH expands the global variable that
+ * freeswitch-conf/callcenter/vars.xml sets (local_stream://moh, or a tone where no music is installed).
+ */
+export const HOLD_MUSIC = '${cc_hold_music}';
+/** Played instead when hold music ends at once (a missing stream), so the leg is never replayed in a tight loop. */
+export const HOLD_FALLBACK = 'silence_stream://-1';

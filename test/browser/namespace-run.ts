@@ -20,9 +20,14 @@ export interface StepLine {
 
 /** Why chromium-in-a-namespace cannot run here, or null when it can. */
 export function namespaceUnavailable(): string | null {
-  if (process.platform !== 'linux') return 'needs Linux network namespaces';
   if (!existsSync('/usr/bin/chromium'))
     return 'Debian chromium is not installed (scripts/test-system-deps.txt)';
+  return namespaceUnavailableFor('chromium');
+}
+
+/** Why this machine cannot make a network namespace for `what`, or null when it can. */
+export function namespaceUnavailableFor(what: string): string | null {
+  if (process.platform !== 'linux') return `${what} needs Linux network namespaces`;
   const probe = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0)
     return `cannot make a network namespace (unshare -n needs root or user namespaces): ${probe.stderr || probe.error}`;

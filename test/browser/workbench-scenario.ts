@@ -172,7 +172,7 @@ async function dialCustomer(w: World, socketApp: string, number: string): Promis
   const block = `{${Object.entries(vars)
     .map(([k, v]) => `${k}=${v}`)
     .join(',')}}`;
-  const r = await w.ta.app.nodes.bgapi(1, `originate ${block}sofia/gateway/gw1/${number} &${socketApp}`);
+  const r = await w.ta.app.nodes.bgapi(1, `originate ${block}sofia/gateway/gw1/${number} '&${socketApp}'`);
   if (!r.ok) throw new Error(`originate: ${r.error.text}`);
   return callId;
 }

@@ -15,7 +15,7 @@ async function dial(h: CallHarness, number: string, vars: Record<string, string>
   const block = `{${Object.entries(v)
     .map(([k, x]) => `${k}=${x}`)
     .join(',')}}`;
-  const r = await h.app.nodes.bgapi(1, `originate ${block}sofia/gateway/gw1/${number} &${h.socketApp}`);
+  const r = await h.app.nodes.bgapi(1, `originate ${block}sofia/gateway/gw1/${number} '&${h.socketApp}'`);
   if (!r.ok) throw new Error(`originate: ${r.error.text}`);
   return callId;
 }

@@ -70,7 +70,7 @@ t.test(
     t.equal(originates.length, phones.length);
     t.match(
       originates[0].line,
-      /cc_flow=play,.*cc_gw=gwA\}sofia\/gateway\/gwA\/01380000\d{4} &socket\(127\.0\.0\.1:\d+ async full\)/,
+      /cc_flow=play,.*cc_gw=gwA\}sofia\/gateway\/gwA\/01380000\d{4} '&socket\(127\.0\.0\.1:\d+ async full\)'/,
     );
     t.match(originates[0].line, /origination_caller_id_number=02100000000/);
     t.equal(h.app.ctx.gatewayUsage.inUse(gw.id), 0, 'every line is released');

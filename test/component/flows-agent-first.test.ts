@@ -45,7 +45,7 @@ t.test(
       'answered when the customer answered',
     );
     const originate = h.fs.commands.find((c) => c.line.includes('originate'))?.line ?? '';
-    t.match(originate, new RegExp(`cc_flow=agent-first.*\\}user/${a1}@127\\.0\\.0\\.1 &socket`));
+    t.match(originate, new RegExp(`cc_flow=agent-first.*\\}user/${a1}@127\\.0\\.0\\.1 '&socket`));
     const bridge = h.fs.commands.find((c) =>
       c.headers.some(([k, v]) => k === 'execute-app-name' && v === 'bridge'),
     );

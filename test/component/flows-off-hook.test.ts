@@ -7,7 +7,7 @@ let n = 0;
 async function dialCustomer(h: CallHarness, number: string, project: string, task: string): Promise<string> {
   const callId = `00000000-0000-4000-9000-${String(++n).padStart(12, '0')}`;
   const vars = `origination_uuid=${callId},cc_call_id=${callId},cc_role=customer,cc_flow=off-hook,cc_project=${project},cc_task=${task},cc_number=${number}`;
-  const r = await h.app.nodes.bgapi(1, `originate {${vars}}sofia/gateway/gw1/${number} &${h.socketApp}`);
+  const r = await h.app.nodes.bgapi(1, `originate {${vars}}sofia/gateway/gw1/${number} '&${h.socketApp}'`);
   if (!r.ok) throw new Error(`originate: ${r.error.text}`);
   return callId;
 }

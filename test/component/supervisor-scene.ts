@@ -65,7 +65,7 @@ export async function supervisorScene(
       const block = `{${Object.entries(vars)
         .map(([k, x]) => `${k}=${x}`)
         .join(',')}}`;
-      const r = await h.app.nodes.bgapi(1, `originate ${block}sofia/gateway/gw1/${number} &${h.socketApp}`);
+      const r = await h.app.nodes.bgapi(1, `originate ${block}sofia/gateway/gw1/${number} '&${h.socketApp}'`);
       if (!r.ok) throw new Error(`originate: ${r.error.text}`);
       await h.fs.waitFor(() => h.app.runner.live.get(callId)?.agent !== undefined);
       return callId;

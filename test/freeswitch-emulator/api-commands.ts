@@ -149,7 +149,7 @@ const HANDLERS: Record<string, ApiHandler> = {
     });
     return '+OK hangup all channels with cause ' + cause + '\n';
   },
-  global_getvar: () => '',
+  global_getvar: (core, args) => core.globals.get(args.trim()) ?? '',
   eval: (_core, args) => args,
   create_uuid: () => randomUUID(),
   reloadxml: () => '+OK [Success]\n',

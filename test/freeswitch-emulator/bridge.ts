@@ -70,6 +70,8 @@ export function bridgeApp(
       a.setVar('DIALSTATUS', cause === 'USER_BUSY' ? 'BUSY' : cause === 'NO_ANSWER' ? 'NOANSWER' : cause);
       a.setVar('originate_failed_cause', cause);
       finish(cause);
+      if (!continuesOnFail(a.vars.get('continue_on_fail'), cause))
+        core.sw.soon(() => core.sw.hangup(a, cause, { sipVars: [['sip_hangup_disposition', 'send_bye']] }));
     },
   });
   return {
@@ -104,4 +106,18 @@ export function linkLegs(sw: Switch, a: Channel, b: Channel): void {
     x.setVar('signal_bond', y.uuid);
     x.setVar('last_bridge_to', y.uuid);
   }
+}
+
+/**
+ * switch_channel_handle_cause after a failed bridge: the calling leg is hung up with the failure's cause unless
+ * continue_on_fail is true or lists the cause; without the variable only NO_ANSWER, NO_USER_RESPONSE and
+ * ORIGINATOR_CANCEL let it continue.
+ */
+export function continuesOnFail(setting: string | undefined, cause: string): boolean {
+  if (setting === undefined) return ['NO_ANSWER', 'NO_USER_RESPONSE', 'ORIGINATOR_CANCEL'].includes(cause);
+  if (['true', 'yes', 'on', '1'].includes(setting.toLowerCase())) return true;
+  return setting
+    .split(',')
+    .map((c) => c.trim().toUpperCase())
+    .includes(cause.toUpperCase());
 }

@@ -25,20 +25,21 @@ export type Dial =
   | { kind: 'loopback'; number: string; context: string }
   | { kind: 'error'; cause: string };
 
-/** Splits on spaces outside quotes, braces and parentheses; single quotes are removed as the CLI does. */
+/**
+ * Splits on spaces outside single quotes, which are removed, as mod_commands' switch_separate_string does. Braces
+ * and parentheses do not group: an unquoted `&socket(127.0.0.1:8084 async full)` is cut at its first space, as the
+ * real FreeSWITCH cuts it.
+ */
 export function splitArgs(text: string): string[] {
   const out: string[] = [];
   let cur = '';
-  let depth = 0;
   let quote = false;
   for (const ch of text.trim()) {
     if (ch === "'") {
       quote = !quote;
       continue;
     }
-    if (ch === '{' || ch === '(' || ch === '[') depth++;
-    if (ch === '}' || ch === ')' || ch === ']') depth = Math.max(0, depth - 1);
-    if (ch === ' ' && !quote && depth === 0) {
+    if (ch === ' ' && !quote) {
       if (cur) out.push(cur);
       cur = '';
       continue;

@@ -89,6 +89,8 @@ export class EmulatorCore implements AppHost, LegEnvironment {
   readonly sw: Switch;
   readonly apps: AppQueue;
   readonly conferences: Conferences;
+  /** Global variables as freeswitch-conf/callcenter/vars.xml sets them (those the server names at run time). */
+  readonly globals = new Map<string, string>([['cc_hold_music', 'local_stream://moh']]);
   readonly registrations = new Map<string, Registration>();
   readonly commands: LoggedCommand[] = [];
   readonly sockets = new Set<Socket>();

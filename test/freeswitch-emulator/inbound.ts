@@ -214,10 +214,15 @@ export function sendmsg(core: EmulatorCore, uuid: string, command: ClientCommand
       header(command.headers, 'execute-app-arg') ??
       (command.body && header(command.headers, 'content-type') === 'text/plain' ? command.body : '');
     const loops = Number(header(command.headers, 'loops') ?? 1);
+    // switch_core_session_execute_application expands ${var} in the argument: the channel's, then the globals.
+    const expanded = arg.replace(
+      /\$\{(\w+)\}/g,
+      (_m, name: string) => ch.vars.get(name) ?? core.globals.get(name) ?? '',
+    );
     const eventUuid = header(command.headers, 'Event-UUID') ?? randomUUID();
     const times = Math.max(1, loops);
     for (let i = 0; i < times; i++)
-      core.apps.enqueue(ch, app, arg, eventUuid, i === times - 1 ? onDone : undefined);
+      core.apps.enqueue(ch, app, expanded, eventUuid, i === times - 1 ? onDone : undefined);
   } else if (callCommand === 'hangup') {
     const cause = header(command.headers, 'hangup-cause') ?? 'NORMAL_CLEARING';
     core.sw.soon(() => core.kill(ch, cause));

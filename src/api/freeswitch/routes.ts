@@ -7,7 +7,7 @@ import { FsHttpPath } from '../../core/freeswitch.js';
 import type { ApiContext } from '../context.js';
 import { normalizeIp } from '../auth.js';
 import { NOT_FOUND_XML } from './xml.js';
-import { sofiaConfXml } from './sofia-conf.js';
+import { sofiaGatewaysXml } from './sofia-conf.js';
 
 export interface DirectoryQuery {
   user?: string;
@@ -59,9 +59,10 @@ export const freeswitchRoutes: FastifyPluginAsync<{ ctx: ApiContext; directory: 
     { schema: { hide: true } },
     async (req, reply) => {
       const b = req.body ?? {};
-      if (b.section === 'configuration' && b.key_value === 'sofia.conf')
-        return xml(reply, sofiaConfXml(ctx.repos.gateways.enabled()));
-      // Every other configuration file comes from FreeSWITCH's own disk.
+      // A rescan of the external profile reads only its gateways from us (sofia-conf.ts); every other lookup,
+      // sofia.conf at start-up included, comes from FreeSWITCH's own disk.
+      if (b.section === 'configuration' && b.key_value === 'sofia.conf' && b.profile === 'external')
+        return xml(reply, sofiaGatewaysXml(ctx.repos.gateways.enabled()));
       return xml(reply, NOT_FOUND_XML);
     },
   );

@@ -128,6 +128,7 @@ t.test(
     emu.register('1001', { mode: 'reject' });
     emu.register('1002', { mode: 'auto-answer', answerAfterMs: 500 });
     await park(client, 'x-1');
+    await client.reply('api uuid_setvar x-1 continue_on_fail true');
     client.send(
       'sendmsg x-1\ncall-command: execute\nexecute-app-name: bridge\nexecute-app-arg: user/1001\nevent-uuid: br-1',
     );
@@ -153,6 +154,20 @@ t.test(
       emu.channels().some((c) => c.uuid === 'x-1'),
       'the A-leg stays up',
     );
+  },
+);
+
+t.test(
+  'without continue_on_fail a refused bridge hangs up the calling leg with its cause (switch_channel_handle_cause)',
+  async (t) => {
+    const { emu, client } = await session(t);
+    emu.register('1003', { mode: 'reject' });
+    await park(client, 'x-2');
+    client.send(
+      'sendmsg x-2\ncall-command: execute\nexecute-app-name: bridge\nexecute-app-arg: user/1003\nevent-uuid: br-3',
+    );
+    const hangup = await client.next(isEvent('CHANNEL_HANGUP', 'x-2'));
+    t.equal(hangup.event?.['Hangup-Cause'], 'CALL_REJECTED');
   },
 );
 

@@ -47,7 +47,7 @@ t.test(
     await inbound.next();
     await inbound.reply('auth ClueCon');
     await inbound.reply(
-      `bgapi originate {origination_uuid=o-1,cc_flow=5}sofia/external/13800000000@x &socket(127.0.0.1:${app.port} async full)`,
+      `bgapi originate {origination_uuid=o-1,cc_flow=5}sofia/external/13800000000@x '&socket(127.0.0.1:${app.port} async full)'`,
     );
     const leg = await app.next();
     leg.send('connect');

@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+// Applies freeswitch-conf/ to a vanilla FreeSWITCH configuration directory (what freeswitch-conf/README.md
+// describes by hand). Idempotent: running it again on its own output changes nothing. The live test tier runs it on
+// a scratch copy of the installed vanilla configuration; operators run it on their own.
+//
+//   node scripts/freeswitch/configure.mjs <vanilla conf dir> [<output dir>] [options] [cc_name=value ...]
+//
+//   <output dir>       where the configured copy goes (default: edit the vanilla directory in place)
+//   cc_name=value      sets a variable of callcenter/vars.xml (cc_server_ip, cc_http_credentials, cc_esl_password...)
+//   --mod-dir DIR      drop modules.conf.xml lines for modules that are not in DIR (default: <prefix>/lib/freeswitch/mod
+//                      when the configuration is <prefix>/etc/freeswitch)
+//   --sounds-dir DIR   where sounds are; without <DIR>/music, hold music is a tone instead of local_stream://moh
+//   --no-ipv6          remove the IPv6 SIP profiles (they fail to bind where the host has no IPv6 address)
+//   --quiet            print nothing but errors
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ours = join(dirname(fileURLToPath(import.meta.url)), '../../freeswitch-conf');
+
+/** The four include lines of freeswitch-conf/README.md §1: file, line, and where it goes. */
+const INCLUDES = [
+  ['vars.xml', '<X-PRE-PROCESS cmd="include" data="callcenter/vars.xml"/>', 'before', '</include>'],
+  [
+    'autoload_configs/modules.conf.xml',
+    '<X-PRE-PROCESS cmd="include" data="../callcenter/modules.xml"/>',
+    'after',
+    '<modules>',
+  ],
+  [
+    'autoload_configs/switch.conf.xml',
+    '<X-PRE-PROCESS cmd="include" data="../callcenter/switch-settings.xml"/>',
+    'before',
+    '</settings>',
+  ],
+  [
+    'sip_profiles/internal.xml',
+    '<X-PRE-PROCESS cmd="include" data="../callcenter/internal-profile.xml"/>',
+    'before',
+    '</settings>',
+  ],
+];
+
+/** Files of ours that replace the vanilla ones outright. */
+const REPLACED = [
+  'autoload_configs/event_socket.conf.xml',
+  'autoload_configs/xml_curl.conf.xml',
+  'autoload_configs/xml_cdr.conf.xml',
+  'dialplan/default.xml',
+  'dialplan/public.xml',
+];
+
+export function parseArgs(argv) {
+  const o = { vars: {}, ipv6: true, quiet: false, modDir: undefined, soundsDir: undefined, dirs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--no-ipv6') o.ipv6 = false;
+    else if (a === '--quiet') o.quiet = true;
+    else if (a === '--mod-dir' || a === '--sounds-dir') {
+      const v = argv[++i];
+      if (!v) throw new Error(`${a} needs a directory`);
+      o[a === '--mod-dir' ? 'modDir' : 'soundsDir'] = resolve(v);
+    } else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
+    else if (/^cc_[a-z0-9_]+=/.test(a)) {
+      const eq = a.indexOf('=');
+      o.vars[a.slice(0, eq)] = a.slice(eq + 1);
+    } else o.dirs.push(resolve(a));
+  }
+  if (o.dirs.length < 1 || o.dirs.length > 2)
+    throw new Error('usage: configure.mjs <vanilla conf dir> [<output dir>]');
+  return o;
+}
+
+/** Adds `line` on its own line before the last `anchor` or after the first one, unless the file already has it. */
+function include(text, line, where, anchor, file) {
+  if (text.includes(line)) return text;
+  const at = where === 'before' ? text.lastIndexOf(anchor) : text.indexOf(anchor);
+  if (at < 0) throw new Error(`${file}: no ${anchor} to anchor ${line}`);
+  if (where === 'after')
+    return `${text.slice(0, at + anchor.length)}\n    ${line}${text.slice(at + anchor.length)}`;
+  const lineStart = text.lastIndexOf('\n', at) + 1;
+  return `${text.slice(0, lineStart)}    ${line}\n${text.slice(lineStart)}`;
+}
+
+/** Sets `name=value` in a file of X-PRE-PROCESS set lines; refuses names the file does not define. */
+function setVar(text, name, value, file) {
+  const re = new RegExp(`(<X-PRE-PROCESS cmd="(?:stun-)?set" data="${name}=)[^"]*("/>)`);
+  if (!re.test(text)) throw new Error(`${file} defines no ${name}`);
+  if (/["<>\r\n]/.test(value))
+    throw new Error(`${name}: the value may not hold quotes, angle brackets or newlines`);
+  return text.replace(re, (_m, a, b) => `${a}${value}${b}`);
+}
+
+export function configure(o) {
+  const [vanilla, outArg] = o.dirs;
+  const out = outArg ?? vanilla;
+  const say = (s) => o.quiet || console.log(`configure-freeswitch: ${s}`);
+  for (const f of ['vars.xml', 'autoload_configs/modules.conf.xml', 'sip_profiles/internal.xml'])
+    if (!existsSync(join(vanilla, f)))
+      throw new Error(`${vanilla} is not a FreeSWITCH configuration (${f} is missing)`);
+  if (out !== vanilla) {
+    mkdirSync(out, { recursive: true });
+    cpSync(vanilla, out, { recursive: true });
+  }
+  const read = (f) => readFileSync(join(out, f), 'utf8');
+  const write = (f, s) => writeFileSync(join(out, f), s);
+
+  // Our fragments are refreshed, but cc_ variables an operator already set in the output are kept.
+  const ccVars = join(out, 'callcenter/vars.xml');
+  const kept = existsSync(ccVars) ? readFileSync(ccVars, 'utf8') : '';
+  cpSync(join(ours, 'callcenter'), join(out, 'callcenter'), { recursive: true });
+  let vars = readFileSync(ccVars, 'utf8');
+  for (const m of kept.matchAll(/<X-PRE-PROCESS cmd="set" data="(cc_[a-z0-9_]+)=([^"]*)"\/>/g))
+    if (vars.includes(`data="${m[1]}=`)) vars = setVar(vars, m[1], m[2], 'callcenter/vars.xml');
+  const sounds = o.soundsDir ?? guessSoundsDir(vanilla);
+  if (
+    sounds &&
+    !existsSync(join(sounds, 'music')) &&
+    !('cc_hold_music' in o.vars) &&
+    !kept.includes('cc_hold_music=tone')
+  )
+    o.vars.cc_hold_music = 'tone_stream://%(2000,4000,440,480);loops=-1';
+  for (const [k, v] of Object.entries(o.vars)) vars = setVar(vars, k, v, 'callcenter/vars.xml');
+  writeFileSync(ccVars, vars);
+  for (const f of REPLACED) cpSync(join(ours, f), join(out, f));
+  for (const [f, line, where, anchor] of INCLUDES) write(f, include(read(f), line, where, anchor, f));
+
+  // Vanilla's demo users (1000-1019 with password 1234, brian, example.com...) would answer where our directory
+  // does not, or impersonate our extensions.
+  const users = join(out, 'directory/default');
+  if (existsSync(users))
+    for (const f of readdirSync(users)) rmSync(join(users, f), { recursive: true, force: true });
+
+  // default_password left at 1234 makes FreeSWITCH sleep 10 s at start-up; nothing of ours uses it.
+  let top = read('vars.xml');
+  if (/data="default_password=1234"/.test(top))
+    top = setVar(top, 'default_password', randomBytes(12).toString('hex'), 'vars.xml');
+  // STUN look-ups at every start block where there is no internet; the host's address is what a LAN needs.
+  top = top.replace(
+    /<X-PRE-PROCESS cmd="stun-set" data="(external_(?:rtp|sip)_ip)=stun:[^"]*"\/>/g,
+    (_m, name) => `<X-PRE-PROCESS cmd="set" data="${name}=$\${local_ip_v4}"/>`,
+  );
+  write('vars.xml', top);
+
+  if (!o.ipv6)
+    for (const f of ['internal-ipv6.xml', 'external-ipv6.xml', 'internal-ipv6', 'external-ipv6'])
+      rmSync(join(out, 'sip_profiles', f), { recursive: true, force: true });
+
+  const modDir = o.modDir ?? guessModDir(vanilla);
+  if (modDir && existsSync(modDir)) {
+    const built = new Set(
+      readdirSync(modDir)
+        .filter((f) => f.endsWith('.so'))
+        .map((f) => f.slice(0, -3)),
+    );
+    const f = 'autoload_configs/modules.conf.xml';
+    const dropped = [];
+    const text = read(f).replace(/^[ \t]*<load module="([^"]+)"\/>[^\n]*\n/gm, (line, mod) => {
+      if (built.has(mod)) return line;
+      dropped.push(mod);
+      return '';
+    });
+    write(f, text);
+    if (dropped.length) say(`left out modules that are not built: ${dropped.join(' ')}`);
+  }
+  say(`configured ${out}`);
+  return out;
+}
+
+/** <prefix>/etc/freeswitch → <prefix>/lib/freeswitch/mod; /etc/freeswitch → /usr/lib/freeswitch/mod. */
+function guessModDir(conf) {
+  const etc = dirname(resolve(conf));
+  if (basename(resolve(conf)) !== 'freeswitch' || basename(etc) !== 'etc') return undefined;
+  const prefix = dirname(etc);
+  return join(prefix === '/' ? '/usr' : prefix, 'lib/freeswitch/mod');
+}
+
+function guessSoundsDir(conf) {
+  const etc = dirname(resolve(conf));
+  if (basename(resolve(conf)) !== 'freeswitch' || basename(etc) !== 'etc') return undefined;
+  const prefix = dirname(etc);
+  return join(prefix === '/' ? '/usr' : prefix, 'share/freeswitch/sounds');
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    configure(parseArgs(process.argv.slice(2)));
+  } catch (err) {
+    console.error(`configure-freeswitch: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,486 @@
+// The live tier's lab, run inside a network namespace of its own (namespace-run.ts): a real FreeSWITCH started from
+// a scratch copy of its vanilla configuration with scripts/freeswitch/configure.mjs applied, our server as a child
+// process (so a scenario can kill -9 it), sipp as the carrier behind a gateway and as inbound callers, baresip as
+// registered agent phones, and STOMP clients. Everything listens on 127.0.0.1 of the namespace, so the standard
+// ports never collide with anything outside it.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+export const FS_PREFIX = process.env.FS_PREFIX ?? '/usr/local/freeswitch';
+const FS_BIN = join(FS_PREFIX, 'bin/freeswitch');
+const FS_VANILLA = join(FS_PREFIX, 'etc/freeswitch');
+
+export const ACCOUNT = 'live';
+export const SECRET = 'live-secret-0123456789abcdef';
+export const FS_HTTP_SECRET = 'live-fs-http-secret-0123456789';
+export const CARRIER_PORT = 5090;
+/** The carrier gateway's code in every scenario. */
+export const GW = 'carrier';
+
+/** Why the live tier cannot run on this machine, or null. */
+export function liveUnavailable(): string | null {
+  if (!existsSync(FS_BIN)) return `no FreeSWITCH at ${FS_BIN} (scripts/freeswitch/build.sh builds it)`;
+  for (const bin of ['sipp', 'baresip'])
+    if (spawnSync('which', [bin]).status !== 0)
+      return `${bin} is not installed (scripts/test-system-deps.txt)`;
+  return null;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  timeoutMs = 15_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
+    await sleep(everyMs);
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  out: string[];
+}
+
+export class Lab {
+  readonly dir = mkdtempSync(join(tmpdir(), 'cc-live-'));
+  readonly fsDir = join(this.dir, 'fs');
+  readonly conf = join(this.fsDir, 'conf');
+  readonly recordings = join(this.fsDir, 'recordings');
+  readonly dataDir = join(this.dir, 'data');
+  readonly procs: Proc[] = [];
+  private fs?: Proc;
+  private server?: Proc;
+  private db?: Database.Database;
+
+  constructor(readonly log: (line: string) => void = () => {}) {}
+
+  private spawn(
+    name: string,
+    cmd: string,
+    args: string[],
+    opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  ) {
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? root,
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const proc: Proc = { name, child, out: [] };
+    const file = join(this.dir, `${name}.out`);
+    const keep = (d: Buffer) => {
+      appendFileSync(file, d);
+      for (const line of d.toString().split('\n')) if (line) proc.out.push(line);
+      if (proc.out.length > 4000) proc.out.splice(0, proc.out.length - 4000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.procs.push(proc);
+    return proc;
+  }
+
+  // ---- FreeSWITCH ----
+
+  /** Configures a scratch copy of the vanilla configuration (once) and starts FreeSWITCH on it. */
+  async startFreeswitch(): Promise<void> {
+    if (!existsSync(this.conf)) {
+      for (const d of ['log', 'db', 'run', 'temp', 'storage', 'certs', 'cache', 'recordings', 'sounds'])
+        mkdirSync(join(this.fsDir, d), { recursive: true });
+      const r = spawnSync(
+        process.execPath,
+        [
+          'scripts/freeswitch/configure.mjs',
+          FS_VANILLA,
+          this.conf,
+          '--no-ipv6',
+          '--quiet',
+          '--mod-dir',
+          join(FS_PREFIX, 'lib/freeswitch/mod'),
+          '--sounds-dir',
+          join(this.fsDir, 'sounds'),
+          `cc_http_credentials=freeswitch:${FS_HTTP_SECRET}`,
+          `cc_recordings_dir=${this.recordings}`,
+        ],
+        { cwd: root, encoding: 'utf8' },
+      );
+      if (r.status !== 0) throw new Error(`configure.mjs failed: ${r.stderr}${r.stdout}`);
+    }
+    const d = (n: string) => join(this.fsDir, n);
+    this.fs = this.spawn('freeswitch', FS_BIN, [
+      '-nf',
+      '-nc',
+      '-nonat',
+      '-conf',
+      this.conf,
+      '-log',
+      d('log'),
+      '-db',
+      d('db'),
+      '-run',
+      d('run'),
+      '-temp',
+      d('temp'),
+      '-storage',
+      d('storage'),
+      '-certs',
+      d('certs'),
+      '-cache',
+      d('cache'),
+      '-recordings',
+      this.recordings,
+      '-sounds',
+      d('sounds'),
+    ]);
+    await waitFor('FreeSWITCH event socket on 8021', () => portOpen(8021), 30_000, 200);
+    await waitFor('sofia profiles', () => this.fsCli('sofia status').includes('external'), 15_000, 200);
+  }
+
+  fsCli(command: string): string {
+    const r = spawnSync(join(FS_PREFIX, 'bin/fs_cli'), ['-x', command], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    return r.stdout ?? '';
+  }
+
+  /** Stops FreeSWITCH: `shutdown` returns before the process is gone, so wait for the exit. */
+  async stopFreeswitch(hard = false): Promise<void> {
+    const fs = this.fs;
+    if (!fs || fs.child.exitCode !== null) return;
+    const exited = new Promise((r) => fs.child.once('exit', r));
+    if (hard) fs.child.kill('SIGKILL');
+    else this.fsCli('fsctl shutdown');
+    await Promise.race([exited, sleep(15_000).then(() => fs.child.kill('SIGKILL'))]);
+    await exited;
+  }
+
+  fsLog(): string {
+    const file = join(this.fsDir, 'log/freeswitch.log');
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  }
+
+  // ---- our server ----
+
+  async startServer(extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+    mkdirSync(this.dataDir, { recursive: true });
+    this.server = this.spawn('server', process.execPath, ['--import=tsx', 'src/main.ts'], {
+      env: {
+        CC_DATA_DIR: this.dataDir,
+        CC_SEED_ACCOUNT: ACCOUNT,
+        CC_SEED_SECRET: SECRET,
+        CC_FS_HTTP_SECRET: FS_HTTP_SECRET,
+        CC_RECORDINGS_DIR: this.recordings,
+        CC_VOICES_DIR: join(this.dataDir, 'voices'),
+        CC_FS_DOMAIN: '127.0.0.1',
+        CC_FS_WSS: 'ws://127.0.0.1:5066',
+        CC_LOG_LEVEL: process.env.CC_LIVE_LOG ?? 'warn',
+        ...extraEnv,
+      },
+    });
+    await waitFor('our server on 8080', () => portOpen(8080), 30_000, 100);
+  }
+
+  /** kill -9 of our server: FreeSWITCH keeps its calls, the database keeps what was committed. */
+  async killServer(): Promise<void> {
+    const s = this.server;
+    if (!s || s.child.exitCode !== null) return;
+    const exited = new Promise((r) => s.child.once('exit', r));
+    s.child.kill('SIGKILL');
+    await exited;
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  async stopServer(): Promise<void> {
+    const s = this.server;
+    if (!s || s.child.exitCode !== null) return;
+    const exited = new Promise((r) => s.child.once('exit', r));
+    s.child.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000).then(() => s.child.kill('SIGKILL'))]);
+  }
+
+  serverOutput(): string {
+    return this.server?.out.join('\n') ?? '';
+  }
+
+  /** The server's database, read-only (WAL: it sees every commit). */
+  sql<T = Record<string, unknown>>(query: string, ...params: unknown[]): T[] {
+    this.db ??= new Database(join(this.dataDir, 'callcenter.db'), { readonly: true, fileMustExist: true });
+    return this.db.prepare(query).all(...params) as T[];
+  }
+
+  /** A signed API call (form body for POST, query for GET); returns the envelope. */
+  async api(
+    method: 'GET' | 'POST',
+    path: string,
+    fields: Record<string, string | number> = {},
+  ): Promise<{ data?: unknown; reqResult: { code: number; msg: string } }> {
+    const timestamp = String(Date.now());
+    const sign = createHash('md5')
+      .update(ACCOUNT + timestamp + SECRET)
+      .digest('hex');
+    const body = new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString();
+    const url = `http://127.0.0.1:8080${path}${method === 'GET' && body ? `?${body}` : ''}`;
+    const res = await fetch(url, {
+      method,
+      headers: {
+        account: ACCOUNT,
+        timestamp,
+        sign,
+        ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body: method === 'POST' ? body : undefined,
+    });
+    return (await res.json()) as { data?: unknown; reqResult: { code: number; msg: string } };
+  }
+
+  async ok<T = Record<string, unknown>>(
+    method: 'GET' | 'POST',
+    path: string,
+    fields: Record<string, string | number> = {},
+  ): Promise<T> {
+    const r = await this.api(method, path, fields);
+    if (r.reqResult.code !== 1) throw new Error(`${path}: ${r.reqResult.code} ${r.reqResult.msg}`);
+    return r.data as T;
+  }
+
+  // ---- peers ----
+
+  /** The carrier: one sipp UAS behind gateway GW whose behaviour is chosen by the dialled number (sipp/carrier.xml). */
+  startCarrier(): Proc {
+    const p = this.spawn(
+      'carrier',
+      'sipp',
+      [
+        '-sf',
+        join(root, 'test/live/sipp/carrier.xml'),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(CARRIER_PORT),
+        '-mi',
+        '127.0.0.1',
+        '-mp',
+        '16000',
+        '-rtp_echo',
+        '-nostdin',
+        '-trace_logs',
+        '-log_file',
+        join(this.dir, 'carrier.log'),
+        '-trace_msg',
+        '-message_file',
+        join(this.dir, 'carrier.msg'),
+      ],
+      { cwd: this.dir },
+    );
+    return p;
+  }
+
+  /** What the carrier logged: one line per event, `<event> <number> <call-id>`. */
+  carrierEvents(): { event: string; number: string; callId: string }[] {
+    return readdirSync(this.dir)
+      .filter((f) => /^(carrier|caller-\d+)\.log$/.test(f))
+      .flatMap((f) => readFileSync(join(this.dir, f), 'utf8').split('\n'))
+      .map((l) => /^CC (\S+) (\S+) (\S+)/.exec(l.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ event: m[1]!, number: m[2]!, callId: m[3]! }));
+  }
+
+  /** A caller from the carrier's side: calls `did` on FreeSWITCH's external profile and hangs up after holdMs. */
+  callIn(did: string, from: string, holdMs: number, port: number): Promise<{ code: number; out: string }> {
+    const xml = join(this.dir, `caller-${port}.xml`);
+    writeFileSync(
+      xml,
+      readFileSync(join(root, 'test/live/sipp/caller.xml'), 'utf8').replace('HOLD_MS', String(holdMs)),
+    );
+    const p = this.spawn(
+      `caller-${port}`,
+      'sipp',
+      [
+        '127.0.0.1:5080',
+        '-sf',
+        xml,
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-mi',
+        '127.0.0.1',
+        '-mp',
+        String(port + 2000),
+        '-s',
+        did,
+        '-set',
+        'from',
+        from,
+        '-m',
+        '1',
+        '-nostdin',
+        '-timeout',
+        '120s',
+        '-rtp_echo',
+        '-trace_logs',
+        '-log_file',
+        join(this.dir, `caller-${port}.log`),
+      ],
+      { cwd: this.dir },
+    );
+    return new Promise((resolve) =>
+      p.child.once('exit', (code) => resolve({ code: code ?? -1, out: p.out.join('\n') })),
+    );
+  }
+
+  /** A baresip phone registered as `username` that answers every call by itself. */
+  async startPhone(username: string, password: string, sipPort: number): Promise<Phone> {
+    const dir = join(this.dir, `phone-${username}`);
+    mkdirSync(dir, { recursive: true });
+    const ctrl = sipPort + 5; // baresip takes sipPort+1 for SIP over TLS
+    writeFileSync(
+      join(dir, 'config'),
+      [
+        'poll_method epoll',
+        `sip_listen 127.0.0.1:${sipPort}`,
+        'sip_transports udp',
+        `audio_source aufile,${this.toneFile()}`,
+        'audio_player aufile,/dev/null',
+        'audio_alert aufile,/dev/null',
+        'module_path /usr/lib/baresip/modules',
+        'module g711.so',
+        'module aufile.so',
+        'module sndfile.so',
+        'module_app account.so',
+        'module_app ctrl_tcp.so',
+        `ctrl_tcp_listen 127.0.0.1:${ctrl}`,
+        `snd_path ${dir}`,
+        'rtp_ports 20000-29999',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'accounts'),
+      `<sip:${username}@127.0.0.1>;auth_pass=${password};answermode=auto;regint=300;audio_codecs=PCMU\n`,
+    );
+    const proc = this.spawn(`phone-${username}`, 'baresip', ['-f', dir, '-n', '127.0.0.1', '-s'], {
+      cwd: dir,
+    });
+    await waitFor(`baresip ${username} control port`, () => portOpen(ctrl), 10_000);
+    return new Phone(username, ctrl, proc, dir);
+  }
+
+  /** A 60 s, 8 kHz, 440 Hz tone for the phones to send (baresip's ausine only does 48 kHz). */
+  toneFile(): string {
+    const file = join(this.dir, 'tone-8k.wav');
+    if (existsSync(file)) return file;
+    const rate = 8000;
+    const samples = rate * 60;
+    const wav = Buffer.alloc(44 + samples * 2);
+    wav.write('RIFF', 0);
+    wav.writeUInt32LE(36 + samples * 2, 4);
+    wav.write('WAVEfmt ', 8);
+    wav.writeUInt32LE(16, 16);
+    wav.writeUInt16LE(1, 20);
+    wav.writeUInt16LE(1, 22);
+    wav.writeUInt32LE(rate, 24);
+    wav.writeUInt32LE(rate * 2, 28);
+    wav.writeUInt16LE(2, 32);
+    wav.writeUInt16LE(16, 34);
+    wav.write('data', 36);
+    wav.writeUInt32LE(samples * 2, 40);
+    for (let i = 0; i < samples; i++)
+      wav.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+    writeFileSync(file, wav);
+    return file;
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    for (const p of this.procs.reverse())
+      if (p.child.exitCode === null && p !== this.fs) p.child.kill('SIGKILL');
+    await this.stopFreeswitch(true);
+    if (!process.env.CC_LIVE_KEEP) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A baresip phone driven over ctrl_tcp (netstring JSON commands). */
+export class Phone {
+  constructor(
+    readonly username: string,
+    private readonly ctrlPort: number,
+    readonly proc: Proc,
+    readonly dir: string,
+  ) {}
+
+  command(command: string, params = ''): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port: this.ctrlPort });
+      const json = JSON.stringify({ command, params, token: 't' });
+      let got = '';
+      s.on('connect', () => s.write(`${Buffer.byteLength(json)}:${json},`));
+      s.on('data', (d) => {
+        got += d.toString();
+        if (got.includes('"response"')) {
+          s.destroy();
+          resolve(got);
+        }
+      });
+      s.on('error', reject);
+      setTimeout(() => {
+        s.destroy();
+        resolve(got);
+      }, 3000);
+    });
+  }
+
+  dial(target: string) {
+    return this.command('dial', target);
+  }
+
+  hangup() {
+    return this.command('hangup');
+  }
+
+  output(): string {
+    return this.proc.out.join('\n');
+  }
+}

@@ -180,6 +180,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     handlers: {
       event(_nodeId, event) {
         dialer.onNodeEvent(event);
+        runner.onNodeEvent(event);
         const change = registrationChange(event);
         if (change)
           agents.apply(change.username, { kind: change.registered ? 'registered' : 'unregistered' });
@@ -226,7 +227,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       })
     : undefined;
 
-  const flowSettings = { ...defaultFlowSettings, ...deps.flowSettings };
+  const flowSettings: FlowSettings = {
+    ...defaultFlowSettings,
+    agentWaitMs: config.calls.agentWaitSeconds * 1000,
+    queueTimeoutMs: config.calls.queueTimeoutSeconds * 1000,
+    agentRingSeconds: config.calls.agentRingSeconds,
+    customerRingSeconds: config.calls.customerRingSeconds,
+    ...deps.flowSettings,
+  };
   const runner = new CallRunner({
     clock,
     metrics,
@@ -293,6 +301,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       [...runner.live.values()].filter((c) => c.taskCode === taskCode && c.agent === undefined).length,
     tickMs: deps.dialerTickMs,
     agentRingSeconds: flowSettings.agentRingSeconds,
+    ringSeconds: flowSettings.customerRingSeconds,
   });
   const calls = callCommands({
     db: deps.store.db,
@@ -373,7 +382,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   await http.register(healthRoutes, { ctx, sqlite: deps.store.sqlite, startedAt: clock.now() });
   await http.register(freeswitchRoutes, { ctx, directory: directoryLookup(repos) });
-  await http.register(cdrRoutes, { ctx, recordings });
+  await http.register(cdrRoutes, { ctx, recordings, flowOwns: (callId) => runner.owns(callId) });
   await http.register(signedApi, {
     ctx,
     extra: [

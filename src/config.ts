@@ -48,6 +48,17 @@ export interface Config {
   pageSizeMax: number;
   /** First extension number handed out (extensions are numbered upwards from here, unique across nodes). */
   extensionStart: number;
+  /** Call timings (seconds): how long customers wait and phones ring. */
+  calls: {
+    /** A predictive customer waiting for a free agent before resultDetail 35. */
+    agentWaitSeconds: number;
+    /** An inbound caller in the queue before resultDetail 40. */
+    queueTimeoutSeconds: number;
+    /** An agent's phone rings before the next agent is tried (32). */
+    agentRingSeconds: number;
+    /** A customer's phone rings before the call is given up (25). */
+    customerRingSeconds: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -122,6 +133,12 @@ export function loadConfig(env: Env = process.env): Config {
         : undefined,
     pageSizeMax: int(env, 'CC_PAGE_SIZE_MAX', 500, 1),
     extensionStart: int(env, 'CC_EXT_START', 1000, 1, 99_999_000),
+    calls: {
+      agentWaitSeconds: int(env, 'CC_AGENT_WAIT_S', 15, 1, 3600),
+      queueTimeoutSeconds: int(env, 'CC_QUEUE_TIMEOUT_S', 60, 1, 3600),
+      agentRingSeconds: int(env, 'CC_AGENT_RING_S', 20, 5, 300),
+      customerRingSeconds: int(env, 'CC_CUSTOMER_RING_S', 30, 5, 300),
+    },
   };
 }
 

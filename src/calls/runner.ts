@@ -89,6 +89,15 @@ export class CallRunner {
   readonly live = new Map<string, LiveCall>();
   /** Off-hook agents' held legs by username. */
   readonly held = new Map<string, HeldLeg>();
+  /** Calls that ended and are waiting for CHANNEL_HANGUP_COMPLETE to store their outcome. */
+  readonly settling = new Set<string>();
+  private readonly completions = new HangupCompletions();
+
+  /** Events from the nodes' inbound links (the runner needs CHANNEL_HANGUP_COMPLETE of its legs). */
+  onNodeEvent(e: EslEvent): void {
+    const uuid = e.headers['Unique-ID'];
+    if (e.name === 'CHANNEL_HANGUP_COMPLETE' && uuid) this.completions.deliver(uuid, e.headers);
+  }
   private readonly flows: Record<string, Flow<unknown>>;
 
   constructor(private readonly d: RunnerDeps) {
@@ -195,7 +204,21 @@ export class CallRunner {
     await session.myevents();
     await session.linger();
     this.d.metrics.inc(`calls.legs.${flow.name}`);
-    await new LegRun(this.d, this.live, session, leg, flow, this.held).start();
+    await new LegRun(
+      this.d,
+      this.live,
+      session,
+      leg,
+      flow,
+      this.held,
+      this.settling,
+      this.completions,
+    ).start();
+  }
+
+  /** The call's outcome is (or is about to be) written by its flow, not by a CDR. */
+  owns(callId: string): boolean {
+    return this.live.has(callId) || this.settling.has(callId);
   }
 
   /** Hangs up a live call by id (the /app/bye and finishProject paths). */
@@ -209,6 +232,47 @@ export class CallRunner {
   /** Kill a leg by uuid over its own socket (api works there too). */
   api(callId: string, command: string) {
     return this.live.get(callId)?.session.api(command);
+  }
+}
+
+/** How long a finished customer leg waits for CHANNEL_HANGUP_COMPLETE before its outcome is stored anyway. */
+const HANGUP_COMPLETE_WAIT_MS = 3000;
+
+/**
+ * CHANNEL_HANGUP_COMPLETE of the legs we run, as the node's inbound link sees it. A leg's own socket does not
+ * always deliver it: a leg moved out of the socket app (uuid_bridge to an off-hook agent) loses its socket
+ * before FreeSWITCH reports, and only that event says who hung up (sip_hangup_disposition).
+ */
+export class HangupCompletions {
+  private readonly tracked = new Set<string>();
+  private readonly seen = new Map<string, Record<string, string>>();
+  private readonly waiters = new Map<string, (headers: Record<string, string>) => void>();
+
+  track(uuid: string): void {
+    this.tracked.add(uuid);
+  }
+
+  deliver(uuid: string, headers: Record<string, string>): void {
+    const waiter = this.waiters.get(uuid);
+    if (waiter) {
+      this.forget(uuid);
+      waiter(headers);
+    } else if (this.tracked.has(uuid)) this.seen.set(uuid, headers);
+  }
+
+  /** Calls back with the event, at once if it already came. */
+  wait(uuid: string, then: (headers: Record<string, string>) => void): void {
+    const seen = this.seen.get(uuid);
+    if (seen) {
+      this.forget(uuid);
+      then(seen);
+    } else this.waiters.set(uuid, then);
+  }
+
+  forget(uuid: string): void {
+    this.tracked.delete(uuid);
+    this.seen.delete(uuid);
+    this.waiters.delete(uuid);
   }
 }
 
@@ -227,6 +291,8 @@ class LegRun {
   private hangupHeaders: Record<string, string> = {};
   private done!: () => void;
   private readonly finished = new Promise<void>((r) => (this.done = r));
+  private hangupCompleted!: () => void;
+  private readonly completed = new Promise<void>((r) => (this.hangupCompleted = r));
 
   constructor(
     private readonly d: RunnerDeps,
@@ -235,6 +301,8 @@ class LegRun {
     private readonly leg: LegInfo,
     private readonly flow: Flow<unknown>,
     private readonly held: Map<string, HeldLeg>,
+    private readonly settling: Set<string>,
+    private readonly completions: HangupCompletions,
   ) {
     this.startedAt = d.clock.now();
     if (leg.answered) this.answeredAt = this.startedAt;
@@ -251,6 +319,11 @@ class LegRun {
       startedAt: this.startedAt,
       session: this.session,
       signal: (event) => this.push(event),
+    });
+    this.completions.track(leg.uuid);
+    this.completions.wait(leg.uuid, (h) => {
+      this.hangupHeaders = { ...this.hangupHeaders, ...h };
+      this.hangupCompleted();
     });
     this.session.onEvent((e) => this.onEslEvent(e));
     void this.session.closed.then(() =>
@@ -275,7 +348,13 @@ class LegRun {
         return this.push({ kind: 'unbridged' });
       case 'CHANNEL_HANGUP':
       case 'CHANNEL_HANGUP_COMPLETE':
-        this.hangupHeaders = { ...h };
+        // CHANNEL_HANGUP carries no sip_hangup_disposition (who hung up) nor the final billing variables; only
+        // CHANNEL_HANGUP_COMPLETE does, so its headers win and the outcome is stored once it has come.
+        this.hangupHeaders = { ...this.hangupHeaders, ...h };
+        if (e.name === 'CHANNEL_HANGUP_COMPLETE') {
+          this.completions.forget(this.leg.uuid);
+          this.hangupCompleted();
+        }
         return this.push({ kind: 'hangup', cause: h['Hangup-Cause'] ?? 'NORMAL_CLEARING' });
       case 'DTMF':
         return this.push({ kind: 'dtmf', digit: h['DTMF-Digit'] ?? '' });
@@ -312,10 +391,23 @@ class LegRun {
     for (const a of agents.all())
       if (a.state.callId === this.leg.callId)
         agents.apply(a.username, { kind: 'call-ended', callId: this.leg.callId });
-    this.live.delete(this.leg.callId);
-    if (facts.isCustomerCall) this.record(facts, last);
     this.d.metrics.inc('calls.ended');
-    this.done();
+    if (!facts.isCustomerCall) {
+      this.completions.forget(this.leg.uuid);
+      this.live.delete(this.leg.callId);
+      return this.done();
+    }
+    this.settling.add(this.leg.callId);
+    this.live.delete(this.leg.callId);
+    // Wait (briefly) for CHANNEL_HANGUP_COMPLETE: it alone says who hung up.
+    const timer = this.d.clock.setTimer(HANGUP_COMPLETE_WAIT_MS, () => this.hangupCompleted());
+    void this.completed.then(() => {
+      timer.cancel();
+      this.completions.forget(this.leg.uuid);
+      this.record(facts, last);
+      this.settling.delete(this.leg.callId);
+      this.done();
+    });
   }
 
   private record(facts: FlowFacts, last: FlowEvent): void {
@@ -410,7 +502,12 @@ class LegRun {
         const vars = varsBlock({
           leg_timeout: e.ringSeconds,
           'sip_h_X-CC-Auto-Answer': 'true',
-          origination_caller_id_number: leg.destinationNumber || leg.callerIdNumber,
+          // The agent's phone shows the customer: the number we dialled, or the caller of an inbound call (whose
+          // destination number is only our DID).
+          origination_caller_id_number:
+            leg.flow === 'inbound' ? leg.callerIdNumber : leg.destinationNumber || leg.callerIdNumber,
+          origination_caller_id_name:
+            leg.flow === 'inbound' ? leg.callerIdNumber : leg.destinationNumber || leg.callerIdNumber,
           cc_role: 'agent',
           cc_call_id: leg.callId,
           cc_project: leg.projectCode,

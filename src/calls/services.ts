@@ -58,9 +58,15 @@ export function callServices(d: {
         projectCode: leg.projectCode || null,
       });
       const gw = leg.gatewayCode ? d.repos.gateways.byCode(leg.gatewayCode) : undefined;
-      const billsec = end.answeredAt !== undefined ? Math.round((end.endedAt - end.answeredAt) / 1000) : 0;
       const rule = gw ? priceRuleOf(gw) : null;
       const now = d.clock.now();
+      // One source per field: when FreeSWITCH's CDR came first, its measurements stay and the price follows its
+      // billsec (the flow's own timing is only an estimate of the same thing).
+      const cdr = d.callLogs.get(leg.callId);
+      const measured = cdr?.cdrReceived ? cdr : undefined;
+      const billsec =
+        measured?.billsec ??
+        (end.answeredAt !== undefined ? Math.round((end.endedAt - end.answeredAt) / 1000) : 0);
       d.callLogs.upsert(
         leg.callId,
         {
@@ -71,14 +77,18 @@ export function callServices(d: {
           callerIdNumber: facts.agent ?? null,
           destinationNumber: leg.flow === 'inbound' ? leg.callerIdNumber : leg.destinationNumber,
           gatewayId: gw?.id ?? null,
-          startTimestamp: end.startedAt,
-          answerTimestamp: end.answeredAt ?? null,
-          endTimestamp: end.endedAt,
-          duration: Math.round((end.endedAt - end.startedAt) / 1000),
-          billsec,
-          hangupCause: end.hangupCause,
-          sipTermStatus: end.sipTermStatus ?? null,
-          hangupDisposition: end.hangupDisposition ?? null,
+          ...(measured
+            ? {}
+            : {
+                startTimestamp: end.startedAt,
+                answerTimestamp: end.answeredAt ?? null,
+                endTimestamp: end.endedAt,
+                duration: Math.round((end.endedAt - end.startedAt) / 1000),
+                billsec,
+                hangupCause: end.hangupCause,
+                sipTermStatus: end.sipTermStatus ?? null,
+                hangupDisposition: end.hangupDisposition ?? null,
+              }),
           recordFile: end.answered ? (end.recordFile ?? null) : null,
           priceRule: rule,
           priceCal: priceCal(rule, billsec),

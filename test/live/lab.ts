@@ -215,6 +215,11 @@ export class Lab {
         CC_FS_DOMAIN: '127.0.0.1',
         CC_FS_WSS: 'ws://127.0.0.1:5066',
         CC_LOG_LEVEL: process.env.CC_LIVE_LOG ?? 'warn',
+        // Short waits, so that timeouts are seen within a scenario.
+        CC_AGENT_WAIT_S: '8',
+        CC_QUEUE_TIMEOUT_S: '8',
+        CC_AGENT_RING_S: '8',
+        CC_CUSTOMER_RING_S: '6',
         ...extraEnv,
       },
     });
@@ -285,6 +290,21 @@ export class Lab {
     return r.data as T;
   }
 
+  /** A signed multipart upload (uploadVoiceFile). */
+  async upload(path: string, form: FormData): Promise<void> {
+    const timestamp = String(Date.now());
+    const sign = createHash('md5')
+      .update(ACCOUNT + timestamp + SECRET)
+      .digest('hex');
+    const res = await fetch(`http://127.0.0.1:8080${path}`, {
+      method: 'POST',
+      headers: { account: ACCOUNT, timestamp, sign },
+      body: form,
+    });
+    const r = (await res.json()) as { reqResult: { code: number; msg: string } };
+    if (r.reqResult.code !== 1) throw new Error(`${path}: ${r.reqResult.code} ${r.reqResult.msg}`);
+  }
+
   // ---- peers ----
 
   /** The carrier: one sipp UAS behind gateway GW whose behaviour is chosen by the dialled number (sipp/carrier.xml). */
@@ -332,7 +352,10 @@ export class Lab {
     const xml = join(this.dir, `caller-${port}.xml`);
     writeFileSync(
       xml,
-      readFileSync(join(root, 'test/live/sipp/caller.xml'), 'utf8').replace('HOLD_MS', String(holdMs)),
+      readFileSync(join(root, 'test/live/sipp/caller.xml'), 'utf8').replace(
+        /timeout="HOLD_MS"/,
+        `timeout="${holdMs}"`,
+      ),
     );
     const p = this.spawn(
       `caller-${port}`,
@@ -372,7 +395,12 @@ export class Lab {
   }
 
   /** A baresip phone registered as `username` that answers every call by itself. */
-  async startPhone(username: string, password: string, sipPort: number): Promise<Phone> {
+  async startPhone(
+    username: string,
+    password: string,
+    sipPort: number,
+    answer: 'auto' | 'manual' = 'auto',
+  ): Promise<Phone> {
     const dir = join(this.dir, `phone-${username}`);
     mkdirSync(dir, { recursive: true });
     const ctrl = sipPort + 5; // baresip takes sipPort+1 for SIP over TLS
@@ -390,6 +418,7 @@ export class Lab {
         'module aufile.so',
         'module sndfile.so',
         'module_app account.so',
+        'module_app menu.so',
         'module_app ctrl_tcp.so',
         `ctrl_tcp_listen 127.0.0.1:${ctrl}`,
         `snd_path ${dir}`,
@@ -399,7 +428,7 @@ export class Lab {
     );
     writeFileSync(
       join(dir, 'accounts'),
-      `<sip:${username}@127.0.0.1>;auth_pass=${password};answermode=auto;regint=300;audio_codecs=PCMU\n`,
+      `<sip:${username}@127.0.0.1>;auth_pass=${password};answermode=${answer};regint=300;audio_codecs=PCMU\n`,
     );
     const proc = this.spawn(`phone-${username}`, 'baresip', ['-f', dir, '-n', '127.0.0.1', '-s'], {
       cwd: dir,
@@ -470,6 +499,28 @@ export class Phone {
         resolve(got);
       }, 3000);
     });
+  }
+
+  /** Rejects every incoming call while it rings (baresip answers 486 to a hangup before answering). */
+  rejectIncoming(): void {
+    let seen = this.incomingCalls().length;
+    this.proc.child.stdout?.on('data', () => {
+      const now = this.incomingCalls().length;
+      if (now > seen) void this.hangup();
+      seen = now;
+    });
+  }
+
+  /** The From header of each INVITE the phone received (baresip's SIP trace, -s): the caller id it shows. */
+  incomingCalls(): string[] {
+    const out = this.proc.out;
+    const calls: string[] = [];
+    for (let i = 0; i < out.length; i++) {
+      if (!out[i]!.startsWith(`INVITE sip:${this.username}-`)) continue;
+      const from = out.slice(i + 1, i + 15).find((l) => /^From:/i.test(l));
+      calls.push(from ?? '');
+    }
+    return calls;
   }
 
   dial(target: string) {

@@ -1,10 +1,10 @@
 // The live scenarios, in groups; each group runs in one lab (one FreeSWITCH, one server) in its own namespace.
 // Every scenario asserts on what the spec promises: call logs (result/resultDetail, durations, billing), CDRs,
 // recordings, the STOMP frames agents received, and what the carrier saw.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Lab } from './lab.js';
 import { sleep, waitFor } from './lab.js';
-import { allAvailable, buildWorld, type World } from './world.js';
+import { allAvailable, buildWorld, setWork, type World } from './world.js';
 
 export interface Ctx {
   lab: Lab;
@@ -45,10 +45,10 @@ function expectResult(
   );
 }
 
-const world = (agents: number): Step => [
+const world = (agents: number, manual: number[] = []): Step => [
   'lab: FreeSWITCH, our server, carrier, registered baresip phones, STOMP clients',
   async (c) => {
-    c.w = await buildWorld(c.lab, { agents });
+    c.w = await buildWorld(c.lab, { agents, manual });
     return `project ${c.w.project}, agents ${c.w.agents.map((a) => a.username).join(' ')}, manager ${c.w.manager.username}`;
   },
 ];
@@ -79,6 +79,19 @@ const directCall: Step = [
     const call = await frames.next(`/topic/call/${agent}`);
     const bye = await frames.next(`/topic/bye/${agent}`);
     check(call && bye, 'the agent got /topic/call and /topic/bye');
+    const callAt = frames.arrivals.get(`/topic/call/${agent}`)?.[0] ?? 0;
+    const byeAt = frames.arrivals.get(`/topic/bye/${agent}`)?.[0] ?? 0;
+    // The carrier talks 8 s: /topic/call must come when the agent is bridged, not with the hangup.
+    check(byeAt - callAt >= 5000, '/topic/call reaches the agent when the call is bridged', {
+      callAt,
+      byeAt,
+    });
+    check(
+      (w.stomp.get(agent)!.messages.get(`/topic/status/${agent}`) ?? []).some(
+        (m) => (m as { sessionStatus?: number }).sessionStatus === 10,
+      ),
+      'the agent was shown talking (sessionStatus 10) during the call',
+    );
     // The carrier saw an answer and hung up itself.
     const seen = lab
       .carrierEvents()
@@ -108,8 +121,183 @@ const failures: Step = [
   },
 ];
 
+const agentRejects: Step = [
+  'an agent who rejects (486) is skipped and the next agent takes the call; the customer is not hung up',
+  async (c) => {
+    const { w } = c;
+    const [taking, other, rejecting] = w.agents;
+    w.phones.get(rejecting!.username)!.rejectIncoming();
+    // The rejecting agent is the longest idle: made available first.
+    await setWork(w, [taking!.username, other!.username], 0);
+    await setWork(w, [rejecting!.username], 1);
+    await sleep(1500);
+    await setWork(w, [taking!.username], 1);
+    const number = '13600000002';
+    const task = await w.task({ scheduleType: 1, callListId: await w.list([number]) });
+    const log = (await settled(c, task, [number])).get(number)!;
+    expectResult(log, 10, 55, number);
+    check(log.callerIdNumber === taking!.username, 'the second agent took the call', log);
+    check(w.phones.get(rejecting!.username)!.incomingCalls().length >= 1, 'the first agent was rung');
+    await setWork(w, [rejecting!.username], 0);
+    return `taken by ${taking!.username}`;
+  },
+];
+
+const inbound: Step = [
+  'inbound (callType 3, scheduleType 11): a caller through the carrier reaches an agent, who sees the caller id',
+  async (c) => {
+    const { w, lab } = c;
+    await allAvailable(w);
+    const task = await w.task({ callType: 3, scheduleType: 11, rate: 1 });
+    const r = await lab.callIn('02100000000', '13700000001', 7000, 5300);
+    check(r.code === 0, 'the caller completed its call', r.out.slice(-1500));
+    const logs = await waitFor(
+      'the inbound call log',
+      async () => (await w.logs(task)).find((l) => l.result !== null && l.result !== ''),
+      15_000,
+      500,
+    );
+    expectResult(logs, 10, 55, 'inbound');
+    const agent = String(logs.callerIdNumber);
+    const shown = w.phones.get(agent)?.incomingCalls() ?? [];
+    check(
+      shown.some((l) => /<sip:13700000001@/.test(l)),
+      "the agent's phone shows the caller's number, not the DID",
+      shown,
+    );
+    return `agent ${agent}, billsec ${logs.billsec}`;
+  },
+];
+
+const queueTimeout: Step = [
+  'inbound with every agent unavailable: the caller waits in the queue, then 40',
+  async (c) => {
+    const { w, lab } = c;
+    for (const a of w.agents)
+      await lab.ok('POST', '/callcenter/callProject/api/setWorkStatus/v1', {
+        username: a.username,
+        workStatus: 0,
+      });
+    const task = await w.task({ callType: 3, scheduleType: 11, rate: 1 });
+    const r = await lab.callIn('02100000000', '13700000002', 30_000, 5310);
+    check(r.code === 0, 'the caller completed its call', r.out.slice(-1500));
+    const log = await waitFor(
+      'the queue-timeout call log',
+      async () => (await w.logs(task)).find((l) => l.result !== null && l.result !== ''),
+      15_000,
+      500,
+    );
+    expectResult(log, 30, 40, 'queue timeout');
+    const seen = lab
+      .carrierEvents()
+      .filter((e) => e.number === '02100000000')
+      .map((e) => e.event);
+    check(seen.includes('bye-received'), 'FreeSWITCH hung up on the caller', seen);
+    await allAvailable(w);
+  },
+];
+
+const agentCodes: Step = [
+  'agent_login / agent_logoff dialled from the phone set the agent available / unavailable',
+  async (c) => {
+    const { w, lab } = c;
+    const agent = w.agents[0]!.username;
+    const workStatus = () =>
+      lab.sql<{ work_status: number }>('SELECT work_status FROM extensions WHERE username = ?', agent)[0]!
+        .work_status;
+    const phone = w.phones.get(agent)!;
+    await phone.dial('agent_logoff');
+    await waitFor('workStatus 0 after agent_logoff', () => workStatus() === 0, 10_000);
+    await sleep(1500);
+    await phone.hangup();
+    await phone.dial('agent_login');
+    await waitFor('workStatus 1 after agent_login', () => workStatus() === 1, 10_000);
+    await sleep(1500);
+    await phone.hangup();
+  },
+];
+
+const agentFirst: Step = [
+  'agent first (scheduleType 3): the agent is rung, then the customer; answered, busy, 404 and 603 customers',
+  async (c) => {
+    const { w } = c;
+    await allAvailable(w);
+    const numbers = ['13600000004', '13200000004', '13400000004', '13500000004'];
+    const task = await w.task({ scheduleType: 3, callListId: await w.list(numbers), rate: 1 });
+    const logs = await settled(c, task, numbers, 90_000);
+    const answered = logs.get('13600000004')!;
+    expectResult(answered, 10, 55, 'answered');
+    check(Number(answered.billsec) >= 6 && Number(answered.priceCal) > 0, 'the talk is billed', answered);
+    expectResult(logs.get('13200000004'), 20, 20, 'busy');
+    expectResult(logs.get('13400000004'), 20, 1, '404');
+    expectResult(logs.get('13500000004'), 20, 10, '603');
+    return `answered billsec ${answered.billsec}, priceCal ${answered.priceCal}`;
+  },
+];
+
+const playOnly: Step = [
+  'play only (scheduleType 5): the answered customer hears the voice and the call ends (10)',
+  async (c) => {
+    const { w, lab } = c;
+    const form = new FormData();
+    form.set('voiceCode', 'livevoice');
+    form.set('file', new Blob([readFileSync(lab.toneFile()).subarray(0, 44 + 8000 * 2 * 3)]), 'voice.wav');
+    await lab.upload('/callcenter/callProject/api/uploadVoiceFile/v1', form);
+    const number = '13100000005';
+    const task = await w.task({
+      scheduleType: 5,
+      voiceCode: 'livevoice',
+      callListId: await w.list([number]),
+    });
+    const log = (await settled(c, task, [number])).get(number)!;
+    check(Number(log.result) === 10, 'a played call is a success', log);
+    const seen = lab
+      .carrierEvents()
+      .filter((e) => e.number === number)
+      .map((e) => e.event);
+    check(
+      seen.includes('answered') && seen.includes('bye-received'),
+      'FreeSWITCH hung up after the voice',
+      seen,
+    );
+    return `resultDetail ${log.resultDetail}, billsec ${log.billsec}`;
+  },
+];
+
+const offHook: Step = [
+  'off-hook agent (scheduleType 4): the agent dials fifo<project> once and customers are bridged to that leg',
+  async (c) => {
+    const { w, lab } = c;
+    const agent = w.agents[1]!.username;
+    for (const a of w.agents)
+      await lab.ok('POST', '/callcenter/callProject/api/setWorkStatus/v1', {
+        username: a.username,
+        workStatus: 0,
+      });
+    const phone = w.phones.get(agent)!;
+    await phone.dial(`fifo${w.project}`);
+    await waitFor(
+      'the off-hook agent available',
+      () =>
+        lab.sql<{ work_status: number }>('SELECT work_status FROM extensions WHERE username = ?', agent)[0]!
+          .work_status === 1,
+      10_000,
+    );
+    const numbers = ['13600000006', '13600000007'];
+    const task = await w.task({ scheduleType: 4, callListId: await w.list(numbers), rate: 1 });
+    const logs = await settled(c, task, numbers, 60_000);
+    for (const n of numbers) {
+      expectResult(logs.get(n), 10, 55, n);
+      check(logs.get(n)!.callerIdNumber === agent, 'the off-hook agent talked', logs.get(n));
+    }
+    await phone.hangup();
+    return `billsec ${numbers.map((n) => logs.get(n)!.billsec).join(', ')}`;
+  },
+];
+
 export const groups: Record<string, Step[]> = {
-  outbound: [world(2), directCall, failures],
+  outbound: [world(3, [2]), directCall, failures, agentRejects, agentFirst, playOnly],
+  inbound: [world(2), inbound, queueTimeout, agentCodes, offHook],
 };
 
 export { sleep };

@@ -13,6 +13,8 @@ export interface World {
   lab: Lab;
   project: string;
   agents: Ext[];
+  /** Agents whose phones answer by themselves (the others ring until told what to do). */
+  autoAgents: Ext[];
   manager: Ext;
   phones: Map<string, Phone>;
   stomp: Map<string, AppStompClient>;
@@ -26,7 +28,10 @@ export interface World {
 
 let taskSeq = 0;
 
-export async function buildWorld(lab: Lab, opts: { agents: number; phones?: number }): Promise<World> {
+export async function buildWorld(
+  lab: Lab,
+  opts: { agents: number; phones?: number; manual?: number[] },
+): Promise<World> {
   await lab.startServer();
   await lab.startFreeswitch();
   lab.startCarrier();
@@ -61,7 +66,8 @@ export async function buildWorld(lab: Lab, opts: { agents: number; phones?: numb
   const stomp = new Map<string, AppStompClient>();
   const withPhones = [...agents.slice(0, opts.phones ?? agents.length), manager];
   for (const [i, e] of withPhones.entries()) {
-    phones.set(e.username, await lab.startPhone(e.username, e.password, 5200 + i * 10));
+    const answer = opts.manual?.includes(i) ? 'manual' : 'auto';
+    phones.set(e.username, await lab.startPhone(e.username, e.password, 5200 + i * 10, answer));
     const c = await connectStomp('http://127.0.0.1:8080', e.username, e.password);
     for (const topic of ['status', 'call', 'bye', 'register', 'notify'])
       c.subscribe(`/topic/${topic}/${e.username}`);
@@ -81,6 +87,7 @@ export async function buildWorld(lab: Lab, opts: { agents: number; phones?: numb
     lab,
     project,
     agents,
+    autoAgents: agents.filter((_, i) => !opts.manual?.includes(i)),
     manager,
     phones,
     stomp,
@@ -134,4 +141,9 @@ export async function allAvailable(
 ) {
   for (const u of usernames)
     await w.lab.ok('POST', '/callcenter/callProject/api/setWorkStatus/v1', { username: u, workStatus: 1 });
+}
+
+export async function setWork(w: World, usernames: string[], workStatus: 0 | 1) {
+  for (const username of usernames)
+    await w.lab.ok('POST', '/callcenter/callProject/api/setWorkStatus/v1', { username, workStatus });
 }

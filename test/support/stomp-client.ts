@@ -6,6 +6,8 @@ export interface AppStompClient {
   client: Client;
   errors: IFrame[];
   messages: Map<string, unknown[]>;
+  /** When each message arrived (Date.now()), parallel to `messages`. */
+  arrivals: Map<string, number[]>;
   subscribe(destination: string): void;
   send(destination: string, body: object): void;
   /** Resolves with the first message on `destination` that `match` accepts (already received ones count). */
@@ -24,6 +26,7 @@ export async function connectStomp(
 ): Promise<AppStompClient> {
   const errors: IFrame[] = [];
   const messages = new Map<string, unknown[]>();
+  const arrivals = new Map<string, number[]>();
   const waiters = new Set<() => void>();
   const client = new Client({
     webSocketFactory: () =>
@@ -48,11 +51,13 @@ export async function connectStomp(
     client,
     errors,
     messages,
+    arrivals,
     subscribe(destination) {
       client.subscribe(destination, (m) => {
         const list = messages.get(destination) ?? [];
         list.push(m.headers['content-type']?.startsWith('application/json') ? JSON.parse(m.body) : m.body);
         messages.set(destination, list);
+        arrivals.set(destination, [...(arrivals.get(destination) ?? []), Date.now()]);
         for (const w of waiters) w();
       });
     },

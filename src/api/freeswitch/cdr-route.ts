@@ -36,6 +36,11 @@ export interface IngestDeps {
   gateways: Pick<GatewaysRepo, 'get' | 'byCode'>;
   recordings?: RecordingQueue;
   now: number;
+  /**
+   * The call's flow is still running or about to store its outcome here: the CDR brings its measurements but not
+   * a result, because only the flow knows whether an agent took the call or the queue timed out.
+   */
+  flowOwns?: (callId: string) => boolean;
 }
 
 /** The call-log fields a customer leg's CDR supplies (merged by the repo: it never erases the flow's). */
@@ -78,8 +83,12 @@ function customerFields(leg: CdrLeg, deps: IngestDeps, key: string): CallLogFiel
     recordFile: leg.recordFile,
     priceRule: rule,
     priceCal: leg.billsec === null ? null : priceCal(rule, leg.billsec),
-    result: existing?.resultDetail != null ? resultOfDetail(existing.resultDetail) : outcome.result,
-    resultDetail: outcome.resultDetail,
+    ...(deps.flowOwns?.(key)
+      ? {}
+      : {
+          result: existing?.resultDetail != null ? resultOfDetail(existing.resultDetail) : outcome.result,
+          resultDetail: outcome.resultDetail,
+        }),
   };
 }
 
@@ -88,12 +97,28 @@ export function ingestCdr(leg: CdrLeg, deps: IngestDeps): IngestOutcome {
   const isCustomer = leg.role === 'customer' || (leg.role === null && leg.callId !== null);
   if (!isCustomer) {
     if (leg.callId === null) return { kind: 'ignored', reason: 'not a call-center leg (no cc_call_id)' };
-    const row = deps.callLogs.fillMissing(
+    const agentFields = {
+      callerIdNumber: leg.dialedUser ?? leg.destinationNumber,
+      recordFile: leg.recordFile,
+    };
+    const row = deps.callLogs.fillMissing(leg.callId, agentFields, deps.now);
+    if (row) return { kind: 'agent-leg', callUuid: leg.callId, matched: true };
+    // The agent's CDR came before the customer's (or the customer leg was never ours to log): keep what it knows
+    // in a row of its own call id, which the customer's CDR and the flow complete.
+    const refs = deps.callLogs.resolveCodes({ taskCode: leg.taskCode, projectCode: leg.projectCode });
+    deps.callLogs.upsert(
       leg.callId,
-      { callerIdNumber: leg.dialedUser ?? leg.destinationNumber, recordFile: leg.recordFile },
+      {
+        ...agentFields,
+        taskId: refs.taskId,
+        projectId: refs.projectId,
+        callTaskCode: leg.taskCode,
+        // On an agent leg the caller id we set is the customer's number.
+        destinationNumber: leg.callerIdNumber ?? '',
+      },
       deps.now,
     );
-    return { kind: 'agent-leg', callUuid: leg.callId, matched: row !== undefined };
+    return { kind: 'agent-leg', callUuid: leg.callId, matched: false };
   }
   const key = leg.callId ?? leg.uuid;
   const before = deps.callLogs.get(key);
@@ -106,10 +131,11 @@ export function ingestCdr(leg: CdrLeg, deps: IngestDeps): IngestOutcome {
 
 type FsBody = Record<string, string | undefined>;
 
-export const cdrRoutes: FastifyPluginAsync<{ ctx: CdrContext; recordings?: RecordingQueue }> = async (
-  app,
-  { ctx, recordings },
-) => {
+export const cdrRoutes: FastifyPluginAsync<{
+  ctx: CdrContext;
+  recordings?: RecordingQueue;
+  flowOwns?: (callId: string) => boolean;
+}> = async (app, { ctx, recordings, flowOwns }) => {
   app.addHook('onRequest', fsAccessGuard(ctx));
   // encode=false posts the XML as text/xml; the app's formbody normally parses encode=true, but the plugin must
   // stand on its own too (tests, other compositions).
@@ -137,6 +163,7 @@ export const cdrRoutes: FastifyPluginAsync<{ ctx: CdrContext; recordings?: Recor
         callLogs: ctx.repos.callLogs,
         gateways: ctx.repos.gateways,
         recordings,
+        flowOwns,
         now: ctx.clock.now(),
       });
       ctx.metrics.inc(`cdr.${outcome.kind}`);

@@ -20,6 +20,8 @@ export const CDR_OWNED = [
   'hangupCause',
   'sipTermStatus',
   'hangupDisposition',
+  // Derived from billsec, so it follows whoever owns billsec.
+  'priceCal',
 ] as const satisfies readonly (keyof CallLogFields)[];
 
 /**

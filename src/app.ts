@@ -20,7 +20,6 @@ import { CallListService } from './dialer/call-lists.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { callListRoutes } from './api/routes/call-lists.js';
 import { callLogRoutes } from './api/routes/call-logs.js';
-import { FsCommand as FsCmd, parseChannelRows } from './calls/fs-commands.js';
 import { agentCommands, type AppCommand } from './agents/commands.js';
 import { ProjectService } from './agents/projects.js';
 import { registrationChange } from './agents/registrations.js';
@@ -30,6 +29,7 @@ import { NodeLinks } from './calls/nodes.js';
 import { callCommands } from './calls/app-commands.js';
 import { inboundRouter } from './calls/inbound-routing.js';
 import { CallRunner } from './calls/runner.js';
+import { callRecovery, type ChannelRow } from './calls/recovery.js';
 import { supervisorCommands } from './supervisor/commands.js';
 import { callServices } from './calls/services.js';
 import { defaultFlowSettings, type FlowSettings } from './calls/flows/types.js';
@@ -181,9 +181,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       event(_nodeId, event) {
         dialer.onNodeEvent(event);
         runner.onNodeEvent(event);
+        recovery.onNodeEvent(event);
         const change = registrationChange(event);
         if (change)
           agents.apply(change.username, { kind: change.registered ? 'registered' : 'unregistered' });
+      },
+      channels(nodeId, rows) {
+        recovery.channels(nodeId, rows as unknown as ChannelRow[]);
       },
       registrations(nodeId, usernames, changedMeanwhile) {
         const registered = new Set(usernames);
@@ -316,32 +320,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   for (const [dest, fn] of Object.entries(calls)) appCommands.set(dest, fn);
 
-  /**
-   * Numbers left 'dialing' by a previous run are settled from FreeSWITCH, never redialled: once every node answers,
-   * calls it still has stay 'dialing' (their CDR settles them), the rest are closed with a note.
-   */
-  async function recoverNumbers(): Promise<void> {
-    const active = repos.nodes.active();
-    for (let tries = 0; active.some((n) => !nodes.isConnected(n.id)); tries++) {
-      if (tries > 600) {
-        http.log.warn({}, 'numbers left dialing are not recovered: FreeSWITCH did not connect within 10 min');
-        return;
-      }
-      await new Promise<void>((resolve) => clock.setTimer(1000, resolve));
-    }
-    const live = new Set<string>();
-    for (const n of active) {
-      const r = await nodes.api(n.id, FsCmd.showChannels());
-      if (!r.ok) return;
-      for (const row of parseChannelRows(r.value)) live.add(row.uuid);
-    }
-    const { kept, closed } = numbers.recoverAtStartup(clock.now(), (uuid) => live.has(uuid));
-    if (kept.length || closed.length)
-      http.log.warn(
-        { kept: kept.length, closed: closed.length },
-        'numbers left dialing by the last run were settled',
-      );
-  }
+  const recovery = callRecovery({
+    agents,
+    numbers,
+    nodes,
+    log: http.log,
+    clock,
+    activeNodes: () => repos.nodes.active().map((n) => n.id),
+  });
 
   const ctx: ApiContext = {
     config,
@@ -382,7 +368,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   await http.register(healthRoutes, { ctx, sqlite: deps.store.sqlite, startedAt: clock.now() });
   await http.register(freeswitchRoutes, { ctx, directory: directoryLookup(repos) });
-  await http.register(cdrRoutes, { ctx, recordings, flowOwns: (callId) => runner.owns(callId) });
+  await http.register(cdrRoutes, {
+    ctx,
+    recordings,
+    flowOwns: (callId) => runner.owns(callId),
+    settleNumber: (callUuid, detail) => numbers.settleByCall(callUuid, detail, clock.now()),
+  });
   await http.register(signedApi, {
     ctx,
     extra: [
@@ -428,7 +419,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       nodes.start(repos.nodes.active());
       recordings?.start();
       dialer.start();
-      void recoverNumbers();
     },
     async close() {
       dialer.stop();

@@ -105,6 +105,8 @@ export interface CdrLeg {
   callerIdNumber: string | null;
   /** user/<ext> legs: the extension that was rung (dialed_user). */
   dialedUser: string | null;
+  /** Customer legs: the agent who talked with the customer (cc_agent, set by the flow when it connected one). */
+  agent: string | null;
   startMs: number | null;
   answerMs: number | null;
   endMs: number | null;
@@ -188,6 +190,7 @@ export function parseCdr(xml: string): Parsed<CdrLeg> {
         '',
       callerIdNumber: fromProfile('caller_id_number') ?? nonEmpty(v.caller_id_number),
       dialedUser: nonEmpty(v.dialed_user),
+      agent: nonEmpty(v.cc_agent),
       startMs: epochMs(v, 'start'),
       answerMs: epochMs(v, 'answer'),
       endMs: epochMs(v, 'end'),

@@ -38,6 +38,8 @@ export interface NodeLinkEvents {
    * registration events arrived while the listing was on its way: the events are newer than the listing.
    */
   registrations(nodeId: number, usernames: string[], changedMeanwhile: ReadonlySet<string>): void;
+  /** After each (re)connect: the node's live channels (`show channels as json`), for calls that outlived us. */
+  channels?(nodeId: number, rows: Record<string, string>[]): void;
 }
 
 interface Logger {
@@ -141,6 +143,10 @@ export class NodeLinks implements SwitchControl {
     const r = await this.api(nodeId, FsCommand.registrations());
     if (this.inFlight.get(nodeId) === changed) this.inFlight.delete(nodeId);
     if (r.ok) this.deps.handlers.registrations(nodeId, parseRegisteredUsers(r.value), changed);
+    if (!this.deps.handlers.channels) return;
+    const channels = await this.api(nodeId, FsCommand.showChannels());
+    if (channels.ok) this.deps.handlers.channels(nodeId, parseChannelRows(channels.value));
+    else this.deps.log.warn({ nodeId, error: channels.error }, 'show channels failed after connect');
   }
 
   async flushRegistration(nodeId: number, username: string, domain: string): Promise<void> {

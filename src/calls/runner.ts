@@ -496,6 +496,8 @@ class LegRun {
         return;
       case 'record': {
         this.recordFile = d.services.recordPath(leg.callId, d.clock.now());
+        // On the channel too, so its CDR names the recording even if we are gone when the call ends.
+        void this.session.api(FsCommand.setvar(leg.uuid, 'cc_record_file', this.recordFile));
         return this.execute('record', FsApp.recordSession(this.recordFile));
       }
       case 'bridge-agent': {
@@ -582,6 +584,8 @@ class LegRun {
         });
         const call = this.live.get(leg.callId);
         if (call) call.agent = e.username;
+        // The CDR then names the agent even when this process is gone by the time the call ends.
+        void this.session.api(FsCommand.setvar(leg.uuid, 'cc_agent', e.username));
         return;
       }
       case 'agent-done':

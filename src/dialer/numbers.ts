@@ -79,6 +79,24 @@ export function numberStore(db: Db) {
         .run();
     },
 
+    /** Call uuids of the numbers being dialled. */
+    dialingCalls(): Set<string> {
+      const rows = db
+        .select({ callUuid: taskNumbers.callUuid })
+        .from(taskNumbers)
+        .where(eq(taskNumbers.state, 'dialing'))
+        .all();
+      return new Set(rows.flatMap((r) => (r.callUuid ? [r.callUuid] : [])));
+    },
+
+    /** A call that outlived the process that dialled it ended: its number, if still 'dialing', is done. */
+    settleByCall(callUuid: string, resultDetail: number, now: number): void {
+      db.update(taskNumbers)
+        .set({ state: 'done', resultDetail, updatedAt: now })
+        .where(and(eq(taskNumbers.callUuid, callUuid), eq(taskNumbers.state, 'dialing')))
+        .run();
+    },
+
     /** Preview (spec 一.23): pending → preview, held by one agent. */
     reservePreview: (taskId: number, n: number, username: string, now: number): DispensedNumber[] =>
       take(taskId, n, 'preview', username, now),

@@ -295,9 +295,125 @@ const offHook: Step = [
   },
 ];
 
+const crash: Step = [
+  'kill -9 of our server mid-campaign, then a restart: nothing dialled twice, every call settled and logged',
+  async (c) => {
+    const { w, lab } = c;
+    await allAvailable(w);
+    const numbers = Array.from({ length: 6 }, (_, i) => `1360000010${i}`);
+    const task = await w.task({ scheduleType: 1, callListId: await w.list(numbers), rate: 1 });
+    const talking = () =>
+      lab.sql<{ n: number }>(
+        `SELECT count(*) n FROM task_numbers tn JOIN tasks t ON t.id = tn.task_id
+         WHERE t.call_task_code = ? AND tn.state = 'dialing'`,
+        task,
+      )[0]!.n;
+    await waitFor('two calls in progress', () => talking() >= 2, 30_000, 200);
+    await sleep(2500);
+    await lab.killServer();
+    const atCrash = lab.carrierEvents().filter((e) => e.event === 'answered').length;
+    await sleep(1000);
+    await lab.startServer();
+    const logs = await settled(c, task, numbers, 120_000);
+    const left = lab.sql<{ n: number }>(
+      `SELECT count(*) n FROM task_numbers tn JOIN tasks t ON t.id = tn.task_id
+       WHERE t.call_task_code = ? AND tn.state IN ('dialing', 'pending')`,
+      task,
+    )[0]!.n;
+    check(left === 0, 'no number is left dialing or pending', left);
+    for (const n of numbers) {
+      const invites = lab.carrierEvents().filter((e) => e.number === n && e.event === 'invite').length;
+      check(invites === 1, `${n} was dialled exactly once`, invites);
+    }
+    // Calls that were up at the crash kept their agent and recording through their CDR.
+    for (const l of logs.values())
+      if (Number(l.result) === 10)
+        check(l.callerIdNumber && l.recordFile, 'a talked call names agent and recording', l);
+    // No agent was given a second call while still on one.
+    const byAgent = new Map<string, { start: number; end: number }[]>();
+    for (const l of logs.values()) {
+      if (!l.callerIdNumber) continue;
+      const list = byAgent.get(String(l.callerIdNumber)) ?? [];
+      // Talk starts billsec before the end.
+      list.push({ start: Number(l.endTimestamp) - Number(l.billsec) * 1000, end: Number(l.endTimestamp) });
+      byAgent.set(String(l.callerIdNumber), list);
+    }
+    for (const [agent, calls] of byAgent) {
+      calls.sort((a, b) => a.start - b.start);
+      for (let i = 1; i < calls.length; i++)
+        check(calls[i]!.start >= calls[i - 1]!.end - 500, `agent ${agent} had one call at a time`, calls);
+    }
+    return `${atCrash} answered at the crash; results ${[...logs.values()].map((l) => `${l.result}/${l.resultDetail}`).join(' ')}`;
+  },
+];
+
+const eslReload: Step = [
+  'reload mod_event_socket: the link comes back, registrations stay, the next task dials',
+  async (c) => {
+    const { w, lab } = c;
+    const started = Date.now();
+    lab.fsCli('reload mod_event_socket');
+    await sleep(500);
+    const number = '13600000201';
+    const task = await w.task({ scheduleType: 1, callListId: await w.list([number]) });
+    const log = (await settled(c, task, [number], 60_000)).get(number)!;
+    expectResult(log, 10, 55, number);
+    return `call settled ${Math.round((Date.now() - started) / 1000)} s after the reload`;
+  },
+];
+
+const fsRestart: Step = [
+  'FreeSWITCH restart while agents are registered: reconnect, registrations reconciled, the next task dials',
+  async (c) => {
+    const { w, lab } = c;
+    await lab.stopFreeswitch();
+    const down = Date.now();
+    await lab.startFreeswitch();
+    const registered = () =>
+      lab.sql<{ n: number }>(
+        `SELECT count(*) n FROM extensions WHERE reg_status = 1 AND username IN (${w.autoAgents.map(() => '?').join(',')})`,
+        ...w.autoAgents.map((a) => a.username),
+      )[0]!.n;
+    await waitFor('the agents registered again', () => registered() === w.autoAgents.length, 60_000, 500);
+    const number = '13600000202';
+    const task = await w.task({ scheduleType: 1, callListId: await w.list([number]) });
+    const log = (await settled(c, task, [number], 90_000)).get(number)!;
+    expectResult(log, 10, 55, number);
+    return `a call went through ${Math.round((Date.now() - down) / 1000)} s after the restart began`;
+  },
+];
+
+const disable: Step = [
+  "setExtensionStatus disable flushes the phone's registration and the directory refuses it",
+  async (c) => {
+    const { w, lab } = c;
+    const agent = w.autoAgents[1]!.username;
+    await lab.ok('POST', '/callcenter/callProject/api/setExtensionStatus/v1', {
+      username: agent,
+      workStatus: -1,
+    });
+    await waitFor(
+      'the registration flushed',
+      () =>
+        lab.sql<{ r: number }>('SELECT reg_status r FROM extensions WHERE username = ?', agent)[0]!.r === 0,
+      15_000,
+      250,
+    );
+    check(
+      !lab.fsCli('sofia status profile internal reg').includes(`${agent}@`),
+      'FreeSWITCH no longer lists it',
+    );
+    await lab.ok('POST', '/callcenter/callProject/api/setExtensionStatus/v1', {
+      username: agent,
+      workStatus: 0,
+    });
+  },
+];
+
 export const groups: Record<string, Step[]> = {
   outbound: [world(3, [2]), directCall, failures, agentRejects, agentFirst, playOnly],
   inbound: [world(2), inbound, queueTimeout, agentCodes, offHook],
+  faults: [world(2), crash, eslReload, fsRestart, disable],
 };
 
 export { sleep };

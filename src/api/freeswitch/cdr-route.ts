@@ -41,6 +41,8 @@ export interface IngestDeps {
    * a result, because only the flow knows whether an agent took the call or the queue timed out.
    */
   flowOwns?: (callId: string) => boolean;
+  /** Closes the task number dialled as this call, if it is still 'dialing' (a call that outlived our process). */
+  settleNumber?: (callUuid: string, resultDetail: number) => void;
 }
 
 /** The call-log fields a customer leg's CDR supplies (merged by the repo: it never erases the flow's). */
@@ -69,6 +71,7 @@ function customerFields(leg: CdrLeg, deps: IngestDeps, key: string): CallLogFiel
     projectId: refs.projectId,
     callTaskCode: leg.taskCode,
     direction: inbound ? 'inbound' : 'outbound',
+    callerIdNumber: leg.agent,
     // The customer's number: dialled by us, or the caller on an inbound call.
     destinationNumber: (inbound ? leg.callerIdNumber : leg.destinationNumber) ?? leg.destinationNumber,
     gatewayId: gateway?.id ?? null,
@@ -124,6 +127,7 @@ export function ingestCdr(leg: CdrLeg, deps: IngestDeps): IngestOutcome {
   const before = deps.callLogs.get(key);
   if (before?.cdrReceived) return { kind: 'duplicate', callUuid: key };
   const row = deps.callLogs.mergeCdr(key, customerFields(leg, deps, key), deps.now);
+  if (row.resultDetail !== null) deps.settleNumber?.(key, row.resultDetail);
   if (row.recordFile && !row.recordFileQiniu && deps.recordings)
     deps.recordings.enqueue(key, row.recordFile, row.startTimestamp ?? deps.now);
   return { kind: 'call-log', callUuid: key, created: before === undefined };
@@ -135,7 +139,8 @@ export const cdrRoutes: FastifyPluginAsync<{
   ctx: CdrContext;
   recordings?: RecordingQueue;
   flowOwns?: (callId: string) => boolean;
-}> = async (app, { ctx, recordings, flowOwns }) => {
+  settleNumber?: (callUuid: string, resultDetail: number) => void;
+}> = async (app, { ctx, recordings, flowOwns, settleNumber }) => {
   app.addHook('onRequest', fsAccessGuard(ctx));
   // encode=false posts the XML as text/xml; the app's formbody normally parses encode=true, but the plugin must
   // stand on its own too (tests, other compositions).
@@ -164,6 +169,7 @@ export const cdrRoutes: FastifyPluginAsync<{
         gateways: ctx.repos.gateways,
         recordings,
         flowOwns,
+        settleNumber,
         now: ctx.clock.now(),
       });
       ctx.metrics.inc(`cdr.${outcome.kind}`);

@@ -314,7 +314,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     publisher: broker,
     gatewayUsage,
     live: runner.live,
-    hangup: (callId) => runner.hangup(callId),
+    hangup: (callId) => runner.hangupByAgent(callId),
     originateAgentFirst: (call, callId) => dialer.originateAgentFirst(call, callId),
     newCallId: randomUUID,
   });
@@ -327,6 +327,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     log: http.log,
     clock,
     activeNodes: () => repos.nodes.active().map((n) => n.id),
+    knowsLeg: (uuid) => runner.knowsLeg(uuid),
+    dialerDials: (id) => dialer.dials(id),
   });
 
   const ctx: ApiContext = {

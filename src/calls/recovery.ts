@@ -63,16 +63,21 @@ interface RecoveryDeps {
     ): { ok: boolean };
   };
   numbers: {
-    dialingCalls(): Set<string>;
+    dialing(): { id: number; callUuid: string | null }[];
     recoverAtStartup(
       now: number,
       isCallLive: (uuid: string) => boolean,
+      onlyIds?: ReadonlySet<number>,
     ): { kept: unknown[]; closed: unknown[] };
   };
   nodes: { api(nodeId: number, command: string): Promise<unknown> };
   log: { warn(obj: object, msg: string): void };
   clock: { now(): number };
   activeNodes(): number[];
+  /** Legs this process runs itself (after a reconnect of the event socket, not a restart). */
+  knowsLeg(uuid: string): boolean;
+  /** Numbers this process is dialling itself. */
+  dialerDials(numberId: number): boolean;
 }
 
 /**
@@ -84,6 +89,8 @@ export function callRecovery(d: RecoveryDeps) {
   const heldBy = new Map<string, string>();
   const reported = new Map<number, ChannelRow[]>();
   let numbersDone = false;
+  // Only what a previous run left 'dialing' is recovered: the dialer starts at once, and its own numbers are not.
+  let leftovers: { id: number; callUuid: string | null }[] | undefined;
   return {
     channels(nodeId: number, rows: ChannelRow[]): void {
       const names = new Set(
@@ -92,8 +99,9 @@ export function callRecovery(d: RecoveryDeps) {
           .filter((a) => a.nodeId === nodeId)
           .map((a) => a.username),
       );
-      const plan = planRecovery(rows, names, numbersDone ? new Set() : d.numbers.dialingCalls());
+      const plan = planRecovery(rows, names, new Set());
       for (const b of plan.busyAgents) {
+        if (d.knowsLeg(b.uuid)) continue;
         // Refused when the agent is already on a call of ours: only legs we did not know come back as busy.
         const r = d.agents.apply(b.username, {
           kind: 'connected',
@@ -103,17 +111,23 @@ export function callRecovery(d: RecoveryDeps) {
         });
         if (r.ok) heldBy.set(b.uuid, b.username);
       }
+      leftovers ??= d.numbers.dialing().filter((n) => !d.dialerDials(n.id));
       reported.set(nodeId, rows);
       if (numbersDone || !d.activeNodes().every((id) => reported.has(id))) return;
       numbersDone = true;
       const all = [...reported.values()].flat();
-      const orphans = planRecovery(all, new Set(), d.numbers.dialingCalls()).orphans;
+      const calls = new Set(leftovers.flatMap((n) => (n.callUuid ? [n.callUuid] : [])));
+      const orphans = planRecovery(all, new Set(), calls).orphans;
       for (const uuid of orphans) {
         const node = [...reported].find(([, r]) => r.some((row) => row.uuid === uuid))?.[0] ?? nodeId;
         void d.nodes.api(node, FsCommand.kill(uuid));
       }
       const live = new Set(all.map((r) => r.uuid));
-      const { kept, closed } = d.numbers.recoverAtStartup(d.clock.now(), (uuid) => live.has(uuid));
+      const { kept, closed } = d.numbers.recoverAtStartup(
+        d.clock.now(),
+        (uuid) => live.has(uuid),
+        new Set(leftovers.map((n) => n.id)),
+      );
       if (kept.length || closed.length || heldBy.size || orphans.length)
         d.log.warn(
           { kept: kept.length, closed: closed.length, busyAgents: heldBy.size, hungUp: orphans.length },

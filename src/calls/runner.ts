@@ -66,6 +66,10 @@ export interface LiveCall {
   startedAt: number;
   session: OutboundSession;
   agent?: string;
+  /** The leg bridged to this one (CHANNEL_BRIDGE's Other-Leg-Unique-ID): the agent's, on a customer leg. */
+  otherLeg?: string;
+  /** The leg's role (cc_role): customer, agent or manager. */
+  role: string;
   /** Hands an event to the leg's flow from outside (an agent's transfer request). */
   signal(event: FlowEvent): void;
 }
@@ -216,6 +220,13 @@ export class CallRunner {
     ).start();
   }
 
+  /** A leg this process runs or bridged (a call's own leg, its agent leg, an off-hook agent's held leg). */
+  knowsLeg(uuid: string): boolean {
+    for (const c of this.live.values()) if (c.uuid === uuid || c.otherLeg === uuid) return true;
+    for (const h of this.held.values()) if (h.uuid === uuid) return true;
+    return false;
+  }
+
   /** The call's outcome is (or is about to be) written by its flow, not by a CDR. */
   owns(callId: string): boolean {
     return this.live.has(callId) || this.settling.has(callId);
@@ -227,6 +238,20 @@ export class CallRunner {
     if (!call) return false;
     const r = await call.session.hangup(cause);
     return r.ok;
+  }
+
+  /**
+   * The agent hangs up (/app/bye): its own leg ends, so the customer's flow sees the agent leave (result 50, the
+   * evaluation prompt) instead of being cut off itself. Without a known agent leg the call's own leg is hung up.
+   */
+  async hangupByAgent(callId: string): Promise<boolean> {
+    const call = this.live.get(callId);
+    if (!call) return false;
+    if (call.role === 'customer' && call.otherLeg) {
+      const r = await call.session.api(FsCommand.kill(call.otherLeg));
+      return r.ok && !r.value.startsWith('-ERR');
+    }
+    return this.hangup(callId);
   }
 
   /** Kill a leg by uuid over its own socket (api works there too). */
@@ -318,6 +343,7 @@ class LegRun {
       destinationNumber: leg.destinationNumber,
       startedAt: this.startedAt,
       session: this.session,
+      role: leg.role,
       signal: (event) => this.push(event),
     });
     this.completions.track(leg.uuid);
@@ -342,8 +368,11 @@ class LegRun {
       case 'CHANNEL_ANSWER':
         this.answeredAt ??= this.d.clock.now();
         return;
-      case 'CHANNEL_BRIDGE':
+      case 'CHANNEL_BRIDGE': {
+        const call = this.live.get(this.leg.callId);
+        if (call) call.otherLeg = h['Other-Leg-Unique-ID'];
         return this.push({ kind: 'bridged' });
+      }
       case 'CHANNEL_UNBRIDGE':
         return this.push({ kind: 'unbridged' });
       case 'CHANNEL_HANGUP':

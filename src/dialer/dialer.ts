@@ -124,6 +124,13 @@ export class Dialer {
   /** The project of each task that has a pacer. */
   private readonly taskProjects = new Map<number, number>();
 
+  /** The number is being dialled by this process (as opposed to one a previous run left 'dialing'). */
+  dials(numberId: number): boolean {
+    for (const a of this.attempts.values()) if (a.numberId === numberId) return true;
+    for (const a of this.answered.values()) if (a.numberId === numberId) return true;
+    return false;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;

@@ -79,14 +79,13 @@ export function numberStore(db: Db) {
         .run();
     },
 
-    /** Call uuids of the numbers being dialled. */
-    dialingCalls(): Set<string> {
-      const rows = db
-        .select({ callUuid: taskNumbers.callUuid })
+    /** The numbers being dialled (id and call uuid), e.g. those a previous run left at start-up. */
+    dialing(): { id: number; callUuid: string | null }[] {
+      return db
+        .select({ id: taskNumbers.id, callUuid: taskNumbers.callUuid })
         .from(taskNumbers)
         .where(eq(taskNumbers.state, 'dialing'))
         .all();
-      return new Set(rows.flatMap((r) => (r.callUuid ? [r.callUuid] : [])));
     },
 
     /** A call that outlived the process that dialled it ended: its number, if still 'dialing', is done. */
@@ -125,14 +124,20 @@ export function numberStore(db: Db) {
      * customer may have been rung, and dialling them again unasked is worse than missing one. Preview numbers keep
      * their agent.
      */
-    recoverAtStartup(now: number, isCallLive: (callUuid: string) => boolean): Recovery {
+    recoverAtStartup(
+      now: number,
+      isCallLive: (callUuid: string) => boolean,
+      onlyIds?: ReadonlySet<number>,
+    ): Recovery {
       return db.transaction((tx) => {
         const rows = tx
           .select({ id: taskNumbers.id, phone: taskNumbers.phone, callUuid: taskNumbers.callUuid })
           .from(taskNumbers)
           .where(eq(taskNumbers.state, 'dialing'))
           .orderBy(asc(taskNumbers.id))
-          .all();
+          .all()
+          // Numbers this run started dialling meanwhile are the dialer's own, not leftovers.
+          .filter((r) => !onlyIds || onlyIds.has(r.id));
         const out: Recovery = { kept: [], closed: [] };
         for (const r of rows) {
           if (r.callUuid && isCallLive(r.callUuid)) {

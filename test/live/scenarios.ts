@@ -9,6 +9,8 @@ import { allAvailable, buildWorld, setWork, type World } from './world.js';
 export interface Ctx {
   lab: Lab;
   w: World;
+  /** The call the supervisor scenarios share. */
+  talk?: Talk;
 }
 type Step = [string, (c: Ctx) => Promise<string | void>];
 
@@ -410,10 +412,235 @@ const disable: Step = [
   },
 ];
 
+type Notice = { msgType?: string; data?: string };
+
+/** The next notice on the requester's /topic/notify that matches `type` (success, error, info, warning). */
+async function notice(
+  c: Ctx,
+  username: string,
+  type: string,
+  after: number,
+  timeoutMs = 15_000,
+): Promise<Notice> {
+  const client = c.w.stomp.get(username)!;
+  const dest = `/topic/notify/${c.w.project}/${username}`;
+  return waitFor(
+    `a ${type} notice for ${username}`,
+    () => {
+      const list = (client.messages.get(dest) ?? []) as Notice[];
+      const errors = list.slice(after).filter((n) => n.msgType === 'error');
+      if (type !== 'error' && errors.length)
+        throw new Error(`refused: ${errors.map((e) => e.data).join('; ')}`);
+      return list.slice(after).find((n) => n.msgType === type);
+    },
+    timeoutMs,
+    100,
+  );
+}
+
+const notices = (c: Ctx, username: string) =>
+  (c.w.stomp.get(username)!.messages.get(`/topic/notify/${c.w.project}/${username}`) ?? []).length;
+
+function channels(lab: Lab): Record<string, string>[] {
+  try {
+    return (JSON.parse(lab.fsCli('show channels as json')) as { rows?: Record<string, string>[] }).rows ?? [];
+  } catch {
+    return [];
+  }
+}
+
+interface Talk {
+  task: string;
+  number: string;
+  agent: string;
+  callId: string;
+}
+
+/** A customer (who stays until FreeSWITCH hangs up) talking with an agent. */
+async function customerTalking(c: Ctx, number: string, agents: string[]): Promise<Talk> {
+  const { w } = c;
+  await setWork(
+    w,
+    w.agents.map((a) => a.username),
+    0,
+  );
+  await setWork(w, agents, 1);
+  const task = await w.task({ scheduleType: 1, callListId: await w.list([number]) });
+  const { agent, body } = await waitFor(
+    'the agent on the call',
+    () => {
+      for (const a of agents) {
+        const frames = (w.stomp.get(a)!.messages.get(`/topic/call/${a}`) ?? []) as {
+          callId: string;
+          telNo: string;
+        }[];
+        const body = frames.find((f) => f.telNo === number);
+        if (body) return { agent: a, body };
+      }
+      return undefined;
+    },
+    20_000,
+  );
+  return { task, number, agent, callId: body.callId };
+}
+
+const eavesdrop: Step = [
+  'eavesdrop: the manager listens, whispers (DTMF 2), barges (DTMF 3) and stops (*); the call goes on',
+  async (c) => {
+    const { w, lab } = c;
+    const talk = await customerTalking(c, '13100000301', [w.autoAgents[0]!.username]);
+    c.talk = talk;
+    const mgr = w.manager.username;
+    let n = notices(c, mgr);
+    w.stomp.get(mgr)!.send('/app/eavesdrop', { username: talk.agent });
+    await notice(c, mgr, 'success', n);
+    const leg = await waitFor(
+      'the eavesdrop leg',
+      () => channels(lab).find((r) => r.application === 'eavesdrop'),
+      10_000,
+    );
+    for (const digit of ['2', '3', '0']) {
+      lab.fsCli(`uuid_recv_dtmf ${leg.uuid} ${digit}`);
+      await sleep(700);
+      check(
+        channels(lab).some((r) => r.uuid === leg.uuid),
+        `the listener is still there after DTMF ${digit}`,
+      );
+    }
+    n = notices(c, mgr);
+    lab.fsCli(`uuid_recv_dtmf ${leg.uuid} *`);
+    await waitFor(
+      'the eavesdrop leg gone after *',
+      () => !channels(lab).some((r) => r.uuid === leg.uuid),
+      10_000,
+    );
+    check(
+      channels(lab).some((r) => r.uuid === talk.callId),
+      'the customer is still on the call',
+    );
+    // A second listen, stopped by the command this time.
+    n = notices(c, mgr);
+    w.stomp.get(mgr)!.send('/app/eavesdrop', { username: talk.agent, mode: 'barge' });
+    await notice(c, mgr, 'success', n);
+    const barge = await waitFor(
+      'the barge leg',
+      () => channels(lab).find((r) => r.application === 'eavesdrop'),
+      10_000,
+    );
+    n = notices(c, mgr);
+    w.stomp.get(mgr)!.send('/app/stopEavesdrop', { username: talk.agent });
+    await waitFor('the barge leg gone', () => !channels(lab).some((r) => r.uuid === barge.uuid), 10_000);
+    check(
+      channels(lab).some((r) => r.uuid === talk.callId),
+      'the customer is still on the call',
+    );
+  },
+];
+
+const playVoice: Step = [
+  'playVoice / stopPlayVoice: the agent plays a voice to the customer inside the call and stops it',
+  async (c) => {
+    const { w, lab } = c;
+    const talk = c.talk!;
+    const form = new FormData();
+    form.set('voiceCode', 'longvoice');
+    form.set('file', new Blob([readFileSync(lab.toneFile())]), 'long.wav');
+    await lab.upload('/callcenter/callProject/api/uploadVoiceFile/v1', form);
+    let n = notices(c, talk.agent);
+    w.stomp
+      .get(talk.agent)!
+      .send('/app/playVoice', { username: talk.agent, callId: talk.callId, voiceCode: 'longvoice' });
+    await notice(c, talk.agent, 'success', n);
+    await waitFor('FreeSWITCH playing the voice', () => lab.fsLog().includes('long'), 10_000, 250);
+    n = notices(c, talk.agent);
+    w.stomp.get(talk.agent)!.send('/app/stopPlayVoice', { username: talk.agent, callId: talk.callId });
+    await notice(c, talk.agent, 'success', n);
+    await sleep(500);
+    check(
+      channels(lab).some((r) => r.uuid === talk.callId),
+      'the call goes on',
+    );
+  },
+];
+
+const transfer: Step = [
+  'transfer: the agent hands the customer to a colleague, who is told and takes the call; the log follows',
+  async (c) => {
+    const { w } = c;
+    const talk = c.talk!;
+    const other = w.autoAgents[1]!.username;
+    await setWork(w, [other], 1);
+    w.stomp
+      .get(talk.agent)!
+      .send('/app/transfer', { username: talk.agent, callId: talk.callId, otherUsername: other });
+    await w.stomp.get(other)!.next(`/topic/transfer/${other}`, () => true, 15_000);
+    await w.stomp
+      .get(other)!
+      .next(`/topic/call/${other}`, (m: { callId?: string }) => m.callId === talk.callId, 20_000);
+    // The colleague hangs up from the workbench (/app/bye): the agent hung up (50), and the log names the colleague.
+    w.stomp.get(other)!.send('/app/bye', { username: other, callId: talk.callId });
+    const log = (await settled(c, talk.task, [talk.number])).get(talk.number)!;
+    expectResult(log, 10, 50, 'transferred call');
+    check(log.callerIdNumber === other, 'the call log names the agent who finished the call', log);
+  },
+];
+
+const conference: Step = [
+  'conference: the manager and the idle agents meet (sessionStatus 7); stopConference ends it',
+  async (c) => {
+    const { w, lab } = c;
+    await setWork(
+      w,
+      w.autoAgents.map((a) => a.username),
+      1,
+    );
+    const mgr = w.manager.username;
+    const n = notices(c, mgr);
+    w.stomp.get(mgr)!.send('/app/conference', { projectCode: w.project });
+    await notice(c, mgr, 'success', n);
+    const members = () => channels(lab).filter((r) => r.application === 'conference').length;
+    await waitFor('the manager and both agents in the room', () => members() >= 3, 20_000, 250);
+    const status = await lab.ok<Record<string, unknown>[]>(
+      'GET',
+      '/callcenter/callProject/api/getExtentionByProject/v1',
+      {
+        projectCode: w.project,
+      },
+    );
+    const inRoom = status.filter((e) => Number(e.sessionStatus ?? e.sessionSatus) === 7).length;
+    check(inRoom >= 2, 'agents in the room are sessionStatus 7', status);
+    w.stomp.get(mgr)!.send('/app/stopConference', { projectCode: w.project });
+    await waitFor('the room empty', () => members() === 0, 15_000, 250);
+    return `${inRoom} agents were shown in the conference`;
+  },
+];
+
+const pmCall: Step = [
+  "pmCallAgent / pmByeAgent: the manager's phone is bridged to an agent's, then both are hung up",
+  async (c) => {
+    const { w, lab } = c;
+    const mgr = w.manager.username;
+    const agent = w.autoAgents[0]!.username;
+    const n = notices(c, mgr);
+    w.stomp.get(mgr)!.send('/app/pmCallAgent', { telNo: agent });
+    const ok = await notice(c, mgr, 'success', n, 20_000);
+    const callId = /callId ([0-9a-f-]{36})/.exec(ok.data ?? '')?.[1];
+    check(callId, 'the success notice names the callId', ok);
+    await waitFor(
+      'manager and agent bridged',
+      () => channels(lab).filter((r) => r.callstate === 'ACTIVE').length >= 2,
+      10_000,
+    );
+    w.stomp.get(mgr)!.send('/app/pmByeAgent', { callId });
+    await waitFor('both legs gone', () => channels(lab).length === 0, 10_000, 250);
+  },
+];
+
 export const groups: Record<string, Step[]> = {
   outbound: [world(3, [2]), directCall, failures, agentRejects, agentFirst, playOnly],
   inbound: [world(2), inbound, queueTimeout, agentCodes, offHook],
   faults: [world(2), crash, eslReload, fsRestart, disable],
+  supervisor: [world(2), eavesdrop, playVoice, transfer, conference, pmCall],
 };
 
 export { sleep };

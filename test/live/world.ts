@@ -69,8 +69,9 @@ export async function buildWorld(
     const answer = opts.manual?.includes(i) ? 'manual' : 'auto';
     phones.set(e.username, await lab.startPhone(e.username, e.password, 5200 + i * 10, answer));
     const c = await connectStomp('http://127.0.0.1:8080', e.username, e.password);
-    for (const topic of ['status', 'call', 'bye', 'register', 'notify'])
+    for (const topic of ['status', 'call', 'bye', 'register', 'invite', 'transfer'])
       c.subscribe(`/topic/${topic}/${e.username}`);
+    c.subscribe(`/topic/notify/${project}/${e.username}`);
     stomp.set(e.username, c);
   }
   await waitFor(

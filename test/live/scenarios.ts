@@ -514,6 +514,7 @@ const eavesdrop: Step = [
       () => !channels(lab).some((r) => r.uuid === leg.uuid),
       10_000,
     );
+    await notice(c, mgr, 'info', n);
     check(
       channels(lab).some((r) => r.uuid === talk.callId),
       'the customer is still on the call',
@@ -529,6 +530,7 @@ const eavesdrop: Step = [
     );
     n = notices(c, mgr);
     w.stomp.get(mgr)!.send('/app/stopEavesdrop', { username: talk.agent });
+    await notice(c, mgr, 'success', n);
     await waitFor('the barge leg gone', () => !channels(lab).some((r) => r.uuid === barge.uuid), 10_000);
     check(
       channels(lab).some((r) => r.uuid === talk.callId),

@@ -107,3 +107,19 @@ export async function runSteps<W>(
   }
   return timings;
 }
+
+/** Debian's chromium, and the flags every browser test starts it with (media from fake devices, loopback ICE). */
+export const chromiumPath = '/usr/bin/chromium';
+export const chromiumFlags = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+];

@@ -15,26 +15,11 @@ import {
   type RunningKamailio,
 } from '../kamailio/kamailio.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
-import { runSteps } from './namespace-run.js';
+import { chromiumFlags, chromiumPath, runSteps } from './namespace-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const screenshotDir = join(here, '../../test-output/softphone');
 const STEP_TIMEOUT_MS = 10_000;
-
-export const chromiumPath = '/usr/bin/chromium';
-export const chromiumFlags = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-];
 
 type Json = Record<string, unknown>;
 

@@ -16,7 +16,7 @@ import { fsNodes, projects, tasks } from '../../src/db/schema.js';
 import { callTaskStatusBody } from '../../src/dialer/task-status.js';
 import { startEmulator, type Emulator } from '../freeswitch-emulator/index.js';
 import { FORM, form, startTestApp, type TestApp } from '../support/app.js';
-import { runSteps } from './namespace-run.js';
+import { chromiumFlags, chromiumPath, runSteps } from './namespace-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const screenshotDir = join(here, '../../test-output/pages');
@@ -24,20 +24,6 @@ const STEP_TIMEOUT_MS = 10_000;
 const CUSTOMER = '13900000001';
 
 // As test/browser/softphone-scenario.ts launches it (that module runs its scenario on import).
-const chromiumPath = '/usr/bin/chromium';
-const chromiumFlags = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-];
 
 function report(line: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify(line) + '\n');

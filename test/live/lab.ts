@@ -462,7 +462,15 @@ export class Lab {
     return file;
   }
 
+  private readonly closers: (() => Promise<void>)[] = [];
+
+  /** Something a scenario started (a browser) to stop when the lab closes. */
+  onClose(fn: () => Promise<void>): void {
+    this.closers.push(fn);
+  }
+
   async close(): Promise<void> {
+    for (const fn of this.closers.reverse()) await fn().catch(() => undefined);
     this.db?.close();
     for (const p of this.procs.reverse())
       if (p.child.exitCode === null && p !== this.fs) p.child.kill('SIGKILL');

@@ -2,10 +2,13 @@
 // <group>`. Prints one JSON line per step for the tap file that started it; keeps the lab with CC_LIVE_KEEP=1.
 import { runSteps } from '../browser/namespace-run.js';
 import { Lab } from './lab.js';
-import { groups } from './scenarios.js';
+import { groups as callGroups } from './scenarios.js';
+import { sdkGroup } from './sdk-scenarios.js';
+
+const groups = { ...callGroups, sdk: sdkGroup };
 
 const name = process.argv[2] ?? '';
-const group = groups[name];
+const group = (groups as Record<string, typeof sdkGroup>)[name];
 if (!group) {
   console.log(JSON.stringify({ step: 'setup', ok: false, detail: `no scenario group ${name}` }));
   process.exit(1);

@@ -100,6 +100,16 @@ const directCall: Step = [
       .filter((e) => e.number === number)
       .map((e) => e.event);
     check(seen.includes('answered') && seen.includes('bye-sent'), 'the carrier answered and hung up', seen);
+    await waitFor(
+      "FreeSWITCH's CDR ingested (mod_xml_cdr)",
+      () =>
+        lab.sql<{ n: number }>(
+          'SELECT count(*) n FROM call_logs WHERE destination_number = ? AND cdr_received = 1',
+          number,
+        )[0]!.n === 1,
+      15_000,
+      250,
+    );
     if (log.recordFile) {
       const file = String(log.recordFile);
       check(existsSync(file) && statSync(file).size > 44 + 8000, 'the recording has sound', file);

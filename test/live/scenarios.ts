@@ -648,8 +648,91 @@ const pmCall: Step = [
   },
 ];
 
+const playThenAgent: Step = [
+  'scheduleType 2: the customer hears the voice, then an agent takes the call (10/55)',
+  async (c) => {
+    const { w } = c;
+    await allAvailable(w);
+    const number = '13600000501';
+    const task = await w.task({
+      scheduleType: 2,
+      voiceCode: 'livevoice',
+      callListId: await w.list([number]),
+    });
+    const log = (await settled(c, task, [number])).get(number)!;
+    expectResult(log, 10, 55, number);
+    check(
+      w.autoAgents.some((a) => a.username === log.callerIdNumber),
+      'an agent took it after the voice',
+      log,
+    );
+    // The agent talks for what is left of the carrier's 8 s after the 3 s voice.
+    return `billsec ${log.billsec}`;
+  },
+];
+
+const agentDials: Step = [
+  'preview (getCallList + /app/previewCall) and /app/call: the agent rings first, then the customer; /app/bye ends it',
+  async (c) => {
+    const { w, lab } = c;
+    const agent = w.autoAgents[0]!.username;
+    await setWork(
+      w,
+      w.agents.map((a) => a.username),
+      0,
+    );
+    const numbers = ['13600000601', '13600000602'];
+    const task = await w.task({ callType: 2, scheduleType: 3, callListId: await w.list(numbers), rate: 1 });
+    const held = await lab.ok<{ items: { phone: string }[] }>(
+      'GET',
+      '/callcenter/callTask/api/getCallList/v1',
+      {
+        callTaskCode: task,
+        count: 1,
+        username: agent,
+      },
+    );
+    const telNo = held.items[0]?.phone ?? '';
+    check(numbers.includes(telNo), 'getCallList hands out a number of the task', held);
+    const stomp = w.stomp.get(agent)!;
+    stomp.send('/app/previewCall', { username: agent, telNo, callTaskCode: task });
+    const log = (await settled(c, task, [telNo], 60_000)).get(telNo)!;
+    expectResult(log, 10, 55, `preview ${telNo}`);
+    check(log.callerIdNumber === agent, 'the previewing agent is named', log);
+    // /app/call to a number of no task, through the project's gateway; the agent hangs up with /app/bye.
+    const before = lab.carrierEvents().length;
+    stomp.send('/app/call', { username: agent, telNo: '13100000603' });
+    const call = (await stomp.next(
+      `/topic/call/${agent}`,
+      (m: { telNo?: string }) => m.telNo === '13100000603',
+      20_000,
+    )) as { callId: string };
+    await sleep(1500);
+    stomp.send('/app/bye', { username: agent, callId: call.callId });
+    await waitFor(
+      'the carrier saw the call end',
+      () =>
+        lab
+          .carrierEvents()
+          .slice(before)
+          .some((e) => e.number === '13100000603' && e.event === 'bye-received'),
+      15_000,
+      250,
+    );
+  },
+];
+
 export const groups: Record<string, Step[]> = {
-  outbound: [world(3, [2]), directCall, failures, agentRejects, agentFirst, playOnly],
+  outbound: [
+    world(3, [2]),
+    directCall,
+    failures,
+    agentRejects,
+    agentFirst,
+    playOnly,
+    playThenAgent,
+    agentDials,
+  ],
   inbound: [world(2), inbound, queueTimeout, agentCodes, offHook],
   faults: [world(2), crash, eslReload, fsRestart, disable],
   supervisor: [world(2), eavesdrop, playVoice, transfer, conference, pmCall],

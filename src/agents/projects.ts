@@ -2,7 +2,7 @@
 // node; it gets one agent extension per seat plus manager extensions (one per 20 seats, at least one).
 // Extension numbers are unique across nodes (the API names extensions by number alone), start at
 // config.extensionStart, and a finished project's extensions are reused, with new passwords, before new numbers.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { ExtensionType, WorkStatus } from '../core/codes.js';
 import { conflict, forbidden, notFound, unavailable } from '../core/errors.js';
@@ -15,6 +15,20 @@ import { and, eq, ne } from 'drizzle-orm';
 import type { AgentRegistry } from './registry.js';
 import { extStatusView } from './registry.js';
 import type { FsNode } from '../db/repos/nodes.js';
+
+/** Who asks for an extension: the operator (a signed request) or a browser holding a certificate. */
+export interface Claimant {
+  operator: boolean;
+  /** The extension's password, when a browser re-claims the extension it already holds. */
+  password?: string;
+}
+const OPERATOR: Claimant = { operator: true };
+
+function samePassword(given: string, stored: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(stored);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 export const managersFor = (seats: number): number => Math.max(1, Math.ceil(seats / 20));
 const newPassword = (): string => randomBytes(9).toString('base64url');
@@ -62,9 +76,16 @@ export class ProjectService {
       throw conflict(`projectCode ${projectCode} is already active; finish it before creating it again`);
     const node = this.placeProject(seats);
     const now = clock.now();
+    const managerCertificate = newCertificate();
     const project = db.transaction(() => {
       const p = repos.projects.insert(
-        { projectCode, seats, nodeId: node.id, certificate: newCertificate() },
+        {
+          projectCode,
+          seats,
+          nodeId: node.id,
+          certificate: newCertificate(),
+          managerCertificate,
+        },
         now,
       );
       const wanted = [
@@ -86,7 +107,12 @@ export class ProjectService {
     });
     for (const e of repos.extensions.ofProject(project.id))
       this.d.agents.add({ ...e, projectCode, projectId: project.id });
-    return { certificate: project.certificate, servers: node.wssUrl, nativeServers: node.nativeAddress };
+    return {
+      certificate: project.certificate,
+      managerCertificate,
+      servers: node.wssUrl,
+      nativeServers: node.nativeAddress,
+    };
   }
 
   private activeProject(projectCode: string): Project {
@@ -101,16 +127,26 @@ export class ProjectService {
     return node;
   }
 
-  getByCertificate(certificate: string, type: number, username?: string) {
+  /**
+   * Hands out an extension (spec 一.4). Who asks decides what the certificate may claim (see "Security model" in the
+   * README): the operator's signed request may claim any type with either certificate and re-issue a claimed
+   * extension by naming it; an unsigned claim (the console) takes agent seats with `certificate`, manager seats
+   * with `managerCertificate`, and an extension already handed out only with that extension's password (its holder
+   * reloading a page).
+   */
+  getByCertificate(certificate: string, type: number, username?: string, claimant: Claimant = OPERATOR) {
     const { repos, clock } = this.d;
-    const project = repos.projects.byCertificate(certificate);
-    if (!project) throw notFound('certificate is unknown');
-    if (project.status !== 1) throw forbidden('certificate belongs to a finished project');
+    const project = this.projectOfCertificate(certificate, type, claimant);
     const exts = repos.extensions.ofProject(project.id).filter((e) => e.type === type);
     let ext: Extension | undefined;
     if (username !== undefined) {
       ext = exts.find((e) => e.username === username);
       if (!ext) throw notFound(`username ${username} is not a type ${type} extension of this project`);
+      const holder = claimant.password !== undefined && samePassword(claimant.password, ext.password);
+      if (ext.claimedAt !== null && !claimant.operator && !holder)
+        throw conflict(
+          `extension ${username} is already claimed; its holder releases it, or the operator re-issues it`,
+        );
     } else {
       ext = exts.find((e) => e.claimedAt === null && e.workStatus !== WorkStatus.disabled);
       if (!ext)
@@ -128,6 +164,27 @@ export class ProjectService {
       projectCode: project.projectCode,
       type: ext.type,
     };
+  }
+
+  private projectOfCertificate(certificate: string, type: number, claimant: Claimant): Project {
+    const { repos } = this.d;
+    const asAgents = repos.projects.byCertificate(certificate);
+    const asManagers = asAgents ? undefined : repos.projects.byManagerCertificate(certificate);
+    const project = asAgents ?? asManagers;
+    if (!project) throw notFound('certificate is unknown');
+    if (project.status !== 1) throw forbidden('certificate belongs to a finished project');
+    if (claimant.operator) return project;
+    if (type === ExtensionType.manager && !asManagers)
+      throw forbidden('the agents’ certificate does not claim manager extensions; use managerCertificate');
+    if (type !== ExtensionType.manager && asManagers)
+      throw forbidden('managerCertificate claims manager extensions only (type 3)');
+    return project;
+  }
+
+  /** The holder gives its extension back: the next unnamed claim may hand it out (spec-silent; console only). */
+  release(username: string): void {
+    const ext = this.d.repos.extensions.byUsername(username);
+    if (ext) this.d.repos.extensions.release(ext.id, this.d.clock.now());
   }
 
   extensionsOf(projectCode: string) {

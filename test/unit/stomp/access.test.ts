@@ -37,8 +37,19 @@ const table: Array<[Principal, string, boolean]> = [
   [manager, '/topic/status/2001', false],
   [manager, '/topic/callExtStatus/P2', false],
   [manager, '/topic/notify/P2/2001', false],
-  [service, '/topic/anything/at/all', true],
-  [service, '/queue/x', true],
+  [service, '/topic/callTaskStatus/P2', true],
+  [service, '/topic/status/2001', true],
+  [service, '/topic/notify/P2/2001', true],
+  [service, '/topic/anything/at/all', false],
+  [service, '/queue/x', false],
+  // Project code 1001 equals agent 1001's extension number: the agent sees its own user topics only.
+  [agent, '/topic/callExtStatus/1001', false],
+  [agent, '/topic/callTaskStatus/1001', false],
+  [agent, '/topic/task/1001', false],
+  [agent, '/topic/notify/1001/1001', false],
+  [manager, '/topic/callExtStatus/boss', false],
+  [manager, '/topic/task/boss', false],
+  [agent, '/topic/unknownTopic/1001', false],
 ];
 
 t.test(

@@ -43,6 +43,7 @@ import { voiceRoutes } from './api/routes/voices.js';
 import { createQiniu } from './storage/qiniu.js';
 import { RecordingUploader } from './storage/uploader.js';
 import { healthRoutes } from './api/routes/health.js';
+import { accountRefusal } from './api/auth.js';
 import { signedApi } from './api/routes/index.js';
 import { projectRoutes } from './api/routes/projects.js';
 import { pageRoutes } from './api/pages.js';
@@ -123,7 +124,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     clock,
     logger: http.log,
     ...projectAccessRules({ isUsernameInProject }),
-    async authenticate(login, passcode): Promise<Principal | { error: string }> {
+    async authenticate(login, passcode, _headers, info): Promise<Principal | { error: string }> {
       const entry = agents.get(login);
       const ext = entry && repos.extensions.byUsername(login);
       if (entry && ext && sameSecret(passcode, ext.password)) {
@@ -135,8 +136,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         };
       }
       const account = repos.accounts.find(login);
-      if (account && account.status === 1 && sameSecret(passcode, account.secret))
-        return { username: login, projectCode: '*', role: 'service' };
+      if (account && sameSecret(passcode, account.secret)) {
+        const refused = accountRefusal(account, clock.now(), info.remoteAddress);
+        return refused ? { error: refused } : { username: login, projectCode: '*', role: 'service' };
+      }
       return { error: 'login or passcode is wrong (use the extension and its SIP password)' };
     },
     async onAppMessage(principal, destination, body) {

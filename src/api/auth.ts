@@ -38,15 +38,25 @@ export function verifySignedRequest(
   const expected = Buffer.from(signOf(account, timestamp, row.secret), 'utf8');
   if (!timingSafeEqual(expected, Buffer.from(sign.toLowerCase(), 'utf8')))
     throw unauthorized('sign does not match');
-  if (row.status !== 1) throw forbidden('account is disabled');
-  if (row.expiresAt !== null && row.expiresAt <= deps.clock.now()) throw forbidden('account has expired');
+  const refused = accountRefusal(row, deps.clock.now(), request.ip);
+  if (refused) throw forbidden(refused);
+  return row;
+}
+
+/**
+ * Why an account whose secret was right may still not be used (disabled, expired, client address not allowed), or
+ * null. Every login with an account's secret goes through this: signed HTTP requests and STOMP service logins.
+ */
+export function accountRefusal(row: ApiAccount, now: number, clientIp: string | undefined): string | null {
+  if (row.status !== 1) return 'account is disabled';
+  if (row.expiresAt !== null && row.expiresAt <= now) return 'account has expired';
   const allow = row.ipAllowlist
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (allow.length > 0 && !allow.includes(normalizeIp(request.ip)))
-    throw forbidden(`client address ${request.ip} is not allowed for this account`);
-  return row;
+  if (allow.length > 0 && !allow.includes(normalizeIp(clientIp ?? '')))
+    return `client address ${clientIp ?? 'unknown'} is not allowed for this account`;
+  return null;
 }
 
 export const normalizeIp = (ip: string): string => (ip.startsWith('::ffff:') ? ip.slice(7) : ip);

@@ -6,15 +6,6 @@ import type { StompFrame } from './frame.js';
 import type { AckMode, Session, Subscription } from './session.js';
 
 const ACK_MODES: readonly string[] = ['auto', 'client', 'client-individual'];
-/** Headers of a service's SEND that must not leak into the MESSAGE we build. */
-const FRAME_ONLY_HEADERS = [
-  'destination',
-  'receipt',
-  'content-length',
-  'message-id',
-  'subscription',
-  'transaction',
-];
 
 export function subscribe(session: Session, frame: StompFrame): void {
   const { destination, receipt } = frame.headers;
@@ -60,12 +51,8 @@ export async function send(session: Session, frame: StompFrame): Promise<void> {
       receipt,
     );
   if (destination.startsWith('/app/')) return command(session, frame, destination, principal);
-  if (destination.startsWith('/topic/') && principal.role === 'service') {
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(frame.headers)) if (!FRAME_ONLY_HEADERS.includes(k)) headers[k] = v;
-    session.host.publish(destination, frame.body, headers);
-    return session.receipt(frame);
-  }
+  // Nobody publishes to /topic but the server, a service account neither: a forged invite or status frame would
+  // look like ours to every agent (the operator's business system talks through the HTTP API and /app).
   session.host.counters.sendsRefused++;
   const why = destination.startsWith('/topic/')
     ? 'only the server publishes to /topic destinations; send commands to /app/...'

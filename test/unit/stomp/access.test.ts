@@ -107,3 +107,18 @@ t.test('heart-beats: each direction on only if both sides agree, at the larger i
     header: '0,0',
   });
 });
+
+t.test(
+  'heart-beats: no client value reaches a timer unchecked (5 min at most, never below our policy)',
+  async (t) => {
+    const server = { sendMs: 10000, receiveMs: 10000 };
+    t.same(negotiateHeartbeat('4294967296,4294967296', server), {
+      outgoingMs: 300000,
+      incomingMs: 300000,
+      header: '10000,10000',
+    });
+    t.same(negotiateHeartbeat('99999999999999999999999,1', server).incomingMs, 300000);
+    const eager = negotiateHeartbeat('1,1', server);
+    t.same([eager.outgoingMs, eager.incomingMs], [10000, 10000], 'a client cannot make us beat faster');
+  },
+);

@@ -225,6 +225,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         uploads: repos.recordingUploads,
         onUploaded: (callUuid, ref, now) => repos.callLogs.setQiniuRef(callUuid, ref, now),
         clock,
+        recordingsDir: config.recordingsDir,
         log: http.log,
       })
     : undefined;

@@ -1,6 +1,7 @@
 // Endpoints FreeSWITCH itself calls: mod_xml_curl (configuration, directory). Reachable only from the FreeSWITCH
-// nodes (their ESL host addresses, plus CC_FS_HTTP_ALLOW) and, when CC_FS_HTTP_SECRET is set, only with HTTP basic
-// credentials `freeswitch:<secret>` (xml_curl's gateway-credentials / xml_cdr's cred).
+// nodes (their ESL host addresses, plus CC_FS_HTTP_ALLOW) and only with HTTP basic credentials `freeswitch:<secret>`
+// (xml_curl's gateway-credentials / xml_cdr's cred). A server without a secret refuses them all (http-secret.ts
+// gives main.ts one), since any local process could otherwise read every SIP password.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { FsHttpPath } from '../../core/freeswitch.js';
@@ -33,16 +34,20 @@ export function fsAccessGuard(ctx: ApiContext) {
       return;
     }
     const secret = ctx.config.fsHttpSecret;
-    if (secret) {
-      const expected = Buffer.from(`Basic ${Buffer.from(`freeswitch:${secret}`).toString('base64')}`);
-      const got = Buffer.from(request.headers.authorization ?? '');
-      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
-        await reply
-          .status(401)
-          .header('www-authenticate', 'Basic realm="callcenter"')
-          .type('text/plain')
-          .send('credentials required');
-      }
+    if (!secret) {
+      request.log.error('FreeSWITCH endpoint refused: no CC_FS_HTTP_SECRET is configured');
+      await reply.status(503).type('text/plain').send('no FreeSWITCH HTTP secret is configured');
+      return;
+    }
+    const expected = Buffer.from(`Basic ${Buffer.from(`freeswitch:${secret}`).toString('base64')}`);
+    const got = Buffer.from(request.headers.authorization ?? '');
+    if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+      request.log.warn({ ip }, 'FreeSWITCH endpoint refused: wrong or missing credentials');
+      await reply
+        .status(401)
+        .header('www-authenticate', 'Basic realm="callcenter"')
+        .type('text/plain')
+        .send('credentials required');
     }
   };
 }

@@ -36,6 +36,7 @@ import { defaultFlowSettings, type FlowSettings } from './calls/flows/types.js';
 import { OutboundServer } from './esl/index.js';
 import type { ApiContext } from './api/context.js';
 import { installEnvelopeHandlers } from './api/envelope.js';
+import { strictParams } from './api/strict-params.js';
 import { directoryLookup } from './api/freeswitch/directory.js';
 import { freeswitchRoutes } from './api/freeswitch/routes.js';
 import { cdrRoutes } from './api/freeswitch/cdr-route.js';
@@ -367,6 +368,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       if (part && typeof part === 'object')
         for (const [k, v] of Object.entries(part)) if (v === '') delete (part as Record<string, unknown>)[k];
   });
+  http.addHook('preValidation', strictParams);
   http.addHook('onSend', async (_req, reply, payload) => {
     // The spec's responses are application/json;charset=UTF-8.
     const type = reply.getHeader('content-type');

@@ -17,7 +17,7 @@ const appendFields = {
   type: 'object',
   required: ['callListId', 'numbers'],
   properties: {
-    callListId: { type: 'integer', minimum: 1 },
+    callListId: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
     numbers: { description: 'JSON array of phone numbers (text in a form field, or an array in JSON)' },
   },
 } as const;

@@ -1,0 +1,84 @@
+// Issue #12 (security and input hardening), the HTTP side: parameters that are not what they claim to be, names
+// that are not the spec's, and what a refused request leaves behind (nothing).
+import t, { type Test } from 'tap';
+import { gateways, projects } from '../../src/db/schema.js';
+import { FORM, form, startTestApp, type TestApp } from '../support/app.js';
+
+const P = '/callcenter/callProject/api';
+const GW = '/freeswitch/gateway/api';
+
+async function app(t: Test): Promise<TestApp> {
+  const ta = await startTestApp();
+  t.teardown(ta.close);
+  return ta;
+}
+
+const post = (ta: TestApp, url: string, fields: Record<string, string | number>) =>
+  ta.app.http.inject({ method: 'POST', url, headers: { ...ta.signed(), ...FORM }, payload: form(fields) });
+const get = (ta: TestApp, url: string) => ta.app.http.inject({ method: 'GET', url, headers: ta.signed() });
+const msg = (r: { body: string }) => (JSON.parse(r.body) as { reqResult: { msg: string } }).reqResult.msg;
+
+t.test(
+  'numbers that are not numbers are refused with 400 naming the field, and nothing is stored',
+  async (t) => {
+    const ta = await app(t);
+    for (const seats of ['-Infinity', 'Infinity', '1e400', '9'.repeat(400), '0x10', '1e3', 'NaN', '3.0e0']) {
+      const r = await post(ta, `${P}/createProject/v1`, { projectCode: 'p1', seats });
+      t.equal(r.statusCode, 400, `seats=${seats.slice(0, 20)}`);
+      t.match(msg(r), /^seats must be/);
+    }
+    const json = await ta.app.http.inject({
+      method: 'POST',
+      url: `${P}/createProject/v1`,
+      headers: { ...ta.signed(), 'content-type': 'application/json' },
+      payload: '{"projectCode":"p1","seats":1e400}',
+    });
+    t.equal(json.statusCode, 400, 'a JSON number that overflows to Infinity');
+    t.equal(ta.store.db.select().from(projects).all().length, 0, 'no project was stored');
+
+    const gateway = { gwName: 'g', registerType: 2, realm: '10.0.0.1', billType: 2, billsec: 6, status: 1 };
+    for (const [field, value] of [
+      ['price', 'Infinity'],
+      ['price', '-Infinity'],
+      ['price', '1e308'],
+      ['accountBalance', '-1e400'],
+      ['expectCount', '1e17'],
+      ['callLimit', '99999999999999999999'],
+    ] as const) {
+      const r = await post(ta, `${GW}/add/v1`, { ...gateway, price: 1, expectCount: 1, [field]: value });
+      t.equal(r.statusCode, 400, `${field}=${value}`);
+      t.match(msg(r), new RegExp(`^${field} must be`));
+    }
+    t.equal(ta.store.db.select().from(gateways).all().length, 0, 'no gateway was stored');
+
+    for (const [query, field] of [
+      ['pageSize=1e400', 'pageSize'],
+      ['pageSize=-1', 'pageSize'],
+      ['pageNum=1e17', 'pageNum'],
+      ['pageNum=100000000000000000', 'pageNum'],
+      ['pageNum=1000001', 'pageNum'],
+    ] as const) {
+      const r = await get(ta, `${GW}/getList/v1?${query}`);
+      t.equal(r.statusCode, 400, query);
+      t.match(msg(r), new RegExp(`^${field} must be`));
+    }
+    t.equal(
+      (await get(ta, `${GW}/getList/v1?pageNum=1000000&pageSize=500`)).statusCode,
+      200,
+      'the last page',
+    );
+  },
+);
+
+t.test('a parameter the spec does not name is refused, a case slip with a hint', async (t) => {
+  const ta = await app(t);
+  ta.app.ctx.services.projects.createProject('p1', 1);
+  const [agent] = ta.app.ctx.services.agents.ofProject('p1').map((a) => a.username);
+  const slip = await post(ta, `${P}/setWorkStatus/v1`, { username: agent, workstatus: 0 });
+  t.equal(slip.statusCode, 400);
+  t.equal(msg(slip), 'workstatus is not a known parameter (did you mean workStatus?)');
+  t.equal(ta.app.ctx.services.agents.get(agent)?.state.workStatus, 0, 'the agent was not toggled');
+  const extra = await get(ta, `${GW}/getList/v1?pageNum=1&debug=1`);
+  t.equal(extra.statusCode, 400);
+  t.equal(msg(extra), 'debug is not a known parameter');
+});

@@ -189,6 +189,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
           agents.apply(change.username, { kind: change.registered ? 'registered' : 'unregistered' });
       },
       registrations(nodeId, usernames, changedMeanwhile) {
+        // Called after every (re)connect: the node answers again, so what it could not take earlier is retried.
+        void projects.retryDisconnects(nodeId);
         const registered = new Set(usernames);
         for (const a of agents.all())
           if (a.nodeId === nodeId && !changedMeanwhile.has(a.username))
@@ -216,6 +218,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     onProjectFinished: (_code, usernames) => {
       for (const u of usernames) broker.disconnectUser(u, 'the project has finished');
     },
+    onExtensionDisabled: (username) => broker.disconnectUser(username, 'the extension was disabled'),
+    log: http.log,
   });
   projects.loadAgents();
 

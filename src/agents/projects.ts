@@ -44,9 +44,15 @@ export interface ProjectDeps {
   extensionStart: number;
   /** Told when a project ends, so the dialer stops its tasks and STOMP drops its sessions. */
   onProjectFinished: (projectCode: string, usernames: string[]) => void;
+  /** Told when an extension is disabled, so STOMP drops its sessions. */
+  onExtensionDisabled?: (username: string) => void;
+  log?: { warn(obj: object, msg: string): void };
 }
 
 export class ProjectService {
+  /** username → node: disconnects FreeSWITCH could not take yet (retried when the node's link is back). */
+  private readonly pendingDisconnects = new Map<string, number>();
+
   constructor(private readonly d: ProjectDeps) {}
 
   /** Restores the live registry from the store at start-up. */
@@ -222,16 +228,35 @@ export class ProjectService {
     return { changed, skipped };
   }
 
+  /**
+   * Enables or disables an extension (without workStatus: toggles, as the spec says; send the target to make a retry
+   * safe). Disabling takes effect here at once (the directory refuses the phone, its STOMP sessions close); hanging
+   * up its calls and dropping its registration need FreeSWITCH, and when the node does not answer they wait in a
+   * queue for its link to come back, rather than failing a request whose retry would toggle the extension back on.
+   */
   async setExtensionStatus(username: string, workStatus?: number) {
     const entry = this.assigned(username);
     const disable =
       workStatus === undefined
         ? entry.state.workStatus !== WorkStatus.disabled
         : workStatus === WorkStatus.disabled;
-    const r = this.d.agents.setWork(username, disable ? WorkStatus.disabled : WorkStatus.unavailable);
+    const isDisabled = entry.state.workStatus === WorkStatus.disabled;
+    // Already as asked (a retry): nothing changes, but a disconnect still waiting for FreeSWITCH is tried again.
+    const r =
+      disable === isDisabled
+        ? ({ ok: true, entry } as const)
+        : this.d.agents.setWork(username, disable ? WorkStatus.disabled : WorkStatus.unavailable);
     if (!r.ok) throw conflict(r.reason);
-    if (disable) await this.disconnectPhone(entry.nodeId, username);
-    return { username, workStatus: r.entry.state.workStatus };
+    const result = { username, workStatus: r.entry.state.workStatus };
+    if (!disable) {
+      this.pendingDisconnects.delete(username);
+      return result;
+    }
+    this.d.onExtensionDisabled?.(username);
+    if (isDisabled && !this.pendingDisconnects.has(username)) return result;
+    const done = await this.disconnectOrQueue(entry.nodeId, username);
+    // Extension field: the FreeSWITCH side is queued until the node is reachable again.
+    return done ? result : { ...result, switchPending: true };
   }
 
   /** Hangs up the extension's calls and drops its registration; its directory entry is refused from now on. */
@@ -239,6 +264,29 @@ export class ProjectService {
     const node = this.d.repos.nodes.get(nodeId);
     await this.d.switchControl.hangupExtensionCalls(nodeId, username);
     if (node) await this.d.switchControl.flushRegistration(nodeId, username, node.sipDomain);
+  }
+
+  private async disconnectOrQueue(nodeId: number, username: string): Promise<boolean> {
+    try {
+      await this.disconnectPhone(nodeId, username);
+      this.pendingDisconnects.delete(username);
+      return true;
+    } catch (err) {
+      this.pendingDisconnects.set(username, nodeId);
+      this.d.log?.warn({ username, nodeId, err }, 'FreeSWITCH did not take the disconnect; queued for later');
+      return false;
+    }
+  }
+
+  /** Extensions whose phone still waits to be disconnected, by username (node id as value). */
+  pendingSwitchWork(): ReadonlyMap<string, number> {
+    return this.pendingDisconnects;
+  }
+
+  /** A node's link is up again: carries out the disconnects it could not take. */
+  async retryDisconnects(nodeId: number): Promise<void> {
+    for (const [username, node] of [...this.pendingDisconnects])
+      if (node === nodeId) await this.disconnectOrQueue(node, username);
   }
 
   sendToUser(projectCode: string, content: string, username?: string): number {
@@ -279,14 +327,9 @@ export class ProjectService {
       .where(and(eq(tasks.projectId, project.id), ne(tasks.status, 4)))
       .run();
     const exts = repos.extensions.ofProject(project.id);
-    const failures: string[] = [];
-    for (const e of exts) {
-      try {
-        await this.disconnectPhone(e.nodeId, e.username);
-      } catch (err) {
-        failures.push(`${e.username}: ${String(err)}`);
-      }
-    }
+    // A node that does not answer gets the disconnects later; the project is finished either way, so a retry of
+    // this request is not needed (it would answer 404: no longer active).
+    for (const e of exts) await this.disconnectOrQueue(e.nodeId, e.username);
     db.transaction(() => {
       for (const e of exts) repos.extensions.assign(e.id, { projectId: null, password: newPassword() }, now);
       repos.projects.finish(project.id, now);
@@ -296,7 +339,5 @@ export class ProjectService {
       projectCode,
       exts.map((e) => e.username),
     );
-    if (failures.length)
-      throw unavailable(`project finished, but FreeSWITCH did not confirm for: ${failures.join('; ')}`);
   }
 }

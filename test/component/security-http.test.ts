@@ -82,3 +82,41 @@ t.test('a parameter the spec does not name is refused, a case slip with a hint',
   t.equal(extra.statusCode, 400);
   t.equal(msg(extra), 'debug is not a known parameter');
 });
+
+t.test(
+  'given FreeSWITCH down, disabling an extension succeeds, a retry keeps it disabled, and the node gets the disconnect when it is back',
+  async (t) => {
+    let up = false;
+    const done: string[] = [];
+    const ta = await startTestApp(
+      {},
+      {
+        switchControl: {
+          async hangupExtensionCalls(_node, username) {
+            if (!up) throw new Error('no link to FreeSWITCH node 1');
+            done.push(`hangup ${username}`);
+          },
+          async flushRegistration(_node, username) {
+            done.push(`flush ${username}`);
+          },
+        },
+      },
+    );
+    t.teardown(ta.close);
+    ta.app.ctx.services.projects.createProject('p1', 1);
+    const [agent] = ta.app.ctx.services.agents.ofProject('p1').map((a) => a.username);
+    const disable = () => post(ta, `${P}/setExtensionStatus/v1`, { username: agent, workStatus: -1 });
+    const first = await disable();
+    t.equal(first.statusCode, 200, 'the disable is done on our side');
+    t.match(JSON.parse(first.body).data, { username: agent, workStatus: -1, switchPending: true });
+    const retry = await disable();
+    t.equal(retry.statusCode, 200);
+    t.equal(JSON.parse(retry.body).data.workStatus, -1, 'a retry with the target does not toggle it back on');
+    t.equal(ta.app.ctx.repos.extensions.byUsername(agent)?.workStatus, -1);
+    t.same(done, []);
+    up = true;
+    await ta.app.ctx.services.projects.retryDisconnects(ta.app.ctx.repos.nodes.active()[0]!.id);
+    t.same(done, [`hangup ${agent}`, `flush ${agent}`], 'the queued disconnect ran once the node answered');
+    t.equal(ta.app.ctx.services.projects.pendingSwitchWork().size, 0);
+  },
+);

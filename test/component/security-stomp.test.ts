@@ -144,3 +144,27 @@ t.test('STOMP service logins obey the account’s rules: disabled, expired, IP a
   good.send('SEND\ndestination:/topic/invite/1000\nreceipt:s\n\n{"callId":"forged"}\0');
   t.match((await good.next('ERROR')).headers, { message: 'send refused' }, 'a service cannot publish');
 });
+
+t.test('disabling an extension closes its open STOMP session', async (t) => {
+  const w = await world(t);
+  w.ta.app.ctx.services.projects.createProject('p1', 1);
+  const [agent] = w.agentsOf('p1');
+  const c = await rawStomp(w.base, agent, w.password(agent));
+  t.teardown(() => c.close());
+  await c.next('CONNECTED');
+  const r = await w.ta.app.http.inject({
+    method: 'POST',
+    url: '/callcenter/callProject/api/setExtensionStatus/v1',
+    headers: { ...w.ta.signed(), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `username=${agent}&workStatus=-1`,
+  });
+  t.equal(r.statusCode, 200);
+  const error = await c.next('ERROR');
+  t.match(error.headers.message, /disconnected/);
+  t.match(c.frames.find((f) => f.command === 'ERROR')?.body, /extension was disabled/);
+  await c.closed;
+  t.ok(c.isClosed(), 'the session is gone');
+  const again = await rawStomp(w.base, agent, w.password(agent));
+  t.match((await again.next('ERROR')).headers.message, /authentication failed/, 'and it cannot log in again');
+  again.close();
+});

@@ -1,8 +1,10 @@
 // Issue #12 (security and input hardening), the HTTP side: parameters that are not what they claim to be, names
 // that are not the spec's, and what a refused request leaves behind (nothing).
 import t, { type Test } from 'tap';
+import { parseXml, type XmlElement } from '../../src/calls/cdr-xml.js';
+import { FsHttpPath } from '../../src/core/freeswitch.js';
 import { gateways, projects } from '../../src/db/schema.js';
-import { FORM, form, startTestApp, type TestApp } from '../support/app.js';
+import { FORM, form, fsAuth, startTestApp, type TestApp } from '../support/app.js';
 
 const P = '/callcenter/callProject/api';
 const GW = '/freeswitch/gateway/api';
@@ -120,3 +122,81 @@ t.test(
     t.equal(ta.app.ctx.services.projects.pendingSwitchWork().size, 0);
   },
 );
+
+t.test('hostile gateway fields are refused on input and escaped on output into sofia.conf', async (t) => {
+  const ta = await app(t);
+  const gateway = {
+    gwName: 'g',
+    registerType: 1,
+    realm: '10.0.0.1',
+    billType: 2,
+    billsec: 6,
+    price: 1,
+    status: 1,
+    expectCount: 1,
+    returnVisit: 0,
+  };
+  for (const [field, value] of [
+    ['password', 'pw$${cc_sip_ip}'],
+    ['username', 'user${sofia_profile_name}'],
+    ['password', 'a\u0001b'],
+    ['username', 'line\nbreak'],
+    ['gwName', 'tab\there'],
+  ] as const) {
+    const r = await post(ta, `${GW}/add/v1`, { ...gateway, username: 'u', password: 'p', [field]: value });
+    t.equal(r.statusCode, 400, `${field}=${JSON.stringify(value)}`);
+    t.match(msg(r), new RegExp(`^${field} `));
+  }
+  t.equal(ta.store.db.select().from(gateways).all().length, 0);
+
+  // A row stored before the validation existed (or written by another tool) is still served safely.
+  const hostile = { username: 'u"/><param name="x', password: 'p$${cc_sip_ip}&<\u0001>' };
+  ta.app.ctx.repos.gateways.insert(
+    {
+      gwCode: 'gw1',
+      gwName: 'g',
+      registerType: 1,
+      originationCallId: null,
+      codec: null,
+      mobilePhonePrefix: null,
+      fixedPhonePrefix: null,
+      realm: '10.0.0.1',
+      ...hostile,
+      remark: null,
+      callLimit: null,
+      billType: 2,
+      billsec: 6,
+      priceFen: 10,
+      status: 1,
+      expectCount: 1,
+      returnVisit: 0,
+      accountBalanceFen: null,
+      rechargedAmountFen: null,
+    },
+    ta.clock.now(),
+  );
+  const res = await ta.app.http.inject({
+    method: 'POST',
+    url: FsHttpPath.xmlCurlConfiguration,
+    headers: { ...FORM, ...fsAuth() },
+    payload: form({ section: 'configuration', key_value: 'sofia.conf' }),
+  });
+  t.equal(res.statusCode, 200);
+  t.notMatch(res.body, /\$\$\{cc_sip_ip\}&/, 'no $${...} of ours reaches the pre-processor');
+  // eslint-disable-next-line no-control-regex -- looking for control characters
+  t.notMatch(res.body, /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/, 'no control character');
+  const doc = parseXml(res.body.replace(/^<\?xml[^>]*\?>/, ''));
+  t.ok(doc.ok, 'the document is well-formed XML');
+  const params: Record<string, string> = {};
+  const walk = (el: XmlElement) => {
+    if (el.name === 'gateway')
+      for (const p of el.children) if (p.name === 'param') params[p.attrs.name!] = p.attrs.value!;
+    el.children.forEach(walk);
+  };
+  if (doc.ok) walk(doc.value);
+  t.same(
+    { username: params.username, password: params.password },
+    { username: hostile.username, password: 'p$${cc_sip_ip}&<>' },
+    'FreeSWITCH reads the values back as written (control characters dropped)',
+  );
+});

@@ -29,7 +29,12 @@ const yuanToFen = (yuan: number): number => Math.round(yuan * 10_000) / 100;
 const fenToYuan = (fen: number): number => Math.round(fen * 100) / 10_000;
 const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
-const str = (max: number) => ({ type: 'string', maxLength: max }) as const;
+/**
+ * Free text that reaches FreeSWITCH's XML: no control characters (invalid XML) and no `${` (FreeSWITCH's variable
+ * syntax, expanded by its pre-processor as `$${...}`). Output is escaped as well (escapeLiteral).
+ */
+const TEXT = '^(?![\\s\\S]*\\$\\{)[^\\u0000-\\u001f\\u007f]*$';
+const str = (max: number) => ({ type: 'string', maxLength: max, pattern: TEXT }) as const;
 const zeroOne = { type: 'integer', enum: [0, 1] } as const;
 const ROW_ID = { type: 'integer', minimum: 1, maximum: 2_147_483_647 } as const;
 const common = {

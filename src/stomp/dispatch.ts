@@ -18,6 +18,17 @@ export function subscribe(session: Session, frame: StompFrame): void {
     return session.fail('invalid ack mode', `ack must be auto, client or client-individual`, receipt);
   if (session.subscriptions.has(id))
     return session.fail('duplicate subscription id', `subscription ${id} already exists`, receipt);
+  // Each subscription costs memory and one frame per publish: 50,000 of them made one sendToUser a 0.5 s stall.
+  for (const sub of session.subscriptions.values())
+    if (sub.destination === destination)
+      return session.fail(
+        'duplicate subscription',
+        `${destination} is already subscribed (id ${sub.id})`,
+        receipt,
+      );
+  const max = session.host.options.maxSubscriptions;
+  if (session.subscriptions.size >= max)
+    return session.fail('too many subscriptions', `a session may hold at most ${max} subscriptions`, receipt);
   const verdict = session.host.options.authorizeSubscribe(session.principal!, destination);
   if (verdict !== true) {
     session.host.counters.subscriptionsRefused++;

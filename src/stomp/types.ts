@@ -41,6 +41,8 @@ export interface BrokerOptions {
   /** A transport that has not sent CONNECT within this is closed. Default 10000 ms. */
   connectTimeoutMs?: number;
   limits?: FrameParserLimits;
+  /** Subscriptions one session may hold (a manager watching its agents needs a few per agent). Default 256. */
+  maxSubscriptions?: number;
 }
 
 /** What a transport gives the broker for one connection. */

@@ -373,3 +373,20 @@ t.test('a throwing access callback costs the session an ERROR, never the process
   t.match(c.last(), { command: 'ERROR', headers: { message: 'internal error' } });
   t.ok(c.closed);
 });
+
+t.test('a session holds a bounded number of subscriptions, each destination once', async (t) => {
+  const { connected } = setup({ authorizeSubscribe: () => true });
+  const dup = await connected('1001');
+  dup.send('SUBSCRIBE\nid:1\ndestination:/topic/status/1001\n\n\0');
+  dup.send('SUBSCRIBE\nid:2\ndestination:/topic/status/1001\n\n\0');
+  await settle();
+  t.match(dup.last(), { command: 'ERROR', headers: { message: 'duplicate subscription' } });
+  t.ok(dup.closed);
+
+  const greedy = await connected('1002');
+  for (let i = 0; i < 300; i++) greedy.send(`SUBSCRIBE\nid:${i}\ndestination:/topic/x/${i}\n\n\0`);
+  await settle();
+  t.match(greedy.last(), { command: 'ERROR', headers: { message: 'too many subscriptions' } });
+  t.match(greedy.last()?.body, /at most 256/);
+  t.ok(greedy.closed);
+});

@@ -4,7 +4,8 @@ import t, { type Test } from 'tap';
 import { parseXml, type XmlElement } from '../../src/calls/cdr-xml.js';
 import { FsHttpPath } from '../../src/core/freeswitch.js';
 import { gateways, projects } from '../../src/db/schema.js';
-import { FORM, form, fsAuth, startTestApp, type TestApp } from '../support/app.js';
+import { strictSignOf } from '../../src/api/strict-sign.js';
+import { ACCOUNT, FORM, form, fsAuth, SECRET, startTestApp, type TestApp } from '../support/app.js';
 
 const P = '/callcenter/callProject/api';
 const GW = '/freeswitch/gateway/api';
@@ -200,3 +201,75 @@ t.test('hostile gateway fields are refused on input and escaped on output into s
     'FreeSWITCH reads the values back as written (control characters dropped)',
   );
 });
+
+t.test(
+  'replay: the spec’s sign still works, and a strict account’s requests cannot be replayed or moved',
+  async (t) => {
+    const ta = await app(t);
+    // The spec's scheme: one signed header set serves any request within the window (documented, unchanged).
+    const h = ta.signed();
+    t.equal(
+      (await ta.app.http.inject({ method: 'GET', url: `${GW}/getList/v1`, headers: h })).statusCode,
+      200,
+    );
+    t.equal(
+      (await ta.app.http.inject({ method: 'GET', url: `${GW}/getList/v1`, headers: h })).statusCode,
+      200,
+    );
+
+    ta.app.ctx.repos.accounts.update(ACCOUNT, { signMode: 'strict' }, ta.clock.now());
+    let n = 0;
+    const strictHeaders = (method: string, target: string, body = '') => {
+      const timestamp = String(ta.clock.now());
+      const nonce = `nonce-${String(++n).padStart(12, '0')}`;
+      const sign = strictSignOf(SECRET, {
+        account: ACCOUNT,
+        timestamp,
+        nonce,
+        method,
+        target,
+        body: Buffer.from(body),
+      });
+      return { account: ACCOUNT, timestamp, nonce, sign };
+    };
+    const md5 = await ta.app.http.inject({ method: 'GET', url: `${GW}/getList/v1`, headers: ta.signed() });
+    t.equal(md5.statusCode, 400, 'the spec’s MD5 sign is not enough for a strict account');
+    t.match(msg(md5), /HMAC-SHA256/);
+
+    const target = `${GW}/getList/v1?pageNum=1`;
+    const signed = strictHeaders('GET', target);
+    t.equal((await ta.app.http.inject({ method: 'GET', url: target, headers: signed })).statusCode, 200);
+    const replay = await ta.app.http.inject({ method: 'GET', url: target, headers: signed });
+    t.equal(replay.statusCode, 401, 'the same request again');
+    t.match(msg(replay), /nonce was already used/);
+
+    const forGet = strictHeaders('GET', target);
+    const moved = await ta.app.http.inject({
+      method: 'POST',
+      url: `${P}/createProject/v1`,
+      headers: { ...forGet, ...FORM },
+      payload: form({ projectCode: 'p1', seats: 1 }),
+    });
+    t.equal(moved.statusCode, 401, 'headers signed for a GET do not create a project');
+    t.match(msg(moved), /sign does not match/);
+
+    const body = form({ projectCode: 'p1', seats: 1 });
+    const tampered = await ta.app.http.inject({
+      method: 'POST',
+      url: `${P}/createProject/v1`,
+      headers: { ...strictHeaders('POST', `${P}/createProject/v1`, body), ...FORM },
+      payload: form({ projectCode: 'p1', seats: 2 }),
+    });
+    t.equal(tampered.statusCode, 401, 'a changed body');
+    t.equal(ta.store.db.select().from(projects).all().length, 0, 'nothing was created');
+
+    const good = await ta.app.http.inject({
+      method: 'POST',
+      url: `${P}/createProject/v1`,
+      headers: { ...strictHeaders('POST', `${P}/createProject/v1`, body), ...FORM },
+      payload: body,
+    });
+    t.equal(good.statusCode, 200, 'a correctly signed request');
+    t.equal(ta.store.db.select().from(projects).all().length, 1);
+  },
+);

@@ -70,7 +70,9 @@ export async function verifyStrictSign(
   // @fastify/multipart reads the request itself, not what this hook hands on, so such a body cannot be both
   // hashed here and parsed there. Strict accounts send numbers as JSON and voices by qiniuStoreKey (the spec's way).
   if (/^multipart\//i.test(String(request.headers['content-type'] ?? '')))
-    throw invalid('a strict account cannot send multipart bodies; send numbers as JSON, voices by qiniuStoreKey');
+    throw invalid(
+      'a strict account cannot send multipart bodies; send numbers as JSON, voices by qiniuStoreKey',
+    );
   const body = await readAll(payload, deps.bodyLimit);
   const { account, timestamp, nonce, sign } = pending;
   const expected = Buffer.from(

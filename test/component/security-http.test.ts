@@ -273,3 +273,28 @@ t.test(
     t.equal(ta.store.db.select().from(projects).all().length, 1);
   },
 );
+
+t.test('a malformed multipart body on append or uploadVoiceFile is a 400, not a 500', async (t) => {
+  const ta = await app(t);
+  const part = (name: string, value: string, filename?: string) =>
+    `--xyz\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}\r\n\r\n${value}`;
+  const bodies: Array<[string, string]> = [
+    ['multipart/form-data', 'no boundary at all'],
+    ['multipart/form-data; boundary=xyz', 'garbage without a boundary line'],
+    ['multipart/form-data; boundary=xyz', `${part('callListId', '1')}\r\n${part('file', '123', 'a.csv')}`],
+    ['multipart/form-data; boundary=xyz', '--xyz\r\nthis is not a header\r\n\r\nx\r\n--xyz--'],
+  ];
+  for (const url of ['/callcenter/callList/api/append/v1', '/callcenter/callProject/api/uploadVoiceFile/v1'])
+    for (const [type, payload] of bodies) {
+      const r = await ta.app.http.inject({
+        method: 'POST',
+        url,
+        headers: { ...ta.signed(), 'content-type': type },
+        payload,
+      });
+      t.ok(
+        r.statusCode >= 400 && r.statusCode < 500,
+        `${url.split('/').at(-2)} ${JSON.stringify(payload).slice(0, 30)}: ${r.statusCode} ${msg(r)}`,
+      );
+    }
+});

@@ -37,6 +37,7 @@ import { OutboundServer } from './esl/index.js';
 import type { ApiContext } from './api/context.js';
 import { installEnvelopeHandlers } from './api/envelope.js';
 import { strictParams } from './api/strict-params.js';
+import { logSerializers } from './api/log-redaction.js';
 import { directoryLookup } from './api/freeswitch/directory.js';
 import { freeswitchRoutes } from './api/freeswitch/routes.js';
 import { cdrRoutes } from './api/freeswitch/cdr-route.js';
@@ -101,12 +102,21 @@ export const REDACT = [
   '*.secret',
   '*.eslPassword',
   '*.passcode',
+  '*.certificate',
+  '*.managerCertificate',
 ];
+
+/** The logger at config.logLevel: secrets redacted from objects (REDACT) and from request URLs. */
+export const loggerOptions = (config: Config) => ({
+  level: config.logLevel,
+  redact: { paths: REDACT, censor: '[redacted]' },
+  serializers: logSerializers,
+});
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const http = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    logger: deps.logger ?? loggerOptions(config),
     bodyLimit: 5 * 1024 * 1024,
     ajv: {
       customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false },

@@ -5,6 +5,8 @@ import { parseXml, type XmlElement } from '../../src/calls/cdr-xml.js';
 import { FsHttpPath } from '../../src/core/freeswitch.js';
 import { gateways, projects } from '../../src/db/schema.js';
 import { strictSignOf } from '../../src/api/strict-sign.js';
+import { loggerOptions } from '../../src/app.js';
+import { testConfig } from '../../src/config.js';
 import { ACCOUNT, FORM, form, fsAuth, SECRET, startTestApp, type TestApp } from '../support/app.js';
 
 const P = '/callcenter/callProject/api';
@@ -297,4 +299,24 @@ t.test('a malformed multipart body on append or uploadVoiceFile is a 400, not a 
         `${url.split('/').at(-2)} ${JSON.stringify(payload).slice(0, 30)}: ${r.statusCode} ${msg(r)}`,
       );
     }
+});
+
+t.test('the certificate never reaches the request log', async (t) => {
+  const lines: string[] = [];
+  const stream = { write: (line: string) => void lines.push(line) };
+  const ta = await startTestApp({}, { logger: { ...loggerOptions(testConfig()), level: 'info', stream } });
+  t.teardown(ta.close);
+  const { certificate, managerCertificate } = ta.app.ctx.services.projects.createProject('p1', 1);
+  await get(ta, `${P}/getByCertificate/v1?type=2&certificate=${certificate}`);
+  await get(ta, `${P}/getByCertificate/v1?certificate=${managerCertificate}&type=3`);
+  await ta.app.http.inject({
+    method: 'POST',
+    url: '/callcenter/console/claim',
+    payload: { certificate, type: 2 },
+  });
+  const log = lines.join('');
+  t.match(log, /getByCertificate/, 'the requests were logged');
+  t.match(log, /certificate=\[redacted\]/);
+  t.notMatch(log, certificate, 'but not the certificate');
+  t.notMatch(log, managerCertificate);
 });

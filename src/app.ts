@@ -404,7 +404,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       callLogRoutes(repos.tasks),
     ],
   });
-  attachStomp(http, broker, { clock });
+  attachStomp(http, broker, { clock, allowedOrigins: config.stompOrigins });
   // The agent workbench and the manager page, with the few unsigned endpoints they need (src/pages/README.md).
   if (deps.pages !== false)
     await http.register(consoleRoutes, {

@@ -48,6 +48,8 @@ export interface Config {
   fsHttpSecret: string;
   /** Extra client IPs allowed on the FreeSWITCH-facing endpoints besides the nodes' ESL hosts. */
   fsHttpAllow: string[];
+  /** Origins (https://crm.example.com) whose pages may use SockJS's HTTP transports with credentials. */
+  stompOrigins: string[];
   qiniu?: QiniuConfig;
   pageSizeMax: number;
   /** First extension number handed out (extensions are numbered upwards from here, unique across nodes). */
@@ -110,6 +112,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     fsHttpSecret: str(env, 'CC_FS_HTTP_SECRET', ''),
     fsHttpAllow: str(env, 'CC_FS_HTTP_ALLOW', '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    stompOrigins: str(env, 'CC_STOMP_ORIGINS', '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),

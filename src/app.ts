@@ -1,6 +1,6 @@
 // buildApp(config, deps): the whole system, built but not started (style.md §5). main.ts starts it; tests build
 // their own per test with ':memory:' SQLite and a FakeClock.
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -45,21 +45,15 @@ import { voiceRoutes } from './api/routes/voices.js';
 import { createQiniu } from './storage/qiniu.js';
 import { RecordingUploader } from './storage/uploader.js';
 import { healthRoutes } from './api/routes/health.js';
-import { accountRefusal } from './api/auth.js';
+import { stompLogin } from './api/stomp-login.js';
+import { LoginThrottle } from './core/login-throttle.js';
 import { signedApi } from './api/routes/index.js';
 import { projectRoutes } from './api/routes/projects.js';
 import { pageRoutes } from './api/pages.js';
 import { consoleRoutes } from './api/routes/console.js';
 import { notFound } from './core/errors.js';
 import { TaskStatus } from './core/codes.js';
-import { attachStomp, createBroker, projectAccessRules, type Broker, type Principal } from './stomp/index.js';
-
-/** Constant-time comparison of a presented secret with the stored one (no timing hint of how much matched). */
-function sameSecret(given: string, stored: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(stored).digest();
-  return timingSafeEqual(a, b);
-}
+import { attachStomp, createBroker, projectAccessRules, type Broker } from './stomp/index.js';
 
 export interface AppDeps {
   store: Store;
@@ -129,30 +123,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // STOMP: agents and managers log in with their extension and SIP password; business systems with an API
   // account and its secret (role 'service').
   const appCommands = new Map<string, AppCommand>();
+  const logins = new LoginThrottle(clock);
   const isUsernameInProject = (username: string, projectCode: string) =>
     agents.get(username)?.projectCode === projectCode;
   const broker = createBroker({
     clock,
     logger: http.log,
     ...projectAccessRules({ isUsernameInProject }),
-    async authenticate(login, passcode, _headers, info): Promise<Principal | { error: string }> {
-      const entry = agents.get(login);
-      const ext = entry && repos.extensions.byUsername(login);
-      if (entry && ext && sameSecret(passcode, ext.password)) {
-        if (ext.workStatus === -1) return { error: `extension ${login} is disabled` };
-        return {
-          username: login,
-          projectCode: entry.projectCode,
-          role: entry.type === 3 ? 'manager' : 'agent',
-        };
-      }
-      const account = repos.accounts.find(login);
-      if (account && sameSecret(passcode, account.secret)) {
-        const refused = accountRefusal(account, clock.now(), info.remoteAddress);
-        return refused ? { error: refused } : { username: login, projectCode: '*', role: 'service' };
-      }
-      return { error: 'login or passcode is wrong (use the extension and its SIP password)' };
-    },
+    authenticate: stompLogin({
+      clock,
+      repos,
+      assigned: (username) => agents.get(username),
+      logins,
+      log: http.log,
+    }),
     async onAppMessage(principal, destination, body) {
       const command = appCommands.get(destination);
       const notify = `/topic/notify/${principal.projectCode}/${principal.username}`;
@@ -357,6 +341,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     config,
     clock,
     repos,
+    logins,
     gatewayUsage,
     metrics,
     events: { gatewaysChanged: (gwCode) => events.emit('gatewaysChanged', gwCode) },

@@ -320,3 +320,31 @@ t.test('the certificate never reaches the request log', async (t) => {
   t.notMatch(log, certificate, 'but not the certificate');
   t.notMatch(log, managerCertificate);
 });
+
+t.test('failed console logins are logged and locked out per login and per address', async (t) => {
+  const lines: string[] = [];
+  const ta = await startTestApp(
+    {},
+    { logger: { level: 'warn', stream: { write: (l: string) => void lines.push(l) } }, pages: true },
+  );
+  t.teardown(ta.close);
+  ta.app.ctx.services.projects.createProject('p1', 1);
+  const [agent] = ta.app.ctx.services.agents.ofProject('p1').map((a) => a.username);
+  const pw = ta.app.ctx.repos.extensions.byUsername(agent)!.password;
+  const status = async (password: string, remoteAddress = '127.0.0.1') =>
+    (
+      await ta.app.http.inject({
+        method: 'GET',
+        url: '/callcenter/console/status',
+        remoteAddress,
+        headers: { authorization: `Basic ${Buffer.from(`${agent}:${password}`).toString('base64')}` },
+      })
+    ).statusCode;
+  for (let i = 0; i < 5; i++) t.equal(await status('wrong'), 401);
+  t.equal(await status('wrong'), 429, 'locked out after five failures');
+  t.equal(await status(pw), 429, 'even with the right password while locked');
+  t.equal(await status(pw, '10.0.0.9'), 429, 'the login is locked from another address too');
+  t.match(lines.join(''), new RegExp(`"login":"${agent}".*console login failed`));
+  ta.clock.advance(1000);
+  t.equal(await status(pw), 200, 'after the lock the right password works');
+});

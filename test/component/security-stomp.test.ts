@@ -168,3 +168,23 @@ t.test('disabling an extension closes its open STOMP session', async (t) => {
   t.match((await again.next('ERROR')).headers.message, /authentication failed/, 'and it cannot log in again');
   again.close();
 });
+
+t.test('failed STOMP logins are logged with login and address, and locked out', async (t) => {
+  const w = await world(t);
+  w.ta.app.ctx.services.projects.createProject('p1', 1);
+  const [agent] = w.agentsOf('p1');
+  for (let i = 0; i < 5; i++) {
+    const c = await rawStomp(w.base, agent, 'wrong');
+    t.match(c.frames.length ? c.frames[0].body : (await c.next('ERROR'), c.frames[0].body), /wrong/);
+    c.close();
+  }
+  const locked = await rawStomp(w.base, agent, w.password(agent));
+  await locked.next('ERROR');
+  t.match(locked.frames.find((f) => f.command === 'ERROR')?.body, /too many failed logins/);
+  locked.close();
+  t.equal(w.ta.app.ctx.logins.counters.failures, 5);
+  w.ta.clock.advance(1000);
+  const ok = await rawStomp(w.base, agent, w.password(agent));
+  t.teardown(() => ok.close());
+  await ok.next('CONNECTED');
+});

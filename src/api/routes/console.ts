@@ -11,7 +11,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ExtensionType, WorkStatus } from '../../core/codes.js';
-import { forbidden, unauthorized, unavailable } from '../../core/errors.js';
+import { forbidden, tooManyAttempts, unauthorized, unavailable } from '../../core/errors.js';
 import { extStatusView } from '../../agents/registry.js';
 import { ok } from '../envelope.js';
 import type { ApiContext } from '../context.js';
@@ -63,14 +63,20 @@ function samePassword(given: string, stored: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The extension the request authenticates as; throws the envelope's 401/403 otherwise. */
+/** The extension the request authenticates as; throws the envelope's 401/403 (429 while locked out) otherwise. */
 export function authenticate(ctx: ApiContext, request: FastifyRequest): ConsoleUser {
   const creds = basicCredentials(request.headers.authorization);
   if (!creds) throw unauthorized('log in with the extension and its SIP password (HTTP Basic)');
+  const wait = ctx.logins.lockedFor(creds.user, request.ip);
+  if (wait > 0) throw tooManyAttempts(`too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
   const entry = ctx.services.agents.get(creds.user);
   const ext = entry && ctx.repos.extensions.byUsername(creds.user);
-  if (!entry || !ext || !samePassword(creds.password, ext.password))
+  if (!entry || !ext || !samePassword(creds.password, ext.password)) {
+    ctx.logins.failed(creds.user, request.ip);
+    request.log.warn({ login: creds.user.slice(0, 64), ip: request.ip }, 'console login failed');
     throw unauthorized('extension or password is wrong');
+  }
+  ctx.logins.succeeded(creds.user, request.ip);
   if (ext.workStatus === WorkStatus.disabled) throw forbidden(`extension ${ext.username} is disabled`);
   return { username: entry.username, projectCode: entry.projectCode, type: entry.type };
 }

@@ -7,6 +7,7 @@ import { gateways, projects } from '../../src/db/schema.js';
 import { strictSignOf } from '../../src/api/strict-sign.js';
 import { loggerOptions } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
+import { APPEND_CHUNK } from '../../src/dialer/call-lists.js';
 import { ACCOUNT, FORM, form, fsAuth, SECRET, startTestApp, type TestApp } from '../support/app.js';
 
 const P = '/callcenter/callProject/api';
@@ -348,3 +349,54 @@ t.test('failed console logins are logged and locked out per login and per addres
   ta.clock.advance(1000);
   t.equal(await status(pw), 200, 'after the lock the right password works');
 });
+
+t.test(
+  'a large append lets the event loop run between chunks, and stays all-or-nothing when a chunk fails',
+  async (t) => {
+    const ta = await app(t);
+    const { callListId } = ta.app.ctx.services.callLists.create('big');
+    const numbers = Array.from({ length: 3 * APPEND_CHUNK }, (_, i) => `138${String(i).padStart(8, '0')}`);
+    const count = () =>
+      (
+        ta.store.sqlite
+          .prepare('SELECT count(*) AS n FROM call_list_numbers WHERE call_list_id = ?')
+          .get(callListId) as { n: number }
+      ).n;
+    const append = (list: string[]) =>
+      ta.app.http.inject({
+        method: 'POST',
+        url: '/callcenter/callList/api/append/v1',
+        headers: { ...ta.signed(), 'content-type': 'application/json' },
+        payload: { callListId, numbers: list },
+      });
+    let done = false;
+    const seen: number[] = [];
+    const pending = append(numbers).then((r) => {
+      done = true;
+      return r;
+    });
+    // Other work gets turns while the append runs: it sees the list part-way filled.
+    while (!done) {
+      seen.push(count());
+      await new Promise((r) => setImmediate(r));
+    }
+    const r = await pending;
+    t.equal(r.statusCode, 200);
+    t.match(JSON.parse(r.body).data, { accepted: numbers.length, rejected: [] });
+    t.ok(
+      seen.some((n) => n > 0 && n < numbers.length),
+      `the event loop ran mid-append (saw ${[...new Set(seen)].join(', ')})`,
+    );
+
+    // A failure in the last chunk undoes the chunks already written.
+    ta.store.sqlite.exec(
+      `CREATE TRIGGER boom BEFORE INSERT ON call_list_numbers WHEN NEW.phone = '13999999999'
+       BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
+    );
+    const more = Array.from({ length: 2 * APPEND_CHUNK }, (_, i) => `139${String(i).padStart(8, '0')}`);
+    more[more.length - 1] = '13999999999';
+    const failed = await append(more);
+    t.equal(failed.statusCode, 500);
+    t.equal(count(), numbers.length, 'none of the failed append’s numbers stayed');
+  },
+);

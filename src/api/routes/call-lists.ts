@@ -77,11 +77,11 @@ export function callListRoutes(lists: CallListService): FastifyPluginAsync<{ ctx
       async (req) => {
         if (req.isMultipart()) {
           const { callListId, text } = await fromUpload(req);
-          return ok(lists.append(callListId, csvValues(text)));
+          return ok(await lists.appendYielding(callListId, csvValues(text)));
         }
         const values = parseNumbersField(req.body.numbers);
         if (values instanceof AppError) throw values;
-        return ok(lists.append(req.body.callListId, values));
+        return ok(await lists.appendYielding(req.body.callListId, values));
       },
     );
   };

@@ -15,6 +15,15 @@ interface PropSchema {
 }
 interface PartSchema {
   properties?: Record<string, PropSchema>;
+  /** A body schema per content type (OpenAPI style); the request's own type is the one that applies. */
+  content?: Record<string, { schema?: PartSchema }>;
+}
+
+/** The body schema for the request's content type, when the route gives one per type. */
+function bodySchema(schema: PartSchema | undefined, contentType: string | undefined): PartSchema | undefined {
+  if (!schema?.content) return schema;
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return schema.content[type]?.schema;
 }
 
 const INTEGER = /^-?\d{1,15}$/;
@@ -72,5 +81,5 @@ export async function strictParams(request: FastifyRequest, _reply: FastifyReply
   const schema = request.routeOptions.schema as { querystring?: PartSchema; body?: PartSchema } | undefined;
   if (!schema) return;
   checkPart(request.query, schema.querystring);
-  checkPart(request.body, schema.body);
+  checkPart(request.body, bodySchema(schema.body, request.headers['content-type']));
 }

@@ -400,3 +400,31 @@ t.test(
     t.equal(count(), numbers.length, 'none of the failed append’s numbers stayed');
   },
 );
+
+t.test(
+  'found by the fuzz test: non-string fields on FreeSWITCH endpoints, unknown names on per-type bodies',
+  async (t) => {
+    const ta = await app(t);
+    const dir = await ta.app.http.inject({
+      method: 'POST',
+      url: FsHttpPath.xmlCurlDirectory,
+      headers: { ...fsAuth(), 'content-type': 'application/json' },
+      payload: { section: 'directory', user: '1000', domain: ['a', 'b'], action: { x: 1 } },
+    });
+    t.equal(dir.statusCode, 200, 'a JSON array where FreeSWITCH sends a string is ignored, not a 500');
+    const cdr = await ta.app.http.inject({
+      method: 'POST',
+      url: FsHttpPath.cdr,
+      headers: { ...fsAuth(), 'content-type': 'application/json' },
+      payload: { cdr: ['<cdr/>'] },
+    });
+    t.equal(cdr.statusCode, 400);
+    const voice = await post(ta, `${P}/uploadVoiceFile/v1`, {
+      qiniuStoreKey: 'k',
+      voiceCode: 'v',
+      workstatus: 1,
+    });
+    t.equal(voice.statusCode, 400);
+    t.equal(msg(voice), 'workstatus is not a known parameter');
+  },
+);

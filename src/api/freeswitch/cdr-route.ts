@@ -16,7 +16,7 @@ import { FsHttpPath } from '../../core/freeswitch.js';
 import type { CallLogFields, CallLogsRepo } from '../../db/repos/call-logs.js';
 import type { GatewaysRepo } from '../../db/repos/gateways.js';
 import type { ApiContext } from '../context.js';
-import { fsAccessGuard } from './routes.js';
+import { fsAccessGuard, fsFields } from './routes.js';
 
 /** Where recordings go after the CDR (the RecordingUploader); absent when no store is configured. */
 export interface RecordingQueue {
@@ -132,7 +132,7 @@ export const cdrRoutes: FastifyPluginAsync<{ ctx: CdrContext; recordings?: Recor
   const options = { schema: { hide: true }, bodyLimit: CDR_BODY_LIMIT };
   app.post<{ Body: FsBody | string }>(FsHttpPath.cdr, options, async (req, reply) => {
     reply.type('text/plain; charset=utf-8');
-    const text = typeof req.body === 'string' ? req.body : req.body?.cdr;
+    const text = typeof req.body === 'string' ? req.body : fsFields(req.body).cdr;
     if (!text) return reply.status(400).send('expected a form field "cdr" or a text/xml body');
     const parsed = parseCdr(text);
     if (!parsed.ok) {

@@ -23,6 +23,17 @@ export type DirectoryLookup = (q: DirectoryQuery) => string | null;
 
 type FsBody = Record<string, string | undefined>;
 
+/**
+ * The string fields of a request body. FreeSWITCH posts forms, but the app parses JSON too, where a field may be
+ * an array or an object; those are not what FreeSWITCH sends and are dropped rather than reaching string code.
+ */
+export function fsFields(body: unknown): FsBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
+  return Object.fromEntries(
+    Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+}
+
 export function fsAccessGuard(ctx: ApiContext) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const ip = normalizeIp(request.ip);
@@ -59,11 +70,11 @@ export const freeswitchRoutes: FastifyPluginAsync<{ ctx: ApiContext; directory: 
   app.addHook('onRequest', fsAccessGuard(ctx));
   const xml = (reply: FastifyReply, body: string) => reply.type('text/xml; charset=utf-8').send(body);
 
-  app.post<{ Body: FsBody }>(
+  app.post<{ Body: unknown }>(
     FsHttpPath.xmlCurlConfiguration,
     { schema: { hide: true } },
     async (req, reply) => {
-      const b = req.body ?? {};
+      const b = fsFields(req.body);
       if (b.section === 'configuration' && b.key_value === 'sofia.conf')
         return xml(reply, sofiaConfXml(ctx.repos.gateways.enabled()));
       // Every other configuration file comes from FreeSWITCH's own disk.
@@ -71,8 +82,8 @@ export const freeswitchRoutes: FastifyPluginAsync<{ ctx: ApiContext; directory: 
     },
   );
 
-  app.post<{ Body: FsBody }>(FsHttpPath.xmlCurlDirectory, { schema: { hide: true } }, async (req, reply) => {
-    const b = req.body ?? {};
+  app.post<{ Body: unknown }>(FsHttpPath.xmlCurlDirectory, { schema: { hide: true } }, async (req, reply) => {
+    const b = fsFields(req.body);
     if (b.section !== 'directory') return xml(reply, NOT_FOUND_XML);
     const answer = directory({
       user: b.user,

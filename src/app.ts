@@ -166,6 +166,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
   });
   metrics.gauge('stomp.sessions', () => broker.sessions());
+  metrics.gauge('logins.failed', () => logins.counters.failures);
+  metrics.gauge('logins.refusedWhileLocked', () => logins.counters.refusedWhileLocked);
 
   const agents = new AgentRegistry({ clock, publisher: broker, extensions: repos.extensions });
   for (const [dest, fn] of Object.entries(agentCommands(agents, broker))) appCommands.set(dest, fn);
@@ -216,6 +218,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     log: http.log,
   });
   projects.loadAgents();
+  metrics.gauge('extensions.switchPending', () => projects.pendingSwitchWork().size);
 
   // Recordings go to Qiniu when it is configured; the local file is always kept.
   const recordings = config.qiniu

@@ -428,3 +428,10 @@ t.test(
     t.equal(msg(voice), 'workstatus is not a known parameter');
   },
 );
+
+t.test('the security counters are on /metrics', async (t) => {
+  const ta = await app(t);
+  const res = await ta.app.http.inject({ method: 'GET', url: '/metrics' });
+  for (const name of ['logins.failed', 'logins.refusedWhileLocked', 'extensions.switchPending'])
+    t.match(res.body, new RegExp(name.replace('.', '_')), name);
+});

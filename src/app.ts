@@ -1,6 +1,6 @@
 // buildApp(config, deps): the whole system, built but not started (style.md §5). main.ts starts it; tests build
 // their own per test with ':memory:' SQLite and a FakeClock.
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -36,6 +36,8 @@ import { defaultFlowSettings, type FlowSettings } from './calls/flows/types.js';
 import { OutboundServer } from './esl/index.js';
 import type { ApiContext } from './api/context.js';
 import { installEnvelopeHandlers } from './api/envelope.js';
+import { strictParams } from './api/strict-params.js';
+import { logSerializers } from './api/log-redaction.js';
 import { directoryLookup } from './api/freeswitch/directory.js';
 import { freeswitchRoutes } from './api/freeswitch/routes.js';
 import { cdrRoutes } from './api/freeswitch/cdr-route.js';
@@ -43,20 +45,15 @@ import { voiceRoutes } from './api/routes/voices.js';
 import { createQiniu } from './storage/qiniu.js';
 import { RecordingUploader } from './storage/uploader.js';
 import { healthRoutes } from './api/routes/health.js';
+import { stompLogin } from './api/stomp-login.js';
+import { LoginThrottle } from './core/login-throttle.js';
 import { signedApi } from './api/routes/index.js';
 import { projectRoutes } from './api/routes/projects.js';
 import { pageRoutes } from './api/pages.js';
 import { consoleRoutes } from './api/routes/console.js';
 import { notFound } from './core/errors.js';
 import { TaskStatus } from './core/codes.js';
-import { attachStomp, createBroker, projectAccessRules, type Broker, type Principal } from './stomp/index.js';
-
-/** Constant-time comparison of a presented secret with the stored one (no timing hint of how much matched). */
-function sameSecret(given: string, stored: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(stored).digest();
-  return timingSafeEqual(a, b);
-}
+import { attachStomp, createBroker, projectAccessRules, type Broker } from './stomp/index.js';
 
 export interface AppDeps {
   store: Store;
@@ -99,12 +96,21 @@ export const REDACT = [
   '*.secret',
   '*.eslPassword',
   '*.passcode',
+  '*.certificate',
+  '*.managerCertificate',
 ];
+
+/** The logger at config.logLevel: secrets redacted from objects (REDACT) and from request URLs. */
+export const loggerOptions = (config: Config) => ({
+  level: config.logLevel,
+  redact: { paths: REDACT, censor: '[redacted]' },
+  serializers: logSerializers,
+});
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const http = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    logger: deps.logger ?? loggerOptions(config),
     bodyLimit: 5 * 1024 * 1024,
     ajv: {
       customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false },
@@ -117,28 +123,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // STOMP: agents and managers log in with their extension and SIP password; business systems with an API
   // account and its secret (role 'service').
   const appCommands = new Map<string, AppCommand>();
+  const logins = new LoginThrottle(clock);
   const isUsernameInProject = (username: string, projectCode: string) =>
     agents.get(username)?.projectCode === projectCode;
   const broker = createBroker({
     clock,
     logger: http.log,
     ...projectAccessRules({ isUsernameInProject }),
-    async authenticate(login, passcode): Promise<Principal | { error: string }> {
-      const entry = agents.get(login);
-      const ext = entry && repos.extensions.byUsername(login);
-      if (entry && ext && sameSecret(passcode, ext.password)) {
-        if (ext.workStatus === -1) return { error: `extension ${login} is disabled` };
-        return {
-          username: login,
-          projectCode: entry.projectCode,
-          role: entry.type === 3 ? 'manager' : 'agent',
-        };
-      }
-      const account = repos.accounts.find(login);
-      if (account && account.status === 1 && sameSecret(passcode, account.secret))
-        return { username: login, projectCode: '*', role: 'service' };
-      return { error: 'login or passcode is wrong (use the extension and its SIP password)' };
-    },
+    authenticate: stompLogin({
+      clock,
+      repos,
+      assigned: (username) => agents.get(username),
+      logins,
+      log: http.log,
+    }),
     async onAppMessage(principal, destination, body) {
       const command = appCommands.get(destination);
       const notify = `/topic/notify/${principal.projectCode}/${principal.username}`;
@@ -168,6 +166,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
   });
   metrics.gauge('stomp.sessions', () => broker.sessions());
+  metrics.gauge('logins.failed', () => logins.counters.failures);
+  metrics.gauge('logins.refusedWhileLocked', () => logins.counters.refusedWhileLocked);
 
   const agents = new AgentRegistry({ clock, publisher: broker, extensions: repos.extensions });
   for (const [dest, fn] of Object.entries(agentCommands(agents, broker))) appCommands.set(dest, fn);
@@ -190,6 +190,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         recovery.channels(nodeId, rows as unknown as ChannelRow[]);
       },
       registrations(nodeId, usernames, changedMeanwhile) {
+        // Called after every (re)connect: the node answers again, so what it could not take earlier is retried.
+        void projects.retryDisconnects(nodeId);
         const registered = new Set(usernames);
         for (const a of agents.all())
           if (a.nodeId === nodeId && !changedMeanwhile.has(a.username))
@@ -217,8 +219,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     onProjectFinished: (_code, usernames) => {
       for (const u of usernames) broker.disconnectUser(u, 'the project has finished');
     },
+    onExtensionDisabled: (username) => broker.disconnectUser(username, 'the extension was disabled'),
+    log: http.log,
   });
   projects.loadAgents();
+  metrics.gauge('extensions.switchPending', () => projects.pendingSwitchWork().size);
 
   // Recordings go to Qiniu when it is configured; the local file is always kept.
   const recordings = config.qiniu
@@ -227,6 +232,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         uploads: repos.recordingUploads,
         onUploaded: (callUuid, ref, now) => repos.callLogs.setQiniuRef(callUuid, ref, now),
         clock,
+        recordingsDir: config.recordingsDir,
         log: http.log,
       })
     : undefined;
@@ -335,6 +341,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     config,
     clock,
     repos,
+    logins,
     gatewayUsage,
     metrics,
     events: { gatewaysChanged: (gwCode) => events.emit('gatewaysChanged', gwCode) },
@@ -360,6 +367,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       if (part && typeof part === 'object')
         for (const [k, v] of Object.entries(part)) if (v === '') delete (part as Record<string, unknown>)[k];
   });
+  http.addHook('preValidation', strictParams);
   http.addHook('onSend', async (_req, reply, payload) => {
     // The spec's responses are application/json;charset=UTF-8.
     const type = reply.getHeader('content-type');
@@ -386,7 +394,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       callLogRoutes(repos.tasks),
     ],
   });
-  attachStomp(http, broker, { clock });
+  attachStomp(http, broker, { clock, allowedOrigins: config.stompOrigins });
   // The agent workbench and the manager page, with the few unsigned endpoints they need (src/pages/README.md).
   if (deps.pages !== false)
     await http.register(consoleRoutes, {

@@ -1,5 +1,6 @@
 // Operator commands against the configured database: `npm run cli -- account add NAME [--ip A,B] [--expires ISO]`,
-// `account list`, `account enable|disable|remove|rotate NAME`. Secrets are printed once, at creation or rotation.
+// `account list`, `account enable|disable|remove|rotate NAME`, `account sign-mode NAME spec|strict`. Secrets are
+// printed once, at creation or rotation.
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
 import { openStore } from './db/database.js';
@@ -15,12 +16,12 @@ export function runCli(argv: string[], dbPath: string, now = Date.now()): { out:
       return i >= 0 ? rest[i + 1] : undefined;
     };
     const usage =
-      'usage: cli account add NAME [--ip A,B] [--expires ISO-DATE] | account list | account enable|disable|remove|rotate NAME';
+      'usage: cli account add NAME [--ip A,B] [--expires ISO-DATE] [--strict] | account list | account enable|disable|remove|rotate NAME | account sign-mode NAME spec|strict';
     if (noun !== 'account') return { out: usage, code: 2 };
     if (verb === 'list') {
       const rows = accounts.list().map((a) => {
         const exp = a.expiresAt ? new Date(a.expiresAt).toISOString() : 'never';
-        return `${a.account}\tstatus=${a.status ? 'enabled' : 'disabled'}\texpires=${exp}\tip=${a.ipAllowlist || 'any'}`;
+        return `${a.account}\tstatus=${a.status ? 'enabled' : 'disabled'}\texpires=${exp}\tip=${a.ipAllowlist || 'any'}\tsign=${a.signMode}`;
       });
       return { out: rows.join('\n') || '(no accounts)', code: 0 };
     }
@@ -35,6 +36,7 @@ export function runCli(argv: string[], dbPath: string, now = Date.now()): { out:
         if (expires && Number.isNaN(expiresAt)) return { out: '--expires must be an ISO date', code: 2 };
         const s = secret();
         accounts.insert({ account: name, secret: s, ipAllowlist: flag('--ip') ?? '', expiresAt, now });
+        if (rest.includes('--strict')) accounts.update(name, { signMode: 'strict' }, now);
         return { out: `account ${name} created\nsecret ${s}`, code: 0 };
       }
       case 'rotate': {
@@ -48,6 +50,17 @@ export function runCli(argv: string[], dbPath: string, now = Date.now()): { out:
         return accounts.update(name, { status: verb === 'enable' ? 1 : 0 }, now)
           ? { out: `account ${name} ${verb}d`, code: 0 }
           : { out: `no account ${name}`, code: 1 };
+      case 'sign-mode': {
+        const mode = rest[0];
+        if (mode !== 'spec' && mode !== 'strict')
+          return { out: `sign-mode is spec or strict\n${usage}`, code: 2 };
+        return accounts.update(name, { signMode: mode }, now)
+          ? {
+              out: `account ${name} signs ${mode === 'strict' ? 'strictly (nonce + HMAC-SHA256)' : 'as the spec says (MD5)'}`,
+              code: 0,
+            }
+          : { out: `no account ${name}`, code: 1 };
+      }
       case 'remove':
         return accounts.remove(name)
           ? { out: `account ${name} removed`, code: 0 }

@@ -40,10 +40,16 @@ export interface Config {
   seedAccount?: { account: string; secret: string };
   /** The FreeSWITCH node seeded at first start when the node table is empty. */
   seedNode: NodeSeed;
-  /** mod_xml_curl / mod_xml_cdr credentials (HTTP basic, user `freeswitch`); empty = IP allowlist only. */
+  /**
+   * mod_xml_curl / mod_xml_cdr credentials (HTTP basic, user `freeswitch`). Empty here means "not given": main.ts
+   * then uses the one in `<dataDir>/freeswitch-http-secret`, generating it at first start; an app built with an
+   * empty secret refuses those endpoints.
+   */
   fsHttpSecret: string;
   /** Extra client IPs allowed on the FreeSWITCH-facing endpoints besides the nodes' ESL hosts. */
   fsHttpAllow: string[];
+  /** Origins (https://crm.example.com) whose pages may use SockJS's HTTP transports with credentials. */
+  stompOrigins: string[];
   qiniu?: QiniuConfig;
   pageSizeMax: number;
   /** First extension number handed out (extensions are numbered upwards from here, unique across nodes). */
@@ -120,6 +126,10 @@ export function loadConfig(env: Env = process.env): Config {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    stompOrigins: str(env, 'CC_STOMP_ORIGINS', '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     qiniu:
       qiniuSet.length === qiniuKeys.length
         ? {
@@ -142,12 +152,15 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
+export const TEST_FS_HTTP_SECRET = 'test-fs-http-secret';
+
 /** Embedded defaults with an in-memory database: what component tests start from. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({ CC_HTTP_PORT: '0', CC_SOCKET_PORT: '0' }),
     dbPath: ':memory:',
     logLevel: 'silent',
+    fsHttpSecret: TEST_FS_HTTP_SECRET,
     ...overrides,
   };
 }

@@ -4,8 +4,17 @@ import { systemClock } from './core/clock.js';
 import { openStore } from './db/database.js';
 import { buildApp } from './app.js';
 import { seedStore } from './seed.js';
+import { ensureFsHttpSecret } from './api/freeswitch/http-secret.js';
 
-const config = loadConfig();
+const env = loadConfig();
+const fsSecret = ensureFsHttpSecret(env.fsHttpSecret, env.dataDir);
+const config = { ...env, fsHttpSecret: fsSecret.secret };
+if (fsSecret.source === 'generated')
+  // Printed once, at the start that made it; afterwards it is read from the file (scripts/freeswitch reads it too).
+  console.log(
+    `Generated the FreeSWITCH HTTP secret (xml_curl/xml_cdr basic auth, user "freeswitch"): ${fsSecret.secret}\n` +
+      `  stored in ${fsSecret.file}; FreeSWITCH's configuration must use it (or set CC_FS_HTTP_SECRET).`,
+  );
 const store = openStore(config.dbPath);
 const app = await buildApp(config, { store, clock: systemClock });
 for (const line of seedStore(config, app.ctx.repos, systemClock.now())) app.http.log.info(line);

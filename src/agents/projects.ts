@@ -2,7 +2,7 @@
 // node; it gets one agent extension per seat plus manager extensions (one per 20 seats, at least one).
 // Extension numbers are unique across nodes (the API names extensions by number alone), start at
 // config.extensionStart, and a finished project's extensions are reused, with new passwords, before new numbers.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { ExtensionType, WorkStatus } from '../core/codes.js';
 import { conflict, forbidden, notFound, unavailable } from '../core/errors.js';
@@ -15,6 +15,20 @@ import { and, eq, ne } from 'drizzle-orm';
 import type { AgentRegistry } from './registry.js';
 import { extStatusView } from './registry.js';
 import type { FsNode } from '../db/repos/nodes.js';
+
+/** Who asks for an extension: the operator (a signed request) or a browser holding a certificate. */
+export interface Claimant {
+  operator: boolean;
+  /** The extension's password, when a browser re-claims the extension it already holds. */
+  password?: string;
+}
+const OPERATOR: Claimant = { operator: true };
+
+function samePassword(given: string, stored: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(stored);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 export const managersFor = (seats: number): number => Math.max(1, Math.ceil(seats / 20));
 const newPassword = (): string => randomBytes(9).toString('base64url');
@@ -30,9 +44,15 @@ export interface ProjectDeps {
   extensionStart: number;
   /** Told when a project ends, so the dialer stops its tasks and STOMP drops its sessions. */
   onProjectFinished: (projectCode: string, usernames: string[]) => void;
+  /** Told when an extension is disabled, so STOMP drops its sessions. */
+  onExtensionDisabled?: (username: string) => void;
+  log?: { warn(obj: object, msg: string): void };
 }
 
 export class ProjectService {
+  /** username → node: disconnects FreeSWITCH could not take yet (retried when the node's link is back). */
+  private readonly pendingDisconnects = new Map<string, number>();
+
   constructor(private readonly d: ProjectDeps) {}
 
   /** Restores the live registry from the store at start-up. */
@@ -62,9 +82,16 @@ export class ProjectService {
       throw conflict(`projectCode ${projectCode} is already active; finish it before creating it again`);
     const node = this.placeProject(seats);
     const now = clock.now();
+    const managerCertificate = newCertificate();
     const project = db.transaction(() => {
       const p = repos.projects.insert(
-        { projectCode, seats, nodeId: node.id, certificate: newCertificate() },
+        {
+          projectCode,
+          seats,
+          nodeId: node.id,
+          certificate: newCertificate(),
+          managerCertificate,
+        },
         now,
       );
       const wanted = [
@@ -86,7 +113,12 @@ export class ProjectService {
     });
     for (const e of repos.extensions.ofProject(project.id))
       this.d.agents.add({ ...e, projectCode, projectId: project.id });
-    return { certificate: project.certificate, servers: node.wssUrl, nativeServers: node.nativeAddress };
+    return {
+      certificate: project.certificate,
+      managerCertificate,
+      servers: node.wssUrl,
+      nativeServers: node.nativeAddress,
+    };
   }
 
   private activeProject(projectCode: string): Project {
@@ -101,16 +133,26 @@ export class ProjectService {
     return node;
   }
 
-  getByCertificate(certificate: string, type: number, username?: string) {
+  /**
+   * Hands out an extension (spec 一.4). Who asks decides what the certificate may claim (see "Security model" in the
+   * README): the operator's signed request may claim any type with either certificate and re-issue a claimed
+   * extension by naming it; an unsigned claim (the console) takes agent seats with `certificate`, manager seats
+   * with `managerCertificate`, and an extension already handed out only with that extension's password (its holder
+   * reloading a page).
+   */
+  getByCertificate(certificate: string, type: number, username?: string, claimant: Claimant = OPERATOR) {
     const { repos, clock } = this.d;
-    const project = repos.projects.byCertificate(certificate);
-    if (!project) throw notFound('certificate is unknown');
-    if (project.status !== 1) throw forbidden('certificate belongs to a finished project');
+    const project = this.projectOfCertificate(certificate, type, claimant);
     const exts = repos.extensions.ofProject(project.id).filter((e) => e.type === type);
     let ext: Extension | undefined;
     if (username !== undefined) {
       ext = exts.find((e) => e.username === username);
       if (!ext) throw notFound(`username ${username} is not a type ${type} extension of this project`);
+      const holder = claimant.password !== undefined && samePassword(claimant.password, ext.password);
+      if (ext.claimedAt !== null && !claimant.operator && !holder)
+        throw conflict(
+          `extension ${username} is already claimed; its holder releases it, or the operator re-issues it`,
+        );
     } else {
       ext = exts.find((e) => e.claimedAt === null && e.workStatus !== WorkStatus.disabled);
       if (!ext)
@@ -128,6 +170,27 @@ export class ProjectService {
       projectCode: project.projectCode,
       type: ext.type,
     };
+  }
+
+  private projectOfCertificate(certificate: string, type: number, claimant: Claimant): Project {
+    const { repos } = this.d;
+    const asAgents = repos.projects.byCertificate(certificate);
+    const asManagers = asAgents ? undefined : repos.projects.byManagerCertificate(certificate);
+    const project = asAgents ?? asManagers;
+    if (!project) throw notFound('certificate is unknown');
+    if (project.status !== 1) throw forbidden('certificate belongs to a finished project');
+    if (claimant.operator) return project;
+    if (type === ExtensionType.manager && !asManagers)
+      throw forbidden('the agents’ certificate does not claim manager extensions; use managerCertificate');
+    if (type !== ExtensionType.manager && asManagers)
+      throw forbidden('managerCertificate claims manager extensions only (type 3)');
+    return project;
+  }
+
+  /** The holder gives its extension back: the next unnamed claim may hand it out (spec-silent; console only). */
+  release(username: string): void {
+    const ext = this.d.repos.extensions.byUsername(username);
+    if (ext) this.d.repos.extensions.release(ext.id, this.d.clock.now());
   }
 
   extensionsOf(projectCode: string) {
@@ -165,16 +228,35 @@ export class ProjectService {
     return { changed, skipped };
   }
 
+  /**
+   * Enables or disables an extension (without workStatus: toggles, as the spec says; send the target to make a retry
+   * safe). Disabling takes effect here at once (the directory refuses the phone, its STOMP sessions close); hanging
+   * up its calls and dropping its registration need FreeSWITCH, and when the node does not answer they wait in a
+   * queue for its link to come back, rather than failing a request whose retry would toggle the extension back on.
+   */
   async setExtensionStatus(username: string, workStatus?: number) {
     const entry = this.assigned(username);
     const disable =
       workStatus === undefined
         ? entry.state.workStatus !== WorkStatus.disabled
         : workStatus === WorkStatus.disabled;
-    const r = this.d.agents.setWork(username, disable ? WorkStatus.disabled : WorkStatus.unavailable);
+    const isDisabled = entry.state.workStatus === WorkStatus.disabled;
+    // Already as asked (a retry): nothing changes, but a disconnect still waiting for FreeSWITCH is tried again.
+    const r =
+      disable === isDisabled
+        ? ({ ok: true, entry } as const)
+        : this.d.agents.setWork(username, disable ? WorkStatus.disabled : WorkStatus.unavailable);
     if (!r.ok) throw conflict(r.reason);
-    if (disable) await this.disconnectPhone(entry.nodeId, username);
-    return { username, workStatus: r.entry.state.workStatus };
+    const result = { username, workStatus: r.entry.state.workStatus };
+    if (!disable) {
+      this.pendingDisconnects.delete(username);
+      return result;
+    }
+    this.d.onExtensionDisabled?.(username);
+    if (isDisabled && !this.pendingDisconnects.has(username)) return result;
+    const done = await this.disconnectOrQueue(entry.nodeId, username);
+    // Extension field: the FreeSWITCH side is queued until the node is reachable again.
+    return done ? result : { ...result, switchPending: true };
   }
 
   /** Hangs up the extension's calls and drops its registration; its directory entry is refused from now on. */
@@ -182,6 +264,29 @@ export class ProjectService {
     const node = this.d.repos.nodes.get(nodeId);
     await this.d.switchControl.hangupExtensionCalls(nodeId, username);
     if (node) await this.d.switchControl.flushRegistration(nodeId, username, node.sipDomain);
+  }
+
+  private async disconnectOrQueue(nodeId: number, username: string): Promise<boolean> {
+    try {
+      await this.disconnectPhone(nodeId, username);
+      this.pendingDisconnects.delete(username);
+      return true;
+    } catch (err) {
+      this.pendingDisconnects.set(username, nodeId);
+      this.d.log?.warn({ username, nodeId, err }, 'FreeSWITCH did not take the disconnect; queued for later');
+      return false;
+    }
+  }
+
+  /** Extensions whose phone still waits to be disconnected, by username (node id as value). */
+  pendingSwitchWork(): ReadonlyMap<string, number> {
+    return this.pendingDisconnects;
+  }
+
+  /** A node's link is up again: carries out the disconnects it could not take. */
+  async retryDisconnects(nodeId: number): Promise<void> {
+    for (const [username, node] of [...this.pendingDisconnects])
+      if (node === nodeId) await this.disconnectOrQueue(node, username);
   }
 
   sendToUser(projectCode: string, content: string, username?: string): number {
@@ -222,14 +327,9 @@ export class ProjectService {
       .where(and(eq(tasks.projectId, project.id), ne(tasks.status, 4)))
       .run();
     const exts = repos.extensions.ofProject(project.id);
-    const failures: string[] = [];
-    for (const e of exts) {
-      try {
-        await this.disconnectPhone(e.nodeId, e.username);
-      } catch (err) {
-        failures.push(`${e.username}: ${String(err)}`);
-      }
-    }
+    // A node that does not answer gets the disconnects later; the project is finished either way, so a retry of
+    // this request is not needed (it would answer 404: no longer active).
+    for (const e of exts) await this.disconnectOrQueue(e.nodeId, e.username);
     db.transaction(() => {
       for (const e of exts) repos.extensions.assign(e.id, { projectId: null, password: newPassword() }, now);
       repos.projects.finish(project.id, now);
@@ -239,7 +339,5 @@ export class ProjectService {
       projectCode,
       exts.map((e) => e.username),
     );
-    if (failures.length)
-      throw unavailable(`project finished, but FreeSWITCH did not confirm for: ${failures.join('; ')}`);
   }
 }

@@ -1,6 +1,8 @@
 // Signed requests (spec 接口基础说明): headers `account`, `timestamp` (ms) and `sign = MD5(account + timestamp +
 // secret)`. The comparison is constant-time; stale timestamps are refused so a captured request cannot be replayed
-// later than the window.
+// later than the window. Within the window the spec's sign can be replayed, and on any endpoint (it covers neither
+// method, path nor body), so an account may be switched to the stricter mode (signMode 'strict', strict-sign.ts):
+// a `nonce` header used once, and an HMAC over method, path, query and body.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.js';
@@ -19,10 +21,18 @@ function header(request: FastifyRequest, name: string): string {
   return value;
 }
 
+/** A strict account's request whose signature can be checked only once its body has been read. */
+export interface PendingStrictSign {
+  account: ApiAccount;
+  timestamp: string;
+  nonce: string;
+  sign: string;
+}
+
 export function verifySignedRequest(
   request: FastifyRequest,
   deps: { accounts: AccountsRepo; clock: Clock; windowMs: number },
-): ApiAccount {
+): { account: ApiAccount; strict?: PendingStrictSign } {
   const account = header(request, 'account');
   const timestamp = header(request, 'timestamp');
   const sign = header(request, 'sign');
@@ -30,23 +40,42 @@ export function verifySignedRequest(
   const skew = Math.abs(deps.clock.now() - Number(timestamp));
   if (skew > deps.windowMs)
     throw unauthorized(`timestamp is outside the allowed window of ±${Math.round(deps.windowMs / 1000)} s`);
-  if (!/^[0-9a-fA-F]{32}$/.test(sign)) throw invalid('sign header must be 32 hex characters (MD5)');
   const row = deps.accounts.find(account);
   // The same answer for an unknown account and a wrong sign would hide which accounts exist, but operators
   // debugging an integration need to know which one is wrong; accounts are not secrets, secrets are.
   if (!row) throw unauthorized('account is unknown');
+  if (row.signMode === 'strict') {
+    if (!/^[0-9a-fA-F]{64}$/.test(sign))
+      throw invalid('sign header must be 64 hex characters (HMAC-SHA256; this account signs strictly)');
+    const nonce = header(request, 'nonce');
+    if (!/^[A-Za-z0-9_-]{16,64}$/.test(nonce))
+      throw invalid('nonce header must be 16 to 64 characters of A-Z a-z 0-9 _ -');
+    // The account's other rules are checked with the signature, once the body is read (strict-sign.ts).
+    return { account: row, strict: { account: row, timestamp, nonce, sign } };
+  }
+  if (!/^[0-9a-fA-F]{32}$/.test(sign)) throw invalid('sign header must be 32 hex characters (MD5)');
   const expected = Buffer.from(signOf(account, timestamp, row.secret), 'utf8');
   if (!timingSafeEqual(expected, Buffer.from(sign.toLowerCase(), 'utf8')))
     throw unauthorized('sign does not match');
-  if (row.status !== 1) throw forbidden('account is disabled');
-  if (row.expiresAt !== null && row.expiresAt <= deps.clock.now()) throw forbidden('account has expired');
+  const refused = accountRefusal(row, deps.clock.now(), request.ip);
+  if (refused) throw forbidden(refused);
+  return { account: row };
+}
+
+/**
+ * Why an account whose secret was right may still not be used (disabled, expired, client address not allowed), or
+ * null. Every login with an account's secret goes through this: signed HTTP requests and STOMP service logins.
+ */
+export function accountRefusal(row: ApiAccount, now: number, clientIp: string | undefined): string | null {
+  if (row.status !== 1) return 'account is disabled';
+  if (row.expiresAt !== null && row.expiresAt <= now) return 'account has expired';
   const allow = row.ipAllowlist
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (allow.length > 0 && !allow.includes(normalizeIp(request.ip)))
-    throw forbidden(`client address ${request.ip} is not allowed for this account`);
-  return row;
+  if (allow.length > 0 && !allow.includes(normalizeIp(clientIp ?? '')))
+    return `client address ${clientIp ?? 'unknown'} is not allowed for this account`;
+  return null;
 }
 
 export const normalizeIp = (ip: string): string => (ip.startsWith('::ffff:') ? ip.slice(7) : ip);

@@ -2,6 +2,7 @@
 // Routes send commands; they do not re-implement call or agent rules (style.md §6).
 import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
+import type { LoginThrottle } from '../core/login-throttle.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Repos } from '../db/repos/index.js';
 import type { GatewayUsage } from '../dialer/gateway-usage.js';
@@ -16,6 +17,8 @@ export interface ApiContext {
   repos: Repos;
   gatewayUsage: GatewayUsage;
   metrics: Metrics;
+  /** Failed console (Basic) and STOMP logins, per login and per address. */
+  logins: LoginThrottle;
   events: { gatewaysChanged(gwCode: string): void };
   services: {
     projects: ProjectService;

@@ -1,6 +1,6 @@
 export const pagingQuery = (max: number) =>
   ({
-    pageNum: { type: 'integer', minimum: 1, default: 1 },
+    pageNum: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 },
     pageSize: { type: 'integer', minimum: 1, maximum: max, default: 20 },
   }) as const;
 

@@ -2,93 +2,11 @@
 // switch_ivr_generate_xml_cdr builds: <cdr core-uuid switchname> with <channel_data>, <variables> (every channel
 // variable, its value url-encoded), <app_log>, optional <hold-record>, and one <callflow> per caller profile (newest
 // first) holding <caller_profile> and <times> (microseconds). The parser below reads exactly that subset of XML:
-// elements, attributes, text, entities, CDATA, comments and the prolog; no namespaces or DTDs.
+// elements, attributes, text, entities, CDATA, comments and the prolog; no namespaces or DTDs (cdr-xml.ts).
 import { ChannelVar, type LegRole } from '../core/codes.js';
+import { child, parseXml, type Parsed } from './cdr-xml.js';
 
-export interface XmlElement {
-  name: string;
-  attrs: Record<string, string>;
-  children: XmlElement[];
-  text: string;
-}
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-export function decodeEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (whole, ref: string) => {
-    if (ref[0] === '#') {
-      const code = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return ENTITIES[ref] ?? whole;
-  });
-}
-
-const ATTR = /([^\s=/>]+)\s*=\s*("([^"]*)"|'([^']*)')/g;
-const NAME = /^[^\s/>]+/;
-
-/** Parses one XML document into its root element. */
-export function parseXml(xml: string): Parsed<XmlElement> {
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-  let i = 0;
-  const addText = (t: string) => {
-    const top = stack[stack.length - 1];
-    if (top) top.text += t;
-  };
-  while (i < xml.length) {
-    const lt = xml.indexOf('<', i);
-    if (lt < 0) {
-      addText(decodeEntities(xml.slice(i)));
-      break;
-    }
-    if (lt > i) addText(decodeEntities(xml.slice(i, lt)));
-    const skipTo = (end: string): number => {
-      const at = xml.indexOf(end, lt);
-      return at < 0 ? -1 : at + end.length;
-    };
-    if (xml.startsWith('<![CDATA[', lt)) {
-      const end = xml.indexOf(']]>', lt);
-      if (end < 0) return { ok: false, error: 'unterminated CDATA section' };
-      addText(xml.slice(lt + 9, end));
-      i = end + 3;
-      continue;
-    }
-    const special = xml.startsWith('<!--', lt) ? '-->' : /^<[?!]/.test(xml.slice(lt, lt + 2)) ? '>' : null;
-    if (special) {
-      i = skipTo(special);
-      if (i < 0) return { ok: false, error: 'unterminated comment or declaration' };
-      continue;
-    }
-    const gt = xml.indexOf('>', lt);
-    if (gt < 0) return { ok: false, error: 'unterminated tag' };
-    const tag = xml.slice(lt + 1, gt);
-    i = gt + 1;
-    if (tag.startsWith('/')) {
-      const name = tag.slice(1).trim();
-      const open = stack.pop();
-      if (!open || open.name !== name) return { ok: false, error: `unexpected </${name}>` };
-      continue;
-    }
-    const name = NAME.exec(tag)?.[0];
-    if (!name) return { ok: false, error: 'tag without a name' };
-    const el: XmlElement = { name, attrs: {}, children: [], text: '' };
-    for (const m of tag.slice(name.length).matchAll(ATTR))
-      el.attrs[m[1]!] = decodeEntities(m[3] ?? m[4] ?? '');
-    const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(el);
-    else if (root) return { ok: false, error: 'more than one root element' };
-    else root = el;
-    if (!tag.endsWith('/')) stack.push(el);
-  }
-  if (stack.length > 0) return { ok: false, error: `<${stack[stack.length - 1]!.name}> is not closed` };
-  return root ? { ok: true, value: root } : { ok: false, error: 'no root element' };
-}
-
-export const child = (el: XmlElement | undefined, name: string): XmlElement | undefined =>
-  el?.children.find((c) => c.name === name);
+export { child, decodeEntities, parseXml, type Parsed, type XmlElement } from './cdr-xml.js';
 
 /** One leg's facts, as the call log stores them (times in epoch ms, durations in seconds). */
 export interface CdrLeg {

@@ -7,6 +7,8 @@ export const ErrorKind = {
   forbidden: { http: 403, code: 403 },
   notFound: { http: 404, code: 404 },
   conflict: { http: 409, code: 409 },
+  /** Extension: too many failed logins from this address or for this login; the message says how long to wait. */
+  tooManyAttempts: { http: 429, code: 429 },
   unavailable: { http: 503, code: 503 },
   internal: { http: 500, code: 500 },
 } as const;
@@ -33,6 +35,7 @@ export const forbidden = (msg: string): AppError => new AppError('forbidden', ms
 export const notFound = (msg: string): AppError => new AppError('notFound', msg);
 export const conflict = (msg: string): AppError => new AppError('conflict', msg);
 export const unavailable = (msg: string): AppError => new AppError('unavailable', msg);
+export const tooManyAttempts = (msg: string): AppError => new AppError('tooManyAttempts', msg);
 
 /** The success message of the envelope (the spec's examples use 成功). */
 export const OK_MSG = '成功';

@@ -17,6 +17,11 @@ export const apiAccounts = sqliteTable('api_accounts', {
   expiresAt: integer('expires_at'),
   /** Comma-separated client IPs; empty means any. */
   ipAllowlist: text('ip_allowlist').notNull().default(''),
+  /**
+   * 'spec': the spec's MD5(account + timestamp + secret). 'strict': also a `nonce` header (each used once within the
+   * window) and `sign = HMAC-SHA256(secret, account\ntimestamp\nnonce\nMETHOD\npath?query\nsha256(body))`.
+   */
+  signMode: text('sign_mode').notNull().default('spec'),
   ...timestamps,
 });
 
@@ -70,6 +75,8 @@ export const projects = sqliteTable('projects', {
     .notNull()
     .references(() => fsNodes.id),
   certificate: text('certificate').notNull().unique(),
+  /** Claims manager (type 3) extensions over the unsigned console; the agents' `certificate` claims only agents. */
+  managerCertificate: text('manager_certificate').unique(),
   /** 1 active, 2 finished. A finished project's code may be created again. */
   status: integer('status').notNull().default(1),
   finishedAt: integer('finished_at'),

@@ -14,15 +14,31 @@ export interface AccessRuleDeps {
   isUsernameInProject(username: string, projectCode: string): boolean;
 }
 
-/** Project-wide topics an agent's UI subscribes to. */
-const AGENT_PROJECT_TOPICS = ['task'];
-/** Project-wide topics of the manager console. */
-const MANAGER_PROJECT_TOPICS = ['callExtStatus', 'callTaskStatus', 'task'];
+/**
+ * What each topic is (callcenter-api.md §三): a user topic ends in a username, a project topic in a project code,
+ * notify in both. Access is decided from this kind, never by comparing a segment with whatever the principal is
+ * named: a project code may equal an extension number.
+ */
+const USER_TOPICS = new Set(['register', 'call', 'status', 'invite', 'bye', 'transfer']);
+const PROJECT_TOPICS = new Set(['task', 'callExtStatus', 'callTaskStatus']);
+/** Project topics an agent's UI subscribes to; managers get every project topic of their project. */
+const AGENT_PROJECT_TOPICS = new Set(['task']);
 
-function segments(destination: string): string[] | null {
+type Topic =
+  | { kind: 'user'; username: string }
+  | { kind: 'project'; name: string; projectCode: string }
+  | { kind: 'notify'; projectCode: string; username: string };
+
+function topicOf(destination: string): Topic | null {
   if (!destination.startsWith('/topic/')) return null;
   const parts = destination.slice('/topic/'.length).split('/');
-  return parts.every((p) => p.length > 0) ? parts : null;
+  if (!parts.every((p) => p.length > 0)) return null;
+  const [name, a, b] = parts;
+  if (parts.length === 3 && name === 'notify') return { kind: 'notify', projectCode: a, username: b };
+  if (parts.length !== 2) return null;
+  if (USER_TOPICS.has(name)) return { kind: 'user', username: a };
+  if (PROJECT_TOPICS.has(name)) return { kind: 'project', name, projectCode: a };
+  return null;
 }
 
 /** `true`, or the reason the subscription is refused. */
@@ -31,22 +47,26 @@ export function authorizeSubscribe(
   principal: Principal,
   destination: string,
 ): true | string {
-  if (principal.role === 'service') return true;
-  const parts = segments(destination);
-  if (!parts) return `only /topic/... destinations can be subscribed to, not ${destination}`;
+  if (!destination.startsWith('/topic/'))
+    return `only /topic/... destinations can be subscribed to, not ${destination}`;
+  const topic = topicOf(destination);
   const denied = `${principal.role} ${principal.username} of project ${principal.projectCode} may not subscribe to ${destination}`;
-  const [name, a, b] = parts;
-  if (parts.length === 3 && name === 'notify') {
-    if (a !== principal.projectCode) return denied;
-    if (b === principal.username) return true;
-    return principal.role === 'manager' && deps.isUsernameInProject(b, a) ? true : denied;
+  if (!topic) return denied;
+  // A business system's account sees the whole site, as its signed HTTP requests do; it only listens.
+  if (principal.role === 'service') return true;
+  const manager = principal.role === 'manager';
+  const seesUser = (username: string) =>
+    username === principal.username || (manager && deps.isUsernameInProject(username, principal.projectCode));
+  switch (topic.kind) {
+    case 'user':
+      return seesUser(topic.username) ? true : denied;
+    case 'notify':
+      return topic.projectCode === principal.projectCode && seesUser(topic.username) ? true : denied;
+    case 'project':
+      return topic.projectCode === principal.projectCode && (manager || AGENT_PROJECT_TOPICS.has(topic.name))
+        ? true
+        : denied;
   }
-  if (parts.length !== 2) return denied;
-  if (a === principal.username) return true;
-  const projectTopics = principal.role === 'manager' ? MANAGER_PROJECT_TOPICS : AGENT_PROJECT_TOPICS;
-  if (a === principal.projectCode && projectTopics.includes(name)) return true;
-  if (principal.role === 'manager' && deps.isUsernameInProject(a, principal.projectCode)) return true;
-  return denied;
 }
 
 /**

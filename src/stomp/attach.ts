@@ -20,6 +20,8 @@ export interface AttachStompOptions {
   maxBufferedBytes?: number;
   /** Share an upgrade router with other WebSocket features; by default one is created and attached. */
   router?: UpgradeRouter;
+  /** Origins whose pages may use the SockJS HTTP transports with credentials (CORS). Default none. */
+  allowedOrigins?: readonly string[];
 }
 
 export interface AttachedStomp {
@@ -53,7 +55,7 @@ export function attachStomp(
   router.add(new RegExp(`^${escapeRegExp(path)}/[^/.]+/[^/.]+/websocket$`), endpoints.sockjs);
   if (!options.router) app.server.on('upgrade', router.handle);
 
-  app.register(stompHttpRoutes, { broker, registry, prefix: path });
+  app.register(stompHttpRoutes, { broker, registry, prefix: path, allowedOrigins: options.allowedOrigins });
   // Open websockets would keep server.close() waiting forever: end them before fastify closes the server.
   app.addHook('preClose', (done) => {
     endpoints.close();

@@ -21,6 +21,7 @@ function resolve(options: BrokerOptions): ResolvedOptions {
     heartbeatGrace: 2,
     connectTimeoutMs: 10_000,
     limits: DEFAULT_LIMITS,
+    maxSubscriptions: 256,
     ...options,
   };
 }

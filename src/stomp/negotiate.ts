@@ -26,6 +26,14 @@ export interface NegotiatedHeartbeat {
   header: string;
 }
 
+/**
+ * The longest interval a client may ask for. Its numbers reach timers: above 2^31-1 ms Node fires at once (with a
+ * TimeoutOverflowWarning) and re-arms every millisecond. The shortest is the server's own policy (the larger of the
+ * two wins), so a client cannot make us beat faster than we chose either.
+ */
+export const HEARTBEAT_MAX_MS = 300_000;
+const fromClient = (ms: number): number => Math.min(HEARTBEAT_MAX_MS, ms);
+
 function parseHeartbeat(value: string | undefined): [number, number] {
   const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(value ?? '');
   return m ? [Number(m[1]), Number(m[2])] : [0, 0];
@@ -33,7 +41,8 @@ function parseHeartbeat(value: string | undefined): [number, number] {
 
 /**
  * The client's `heart-beat: cx,cy` says it can send every cx ms and wants to receive every cy ms. Each direction is
- * on only when both ends agree, at the larger of the two intervals (1.2 §Heart-beating).
+ * on only when both ends agree, at the larger of the two intervals (1.2 §Heart-beating);
+ * the client's part is capped at 5 min.
  */
 export function negotiateHeartbeat(
   clientHeader: string | undefined,
@@ -41,8 +50,8 @@ export function negotiateHeartbeat(
 ): NegotiatedHeartbeat {
   const [cx, cy] = parseHeartbeat(clientHeader);
   return {
-    outgoingMs: server.sendMs === 0 || cy === 0 ? 0 : Math.max(server.sendMs, cy),
-    incomingMs: server.receiveMs === 0 || cx === 0 ? 0 : Math.max(server.receiveMs, cx),
+    outgoingMs: server.sendMs === 0 || cy === 0 ? 0 : Math.max(server.sendMs, fromClient(cy)),
+    incomingMs: server.receiveMs === 0 || cx === 0 ? 0 : Math.max(server.receiveMs, fromClient(cx)),
     header: `${server.sendMs},${server.receiveMs}`,
   };
 }

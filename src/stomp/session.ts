@@ -209,7 +209,7 @@ export class Session implements BrokerSession {
     this.state = 'authenticating';
     let result: Principal | { error: string };
     try {
-      result = await this.host.options.authenticate(h.login ?? '', h.passcode ?? '', h);
+      result = await this.host.options.authenticate(h.login ?? '', h.passcode ?? '', h, this.info);
     } catch (err) {
       this.host.options.logger?.warn({ session: this.id, err }, 'stomp authenticate threw');
       result = { error: 'authentication is unavailable' };

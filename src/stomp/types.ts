@@ -15,11 +15,12 @@ export interface StompLogger {
 
 export interface BrokerOptions {
   clock: Clock;
-  /** Checks CONNECT credentials (extension username + password, or a manager's token as passcode). */
+  /** Checks CONNECT credentials (extension username + password, or an API account and its secret). */
   authenticate(
     login: string,
     passcode: string,
     connectHeaders: Record<string, string>,
+    info: SessionInfo,
   ): Promise<Principal | { error: string }>;
   /** `true`, or the reason a SUBSCRIBE is refused (see access.ts for the project's rule). */
   authorizeSubscribe(principal: Principal, destination: string): true | string;
@@ -40,6 +41,8 @@ export interface BrokerOptions {
   /** A transport that has not sent CONNECT within this is closed. Default 10000 ms. */
   connectTimeoutMs?: number;
   limits?: FrameParserLimits;
+  /** Subscriptions one session may hold (a manager watching its agents needs a few per agent). Default 256. */
+  maxSubscriptions?: number;
 }
 
 /** What a transport gives the broker for one connection. */

@@ -2,6 +2,8 @@
 // The local file is never deleted: it is the recording of record (call logs show recordFile), the upload a copy.
 // Work is driven by the injected Clock: a timer wakes the uploader when the next row falls due, and `enqueue`
 // starts a run at once; tests use a FakeClock and `idle()`.
+import { realpath } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { RecordingUploadsRepo } from '../db/repos/call-logs.js';
 import { keyForFile } from './keys.js';
@@ -18,6 +20,11 @@ export interface UploaderOptions {
   /** Writes the uploaded copy's ref on the call log (recordFileQiniu). */
   onUploaded(callUuid: string, ref: string, now: number): void;
   clock: Clock;
+  /**
+   * Only files under this directory are uploaded: the path comes from a CDR, and a forged one (`/etc/shadow`) must
+   * not turn the uploader into a way out for any file the server can read.
+   */
+  recordingsDir: string;
   log?: UploaderLog;
   /** First retry delay; doubles per failure up to maxDelayMs. */
   baseDelayMs?: number;
@@ -33,6 +40,16 @@ export interface UploaderOptions {
 /** The delay before attempt `attempts + 1`, after `attempts` failures. */
 export const backoffDelay = (attempts: number, baseMs: number, maxMs: number): number =>
   Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+
+/** The next attempt of a row that must never be retried. */
+const NEVER = Number.MAX_SAFE_INTEGER;
+
+/** Whether `file`, symlinks resolved, lies inside `dir`. A file that does not exist yet is judged by its path. */
+async function isInside(dir: string, file: string): Promise<boolean> {
+  const real = async (p: string) => realpath(p).catch(() => resolve(p));
+  const [root, target] = await Promise.all([real(dir), real(file)]);
+  return target.startsWith(root.endsWith(sep) ? root : root + sep);
+}
 
 /** Never spin: even an overdue row (left by a failed run) waits this long. */
 const MIN_WAIT_MS = 1000;
@@ -99,7 +116,13 @@ export class RecordingUploader {
     const { uploads, clock, store } = this.o;
     const rows = uploads.due(clock.now(), this.o.batch);
     for (const row of rows) {
-      const res = await store.upload(row.filePath, row.key);
+      const res = (await isInside(this.o.recordingsDir, row.filePath))
+        ? await store.upload(row.filePath, row.key)
+        : ({
+            ok: false,
+            error: `${row.filePath} is not under ${this.o.recordingsDir}`,
+            final: true,
+          } as const);
       const now = clock.now();
       if (res.ok) {
         uploads.succeeded(row.id, now);
@@ -108,7 +131,8 @@ export class RecordingUploader {
         this.o.log?.info({ callUuid: row.callUuid, ref: res.ref }, 'recording uploaded');
       } else {
         const attempts = row.attempts + 1;
-        const next = now + backoffDelay(attempts, this.o.baseDelayMs, this.o.maxDelayMs);
+        const next =
+          'final' in res ? NEVER : now + backoffDelay(attempts, this.o.baseDelayMs, this.o.maxDelayMs);
         uploads.failed(row.id, attempts, res.error, next, now);
         this.counters.failed++;
         this.o.log?.warn({ callUuid: row.callUuid, attempts, error: res.error }, 'recording upload failed');

@@ -34,6 +34,7 @@ interface World {
   fs: Emulator;
   baseUrl: string;
   certificate: string;
+  managerCertificate: string;
   agent: string;
   other: string;
   manager: string;
@@ -219,11 +220,11 @@ const steps = (socketApp: string): Array<[string, (w: World) => Promise<string |
     },
   ],
   [
-    'the manager logs in with the certificate and sees the extension table with the agent available',
+    'the manager logs in with the manager certificate and sees the extension table with the agent available',
     async (w) => {
       const r = await w.mgr.goto(`${w.baseUrl}/manager`);
       check(r?.status() === 200, `GET /manager: ${r?.status()}`);
-      await w.mgr.fill('#certificate', w.certificate);
+      await w.mgr.fill('#certificate', w.managerCertificate);
       await w.mgr.click('#claimButton');
       await textOf(w.mgr, '#me', new RegExp(`^${w.manager}$`));
       await textOf(w.mgr, '#stompState', /connected/);
@@ -456,7 +457,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   try {
     const s = await startWorld();
-    const { certificate } = s.ta.app.ctx.services.projects.createProject('pw', 2);
+    const { certificate, managerCertificate } = s.ta.app.ctx.services.projects.createProject('pw', 2);
     const exts = s.ta.app.ctx.services.agents.ofProject('pw');
     const [agent, other] = exts.filter((a) => a.type === 2).map((a) => a.username);
     const manager = exts.find((a) => a.type === 3)!.username;
@@ -500,6 +501,7 @@ async function main(): Promise<void> {
       fs: s.fs,
       baseUrl: s.baseUrl,
       certificate,
+      managerCertificate,
       agent,
       other,
       manager,

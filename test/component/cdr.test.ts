@@ -12,7 +12,7 @@ import type { Config } from '../../src/config.js';
 import type { Store } from '../../src/db/database.js';
 import { callLogsRepo } from '../../src/db/repos/call-logs.js';
 import { tasks } from '../../src/db/schema.js';
-import { startTestApp } from '../support/app.js';
+import { fsAuth, startTestApp } from '../support/app.js';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../fixtures/xml-cdr/${name}`, import.meta.url), 'utf8');
@@ -115,7 +115,7 @@ async function rig(t: { teardown(fn: () => unknown): void }, overrides: Partial<
         remoteAddress: opts.remoteAddress ?? '127.0.0.1',
         headers: {
           'content-type': opts.as === 'xml' ? 'text/xml' : 'application/x-www-form-urlencoded',
-          ...(opts.auth ? { authorization: opts.auth } : {}),
+          authorization: opts.auth ?? fsAuth(ta.config.fsHttpSecret).authorization,
         },
         // encode=true: the body is cdr=<url-encoded XML>, exactly as mod_xml_cdr builds it.
         payload: opts.as === 'xml' ? xml : `cdr=${encodeURIComponent(xml)}`,
@@ -274,7 +274,7 @@ t.test('a body that is not a CDR is refused with 400 (FreeSWITCH keeps it in err
   const empty = await r.http.inject({
     method: 'POST',
     url: FsHttpPath.cdr,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...fsAuth() },
     payload: 'other=1',
   });
   t.equal(empty.statusCode, 400);
@@ -287,7 +287,7 @@ t.test('a body that is not a CDR is refused with 400 (FreeSWITCH keeps it in err
 t.test('only FreeSWITCH nodes may post, with the shared secret when one is set', async (t) => {
   const r = await rig(t, { fsHttpSecret: 's3cret' });
   t.equal((await r.post(BUSY, { remoteAddress: '203.0.113.99' })).statusCode, 403, 'an unknown address');
-  t.equal((await r.post(BUSY)).statusCode, 401, 'no credentials');
+  t.equal((await r.post(BUSY, { auth: '' })).statusCode, 401, 'no credentials');
   const basic = `Basic ${Buffer.from('freeswitch:s3cret').toString('base64')}`;
   t.equal((await r.post(BUSY, { auth: basic })).statusCode, 200);
 });

@@ -11,6 +11,7 @@ import { FORM, form, startTestApp, type TestApp } from '../support/app.js';
 interface World {
   ta: TestApp;
   certificate: string;
+  managerCertificate: string;
   agents: string[];
   manager: string;
   password(username: string): string;
@@ -22,12 +23,13 @@ async function world(t: Test, opts: Omit<ConsoleOptions, 'ctx'> = {}, pageDirs =
   t.teardown(ta.close);
   await ta.app.http.register(consoleRoutes, { ctx: ta.app.ctx, ...opts });
   await ta.app.http.register(pageRoutes, pageDirs);
-  const { certificate } = ta.app.ctx.services.projects.createProject('p1', 2);
+  const { certificate, managerCertificate } = ta.app.ctx.services.projects.createProject('p1', 2);
   const all = ta.app.ctx.services.agents.ofProject('p1');
   const password = (u: string) => ta.app.ctx.repos.extensions.byUsername(u)!.password;
   return {
     ta,
     certificate,
+    managerCertificate,
     agents: all.filter((a) => a.type === 2).map((a) => a.username),
     manager: all.find((a) => a.type === 3)!.username,
     password,
@@ -75,19 +77,75 @@ t.test(
       await w.ta.app.http.inject({
         method: 'POST',
         url: '/callcenter/console/claim',
-        payload: { certificate: w.certificate, type: 2, username: w.agents[0] },
+        payload: {
+          certificate: w.certificate,
+          type: 2,
+          username: w.agents[0],
+          password: w.password(w.agents[0]),
+        },
       }),
     );
-    t.match(again.data, { username: w.agents[0] }, 'naming the extension claims it again (a reload)');
+    t.match(
+      again.data,
+      { username: w.agents[0] },
+      'its holder (with its password) claims it again (a reload)',
+    );
 
     const manager = json(
       await w.ta.app.http.inject({
         method: 'POST',
         url: '/callcenter/console/claim',
-        payload: { certificate: w.certificate, type: 3 },
+        payload: { certificate: w.managerCertificate, type: 3 },
       }),
     );
-    t.match(manager.data, { username: w.manager, type: 3, projectCode: 'p1' });
+    t.match(manager.data, { username: w.manager, type: 3, projectCode: 'p1' }, 'the manager certificate');
+  },
+);
+
+t.test(
+  'given the agents’ certificate, an agent cannot take the manager’s seat or another agent’s claimed seat',
+  async (t) => {
+    const w = await world(t);
+    const post = (payload: object) =>
+      w.ta.app.http.inject({ method: 'POST', url: '/callcenter/console/claim', payload });
+    const asManager = await post({ certificate: w.certificate, type: 3 });
+    t.equal(asManager.statusCode, 403);
+    t.match(json(asManager).reqResult.msg, /does not claim manager extensions/);
+    t.notOk(json(asManager).data, 'no password is handed out');
+    const namedManager = await post({ certificate: w.certificate, type: 3, username: w.manager });
+    t.equal(namedManager.statusCode, 403, 'naming the manager extension does not help');
+
+    const mine = json(await post({ certificate: w.certificate, type: 2 })).data as { username: string };
+    const stolen = await post({ certificate: w.certificate, type: 2, username: mine.username });
+    t.equal(stolen.statusCode, 409, 'a claimed extension is not handed out again by name');
+    t.match(json(stolen).reqResult.msg, /already claimed/);
+    t.notOk(json(stolen).data);
+    const guessed = await post({
+      certificate: w.certificate,
+      type: 2,
+      username: mine.username,
+      password: 'not-the-password',
+    });
+    t.equal(guessed.statusCode, 409, 'nor with a wrong password');
+
+    const wrongType = await post({ certificate: w.managerCertificate, type: 2 });
+    t.equal(wrongType.statusCode, 403, 'the manager certificate claims only managers');
+
+    const released = await w.ta.app.http.inject({
+      method: 'POST',
+      url: '/callcenter/console/release',
+      headers: w.basic(mine.username),
+    });
+    t.equal(released.statusCode, 200, 'the holder releases its extension');
+    const next = json(await post({ certificate: w.certificate, type: 2, username: mine.username }));
+    t.match(next.data, { username: mine.username }, 'after a release it can be claimed again');
+
+    const signed = await w.ta.app.http.inject({
+      method: 'GET',
+      url: `/callcenter/callProject/api/getByCertificate/v1?certificate=${w.certificate}&type=3`,
+      headers: w.ta.signed(),
+    });
+    t.match(json(signed), { reqResult: { code: 1 }, data: { username: w.manager } }, 'the operator may');
   },
 );
 

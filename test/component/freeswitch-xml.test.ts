@@ -1,5 +1,8 @@
 import t from 'tap';
-import { form, startTestApp } from '../support/app.js';
+import { form, fsAuth, startTestApp } from '../support/app.js';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureFsHttpSecret } from '../../src/api/freeswitch/http-secret.js';
 import { FsHttpPath } from '../../src/core/freeswitch.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -84,7 +87,7 @@ t.test('mod_xml_curl endpoints', async (t) => {
     ta.app.http.inject({
       method: 'POST',
       url,
-      headers: { ...FORM, ...headers },
+      headers: { ...FORM, ...fsAuth(), ...headers },
       payload: form(fields),
       remoteAddress,
     });
@@ -163,7 +166,7 @@ t.test('mod_xml_curl endpoints', async (t) => {
   });
 });
 
-t.test('with a shared secret, FreeSWITCH must send its basic credentials', async (t) => {
+t.test('FreeSWITCH must send its basic credentials; without a secret nothing is served', async (t) => {
   const ta = await startTestApp({ fsHttpSecret: 'xml-secret' });
   t.teardown(ta.close);
   const payload = form({ section: 'configuration', key_value: 'sofia.conf', profile: 'external' });
@@ -183,4 +186,29 @@ t.test('with a shared secret, FreeSWITCH must send its basic credentials', async
   });
   t.equal(withCreds.statusCode, 200);
   t.match(withCreds.body, /sofia.conf/);
+
+  // An app built without a secret refuses every FreeSWITCH endpoint, even on loopback: any local process could
+  // otherwise walk the directory (every SIP password), read carrier passwords and post forged CDRs.
+  const open = await startTestApp({ fsHttpSecret: '' });
+  t.teardown(open.close);
+  for (const url of [FsHttpPath.xmlCurlConfiguration, FsHttpPath.xmlCurlDirectory, FsHttpPath.cdr]) {
+    const res = await open.app.http.inject({ method: 'POST', url, headers: FORM, payload });
+    t.equal(res.statusCode, 503, `${url} without a configured secret`);
+    t.notMatch(res.body, /password/);
+  }
+});
+
+t.test('the secret is generated once into the data directory and read back afterwards', async (t) => {
+  const dir = t.testdir();
+  const first = ensureFsHttpSecret('', join(dir, 'data'));
+  t.equal(first.source, 'generated');
+  t.equal(first.file, join(dir, 'data', 'freeswitch-http-secret'));
+  t.match(first.secret, /^[A-Za-z0-9_-]{32}$/);
+  t.equal(statSync(first.file).mode & 0o777, 0o600, 'readable by its owner only');
+  t.same(ensureFsHttpSecret('', join(dir, 'data')), { ...first, source: 'file' });
+  t.same(ensureFsHttpSecret('from-env', join(dir, 'data')), {
+    secret: 'from-env',
+    source: 'env',
+    file: first.file,
+  });
 });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { FsHttpPath } from '../../src/core/freeswitch.js';
 import { startEmulator } from '../freeswitch-emulator/index.js';
-import { FORM, form, startTestApp } from '../support/app.js';
+import { FORM, form, fsAuth, startTestApp } from '../support/app.js';
 import { connectStomp } from '../support/stomp-client.js';
 
 const P = '/callcenter/callProject/api';
@@ -88,7 +88,7 @@ t.test('projects, extensions and agents', async (t) => {
     const res = await ta.app.http.inject({
       method: 'POST',
       url: FsHttpPath.xmlCurlDirectory,
-      headers: FORM,
+      headers: { ...FORM, ...fsAuth() },
       payload: form({ section: 'directory', user: '1000', domain: 'fs.example.com', action: 'sip_auth' }),
     });
     t.match(res.body, /<user id="1000">/);
@@ -98,7 +98,7 @@ t.test('projects, extensions and agents', async (t) => {
     const stranger = await ta.app.http.inject({
       method: 'POST',
       url: FsHttpPath.xmlCurlDirectory,
-      headers: FORM,
+      headers: { ...FORM, ...fsAuth() },
       payload: form({ section: 'directory', user: '5555' }),
     });
     t.match(stranger.body, /not found/);
@@ -213,7 +213,7 @@ t.test('projects, extensions and agents', async (t) => {
       const dir = await ta.app.http.inject({
         method: 'POST',
         url: FsHttpPath.xmlCurlDirectory,
-        headers: FORM,
+        headers: { ...FORM, ...fsAuth() },
         payload: form({ section: 'directory', user: '1002' }),
       });
       t.match(dir.body, /not found/);
@@ -251,7 +251,7 @@ t.test('projects, extensions and agents', async (t) => {
       const dir = await ta.app.http.inject({
         method: 'POST',
         url: FsHttpPath.xmlCurlDirectory,
-        headers: FORM,
+        headers: { ...FORM, ...fsAuth() },
         payload: form({ section: 'directory', user: '1000' }),
       });
       t.match(dir.body, new RegExp(`name="password" value="${ext.password}"`), 'with a new password');

@@ -1,5 +1,6 @@
 // Recordings: local file → uploads row → Qiniu (the fake, through the real SDK) → recordFileQiniu on the call log.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { FakeClock } from '../../src/core/clock.js';
@@ -19,13 +20,14 @@ async function rig(t: { teardown(fn: () => unknown): void; testdir(): string }, 
   const clock = new FakeClock(START);
   const callLogs = callLogsRepo(store.db);
   const uploads = recordingUploadsRepo(store.db);
+  const dir = t.testdir();
   const uploader = new RecordingUploader({
     store: createQiniu(qiniu.config()),
     uploads,
     onUploaded: (callUuid, ref, now) => callLogs.setQiniuRef(callUuid, ref, now),
     clock,
+    recordingsDir: dir,
   });
-  const dir = t.testdir();
   t.teardown(async () => {
     await uploader.stop();
     store.close();
@@ -104,6 +106,24 @@ t.test('a recording whose file is missing waits and is uploaded once the file ap
   t.equal(r.callLogs.get('call-3')?.recordFileQiniu, 'zprecord|2026/11/23/call-3.wav');
 });
 
+t.test('a file outside the recordings directory is never uploaded, nor retried (a forged CDR)', async (t) => {
+  const r = await rig(t);
+  const elsewhere = mkdtempSync(join(tmpdir(), 'cc-outside-'));
+  t.teardown(() => rmSync(elsewhere, { recursive: true, force: true }));
+  const outside = join(elsewhere, 'outside.wav');
+  writeFileSync(outside, WAV);
+  symlinkSync(outside, join(r.dir, 'link.wav'));
+  r.uploader.enqueue('call-x', '/etc/passwd', START);
+  r.uploader.enqueue('call-y', join(r.dir, ...Array<string>(30).fill('..'), outside), START);
+  r.uploader.enqueue('call-z', join(r.dir, 'link.wav'), START);
+  t.equal(await r.uploader.runDue(), 3);
+  t.equal(r.qiniu.uploadRequests, 0, 'nothing left the machine');
+  for (const id of ['call-x', 'call-y', 'call-z'])
+    t.match(r.uploads.byCall(id), { doneAt: null, lastError: /is not under/ }, id);
+  r.clock.advance(7 * 86_400_000);
+  t.equal(await r.uploader.runDue(), 0, 'and they are not attempted again');
+});
+
 t.test('a wrong secret key is refused by Qiniu and recorded as the error', async (t) => {
   const fake = await startFakeQiniu();
   const r = await rig(t, fake);
@@ -112,6 +132,7 @@ t.test('a wrong secret key is refused by Qiniu and recorded as the error', async
     uploads: r.uploads,
     onUploaded: () => t.fail('must not succeed'),
     clock: r.clock,
+    recordingsDir: r.dir,
   });
   const path = r.recording('call-4');
   bad.enqueue('call-4', path, START);
@@ -144,6 +165,7 @@ t.test('many due recordings are all uploaded in one wake-up, batch after batch',
     uploads: r.uploads,
     onUploaded: (id, ref, now) => r.callLogs.setQiniuRef(id, ref, now),
     clock: r.clock,
+    recordingsDir: r.dir,
     batch: 2,
   });
   for (const id of ['m1', 'm2', 'm3', 'm4', 'm5']) many.enqueue(id, r.recording(id), START);

@@ -1,7 +1,7 @@
 // Builds a whole app per test: ':memory:' SQLite, a FakeClock, one API account. Nothing listens unless a test asks.
 import { buildApp, type App, type AppDeps } from '../../src/app.js';
 import { signOf } from '../../src/api/auth.js';
-import { testConfig, type Config } from '../../src/config.js';
+import { TEST_FS_HTTP_SECRET, testConfig, type Config } from '../../src/config.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { openStore, type Store } from '../../src/db/database.js';
 import { seedStore } from '../../src/seed.js';
@@ -55,3 +55,8 @@ export const form = (fields: Record<string, string | number | undefined>): strin
   ).toString();
 
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' };
+
+/** The HTTP basic header FreeSWITCH sends on xml_curl/xml_cdr requests (testConfig's secret unless given). */
+export const fsAuth = (secret = TEST_FS_HTTP_SECRET): { authorization: string } => ({
+  authorization: `Basic ${Buffer.from(`freeswitch:${secret}`).toString('base64')}`,
+});

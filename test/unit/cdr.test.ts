@@ -40,9 +40,28 @@ t.test('the XML reader', async (t) => {
       ['<a><![CDATA[x</a>', 'unterminated CDATA section'],
       ['<a><!-- x</a>', 'unterminated comment or declaration'],
       ['<a', 'unterminated tag'],
+      ['<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', 'DTDs and declarations are not accepted'],
+      ['<a b>', 'attribute b of <a> has no value'],
+      ['<a b=c/>', 'attribute b is not quoted'],
     ];
     for (const [xml, error] of bad) t.same(parseXml(xml), { ok: false, error }, JSON.stringify(xml));
   });
+});
+
+t.test('hostile documents are refused by a linear scan, within bounded depth and size', async (t) => {
+  // The issue's attack: one tag of 120 k characters of attribute names without values took the regex reader 9 s
+  // (and was accepted); it is malformed, and now refused after one pass.
+  t.match(parseXml(`<cdr ${'a '.repeat(60_000)}>`), { ok: false, error: /has no value/ });
+  t.match(parseXml('<a>'.repeat(100) + '</a>'.repeat(100)), { ok: false, error: /nested deeper than 32/ });
+  t.match(parseXml(`<a>${'<b/>'.repeat(10_001)}</a>`), { ok: false, error: /more than 10000 elements/ });
+  t.match(parseXml(`<a ${'k="v" '.repeat(65)}/>`), { ok: false, error: /more than 64 attributes/ });
+  const proto = parseXml('<a __proto__="x" b="1"/>');
+  t.ok(
+    proto.ok && Object.getPrototypeOf(proto.value.attrs) === Object.prototype && proto.value.attrs.b === '1',
+  );
+  t.equal(decodeEntities('&'.repeat(100_000) + '&amp;'), '&'.repeat(100_000) + '&');
+  t.equal(decodeEntities('&amp&lt;&#x41;;&#1114112;'), '&amp<A;&#1114112;');
+  t.match(parseXml('<a x=">" y=\'<\'>t</a>'), { ok: true, value: { attrs: { x: '>', y: '<' }, text: 't' } });
 });
 
 t.test('a bridged customer leg from mod_xml_cdr', async (t) => {

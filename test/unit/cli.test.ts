@@ -24,6 +24,15 @@ t.test('the account CLI', async (t) => {
   t.equal(runCli(['account', 'add', 'bad name'], db).code, 2);
   t.equal(runCli(['account', 'add', 'x', '--expires', 'never'], db).code, 2);
   t.equal(runCli(['frobnicate'], db).code, 2);
+  t.equal(runCli(['account', 'sign-mode', 'crm', 'strict'], db).code, 0);
+  t.match(
+    runCli(['account', 'list'], db).out,
+    /crm\t.*\tsign=strict/,
+    'an account switched to strict signing',
+  );
+  t.equal(runCli(['account', 'sign-mode', 'crm', 'loose'], db).code, 2);
+  t.equal(runCli(['account', 'add', 'erp', '--strict'], db).code, 0);
+  t.match(runCli(['account', 'list'], db).out, /erp\t.*\tsign=strict/);
   const store = openStore(db);
   t.teardown(store.close);
   t.equal(store.sqlite.pragma('journal_mode', { simple: true }), 'wal', 'file databases use WAL');

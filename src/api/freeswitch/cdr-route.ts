@@ -16,7 +16,7 @@ import { FsHttpPath } from '../../core/freeswitch.js';
 import type { CallLogFields, CallLogsRepo } from '../../db/repos/call-logs.js';
 import type { GatewaysRepo } from '../../db/repos/gateways.js';
 import type { ApiContext } from '../context.js';
-import { fsAccessGuard } from './routes.js';
+import { fsAccessGuard, fsFields } from './routes.js';
 
 /** Where recordings go after the CDR (the RecordingUploader); absent when no store is configured. */
 export interface RecordingQueue {
@@ -135,6 +135,13 @@ export function ingestCdr(leg: CdrLeg, deps: IngestDeps): IngestOutcome {
 
 type FsBody = Record<string, string | undefined>;
 
+/**
+ * The largest CDR body taken (413 above; FreeSWITCH keeps the record in its err-log-dir). A real record is 10–60 KiB;
+ * the parser is linear, and this bound keeps the worst record to a few milliseconds of the event loop
+ * (scripts/bench/cdr-parser.ts).
+ */
+export const CDR_BODY_LIMIT = 512 * 1024;
+
 export const cdrRoutes: FastifyPluginAsync<{
   ctx: CdrContext;
   recordings?: RecordingQueue;
@@ -153,9 +160,10 @@ export const cdrRoutes: FastifyPluginAsync<{
       done(null, Object.fromEntries(new URLSearchParams(String(body)))),
     );
 
-  app.post<{ Body: FsBody | string }>(FsHttpPath.cdr, { schema: { hide: true } }, async (req, reply) => {
+  const options = { schema: { hide: true }, bodyLimit: CDR_BODY_LIMIT };
+  app.post<{ Body: FsBody | string }>(FsHttpPath.cdr, options, async (req, reply) => {
     reply.type('text/plain; charset=utf-8');
-    const text = typeof req.body === 'string' ? req.body : req.body?.cdr;
+    const text = typeof req.body === 'string' ? req.body : fsFields(req.body).cdr;
     if (!text) return reply.status(400).send('expected a form field "cdr" or a text/xml body');
     const parsed = parseCdr(text);
     if (!parsed.ok) {

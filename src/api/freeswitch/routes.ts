@@ -1,6 +1,7 @@
 // Endpoints FreeSWITCH itself calls: mod_xml_curl (configuration, directory). Reachable only from the FreeSWITCH
-// nodes (their ESL host addresses, plus CC_FS_HTTP_ALLOW) and, when CC_FS_HTTP_SECRET is set, only with HTTP basic
-// credentials `freeswitch:<secret>` (xml_curl's gateway-credentials / xml_cdr's cred).
+// nodes (their ESL host addresses, plus CC_FS_HTTP_ALLOW) and only with HTTP basic credentials `freeswitch:<secret>`
+// (xml_curl's gateway-credentials / xml_cdr's cred). A server without a secret refuses them all (http-secret.ts
+// gives main.ts one), since any local process could otherwise read every SIP password.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { FsHttpPath } from '../../core/freeswitch.js';
@@ -22,6 +23,17 @@ export type DirectoryLookup = (q: DirectoryQuery) => string | null;
 
 type FsBody = Record<string, string | undefined>;
 
+/**
+ * The string fields of a request body. FreeSWITCH posts forms, but the app parses JSON too, where a field may be
+ * an array or an object; those are not what FreeSWITCH sends and are dropped rather than reaching string code.
+ */
+export function fsFields(body: unknown): FsBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
+  return Object.fromEntries(
+    Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+}
+
 export function fsAccessGuard(ctx: ApiContext) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const ip = normalizeIp(request.ip);
@@ -33,16 +45,20 @@ export function fsAccessGuard(ctx: ApiContext) {
       return;
     }
     const secret = ctx.config.fsHttpSecret;
-    if (secret) {
-      const expected = Buffer.from(`Basic ${Buffer.from(`freeswitch:${secret}`).toString('base64')}`);
-      const got = Buffer.from(request.headers.authorization ?? '');
-      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
-        await reply
-          .status(401)
-          .header('www-authenticate', 'Basic realm="callcenter"')
-          .type('text/plain')
-          .send('credentials required');
-      }
+    if (!secret) {
+      request.log.error('FreeSWITCH endpoint refused: no CC_FS_HTTP_SECRET is configured');
+      await reply.status(503).type('text/plain').send('no FreeSWITCH HTTP secret is configured');
+      return;
+    }
+    const expected = Buffer.from(`Basic ${Buffer.from(`freeswitch:${secret}`).toString('base64')}`);
+    const got = Buffer.from(request.headers.authorization ?? '');
+    if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+      request.log.warn({ ip }, 'FreeSWITCH endpoint refused: wrong or missing credentials');
+      await reply
+        .status(401)
+        .header('www-authenticate', 'Basic realm="callcenter"')
+        .type('text/plain')
+        .send('credentials required');
     }
   };
 }
@@ -54,11 +70,11 @@ export const freeswitchRoutes: FastifyPluginAsync<{ ctx: ApiContext; directory: 
   app.addHook('onRequest', fsAccessGuard(ctx));
   const xml = (reply: FastifyReply, body: string) => reply.type('text/xml; charset=utf-8').send(body);
 
-  app.post<{ Body: FsBody }>(
+  app.post<{ Body: unknown }>(
     FsHttpPath.xmlCurlConfiguration,
     { schema: { hide: true } },
     async (req, reply) => {
-      const b = req.body ?? {};
+      const b = fsFields(req.body);
       // A rescan of the external profile reads only its gateways from us (sofia-conf.ts); every other lookup,
       // sofia.conf at start-up included, comes from FreeSWITCH's own disk.
       if (b.section === 'configuration' && b.key_value === 'sofia.conf' && b.profile === 'external')
@@ -67,8 +83,8 @@ export const freeswitchRoutes: FastifyPluginAsync<{ ctx: ApiContext; directory: 
     },
   );
 
-  app.post<{ Body: FsBody }>(FsHttpPath.xmlCurlDirectory, { schema: { hide: true } }, async (req, reply) => {
-    const b = req.body ?? {};
+  app.post<{ Body: unknown }>(FsHttpPath.xmlCurlDirectory, { schema: { hide: true } }, async (req, reply) => {
+    const b = fsFields(req.body);
     if (b.section !== 'directory') return xml(reply, NOT_FOUND_XML);
     const answer = directory({
       user: b.user,

@@ -1,7 +1,7 @@
 // The carriers' gateways we register to (registerType 1), served to mod_xml_curl when FreeSWITCH rescans its
 // external profile. Carriers that register to us (registerType 2) are directory users, not sofia gateways.
 import type { Gateway } from '../../db/repos/gateways.js';
-import { documentXml, escapeXml, param } from './xml.js';
+import { documentXml, escapeLiteral, literalParam, param } from './xml.js';
 
 /** Our codec names (spec 一.15) in FreeSWITCH's spelling. */
 const FS_CODECS: Record<string, string> = {
@@ -23,18 +23,19 @@ const FS_CODECS: Record<string, string> = {
 export function gatewayXml(g: Gateway): string {
   const register = Boolean(g.username && g.password);
   const lines = [
-    `          <gateway name="${escapeXml(g.gwCode)}">`,
-    param('realm', g.realm, '            '),
-    param('proxy', g.realm, '            '),
+    `          <gateway name="${escapeLiteral(g.gwCode)}">`,
+    literalParam('realm', g.realm, '            '),
+    literalParam('proxy', g.realm, '            '),
     param('register', register, '            '),
     param('caller-id-in-from', true, '            '),
     param('ping', 30, '            '),
   ];
-  if (g.username) lines.push(param('username', g.username, '            '));
-  if (g.password) lines.push(param('password', g.password, '            '));
-  if (g.originationCallId) lines.push(param('from-user', g.originationCallId, '            '));
+  // Every value below is the API's data: escapeLiteral keeps `$${...}` and control characters out of the config.
+  if (g.username) lines.push(literalParam('username', g.username, '            '));
+  if (g.password) lines.push(literalParam('password', g.password, '            '));
+  if (g.originationCallId) lines.push(literalParam('from-user', g.originationCallId, '            '));
   const vars: string[] = [
-    `              <variable name="cc_gateway" value="${escapeXml(g.gwCode)}" direction="inbound"/>`,
+    `              <variable name="cc_gateway" value="${escapeLiteral(g.gwCode)}" direction="inbound"/>`,
   ];
   if (g.codec) {
     const codecs = g.codec
@@ -42,7 +43,7 @@ export function gatewayXml(g: Gateway): string {
       .map((c) => FS_CODECS[c] ?? c)
       .join(',');
     vars.push(
-      `              <variable name="absolute_codec_string" value="${escapeXml(codecs)}" direction="outbound"/>`,
+      `              <variable name="absolute_codec_string" value="${escapeLiteral(codecs)}" direction="outbound"/>`,
     );
   }
   lines.push('            <variables>', ...vars, '            </variables>', '          </gateway>');

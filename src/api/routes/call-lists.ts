@@ -3,6 +3,7 @@
 // number per line or in the first column, plus a `callListId` field). Bad and duplicate values are reported by
 // position and the rest are kept.
 import multipart from '@fastify/multipart';
+import { readingMultipart } from '../multipart.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../../core/errors.js';
 import { csvValues, parseNumbersField, type CallListService } from '../../dialer/call-lists.js';
@@ -17,7 +18,7 @@ const appendFields = {
   type: 'object',
   required: ['callListId', 'numbers'],
   properties: {
-    callListId: { type: 'integer', minimum: 1 },
+    callListId: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
     numbers: { description: 'JSON array of phone numbers (text in a form field, or an array in JSON)' },
   },
 } as const;
@@ -25,14 +26,17 @@ const appendFields = {
 async function fromUpload(req: FastifyRequest): Promise<{ callListId: number; text: string }> {
   let callListId: number | undefined;
   let text: string | undefined;
-  for await (const part of req.parts()) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'file') throw invalid(`unexpected file field ${part.fieldname}`);
-      text = (await part.toBuffer()).toString('utf8');
-    } else if (part.fieldname === 'callListId') {
-      callListId = Number(part.value);
+  await readingMultipart(async () => {
+    for await (const part of req.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file') throw invalid(`unexpected file field ${part.fieldname}`);
+        text = (await part.toBuffer()).toString('utf8');
+      } else if (part.fieldname === 'callListId') {
+        const v = String(part.value);
+        callListId = /^\d{1,10}$/.test(v) ? Number(v) : NaN;
+      }
     }
-  }
+  });
   if (callListId === undefined || !Number.isInteger(callListId) || callListId < 1)
     throw invalid('callListId is required and must be a positive integer');
   if (text === undefined) throw invalid('file is required (a CSV of phone numbers)');
@@ -73,11 +77,11 @@ export function callListRoutes(lists: CallListService): FastifyPluginAsync<{ ctx
       async (req) => {
         if (req.isMultipart()) {
           const { callListId, text } = await fromUpload(req);
-          return ok(lists.append(callListId, csvValues(text)));
+          return ok(await lists.appendYielding(callListId, csvValues(text)));
         }
         const values = parseNumbersField(req.body.numbers);
         if (values instanceof AppError) throw values;
-        return ok(lists.append(req.body.callListId, values));
+        return ok(await lists.appendYielding(req.body.callListId, values));
       },
     );
   };

@@ -122,7 +122,7 @@ export function callLogRoutes(tasks: TasksRepo): FastifyPluginAsync<{ ctx: ApiCo
               ...pagingQuery(1000),
               resultDetail: { type: 'string', minLength: 1, maxLength: 200 },
               callTaskCode: { type: 'string', minLength: 1, maxLength: 64 },
-              recallLastId: { type: 'integer', minimum: 0 },
+              recallLastId: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
             },
           },
         },

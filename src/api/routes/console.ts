@@ -1,8 +1,9 @@
 // Browser-facing endpoints of the agent workbench and the manager page (/workbench, /manager). They are NOT
 // signed: a browser holds no API secret. Security model:
-// - claim: the project's certificate is the credential. The operator's business system hands it to its agents
-//   (it is 128 random bits, so it cannot be guessed); whoever holds it may claim the project's extensions,
-//   exactly as with the signed getByCertificate, whose rules this reuses.
+// - claim: a certificate is the credential (128 random bits, not guessable). The project's `certificate`, which the
+//   operator hands to every agent, claims agent seats only; `managerCertificate` claims manager seats. An extension
+//   is handed out once: naming one already claimed needs its password (the holder reloading its page); otherwise
+//   only the operator (signed getByCertificate) re-issues it, or its holder releases it (POST .../release).
 // - everything else: HTTP Basic with an extension and its SIP password, the same credentials the browser already
 //   holds for SIP and STOMP, checked against the store. A disabled extension is refused. Managers (type 3) read
 //   their own project only; agents act as themselves only.
@@ -10,7 +11,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ExtensionType, WorkStatus } from '../../core/codes.js';
-import { forbidden, unauthorized, unavailable } from '../../core/errors.js';
+import { forbidden, tooManyAttempts, unauthorized, unavailable } from '../../core/errors.js';
 import { extStatusView } from '../../agents/registry.js';
 import { ok } from '../envelope.js';
 import type { ApiContext } from '../context.js';
@@ -62,14 +63,20 @@ function samePassword(given: string, stored: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The extension the request authenticates as; throws the envelope's 401/403 otherwise. */
+/** The extension the request authenticates as; throws the envelope's 401/403 (429 while locked out) otherwise. */
 export function authenticate(ctx: ApiContext, request: FastifyRequest): ConsoleUser {
   const creds = basicCredentials(request.headers.authorization);
   if (!creds) throw unauthorized('log in with the extension and its SIP password (HTTP Basic)');
+  const wait = ctx.logins.lockedFor(creds.user, request.ip);
+  if (wait > 0) throw tooManyAttempts(`too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
   const entry = ctx.services.agents.get(creds.user);
   const ext = entry && ctx.repos.extensions.byUsername(creds.user);
-  if (!entry || !ext || !samePassword(creds.password, ext.password))
+  if (!entry || !ext || !samePassword(creds.password, ext.password)) {
+    ctx.logins.failed(creds.user, request.ip);
+    request.log.warn({ login: creds.user.slice(0, 64), ip: request.ip }, 'console login failed');
     throw unauthorized('extension or password is wrong');
+  }
+  ctx.logins.succeeded(creds.user, request.ip);
   if (ext.workStatus === WorkStatus.disabled) throw forbidden(`extension ${ext.username} is disabled`);
   return { username: entry.username, projectCode: entry.projectCode, type: entry.type };
 }
@@ -85,7 +92,7 @@ function managerOf(ctx: ApiContext, request: FastifyRequest, project: string): C
 export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opts) => {
   const { ctx } = opts;
 
-  app.post<{ Body: { certificate: string; type: 2 | 3; username?: string } }>(
+  app.post<{ Body: { certificate: string; type: 2 | 3; username?: string; password?: string } }>(
     `${CONSOLE_PREFIX}/claim`,
     {
       schema: {
@@ -99,12 +106,26 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
             certificate: { type: 'string', minLength: 1, maxLength: 64 },
             type: { type: 'integer', enum: [2, 3] },
             username,
+            password: { type: 'string', minLength: 1, maxLength: 64 },
           },
         },
       },
     },
-    async (req) =>
-      ok(ctx.services.projects.getByCertificate(req.body.certificate, req.body.type, req.body.username)),
+    async (req) => {
+      const { certificate, type, username, password } = req.body;
+      return ok(
+        ctx.services.projects.getByCertificate(certificate, type, username, { operator: false, password }),
+      );
+    },
+  );
+
+  app.post(
+    `${CONSOLE_PREFIX}/release`,
+    { schema: { summary: 'Give the claimed extension back so it can be claimed again (Basic)', tags } },
+    async (req) => {
+      ctx.services.projects.release(authenticate(ctx, req).username);
+      return ok();
+    },
   );
 
   app.get<{ Querystring: { projectCode: string } }>(

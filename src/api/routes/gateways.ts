@@ -29,8 +29,14 @@ const yuanToFen = (yuan: number): number => Math.round(yuan * 10_000) / 100;
 const fenToYuan = (fen: number): number => Math.round(fen * 100) / 10_000;
 const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
-const str = (max: number) => ({ type: 'string', maxLength: max }) as const;
+/**
+ * Free text that reaches FreeSWITCH's XML: no control characters (invalid XML) and no `${` (FreeSWITCH's variable
+ * syntax, expanded by its pre-processor as `$${...}`). Output is escaped as well (escapeLiteral).
+ */
+const TEXT = '^(?![\\s\\S]*\\$\\{)[^\\u0000-\\u001f\\u007f]*$';
+const str = (max: number) => ({ type: 'string', maxLength: max, pattern: TEXT }) as const;
 const zeroOne = { type: 'integer', enum: [0, 1] } as const;
+const ROW_ID = { type: 'integer', minimum: 1, maximum: 2_147_483_647 } as const;
 const common = {
   gwName: { ...str(64), minLength: 1 },
   registerType: { type: 'integer', enum: [1, 2] },
@@ -42,15 +48,15 @@ const common = {
   username: str(64),
   password: str(128),
   remark: str(500),
-  callLimit: { type: 'integer', minimum: 0 },
+  callLimit: { type: 'integer', minimum: 0, maximum: 100_000 },
   billType: { type: 'integer', enum: [1, 2] },
-  billsec: { type: 'integer', minimum: 1 },
-  price: { type: 'number', minimum: 0 },
+  billsec: { type: 'integer', minimum: 1, maximum: 86_400 },
+  price: { type: 'number', minimum: 0, maximum: 1_000_000 },
   status: zeroOne,
-  expectCount: { type: 'integer', minimum: 0 },
+  expectCount: { type: 'integer', minimum: 0, maximum: 100_000 },
   returnVisit: zeroOne,
-  accountBalance: { type: 'number' },
-  rechargedAmount: { type: 'number', minimum: 0 },
+  accountBalance: { type: 'number', minimum: -1_000_000_000, maximum: 1_000_000_000 },
+  rechargedAmount: { type: 'number', minimum: 0, maximum: 1_000_000_000 },
   gwCode: { type: 'string', minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9_.\\-]+$' },
 } as const;
 
@@ -191,7 +197,7 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
         body: {
           type: 'object',
           required: ['id', 'gwCode', 'gwName', 'registerType', 'realm', 'status', 'returnVisit'],
-          properties: { id: { type: 'integer', minimum: 1 }, ...common },
+          properties: { id: ROW_ID, ...common },
         },
       },
     },
@@ -225,7 +231,7 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
           properties: {
             ...pagingQuery(ctx.config.pageSizeMax),
             status: zeroOne,
-            id: { type: 'integer', minimum: 1 },
+            id: ROW_ID,
           },
         },
       },

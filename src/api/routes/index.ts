@@ -1,20 +1,33 @@
 // The signed business API (spec section 一): one plugin per resource, all behind the signature check.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.js';
-import { verifySignedRequest } from '../auth.js';
+import { verifySignedRequest, type PendingStrictSign } from '../auth.js';
+import { NonceCache, verifyStrictSign } from '../strict-sign.js';
 import { gatewayRoutes } from './gateways.js';
 
 export const signedApi: FastifyPluginAsync<{
   ctx: ApiContext;
   extra?: FastifyPluginAsync<{ ctx: ApiContext }>[];
 }> = async (app, { ctx, extra = [] }) => {
+  const strict = new WeakMap<FastifyRequest, PendingStrictSign>();
+  const nonces = new NonceCache(ctx.config.signWindowMs);
   app.addHook('onRequest', async (request) => {
-    const account = verifySignedRequest(request, {
+    const verified = verifySignedRequest(request, {
       accounts: ctx.repos.accounts,
       clock: ctx.clock,
       windowMs: ctx.config.signWindowMs,
     });
-    request.log.debug({ account: account.account }, 'signed request');
+    if (verified.strict) strict.set(request, verified.strict);
+    request.log.debug({ account: verified.account.account }, 'signed request');
+  });
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const pending = strict.get(request);
+    if (!pending) return payload;
+    return verifyStrictSign(request, payload, pending, {
+      clock: ctx.clock,
+      nonces,
+      bodyLimit: app.initialConfig.bodyLimit ?? 1024 * 1024,
+    });
   });
   await app.register(gatewayRoutes, { ctx });
   for (const plugin of extra) await app.register(plugin, { ctx });

@@ -33,7 +33,7 @@ const submitBody = {
     scheduleType: { type: 'integer', enum: [1, 2, 3, 4, 5, 11] },
     callType: { type: 'integer', enum: [1, 2, 3] },
     callGWs,
-    callListId: { type: 'string', pattern: '^[0-9]+$' },
+    callListId: { type: 'string', maxLength: 15, pattern: '^[0-9]+$' },
     expiredTime: { type: 'string', description: 'yyyy-MM-dd HH:mm:ss (UTC+8) or epoch ms' },
     projectCode: { type: 'string', minLength: 1, maxLength: 64 },
     rate,
@@ -118,7 +118,10 @@ export function taskRoutes(tasks: TaskService): FastifyPluginAsync<{ ctx: ApiCon
           body: {
             type: 'object',
             required: ['callTaskCode', 'callListLastId'],
-            properties: { callTaskCode, callListLastId: { type: 'integer', minimum: 0 } },
+            properties: {
+              callTaskCode,
+              callListLastId: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+            },
           },
         },
       },

@@ -10,6 +10,7 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
+import { readingMultipart } from '../multipart.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { conflict, invalid, notFound, unavailable } from '../../core/errors.js';
 import type { VoicesRepo } from '../../db/repos/voices.js';
@@ -88,15 +89,17 @@ export const voiceRoutes: FastifyPluginAsync<{ ctx: VoicesContext }> = async (ap
     try {
       let voiceCode: string | undefined;
       let filename: string | undefined;
-      for await (const part of req.parts()) {
-        if (part.type === 'field') {
-          if (part.fieldname === 'voiceCode') voiceCode = String(part.value);
-        } else if (part.fieldname === 'file') {
-          filename = part.filename;
-          await pipeline(part.file, createWriteStream(tmp));
-          if (part.file.truncated) throw invalid(`file is larger than ${MAX_VOICE_BYTES} bytes`);
-        } else part.file.resume();
-      }
+      await readingMultipart(async () => {
+        for await (const part of req.parts()) {
+          if (part.type === 'field') {
+            if (part.fieldname === 'voiceCode') voiceCode = String(part.value);
+          } else if (part.fieldname === 'file') {
+            filename = part.filename;
+            await pipeline(part.file, createWriteStream(tmp));
+            if (part.file.truncated) throw invalid(`file is larger than ${MAX_VOICE_BYTES} bytes`);
+          } else part.file.resume();
+        }
+      });
       if (!voiceCode) throw invalid('voiceCode is required');
       if (voiceCode.length > 64) throw invalid('voiceCode must be at most 64 characters');
       if (filename === undefined) throw invalid('qiniuStoreKey or a multipart field "file" is required');

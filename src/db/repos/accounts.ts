@@ -31,7 +31,7 @@ export function accountsRepo(db: Db) {
         .get(),
     update: (
       account: string,
-      patch: Partial<Pick<ApiAccount, 'status' | 'secret' | 'ipAllowlist' | 'expiresAt'>>,
+      patch: Partial<Pick<ApiAccount, 'status' | 'secret' | 'ipAllowlist' | 'expiresAt' | 'signMode'>>,
       now: number,
     ): ApiAccount | undefined =>
       db

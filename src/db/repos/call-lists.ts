@@ -1,6 +1,6 @@
 // Call lists (the numbers a task dials). Numbers carry a global id so "everything after id N" (callListLastId,
 // callTaskAdditional) is one range query.
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, gte } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { callListNumbers, callLists } from '../schema.js';
 
@@ -25,6 +25,15 @@ export function callListsRepo(db: Db) {
     },
     /** Inserts the phones in order (the caller removed duplicates); returns the id of the last one. */
     insertNumbers(callListId: number, phones: string[], now: number): number | undefined {
+      return this.insertNumberRange(callListId, phones, now)?.last;
+    },
+    /** As insertNumbers, returning the first and last id written. */
+    insertNumberRange(
+      callListId: number,
+      phones: string[],
+      now: number,
+    ): { first: number; last: number } | undefined {
+      let first: number | undefined;
       let last: number | undefined;
       // Multi-row inserts: one statement per chunk instead of per number (100k numbers in well under a second).
       for (let i = 0; i < phones.length; i += CHUNK) {
@@ -33,19 +42,29 @@ export function callListsRepo(db: Db) {
           .values(phones.slice(i, i + CHUNK).map((phone) => ({ callListId, phone, createdAt: now })))
           .returning({ id: callListNumbers.id })
           .all();
-        last = Math.max(last ?? 0, ...rows.map((r) => r.id));
+        for (const r of rows) {
+          first = Math.min(first ?? r.id, r.id);
+          last = Math.max(last ?? r.id, r.id);
+        }
       }
       db.update(callLists).set({ updatedAt: now }).where(eq(callLists.id, callListId)).run();
-      return last;
+      return first === undefined || last === undefined ? undefined : { first, last };
+    },
+    /** Deletes the list's numbers from id `fromId` on (undoing an append that failed half-way). */
+    removeFrom(callListId: number, fromId: number): void {
+      db.delete(callListNumbers)
+        .where(and(eq(callListNumbers.callListId, callListId), gte(callListNumbers.id, fromId)))
+        .run();
     },
     /** Numbers of the list with an id above `afterId`, oldest first. */
-    numbersAfter: (callListId: number, afterId: number): { id: number; phone: string }[] =>
-      db
+    numbersAfter: (callListId: number, afterId: number, limit?: number): { id: number; phone: string }[] => {
+      const q = db
         .select({ id: callListNumbers.id, phone: callListNumbers.phone })
         .from(callListNumbers)
         .where(and(eq(callListNumbers.callListId, callListId), gt(callListNumbers.id, afterId)))
-        .orderBy(asc(callListNumbers.id))
-        .all(),
+        .orderBy(asc(callListNumbers.id));
+      return limit === undefined ? q.all() : q.limit(limit).all();
+    },
   };
 }
 export type CallListsRepo = ReturnType<typeof callListsRepo>;

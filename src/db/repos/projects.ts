@@ -16,6 +16,8 @@ export function projectsRepo(db: Db) {
         .get(),
     byCertificate: (certificate: string): Project | undefined =>
       db.select().from(projects).where(eq(projects.certificate, certificate)).get(),
+    byManagerCertificate: (certificate: string): Project | undefined =>
+      db.select().from(projects).where(eq(projects.managerCertificate, certificate)).get(),
     get: (id: number): Project | undefined => db.select().from(projects).where(eq(projects.id, id)).get(),
     active: (): Project[] =>
       db.select().from(projects).where(eq(projects.status, ProjectStatus.active)).all(),
@@ -30,7 +32,13 @@ export function projectsRepo(db: Db) {
       return new Map(rows.map((r) => [r.nodeId, Number(r.seats)]));
     },
     insert: (
-      row: { projectCode: string; seats: number; nodeId: number; certificate: string },
+      row: {
+        projectCode: string;
+        seats: number;
+        nodeId: number;
+        certificate: string;
+        managerCertificate?: string;
+      },
       now: number,
     ): Project =>
       db
@@ -96,6 +104,9 @@ export function extensionsRepo(db: Db) {
     },
     claim: (id: number, now: number): void => {
       db.update(extensions).set({ claimedAt: now, updatedAt: now }).where(eq(extensions.id, id)).run();
+    },
+    release: (id: number, now: number): void => {
+      db.update(extensions).set({ claimedAt: null, updatedAt: now }).where(eq(extensions.id, id)).run();
     },
     setStatus: (username: string, fields: { workStatus?: number; regStatus?: number }, now: number): void => {
       db.update(extensions)

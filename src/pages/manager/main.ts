@@ -185,17 +185,21 @@ function connect(claim: Claim): Channel {
   return channel;
 }
 
-async function claimAndStart(certificate: string, username?: string): Promise<void> {
+async function claimAndStart(certificate: string, username?: string, password?: string): Promise<void> {
   const error = byId('claimError');
   show(error, false);
-  const r = await claimExtension(certificate, 3, username);
+  const r = await claimExtension(certificate, 3, username, password);
   if (!r.ok) {
     error.textContent = `登录失败 log-in failed: ${r.message}`;
     show(error, true);
     return;
   }
   const claim = r.data;
-  sessionStorage.setItem(SAVED, JSON.stringify({ certificate, username: claim.username }));
+  // The password lets a reload re-claim this extension (it is handed out once); the tab holds it for SIP anyway.
+  sessionStorage.setItem(
+    SAVED,
+    JSON.stringify({ certificate, username: claim.username, password: claim.password }),
+  );
   byId('me').textContent = claim.username;
   byId('project').textContent = claim.projectCode;
   show(byId('claimPanel'), false);
@@ -238,6 +242,7 @@ function init(): void {
   const saved = JSON.parse(sessionStorage.getItem(SAVED) ?? '{}') as {
     certificate?: string;
     username?: string;
+    password?: string;
   };
   byId<HTMLInputElement>('certificate').value = linked.certificate ?? saved.certificate ?? '';
   byId<HTMLInputElement>('claimUser').value = linked.username ?? saved.username ?? '';
@@ -250,7 +255,7 @@ function init(): void {
     );
   });
   if (!linked.certificate && saved.certificate && saved.username)
-    void claimAndStart(saved.certificate, saved.username);
+    void claimAndStart(saved.certificate, saved.username, saved.password);
 }
 
 init();

@@ -39,11 +39,17 @@ async function call<T>(path: string, init: RequestInit): Promise<Answer<T>> {
   return { ok: false, message: body.reqResult?.msg ?? `HTTP ${res.status}` };
 }
 
-export function claimExtension(certificate: string, type: 2 | 3, username?: string): Promise<Answer<Claim>> {
+/** A claimed extension is handed out again only with its password (`password`: this tab's earlier claim). */
+export function claimExtension(
+  certificate: string,
+  type: 2 | 3,
+  username?: string,
+  password?: string,
+): Promise<Answer<Claim>> {
   return call<Claim>('/callcenter/console/claim', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(username ? { certificate, type, username } : { certificate, type }),
+    body: JSON.stringify(username ? { certificate, type, username, password } : { certificate, type }),
   });
 }
 

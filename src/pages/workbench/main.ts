@@ -127,17 +127,21 @@ async function firstPaint(claim: Claim): Promise<void> {
   byId<HTMLSelectElement>('workType').value = String(r.data.workType);
 }
 
-async function claimAndStart(certificate: string, username?: string): Promise<void> {
+async function claimAndStart(certificate: string, username?: string, password?: string): Promise<void> {
   const error = byId('claimError');
   show(error, false);
-  const r = await claimExtension(certificate, 2, username);
+  const r = await claimExtension(certificate, 2, username, password);
   if (!r.ok) {
     error.textContent = `认领失败 claim failed: ${r.message}`;
     show(error, true);
     return;
   }
   const claim = r.data;
-  sessionStorage.setItem(SAVED, JSON.stringify({ certificate, username: claim.username }));
+  // The password lets a reload re-claim this extension (it is handed out once); the tab holds it for SIP anyway.
+  sessionStorage.setItem(
+    SAVED,
+    JSON.stringify({ certificate, username: claim.username, password: claim.password }),
+  );
   byId('me').textContent = claim.username;
   byId('project').textContent = `项目 project ${claim.projectCode} · SIP ${claim.uri}`;
   show(byId('claimPanel'), false);
@@ -243,6 +247,7 @@ function init(): void {
   const saved = JSON.parse(sessionStorage.getItem(SAVED) ?? '{}') as {
     certificate?: string;
     username?: string;
+    password?: string;
   };
   byId<HTMLInputElement>('certificate').value = linked.certificate ?? saved.certificate ?? '';
   byId<HTMLInputElement>('claimUser').value = linked.username ?? saved.username ?? '';
@@ -257,7 +262,7 @@ function init(): void {
   setInterval(renderTimer, 1000);
   // A reload keeps working as the same extension (the certificate was already given in this tab).
   if (!linked.certificate && saved.certificate && saved.username)
-    void claimAndStart(saved.certificate, saved.username);
+    void claimAndStart(saved.certificate, saved.username, saved.password);
 }
 
 init();

@@ -18,6 +18,8 @@ export interface StompHttpOptions {
   broker: Broker;
   clock?: Clock;
   timings?: Partial<SockJsTimings>;
+  /** Origins whose pages may use the HTTP transports with credentials (CORS); by default none. */
+  allowedOrigins?: readonly string[];
 }
 
 interface Params {
@@ -29,24 +31,35 @@ const NO_CACHE = 'no-store, no-cache, no-transform, must-revalidate, max-age=0';
 const ONE_YEAR = 31536000;
 /** SockJS ids are any non-empty segment without a dot (sockjs-protocol §Session URLs). */
 const ID = /^[^/.]+$/;
+/**
+ * The session id is the only thing that names a session in the HTTP transports, and the client picks it: we take
+ * only ids long enough not to be guessed (sockjs-client makes 8 random characters, Spring's client a UUID), and a
+ * session answers only to the address and server segment that created it.
+ */
+const SESSION_ID = /^[^/.]{8,64}$/;
 
-function corsHeaders(req: IncomingMessage): Record<string, string> {
+/**
+ * CORS as Spring's SockJS allows it, minus credentials for everyone: an Origin in `allowed` is echoed with
+ * credentials; any other gets `*` (no cookies, no HTTP auth), which is all a same-origin page or a non-browser
+ * client needs.
+ */
+function corsHeaders(req: IncomingMessage, allowed: readonly string[]): Record<string, string> {
   const origin = req.headers.origin;
-  const headers: Record<string, string> = {
-    'Access-Control-Allow-Origin': origin && origin !== 'null' ? origin : '*',
-    'Access-Control-Allow-Credentials': 'true',
-  };
+  const headers: Record<string, string> =
+    origin && allowed.includes(origin)
+      ? { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' }
+      : { 'Access-Control-Allow-Origin': '*' };
   const asked = req.headers['access-control-request-headers'];
   if (asked) headers['Access-Control-Allow-Headers'] = asked;
   return headers;
 }
 
-function preflight(methods: string) {
+function preflight(methods: string, allowed: readonly string[]) {
   return (req: FastifyRequest, reply: FastifyReply) =>
     reply
       .code(204)
       .headers({
-        ...corsHeaders(req.raw),
+        ...corsHeaders(req.raw, allowed),
         'Access-Control-Allow-Methods': methods,
         'Access-Control-Max-Age': String(ONE_YEAR),
         'Cache-Control': `public, max-age=${ONE_YEAR}`,
@@ -55,9 +68,16 @@ function preflight(methods: string) {
       .send();
 }
 
+/** Who opened a session: later requests for it must come from the same place. */
+interface Creator {
+  address: string;
+  server: string;
+}
+
 /** Sessions of the HTTP transports, by SockJS session id. */
 export class SockJsRegistry {
   private readonly sessions = new Map<string, SockJsSession>();
+  private readonly creators = new WeakMap<SockJsSession, Creator>();
   constructor(
     private readonly broker: Broker,
     private readonly clock: Clock,
@@ -68,7 +88,14 @@ export class SockJsRegistry {
     return this.sessions.get(id);
   }
 
-  create(id: string, transport: string, remoteAddress: string): SockJsSession {
+  /** The session, if `creator` is the one that opened it; another client naming its id gets nothing. */
+  owned(id: string, creator: Creator): SockJsSession | undefined {
+    const session = this.sessions.get(id);
+    const c = session && this.creators.get(session);
+    return c && c.address === creator.address && c.server === creator.server ? session : undefined;
+  }
+
+  create(id: string, transport: string, remoteAddress: string, server = ''): SockJsSession {
     const session = new SockJsSession(
       id,
       this.broker,
@@ -80,6 +107,7 @@ export class SockJsRegistry {
       },
     );
     this.sessions.set(id, session);
+    this.creators.set(session, { address: remoteAddress, server });
     return session;
   }
 
@@ -93,9 +121,9 @@ export class SockJsRegistry {
   }
 }
 
-function openResponse(res: ServerResponse, req: IncomingMessage): void {
+function openResponse(res: ServerResponse, req: IncomingMessage, allowed: readonly string[]): void {
   res.writeHead(200, {
-    ...corsHeaders(req),
+    ...corsHeaders(req, allowed),
     'Content-Type': 'application/javascript; charset=UTF-8',
     'Cache-Control': NO_CACHE,
   });
@@ -126,17 +154,24 @@ function streamingReceiver(res: ServerResponse, limit: number, alreadySent: numb
   };
 }
 
-function receiving(registry: SockJsRegistry, kind: 'xhr-polling' | 'xhr-streaming') {
+function receiving(
+  registry: SockJsRegistry,
+  kind: 'xhr-polling' | 'xhr-streaming',
+  allowed: readonly string[],
+) {
   return (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const { server, session: id } = req.params;
-    if (!ID.test(server) || !ID.test(id)) return reply.code(404).send('Not Found');
+    if (!ID.test(server) || !SESSION_ID.test(id)) return reply.code(404).send('Not Found');
+    const existing = registry.get(id);
+    const owned = registry.owned(id, { address: req.ip, server });
+    // Someone else's session: as if it did not exist, and it is left alone.
+    if (existing && !owned) return reply.code(404).send('Not Found');
     reply.hijack();
     const res = reply.raw;
-    openResponse(res, req.raw);
+    openResponse(res, req.raw, allowed);
     if (kind === 'xhr-streaming') res.write(STREAMING_PRELUDE);
-    let session = registry.get(id);
-    const first = !session;
-    session ??= registry.create(id, kind, req.ip);
+    const first = !owned;
+    const session = owned ?? registry.create(id, kind, req.ip, server);
     const receiver =
       kind === 'xhr-streaming'
         ? streamingReceiver(res, registry.timings.responseLimitBytes, STREAMING_PRELUDE.length)
@@ -155,6 +190,7 @@ export const stompHttpRoutes: FastifyPluginCallback<StompHttpOptions & { registr
 ) => {
   const timings = { ...DEFAULT_SOCKJS_TIMINGS, ...opts.timings };
   const registry = opts.registry ?? new SockJsRegistry(opts.broker, opts.clock ?? systemClock, timings);
+  const allowed = opts.allowedOrigins ?? [];
   // sockjs-client posts xhr_send bodies with any content type (or none): read every body as text, here only.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, parsed) => parsed(null, body));
@@ -166,27 +202,27 @@ export const stompHttpRoutes: FastifyPluginCallback<StompHttpOptions & { registr
   app.get('/', (_req, reply) => reply.type('text/plain; charset=UTF-8').send('Welcome to SockJS!\n'));
   app.get('/info', (req, reply) =>
     reply
-      .headers({ ...corsHeaders(req.raw), 'Cache-Control': NO_CACHE })
+      .headers({ ...corsHeaders(req.raw, allowed), 'Cache-Control': NO_CACHE })
       .type('application/json; charset=UTF-8')
       .send({ entropy: randomInt(2 ** 31), origins: ['*:*'], cookie_needed: false, websocket: true }),
   );
-  app.options('/info', preflight('OPTIONS, GET'));
+  app.options('/info', preflight('OPTIONS, GET', allowed));
   for (const [path, kind] of [
     ['/:server/:session/xhr', 'xhr-polling'],
     ['/:server/:session/xhr_streaming', 'xhr-streaming'],
   ] as const) {
-    app.post(path, receiving(registry, kind));
-    app.options(path, preflight('OPTIONS, POST'));
+    app.post(path, receiving(registry, kind, allowed));
+    app.options(path, preflight('OPTIONS, POST', allowed));
   }
   app.post<{ Params: Params; Body: string }>('/:server/:session/xhr_send', (req, reply) => {
-    const session = registry.get(req.params.session);
-    reply.headers(corsHeaders(req.raw)).type('text/plain; charset=UTF-8');
+    const session = registry.owned(req.params.session, { address: req.ip, server: req.params.server });
+    reply.headers(corsHeaders(req.raw, allowed)).type('text/plain; charset=UTF-8');
     if (!session || !session.isOpen()) return reply.code(404).send('Not Found');
     const messages = decodeClientPayload(typeof req.body === 'string' ? req.body : '');
     if ('error' in messages) return reply.code(500).send(messages.error);
     session.deliver(messages);
     return reply.code(204).send();
   });
-  app.options('/:server/:session/xhr_send', preflight('OPTIONS, POST'));
+  app.options('/:server/:session/xhr_send', preflight('OPTIONS, POST', allowed));
   done();
 };

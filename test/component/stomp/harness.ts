@@ -28,6 +28,8 @@ export interface Harness {
   commands: Array<{ username: string; destination: string; body: string }>;
   sockjsSessions(): number;
   router: UpgradeRouter;
+  /** POSTs through fastify's inject from another client address; resolves with the status. */
+  injectPost(url: string, remoteAddress: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startServer(
     brokerClock?: Clock;
     timings?: Partial<SockJsTimings>;
     broker?: Partial<BrokerOptions>;
+    allowedOrigins?: string[];
   } = {},
 ): Promise<Harness> {
   const rules = projectAccessRules({ isUsernameInProject: (u, p) => users[u]?.projectCode === p });
@@ -56,6 +59,7 @@ export async function startServer(
     path: '/callcenter/ws',
     clock: opts.clock,
     timings: opts.timings,
+    allowedOrigins: opts.allowedOrigins,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };
@@ -66,6 +70,8 @@ export async function startServer(
     commands,
     sockjsSessions: attached.sockjsSessions,
     router: attached.router,
+    injectPost: async (url, remoteAddress) =>
+      (await app.inject({ method: 'POST', url, remoteAddress })).statusCode,
     close: async () => {
       await app.close();
       broker.close();

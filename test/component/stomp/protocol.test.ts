@@ -24,13 +24,16 @@ function rawWs(url: string, protocols?: string[]) {
 }
 
 t.test('SockJS info, welcome and CORS preflight answer as Spring does', async (t) => {
-  const h = await startServer();
+  const h = await startServer({ allowedOrigins: ['http://agent.example'] });
   t.teardown(() => h.close());
   const info = await fetch(`${h.base}/info?t=1`, { headers: { origin: 'http://agent.example' } });
   t.equal(info.status, 200);
   t.match(info.headers.get('content-type'), /application\/json/);
-  t.equal(info.headers.get('access-control-allow-origin'), 'http://agent.example');
+  t.equal(info.headers.get('access-control-allow-origin'), 'http://agent.example', 'a configured origin');
   t.equal(info.headers.get('access-control-allow-credentials'), 'true');
+  const other = await fetch(`${h.base}/info?t=1`, { headers: { origin: 'http://evil.example' } });
+  t.equal(other.headers.get('access-control-allow-origin'), '*', 'any other origin: no credentials');
+  t.equal(other.headers.get('access-control-allow-credentials'), null);
   t.match(info.headers.get('cache-control'), /no-store/);
   const json = await info.json();
   t.match(json, { websocket: true, cookie_needed: false, origins: ['*:*'], entropy: Number });
@@ -53,7 +56,7 @@ t.test(
   async (t) => {
     const h = await startServer();
     t.teardown(() => h.close());
-    const url = `${h.base}/000/sess1`;
+    const url = `${h.base}/000/session1`;
     t.equal(await (await post(`${url}/xhr`)).text(), 'o\n');
     const send = await post(`${url}/xhr_send`, sjs(CONNECT));
     t.equal(send.status, 204);
@@ -74,11 +77,28 @@ t.test(
   },
 );
 
+t.test('a SockJS session answers only to its creator; short ids are refused', async (t) => {
+  const h = await startServer();
+  t.teardown(() => h.close());
+  const url = `${h.base}/123/victim01`;
+  t.equal(await (await post(`${url}/xhr`)).text(), 'o\n');
+  t.equal((await post(`${url}/xhr_send`, sjs(CONNECT))).status, 204);
+  // Another client that learned the session id (another server segment, or another address) reads nothing.
+  const thief = await post(`${h.base}/999/victim01/xhr`);
+  t.equal(thief.status, 404, 'another server segment cannot poll it');
+  t.equal((await post(`${h.base}/999/victim01/xhr_send`, sjs('DISCONNECT\n\n\0'))).status, 404);
+  const fromElsewhere = await h.injectPost(`/callcenter/ws/123/victim01/xhr`, '203.0.113.7');
+  t.equal(fromElsewhere, 404, 'another address cannot poll it');
+  const mine = await (await post(`${url}/xhr`)).text();
+  t.match(mine, /CONNECTED/, 'the creator still gets its frames');
+  t.equal((await post(`${h.base}/0/abc/xhr`)).status, 404, 'a guessable id is refused');
+});
+
 t.test('xhr_send: unknown session 404, empty or broken payload 500', async (t) => {
   const h = await startServer();
   t.teardown(() => h.close());
   t.equal((await post(`${h.base}/0/nope/xhr_send`, '["x"]')).status, 404);
-  const url = `${h.base}/0/s2`;
+  const url = `${h.base}/0/session2`;
   await (await post(`${url}/xhr`)).text();
   const empty = await post(`${url}/xhr_send`);
   t.equal(empty.status, 500);
@@ -86,7 +106,7 @@ t.test('xhr_send: unknown session 404, empty or broken payload 500', async (t) =
   const broken = await post(`${url}/xhr_send`, '["x"');
   t.equal(await broken.text(), 'Broken JSON encoding.');
   t.equal((await post(`${url}/xhr_send`, '[1]')).status, 500);
-  t.equal((await post(`${h.base}/0/a.b/xhr`)).status, 404, 'ids with dots are not SockJS urls');
+  t.equal((await post(`${h.base}/0/abcd.efgh/xhr`)).status, 404, 'ids with dots are not SockJS urls');
 });
 
 t.test(
@@ -94,7 +114,7 @@ t.test(
   async (t) => {
     const h = await startServer({ timings: { responseLimitBytes: 4096 } });
     t.teardown(() => h.close());
-    const url = `${h.base}/0/st1`;
+    const url = `${h.base}/0/stream01`;
     const res = await post(`${url}/xhr_streaming`);
     const reader = res.body!.getReader();
     let text = '';
@@ -133,7 +153,7 @@ t.test(
     const clock = new FakeClock();
     const h = await startServer({ clock, timings: { heartbeatMs: 25_000, disconnectDelayMs: 5_000 } });
     t.teardown(() => h.close());
-    const url = `${h.base}/0/hb1`;
+    const url = `${h.base}/0/heartbt1`;
     await (await post(`${url}/xhr`)).text();
     await post(`${url}/xhr_send`, sjs(CONNECT));
     await (await post(`${url}/xhr`)).text();

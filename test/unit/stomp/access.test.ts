@@ -37,8 +37,19 @@ const table: Array<[Principal, string, boolean]> = [
   [manager, '/topic/status/2001', false],
   [manager, '/topic/callExtStatus/P2', false],
   [manager, '/topic/notify/P2/2001', false],
-  [service, '/topic/anything/at/all', true],
-  [service, '/queue/x', true],
+  [service, '/topic/callTaskStatus/P2', true],
+  [service, '/topic/status/2001', true],
+  [service, '/topic/notify/P2/2001', true],
+  [service, '/topic/anything/at/all', false],
+  [service, '/queue/x', false],
+  // Project code 1001 equals agent 1001's extension number: the agent sees its own user topics only.
+  [agent, '/topic/callExtStatus/1001', false],
+  [agent, '/topic/callTaskStatus/1001', false],
+  [agent, '/topic/task/1001', false],
+  [agent, '/topic/notify/1001/1001', false],
+  [manager, '/topic/callExtStatus/boss', false],
+  [manager, '/topic/task/boss', false],
+  [agent, '/topic/unknownTopic/1001', false],
 ];
 
 t.test(
@@ -96,3 +107,18 @@ t.test('heart-beats: each direction on only if both sides agree, at the larger i
     header: '0,0',
   });
 });
+
+t.test(
+  'heart-beats: no client value reaches a timer unchecked (5 min at most, never below our policy)',
+  async (t) => {
+    const server = { sendMs: 10000, receiveMs: 10000 };
+    t.same(negotiateHeartbeat('4294967296,4294967296', server), {
+      outgoingMs: 300000,
+      incomingMs: 300000,
+      header: '10000,10000',
+    });
+    t.same(negotiateHeartbeat('99999999999999999999999,1', server).incomingMs, 300000);
+    const eager = negotiateHeartbeat('1,1', server);
+    t.same([eager.outgoingMs, eager.incomingMs], [10000, 10000], 'a client cannot make us beat faster');
+  },
+);

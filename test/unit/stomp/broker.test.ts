@@ -284,26 +284,17 @@ t.test('frames are handled in order: a SUBSCRIBE after a slow /app command waits
   t.same(order, ['app']);
 });
 
-t.test(
-  'a service may publish to topics with SEND; its headers come through, frame headers do not',
-  async (t) => {
-    const { connected } = setup();
-    const agent = await connected('1001');
-    agent.send('SUBSCRIBE\nid:1\ndestination:/topic/task/P1\n\n\0');
-    const svc = await connected('svc');
-    svc.send(
-      'SEND\ndestination:/topic/task/P1\ncontent-type:application/json\nx-k:v\nreceipt:p\n\n{"status":2}\0',
-    );
-    await settle();
-    t.match(agent.last(), {
-      command: 'MESSAGE',
-      body: '{"status":2}',
-      headers: { 'content-type': 'application/json', 'x-k': 'v' },
-    });
-    t.notOk('receipt' in agent.last()!.headers);
-    t.equal(svc.last()?.headers['receipt-id'], 'p');
-  },
-);
+t.test('nobody publishes to topics with SEND, a service account neither', async (t) => {
+  const { connected } = setup();
+  const agent = await connected('1001');
+  agent.send('SUBSCRIBE\nid:1\ndestination:/topic/task/P1\nreceipt:s\n\n\0');
+  await settle();
+  const svc = await connected('svc');
+  svc.send('SEND\ndestination:/topic/task/P1\ncontent-type:application/json\nreceipt:p\n\n{"status":2}\0');
+  await settle();
+  t.match(agent.last(), { command: 'RECEIPT' }, 'the agent got nothing forged');
+  t.match(svc.last(), { command: 'ERROR', headers: { message: 'send refused' } });
+});
 
 t.test('DISCONNECT with a receipt: RECEIPT first, then the connection closes', async (t) => {
   const { connected, broker } = setup();
@@ -381,4 +372,21 @@ t.test('a throwing access callback costs the session an ERROR, never the process
   await settle();
   t.match(c.last(), { command: 'ERROR', headers: { message: 'internal error' } });
   t.ok(c.closed);
+});
+
+t.test('a session holds a bounded number of subscriptions, each destination once', async (t) => {
+  const { connected } = setup({ authorizeSubscribe: () => true });
+  const dup = await connected('1001');
+  dup.send('SUBSCRIBE\nid:1\ndestination:/topic/status/1001\n\n\0');
+  dup.send('SUBSCRIBE\nid:2\ndestination:/topic/status/1001\n\n\0');
+  await settle();
+  t.match(dup.last(), { command: 'ERROR', headers: { message: 'duplicate subscription' } });
+  t.ok(dup.closed);
+
+  const greedy = await connected('1002');
+  for (let i = 0; i < 300; i++) greedy.send(`SUBSCRIBE\nid:${i}\ndestination:/topic/x/${i}\n\n\0`);
+  await settle();
+  t.match(greedy.last(), { command: 'ERROR', headers: { message: 'too many subscriptions' } });
+  t.match(greedy.last()?.body, /at most 256/);
+  t.ok(greedy.closed);
 });

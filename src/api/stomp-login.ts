@@ -1,0 +1,73 @@
+// Who may log in to STOMP (/callcenter/ws): an agent or manager with its extension and SIP password, or a business
+// system with an API account and its secret (role 'service'), under the same account rules as a signed request.
+// Failures are logged with the login and the address, and repeated ones lock the login and the address out for a
+// while (LoginThrottle), as console Basic logins are.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import type { LoginThrottle } from '../core/login-throttle.js';
+import type { Repos } from '../db/repos/index.js';
+import type { Principal, SessionInfo } from '../stomp/index.js';
+import { accountRefusal, normalizeIp } from './auth.js';
+
+/** Constant-time comparison of a presented secret with the stored one (no timing hint of how much matched). */
+export function sameSecret(given: string, stored: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(stored).digest();
+  return timingSafeEqual(a, b);
+}
+
+export interface StompLoginDeps {
+  clock: Clock;
+  repos: Pick<Repos, 'extensions' | 'accounts'>;
+  /** The live project and type of an assigned extension. */
+  assigned(username: string): { projectCode: string; type: number } | undefined;
+  logins: LoginThrottle;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+export function stompLogin(deps: StompLoginDeps) {
+  return async (
+    login: string,
+    passcode: string,
+    _headers: Record<string, string>,
+    info: SessionInfo,
+  ): Promise<Principal | { error: string }> => {
+    const address = normalizeIp(info.remoteAddress ?? '');
+    const wait = deps.logins.lockedFor(login, address);
+    if (wait > 0) {
+      deps.log?.warn({ login: login.slice(0, 64), ip: address }, 'stomp login refused: locked out');
+      return { error: `too many failed logins; try again in ${Math.ceil(wait / 1000)} s` };
+    }
+    const principal = check(deps, login, passcode, info);
+    if ('error' in principal && principal.wrongSecret) {
+      deps.logins.failed(login, address);
+      deps.log?.warn(
+        { login: login.slice(0, 64), ip: address, transport: info.transport },
+        'stomp login failed',
+      );
+      return { error: principal.error };
+    }
+    if (!('error' in principal)) deps.logins.succeeded(login, address);
+    return 'error' in principal ? { error: principal.error } : principal;
+  };
+}
+
+function check(
+  deps: StompLoginDeps,
+  login: string,
+  passcode: string,
+  info: SessionInfo,
+): Principal | { error: string; wrongSecret?: boolean } {
+  const entry = deps.assigned(login);
+  const ext = entry && deps.repos.extensions.byUsername(login);
+  if (entry && ext && sameSecret(passcode, ext.password)) {
+    if (ext.workStatus === -1) return { error: `extension ${login} is disabled` };
+    return { username: login, projectCode: entry.projectCode, role: entry.type === 3 ? 'manager' : 'agent' };
+  }
+  const account = deps.repos.accounts.find(login);
+  if (account && sameSecret(passcode, account.secret)) {
+    const refused = accountRefusal(account, deps.clock.now(), info.remoteAddress);
+    return refused ? { error: refused } : { username: login, projectCode: '*', role: 'service' };
+  }
+  return { error: 'login or passcode is wrong (use the extension and its SIP password)', wrongSecret: true };
+}

@@ -121,6 +121,18 @@ export function configure(o) {
     !kept.includes('cc_hold_music=tone')
   )
     o.vars.cc_hold_music = 'tone_stream://%(2000,4000,440,480);loops=-1';
+  // The server's FreeSWITCH secret (generated at its first start: src/api/freeswitch/http-secret.ts) unless given here.
+  if (
+    !('cc_http_credentials' in o.vars) &&
+    vars.includes('cc_http_credentials=freeswitch:change-this-secret')
+  ) {
+    const secret = serverSecret();
+    if (secret) o.vars.cc_http_credentials = `freeswitch:${secret}`;
+    else
+      say(
+        'cc_http_credentials still has the placeholder: start the server once (it writes data/freeswitch-http-secret) or pass cc_http_credentials=freeswitch:<CC_FS_HTTP_SECRET>',
+      );
+  }
   for (const [k, v] of Object.entries(o.vars)) vars = setVar(vars, k, v, 'callcenter/vars.xml');
   writeFileSync(ccVars, vars);
   for (const f of REPLACED) cpSync(join(ours, f), join(out, f));
@@ -166,6 +178,13 @@ export function configure(o) {
   }
   say(`configured ${out}`);
   return out;
+}
+
+/** CC_FS_HTTP_SECRET, else the file the server writes at first start in its data directory (CC_DATA_DIR). */
+function serverSecret() {
+  if (process.env.CC_FS_HTTP_SECRET) return process.env.CC_FS_HTTP_SECRET;
+  const file = join(resolve(process.env.CC_DATA_DIR ?? join(ours, '../data')), 'freeswitch-http-secret');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
 /** <prefix>/etc/freeswitch → <prefix>/lib/freeswitch/mod; /etc/freeswitch → /usr/lib/freeswitch/mod. */

@@ -17,6 +17,9 @@ import { Dialer } from './dialer/dialer.js';
 import { numberStore } from './dialer/numbers.js';
 import { TaskService } from './dialer/tasks.js';
 import { CallListService } from './dialer/call-lists.js';
+import { DncService } from './dialer/dnc.js';
+import { screenFor } from './dialer/screening.js';
+import { dncRoutes } from './api/routes/dnc.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { callListRoutes } from './api/routes/call-lists.js';
 import { callLogRoutes } from './api/routes/call-logs.js';
@@ -261,6 +264,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   const gatewayUsage = new GatewayUsage();
   const numbers = numberStore(deps.store.db);
+  const screen = (task: Parameters<typeof screenFor>[1]) =>
+    screenFor(
+      { dnc: repos.dnc, projectCodeOf: (id) => repos.projects.get(id)?.projectCode, now: () => clock.now() },
+      task,
+    );
+  const dnc = new DncService({
+    dnc: repos.dnc,
+    projectExists: (code) => repos.callLogs.resolveCodes({ projectCode: code }).projectId !== null,
+    clock,
+  });
   const tasks: TaskService = new TaskService({
     db: deps.store.db,
     repos,
@@ -270,6 +283,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     clock,
     publisher: broker,
     runningCount: (taskId) => dialer.inFlight(taskId),
+    screenFor: screen,
+    dialState: (taskId) => dialer.dialState(taskId),
   });
   const callLists = new CallListService({ db: deps.store.db, callLists: repos.callLists, clock });
   const dialer: Dialer = new Dialer({
@@ -293,6 +308,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       [...runner.live.values()].filter((c) => c.taskCode === taskCode && c.agent === undefined).length,
     tickMs: deps.dialerTickMs,
     agentRingSeconds: flowSettings.agentRingSeconds,
+    agentFirstMaxTries: config.agentFirstMaxTries,
+    screenFor: screen,
+    heldAgents: (projectCode) =>
+      new Set([...runner.held.entries()].filter(([, l]) => l.projectCode === projectCode).map(([u]) => u)),
+    windowChanged: (task, open) => tasks.windowChanged(task, open),
   });
   const calls = callCommands({
     db: deps.store.db,
@@ -382,6 +402,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       taskRoutes(tasks),
       callListRoutes(callLists),
       callLogRoutes(repos.tasks),
+      dncRoutes(dnc),
     ],
   });
   attachStomp(http, broker, { clock });

@@ -48,6 +48,8 @@ export interface Config {
   pageSizeMax: number;
   /** First extension number handed out (extensions are numbered upwards from here, unique across nodes). */
   extensionStart: number;
+  /** Agent-first tasks: attempts whose agent never takes the call before the number is settled as 32 (issue 14.3). */
+  agentFirstMaxTries: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -122,6 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
         : undefined,
     pageSizeMax: int(env, 'CC_PAGE_SIZE_MAX', 500, 1),
     extensionStart: int(env, 'CC_EXT_START', 1000, 1, 99_999_000),
+    agentFirstMaxTries: int(env, 'CC_AGENT_FIRST_MAX_TRIES', 3, 1, 20),
   };
 }
 

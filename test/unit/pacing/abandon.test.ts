@@ -1,0 +1,25 @@
+import t from 'tap';
+import { checkAbandonTarget, judgeLiveAnswer } from '../../../src/dialer/pacing/abandon.js';
+
+t.test('the 2 s rule: connected within 2 s is a connection, later or never is an abandon', async (t) => {
+  const rows: [number, number | null, object][] = [
+    [55, 0, { live: true, abandoned: false, waitMs: 0 }],
+    [50, 2000, { live: true, abandoned: false, waitMs: 2000 }],
+    [55, 2001, { live: true, abandoned: true, waitMs: 2001 }],
+    [28, null, { live: true, abandoned: true }],
+    [35, null, { live: true, abandoned: true }],
+    [40, null, { live: true, abandoned: true }],
+    [20, null, { live: false }],
+    [25, null, { live: false }],
+    [5, null, { live: false }],
+  ];
+  for (const [detail, wait, verdict] of rows)
+    t.match(judgeLiveAnswer(detail, wait), verdict, `resultDetail ${detail}, wait ${wait}`);
+});
+
+t.test('a task target must lie within the 3% cap', async (t) => {
+  t.equal(checkAbandonTarget(0.02), 0.02);
+  t.equal(checkAbandonTarget('0.03'), 0.03);
+  for (const bad of [0, -0.01, 0.031, 'x', null, Infinity])
+    t.match(checkAbandonTarget(bad), { error: /abandonTarget must be .* at most 0.03/ });
+});

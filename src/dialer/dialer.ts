@@ -166,6 +166,8 @@ export class Dialer {
     { gatewayId: number; taskId?: number; numberId?: number; retries?: number }
   >();
   private readonly dialStates = new Map<number, TaskDialState>();
+  /** Each task's calling window as last computed: open or not, until when (recomputed when due or changed). */
+  private readonly windows = new Map<number, { text: string; open: boolean; changesAt: number | null }>();
   private readonly recentOriginates = new Map<number, number[]>();
   private timer: TimerHandle | undefined;
   private lastStatusAt = 0;
@@ -269,24 +271,29 @@ export class Dialer {
    * resumes by itself, and callTaskStatus says so). Calls already in progress go on.
    */
   private windowAllows(task: Task, now: number): boolean {
-    const window = parseJson<CallingWindow>(task.callingWindow);
-    const before = this.dialStates.get(task.id)?.windowOpen;
-    if (!window) {
+    const before = this.windows.get(task.id);
+    if (task.callingWindow === null) {
+      this.windows.delete(task.id);
       this.setDialState(task.id, { windowOpen: true, windowChangesAt: null });
+      if (before && !before.open) this.windowTurned(task, true);
       return true;
     }
-    const known = this.dialStates.get(task.id);
-    const open =
-      known && known.windowChangesAt !== null && now < known.windowChangesAt && before !== undefined
-        ? before
-        : isOpen(window, now);
-    if (open !== before || !known || known.windowChangesAt === null || now >= known.windowChangesAt)
-      this.setDialState(task.id, { windowOpen: open, windowChangesAt: nextChange(window, now) });
-    if (before !== undefined && open !== before) {
-      this.d.metrics.inc(open ? 'dialer.window_opened' : 'dialer.window_closed');
-      this.d.windowChanged?.(task, open);
+    // Recomputed when the window changes, and when the moment it was due to open or close has come.
+    let state = before;
+    if (!state || state.text !== task.callingWindow || (state.changesAt !== null && now >= state.changesAt)) {
+      const window = parseJson<CallingWindow>(task.callingWindow);
+      if (!window) return true;
+      state = { text: task.callingWindow, open: isOpen(window, now), changesAt: nextChange(window, now) };
+      this.windows.set(task.id, state);
     }
-    return open;
+    this.setDialState(task.id, { windowOpen: state.open, windowChangesAt: state.changesAt });
+    if ((before?.open ?? true) !== state.open) this.windowTurned(task, state.open);
+    return state.open;
+  }
+
+  private windowTurned(task: Task, open: boolean): void {
+    this.d.metrics.inc(open ? 'dialer.window_opened' : 'dialer.window_closed');
+    this.d.windowChanged?.(task, open);
   }
 
   /**

@@ -3,7 +3,7 @@ import t from 'tap';
 import { startCallHarness } from '../support/calls.js';
 import { addNumber, agentState, gatewayFor, logsOfTask, numberRow, setTask } from './flows-support.js';
 
-const originates = (h: { fs: { commands: { line: string }[] } }, match = 'originate') =>
+const originates = (h: { fs: { commands: readonly { line: string }[] } }, match = 'originate') =>
   h.fs.commands.filter((c) => c.line.includes(match));
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const moh = { playbackMs: (f: string) => (f.startsWith('local_stream://') ? 3_600_000 : undefined) };

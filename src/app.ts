@@ -20,6 +20,7 @@ import { CallListService } from './dialer/call-lists.js';
 import { DncService } from './dialer/dnc.js';
 import { screenFor } from './dialer/screening.js';
 import { dncRoutes } from './api/routes/dnc.js';
+import { reportRoutes } from './api/routes/reports.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { callListRoutes } from './api/routes/call-lists.js';
 import { callLogRoutes } from './api/routes/call-logs.js';
@@ -403,6 +404,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       callListRoutes(callLists),
       callLogRoutes(repos.tasks),
       dncRoutes(dnc),
+      reportRoutes(deps.store.db),
     ],
   });
   attachStomp(http, broker, { clock });

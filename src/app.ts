@@ -21,6 +21,9 @@ import { DncService } from './dialer/dnc.js';
 import { screenFor } from './dialer/screening.js';
 import { dncRoutes } from './api/routes/dnc.js';
 import { reportRoutes } from './api/routes/reports.js';
+import { callLogExportRoutes } from './api/routes/call-log-export.js';
+import { consoleReportRoutes } from './api/routes/console-reports.js';
+import { Wallboard } from './supervisor/wallboard.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { callListRoutes } from './api/routes/call-lists.js';
 import { callLogRoutes } from './api/routes/call-logs.js';
@@ -89,6 +92,7 @@ export interface App {
   outbound: OutboundServer;
   runner: CallRunner;
   dialer: Dialer;
+  wallboard: Wallboard;
   /** Connects to the FreeSWITCH nodes (outbound connections only: nothing listens here). */
   start(): void;
   /** Stops every component and waits for in-flight work; the caller closes the store afterwards. */
@@ -315,6 +319,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       new Set([...runner.held.entries()].filter(([, l]) => l.projectCode === projectCode).map(([u]) => u)),
     windowChanged: (task, open) => tasks.windowChanged(task, open),
   });
+  const wallboard = new Wallboard({
+    db: deps.store.db,
+    clock,
+    publisher: broker,
+    projects: () => repos.projects.active(),
+    agentsOf: (projectCode) => agents.ofProject(projectCode),
+    waitingOf: (projectCode) =>
+      [...runner.live.values()].filter((c) => c.projectCode === projectCode && c.agent === undefined).length,
+  });
   const calls = callCommands({
     db: deps.store.db,
     repos,
@@ -405,6 +418,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       callLogRoutes(repos.tasks),
       dncRoutes(dnc),
       reportRoutes(deps.store.db),
+      callLogExportRoutes,
     ],
   });
   attachStomp(http, broker, { clock });
@@ -427,7 +441,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         return tasks.getCallList(callTaskCode, count, username);
       },
     });
-  if (deps.pages !== false) await http.register(pageRoutes);
+  if (deps.pages !== false) {
+    await http.register(consoleReportRoutes, { ctx, db: deps.store.db, wallboard });
+    await http.register(pageRoutes);
+  }
 
   return {
     http,
@@ -438,14 +455,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     outbound,
     runner,
     dialer,
+    wallboard,
     start() {
       nodes.start(repos.nodes.active());
       recordings?.start();
       dialer.start();
+      wallboard.start();
       void recoverNumbers();
     },
     async close() {
       dialer.stop();
+      wallboard.stop();
       await recordings?.stop();
       await outbound.close();
       await nodes.stop();

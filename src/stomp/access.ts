@@ -17,7 +17,7 @@ export interface AccessRuleDeps {
 /** Project-wide topics an agent's UI subscribes to. */
 const AGENT_PROJECT_TOPICS = ['task'];
 /** Project-wide topics of the manager console. */
-const MANAGER_PROJECT_TOPICS = ['callExtStatus', 'callTaskStatus', 'task'];
+const MANAGER_PROJECT_TOPICS = ['callExtStatus', 'callTaskStatus', 'task', 'wallboard'];
 
 function segments(destination: string): string[] | null {
   if (!destination.startsWith('/topic/')) return null;

@@ -31,10 +31,10 @@ const ITEM_FIELDS: (keyof ReturnType<typeof callLogItem>)[] = [
   'result',
   'resultDetail',
   'evaluation',
+  'skipReason',
 ];
 const COLUMNS: [string, (c: CallLog) => unknown][] = [
   ...ITEM_FIELDS.map((k): [string, (c: CallLog) => unknown] => [k, (c) => callLogItem(c)[k]]),
-  ['skipReason', (c) => c.skipReason],
   ['abandoned', (c) => c.abandoned],
   ['agentWaitMs', (c) => c.agentWaitMs],
 ];

@@ -61,6 +61,7 @@ export class DncService {
     if (!PHONE.test(phone.trim()))
       throw invalid('phone must be digits with an optional leading + (at most 20)');
     const key = dncKey(phone);
+    if (projectCode !== undefined) this.scopeCode(projectCode);
     const lists: string[] = [];
     if (this.d.dnc.has('', key)) lists.push('global');
     if (projectCode !== undefined && this.d.dnc.has(projectCode, key)) lists.push(projectCode);

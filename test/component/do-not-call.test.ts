@@ -92,6 +92,12 @@ t.test('do-not-call lists: add, import, check, list and remove, global and per p
     [a.upload(`${DNC}/add/v1`, {}, '13900000009\nx1\n'), /numbers: value 2/],
     [a.get(`${DNC}/check/v1`, { phone: 'abc' }), /phone must be digits/],
     [a.get(`${DNC}/check/v1`, {}), /phone is required/],
+    [
+      a.get(`${DNC}/check/v1`, { phone: '13900000001', projectCode: 'nope' }),
+      /projectCode nope does not exist/,
+    ],
+    [a.get(`${DNC}/list/v1`, { projectCode: 'nope' }), /projectCode nope does not exist/],
+    [a.get(`${DNC}/list/v1`, { pageSize: '1001' }), /pageSize must be at most 1000/],
   ];
   for (const [res, msg] of bad) {
     const got = await res;

@@ -218,3 +218,22 @@ t.test(
     t.equal(h.app.ctx.repos.tasks.byCode('tv2'), undefined, 'no task was created');
   },
 );
+
+t.test('retry rules also apply to agent-first calls: a busy customer is due again later', async (t) => {
+  const h = await startCallHarness({}, { dialerTickMs: 50 });
+  t.teardown(h.close);
+  await h.project('pa', 1);
+  const taskId = h.task({ code: 'taf', projectCode: 'pa', scheduleType: 3 });
+  gatewayFor(h, taskId, 'gwAF');
+  h.app.ctx.services.tasks.setRules('taf', {
+    retryRules: [{ resultDetail: [20], afterMinutes: 5, maxRetries: 1 }],
+  });
+  h.fs.setPeer('013900005001', { kind: 'busy' });
+  const id = addNumber(h, taskId, '13900005001');
+  const before = Date.now();
+  await h.fs.waitFor(() => numberRow(h, id)?.retries === 1, 8000);
+  const row = numberRow(h, id);
+  t.match(row, { state: 'pending', resultDetail: 20 });
+  t.ok((row?.retryAt ?? 0) >= before + 300_000 - 1000, 'due five minutes later');
+  t.match(logsOfTask(h, taskId), [{ resultDetail: 20 }], 'the busy call is logged');
+});

@@ -488,6 +488,9 @@ export class Dialer {
       socketAppFor(d.socket().host, d.socket().port),
     );
     void d.nodes.bgapi(nodeId, command, { timeoutMs: ((d.ringSeconds ?? 30) + 30) * 1000 }).then((r) => {
+      // Stopped meanwhile (shutdown closes the node links, failing every pending originate): the store may be
+      // closed; numbers left 'dialing' are settled from FreeSWITCH at the next start (recoverAtStartup).
+      if (!this.running) return;
       if (r.ok) {
         attempt.answered = true;
         attempt.answeredAt = d.clock.now();
@@ -528,7 +531,7 @@ export class Dialer {
   }
 
   private settleFailed(a: Attempt): void {
-    if (!this.attempts.delete(a.callId)) return;
+    if (!this.running || !this.attempts.delete(a.callId)) return;
     const { d } = this;
     const now = d.clock.now();
     d.gatewayUsage.release(a.gatewayId);

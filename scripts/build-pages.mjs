@@ -1,6 +1,7 @@
 // Builds the agent workbench and the manager page into dist/pages/ (served by src/api/pages.ts at /workbench,
-// /manager and /pages/*): workbench.js and manager.js (esbuild bundles of src/pages/*/main.ts with @stomp/stompjs),
-// the two HTML files and style.css. Type-checks src/pages with its own DOM tsconfig on the way. The softphone is
+// /manager and /pages/*): workbench.js and manager.js (esbuild bundles of src/pages/*/main.ts with @stomp/stompjs,
+// and uPlot for the manager's wallboard), the two HTML files, style.css and uPlot's stylesheet (uplot.css).
+// Type-checks src/pages with its own DOM tsconfig on the way. The softphone is
 // not bundled: the pages load /sdk/mysoftphone.js (scripts/build-sdk.mjs).
 // setup.sh runs it before every start and test run, so it skips all work while its inputs are unchanged.
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ const copies = [
   ['workbench/workbench.html', 'workbench.html'],
   ['manager/manager.html', 'manager.html'],
   ['style.css', 'style.css'],
+  ['../../node_modules/uplot/dist/uPlot.min.css', 'uplot.css'],
 ];
 const outputs = [...entries.map((e) => `${e}.js`), ...copies.map(([, to]) => to)].map((f) => join(outDir, f));
 
@@ -33,6 +35,7 @@ const inputs = [
   join(root, 'src/core/codes.ts'),
   fileURLToPath(import.meta.url),
   join(root, 'node_modules/@stomp/stompjs/package.json'),
+  join(root, 'node_modules/uplot/package.json'),
 ].filter((f) => /\.(ts|json|html|css|mjs)$/.test(f));
 const done = await startIncrementalBuild({
   name: 'pages',

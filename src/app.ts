@@ -17,6 +17,13 @@ import { Dialer } from './dialer/dialer.js';
 import { numberStore } from './dialer/numbers.js';
 import { TaskService } from './dialer/tasks.js';
 import { CallListService } from './dialer/call-lists.js';
+import { DncService } from './dialer/dnc.js';
+import { screenFor } from './dialer/screening.js';
+import { dncRoutes } from './api/routes/dnc.js';
+import { reportRoutes } from './api/routes/reports.js';
+import { callLogExportRoutes } from './api/routes/call-log-export.js';
+import { consoleReportRoutes } from './api/routes/console-reports.js';
+import { Wallboard } from './supervisor/wallboard.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { callListRoutes } from './api/routes/call-lists.js';
 import { callLogRoutes } from './api/routes/call-logs.js';
@@ -82,6 +89,7 @@ export interface App {
   outbound: OutboundServer;
   runner: CallRunner;
   dialer: Dialer;
+  wallboard: Wallboard;
   /** Connects to the FreeSWITCH nodes (outbound connections only: nothing listens here). */
   start(): void;
   /** Stops every component and waits for in-flight work; the caller closes the store afterwards. */
@@ -279,6 +287,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   const gatewayUsage = new GatewayUsage();
   const numbers = numberStore(deps.store.db);
+  const screen = (task: Parameters<typeof screenFor>[1]) =>
+    screenFor(
+      { dnc: repos.dnc, projectCodeOf: (id) => repos.projects.get(id)?.projectCode, now: () => clock.now() },
+      task,
+    );
+  const dnc = new DncService({
+    dnc: repos.dnc,
+    projectExists: (code) => repos.callLogs.resolveCodes({ projectCode: code }).projectId !== null,
+    clock,
+  });
   const tasks: TaskService = new TaskService({
     db: deps.store.db,
     repos,
@@ -288,6 +306,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     clock,
     publisher: broker,
     runningCount: (taskId) => dialer.inFlight(taskId),
+    screenFor: screen,
+    dialState: (taskId) => dialer.dialState(taskId),
   });
   const callLists = new CallListService({ db: deps.store.db, callLists: repos.callLists, clock });
   const dialer: Dialer = new Dialer({
@@ -312,6 +332,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     tickMs: deps.dialerTickMs,
     agentRingSeconds: flowSettings.agentRingSeconds,
     ringSeconds: flowSettings.customerRingSeconds,
+    agentFirstMaxTries: config.agentFirstMaxTries,
+    screenFor: screen,
+    heldAgents: (projectCode) =>
+      new Set([...runner.held.entries()].filter(([, l]) => l.projectCode === projectCode).map(([u]) => u)),
+    windowChanged: (task, open) => tasks.windowChanged(task, open),
+  });
+  const wallboard = new Wallboard({
+    db: deps.store.db,
+    clock,
+    publisher: broker,
+    projects: () => repos.projects.active(),
+    agentsOf: (projectCode) => agents.ofProject(projectCode),
+    waitingOf: (projectCode) =>
+      [...runner.live.values()].filter((c) => c.projectCode === projectCode && c.agent === undefined).length,
   });
   const calls = callCommands({
     db: deps.store.db,
@@ -392,6 +426,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       taskRoutes(tasks),
       callListRoutes(callLists),
       callLogRoutes(repos.tasks),
+      dncRoutes(dnc),
+      reportRoutes(deps.store.db),
+      callLogExportRoutes,
     ],
   });
   attachStomp(http, broker, { clock, allowedOrigins: config.stompOrigins });
@@ -414,7 +451,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         return tasks.getCallList(callTaskCode, count, username);
       },
     });
-  if (deps.pages !== false) await http.register(pageRoutes);
+  if (deps.pages !== false) {
+    await http.register(consoleReportRoutes, { ctx, db: deps.store.db, wallboard });
+    await http.register(pageRoutes);
+  }
 
   return {
     http,
@@ -425,13 +465,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     outbound,
     runner,
     dialer,
+    wallboard,
     start() {
       nodes.start(repos.nodes.active());
       recordings?.start();
       dialer.start();
+      wallboard.start();
     },
     async close() {
       dialer.stop();
+      wallboard.stop();
       await recordings?.stop();
       await outbound.close();
       await nodes.stop();

@@ -65,6 +65,8 @@ export interface Config {
     /** A customer's phone rings before the call is given up (25). */
     customerRingSeconds: number;
   };
+  /** Agent-first tasks: attempts whose agent never takes the call before the number is settled as 32 (issue 14.3). */
+  agentFirstMaxTries: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
       agentRingSeconds: int(env, 'CC_AGENT_RING_S', 20, 5, 300),
       customerRingSeconds: int(env, 'CC_CUSTOMER_RING_S', 30, 5, 300),
     },
+    agentFirstMaxTries: int(env, 'CC_AGENT_FIRST_MAX_TRIES', 3, 1, 20),
   };
 }
 

@@ -160,6 +160,14 @@ export const tasks = sqliteTable(
     lastNumberId: integer('last_number_id').notNull().default(0),
     startedAt: integer('started_at'),
     endedAt: integer('ended_at'),
+    /** Share of the project's idle agents this task gets against the project's other running tasks (issue 14.2). */
+    agentWeight: integer('agent_weight').notNull().default(1),
+    /** JSON CallingWindow (src/dialer/calling-window.ts) or null: dial at any hour (issue 14.7). */
+    callingWindow: text('calling_window'),
+    /** JSON RetryRule[] (src/dialer/retry-rules.ts) or null: no retries (issue 14.8). */
+    retryRules: text('retry_rules'),
+    /** The adaptive pacer's abandon target for this task, at most the 3% cap; null = 3% (issue 14.9). */
+    abandonTarget: real('abandon_target'),
     ...timestamps,
   },
   (t) => [index('tasks_project').on(t.projectId)],
@@ -199,6 +207,11 @@ export const taskNumbers = sqliteTable(
     resultDetail: integer('result_detail'),
     /** Why the number was closed without a call of its own (e.g. recovered after a crash). */
     note: text('note'),
+    /** Agent-first: attempts whose agent never took the call (capped, then the number is settled; issue 14.3). */
+    agentMisses: integer('agent_misses').notNull().default(0),
+    /** Retries already scheduled by the task's retry rules, and when the next one is due (issue 14.8). */
+    retries: integer('retries').notNull().default(0),
+    retryAt: integer('retry_at'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
@@ -238,6 +251,12 @@ export const callLogs = sqliteTable(
     resultDetail: integer('result_detail'),
     evaluation: integer('evaluation'),
     cdrReceived: integer('cdr_received').notNull().default(0),
+    /** Why the number was not dialled (e.g. `dnc-global`, `dnc-project`); such rows have no result (issue 14.6). */
+    skipReason: text('skip_reason'),
+    /** Predictive live answers as the dialer counted them: 1 abandoned (no agent within 2 s), 0 connected. */
+    abandoned: integer('abandoned'),
+    /** Live answer → agent connected, in ms (null when no agent was connected). */
+    agentWaitMs: integer('agent_wait_ms'),
     addTime: integer('add_time').notNull(),
     updateTime: integer('update_time').notNull(),
   },
@@ -245,6 +264,25 @@ export const callLogs = sqliteTable(
     index('call_logs_task').on(t.taskId),
     index('call_logs_project_start').on(t.projectId, t.startTimestamp),
     index('call_logs_end').on(t.endTimestamp),
+  ],
+);
+
+/**
+ * Do-not-call numbers (issue 14.6): `projectCode` '' is the global list, otherwise the list of that project code
+ * (kept across a finished project being created again: the customer asked the campaign's owner, not one run).
+ */
+export const dncNumbers = sqliteTable(
+  'dnc_numbers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    projectCode: text('project_code').notNull().default(''),
+    phone: text('phone').notNull(),
+    note: text('note'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('dnc_numbers_scope_phone').on(t.projectCode, t.phone),
+    index('dnc_numbers_phone').on(t.phone),
   ],
 );
 

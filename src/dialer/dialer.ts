@@ -22,12 +22,28 @@ import { classifyCall } from '../calls/results.js';
 import type { GatewayUsage } from './gateway-usage.js';
 import { createPacer, type PacingMode } from './pacing/modes.js';
 import type { Pacer } from './pacing/pacer.js';
+import { judgeLiveAnswer, MAX_AGENT_WAIT_MS } from './pacing/abandon.js';
+import { splitAgents } from './pacing/share.js';
+import type { AgentEntry } from '../agents/registry.js';
+import { isOfferable } from '../agents/state.js';
+import { isOpen, nextChange, type CallingWindow } from './calling-window.js';
+import type { DispensedNumber, Screen } from './numbers.js';
+import { retryAt, type RetryRule } from './retry-rules.js';
 
 export type Task = typeof tasks.$inferSelect;
 
 /** Where numbers come from: the task-number store (src/dialer/numbers.ts). */
 export interface NumberSource {
-  dispense(taskId: number, n: number, now: number): { id: number; phone: string }[];
+  dispense(taskId: number, n: number, now: number, screen?: Screen): DispensedNumber[];
+  /** The task's retry rules give a settled number another attempt at `at` (issue 14.8). */
+  retryLater(id: number, at: number, now: number): boolean;
+  /** Agent-first: the agent did not take the call; back to pending, or settled as 32 at the cap (issue 14.3). */
+  agentMissed(
+    id: number,
+    cap: number,
+    log: { callUuid: string; agent: string; cause: string; projectId: number; callTaskCode: string },
+    now: number,
+  ): 'pending' | 'settled';
   settle(id: number, outcome: { callUuid: string; resultDetail: number }, now: number): void;
   /** Records the call's uuid on the number before it is originated, so a restart can ask FreeSWITCH about it. */
   markCall(id: number, callUuid: string, now: number): void;
@@ -54,7 +70,7 @@ export interface AgentFirstCall {
   numberId?: number;
 }
 
-export type AgentFirstResult = { ok: true; callId: string } | { ok: false; reason: string };
+export type AgentFirstResult = { ok: true; callId: string } | { ok: false; reason: string; cause: string };
 
 interface Attempt {
   callId: string;
@@ -62,8 +78,12 @@ interface Attempt {
   gatewayId: number;
   numberId: number;
   phone: string;
+  retries: number;
   startedAt: number;
   answered: boolean;
+  /** When the customer answered, and when an agent was connected (the abandon rule's 2 s run between them). */
+  answeredAt?: number;
+  connectedAt?: number;
   hangup?: Record<string, string>;
   jobError?: string;
   settleTimer?: TimerHandle;
@@ -94,7 +114,46 @@ export interface DialerDeps {
   ringSeconds?: number;
   /** How long to ring an agent's phone for an agent-first call (seconds). */
   agentRingSeconds?: number;
+  /** Agent-first: attempts whose agent never takes the call before the number is settled as 32 (default 3). */
+  agentFirstMaxTries?: number;
+  /** Do-not-call and per-number window screening of a task's numbers at dispensing (dialer/screening.ts). */
+  screenFor?(task: Task): Screen | undefined;
+  /** Off-hook agents holding a fifo leg, per project (scheduleType 4 paces on these only). */
+  heldAgents?(projectCode: string): ReadonlySet<string>;
+  /** Told when a task's calling window opens or closes (the task service publishes it). */
+  windowChanged?(task: Task, open: boolean): void;
 }
+
+/** What the dialer last decided about a task, shown in callTaskStatus (issue 14.2, 14.7). */
+export interface TaskDialState {
+  /** Staffed agents of the project this task paces on (its share when several tasks run), and idle among them. */
+  agentShare: number;
+  idleAgentShare: number;
+  /** Inside the calling window (always true without one). */
+  windowOpen: boolean;
+  /** When the window next opens or closes (epoch ms), if it has one. */
+  windowChangesAt: number | null;
+}
+
+/** Tasks whose customers need agents, and so share the project's agents. */
+const NEEDS_AGENTS: readonly number[] = [
+  ScheduleType.directToAgent,
+  ScheduleType.playThenAgent,
+  ScheduleType.agentFirst,
+  ScheduleType.offHookAgent,
+];
+
+/** Agent subsets rotate between equal tasks once a minute, so small teams give every task its turn. */
+const SHARE_TURN_MS = 60_000;
+
+const parseJson = <T>(text: string | null): T | undefined => {
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+};
 
 export class Dialer {
   private readonly pacers = new Map<number, { mode: string; pacer: Pacer }>();
@@ -102,7 +161,13 @@ export class Dialer {
   /** Live answered legs we originated (callId → attempt), until the leg's outcome is stored. */
   private readonly answered = new Map<string, Attempt>();
   /** Agent-first calls whose agent answered (callId → gateway line held), until the outcome is stored. */
-  private readonly agentFirst = new Map<string, { gatewayId: number; taskId?: number }>();
+  private readonly agentFirst = new Map<
+    string,
+    { gatewayId: number; taskId?: number; numberId?: number; retries?: number }
+  >();
+  private readonly dialStates = new Map<number, TaskDialState>();
+  /** Each task's calling window as last computed: open or not, until when (recomputed when due or changed). */
+  private readonly windows = new Map<number, { text: string; open: boolean; changesAt: number | null }>();
   private readonly recentOriginates = new Map<number, number[]>();
   private timer: TimerHandle | undefined;
   private lastStatusAt = 0;
@@ -111,6 +176,10 @@ export class Dialer {
   constructor(private readonly d: DialerDeps) {
     // Pacers learn how long calls keep agents busy from each agent freed by a call of their project.
     d.agents.onChange((entry, before) => {
+      if (before.talkingSince === null && entry.state.talkingSince !== null && entry.state.callId) {
+        const a = this.answered.get(entry.state.callId);
+        if (a && a.connectedAt === undefined) a.connectedAt = entry.state.talkingSince;
+      }
       if (before.talkingSince === null || entry.state.talkingSince !== null) return;
       const now = d.clock.now();
       for (const [taskId, { pacer }] of this.pacers) {
@@ -169,11 +238,99 @@ export class Dialer {
       .from(tasks)
       .where(and(eq(tasks.status, TaskStatus.running), eq(tasks.callType, CallType.predictive)))
       .all();
-    for (const task of running) this.dialTask(task, now);
+    const byProject = new Map<number, Task[]>();
+    for (const task of running) {
+      if (!this.windowAllows(task, now)) continue;
+      byProject.set(task.projectId, [...(byProject.get(task.projectId) ?? []), task]);
+    }
+    for (const [projectId, projectTasks] of byProject) {
+      const shares = this.shareAgents(projectId, projectTasks, now);
+      for (const task of projectTasks) this.dialTask(task, now, shares.get(task.id));
+    }
+    for (const id of this.dialStates.keys())
+      if (!running.some((t) => t.id === id)) this.dialStates.delete(id);
     if (now - this.lastStatusAt >= 2000) {
       this.lastStatusAt = now;
       for (const task of running) this.publishStatus(task);
     }
+  }
+
+  /** What the dialer last decided about the task (callTaskStatus). */
+  dialState(taskId: number): TaskDialState | undefined {
+    return this.dialStates.get(taskId);
+  }
+
+  private setDialState(taskId: number, patch: Partial<TaskDialState>): TaskDialState {
+    const next: TaskDialState = {
+      agentShare: 0,
+      idleAgentShare: 0,
+      windowOpen: true,
+      windowChangesAt: null,
+      ...this.dialStates.get(taskId),
+      ...patch,
+    };
+    this.dialStates.set(taskId, next);
+    return next;
+  }
+
+  /**
+   * Issue 14.7: outside its calling window a running task launches nothing (it stays `running`: it pauses and
+   * resumes by itself, and callTaskStatus says so). Calls already in progress go on.
+   */
+  private windowAllows(task: Task, now: number): boolean {
+    const before = this.windows.get(task.id);
+    if (task.callingWindow === null) {
+      this.windows.delete(task.id);
+      this.setDialState(task.id, { windowOpen: true, windowChangesAt: null });
+      if (before && !before.open) this.windowTurned(task, true);
+      return true;
+    }
+    // Recomputed when the window changes, and when the moment it was due to open or close has come.
+    let state = before;
+    if (!state || state.text !== task.callingWindow || (state.changesAt !== null && now >= state.changesAt)) {
+      const window = parseJson<CallingWindow>(task.callingWindow);
+      if (!window) return true;
+      state = { text: task.callingWindow, open: isOpen(window, now), changesAt: nextChange(window, now) };
+      this.windows.set(task.id, state);
+    }
+    this.setDialState(task.id, { windowOpen: state.open, windowChangesAt: state.changesAt });
+    if ((before?.open ?? true) !== state.open) this.windowTurned(task, state.open);
+    return state.open;
+  }
+
+  private windowTurned(task: Task, open: boolean): void {
+    this.d.metrics.inc(open ? 'dialer.window_opened' : 'dialer.window_closed');
+    this.d.windowChanged?.(task, open);
+  }
+
+  /**
+   * Issue 14.2: the project's staffed agents are split between its running tasks that need agents, by weight, so
+   * each pacer paces on its own agents and two tasks never dial for the same idle agent.
+   */
+  private shareAgents(projectId: number, projectTasks: Task[], now: number): Map<number, AgentEntry[]> {
+    const project = this.d.repos.projects.get(projectId);
+    const out = new Map<number, AgentEntry[]>();
+    if (!project) return out;
+    const agentTasks = projectTasks.filter((t) => NEEDS_AGENTS.includes(t.scheduleType));
+    if (agentTasks.length === 0) return out;
+    const held = this.d.heldAgents?.(project.projectCode);
+    const staffed = this.d.agents.ofProject(project.projectCode).filter(
+      (a) =>
+        a.type === 2 &&
+        a.state.workStatus === 1 &&
+        a.state.regStatus === 1 &&
+        // Off-hook tasks can only use agents holding a fifo leg; others use any staffed agent.
+        (agentTasks.every((t) => t.scheduleType === ScheduleType.offHookAgent)
+          ? held?.has(a.username)
+          : true),
+    );
+    const split = splitAgents(
+      staffed,
+      agentTasks.map((t) => ({ id: t.id, weight: t.agentWeight })),
+      Math.floor(now / SHARE_TURN_MS),
+    );
+    for (const t of agentTasks) out.set(t.id, split.get(t.id) ?? []);
+    return out;
   }
 
   publishStatus(task: Task): void {
@@ -183,10 +340,13 @@ export class Dialer {
   }
 
   private pacerFor(task: Task): Pacer {
+    const mode = `${task.pacing}:${task.abandonTarget ?? ''}`;
     const known = this.pacers.get(task.id);
-    if (known && known.mode === task.pacing) return known.pacer;
-    const pacer = createPacer(task.pacing as PacingMode);
-    this.pacers.set(task.id, { mode: task.pacing, pacer });
+    if (known && known.mode === mode) return known.pacer;
+    const pacer = createPacer(task.pacing as PacingMode, {
+      adaptive: task.abandonTarget !== null ? { targetAbandonRate: task.abandonTarget } : undefined,
+    });
+    this.pacers.set(task.id, { mode, pacer });
     this.taskProjects.set(task.id, task.projectId);
     return pacer;
   }
@@ -219,7 +379,7 @@ export class Dialer {
     return Math.max(0, Math.min(perSecond, sessions));
   }
 
-  private dialTask(task: Task, now: number): void {
+  private dialTask(task: Task, now: number, share: AgentEntry[] | undefined): void {
     const flow = FLOW_OF[task.scheduleType];
     const project = this.d.repos.projects.get(task.projectId);
     if (!flow || !project || project.status !== 1) return;
@@ -228,9 +388,25 @@ export class Dialer {
       rooms.reduce((sum, r) => sum + r.room, 0),
       this.nodeRoom(project.nodeId, now),
     );
+    // The task's agents: its share of the project's staffed agents (issue 14.2); off-hook tasks count only agents
+    // holding a fifo leg (issue 14.4): an available agent without one cannot take an off-hook customer.
+    const held =
+      task.scheduleType === ScheduleType.offHookAgent ? this.d.heldAgents?.(project.projectCode) : undefined;
+    const agents = (share ?? []).filter((a) => !held || held.has(a.username));
+    const idle = agents.filter((a) => isOfferable(a.state));
+    this.setDialState(task.id, { agentShare: agents.length, idleAgentShare: idle.length });
+    const screen = this.d.screenFor?.(task);
     if (task.scheduleType === ScheduleType.agentFirst)
-      return this.dialAgentsFirst(task, project.projectCode, project.nodeId, rooms, capacity, now);
-    const agents = this.d.agents.ofProject(project.projectCode).filter((a) => a.type === 2);
+      return this.dialAgentsFirst(
+        task,
+        project.projectCode,
+        project.nodeId,
+        rooms,
+        capacity,
+        now,
+        idle,
+        screen,
+      );
     const ringing = this.ringing(task.id);
     const waiting = this.d.waitingCustomers(task.callTaskCode);
     const pacer = this.pacerFor(task);
@@ -240,8 +416,8 @@ export class Dialer {
         ? Math.min(capacity, Math.max(0, Math.floor(task.rate * capacity) - ringing.length))
         : pacer.decide({
             now,
-            idleAgents: this.d.agents.offerable(project.projectCode).length,
-            staffedAgents: agents.filter((a) => a.state.workStatus === 1 && a.state.regStatus === 1).length,
+            idleAgents: idle.length,
+            staffedAgents: agents.length,
             ringingAttempts: ringing.length,
             waitingCustomers: waiting,
             rate: task.rate,
@@ -250,7 +426,7 @@ export class Dialer {
             busySince: agents.flatMap((a) => (a.state.talkingSince !== null ? [a.state.talkingSince] : [])),
           });
     if (wanted <= 0) return;
-    const numbers = this.d.numbers.dispense(task.id, wanted, now);
+    const numbers = this.d.numbers.dispense(task.id, wanted, now, screen);
     for (const number of numbers) {
       const room = rooms
         .filter((r) => r.room > 0)
@@ -279,7 +455,7 @@ export class Dialer {
     projectCode: string,
     nodeId: number,
     gateway: Gateway,
-    number: { id: number; phone: string },
+    number: DispensedNumber,
     flow: string,
     now: number,
   ): void {
@@ -291,6 +467,7 @@ export class Dialer {
       gatewayId: gateway.id,
       numberId: number.id,
       phone: number.phone,
+      retries: number.retries ?? 0,
       startedAt: now,
       answered: false,
     };
@@ -318,8 +495,12 @@ export class Dialer {
       socketAppFor(d.socket().host, d.socket().port),
     );
     void d.nodes.bgapi(nodeId, command, { timeoutMs: ((d.ringSeconds ?? 30) + 30) * 1000 }).then((r) => {
+      // Stopped meanwhile (shutdown closes the node links, failing every pending originate): the store may be
+      // closed; numbers left 'dialing' are settled from FreeSWITCH at the next start (recoverAtStartup).
+      if (!this.running) return;
       if (r.ok) {
         attempt.answered = true;
+        attempt.answeredAt = d.clock.now();
         this.attempts.delete(callId);
         this.answered.set(callId, attempt);
         d.metrics.inc('dialer.answers');
@@ -357,7 +538,7 @@ export class Dialer {
   }
 
   private settleFailed(a: Attempt): void {
-    if (!this.attempts.delete(a.callId)) return;
+    if (!this.running || !this.attempts.delete(a.callId)) return;
     const { d } = this;
     const now = d.clock.now();
     d.gatewayUsage.release(a.gatewayId);
@@ -394,6 +575,7 @@ export class Dialer {
       now,
     );
     d.numbers.settle(a.numberId, { callUuid: a.callId, resultDetail: outcome.resultDetail }, now);
+    this.retryIfRuled(a.task.id, a.numberId, a.retries, outcome.resultDetail, now);
     d.metrics.inc('dialer.failed');
     this.pacerFor(a.task).observe({
       kind: 'attempt-ended',
@@ -414,22 +596,41 @@ export class Dialer {
     rooms: { gateway: Gateway; room: number }[],
     capacity: number,
     now: number,
+    idle: AgentEntry[],
+    screen: Screen | undefined,
   ): void {
     const { d } = this;
-    const free = d.agents.offerable(projectCode).length;
-    for (const number of d.numbers.dispense(task.id, Math.min(free, capacity), now)) {
+    const mine = new Set(idle.map((a) => a.username));
+    const others = new Set(
+      d.agents
+        .ofProject(projectCode)
+        .map((a) => a.username)
+        .filter((u) => !mine.has(u)),
+    );
+    for (const number of d.numbers.dispense(task.id, Math.min(idle.length, capacity), now, screen)) {
       const room = rooms.find((r) => r.room > 0);
       const callId = randomUUID();
-      const agent = room && d.agents.reserveLongestIdle(projectCode, callId);
+      const agent = room && d.agents.reserveLongestIdle(projectCode, callId, others);
       if (!room || !agent) {
         this.returnNumber(number.id, now);
         continue;
       }
       room.room--;
       const call = { agent: agent.username, projectCode, nodeId, gateway: room.gateway, phone: number.phone };
-      void this.originateAgentFirst({ ...call, task, numberId: number.id }, callId).then((r) => {
-        if (!r.ok) this.returnNumber(number.id, d.clock.now());
-      });
+      void this.originateAgentFirst({ ...call, task, numberId: number.id }, callId, number.retries).then(
+        (r) => {
+          if (r.ok) return;
+          const cap = d.agentFirstMaxTries ?? 3;
+          const log = { callUuid: callId, agent: agent.username, cause: r.cause, projectId: task.projectId };
+          const fate = d.numbers.agentMissed(
+            number.id,
+            cap,
+            { ...log, callTaskCode: task.callTaskCode },
+            d.clock.now(),
+          );
+          d.metrics.inc(fate === 'settled' ? 'dialer.agent_first_gave_up' : 'dialer.agent_first_missed');
+        },
+      );
     }
   }
 
@@ -446,7 +647,11 @@ export class Dialer {
    * bridges to the customer. The caller reserves the agent for `callId` if it can; on failure the reservation is
    * released here and the reason returned (the agent's phone is off, busy, or did not answer).
    */
-  async originateAgentFirst(c: AgentFirstCall, callId: string = randomUUID()): Promise<AgentFirstResult> {
+  async originateAgentFirst(
+    c: AgentFirstCall,
+    callId: string = randomUUID(),
+    retries = 0,
+  ): Promise<AgentFirstResult> {
     const { d } = this;
     const domain = d.repos.nodes.get(c.nodeId)?.sipDomain ?? '';
     d.gatewayUsage.acquire(c.gateway.id);
@@ -472,7 +677,12 @@ export class Dialer {
       domain ? `user/${c.agent}@${domain}` : `user/${c.agent}`,
       socketAppFor(d.socket().host, d.socket().port),
     );
-    this.agentFirst.set(callId, { gatewayId: c.gateway.id, taskId: c.task?.id });
+    this.agentFirst.set(callId, {
+      gatewayId: c.gateway.id,
+      taskId: c.task?.id,
+      numberId: c.numberId,
+      retries,
+    });
     d.publisher.publish(`/topic/invite/${c.agent}`, {
       callId,
       callTaskCode: c.task?.callTaskCode ?? '',
@@ -484,26 +694,54 @@ export class Dialer {
     d.gatewayUsage.release(c.gateway.id);
     d.agents.apply(c.agent, { kind: 'release', callId });
     const cause = r.error.kind === 'err' ? r.error.text.split(/\s/)[0] : r.error.kind;
-    return { ok: false, reason: `extension ${c.agent} did not take the call (${cause})` };
+    return { ok: false, reason: `extension ${c.agent} did not take the call (${cause})`, cause };
   }
 
   /** The runner stored an answered leg's outcome: free its gateway line and teach the pacer. */
   legEnded(callId: string, resultDetail: number): void {
     const first = this.agentFirst.get(callId);
+    const now = this.d.clock.now();
     if (first) {
       this.agentFirst.delete(callId);
       this.d.gatewayUsage.release(first.gatewayId);
+      if (first.taskId !== undefined && first.numberId !== undefined)
+        this.retryIfRuled(first.taskId, first.numberId, first.retries ?? 0, resultDetail, now);
       return;
     }
     const a = this.answered.get(callId);
     if (!a) return;
     this.answered.delete(callId);
     this.d.gatewayUsage.release(a.gatewayId);
-    const now = this.d.clock.now();
-    const pacer = this.pacerFor(a.task);
-    if (resultDetail === 50 || resultDetail === 55) pacer.observe({ kind: 'connected', at: now, waitMs: 0 });
-    else if ([28, 30, 32, 35, 40].includes(resultDetail))
-      pacer.observe({ kind: 'abandoned', at: now, waitMs: now - a.startedAt });
+    // One rule (pacing/abandon.ts) for the pacer and for the stored verdict the abandon-rate report counts.
+    const waitMs = a.connectedAt !== undefined ? a.connectedAt - (a.answeredAt ?? a.connectedAt) : null;
+    const verdict = judgeLiveAnswer(resultDetail, waitMs, MAX_AGENT_WAIT_MS);
+    if (!verdict.live || a.task.scheduleType === ScheduleType.playOnly) return;
+    this.d.repos.callLogs.upsert(
+      callId,
+      { abandoned: verdict.abandoned ? 1 : 0, agentWaitMs: verdict.waitMs },
+      now,
+    );
+    this.d.metrics.inc(verdict.abandoned ? 'dialer.abandoned' : 'dialer.connected');
+    this.pacerFor(a.task).observe({
+      kind: verdict.abandoned ? 'abandoned' : 'connected',
+      at: now,
+      waitMs: verdict.waitMs ?? now - (a.answeredAt ?? a.startedAt),
+    });
+  }
+
+  /** Issue 14.8: a failed attempt whose outcome has a retry rule goes back to pending, due later. */
+  private retryIfRuled(
+    taskId: number,
+    numberId: number,
+    retries: number,
+    resultDetail: number,
+    now: number,
+  ): void {
+    const task = this.d.repos.tasks.get(taskId);
+    const rules = parseJson<RetryRule[]>(task?.retryRules ?? null);
+    if (!task || !rules) return;
+    const at = retryAt(rules, resultDetail, retries, now);
+    if (at !== null && this.d.numbers.retryLater(numberId, at, now)) this.d.metrics.inc('dialer.retries');
   }
 
   /** Calls in flight (ringing + answered) per task, for callTaskStatus.runningCnt. */

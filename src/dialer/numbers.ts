@@ -1,16 +1,40 @@
 // Number dispensing for the dialer and for preview agents. Every hand-out moves rows out of 'pending' inside one
 // SQLite transaction (better-sqlite3 runs it synchronously, and SQLite serialises writers across processes), so a
 // task never hands out a number twice: not to two ticks, not to two agents, not after a restart.
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { taskNumbers } from '../db/schema.js';
-import { ResultDetail } from '../core/codes.js';
+import { callLogs, taskNumbers, tasks } from '../db/schema.js';
+import { Result, ResultDetail, TaskStatus } from '../core/codes.js';
 import type { NumberSource } from './dialer.js';
 
 export interface DispensedNumber {
   id: number;
   phone: string;
+  /** Retries the task's retry rules already gave this number. */
+  retries?: number;
 }
+
+/**
+ * What dispensing checks for each number at the moment it would be handed out (issue 14.6, 14.7): numbers on a
+ * do-not-call list are closed without a call and a call log says why; numbers outside their own calling window
+ * stay pending for later.
+ */
+export interface Screen {
+  /** The task the numbers belong to, for the skip's call log. */
+  task: { id: number; projectId: number; callTaskCode: string };
+  /** phone → why it must not be dialled (e.g. `dnc-global`), for the phones that must not. */
+  blocked(phones: string[]): Map<string, string>;
+  /** False: not now (the number's local time is outside the window); it stays pending. */
+  callableNow?(phone: string): boolean;
+}
+
+/** Pending rows read per round while screening (bounded, so a long blocked run cannot stall a tick). */
+const SCAN_BATCH = 200;
+const SCAN_LIMIT = 5000;
+
+/** The note on a number closed by a do-not-call list. */
+export const skipNote = (reason: string): string => `not dialled: ${reason}`;
 
 /** What recoverAtStartup did: numbers whose call is still live stay 'dialing'; the rest were closed. */
 export interface Recovery {
@@ -22,44 +46,92 @@ export interface Recovery {
 export const RECOVERY_NOTE = 'closed at start-up: the call was in flight when the server stopped';
 
 export function numberStore(db: Db) {
-  /** Moves up to n pending numbers of the task to `state` in one transaction and returns them, oldest first. */
+  /**
+   * Moves up to n due pending numbers of the task to `state` in one transaction and returns them, oldest first.
+   * With a screen, blocked numbers are closed (with their call log) in the same transaction and numbers outside
+   * their window are passed over.
+   */
   function take(
     taskId: number,
     n: number,
     state: 'dialing' | 'preview',
     assignedTo: string | null,
     now: number,
+    screen?: Screen,
   ): DispensedNumber[] {
     if (n <= 0) return [];
     return db.transaction((tx) => {
-      const rows = tx
-        .select({ id: taskNumbers.id, phone: taskNumbers.phone })
-        .from(taskNumbers)
-        .where(and(eq(taskNumbers.taskId, taskId), eq(taskNumbers.state, 'pending')))
-        .orderBy(asc(taskNumbers.id))
-        .limit(n)
-        .all();
-      if (rows.length)
+      const due = and(
+        eq(taskNumbers.taskId, taskId),
+        eq(taskNumbers.state, 'pending'),
+        or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, now)),
+      );
+      const picked: DispensedNumber[] = [];
+      let after = 0;
+      for (let scanned = 0; picked.length < n && scanned < SCAN_LIMIT;) {
+        const batch = screen ? SCAN_BATCH : n - picked.length;
+        const rows = tx
+          .select({ id: taskNumbers.id, phone: taskNumbers.phone, retries: taskNumbers.retries })
+          .from(taskNumbers)
+          .where(and(due, gt(taskNumbers.id, after)))
+          .orderBy(asc(taskNumbers.id))
+          .limit(batch)
+          .all();
+        if (rows.length === 0) break;
+        scanned += rows.length;
+        after = rows[rows.length - 1]?.id ?? after;
+        const blocked = screen ? screen.blocked(rows.map((r) => r.phone)) : new Map<string, string>();
+        for (const r of rows) {
+          const reason = blocked.get(r.phone);
+          if (reason !== undefined && screen) {
+            tx.update(taskNumbers)
+              .set({ state: 'done', note: skipNote(reason), retryAt: null, updatedAt: now })
+              .where(eq(taskNumbers.id, r.id))
+              .run();
+            tx.insert(callLogs)
+              .values({
+                callUuid: randomUUID(),
+                taskId: screen.task.id,
+                projectId: screen.task.projectId,
+                callTaskCode: screen.task.callTaskCode,
+                destinationNumber: r.phone,
+                startTimestamp: now,
+                endTimestamp: now,
+                duration: 0,
+                billsec: 0,
+                skipReason: reason,
+                addTime: now,
+                updateTime: now,
+              })
+              .run();
+            continue;
+          }
+          if (picked.length >= n || (screen?.callableNow && !screen.callableNow(r.phone))) continue;
+          picked.push(r);
+        }
+        if (!screen) break;
+      }
+      if (picked.length)
         tx.update(taskNumbers)
-          .set({ state, assignedTo, updatedAt: now })
+          .set({ state, assignedTo, retryAt: null, updatedAt: now })
           .where(
             and(
               eq(taskNumbers.state, 'pending'),
               inArray(
                 taskNumbers.id,
-                rows.map((r) => r.id),
+                picked.map((r) => r.id),
               ),
             ),
           )
           .run();
-      return rows;
+      return picked;
     });
   }
 
   const store = {
     /** The dialer's batch: pending → dialing. */
-    dispenseNumbers: (taskId: number, n: number, now: number): DispensedNumber[] =>
-      take(taskId, n, 'dialing', null, now),
+    dispenseNumbers: (taskId: number, n: number, now: number, screen?: Screen): DispensedNumber[] =>
+      take(taskId, n, 'dialing', null, now, screen),
 
     /** Records the call's uuid on a dialing number, so a restart can ask FreeSWITCH whether it is still live. */
     markCall(id: number, callUuid: string, now: number): void {
@@ -97,8 +169,102 @@ export function numberStore(db: Db) {
     },
 
     /** Preview (spec 一.23): pending → preview, held by one agent. */
-    reservePreview: (taskId: number, n: number, username: string, now: number): DispensedNumber[] =>
-      take(taskId, n, 'preview', username, now),
+    reservePreview: (
+      taskId: number,
+      n: number,
+      username: string,
+      now: number,
+      screen?: Screen,
+    ): DispensedNumber[] => take(taskId, n, 'preview', username, now, screen),
+
+    /**
+     * The task's retry rules give the number another attempt (issue 14.8): back to pending, due at `at`. Only a
+     * number that is done with the outcome just stored and whose task has not ended: an ended task's numbers stay
+     * closed.
+     */
+    retryLater(id: number, at: number, now: number): boolean {
+      return db.transaction((tx) => {
+        const row = tx.select().from(taskNumbers).where(eq(taskNumbers.id, id)).get();
+        if (!row || row.state !== 'done') return false;
+        const task = tx.select({ status: tasks.status }).from(tasks).where(eq(tasks.id, row.taskId)).get();
+        if (!task || task.status === TaskStatus.ended) return false;
+        tx.update(taskNumbers)
+          .set({ state: 'pending', retries: row.retries + 1, retryAt: at, updatedAt: now })
+          .where(eq(taskNumbers.id, id))
+          .run();
+        return true;
+      });
+    },
+
+    /**
+     * Agent-first (issue 14.3): the agent never took the call, so the customer was not dialled. Below the cap the
+     * number goes back to pending for another agent; at the cap it is settled as agent no answer (32) with a call
+     * log. Returns which.
+     */
+    agentMissed(
+      id: number,
+      cap: number,
+      log: { callUuid: string; agent: string; cause: string; projectId: number; callTaskCode: string },
+      now: number,
+    ): 'pending' | 'settled' {
+      return db.transaction((tx) => {
+        const row = tx.select().from(taskNumbers).where(eq(taskNumbers.id, id)).get();
+        if (!row || row.state !== 'dialing') return 'settled';
+        const misses = row.agentMisses + 1;
+        if (misses < cap) {
+          tx.update(taskNumbers)
+            .set({ state: 'pending', agentMisses: misses, updatedAt: now })
+            .where(eq(taskNumbers.id, id))
+            .run();
+          return 'pending';
+        }
+        tx.update(taskNumbers)
+          .set({
+            state: 'done',
+            agentMisses: misses,
+            resultDetail: ResultDetail.agentNoAnswer,
+            callUuid: log.callUuid,
+            note: `no agent took the call in ${misses} attempts`,
+            updatedAt: now,
+          })
+          .where(eq(taskNumbers.id, id))
+          .run();
+        tx.insert(callLogs)
+          .values({
+            callUuid: log.callUuid,
+            taskId: row.taskId,
+            projectId: log.projectId,
+            callTaskCode: log.callTaskCode,
+            callerIdNumber: log.agent,
+            destinationNumber: row.phone,
+            startTimestamp: now,
+            endTimestamp: now,
+            duration: 0,
+            billsec: 0,
+            hangupCause: log.cause,
+            result: Result.missed,
+            resultDetail: ResultDetail.agentNoAnswer,
+            addTime: now,
+            updateTime: now,
+          })
+          // A CDR of the agent's leg may have created the row already: the outcome is ours to set.
+          .onConflictDoUpdate({
+            target: callLogs.callUuid,
+            set: {
+              taskId: row.taskId,
+              projectId: log.projectId,
+              callTaskCode: log.callTaskCode,
+              callerIdNumber: log.agent,
+              destinationNumber: row.phone,
+              result: Result.missed,
+              resultDetail: ResultDetail.agentNoAnswer,
+              updateTime: now,
+            },
+          })
+          .run();
+        return 'settled';
+      });
+    },
 
     /**
      * An agent gives back previewed numbers it did not call (all of its numbers of the task, or the given phones):
@@ -162,7 +328,9 @@ export function numberStore(db: Db) {
     /** The dialer's view (Dialer's NumberSource). */
     asNumberSource(): NumberSource {
       return {
-        dispense: (taskId, n, now) => store.dispenseNumbers(taskId, n, now),
+        dispense: (taskId, n, now, screen) => store.dispenseNumbers(taskId, n, now, screen),
+        retryLater: (id, at, now) => store.retryLater(id, at, now),
+        agentMissed: (id, cap, log, now) => store.agentMissed(id, cap, log, now),
         settle: (id, outcome, now) => store.settleNumber(id, outcome, now),
         markCall: (id, callUuid, now) => store.markCall(id, callUuid, now),
       };

@@ -13,6 +13,17 @@ import type { NumberStore } from './numbers.js';
 import { parsePacingMode, type PacingMode } from './pacing/modes.js';
 import { checkRate, parseApiTime, parseCallGws, parseResultDetails, SCHEDULES_OF } from './task-input.js';
 import { callTaskStatusBody, taskCounts } from './task-status.js';
+import {
+  isOpen,
+  nextChange,
+  parseCallingWindow,
+  showCallingWindow,
+  type CallingWindow,
+} from './calling-window.js';
+import { parseRetryRules, type RetryRule } from './retry-rules.js';
+import { checkAbandonTarget } from './pacing/abandon.js';
+import type { Screen } from './numbers.js';
+import type { TaskDialState } from './dialer.js';
 
 export type { Task };
 
@@ -30,6 +41,50 @@ export interface SubmitInput {
   voiceCode?: string;
   pacing?: string;
   evaluation?: number;
+  /** Extensions (issue 14): see TaskRules. */
+  agentWeight?: number | string;
+  callingWindow?: unknown;
+  retryRules?: unknown;
+  abandonTarget?: number | string;
+}
+
+/** The dialling rules a task may carry beyond the contract (issue 14.2, 14.7, 14.8, 14.9). */
+export interface TaskRulesInput {
+  agentWeight?: number | string;
+  callingWindow?: unknown;
+  retryRules?: unknown;
+  abandonTarget?: number | string;
+}
+
+type TaskRules = Partial<Pick<Task, 'agentWeight' | 'callingWindow' | 'retryRules' | 'abandonTarget'>>;
+
+/** Reads the rule fields that are present; `null`/"null" clears a window, rules or target. Throws on bad input. */
+export function parseTaskRules(input: TaskRulesInput): TaskRules {
+  const out: TaskRules = {};
+  const cleared = (v: unknown) => v === null || v === 'null';
+  if (input.agentWeight !== undefined) {
+    const w = Number(input.agentWeight);
+    if (!Number.isInteger(w) || w < 1 || w > 100)
+      throw invalid('agentWeight must be an integer from 1 to 100');
+    out.agentWeight = w;
+  }
+  if (input.callingWindow !== undefined)
+    out.callingWindow = cleared(input.callingWindow)
+      ? null
+      : JSON.stringify(orThrow(parseCallingWindow(input.callingWindow)));
+  if (input.retryRules !== undefined) {
+    const rules = cleared(input.retryRules) ? [] : orThrow(parseRetryRules(input.retryRules));
+    out.retryRules = rules.length ? JSON.stringify(rules) : null;
+  }
+  if (input.abandonTarget !== undefined) {
+    if (cleared(input.abandonTarget)) out.abandonTarget = null;
+    else {
+      const t = checkAbandonTarget(input.abandonTarget);
+      if (typeof t !== 'number') throw invalid(t.error);
+      out.abandonTarget = t;
+    }
+  }
+  return out;
 }
 
 export interface TaskChange {
@@ -47,6 +102,10 @@ export interface TaskDeps {
   publisher: Publisher;
   /** Calls of the task in flight (the dialer knows); defaults to the task's numbers being dialled. */
   runningCount?: (taskId: number) => number;
+  /** Do-not-call and per-number window screening (screening.ts), also for preview hand-outs. */
+  screenFor?: (task: Task) => Screen | undefined;
+  /** What the dialer last decided about the task: agents shared to it, calling window (callTaskStatus). */
+  dialState?: (taskId: number) => TaskDialState | undefined;
 }
 
 const orThrow = <T>(v: T | AppError): T => {
@@ -85,6 +144,7 @@ export class TaskService {
     const pacing = orThrow(parsePacingMode(input.pacing));
     const voiceCode = this.checkVoice(input.scheduleType, input.voiceCode);
     const source = this.numberSource(input, project.id);
+    const rules = parseTaskRules(input);
 
     const task = d.db.transaction(() => {
       const t = d.tasks.insert(
@@ -102,6 +162,7 @@ export class TaskService {
           originalResultDetail: source.kind === 'recall' ? source.details.join(',') : null,
           evaluation: input.evaluation ?? 0,
           status: TaskStatus.init,
+          ...rules,
         },
         now,
       );
@@ -246,6 +307,31 @@ export class TaskService {
     this.emit({ kind: 'concurrency', task: updated });
   }
 
+  /**
+   * Extension (issue 14): sets any of agentWeight, callingWindow, retryRules, abandonTarget. Everything is read
+   * and checked before anything is stored, so a bad field changes nothing.
+   */
+  setRules(callTaskCode: string, input: TaskRulesInput): void {
+    const task = this.byCode(callTaskCode);
+    if (task.status === TaskStatus.ended) throw conflict(`task ${callTaskCode} has ended`);
+    const rules = parseTaskRules(input);
+    if (Object.keys(rules).length === 0)
+      throw invalid('give at least one of agentWeight, callingWindow, retryRules, abandonTarget');
+    const updated = this.d.tasks.update(task.id, rules, this.d.clock.now());
+    this.emit({ kind: 'concurrency', task: updated });
+  }
+
+  /** The dialer saw the task's calling window open or close: managers see it on /topic/task. */
+  windowChanged(task: Task, open: boolean): void {
+    const projectCode = this.projectCode(task);
+    if (projectCode !== undefined)
+      this.d.publisher.publish(`/topic/task/${projectCode}`, {
+        status: task.status,
+        callTaskCode: task.callTaskCode,
+        windowOpen: open,
+      });
+  }
+
   /** spec 一.14: numbers of the task's list after callListLastId that the task lacks join it. */
   additional(callTaskCode: string, callListLastId: number): { added: number; lastId: number } {
     const task = this.byCode(callTaskCode);
@@ -274,7 +360,11 @@ export class TaskService {
     if (task.callType !== CallType.preview)
       throw conflict(`task ${callTaskCode} is not a preview task (callType 2)`);
     if (task.status !== TaskStatus.running) throw conflict(`task ${callTaskCode} is not running`);
-    const got = this.d.numbers.reservePreview(task.id, count, username, this.d.clock.now());
+    const now = this.d.clock.now();
+    const window = task.callingWindow ? (JSON.parse(task.callingWindow) as CallingWindow) : undefined;
+    if (window && !isOpen(window, now))
+      throw conflict(`task ${callTaskCode} is outside its calling window (${window.timeZone})`);
+    const got = this.d.numbers.reservePreview(task.id, count, username, now, this.d.screenFor?.(task));
     return { items: got.map((n) => ({ phone: n.phone })) };
   }
 
@@ -293,6 +383,26 @@ export class TaskService {
       previewCount: states.preview,
       runningCount: this.running(task.id),
       status: task.status,
+      ...this.rulesView(task),
+    };
+  }
+
+  /** callTaskStatus extensions (issue 14): the task's rules and what the dialer does with them now. */
+  private rulesView(task: Task) {
+    const dial = this.d.dialState?.(task.id);
+    const window = task.callingWindow ? (JSON.parse(task.callingWindow) as CallingWindow) : null;
+    const now = this.d.clock.now();
+    return {
+      skippedCount: this.d.tasks.skippedCount(task.id),
+      retryPendingCount: this.d.tasks.retryPendingCount(task.id),
+      agentWeight: task.agentWeight,
+      agentShare: dial?.agentShare ?? 0,
+      idleAgentShare: dial?.idleAgentShare ?? 0,
+      windowOpen: window ? isOpen(window, now) : true,
+      windowChangesAt: window ? (dial?.windowChangesAt ?? nextChange(window, now)) : null,
+      callingWindow: window ? showCallingWindow(window) : null,
+      retryRules: task.retryRules ? (JSON.parse(task.retryRules) as RetryRule[]) : null,
+      abandonTarget: task.abandonTarget,
     };
   }
 

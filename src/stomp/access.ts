@@ -20,7 +20,7 @@ export interface AccessRuleDeps {
  * named: a project code may equal an extension number.
  */
 const USER_TOPICS = new Set(['register', 'call', 'status', 'invite', 'bye', 'transfer']);
-const PROJECT_TOPICS = new Set(['task', 'callExtStatus', 'callTaskStatus']);
+const PROJECT_TOPICS = new Set(['task', 'callExtStatus', 'callTaskStatus', 'wallboard']);
 /** Project topics an agent's UI subscribes to; managers get every project topic of their project. */
 const AGENT_PROJECT_TOPICS = new Set(['task']);
 

@@ -39,6 +39,8 @@ export function callLogItem(c: CallLog) {
     result: c.result === null ? null : String(c.result),
     resultDetail: c.resultDetail === null ? null : String(c.resultDetail),
     evaluation: c.evaluation,
+    /** Extension (issue 14.6): why the number was not dialled (`dnc-global`, `dnc-project`); null for calls. */
+    skipReason: c.skipReason,
   };
 }
 

@@ -9,7 +9,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { ok } from '../envelope.js';
-import type { SubmitInput, TaskService } from '../../dialer/tasks.js';
+import type { SubmitInput, TaskRulesInput, TaskService } from '../../dialer/tasks.js';
 
 const P = '/callcenter/callTask/api';
 const tags = ['task'];
@@ -19,6 +19,27 @@ const callGWs = {
 } as const;
 const rate = { type: 'number', description: 'Dialling ratio, > 0 and ≤ 10' } as const;
 const pacing = { type: 'string', description: 'Extension: fixed (default) or adaptive' } as const;
+/** Extensions of issue 14 (README "Dialling rules"); also accepted by setTaskRules. */
+const ruleFields = {
+  agentWeight: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+    description: "Extension: share of the project's agents against its other running tasks (default 1)",
+  },
+  callingWindow: {
+    description:
+      'Extension: JSON {"timeZone":"Asia/Shanghai","days":[1,2,3,4,5],"hours":[["09:00","20:00"]],"prefixTimeZones":[{"prefix":"1212","timeZone":"America/New_York"}]}; null clears it',
+  },
+  retryRules: {
+    description:
+      'Extension: JSON [{"resultDetail":[20],"afterMinutes":10,"maxRetries":3}] for outcomes 5, 10, 20, 25; [] or null clears them',
+  },
+  abandonTarget: {
+    description:
+      "Extension: the adaptive pacer's abandon target, > 0 and ≤ 0.03 (default 0.03); null clears it",
+  },
+} as const;
 const codeOnly = {
   type: 'object',
   required: ['callTaskCode'],
@@ -46,6 +67,7 @@ const submitBody = {
       enum: [0, 1],
       description: 'Extension: 1 asks the customer to rate the call',
     },
+    ...ruleFields,
   },
 } as const;
 
@@ -93,6 +115,23 @@ export function taskRoutes(tasks: TaskService): FastifyPluginAsync<{ ctx: ApiCon
       },
       async (req) => {
         tasks.setConcurrent(req.body.callTaskCode, req.body.callGWs, req.body.rate, req.body.pacing);
+        return ok();
+      },
+    );
+
+    app.post<{ Body: TaskRulesInput & { callTaskCode: string } }>(
+      `${P}/setTaskRules/v1`,
+      {
+        schema: {
+          summary:
+            "Extension: set a task's agentWeight, callingWindow, retryRules or abandonTarget (all checked before any is stored)",
+          tags,
+          body: { type: 'object', required: ['callTaskCode'], properties: { callTaskCode, ...ruleFields } },
+        },
+      },
+      async (req) => {
+        const { callTaskCode: code, ...rules } = req.body;
+        tasks.setRules(code, rules);
         return ok();
       },
     );

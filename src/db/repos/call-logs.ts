@@ -2,7 +2,7 @@
 // customer leg's call id (cc_call_id, which the dialer also uses as the leg's origination_uuid): the flow, which
 // knows the result, the agent and the recording path; and mod_xml_cdr, which knows FreeSWITCH's durable times,
 // billsec and causes. Whichever arrives first creates the row; neither erases what the other wrote.
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, type SQL } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { callLogs, projects, tasks, uploads } from '../schema.js';
 
@@ -158,6 +158,25 @@ export function callLogsRepo(db: Db) {
         .offset(paging.offset)
         .all();
       return { total, items };
+    },
+
+    /** Matching call logs with an id below `beforeId` (all when undefined), newest first: the CSV export's pages. */
+    listBefore(filter: CallLogFilter, beforeId: number | undefined, limit: number): CallLog[] {
+      const conds: SQL[] = [];
+      if (filter.projectId !== undefined) conds.push(eq(callLogs.projectId, filter.projectId));
+      if (filter.taskId !== undefined) conds.push(eq(callLogs.taskId, filter.taskId));
+      if (filter.callTaskCode !== undefined) conds.push(eq(callLogs.callTaskCode, filter.callTaskCode));
+      const time = filter.timeField === 'end' ? callLogs.endTimestamp : callLogs.startTimestamp;
+      if (filter.beginTime !== undefined) conds.push(gte(time, filter.beginTime));
+      if (filter.endTime !== undefined) conds.push(lte(time, filter.endTime));
+      if (beforeId !== undefined) conds.push(lt(callLogs.id, beforeId));
+      return db
+        .select()
+        .from(callLogs)
+        .where(conds.length ? and(...conds) : undefined)
+        .orderBy(desc(callLogs.id))
+        .limit(limit)
+        .all();
     },
 
     /**

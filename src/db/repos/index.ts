@@ -6,6 +6,7 @@ import { tasksRepo } from './tasks.js';
 import { callListsRepo } from './call-lists.js';
 import { gatewaysRepo } from './gateways.js';
 import { nodesRepo } from './nodes.js';
+import { dncRepo } from './dnc.js';
 import { extensionsRepo, projectsRepo } from './projects.js';
 
 export function createRepos(db: Db) {
@@ -20,6 +21,7 @@ export function createRepos(db: Db) {
     voices: voicesRepo(db),
     tasks: tasksRepo(db),
     callLists: callListsRepo(db),
+    dnc: dncRepo(db),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

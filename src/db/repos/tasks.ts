@@ -161,6 +161,22 @@ export function tasksRepo(db: Db) {
         .all();
       return { total, items };
     },
+    /** Numbers closed without a call by a do-not-call list (issue 14.6). */
+    skippedCount: (taskId: number): number =>
+      db
+        .select({ n: count() })
+        .from(callLogs)
+        .where(and(eq(callLogs.taskId, taskId), sql`${callLogs.skipReason} is not null`))
+        .get()?.n ?? 0,
+    /** Numbers waiting for a retry their task's rules gave them (issue 14.8). */
+    retryPendingCount: (taskId: number): number =>
+      db
+        .select({ n: count() })
+        .from(taskNumbers)
+        .where(
+          and(eq(taskNumbers.taskId, taskId), eq(taskNumbers.state, 'pending'), gt(taskNumbers.retries, 0)),
+        )
+        .get()?.n ?? 0,
     inStates: (statuses: number[]): Task[] =>
       db.select().from(tasks).where(inArray(tasks.status, statuses)).all(),
   };

@@ -2,6 +2,7 @@
 // task runner does: `decide()` on every tick and after every change of agents or attempts, `observe()` for every
 // outcome. It shares no code with the runner, only the Pacer contract, so it measures the pacer and nothing else.
 import type { Pacer, PacingSnapshot } from '../pacing/pacer.js';
+import { splitAgents } from '../pacing/share.js';
 import { EventQueue } from './event-queue.js';
 import { Tally } from './report.js';
 import type { SimulationReport } from './report.js';
@@ -15,9 +16,28 @@ export interface SimulationRun {
   /** The task's `rate` passed to the pacer (the fixed mode uses it). */
   rate: number;
   seed: number;
+  /**
+   * Several tasks dialling for the same team (issue 14.2). When given, `pacer` and `rate` are ignored; each task
+   * has its own pacer and its own ringing and waiting customers, and agents take customers of any task.
+   */
+  tasks?: readonly { pacer: Pacer; rate: number; weight?: number }[];
+  /**
+   * With `tasks`: `split` (what the dialer does) gives each pacer its weighted share of the staffed agents;
+   * `all` lets every pacer see every idle agent (the over-dialling that issue 14.2 removes).
+   */
+  agents?: 'split' | 'all';
+}
+
+/** Per task of a shared-team run: its live answers and abandons. */
+export interface TaskTally {
+  attempts: number;
+  liveAnswers: number;
+  abandoned: number;
+  abandonRate: number;
 }
 
 interface Agent {
+  id: number;
   state: 'idle' | 'talking' | 'wrap' | 'out';
   loginAt: number;
   idleSince: number;
@@ -28,6 +48,7 @@ interface Agent {
 }
 
 interface Attempt {
+  lane: number;
   since: number;
   /** Set while a live answer waits for an agent. */
   answeredAt?: number;
@@ -43,8 +64,15 @@ type SimEvent =
   | { kind: 'wrap-end'; agent: Agent }
   | { kind: 'staffing'; agents: number };
 
-export function simulate(scenario: Scenario, run: SimulationRun): SimulationReport {
+export function simulate(scenario: Scenario, run: SimulationRun): SimulationReport & { tasks?: TaskTally[] } {
   return new Simulation(scenario, run).run();
+}
+
+interface Lane {
+  pacer: Pacer;
+  rate: number;
+  weight: number;
+  tally: TaskTally;
 }
 
 class Simulation {
@@ -62,7 +90,7 @@ class Simulation {
   private now = 0;
   private readonly end: number;
   private readonly maxWaitMs: number;
-  private readonly pacer: Pacer;
+  private readonly lanes: Lane[];
 
   constructor(
     private readonly sc: Scenario,
@@ -73,10 +101,21 @@ class Simulation {
     this.numbersLeft = sc.numbers ?? Infinity;
     this.end = s2ms(sc.durationS);
     this.maxWaitMs = s2ms(sc.maxWaitS ?? 2);
-    this.pacer = r.pacer;
+    const tally = (): TaskTally => ({ attempts: 0, liveAnswers: 0, abandoned: 0, abandonRate: 0 });
+    this.lanes = (r.tasks ?? [{ pacer: r.pacer, rate: r.rate, weight: 1 }]).map((l) => ({
+      pacer: l.pacer,
+      rate: l.rate,
+      weight: l.weight ?? 1,
+      tally: tally(),
+    }));
   }
 
-  run(): SimulationReport {
+  /** Agent-freed is told to every pacer, as the dialer tells every pacer of the project. */
+  private observeAll(o: Parameters<Pacer['observe']>[0]): void {
+    for (const l of this.lanes) l.pacer.observe(o);
+  }
+
+  run(): SimulationReport & { tasks?: TaskTally[] } {
     this.setStaffing(this.sc.agents);
     for (const change of this.sc.staffing ?? [])
       this.queue.push(s2ms(change.atS), { kind: 'staffing', agents: change.agents });
@@ -95,13 +134,17 @@ class Simulation {
     this.now = this.end;
     for (const a of this.agents) this.logOut(a);
     this.tally.waitingAtEnd = this.waiting.length;
-    return this.tally.summarise({
+    const report = this.tally.summarise({
       scenario: this.sc.name,
-      mode: this.pacer.mode,
+      mode: this.lanes.map((l) => l.pacer.mode).join('+'),
       rate: this.r.rate,
       seed: this.r.seed,
       durationMs: this.end,
     });
+    if (!this.r.tasks) return report;
+    for (const l of this.lanes)
+      l.tally.abandonRate = l.tally.liveAnswers ? l.tally.abandoned / l.tally.liveAnswers : 0;
+    return { ...report, tasks: this.lanes.map((l) => l.tally) };
   }
 
   /** Returns whether the pacer should be asked again. */
@@ -118,7 +161,7 @@ class Simulation {
         this.legs--;
         if (e.machine) this.tally.machineAnswers++;
         else this.tally.noAnswers++;
-        this.pacer.observe({
+        this.laneOf(e.attempt).pacer.observe({
           kind: 'attempt-ended',
           at: this.now,
           answered: false,
@@ -131,7 +174,9 @@ class Simulation {
         this.waiting = this.waiting.filter((w) => w !== e.attempt);
         this.legs--;
         this.tally.liveOutcome(this.now, true);
-        this.pacer.observe({
+        this.laneOf(e.attempt).tally.abandoned++;
+        this.laneOf(e.attempt).tally.liveAnswers++;
+        this.laneOf(e.attempt).pacer.observe({
           kind: 'abandoned',
           at: this.now,
           waitMs: this.now - (e.attempt.answeredAt ?? this.now),
@@ -149,16 +194,33 @@ class Simulation {
     }
   }
 
-  private snapshot(): PacingSnapshot {
+  private laneOf(a: Attempt): Lane {
+    return this.lanes[a.lane] as Lane;
+  }
+
+  /** The agents each lane paces on: all of them, or (issue 14.2) its weighted share, as the dialer splits them. */
+  private agentsOfLanes(): Agent[][] {
+    const staffed = this.agents.filter((a) => a.state !== 'out' && !a.leaving);
+    if (this.lanes.length === 1 || this.r.agents === 'all') return this.lanes.map(() => staffed);
+    const split = splitAgents(
+      staffed,
+      this.lanes.map((l, i) => ({ id: i, weight: l.weight })),
+      Math.floor(this.now / 60_000),
+    );
+    return this.lanes.map((_, i) => split.get(i) ?? []);
+  }
+
+  private snapshot(lane: number, agents: Agent[], spent: number): PacingSnapshot {
     const busySince: number[] = [];
     let staffed = 0;
-    for (const a of this.agents) {
-      if (a.state === 'out' || a.leaving) continue;
+    let idle = 0;
+    for (const a of agents) {
       staffed++;
       if (a.state !== 'idle') busySince.push(a.busySince);
+      else idle++;
     }
     const ringingSince: number[] = [];
-    for (const at of this.ringing) ringingSince.push(at.since);
+    for (const at of this.ringing) if (at.lane === lane) ringingSince.push(at.since);
     while (this.launches.length > 0 && this.launches[0] <= this.now - 1000) this.launches.shift();
     const capacity = Math.min(
       (this.sc.maxConcurrent ?? Infinity) - this.legs,
@@ -167,30 +229,36 @@ class Simulation {
     );
     return {
       now: this.now,
-      idleAgents: this.idle.length,
+      idleAgents: idle,
       staffedAgents: staffed,
-      ringingAttempts: this.ringing.size,
-      waitingCustomers: this.waiting.length,
-      rate: this.r.rate,
-      capacity: Math.max(0, Math.min(capacity, 1e6)),
+      ringingAttempts: ringingSince.length,
+      waitingCustomers: this.waiting.filter((w) => w.lane === lane).length,
+      rate: this.lanes[lane]?.rate ?? this.r.rate,
+      capacity: Math.max(0, Math.min(capacity - spent, 1e6)),
       ringingSince,
       busySince,
     };
   }
 
   private dial(): void {
-    const n = this.pacer.decide(this.snapshot());
-    for (let i = 0; i < n; i++) this.originate();
+    const shares = this.agentsOfLanes();
+    let spent = 0;
+    this.lanes.forEach((lane, i) => {
+      const n = lane.pacer.decide(this.snapshot(i, shares[i] ?? [], spent));
+      spent += n;
+      for (let k = 0; k < n; k++) this.originate(i);
+    });
     this.tally.peakLegs = Math.max(this.tally.peakLegs, this.legs);
     this.tally.peakCps = Math.max(this.tally.peakCps, this.launches.length);
   }
 
-  private originate(): void {
+  private originate(lane: number): void {
     this.numbersLeft--;
     this.legs++;
     this.launches.push(this.now);
     this.tally.attempts++;
-    const attempt: Attempt = { since: this.now, settled: false };
+    (this.lanes[lane] as Lane).tally.attempts++;
+    const attempt: Attempt = { lane, since: this.now, settled: false };
     this.ringing.add(attempt);
     const timeout = s2ms(this.sc.noAnswerTimeoutS);
     const answered = this.rng.next() < answerProbabilityAt(this.sc.answerProbability, this.now / 1000);
@@ -210,7 +278,7 @@ class Simulation {
 
   private liveAnswer(attempt: Attempt): void {
     this.ringing.delete(attempt);
-    this.pacer.observe({
+    this.laneOf(attempt).pacer.observe({
       kind: 'attempt-ended',
       at: this.now,
       answered: true,
@@ -227,7 +295,8 @@ class Simulation {
     attempt.settled = true;
     this.tally.liveOutcome(this.now, false);
     this.tally.idleGapsMs.push(this.now - agent.idleSince);
-    this.pacer.observe({
+    this.laneOf(attempt).tally.liveAnswers++;
+    this.laneOf(attempt).pacer.observe({
       kind: 'connected',
       at: this.now,
       waitMs: this.now - (attempt.answeredAt ?? this.now),
@@ -250,7 +319,7 @@ class Simulation {
     if (agent.state !== 'wrap') return;
     const talkMs = agent.talkMs;
     this.tally.wrapMs += this.now - agent.busySince - talkMs;
-    this.pacer.observe({
+    this.observeAll({
       kind: 'agent-freed',
       at: this.now,
       talkMs,
@@ -279,6 +348,7 @@ class Simulation {
     }
     while (staffed < target) {
       const agent: Agent = {
+        id: this.agents.length,
         state: 'idle',
         loginAt: this.now,
         idleSince: this.now,

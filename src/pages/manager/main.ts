@@ -18,6 +18,8 @@ import {
 import { noticeOf, regLabel, sessionLabel, taskLabel, typeLabel, workLabel } from '../shared/labels.js';
 import { startPhone, type SoftPhone } from '../shared/softphone.js';
 import { openChannel, stompUrl, type Channel } from '../shared/stomp.js';
+import type { WallboardSample } from '../shared/wallboard-data.js';
+import { WallboardView, type AbandonReport } from './wallboard.js';
 
 const SAVED = 'cc.manager';
 
@@ -30,6 +32,7 @@ interface Console {
   /** Rows changed live since the snapshot was asked for: the snapshot must not roll them back. */
   liveExts: Set<string>;
   liveTasks: Set<string>;
+  wallboard?: WallboardView;
 }
 
 let desk: Console | undefined;
@@ -125,7 +128,22 @@ function onRowAction(e: Event): void {
   send(`/app/${action}`, { username, listenerExt: manager, projectCode });
 }
 
+/** The wallboard's last hour and the abandon-rate report from the server (at (re)connection, then every minute). */
+async function wallboardSnapshot(claim: Claim): Promise<void> {
+  const query = { projectCode: claim.projectCode };
+  const [samples, report] = await Promise.all([
+    consoleGet<{ samples: WallboardSample[] }>('wallboard', query, claim),
+    consoleGet<AbandonReport>('abandonRate', query, claim),
+  ]);
+  if (!desk?.wallboard) return;
+  if (samples.ok) desk.wallboard.reset(samples.data.samples);
+  else say(`大屏 wallboard: ${samples.message}`, 'warn');
+  if (report.ok) desk.wallboard.report(report.data);
+  else say(`放弃率 abandon rate: ${report.message}`, 'warn');
+}
+
 async function snapshot(claim: Claim): Promise<void> {
+  void wallboardSnapshot(claim);
   const query = { projectCode: claim.projectCode };
   desk?.liveExts.clear();
   desk?.liveTasks.clear();
@@ -178,6 +196,9 @@ function connect(claim: Claim): Channel {
   };
   channel.subscribe(`/topic/callTaskStatus/${p}`, onTask);
   channel.subscribe(`/topic/task/${p}`, onTask);
+  channel.subscribe(`/topic/wallboard/${p}`, (body) => {
+    if (body && typeof body === 'object' && 'at' in body) desk?.wallboard?.push(body as WallboardSample);
+  });
   channel.subscribe(`/topic/notify/${p}/${claim.username}`, (body) => {
     const n = noticeOf(body);
     say(`服务器 server: ${n.text}`, n.tone);
@@ -212,6 +233,12 @@ async function claimAndStart(certificate: string, username?: string, password?: 
     liveExts: new Set(),
     liveTasks: new Set(),
   };
+  try {
+    desk.wallboard = new WallboardView();
+  } catch (err) {
+    say(`大屏 wallboard: ${err instanceof Error ? err.message : String(err)}`, 'bad');
+  }
+  setInterval(() => void (desk && wallboardSnapshot(desk.claim)), 60_000);
   const ws = sipServer(location.search, claim.servers);
   if (!ws) return showLabel(byId('phoneState'), { text: '未启用 off', tone: 'muted' });
   const started = startPhone(claim, ws, {

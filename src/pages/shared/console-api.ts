@@ -57,7 +57,7 @@ const basic = (c: Claim) => `Basic ${btoa(`${c.username}:${c.password}`)}`;
 
 /** GET an endpoint with the claimed extension's credentials (HTTP Basic). */
 export function consoleGet<T>(
-  path: 'extensions' | 'tasks' | 'callList' | 'status',
+  path: 'extensions' | 'tasks' | 'callList' | 'status' | 'wallboard' | 'abandonRate',
   query: Record<string, string | number>,
   as: Claim,
 ): Promise<Answer<T>> {

@@ -1,0 +1,137 @@
+// Do-not-call lists (issue 14.6, an extension of the contract): the global list (no projectCode) and one per
+// project code. add/remove take `numbers` (a JSON array, form field or JSON body) or a CSV upload (multipart field
+// `file`, first column, a header line without digits skipped; with optional `projectCode` and `note` fields). Any
+// bad number rejects the whole request, naming its position: a list is never half imported.
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { AppError, invalid } from '../../core/errors.js';
+import { csvValues, parseNumbersField } from '../../dialer/call-lists.js';
+import type { DncService } from '../../dialer/dnc.js';
+import type { ApiContext } from '../context.js';
+import { ok } from '../envelope.js';
+import { pageOf, pagingQuery } from '../paging.js';
+
+const P = '/callcenter/dnc/api';
+const tags = ['doNotCall'];
+const MAX_CSV_BYTES = 20 * 1024 * 1024;
+const projectCode = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 64,
+  description: 'The project list; absent: the global list',
+} as const;
+const fields = {
+  type: 'object',
+  required: ['numbers'],
+  properties: {
+    projectCode,
+    numbers: { description: 'JSON array of phone numbers (text in a form field, or an array in JSON)' },
+    note: { type: 'string', maxLength: 200 },
+  },
+} as const;
+
+interface Values {
+  projectCode?: string;
+  note?: string;
+  values: { position: number; value: string }[];
+}
+
+async function fromUpload(req: FastifyRequest): Promise<Values> {
+  const out: Values = { values: [] };
+  let file = false;
+  for await (const part of req.parts()) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'file') throw invalid(`unexpected file field ${part.fieldname}`);
+      out.values = csvValues((await part.toBuffer()).toString('utf8'));
+      file = true;
+    } else if (part.fieldname === 'projectCode') out.projectCode = String(part.value);
+    else if (part.fieldname === 'note') out.note = String(part.value).slice(0, 200);
+    else throw invalid(`${part.fieldname} is not a known parameter`);
+  }
+  if (!file) throw invalid('file is required (a CSV of phone numbers)');
+  if (out.projectCode === '') delete out.projectCode;
+  return out;
+}
+
+async function valuesOf(
+  req: FastifyRequest<{ Body: { projectCode?: string; numbers: unknown; note?: string } }>,
+): Promise<Values> {
+  if (req.isMultipart()) return fromUpload(req);
+  const values = parseNumbersField(req.body.numbers);
+  if (values instanceof AppError) throw values;
+  return { projectCode: req.body.projectCode, note: req.body.note, values };
+}
+
+export function dncRoutes(dnc: DncService): FastifyPluginAsync<{ ctx: ApiContext }> {
+  return async (app) => {
+    await app.register(multipart, { limits: { files: 1, fields: 4, fileSize: MAX_CSV_BYTES } });
+    const body = {
+      content: {
+        'application/x-www-form-urlencoded': { schema: fields },
+        'application/json': { schema: fields },
+      },
+    };
+
+    app.post<{ Body: { projectCode?: string; numbers: unknown; note?: string } }>(
+      `${P}/add/v1`,
+      {
+        schema: {
+          summary:
+            'Put numbers on the global or a project do-not-call list (JSON `numbers` or a multipart CSV `file`); returns added, alreadyListed, rejected',
+          tags,
+          body,
+        },
+      },
+      async (req) => {
+        const v = await valuesOf(req);
+        return ok(dnc.add(v.projectCode, v.values, v.note));
+      },
+    );
+
+    app.post<{ Body: { projectCode?: string; numbers: unknown } }>(
+      `${P}/remove/v1`,
+      {
+        schema: {
+          summary: 'Take numbers off the global or a project do-not-call list; returns removed, rejected',
+          tags,
+          body,
+        },
+      },
+      async (req) => {
+        const v = await valuesOf(req);
+        return ok(dnc.remove(v.projectCode, v.values));
+      },
+    );
+
+    app.get<{ Querystring: { phone: string; projectCode?: string } }>(
+      `${P}/check/v1`,
+      {
+        schema: {
+          summary: 'Is a number on the global list, or on the project list? Returns blocked and the lists',
+          tags,
+          querystring: {
+            type: 'object',
+            required: ['phone'],
+            properties: { phone: { type: 'string', minLength: 1, maxLength: 20 }, projectCode },
+          },
+        },
+      },
+      async (req) => ok(dnc.check(req.query.phone, req.query.projectCode)),
+    );
+
+    app.get<{ Querystring: { projectCode?: string; pageNum?: number; pageSize?: number } }>(
+      `${P}/list/v1`,
+      {
+        schema: {
+          summary: 'The numbers of the global or a project do-not-call list, oldest first',
+          tags,
+          querystring: { type: 'object', properties: { ...pagingQuery(1000), projectCode } },
+        },
+      },
+      async (req) => {
+        const { offset, limit } = pageOf(req.query);
+        return ok(dnc.list(req.query.projectCode, offset, limit));
+      },
+    );
+  };
+}

@@ -1,0 +1,89 @@
+// Do-not-call numbers (issue 14.6): the global list (projectCode '') and one list per project code. Phones are
+// stored as their digits (a leading + dropped), which is also how dispensing looks them up.
+import { and, asc, count, eq, inArray, type SQL } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { dncNumbers } from '../schema.js';
+
+export type DncNumber = typeof dncNumbers.$inferSelect;
+
+/** Rows per IN (...) lookup, well under SQLite's bound-variable limit. */
+const CHUNK = 500;
+
+export function dncRepo(db: Db) {
+  return {
+    /** Inserts the phones a list lacks, in one transaction; returns how many were new. */
+    add: (projectCode: string, phones: string[], note: string | null, now: number): number =>
+      db.transaction(() => {
+        let added = 0;
+        for (let i = 0; i < phones.length; i += CHUNK)
+          added += db
+            .insert(dncNumbers)
+            .values(phones.slice(i, i + CHUNK).map((phone) => ({ projectCode, phone, note, createdAt: now })))
+            .onConflictDoNothing()
+            .run().changes;
+        return added;
+      }),
+    remove: (projectCode: string, phones: string[]): number =>
+      db.transaction(() => {
+        let removed = 0;
+        for (let i = 0; i < phones.length; i += CHUNK)
+          removed += db
+            .delete(dncNumbers)
+            .where(
+              and(
+                eq(dncNumbers.projectCode, projectCode),
+                inArray(dncNumbers.phone, phones.slice(i, i + CHUNK)),
+              ),
+            )
+            .run().changes;
+        return removed;
+      }),
+    /** Which of `phones` are on the global list or on `projectCode`'s, and on which (global first). */
+    listed(projectCode: string | null, phones: string[]): Map<string, DncNumber> {
+      const out = new Map<string, DncNumber>();
+      const scopes = projectCode ? ['', projectCode] : [''];
+      for (let i = 0; i < phones.length; i += CHUNK) {
+        const rows = db
+          .select()
+          .from(dncNumbers)
+          .where(
+            and(
+              inArray(dncNumbers.projectCode, scopes),
+              inArray(dncNumbers.phone, phones.slice(i, i + CHUNK)),
+            ),
+          )
+          .all();
+        for (const r of rows) {
+          const known = out.get(r.phone);
+          if (!known || (known.projectCode !== '' && r.projectCode === '')) out.set(r.phone, r);
+        }
+      }
+      return out;
+    },
+    has: (projectCode: string, phone: string): boolean =>
+      db
+        .select({ id: dncNumbers.id })
+        .from(dncNumbers)
+        .where(and(eq(dncNumbers.projectCode, projectCode), eq(dncNumbers.phone, phone)))
+        .get() !== undefined,
+    page(
+      projectCode: string | undefined,
+      offset: number,
+      limit: number,
+    ): { total: number; items: DncNumber[] } {
+      const where: SQL | undefined =
+        projectCode === undefined ? undefined : eq(dncNumbers.projectCode, projectCode);
+      const total = db.select({ n: count() }).from(dncNumbers).where(where).get()?.n ?? 0;
+      const items = db
+        .select()
+        .from(dncNumbers)
+        .where(where)
+        .orderBy(asc(dncNumbers.id))
+        .limit(limit)
+        .offset(offset)
+        .all();
+      return { total, items };
+    },
+  };
+}
+export type DncRepo = ReturnType<typeof dncRepo>;

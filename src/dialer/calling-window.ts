@@ -1,0 +1,167 @@
+// Calling windows (issue 14.7): a task dials only inside local hours on local days, in its time zone, and
+// optionally in each number's own zone, found by the longest matching prefix of a table. Pure: the clock is an
+// argument; the dialer asks `isOpen` every tick and dispensing asks `zoneOf`/`isOpenIn` for each number.
+import { invalid, type AppError } from '../core/errors.js';
+
+export interface CallingWindow {
+  /** IANA time zone of the task, e.g. Asia/Shanghai. */
+  timeZone: string;
+  /** ISO weekdays the task may dial: 1 Monday ... 7 Sunday. */
+  days: number[];
+  /** Local [from, to) ranges in minutes since midnight, from < to (a range does not cross midnight). */
+  hours: [number, number][];
+  /** Optional per-number zones: the longest matching prefix wins; other numbers use `timeZone`. */
+  prefixTimeZones: { prefix: string; timeZone: string }[];
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+const WEEKDAY: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+
+/** The local ISO weekday and minute of the day at `now` in `timeZone`. */
+export function localTime(now: number, timeZone: string): { day: number; minute: number } {
+  let day = 0;
+  let hour = 0;
+  let minute = 0;
+  for (const p of formatter(timeZone).formatToParts(new Date(now))) {
+    if (p.type === 'weekday') day = WEEKDAY[p.value] ?? 0;
+    else if (p.type === 'hour') hour = Number(p.value);
+    else if (p.type === 'minute') minute = Number(p.value);
+  }
+  return { day, minute: hour * 60 + minute };
+}
+
+export function isOpenIn(w: CallingWindow, timeZone: string, now: number): boolean {
+  const t = localTime(now, timeZone);
+  return w.days.includes(t.day) && w.hours.some(([from, to]) => t.minute >= from && t.minute < to);
+}
+
+/** The zone a number is called in: the longest matching prefix of the table, else the task's. */
+export function zoneOf(w: CallingWindow, phone: string): string {
+  const digits = phone.replace(/^\+/, '');
+  let best: { prefix: string; timeZone: string } | undefined;
+  for (const p of w.prefixTimeZones)
+    if (digits.startsWith(p.prefix) && (!best || p.prefix.length > best.prefix.length)) best = p;
+  return best?.timeZone ?? w.timeZone;
+}
+
+/** Is any of the task's zones inside its hours? (With a prefix table, numbers are then screened one by one.) */
+export function isOpen(w: CallingWindow, now: number): boolean {
+  const zones = new Set([w.timeZone, ...w.prefixTimeZones.map((p) => p.timeZone)]);
+  for (const z of zones) if (isOpenIn(w, z, now)) return true;
+  return false;
+}
+
+/**
+ * When `isOpen` next changes after `now` (to the minute), or null if it never does within 8 days (a window that is
+ * always open or never open). Steps by 15 minutes, then by minutes: zone offsets change on whole quarter hours.
+ */
+export function nextChange(w: CallingWindow, now: number): number | null {
+  const start = Math.floor(now / 60_000) * 60_000;
+  const state = isOpen(w, now);
+  const quarter = 15 * 60_000;
+  for (let t = start + quarter; t <= start + 8 * 86_400_000; t += quarter) {
+    if (isOpen(w, t) === state) continue;
+    for (let m = t - quarter + 60_000; m <= t; m += 60_000) if (isOpen(w, m) !== state) return m;
+    return t;
+  }
+  return null;
+}
+
+function validZone(z: unknown): z is string {
+  if (typeof z !== 'string' || z === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: z });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const minutes = (s: string): number => {
+  const m = HHMM.exec(s);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : -1;
+};
+
+/**
+ * The API's `callingWindow`: JSON (text in a form field, or an object) like
+ * {"timeZone":"Asia/Shanghai","days":[1,2,3,4,5],"hours":[["09:00","12:00"],["13:30","20:00"]],
+ *  "prefixTimeZones":[{"prefix":"1212","timeZone":"America/New_York"}]}. `days` defaults to every day; `to` may be
+ * "24:00". Returns the window or an `invalid` error naming the field.
+ */
+export function parseCallingWindow(raw: unknown): CallingWindow | AppError {
+  const F = 'callingWindow';
+  let v = raw;
+  if (typeof raw === 'string') {
+    try {
+      v = JSON.parse(raw);
+    } catch {
+      return invalid(`${F} must be JSON like {"timeZone":"Asia/Shanghai","hours":[["09:00","20:00"]]}`);
+    }
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return invalid(`${F} must be a JSON object`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o))
+    if (!['timeZone', 'days', 'hours', 'prefixTimeZones'].includes(k))
+      return invalid(`${F}.${k} is not a known field (timeZone, days, hours, prefixTimeZones)`);
+  if (!validZone(o.timeZone)) return invalid(`${F}.timeZone must be an IANA time zone like Asia/Shanghai`);
+  const days = o.days === undefined ? [1, 2, 3, 4, 5, 6, 7] : o.days;
+  if (
+    !Array.isArray(days) ||
+    days.length === 0 ||
+    !days.every((d) => Number.isInteger(d) && d >= 1 && d <= 7)
+  )
+    return invalid(`${F}.days must be a non-empty array of ISO weekdays 1 (Monday) to 7 (Sunday)`);
+  if (!Array.isArray(o.hours) || o.hours.length === 0)
+    return invalid(`${F}.hours must be a non-empty array of ["HH:mm","HH:mm"] ranges`);
+  const hours: [number, number][] = [];
+  for (const [i, r] of o.hours.entries()) {
+    const pair = Array.isArray(r) && r.length === 2 ? (r as unknown[]) : undefined;
+    const from = typeof pair?.[0] === 'string' ? minutes(pair[0]) : -1;
+    const to = pair?.[1] === '24:00' ? 1440 : typeof pair?.[1] === 'string' ? minutes(pair[1]) : -1;
+    if (from < 0 || to < 0 || from >= to)
+      return invalid(`${F}.hours[${i}] must be ["HH:mm","HH:mm"] with the start before the end`);
+    hours.push([from, to]);
+  }
+  const rawPrefixes = o.prefixTimeZones ?? [];
+  if (!Array.isArray(rawPrefixes)) return invalid(`${F}.prefixTimeZones must be an array`);
+  const prefixTimeZones: CallingWindow['prefixTimeZones'] = [];
+  for (const [i, p] of rawPrefixes.entries()) {
+    const e = (p ?? {}) as { prefix?: unknown; timeZone?: unknown };
+    if (typeof e.prefix !== 'string' || !/^\d{1,15}$/.test(e.prefix))
+      return invalid(`${F}.prefixTimeZones[${i}].prefix must be 1-15 digits`);
+    if (!validZone(e.timeZone))
+      return invalid(`${F}.prefixTimeZones[${i}].timeZone must be an IANA time zone`);
+    if (prefixTimeZones.some((x) => x.prefix === e.prefix))
+      return invalid(`${F}.prefixTimeZones lists prefix ${e.prefix} twice`);
+    prefixTimeZones.push({ prefix: e.prefix, timeZone: e.timeZone });
+  }
+  return { timeZone: o.timeZone, days: [...new Set(days as number[])].sort(), hours, prefixTimeZones };
+}
+
+/** The stored form back as the API's JSON (for callTaskStatus). */
+export function showCallingWindow(w: CallingWindow) {
+  const hhmm = (m: number) =>
+    `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  return {
+    timeZone: w.timeZone,
+    days: w.days,
+    hours: w.hours.map(([a, b]) => [hhmm(a), hhmm(b)]),
+    prefixTimeZones: w.prefixTimeZones,
+  };
+}

@@ -1,0 +1,57 @@
+// The wallboard's figures as chart series (pure, unit-tested): the server's samples (/topic/wallboard/{project},
+// src/supervisor/wallboard.ts) of the last hour, in time order, as uPlot's aligned arrays (x in seconds).
+
+export interface WallboardSample {
+  at: number;
+  agents: { offline: number; notAvailable: number; idle: number; talking: number; conference: number };
+  waiting: number;
+  callsPerMinute: number;
+  occupancy: number;
+  abandonRate: number | null;
+  liveAnswersLastHour: number;
+  cap: number;
+}
+
+export const HOUR_MS = 3600_000;
+
+/** Keeps the samples of the hour before the newest one, in time order, without duplicates. */
+export function lastHour(samples: readonly WallboardSample[], add?: WallboardSample): WallboardSample[] {
+  const all = add ? [...samples, add] : [...samples];
+  all.sort((a, b) => a.at - b.at);
+  const newest = all.at(-1)?.at ?? 0;
+  return all.filter((s, i) => s.at >= newest - HOUR_MS && (i === 0 || all[i - 1]?.at !== s.at));
+}
+
+export interface WallboardSeries {
+  x: number[];
+  idle: number[];
+  talking: number[];
+  notAvailable: number[];
+  offline: number[];
+  waiting: number[];
+  callsPerMinute: number[];
+  /** Percentages. */
+  occupancy: number[];
+  abandon: (number | null)[];
+  cap: number[];
+}
+
+export function toSeries(samples: readonly WallboardSample[]): WallboardSeries {
+  const pct = (x: number) => Math.round(x * 1000) / 10;
+  return {
+    x: samples.map((s) => Math.round(s.at / 1000)),
+    idle: samples.map((s) => s.agents.idle),
+    talking: samples.map((s) => s.agents.talking + s.agents.conference),
+    notAvailable: samples.map((s) => s.agents.notAvailable),
+    offline: samples.map((s) => s.agents.offline),
+    waiting: samples.map((s) => s.waiting),
+    callsPerMinute: samples.map((s) => s.callsPerMinute),
+    occupancy: samples.map((s) => pct(s.occupancy)),
+    abandon: samples.map((s) => (s.abandonRate === null ? null : pct(s.abandonRate))),
+    cap: samples.map((s) => pct(s.cap)),
+  };
+}
+
+/** "2.4%" or "—" without live answers. */
+export const percentText = (rate: number | null): string =>
+  rate === null ? '—' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;

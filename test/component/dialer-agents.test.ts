@@ -1,0 +1,136 @@
+// Issue 14 items 2, 3 and 4 against the FreeSWITCH emulator: which agents a predictive task paces on.
+import t from 'tap';
+import { startCallHarness } from '../support/calls.js';
+import { addNumber, agentState, gatewayFor, logsOfTask, numberRow, setTask } from './flows-support.js';
+
+const originates = (h: { fs: { commands: readonly { line: string }[] } }, match = 'originate') =>
+  h.fs.commands.filter((c) => c.line.includes(match));
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const moh = { playbackMs: (f: string) => (f.startsWith('local_stream://') ? 3_600_000 : undefined) };
+
+t.test(
+  'agent first: a number whose agent never answers is tried the configured number of times, then settled as agent no answer (32)',
+  async (t) => {
+    const h = await startCallHarness({ config: { agentFirstMaxTries: 2 } }, { dialerTickMs: 50 });
+    t.teardown(h.close);
+    const [a1] = await h.project('pm', 1);
+    h.fs.register(a1, { mode: 'reject' });
+    const taskId = h.task({ code: 'tm', projectCode: 'pm', scheduleType: 3 });
+    const gw = gatewayFor(h, taskId, 'gwM');
+    const id = addNumber(h, taskId, '13900008001');
+    const row = await h.fs.waitFor(
+      () => (numberRow(h, id)?.state === 'done' ? numberRow(h, id) : undefined),
+      10_000,
+    );
+    t.match(
+      row,
+      { resultDetail: 32, agentMisses: 2 },
+      'settled after two attempts whose agent did not answer',
+    );
+    await pause(300);
+    t.equal(originates(h, `user/${a1}`).length, 2, 'the agent was rung exactly twice, then never again');
+    t.equal(originates(h, '}sofia/gateway').length, 0, 'the customer was never dialled');
+    const logs = logsOfTask(h, taskId);
+    t.equal(logs.length, 1, 'one call log for the number');
+    t.match(logs[0], { result: 30, resultDetail: 32, callerIdNumber: a1, destinationNumber: '13900008001' });
+    t.match(agentState(h, a1), { reserved: false, callId: null });
+    t.equal(h.app.ctx.gatewayUsage.inUse(gw.id), 0, 'no line is held');
+  },
+);
+
+t.test('agent first: one missed attempt puts the number back for the next try, below the cap', async (t) => {
+  const h = await startCallHarness({ config: { agentFirstMaxTries: 5 } }, { dialerTickMs: 50 });
+  t.teardown(h.close);
+  const [a1] = await h.project('pq', 1);
+  h.fs.register(a1, { mode: 'reject' });
+  const taskId = h.task({ code: 'tq', projectCode: 'pq', scheduleType: 3 });
+  gatewayFor(h, taskId, 'gwQ');
+  const id = addNumber(h, taskId, '13900008002');
+  await h.fs.waitFor(() => (numberRow(h, id)?.agentMisses ?? 0) >= 1, 10_000);
+  t.not(numberRow(h, id)?.state, 'done', 'still open below the cap');
+  setTask(h, taskId, { status: 3 });
+  await h.fs.waitFor(() => numberRow(h, id)?.state === 'pending', 5000);
+  t.equal(numberRow(h, id)?.resultDetail, null, 'no result yet');
+});
+
+t.test(
+  'off-hook pacing counts only agents holding a fifo leg: an available agent without one draws no call',
+  async (t) => {
+    const h = await startCallHarness({ flow: { agentWaitMs: 60_000 }, emulator: moh }, { dialerTickMs: 50 });
+    t.teardown(h.close);
+    const [a1, a2] = await h.project('pf', 2);
+    const taskId = h.task({ code: 'tf', projectCode: 'pf', scheduleType: 4 });
+    gatewayFor(h, taskId, 'gwF', { lines: 10 });
+    for (let i = 0; i < 6; i++) {
+      const phone = `1390000900${i}`;
+      addNumber(h, taskId, phone);
+      h.fs.setPeer(`0${phone}`, { kind: 'answer', answerAfterMs: 60_000, hangupAfterMs: 120_000 });
+    }
+    t.equal(agentState(h, a1)?.workStatus, 1);
+    t.equal(agentState(h, a2)?.workStatus, 1, 'both agents are registered and available');
+    await pause(400);
+    t.equal(
+      originates(h, 'sofia/gateway').length,
+      0,
+      'no held leg, no call, although two agents are available',
+    );
+    const leg = h.fs.dialFromExtension(a1, 'fifopf') ?? '';
+    await h.fs.waitFor(() => h.app.runner.held.get(a1)?.uuid === leg);
+    let peak = 0;
+    const sample = setInterval(() => (peak = Math.max(peak, h.app.dialer.inFlight(taskId))), 5);
+    t.teardown(() => clearInterval(sample));
+    await h.fs.waitFor(() => originates(h, 'sofia/gateway').length >= 1);
+    await pause(300);
+    t.equal(peak, 1, 'one off-hook idle agent at rate 1: one call at a time');
+    t.match(h.app.ctx.services.tasks.status('tf'), { agentShare: 1 });
+    const second = h.fs.dialFromExtension(a2, 'fifopf') ?? '';
+    await h.fs.waitFor(() => h.app.runner.held.get(a2)?.uuid === second);
+    await h.fs.waitFor(() => h.app.dialer.inFlight(taskId) === 2);
+    await pause(300);
+    t.equal(peak, 2, 'a second held leg: two calls at a time, never more');
+    t.match(h.app.ctx.services.tasks.status('tf'), { agentShare: 2 });
+  },
+);
+
+t.test(
+  'two running tasks of one project split its idle agents instead of both dialling for all of them; the split shows in callTaskStatus',
+  async (t) => {
+    const h = await startCallHarness({}, { dialerTickMs: 50 });
+    t.teardown(h.close);
+    await h.project('ps', 4);
+    const a = h.task({ code: 'ta', projectCode: 'ps', scheduleType: 1 });
+    const b = h.task({ code: 'tb', projectCode: 'ps', scheduleType: 1 });
+    setTask(h, a, { agentWeight: 3 });
+    gatewayFor(h, a, 'gwA', { lines: 20 });
+    gatewayFor(h, b, 'gwB', { lines: 20 });
+    for (let i = 0; i < 10; i++) {
+      for (const [task, p] of [
+        [a, `1390001100${i}`],
+        [b, `1390001200${i}`],
+      ] as const) {
+        addNumber(h, task, p);
+        h.fs.setPeer(`0${p}`, { kind: 'answer', answerAfterMs: 60_000, hangupAfterMs: 120_000 });
+      }
+    }
+    // Unanswered attempts time out and are replaced, so the figure is the most ringing at once, per task.
+    const peak = { a: 0, b: 0, all: 0 };
+    const sample = setInterval(() => {
+      const [x, y] = [h.app.dialer.inFlight(a), h.app.dialer.inFlight(b)];
+      peak.a = Math.max(peak.a, x);
+      peak.b = Math.max(peak.b, y);
+      peak.all = Math.max(peak.all, x + y);
+    }, 5);
+    t.teardown(() => clearInterval(sample));
+    await h.fs.waitFor(() => h.app.dialer.inFlight(a) + h.app.dialer.inFlight(b) >= 4);
+    await pause(600);
+    t.equal(peak.all, 4, 'four idle agents at rate 1: four calls at once in all (not eight)');
+    t.equal(peak.a, 3, 'weight 3 : 1 gives task ta three');
+    t.equal(peak.b, 1, 'and task tb one');
+    t.ok(
+      originates(h, 'cc_task=ta,').length >= 3 && originates(h, 'cc_task=tb,').length >= 1,
+      'both tasks dialled',
+    );
+    t.match(h.app.ctx.services.tasks.status('ta'), { agentWeight: 3, agentShare: 3 });
+    t.match(h.app.ctx.services.tasks.status('tb'), { agentWeight: 1, agentShare: 1 });
+  },
+);

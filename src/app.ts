@@ -239,6 +239,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         store: createQiniu(config.qiniu),
         uploads: repos.recordingUploads,
         onUploaded: (callUuid, ref, now) => repos.callLogs.setQiniuRef(callUuid, ref, now),
+        onMissing: (callUuid, now) => repos.callLogs.clearRecording(callUuid, now),
         clock,
         recordingsDir: config.recordingsDir,
         log: http.log,

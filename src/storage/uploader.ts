@@ -2,7 +2,7 @@
 // The local file is never deleted: it is the recording of record (call logs show recordFile), the upload a copy.
 // Work is driven by the injected Clock: a timer wakes the uploader when the next row falls due, and `enqueue`
 // starts a run at once; tests use a FakeClock and `idle()`.
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { RecordingUploadsRepo } from '../db/repos/call-logs.js';
@@ -19,6 +19,13 @@ export interface UploaderOptions {
   uploads: RecordingUploadsRepo;
   /** Writes the uploaded copy's ref on the call log (recordFileQiniu). */
   onUploaded(callUuid: string, ref: string, now: number): void;
+  /**
+   * The recording is not there (FreeSWITCH discards a recording without audio: "Discarding empty file"): the call log
+   * should stop naming it.
+   */
+  onMissing?(callUuid: string, now: number): void;
+  /** Failed attempts before a row is given up for good (logged); default 12 (about 7 h with the default backoff). */
+  maxAttempts?: number;
   clock: Clock;
   /**
    * Only files under this directory are uploaded: the path comes from a CDR, and a forged one (`/etc/shadow`) must
@@ -51,10 +58,19 @@ async function isInside(dir: string, file: string): Promise<boolean> {
   return target.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
+/** Attempts a missing file gets before it is taken as gone (with the default backoff: about 3.5 min). */
+export const MISSING_FILE_ATTEMPTS = 3;
+
 /** Never spin: even an overdue row (left by a failed run) waits this long. */
 const MIN_WAIT_MS = 1000;
 
-export const UPLOADER_DEFAULTS = { baseDelayMs: 30_000, maxDelayMs: 3_600_000, pollMs: 60_000, batch: 20 };
+export const UPLOADER_DEFAULTS = {
+  baseDelayMs: 30_000,
+  maxDelayMs: 3_600_000,
+  pollMs: 60_000,
+  batch: 20,
+  maxAttempts: 12,
+};
 
 export class RecordingUploader {
   private timer: TimerHandle | null = null;
@@ -62,7 +78,8 @@ export class RecordingUploader {
   private again = false;
   private stopped = true;
   readonly counters = { uploaded: 0, failed: 0 };
-  private readonly o: Required<Omit<UploaderOptions, 'log'>> & { log?: UploaderLog };
+  private readonly o: Required<Omit<UploaderOptions, 'log' | 'onMissing'>> &
+    Pick<UploaderOptions, 'log' | 'onMissing'>;
 
   constructor(opts: UploaderOptions) {
     this.o = { ...UPLOADER_DEFAULTS, utcOffsetMinutes: 0, ...opts };
@@ -116,13 +133,26 @@ export class RecordingUploader {
     const { uploads, clock, store } = this.o;
     const rows = uploads.due(clock.now(), this.o.batch);
     for (const row of rows) {
-      const res = (await isInside(this.o.recordingsDir, row.filePath))
-        ? await store.upload(row.filePath, row.key)
-        : ({
-            ok: false,
-            error: `${row.filePath} is not under ${this.o.recordingsDir}`,
-            final: true,
-          } as const);
+      const inside = await isInside(this.o.recordingsDir, row.filePath);
+      const present =
+        inside &&
+        (await stat(row.filePath).then(
+          (st) => st.isFile(),
+          () => false,
+        ));
+      // A file may reach a shared directory late, so a missing one is tried a few times; then it is gone for good
+      // (FreeSWITCH deletes a recording that holds no audio).
+      const gone = inside && !present && row.attempts + 1 >= MISSING_FILE_ATTEMPTS;
+      const res = !inside
+        ? ({ ok: false, error: `${row.filePath} is not under ${this.o.recordingsDir}`, final: true } as const)
+        : gone
+          ? ({
+              ok: false,
+              error: `recording file ${row.filePath} does not exist (FreeSWITCH discards a recording without audio)`,
+              final: true,
+            } as const)
+          : await store.upload(row.filePath, row.key);
+      if (gone) this.o.onMissing?.(row.callUuid, clock.now());
       const now = clock.now();
       if (res.ok) {
         uploads.succeeded(row.id, now);
@@ -131,8 +161,13 @@ export class RecordingUploader {
         this.o.log?.info({ callUuid: row.callUuid, ref: res.ref }, 'recording uploaded');
       } else {
         const attempts = row.attempts + 1;
-        const next =
-          'final' in res ? NEVER : now + backoffDelay(attempts, this.o.baseDelayMs, this.o.maxDelayMs);
+        const givenUp = 'final' in res || attempts >= this.o.maxAttempts;
+        const next = givenUp ? NEVER : now + backoffDelay(attempts, this.o.baseDelayMs, this.o.maxDelayMs);
+        if (givenUp)
+          this.o.log?.warn(
+            { callUuid: row.callUuid, attempts, error: res.error },
+            'recording upload given up; the local file (if any) is kept',
+          );
         uploads.failed(row.id, attempts, res.error, next, now);
         this.counters.failed++;
         this.o.log?.warn({ callUuid: row.callUuid, attempts, error: res.error }, 'recording upload failed');

@@ -8,7 +8,7 @@ import { openStore } from '../../src/db/database.js';
 import { callLogsRepo, recordingUploadsRepo } from '../../src/db/repos/call-logs.js';
 import { keyForFile, recordingKey, recordingPath } from '../../src/storage/keys.js';
 import { createQiniu } from '../../src/storage/qiniu.js';
-import { backoffDelay, RecordingUploader } from '../../src/storage/uploader.js';
+import { backoffDelay, MISSING_FILE_ATTEMPTS, RecordingUploader } from '../../src/storage/uploader.js';
 import { startFakeQiniu, type FakeQiniu } from '../support/fake-qiniu.js';
 
 const START = Date.UTC(2026, 10, 23, 8);
@@ -25,6 +25,7 @@ async function rig(t: { teardown(fn: () => unknown): void; testdir(): string }, 
     store: createQiniu(qiniu.config()),
     uploads,
     onUploaded: (callUuid, ref, now) => callLogs.setQiniuRef(callUuid, ref, now),
+    onMissing: (callUuid, now) => callLogs.clearRecording(callUuid, now),
     clock,
     recordingsDir: dir,
   });
@@ -104,6 +105,47 @@ t.test('a recording whose file is missing waits and is uploaded once the file ap
   r.clock.advance(30_000);
   await r.uploader.idle();
   t.equal(r.callLogs.get('call-3')?.recordFileQiniu, 'zprecord|2026/11/23/call-3.wav');
+});
+
+t.test(
+  'a recording that never appears (FreeSWITCH discarded it as empty) is given up, logged, and unnamed on the call log',
+  async (t) => {
+    const r = await rig(t);
+    const path = join(r.dir, 'empty.wav');
+    r.callLogs.upsert('call-e', { destinationNumber: '1', recordFile: path }, START);
+    r.uploader.start();
+    r.uploader.enqueue('call-e', path, START);
+    for (let i = 0; i < 6; i++) {
+      await r.uploader.idle();
+      r.clock.advance(3_600_000);
+    }
+    await r.uploader.idle();
+    t.match(r.uploads.byCall('call-e'), { attempts: MISSING_FILE_ATTEMPTS, lastError: /does not exist/ });
+    t.equal(r.callLogs.get('call-e')?.recordFile, null, 'the call log no longer names the file');
+    t.equal(r.qiniu.uploadRequests, 0);
+  },
+);
+
+t.test('a failing upload is given up after maxAttempts, not retried forever', async (t) => {
+  const r = await rig(t);
+  const capped = new RecordingUploader({
+    store: { upload: async () => ({ ok: false, error: 'qiniu says no' }) },
+    uploads: r.uploads,
+    onUploaded: () => undefined,
+    clock: r.clock,
+    recordingsDir: r.dir,
+    maxAttempts: 4,
+  });
+  t.teardown(() => capped.stop());
+  const path = r.recording('call-f');
+  capped.start();
+  capped.enqueue('call-f', path, START);
+  for (let i = 0; i < 10; i++) {
+    await capped.idle();
+    r.clock.advance(3_600_000);
+  }
+  await capped.idle();
+  t.equal(r.uploads.byCall('call-f')?.attempts, 4, 'four attempts, then no more');
 });
 
 t.test('a file outside the recordings directory is never uploaded, nor retried (a forged CDR)', async (t) => {

@@ -111,6 +111,14 @@ export function callLogsRepo(db: Db) {
       });
     },
 
+    /** The recording named on the call is gone (FreeSWITCH discarded it as empty): stop naming it. */
+    clearRecording(callUuid: string, now: number): void {
+      db.update(callLogs)
+        .set({ recordFile: null, updateTime: now })
+        .where(eq(callLogs.callUuid, callUuid))
+        .run();
+    },
+
     setQiniuRef(callUuid: string, ref: string, now: number): void {
       db.update(callLogs)
         .set({ recordFileQiniu: ref, updateTime: now })

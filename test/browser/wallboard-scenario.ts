@@ -49,6 +49,7 @@ async function textOf(page: Page, selector: string, want: RegExp): Promise<strin
 interface World {
   ta: TestApp;
   baseUrl: string;
+  /** The manager certificate (manager seats only, issue 12). */
   certificate: string;
   page: Page;
   wallboard: Wallboard;
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
     await app.http.register(consoleReportRoutes, { ctx: app.ctx, db, wallboard });
     await app.http.register(pageRoutes);
     const baseUrl = await app.http.listen({ host: '127.0.0.1', port: 0 });
-    const { certificate } = app.ctx.services.projects.createProject('pw', 4);
+    const { managerCertificate: certificate } = app.ctx.services.projects.createProject('pw', 4);
     const agents = app.ctx.services.agents
       .ofProject('pw')
       .filter((a) => a.type === 2)

@@ -219,8 +219,13 @@ export class Switch implements EventClock {
     ch.stateNumber = STATE_NUMBER.CS_HANGUP;
     ch.answerState = 'hangup';
     ch.times.hangup = this.nowMicros();
-    for (const [k, v] of details.sipVars ?? []) ch.setVar(k, v);
+    // sofia sets sip_hangup_disposition of a BYE (either way) only after CHANNEL_HANGUP has gone out: in the captures
+    // and against FreeSWITCH 1.11.1 only CHANNEL_HANGUP_COMPLETE carries it. A refusal (recv_refuse) is known
+    // before, and CHANNEL_HANGUP carries that one.
+    const byBye = (k: string, v: string) => k === 'sip_hangup_disposition' && /^(send|recv)_bye$/.test(v);
+    for (const [k, v] of details.sipVars ?? []) if (!byBye(k, v)) ch.setVar(k, v);
     this.publish('CHANNEL_HANGUP', { channel: ch });
+    for (const [k, v] of details.sipVars ?? []) if (byBye(k, v)) ch.setVar(k, v);
     details.afterHangupEvent?.();
     if (details.deferTeardown) this.soon(() => this.teardown(ch, cause, details));
     else this.teardown(ch, cause, details);

@@ -47,6 +47,12 @@ t.test('each scripted refusal ends the originate with its FreeSWITCH cause and S
 t.test('given a peer that hangs up after answering, the leg ends with recv_bye and a billsec', async (t) => {
   const { client } = await session(t, { peers: { '1': { kind: 'answer', hangupAfterMs: 2000 } } });
   await park(client, 'h-1', 'sofia/external/1@127.0.0.1');
+  const hangup = await client.next(isEvent('CHANNEL_HANGUP', 'h-1'));
+  t.equal(
+    hangup.event?.variable_sip_hangup_disposition,
+    undefined,
+    'as FreeSWITCH does (captures, live tier): CHANNEL_HANGUP does not yet say who sent the BYE',
+  );
   const done = await client.next(isEvent('CHANNEL_HANGUP_COMPLETE', 'h-1'));
   t.equal(done.event?.variable_sip_hangup_disposition, 'recv_bye');
   t.equal(done.event?.variable_hangup_cause, 'NORMAL_CLEARING');

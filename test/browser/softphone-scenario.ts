@@ -15,36 +15,18 @@ import {
   type RunningKamailio,
 } from '../kamailio/kamailio.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
+import { audioBytesIn, eventOn as eventWithin, inPage, type Json } from './page-helpers.js';
 import { chromiumFlags, chromiumPath, runSteps } from './namespace-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const screenshotDir = join(here, '../../test-output/softphone');
 const STEP_TIMEOUT_MS = 10_000;
 
-type Json = Record<string, unknown>;
-
 function report(line: Json): void {
   process.stdout.write(JSON.stringify(line) + '\n');
 }
 
-/** Runs `expression` (a function's source) in the page with `arg`. Strings keep DOM types out of this Node file. */
-function inPage<T>(page: Page, fnSource: string, arg?: unknown): Promise<T> {
-  return page.evaluate(`(${fnSource})(${JSON.stringify(arg ?? null)})`) as Promise<T>;
-}
-
-/** Waits until the page has recorded an event with all the given fields, and returns it. */
-async function eventOn(page: Page, match: Json, timeout = STEP_TIMEOUT_MS): Promise<Json> {
-  const find = `(m) => window.cc.events.find((e) => Object.entries(m).every(([k, v]) => e[k] === v))`;
-  try {
-    await page.waitForFunction(`(${find})(${JSON.stringify(match)}) !== undefined`, undefined, { timeout });
-  } catch {
-    const seen = await inPage<Json[]>(page, '() => window.cc.events.slice(-8)');
-    throw new Error(
-      `no event ${JSON.stringify(match)} on ${await page.title()}; last: ${JSON.stringify(seen)}`,
-    );
-  }
-  return inPage<Json>(page, find, match);
-}
+const eventOn = (page: Page, match: Json, timeout = STEP_TIMEOUT_MS) => eventWithin(page, match, timeout);
 
 const countEvents = (page: Page, match: Json) =>
   inPage<number>(
@@ -56,19 +38,6 @@ const countEvents = (page: Page, match: Json) =>
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(what);
 }
-
-/** Bytes of audio the page's newest peer connection has received. */
-const audioBytesIn = (page: Page) =>
-  inPage<number>(
-    page,
-    `async () => {
-      const pcs = window.testPeerConnections;
-      const stats = await pcs[pcs.length - 1].getStats();
-      let bytes = 0;
-      stats.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived; });
-      return bytes;
-    }`,
-  );
 
 async function audioFlows(page: Page): Promise<number> {
   const deadline = Date.now() + STEP_TIMEOUT_MS;

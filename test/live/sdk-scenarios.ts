@@ -3,6 +3,12 @@
 // call, hold, unhold, DTMF and blind transfer against FreeSWITCH.
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { chromiumFlags, chromiumPath } from '../browser/namespace-run.js';
+import {
+  audioBytesIn as audioIn,
+  eventOn as eventWithin,
+  inPage,
+  type Json,
+} from '../browser/page-helpers.js';
 import { startStaticServer, type StaticServer } from '../browser/static-server.js';
 import { connectStomp } from '../support/stomp-client.js';
 import { sleep, waitFor } from './lab.js';
@@ -10,7 +16,6 @@ import { buildWorld, setWork } from './world.js';
 import type { Ctx } from './scenarios.js';
 
 type Step = [string, (c: Ctx) => Promise<string | void>];
-type Json = Record<string, unknown>;
 
 interface Sdk {
   browser: Browser;
@@ -20,32 +25,7 @@ interface Sdk {
 }
 const sdks = new WeakMap<Ctx, Sdk>();
 
-const inPage = <T>(page: Page, fnSource: string, arg?: unknown): Promise<T> =>
-  page.evaluate(`(${fnSource})(${JSON.stringify(arg ?? null)})`) as Promise<T>;
-
-async function eventOn(page: Page, match: Json, timeout = 15_000): Promise<Json> {
-  const find = `(m) => window.cc.events.find((e) => Object.entries(m).every(([k, v]) => e[k] === v))`;
-  try {
-    await page.waitForFunction(`(${find})(${JSON.stringify(match)}) !== undefined`, undefined, { timeout });
-  } catch {
-    const seen = await inPage<Json[]>(page, '() => window.cc.events.slice(-8)');
-    throw new Error(`no event ${JSON.stringify(match)}; last: ${JSON.stringify(seen)}`);
-  }
-  return inPage<Json>(page, find, match);
-}
-
-async function audioIn(page: Page): Promise<number> {
-  return inPage<number>(
-    page,
-    `async () => {
-      const pcs = window.testPeerConnections;
-      const stats = await pcs[pcs.length - 1].getStats();
-      let bytes = 0;
-      stats.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived; });
-      return bytes;
-    }`,
-  );
-}
+const eventOn = (page: Page, match: Json, timeout = 15_000) => eventWithin(page, match, timeout);
 
 function check(cond: unknown, what: string, detail?: unknown): asserts cond {
   if (!cond) throw new Error(`${what}${detail === undefined ? '' : `: ${JSON.stringify(detail)}`}`);

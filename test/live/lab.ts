@@ -328,6 +328,7 @@ export class Lab {
         '-trace_logs',
         '-log_file',
         join(this.dir, 'carrier.log'),
+        '-aa', // answers the gateway's OPTIONS pings, as a carrier does (else FreeSWITCH marks it down after 30 s)
         '-trace_msg',
         '-message_file',
         join(this.dir, 'carrier.msg'),

@@ -33,7 +33,7 @@ import { registrationChange } from './agents/registrations.js';
 import { AgentRegistry } from './agents/registry.js';
 import { FsCommand } from './calls/fs-commands.js';
 import { NodeLinks } from './calls/nodes.js';
-import { callCommands } from './calls/app-commands.js';
+import { agentCallRouter, callCommands } from './calls/app-commands.js';
 import { inboundRouter } from './calls/inbound-routing.js';
 import { CallRunner } from './calls/runner.js';
 import { callRecovery, type ChannelRow } from './calls/recovery.js';
@@ -246,6 +246,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       })
     : undefined;
 
+  const gatewayUsage = new GatewayUsage();
   const flowSettings: FlowSettings = {
     ...defaultFlowSettings,
     agentWaitMs: config.calls.agentWaitSeconds * 1000,
@@ -263,6 +264,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     settings: flowSettings,
     services: {
       routeInbound: inboundRouter(deps.store.db),
+      routeAgentCall: agentCallRouter({
+        db: deps.store.db,
+        repos,
+        gatewayUsage,
+        agents,
+        publisher: broker,
+        newCallId: randomUUID,
+        acceptAgentCall: (c, callId) => dialer.acceptAgentCall(c, callId),
+      }),
       ...callServices({
         db: deps.store.db,
         repos,
@@ -286,7 +296,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     onSession: runner.handle,
   });
 
-  const gatewayUsage = new GatewayUsage();
   const numbers = numberStore(deps.store.db);
   const screen = (task: Parameters<typeof screenFor>[1]) =>
     screenFor(

@@ -32,6 +32,115 @@ const refuse = (reason: string): { ok: false; reason: string } => ({ ok: false, 
 /** Numbers an agent may dial: digits with an optional +, nothing a dial string could be abused with. */
 const TEL_NO = /^\+?\d{3,24}$/;
 
+type GatewayDeps = Pick<CallCommandDeps, 'db' | 'repos' | 'gatewayUsage'>;
+
+/** A gateway with a free line among the given ones. */
+function freeGateway(d: GatewayDeps, gatewayIds: number[]): Gateway | undefined {
+  return gatewayIds
+    .map((id) => d.repos.gateways.get(id))
+    .find((g): g is Gateway => !!g && g.status === 1 && (g.expectCount ?? 0) > d.gatewayUsage.inUse(g.id));
+}
+
+const gatewaysOf = (d: GatewayDeps, taskIds: number[]): number[] =>
+  taskIds.length
+    ? d.db
+        .select()
+        .from(taskGateways)
+        .where(inArray(taskGateways.taskId, taskIds))
+        .all()
+        .map((r) => r.gatewayId)
+    : [];
+
+/** The project's gateways are those of its tasks that are not over, running tasks' first; one with a free line. */
+function projectGateway(d: GatewayDeps, projectId: number): Gateway | undefined {
+  const own = d.db
+    .select()
+    .from(tasks)
+    .where(eq(tasks.projectId, projectId))
+    .all()
+    .filter((t) => t.status !== TaskStatus.ended)
+    .sort((a, b) => Number(b.status === TaskStatus.running) - Number(a.status === TaskStatus.running));
+  return freeGateway(
+    d,
+    gatewaysOf(
+      d,
+      own.map((t) => t.id),
+    ),
+  );
+}
+
+export interface AgentCallRoute {
+  callId: string;
+  projectCode: string;
+  gatewayCode: string;
+  /** How the agent's leg reaches the customer: the gateway's dial string with its prefix rules. */
+  customerDial: string;
+  customerCallerId?: string;
+}
+
+export interface AgentCallDeps extends GatewayDeps {
+  agents: AgentRegistry;
+  publisher: Publisher;
+  newCallId(): string;
+  /** Holds a line of the gateway for the call (released when its outcome is stored) and gives the dial string. */
+  acceptAgentCall(
+    c: { agent: string; projectCode: string; gateway: Gateway; phone: string },
+    callId: string,
+  ): {
+    dial: string;
+    callerId?: string;
+  };
+}
+
+/**
+ * An agent dials a customer from the softphone (spec 二.3 call(target), cc_flow=agent_call): the call goes out
+ * through a gateway of the agent's project with a free line, like /app/call but with the agent's leg already there.
+ * A refusal is told on /topic/notify and the caller hears the dialplan's unavailable tone.
+ */
+export function agentCallRouter(d: AgentCallDeps) {
+  return (
+    username: string,
+    number: string,
+  ): { ok: true; route: AgentCallRoute } | { ok: false; reason: string } => {
+    const agent = d.agents.get(username);
+    const refused = (reason: string) => {
+      if (agent?.projectCode)
+        d.publisher.publish(
+          `/topic/notify/${agent.projectCode}/${username}`,
+          notice('error', `呼叫失败: ${reason}`),
+        );
+      return { ok: false as const, reason };
+    };
+    if (!agent || agent.type !== 2 || !agent.projectCode)
+      return refused(`extension ${username} is not an agent of a project`);
+    const s = agent.state;
+    if (s.workStatus === WorkStatus.disabled) return refused(`extension ${username} is disabled`);
+    if (s.callId !== null || s.sessionStatus !== SessionStatus.idle)
+      return refused(`extension ${username} is already on a call`);
+    if (!TEL_NO.test(number)) return refused(`"${number}" is not a phone number`);
+    const project = d.repos.projects.activeByCode(agent.projectCode);
+    if (!project) return refused(`project ${agent.projectCode} is not active`);
+    const gateway = projectGateway(d, project.id);
+    if (!gateway) return refused(`project ${agent.projectCode} has no gateway with a free line`);
+    const callId = d.newCallId();
+    d.agents.apply(username, { kind: 'reserve', callId });
+    const { dial, callerId } = d.acceptAgentCall(
+      { agent: username, projectCode: agent.projectCode, gateway, phone: number },
+      callId,
+    );
+    return {
+      ok: true,
+      route: {
+        callId,
+        projectCode: agent.projectCode,
+        gatewayCode: gateway.gwCode,
+        customerDial: dial,
+        customerCallerId: callerId,
+      },
+    };
+  };
+}
+
 export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
   const reply = (p: AppPrincipal, username: string, ok: boolean, text: string) => {
     const projectCode = d.agents.get(username)?.projectCode ?? p.projectCode;
@@ -53,23 +162,6 @@ export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
       return refuse(`extension ${username} is already on a call`);
     return { ok: true, value: agent };
   }
-
-  /** A gateway with a free line among the given ones. */
-  function freeGateway(gatewayIds: number[]): Gateway | undefined {
-    return gatewayIds
-      .map((id) => d.repos.gateways.get(id))
-      .find((g): g is Gateway => !!g && g.status === 1 && (g.expectCount ?? 0) > d.gatewayUsage.inUse(g.id));
-  }
-
-  const gatewaysOf = (taskIds: number[]): number[] =>
-    taskIds.length
-      ? d.db
-          .select()
-          .from(taskGateways)
-          .where(inArray(taskGateways.taskId, taskIds))
-          .all()
-          .map((r) => r.gatewayId)
-      : [];
 
   /**
    * Reserves the agent when it is available, so no predictive call is offered meanwhile; an agent who set itself
@@ -103,15 +195,7 @@ export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
       return reply(p, username, false, `extension ${username} is not in project ${projectCode}`);
     const project = d.repos.projects.activeByCode(projectCode);
     if (!project) return reply(p, username, false, `project ${projectCode} is not active`);
-    // The project's gateways are those of its tasks that are not over, running tasks' first.
-    const own = d.db
-      .select()
-      .from(tasks)
-      .where(eq(tasks.projectId, project.id))
-      .all()
-      .filter((t) => t.status !== TaskStatus.ended)
-      .sort((a, b) => Number(b.status === TaskStatus.running) - Number(a.status === TaskStatus.running));
-    const gateway = freeGateway(gatewaysOf(own.map((t) => t.id)));
+    const gateway = projectGateway(d, project.id);
     if (!gateway) return reply(p, username, false, `project ${projectCode} has no gateway with a free line`);
     start(p, agent, { projectCode, nodeId: project.nodeId, gateway, phone: telNo }, d.newCallId());
     reply(p, username, true, `正在呼叫 ${telNo}`);
@@ -155,7 +239,7 @@ export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
     if (task.callType !== CallType.preview)
       return reply(p, username, false, `task ${code} is not a preview task`);
     if (task.status !== TaskStatus.running) return reply(p, username, false, `task ${code} is not running`);
-    const gateway = freeGateway(gatewaysOf([task.id]));
+    const gateway = freeGateway(d, gatewaysOf(d, [task.id]));
     if (!gateway) return reply(p, username, false, `task ${code} has no gateway with a free line`);
     const callId = d.newCallId();
     const number = previewNumber(task, telNo, username, callId);

@@ -34,6 +34,25 @@ export interface CallServices {
   recordPath(callId: string, now: number): string;
   /** Persist the outcome (call log) of a customer leg. */
   legEnded(leg: LegInfo, facts: FlowFacts, end: LegEnd): void;
+  /**
+   * An agent dialling a customer from the phone (cc_flow=agent_call): the gateway, dial string and call id, or why
+   * not (told to the agent on /topic/notify by the router).
+   */
+  routeAgentCall?(
+    username: string,
+    number: string,
+  ):
+    | {
+        ok: true;
+        route: {
+          callId: string;
+          projectCode: string;
+          gatewayCode: string;
+          customerDial: string;
+          customerCallerId?: string;
+        };
+      }
+    | { ok: false; reason: string };
   /** The task an inbound call belongs to (calls/inbound-routing.ts); undefined: nobody takes this call. */
   routeInbound?(
     call: InboundCall,
@@ -159,6 +178,7 @@ export class CallRunner {
     leg: LegInfo,
     h: Record<string, string>,
   ): Promise<LegInfo | null> {
+    if (leg.flow === 'agent_call') return this.routeAgentCall(session, leg, h);
     if (leg.flow !== 'inbound' || leg.taskCode || !this.d.services.routeInbound) return leg;
     const v = (name: string) => h[`variable_${name}`] ?? '';
     const route = this.d.services.routeInbound({
@@ -187,6 +207,44 @@ export class CallRunner {
       gatewayCode: leg.gatewayCode || route.gatewayCode,
       evaluation: task?.evaluation ?? false,
       voiceFile: task?.voiceFile,
+    };
+  }
+
+  /** The agent's own leg becomes an agent-first call to the number it dialled, or hears the unavailable tone. */
+  private async routeAgentCall(
+    session: OutboundSession,
+    leg: LegInfo,
+    h: Record<string, string>,
+  ): Promise<LegInfo | null> {
+    const number = h['Caller-Destination-Number'] ?? '';
+    const r = this.d.services.routeAgentCall?.(leg.callerIdNumber, number) ?? {
+      ok: false as const,
+      reason: 'agents cannot dial out here',
+    };
+    if (!r.ok) {
+      this.d.metrics.inc('calls.agent_calls_refused');
+      this.d.log.warn({ agent: leg.callerIdNumber, number, reason: r.reason }, 'agent call refused');
+      // resume: the dialplan's fallback after the socket answers and plays cc_unavailable_media.
+      await session.resume();
+      await session.exit();
+      return null;
+    }
+    const { route } = r;
+    await session.api(FsCommand.setvar(leg.uuid, 'cc_call_id', route.callId));
+    await session.api(FsCommand.setvar(leg.uuid, 'cc_project', route.projectCode));
+    return {
+      ...leg,
+      flow: 'agent-first',
+      // Not answered here: the bridge answers the agent's leg when the customer answers, and until then the agent
+      // hears the carrier's ringback.
+      answered: true,
+      callId: route.callId,
+      projectCode: route.projectCode,
+      destinationNumber: number,
+      agent: leg.callerIdNumber,
+      gatewayCode: route.gatewayCode,
+      customerDial: route.customerDial,
+      customerCallerId: route.customerCallerId,
     };
   }
 

@@ -697,6 +697,20 @@ export class Dialer {
     return { ok: false, reason: `extension ${c.agent} did not take the call (${cause})`, cause };
   }
 
+  /**
+   * An agent dialled a customer from the phone (cc_flow=agent_call): a line of the gateway is held for the call until
+   * its outcome is stored (legEnded), as for agent-first calls we originate.
+   */
+  acceptAgentCall(
+    c: { gateway: Gateway; phone: string },
+    callId: string,
+  ): { dial: string; callerId?: string } {
+    this.d.gatewayUsage.acquire(c.gateway.id);
+    this.agentFirst.set(callId, { gatewayId: c.gateway.id });
+    this.d.metrics.inc('dialer.agent_calls');
+    return { dial: this.dialString(c.gateway, c.phone), callerId: c.gateway.originationCallId ?? undefined };
+  }
+
   /** The runner stored an answered leg's outcome: free its gateway line and teach the pacer. */
   legEnded(callId: string, resultDetail: number): void {
     const first = this.agentFirst.get(callId);

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { callLogs } from '../../src/db/schema.js';
 import { startCallHarness } from '../support/calls.js';
 import {
   addNumber,
@@ -218,5 +219,39 @@ t.test(
     t.ok(peak <= agents.length, 'never more calls than agents');
     for (const a of agents) t.match(agentState(h, a), free);
     t.equal(h.app.ctx.gatewayUsage.inUse(gw.id), 0);
+  },
+);
+
+t.test(
+  'an agent dials a customer from the softphone (agent_call): out through the project’s gateway, logged; a refusal is told',
+  async (t) => {
+    const h = await startCallHarness();
+    t.teardown(h.close);
+    const [a1] = await h.project('pd', 1);
+    const taskId = h.task({ code: 'td', projectCode: 'pd', scheduleType: 1 });
+    const gw = gatewayFor(h, taskId, 'gwD', { originationCallId: '02188880001' });
+    h.fs.setPeer('013900002222', { kind: 'answer', answerAfterMs: 300, hangupAfterMs: 3000 });
+    const stomp = await agentSession(h, 'pd', a1);
+    t.teardown(() => stomp.close());
+    h.fs.dialFromExtension(a1, '13900002222');
+    const log = await h.fs.waitFor(
+      () =>
+        h.store.db
+          .select()
+          .from(callLogs)
+          .all()
+          .find((l) => l.destinationNumber === '13900002222' && l.result !== null),
+      8000,
+    );
+    t.match(log, { result: 10, resultDetail: 55, callerIdNumber: a1, gatewayId: gw.id });
+    t.ok(
+      h.fs.commands.some((c) => JSON.stringify(c.headers ?? {}).includes('sofia/gateway/gwD/013900002222')),
+      'bridged out through the gateway, with its mobile prefix',
+    );
+    await h.fs.waitFor(() => agentState(h, a1)?.sessionStatus === 0 && agentState(h, a1)?.callId === null);
+    t.equal(h.app.ctx.gatewayUsage.inUse(gw.id), 0, 'the line is released');
+    h.fs.dialFromExtension(a1, '12x');
+    const refused = await stomp.next<Notice>(`/topic/notify/pd/${a1}`, (n) => n.msgType === 'error');
+    t.match(refused.data, /is not a phone number/);
   },
 );

@@ -722,6 +722,43 @@ const agentDials: Step = [
   },
 ];
 
+const agentDialsOut: Step = [
+  "an agent dials a customer from the softphone: out through the project's gateway, recorded, billed, logged",
+  async (c) => {
+    const { w, lab } = c;
+    const agent = w.autoAgents[0]!.username;
+    const phone = w.phones.get(agent)!;
+    const number = '13600000701';
+    await phone.dial(number);
+    const log = await waitFor(
+      'the call log of the agent’s own call',
+      () =>
+        lab.sql<Record<string, unknown>>(
+          'SELECT * FROM call_logs WHERE destination_number = ? AND result IS NOT NULL',
+          number,
+        )[0],
+      30_000,
+      500,
+    );
+    check(Number(log.result) === 10 && Number(log.result_detail) === 55, 'result 10/55', log);
+    check(log.caller_id_number === agent, 'the agent is named', log);
+    check(Number(log.billsec) >= 6 && Number(log.price_cal) > 0, 'the talk is billed', log);
+    check(log.record_file && existsSync(String(log.record_file)), 'the call is recorded', log);
+    const seen = lab
+      .carrierEvents()
+      .filter((e) => e.number === number)
+      .map((e) => e.event);
+    check(seen.includes('answered') && seen.includes('bye-sent'), 'the carrier answered and hung up', seen);
+    // Something that is not a phone number is refused: a notice, and the phone hears the unavailable tone.
+    const n = notices(c, agent);
+    await phone.dial('abc1234');
+    const refused = await notice(c, agent, 'error', n);
+    await sleep(1000);
+    await phone.hangup();
+    return `billsec ${log.billsec}; refusal: ${refused.data}`;
+  },
+];
+
 export const groups: Record<string, Step[]> = {
   outbound: [
     world(3, [2]),
@@ -733,7 +770,7 @@ export const groups: Record<string, Step[]> = {
     playThenAgent,
     agentDials,
   ],
-  inbound: [world(2), inbound, queueTimeout, agentCodes, offHook],
+  inbound: [world(2), inbound, queueTimeout, agentCodes, offHook, agentDialsOut],
   faults: [world(2), crash, eslReload, fsRestart, disable],
   supervisor: [world(2), eavesdrop, playVoice, transfer, conference, pmCall],
 };

@@ -155,20 +155,25 @@ const agentRejects: Step = [
   },
 ];
 
+/** A caller through the carrier to our DID, on a new inbound task; returns the call's settled log. */
+async function callInLogged(c: Ctx, from: string, holdMs: number, port: number) {
+  const task = await c.w.task({ callType: 3, scheduleType: 11, rate: 1 });
+  const r = await c.lab.callIn('02100000000', from, holdMs, port);
+  check(r.code === 0, 'the caller completed its call', r.out.slice(-1500));
+  return waitFor(
+    `the call log of ${from}`,
+    async () => (await c.w.logs(task)).find((l) => l.result !== null && l.result !== ''),
+    15_000,
+    500,
+  );
+}
+
 const inbound: Step = [
   'inbound (callType 3, scheduleType 11): a caller through the carrier reaches an agent, who sees the caller id',
   async (c) => {
-    const { w, lab } = c;
+    const { w } = c;
     await allAvailable(w);
-    const task = await w.task({ callType: 3, scheduleType: 11, rate: 1 });
-    const r = await lab.callIn('02100000000', '13700000001', 7000, 5300);
-    check(r.code === 0, 'the caller completed its call', r.out.slice(-1500));
-    const logs = await waitFor(
-      'the inbound call log',
-      async () => (await w.logs(task)).find((l) => l.result !== null && l.result !== ''),
-      15_000,
-      500,
-    );
+    const logs = await callInLogged(c, '13700000001', 7000, 5300);
     expectResult(logs, 10, 55, 'inbound');
     const agent = String(logs.callerIdNumber);
     const shown = w.phones.get(agent)?.incomingCalls() ?? [];
@@ -190,15 +195,7 @@ const queueTimeout: Step = [
         username: a.username,
         workStatus: 0,
       });
-    const task = await w.task({ callType: 3, scheduleType: 11, rate: 1 });
-    const r = await lab.callIn('02100000000', '13700000002', 30_000, 5310);
-    check(r.code === 0, 'the caller completed its call', r.out.slice(-1500));
-    const log = await waitFor(
-      'the queue-timeout call log',
-      async () => (await w.logs(task)).find((l) => l.result !== null && l.result !== ''),
-      15_000,
-      500,
-    );
+    const log = await callInLogged(c, '13700000002', 30_000, 5310);
     expectResult(log, 30, 40, 'queue timeout');
     const seen = lab
       .carrierEvents()

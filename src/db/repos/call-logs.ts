@@ -2,7 +2,7 @@
 // customer leg's call id (cc_call_id, which the dialer also uses as the leg's origination_uuid): the flow, which
 // knows the result, the agent and the recording path; and mod_xml_cdr, which knows FreeSWITCH's durable times,
 // billsec and causes. Whichever arrives first creates the row; neither erases what the other wrote.
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { callLogs, projects, tasks, uploads } from '../schema.js';
 
@@ -54,8 +54,13 @@ export interface Paging {
 }
 
 export function callLogsRepo(db: Db) {
-  const get = (callUuid: string): CallLog | undefined =>
-    db.select().from(callLogs).where(eq(callLogs.callUuid, callUuid)).get();
+  // Prepared once: every call's outcome and every CDR reads its row first (issue 13).
+  const byUuid = db
+    .select()
+    .from(callLogs)
+    .where(eq(callLogs.callUuid, sql.placeholder('uuid')))
+    .prepare();
+  const get = (callUuid: string): CallLog | undefined => byUuid.get({ uuid: callUuid });
 
   function write(callUuid: string, fields: CallLogFields, now: number): CallLog {
     const existing = get(callUuid);

@@ -9,7 +9,7 @@
 //   - emulator-side: the emulator's clock, from our `connect` to our bridge `sendmsg`.
 //
 //   node --import=tsx scripts/bench/campaign.ts [--numbers 20000] [--agents 200] [--seconds 120]
-//        [--answer-ms 200] [--talk-ms 2000] [--rate 1.2] [--tick-ms 100] [--sample-agents]
+//        [--answer-ms 200] [--talk-ms 2000] [--jitter 0.5] [--rate 1.2] [--tick-ms 100] [--sample-agents]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
 import { buildApp } from '../../src/app.js';
@@ -34,7 +34,20 @@ const TALK_MS = arg('talk-ms', 2000);
 const RATE = arg('rate', 1.2);
 const TICK_MS = arg('tick-ms', 100);
 const SAMPLE_AGENTS = process.argv.includes('--sample-agents');
+// Each customer's ring and talk times are drawn from ±JITTER around answer-ms and talk-ms. With 0 every call of a
+// dialling burst answers and hangs up together, which cycles the whole team in lock-step (see BENCHMARKS.md).
+const JITTER = arg('jitter', 0.5);
 const TIME_SCALE = 0.05;
+
+const phoneOf = (i: number) => `138${String(i).padStart(8, '0')}`;
+// A fixed-seed generator (mulberry32), so before/after runs dial the same customers.
+let seed = 13;
+const seeded = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
 
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return NaN;
@@ -80,6 +93,13 @@ const fs = await forkEmulator({
   maxSessions: 5000,
   dialplanSocket: { host: '127.0.0.1', port: socket.port },
   defaultPeer: { kind: 'answer', answerAfterMs: ANSWER_MS / TIME_SCALE, hangupAfterMs: TALK_MS / TIME_SCALE },
+  peers: Object.fromEntries(
+    Array.from({ length: NUMBERS }, (_, i) => {
+      const vary = (ms: number) => Math.round((ms / TIME_SCALE) * (1 + JITTER * (2 * seeded() - 1)));
+      const peer = { kind: 'answer' as const, answerAfterMs: vary(ANSWER_MS), hangupAfterMs: vary(TALK_MS) };
+      return [phoneOf(i), peer];
+    }),
+  ),
 });
 store.db
   .update(fsNodes)
@@ -127,7 +147,7 @@ store.sqlite.transaction(() => {
   const ins = store.sqlite.prepare(
     'INSERT INTO task_numbers (task_id, phone, state, updated_at) VALUES (?, ?, ?, ?)',
   );
-  for (let i = 0; i < NUMBERS; i++) ins.run(task.id, `138${String(i).padStart(8, '0')}`, 'pending', now);
+  for (let i = 0; i < NUMBERS; i++) ins.run(task.id, phoneOf(i), 'pending', now);
 })();
 
 globalThis.gc?.();

@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorOptions, ExtensionOptions } from '../../test/freeswitch-emulator/index.js';
+import { loader } from './side-by-side.js';
 
 /** What the emulator saw of one customer leg we originated (its wall clock, ms). */
 export interface LegTimes {
@@ -38,7 +39,7 @@ export interface RemoteEmulator {
 
 export async function forkEmulator(options: EmulatorOptions): Promise<RemoteEmulator> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--emulator-child'], {
-    execArgv: ['--import=tsx'],
+    execArgv: loader,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiting = new Map<number, (v: unknown) => void>();

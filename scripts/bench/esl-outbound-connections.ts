@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../src/core/clock.js';
 import { OutboundServer } from '../../src/esl/index.js';
 import { readCapture } from '../../test/support/captures.js';
-import { interleave, ratioTable, runChild, type Figures } from './side-by-side.js';
+import { interleave, loader, ratioTable, runChild, type Figures } from './side-by-side.js';
 
 const file = fileURLToPath(import.meta.url);
 
@@ -91,7 +91,7 @@ async function server(side: 'ours' | 'peer', count: number): Promise<Figures> {
   }
   const before = memory();
   const child = fork(file, ['--fake-freeswitch', String(count), String(port)], {
-    execArgv: ['--import=tsx'],
+    execArgv: loader,
   });
   await allReady;
   const setupMs = performance.now() - (firstAccept ?? 0);

@@ -4,10 +4,16 @@ import { fork } from 'node:child_process';
 
 export type Figures = Record<string, number>;
 
+/**
+ * What a child process of a benchmark needs to load the benchmark's own file: tsx when it runs from source, nothing
+ * when it runs compiled (compiled.mjs bundles it, and this module with it, into one .mjs).
+ */
+export const loader: string[] = import.meta.url.endsWith('.ts') ? ['--import=tsx'] : [];
+
 /** Forks `file` with args and resolves with the one message (its figures) the child sends before it exits. */
 export function runChild(file: string, args: string[], execArgv: string[] = []): Promise<Figures> {
   return new Promise((resolve, reject) => {
-    const child = fork(file, args, { execArgv: ['--import=tsx', ...execArgv] });
+    const child = fork(file, args, { execArgv: [...loader, ...execArgv] });
     let figures: Figures | undefined;
     child.on('message', (m: Figures) => (figures = m));
     child.on('error', reject);

@@ -13,12 +13,12 @@ import Fastify from 'fastify';
 import WebSocket from 'ws';
 import { systemClock } from '../../src/core/clock.js';
 import { attachStomp, createBroker } from '../../src/stomp/index.js';
-import { interleave, ratioTable, type Figures } from './side-by-side.js';
+import { interleave, loader, ratioTable, type Figures } from './side-by-side.js';
 
 const TOPIC = '/topic/callExtStatus/BENCH';
 const now = () => performance.timeOrigin + performance.now();
 
-type ToServer = { publish: number } | { memory: true } | { stop: true };
+type ToServer = { publish: number } | { memory: true } | { snapshot: string } | { stop: true };
 type Memory = { rss: number; heapUsed: number; publishMs: number[] };
 type FromServer = { port: number; path: string } | Memory;
 
@@ -68,6 +68,11 @@ async function server(side: 'ours' | 'peer'): Promise<void> {
       const mem = process.memoryUsage();
       send({ rss: mem.rss, heapUsed: mem.heapUsed, publishMs });
     }
+    if ('snapshot' in m) {
+      const { writeHeapSnapshot } = await import('node:v8');
+      writeHeapSnapshot(m.snapshot);
+      send({ rss: 0, heapUsed: 0, publishMs });
+    }
     if ('stop' in m) {
       await stop();
       process.exit(0);
@@ -80,7 +85,7 @@ const percentile = (sorted: number[], p: number) =>
 
 async function measure(side: 'ours' | 'peer', sessions: number, publishes: number): Promise<Figures> {
   const child = fork(fileURLToPath(import.meta.url), ['--server', side], {
-    execArgv: ['--import=tsx', '--expose-gc'],
+    execArgv: [...loader, '--expose-gc'],
   });
   const replies: Array<(m: FromServer) => void> = [];
   child.on('message', (m: FromServer) => replies.shift()?.(m));
@@ -147,6 +152,16 @@ async function measure(side: 'ours' | 'peer', sessions: number, publishes: numbe
   latencies = [];
   completions.length = 0;
   const loaded = (await ask({ memory: true })) as Memory;
+  // STOMP_SNAPSHOT=dir: heap snapshots of the broker idle and with the sessions, to see what a session holds.
+  const snapshots = process.env.STOMP_SNAPSHOT;
+  if (snapshots) {
+    await ask({ snapshot: `${snapshots}/${side}-loaded.heapsnapshot` });
+    for (const ws of sockets) ws.terminate();
+    await new Promise((r) => setTimeout(r, 2000));
+    await ask({ snapshot: `${snapshots}/${side}-idle.heapsnapshot` });
+    child.send({ stop: true });
+    return {};
+  }
   for (let r = 0; r < publishes; r++) await round(r);
   const after = (await ask({ memory: true })) as Memory;
   latencies.sort((a, b) => a - b);

@@ -4,13 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { ExtensionType, type WorkStatus } from '../core/codes.js';
 import type { Publisher } from '../core/ports.js';
 import type { ExtensionsRepo } from '../db/repos/projects.js';
-import {
-  applyAgentEvent,
-  initialAgent,
-  isOfferable,
-  type AgentEvent,
-  type AgentState,
-} from './state.js';
+import { applyAgentEvent, initialAgent, isOfferable, type AgentEvent, type AgentState } from './state.js';
 
 export interface AgentEntry {
   username: string;

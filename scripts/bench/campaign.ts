@@ -208,8 +208,8 @@ const cpuMs = (cpu.user + cpu.system) / 1000;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const rows = [
   [
-    'numbers / agents / rate / answer / talk',
-    `${NUMBERS} / ${AGENTS} / ${RATE} / ${ANSWER_MS} ms / ${TALK_MS} ms`,
+    'numbers / agents / rate / answer / talk (± jitter)',
+    `${NUMBERS} / ${AGENTS} / ${RATE} / ${ANSWER_MS} ms / ${TALK_MS} ms (± ${JITTER * 100}%)`,
   ],
   ['run time', `${elapsed.toFixed(1)} s`],
   ['originates', `${dialled} (${(dialled / elapsed).toFixed(1)}/s sustained)`],

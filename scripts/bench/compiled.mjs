@@ -4,7 +4,7 @@
 //   node scripts/bench/compiled.mjs <benchmark> [its arguments]   e.g. node scripts/bench/compiled.mjs stomp-fanout 2000 20 5
 // The bundle goes to dist/bench/<benchmark>.mjs; its child processes run the same bundle, also without tsx.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,11 +15,16 @@ if (!name) {
   console.error('usage: node scripts/bench/compiled.mjs <benchmark> [arguments]');
   process.exit(2);
 }
-const outfile = join(root, 'dist/bench', `${name}.mjs`);
-mkdirSync(dirname(outfile), { recursive: true });
+const outDir = join(root, 'dist/bench');
+const outfile = join(outDir, `${name}.mjs`);
+mkdirSync(outDir, { recursive: true });
+// The emulator's process (emulator-process.ts) is its own entry: forking the campaign's bundle would run the
+// campaign again. The app finds its migrations next to the bundle, as dist/main.js does.
+cpSync(join(root, 'src/db/migrations'), join(outDir, 'migrations'), { recursive: true });
 await build({
-  entryPoints: [join(root, 'scripts/bench', `${name}.ts`)],
-  outfile,
+  entryPoints: [join(root, 'scripts/bench', `${name}.ts`), join(root, 'scripts/bench/emulator-process.ts')],
+  outdir: outDir,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   packages: 'external',
   platform: 'node',

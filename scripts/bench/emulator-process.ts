@@ -2,6 +2,7 @@
 // log and its sockets then count in neither the app's process.cpuUsage(), nor its RSS, nor its event-loop delay.
 // The parent forks this file; the child starts the emulator and answers a few requests over IPC.
 import { fork, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorOptions, ExtensionOptions } from '../../test/freeswitch-emulator/index.js';
 import { loader } from './side-by-side.js';
@@ -38,7 +39,10 @@ export interface RemoteEmulator {
 }
 
 export async function forkEmulator(options: EmulatorOptions): Promise<RemoteEmulator> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--emulator-child'], {
+  // Compiled (compiled.mjs), this module is bundled into the benchmark; its own bundle sits next to it.
+  const here = fileURLToPath(import.meta.url);
+  const file = here.endsWith('.ts') ? here : join(dirname(here), 'emulator-process.mjs');
+  const child: ChildProcess = fork(file, ['--emulator-child'], {
     execArgv: loader,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

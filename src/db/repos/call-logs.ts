@@ -61,6 +61,17 @@ export function callLogsRepo(db: Db) {
     .where(eq(callLogs.callUuid, sql.placeholder('uuid')))
     .prepare();
   const get = (callUuid: string): CallLog | undefined => byUuid.get({ uuid: callUuid });
+  const taskByCode = db
+    .select({ id: tasks.id, projectId: tasks.projectId })
+    .from(tasks)
+    .where(eq(tasks.callTaskCode, sql.placeholder('code')))
+    .prepare();
+  const newestProjectByCode = db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(eq(projects.projectCode, sql.placeholder('code')))
+    .orderBy(desc(projects.id))
+    .prepare();
 
   function write(callUuid: string, fields: CallLogFields, now: number): CallLog {
     const existing = get(callUuid);
@@ -126,18 +137,9 @@ export function callLogsRepo(db: Db) {
       taskId: number | null;
       projectId: number | null;
     } {
-      const task = codes.taskCode
-        ? db.select().from(tasks).where(eq(tasks.callTaskCode, codes.taskCode)).get()
-        : undefined;
+      const task = codes.taskCode ? taskByCode.get({ code: codes.taskCode }) : undefined;
       if (task) return { taskId: task.id, projectId: task.projectId };
-      const project = codes.projectCode
-        ? db
-            .select()
-            .from(projects)
-            .where(eq(projects.projectCode, codes.projectCode))
-            .orderBy(desc(projects.id))
-            .get()
-        : undefined;
+      const project = codes.projectCode ? newestProjectByCode.get({ code: codes.projectCode }) : undefined;
       return { taskId: null, projectId: project?.id ?? null };
     },
 

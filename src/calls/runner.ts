@@ -446,6 +446,9 @@ class LegRun {
           if (isOfferable(entry.state) && !isOfferable(before))
             queueMicrotask(() => this.push({ kind: 'agent-available' }));
         });
+        // An agent freed between the failed search and this subscription (another leg's microtask) would
+        // otherwise go unnoticed until some other agent frees up: look once more now that we listen.
+        queueMicrotask(() => this.push({ kind: 'agent-available' }));
         return;
       case 'stop-waiting':
         this.stopWaiting?.();

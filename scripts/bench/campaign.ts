@@ -1,18 +1,26 @@
-// A predictive campaign against the FreeSWITCH emulator, to measure the app, not FreeSWITCH: N numbers, A agents
-// registered and available, scheduleType 1 (direct to agent), every customer answers after a short ring and talks
-// briefly. Prints sustained attempts/s, originate → socket connect → first execute latency, answer → bridge
-// command latency (p50/p99), and the process's CPU and RSS. The emulator runs in the same process, so CPU and RSS
-// are an upper bound for the app.
+// A predictive campaign against the FreeSWITCH emulator, measuring the app alone: the emulator runs in its own
+// process (emulator-process.ts), so the CPU (process.cpuUsage), event-loop delay (monitorEventLoopDelay) and RSS
+// printed here are the app's (plus this harness's 1 s poll). N numbers, A agents registered and available,
+// scheduleType 1 (direct to agent), every customer answers after a short ring and talks briefly.
+//
+// answer → bridge command is reported twice, split into customers who found an idle agent and those who queued:
+//   - app-side: from the moment the leg's `connect` reply reached the app (the leg is answered: the socket app runs
+//     after answer) to the moment the app wrote the bridge execute; it includes the myevents/linger round trips;
+//   - emulator-side: the emulator's clock, from our `connect` to our bridge `sendmsg`.
+//
 //   node --import=tsx scripts/bench/campaign.ts [--numbers 20000] [--agents 200] [--seconds 120]
+//        [--answer-ms 200] [--talk-ms 2000] [--jitter 0.5] [--rate 1.2] [--tick-ms 100] [--sample-agents]
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
 import { buildApp } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import { openStore } from '../../src/db/database.js';
 import { fsNodes, taskGateways, tasks } from '../../src/db/schema.js';
+import { EslConnection, type OutboundSession } from '../../src/esl/index.js';
 import { seedStore } from '../../src/seed.js';
-import { startEmulator } from '../../test/freeswitch-emulator/index.js';
 import { insertGateway } from '../../test/support/gateways.js';
+import { forkEmulator } from './emulator-process.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,24 +29,77 @@ const arg = (name: string, def: number) => {
 const NUMBERS = arg('numbers', 20_000);
 const AGENTS = arg('agents', 200);
 const SECONDS = arg('seconds', 120);
+const ANSWER_MS = arg('answer-ms', 200);
+const TALK_MS = arg('talk-ms', 2000);
+const RATE = arg('rate', 1.2);
+const TICK_MS = arg('tick-ms', 100);
+const SAMPLE_AGENTS = process.argv.includes('--sample-agents');
+// Each customer's ring and talk times are drawn from ±JITTER around answer-ms and talk-ms. With 0 every call of a
+// dialling burst answers and hangs up together, which cycles the whole team in lock-step (see BENCHMARKS.md).
+const JITTER = arg('jitter', 0.5);
+const TIME_SCALE = 0.05;
+
+const phoneOf = (i: number) => `138${String(i).padStart(8, '0')}`;
+// A fixed-seed generator (mulberry32), so before/after runs dial the same customers.
+let seed = 13;
+const seeded = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
 
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
+const p50p99 = (xs: number[], digits = 0) =>
+  `${pct(xs, 50).toFixed(digits)} / ${pct(xs, 99).toFixed(digits)} / ${(xs.length ? Math.max(...xs) : NaN).toFixed(digits)} ms (n=${xs.length})`;
+
+// App-side timings, from inside the app process: when each leg's connect reply arrived, when its bridge was written.
+const readyAt = new WeakMap<EslConnection, number>();
+const appSide = { idle: [] as number[], queued: [] as number[] };
+const queuedConn = new WeakSet<EslConnection>();
+const originalExecute = EslConnection.prototype.execute;
+EslConnection.prototype.execute = function (this: EslConnection, input, options) {
+  const t = performance.now();
+  if (input.app === 'playback' && input.arg?.includes('moh')) queuedConn.add(this);
+  const ready = readyAt.get(this);
+  if (input.app === 'bridge' && ready !== undefined) {
+    (queuedConn.has(this) ? appSide.queued : appSide.idle).push(t - ready);
+    readyAt.delete(this);
+  }
+  return originalExecute.call(this, input, options);
+};
 
 const store = openStore(':memory:');
 const config = testConfig({ recordingsDir: '/tmp/cc-bench-rec' });
-const app = await buildApp(config, { store, clock: systemClock, logger: false, dialerTickMs: 100 });
+const app = await buildApp(config, { store, clock: systemClock, logger: false, dialerTickMs: TICK_MS });
 seedStore(config, app.ctx.repos, Date.now());
+const outboundOptions = (app.outbound as unknown as { options: { onSession: (s: OutboundSession) => void } })
+  .options;
+const onSession = outboundOptions.onSession;
+outboundOptions.onSession = (session) => {
+  void session.ready.then((r) => {
+    if (r.ok) readyAt.set(session.connection, performance.now());
+  });
+  onSession(session);
+};
 const socket = await app.outbound.listen();
-const fs = await startEmulator({
-  timeScale: 0.05,
+const fs = await forkEmulator({
+  timeScale: TIME_SCALE,
   sessionsPerSecond: 2000,
   maxSessions: 5000,
   dialplanSocket: { host: '127.0.0.1', port: socket.port },
-  defaultPeer: { kind: 'answer', answerAfterMs: 4000, hangupAfterMs: 40_000 },
+  defaultPeer: { kind: 'answer', answerAfterMs: ANSWER_MS / TIME_SCALE, hangupAfterMs: TALK_MS / TIME_SCALE },
+  peers: Object.fromEntries(
+    Array.from({ length: NUMBERS }, (_, i) => {
+      const vary = (ms: number) => Math.round((ms / TIME_SCALE) * (1 + JITTER * (2 * seeded() - 1)));
+      const peer = { kind: 'answer' as const, answerAfterMs: vary(ANSWER_MS), hangupAfterMs: vary(TALK_MS) };
+      return [phoneOf(i), peer];
+    }),
+  ),
 });
 store.db
   .update(fsNodes)
@@ -49,10 +110,11 @@ while (!app.nodes.isConnected(1)) await new Promise((r) => setTimeout(r, 20));
 
 app.ctx.services.projects.createProject('bench', AGENTS);
 const agents = app.ctx.services.agents.ofProject('bench').filter((a) => a.type === 2);
-for (const a of agents) {
-  fs.register(a.username, { mode: 'auto-answer', answerAfterMs: 200 });
-  app.ctx.services.agents.setWork(a.username, 1);
-}
+await fs.register(
+  agents.map((a) => a.username),
+  { mode: 'auto-answer', answerAfterMs: 200 },
+);
+for (const a of agents) app.ctx.services.agents.setWork(a.username, 1);
 while (agents.some((a) => a.state.regStatus !== 1)) await new Promise((r) => setTimeout(r, 20));
 
 const now = Date.now();
@@ -69,7 +131,7 @@ const task = store.db
     projectId: project.id,
     scheduleType: 1,
     callType: 1,
-    rate: 1.2,
+    rate: RATE,
     expiredTime: now + 86_400_000,
     status: 1,
     createdAt: now,
@@ -85,80 +147,100 @@ store.sqlite.transaction(() => {
   const ins = store.sqlite.prepare(
     'INSERT INTO task_numbers (task_id, phone, state, updated_at) VALUES (?, ?, ?, ?)',
   );
-  for (let i = 0; i < NUMBERS; i++) ins.run(task.id, `138${String(i).padStart(8, '0')}`, 'pending', now);
+  for (let i = 0; i < NUMBERS; i++) ins.run(task.id, phoneOf(i), 'pending', now);
 })();
 
+globalThis.gc?.();
+const rssBefore = process.memoryUsage().rss;
+const fsBefore = await fs.usage();
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
 const cpu0 = process.cpuUsage();
 const t0 = Date.now();
 store.db.update(tasks).set({ status: 2 }).where(eq(tasks.id, task.id)).run();
 let peakRss = 0;
+let peakLive = 0;
+const rssAtLive: Array<[number, number]> = [];
 const deadline = t0 + SECONDS * 1000;
+const left = store.sqlite.prepare(
+  "SELECT count(*) AS n FROM task_numbers WHERE task_id = ? AND state != 'done'",
+);
+const success = store.sqlite.prepare('SELECT count(*) AS n FROM call_logs WHERE result = 10');
 while (Date.now() < deadline) {
-  await new Promise((r) => setTimeout(r, 500));
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  const left = store.sqlite
-    .prepare("SELECT count(*) AS n FROM task_numbers WHERE task_id = ? AND state != 'done'")
-    .get(task.id) as { n: number };
-  if (left.n === 0) break;
+  await new Promise((r) => setTimeout(r, 1000));
+  const rss = process.memoryUsage().rss;
+  peakRss = Math.max(peakRss, rss);
+  peakLive = Math.max(peakLive, app.runner.live.size);
+  rssAtLive.push([app.runner.live.size, rss]);
+  if (SAMPLE_AGENTS) {
+    const states = agents.map((a) => (a.state.reserved ? 'r' : a.state.sessionStatus === 0 ? 'i' : 't'));
+    const count = (c: string) => states.filter((s) => s === c).length;
+    const waiting = [...app.runner.live.values()].filter((c) => c.agent === undefined).length;
+    console.log(
+      `t=${((Date.now() - t0) / 1000).toFixed(0)}s idle=${count('i')} reserved=${count('r')} talking=${count('t')} live=${app.runner.live.size} noAgent=${waiting} success=${(success.get() as { n: number }).n}`,
+    );
+  }
+  if ((left.get(task.id) as { n: number }).n === 0) break;
 }
 const elapsed = (Date.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
+loop.disable();
+const fsAfter = await fs.usage();
 store.db.update(tasks).set({ status: 3 }).where(eq(tasks.id, task.id)).run();
 
-// Latencies from the emulator's command log (its clock: wall time in ms).
-const originatedAt = new Map<string, number>();
-const firstConnect = new Map<string, number>();
-const firstExecute = new Map<string, number>();
-const bridgeAt = new Map<string, number>();
-for (const c of fs.commands) {
-  const m = /origination_uuid=([0-9a-f-]{36})/.exec(c.line);
-  if (m && c.line.includes('originate')) originatedAt.set(m[1], c.at);
-  if (c.line === 'connect' && !firstConnect.has(c.from)) firstConnect.set(c.from, c.at);
-  if (c.line === 'sendmsg' && c.headers.some(([k]) => k === 'execute-app-name')) {
-    if (!firstExecute.has(c.from)) firstExecute.set(c.from, c.at);
-    if (c.headers.some(([k, v]) => k === 'execute-app-name' && v === 'bridge') && !bridgeAt.has(c.from))
-      bridgeAt.set(c.from, c.at);
-  }
-}
+const legs = await fs.legs();
 const toSocket: number[] = [];
 const toExecute: number[] = [];
-const answerToBridge: number[] = [];
-for (const [uuid, at] of originatedAt) {
-  const connect = firstConnect.get(uuid);
-  const exec = firstExecute.get(uuid);
-  const bridge = bridgeAt.get(uuid);
-  if (connect !== undefined && exec !== undefined) {
-    toSocket.push(connect - at);
-    toExecute.push(exec - connect);
-  }
-  if (connect !== undefined && bridge !== undefined) answerToBridge.push(bridge - connect);
+const emuSide = { idle: [] as number[], queued: [] as number[] };
+for (const l of legs) {
+  if (l.connectAt === undefined) continue;
+  toSocket.push(l.connectAt - l.originatedAt);
+  if (l.firstExecuteAt !== undefined) toExecute.push(l.firstExecuteAt - l.connectAt);
+  if (l.bridgeAt !== undefined) (l.queued ? emuSide.queued : emuSide.idle).push(l.bridgeAt - l.connectAt);
 }
 const logs = store.sqlite.prepare('SELECT result, count(*) AS n FROM call_logs GROUP BY result').all() as {
   result: number;
   n: number;
 }[];
-const dialled = originatedAt.size;
+const dialled = legs.length;
+const bridged = appSide.idle.length + appSide.queued.length;
+const cpuMs = (cpu.user + cpu.system) / 1000;
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const rows = [
-  ['numbers / agents', `${NUMBERS} / ${AGENTS}`],
+  [
+    'numbers / agents / rate / answer / talk (± jitter)',
+    `${NUMBERS} / ${AGENTS} / ${RATE} / ${ANSWER_MS} ms / ${TALK_MS} ms (± ${JITTER * 100}%)`,
+  ],
   ['run time', `${elapsed.toFixed(1)} s`],
   ['originates', `${dialled} (${(dialled / elapsed).toFixed(1)}/s sustained)`],
   ['call logs by result', logs.map((l) => `${l.result}: ${l.n}`).join(', ')],
+  ['peak live customer legs (app)', String(peakLive)],
   [
     'originate → socket connect (emulator ring included) p50 / p99',
     `${pct(toSocket, 50)} / ${pct(toSocket, 99)} ms`,
   ],
-  ['socket connect → first execute p50 / p99', `${pct(toExecute, 50)} / ${pct(toExecute, 99)} ms`],
   [
-    'answer → bridge command (queue wait included) p50 / p99',
-    `${pct(answerToBridge, 50)} / ${pct(answerToBridge, 99)} ms`,
+    'socket connect → first execute (emulator clock) p50 / p99',
+    `${pct(toExecute, 50)} / ${pct(toExecute, 99)} ms`,
   ],
+  ['answer → bridge, idle agent, APP-SIDE p50 / p99 / max', p50p99(appSide.idle, 1)],
+  ['answer → bridge, queued, APP-SIDE p50 / p99 / max', p50p99(appSide.queued, 0)],
+  ['answer → bridge, idle agent, emulator clock p50 / p99 / max', p50p99(emuSide.idle)],
+  ['answer → bridge, queued, emulator clock p50 / p99 / max', p50p99(emuSide.queued)],
+  ['APP CPU', `${(cpuMs / 1000).toFixed(1)} s = ${((cpuMs / 1000 / elapsed) * 100).toFixed(0)}% of one core`],
+  ['APP CPU per originated attempt', `${(cpuMs / dialled).toFixed(2)} ms`],
+  ['APP CPU per bridged call', `${(cpuMs / bridged).toFixed(2)} ms`],
   [
-    'process CPU (app + emulator)',
-    `${((cpu.user + cpu.system) / 1e6).toFixed(1)} s = ${(((cpu.user + cpu.system) / 1e6 / elapsed) * 100).toFixed(0)}% of one core`,
+    'APP event-loop delay p50 / p99 / max',
+    `${(loop.percentile(50) / 1e6).toFixed(1)} / ${(loop.percentile(99) / 1e6).toFixed(1)} / ${(loop.max / 1e6).toFixed(0)} ms`,
   ],
-  ['peak RSS (app + emulator)', `${(peakRss / 2 ** 20).toFixed(0)} MiB`],
+  ['APP RSS before → peak → end', `${mib(rssBefore)} → ${mib(peakRss)} → ${mib(process.memoryUsage().rss)}`],
+  [
+    'emulator process (not in the APP figures): CPU, RSS',
+    `${((fsAfter.cpuMs - fsBefore.cpuMs) / 1000).toFixed(1)} s, ${mib(fsAfter.rss)}`,
+  ],
 ];
-for (const [k, v] of rows) console.log(`${k.padEnd(66)} ${v}`);
+for (const [k, v] of rows) console.log(`${k.padEnd(62)} ${v}`);
 await app.close();
 await fs.close();
 store.close();

@@ -1,42 +1,82 @@
-// Parser throughput on the real captures: node --import=tsx scripts/bench/esl-parser.ts [rounds]
-// Replays every capture's received bytes (original TCP chunking) through EslParser, then through decodeEvent.
+// ESL parsing throughput on the real captures, ours beside modesl's, each in a fresh child process per round:
+//   node --import=tsx scripts/bench/esl-parser.ts [rounds=5] [passes=200]
+// Every capture's received bytes (original TCP chunking) go through the parser `passes` times. Ours: EslParser
+// (framing only), then EslParser + decodeEvent on event frames. modesl: its Parser on a fake socket, which frames
+// and decodes every frame into an Event (its only mode), so it is compared with ours framing + decoding.
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { EslParser, decodeEvent, isEventFrame } from '../../src/esl/index.js';
 import { listCaptures, readCapture } from '../../test/support/captures.js';
+import { interleave, ratioTable, runChild, type Figures } from './side-by-side.js';
 
-const rounds = Number(process.argv[2] ?? 200);
-const chunks = listCaptures().flatMap((name) =>
-  readCapture(name).records.flatMap((r) => (r.kind === 'recv' ? [r.bytes] : [])),
-);
-const bytes = chunks.reduce((n, c) => n + c.length, 0);
+const chunks = () =>
+  listCaptures().flatMap((name) =>
+    readCapture(name).records.flatMap((r) => (r.kind === 'recv' ? [r.bytes] : [])),
+  );
 
-function run(decode: boolean): { frames: number; events: number; ms: number } {
-  let frames = 0;
-  let events = 0;
-  const start = performance.now();
-  for (let i = 0; i < rounds; i++) {
-    const parser = new EslParser();
-    for (const chunk of chunks)
-      for (const frame of parser.push(chunk)) {
-        frames++;
-        if (isEventFrame(frame) && (!decode || decodeEvent(frame))) events++;
-      }
+async function measure(side: 'ours' | 'peer', passes: number): Promise<Figures> {
+  const input = chunks();
+  const bytes = input.reduce((n, c) => n + c.length, 0);
+  const { default: ModeslParser } = await import('modesl/lib/esl/Parser.js');
+  const ours = (decode: boolean) => {
+    let frames = 0;
+    for (let i = 0; i < passes; i++) {
+      const parser = new EslParser();
+      for (const chunk of input)
+        for (const frame of parser.push(chunk)) {
+          frames++;
+          if (decode && isEventFrame(frame)) decodeEvent(frame);
+        }
+    }
+    return frames;
+  };
+  const modesl = () => {
+    let frames = 0;
+    for (let i = 0; i < passes; i++) {
+      const socket = new EventEmitter();
+      new ModeslParser(socket).on('esl::event', () => frames++);
+      for (const chunk of input) socket.emit('data', chunk);
+    }
+    return frames;
+  };
+  const timed = (fn: () => number) => {
+    fn(); // warm-up pass set
+    const start = performance.now();
+    const frames = fn();
+    const s = (performance.now() - start) / 1000;
+    return { framesPerS: frames / s, mbPerS: (bytes * passes) / 1e6 / s };
+  };
+  if (side === 'peer') {
+    const m = timed(modesl);
+    return { decodeMBps: m.mbPerS, decodeFramesPerS: m.framesPerS };
   }
-  return { frames, events, ms: performance.now() - start };
+  const framing = timed(() => ours(false));
+  const decoding = timed(() => ours(true));
+  return {
+    framingMBps: framing.mbPerS,
+    decodeMBps: decoding.mbPerS,
+    decodeFramesPerS: decoding.framesPerS,
+  };
 }
 
-run(true); // warm-up
-const rows = [
-  ['framing only', run(false)],
-  ['framing + decodeEvent', run(true)],
-] as const;
-console.log(
-  `captures: ${listCaptures().length} files, ${(bytes / 1e6).toFixed(2)} MB, ${chunks.length} chunks; ${rounds} rounds`,
-);
-console.log('| pass | frames/s | events/s | MB/s |');
-console.log('|---|---:|---:|---:|');
-for (const [label, r] of rows) {
-  const s = r.ms / 1000;
+const [, , first, second, third] = process.argv;
+if (first === '--child') {
+  process.send!(await measure(second as 'ours' | 'peer', Number(third)));
+} else {
+  const rounds = Number(first ?? 5);
+  const passes = Number(second ?? 200);
+  const input = chunks();
+  const file = fileURLToPath(import.meta.url);
+  const result = await interleave(rounds, (side) => runChild(file, ['--child', side, String(passes)]));
   console.log(
-    `| ${label} | ${Math.round(r.frames / s).toLocaleString('en')} | ${Math.round(r.events / s).toLocaleString('en')} | ${((bytes * rounds) / 1e6 / s).toFixed(1)} |`,
+    `captures: ${listCaptures().length} files, ${(input.reduce((n, c) => n + c.length, 0) / 1e6).toFixed(2)} MB in ${input.length} chunks, ${passes} passes per measurement`,
   );
+  console.log(
+    ratioTable(result, [
+      ['decodeMBps', 'framing + event decoding, MB/s', 1],
+      ['decodeFramesPerS', 'framing + event decoding, frames/s', 0],
+    ]),
+  );
+  const framing = result.map((r) => r.ours.framingMBps).sort((a, b) => a - b);
+  console.log(`ours, framing only: ${framing[0].toFixed(0)}–${framing.at(-1)!.toFixed(0)} MB/s`);
 }

@@ -1,63 +1,91 @@
-// Fan-out benchmark: N STOMP sessions over loopback WebSocket subscribe to one topic; the server publishes one
-// message at a time and we measure how long each delivery takes, plus the broker process's memory.
-// Delivery latency is publish → parsed by the client, so it includes the (single) client process working through
-// N messages; `broker.publish() call` is the server's share alone.
-// The broker runs in a child process so its RSS is its own and the clients' work does not share its event loop.
-// Usage: node --import=tsx scripts/bench/stomp-fanout.ts [sessions=2000] [rounds=20]
+// STOMP fan-out, our broker beside stomp-broker-js, interleaved rounds, each broker in a fresh child process:
+//   node --import=tsx scripts/bench/stomp-fanout.ts [sessions=2000] [publishes=20] [rounds=5]
+// N sessions over loopback WebSocket (in this process) subscribe to one topic; the broker publishes one message at a
+// time and we measure publish → parsed by the client (so it includes this one client process working through N
+// messages), plus the broker process's RSS and heap after a forced GC: idle, then with N idle sessions.
+// The body is ASCII JSON: stomp-broker-js cuts multi-byte bodies short (it counts characters, not bytes), ours
+// does not. stomp-broker-js has no receipt for SUBSCRIBE, so for both a warm-up publish that every session
+// receives is what says "all subscribed".
 import { fork } from 'node:child_process';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import WebSocket from 'ws';
 import { systemClock } from '../../src/core/clock.js';
 import { attachStomp, createBroker } from '../../src/stomp/index.js';
+import { interleave, loader, ratioTable, type Figures } from './side-by-side.js';
 
 const TOPIC = '/topic/callExtStatus/BENCH';
 const now = () => performance.timeOrigin + performance.now();
 
-type ToServer = { publish: number } | { memory: true } | { stop: true };
-type FromServer = { port: number } | { rss: number; heapUsed: number; sessions: number; publishMs: number[] };
+type ToServer = { publish: number } | { memory: true } | { snapshot: string } | { stop: true };
+type Memory = { rss: number; heapUsed: number; publishMs: number[] };
+type FromServer = { port: number; path: string } | Memory;
 
-async function server(): Promise<void> {
-  const broker = createBroker({
-    clock: systemClock,
-    authenticate: async (login) => ({ username: login, projectCode: 'BENCH', role: 'agent' }),
-    authorizeSubscribe: () => true,
-    onAppMessage: async () => undefined,
-  });
-  const app = Fastify();
-  attachStomp(app, broker);
-  await app.listen({ host: '127.0.0.1', port: 0 });
+async function server(side: 'ours' | 'peer'): Promise<void> {
+  let publish: (body: string) => void;
+  let port: number;
+  let path: string;
+  let stop: () => Promise<void>;
+  if (side === 'ours') {
+    const broker = createBroker({
+      clock: systemClock,
+      authenticate: async (login) => ({ username: login, projectCode: 'BENCH', role: 'agent' }),
+      authorizeSubscribe: () => true,
+      onAppMessage: async () => undefined,
+    });
+    const app = Fastify();
+    attachStomp(app, broker);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    port = (app.server.address() as { port: number }).port;
+    path = '/callcenter/ws';
+    publish = (body) => broker.publish(TOPIC, body);
+    stop = async () => {
+      await app.close();
+      broker.close();
+    };
+  } else {
+    const { default: StompServer } = await import('stomp-broker-js');
+    const http = createServer();
+    const stomp = new StompServer({ server: http, path: '/stomp' });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    port = (http.address() as { port: number }).port;
+    path = '/stomp';
+    publish = (body) => stomp.send(TOPIC, { 'content-type': 'application/json' }, body);
+    stop = () => new Promise((r) => http.close(() => r()));
+  }
   const send = (m: FromServer) => process.send!(m);
-  send({ port: (app.server.address() as { port: number }).port });
+  send({ port, path });
   const publishMs: number[] = [];
   process.on('message', async (m: ToServer) => {
     if ('publish' in m) {
       const start = now();
-      broker.publish(TOPIC, { seq: m.publish, sentAt: start, agent: '坐席状态' });
+      publish(JSON.stringify({ seq: m.publish, sentAt: start, agent: 'agent status' }));
       publishMs.push(now() - start);
     }
     if ('memory' in m) {
-      global.gc?.();
+      globalThis.gc?.();
       const mem = process.memoryUsage();
-      send({ rss: mem.rss, heapUsed: mem.heapUsed, sessions: broker.sessions(), publishMs });
+      send({ rss: mem.rss, heapUsed: mem.heapUsed, publishMs });
+    }
+    if ('snapshot' in m) {
+      const { writeHeapSnapshot } = await import('node:v8');
+      writeHeapSnapshot(m.snapshot);
+      send({ rss: 0, heapUsed: 0, publishMs });
     }
     if ('stop' in m) {
-      await app.close();
-      broker.close();
+      await stop();
       process.exit(0);
     }
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function main(): Promise<void> {
-  const sessions = Number(process.argv[2] ?? 2000);
-  const rounds = Number(process.argv[3] ?? 20);
-  const child = fork(fileURLToPath(import.meta.url), ['--server'], {
-    execArgv: ['--import=tsx', '--expose-gc'],
+async function measure(side: 'ours' | 'peer', sessions: number, publishes: number): Promise<Figures> {
+  const child = fork(fileURLToPath(import.meta.url), ['--server', side], {
+    execArgv: [...loader, '--expose-gc'],
   });
   const replies: Array<(m: FromServer) => void> = [];
   child.on('message', (m: FromServer) => replies.shift()?.(m));
@@ -66,36 +94,35 @@ async function main(): Promise<void> {
       replies.push(resolve);
       if (m) child.send(m);
     });
-  const { port } = (await ask()) as { port: number };
-  const idle = (await ask({ memory: true })) as { rss: number; heapUsed: number };
+  const { port, path } = (await ask()) as { port: number; path: string };
+  const idle = (await ask({ memory: true })) as Memory;
 
-  const latencies: number[] = [];
+  let latencies: number[] = [];
   const completions: number[] = [];
   let pending = 0;
   let roundDone: () => void = () => undefined;
   let roundStart = 0;
   const sockets: WebSocket[] = [];
-  const t0 = now();
   for (let batch = 0; batch < sessions; batch += 200) {
-    const opened: Promise<void>[] = [];
+    const connected: Promise<void>[] = [];
     for (let i = batch; i < Math.min(sessions, batch + 200); i++) {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/callcenter/ws`, ['v12.stomp']);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, ['v12.stomp', 'v11.stomp']);
       sockets.push(ws);
-      opened.push(
+      connected.push(
         new Promise((resolve, reject) => {
           ws.on('error', reject);
           ws.on('open', () =>
-            ws.send(
-              `CONNECT\naccept-version:1.2\nlogin:a${i}\npasscode:x\nheart-beat:0,0\n\n\0` +
-                `SUBSCRIBE\nid:0\ndestination:${TOPIC}\nreceipt:ready\n\n\0`,
-            ),
+            ws.send(`CONNECT\naccept-version:1.1,1.2\nlogin:a${i}\npasscode:x\nheart-beat:0,0\n\n\0`),
           );
           ws.on('message', (data) => {
             const text = data.toString();
-            if (text.includes('receipt-id:ready')) return resolve();
+            if (text.startsWith('CONNECTED')) {
+              ws.send(`SUBSCRIBE\nid:0\ndestination:${TOPIC}\n\n\0`);
+              return resolve();
+            }
             if (!text.startsWith('MESSAGE')) return;
-            const body = JSON.parse(text.slice(text.indexOf('\n\n') + 2, -1)) as { sentAt: number };
-            latencies.push(now() - body.sentAt);
+            const body = text.slice(text.indexOf('\n\n') + 2).replace(/\0\s*$/, '');
+            latencies.push(now() - (JSON.parse(body) as { sentAt: number }).sentAt);
             if (--pending === 0) {
               completions.push(now() - roundStart);
               roundDone();
@@ -104,49 +131,73 @@ async function main(): Promise<void> {
         }),
       );
     }
-    await Promise.all(opened);
+    await Promise.all(connected);
   }
-  const connectMs = now() - t0;
-  const loaded = (await ask({ memory: true })) as { rss: number; heapUsed: number; sessions: number };
-
-  for (let r = 0; r < rounds; r++) {
-    pending = sessions;
-    roundStart = now();
-    await new Promise<void>((resolve) => {
+  const round = (seq: number) =>
+    new Promise<void>((resolve) => {
+      pending = sessions;
+      roundStart = now();
       roundDone = resolve;
-      child.send({ publish: r });
+      child.send({ publish: seq });
     });
+  // Warm-up: retried until every session got one (the last SUBSCRIBEs may still be in flight).
+  for (let seq = -1; ; seq--) {
+    const all = round(seq);
+    const got = await Promise.race([
+      all.then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 2000)),
+    ]);
+    if (got) break;
   }
-  const after = (await ask({ memory: true })) as { rss: number; heapUsed: number; publishMs: number[] };
-  const publishCall = [...after.publishMs].sort((a, b) => a - b);
+  latencies = [];
+  completions.length = 0;
+  const loaded = (await ask({ memory: true })) as Memory;
+  // STOMP_SNAPSHOT=dir: heap snapshots of the broker idle and with the sessions, to see what a session holds.
+  const snapshots = process.env.STOMP_SNAPSHOT;
+  if (snapshots) {
+    await ask({ snapshot: `${snapshots}/${side}-loaded.heapsnapshot` });
+    for (const ws of sockets) ws.terminate();
+    await new Promise((r) => setTimeout(r, 2000));
+    await ask({ snapshot: `${snapshots}/${side}-idle.heapsnapshot` });
+    child.send({ stop: true });
+    return {};
+  }
+  for (let r = 0; r < publishes; r++) await round(r);
+  const after = (await ask({ memory: true })) as Memory;
   latencies.sort((a, b) => a - b);
   completions.sort((a, b) => a - b);
-  const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
-  const ms = (x: number) => x.toFixed(2);
-  const rows: Array<[string, string]> = [
-    ['node', process.version],
-    ['sessions (subscribed over ws)', String(loaded.sessions)],
-    ['connect + subscribe all', `${ms(connectMs)} ms`],
-    ['publishes (one message each)', String(rounds)],
-    ['deliveries', String(latencies.length)],
-    ['broker.publish() call p50 (2k sends)', `${ms(percentile(publishCall, 50))} ms`],
-    ['broker.publish() call p99', `${ms(percentile(publishCall, 99))} ms`],
-    ['delivery latency p50', `${ms(percentile(latencies, 50))} ms`],
-    ['delivery latency p99', `${ms(percentile(latencies, 99))} ms`],
-    ['delivery latency max', `${ms(latencies.at(-1)!)} ms`],
-    ['whole fan-out p50 (last delivery)', `${ms(percentile(completions, 50))} ms`],
-    ['whole fan-out p99 (last delivery)', `${ms(percentile(completions, 99))} ms`],
-    ['broker RSS idle', `${mb(idle.rss)} MiB`],
-    ['broker RSS with sessions', `${mb(loaded.rss)} MiB`],
-    ['broker RSS after publishes', `${mb(after.rss)} MiB`],
-    ['RSS per session', `${((loaded.rss - idle.rss) / sessions / 1024).toFixed(1)} KiB`],
-  ];
-  const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`STOMP fan-out over loopback WebSocket (broker in a child process)`);
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  const publishCall = after.publishMs.slice(-publishes).sort((a, b) => a - b);
   for (const ws of sockets) ws.terminate();
   child.send({ stop: true });
+  return {
+    rssPerSessionKiB: (loaded.rss - idle.rss) / sessions / 1024,
+    heapPerSessionKiB: (loaded.heapUsed - idle.heapUsed) / sessions / 1024,
+    deliveryP50Ms: percentile(latencies, 50),
+    deliveryP99Ms: percentile(latencies, 99),
+    fanoutP50Ms: percentile(completions, 50),
+    publishCallP50Ms: percentile(publishCall, 50),
+    idleRssMiB: idle.rss / 2 ** 20,
+  };
 }
 
-if (process.argv.includes('--server')) void server();
-else void main();
+if (process.argv.includes('--server')) void server(process.argv[3] as 'ours' | 'peer');
+else {
+  const sessions = Number(process.argv[2] ?? 2000);
+  const publishes = Number(process.argv[3] ?? 20);
+  const rounds = Number(process.argv[4] ?? 5);
+  const result = await interleave(rounds, (side) => measure(side, sessions, publishes));
+  console.log(
+    `STOMP fan-out to ${sessions} WebSocket sessions, ${publishes} publishes per round, ours vs stomp-broker-js (${process.version})`,
+  );
+  console.log(
+    ratioTable(result, [
+      ['rssPerSessionKiB', 'broker RSS per idle session, KiB', 1],
+      ['heapPerSessionKiB', 'broker JS heap per idle session, KiB', 1],
+      ['deliveryP50Ms', 'delivery latency p50, ms', 1],
+      ['deliveryP99Ms', 'delivery latency p99, ms', 1],
+      ['fanoutP50Ms', 'whole fan-out (last of N) p50, ms', 1],
+      ['publishCallP50Ms', 'publish() call in the broker p50, ms', 2],
+      ['idleRssMiB', 'broker RSS before any session, MiB', 1],
+    ]),
+  );
+}

@@ -4,14 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { ExtensionType, type WorkStatus } from '../core/codes.js';
 import type { Publisher } from '../core/ports.js';
 import type { ExtensionsRepo } from '../db/repos/projects.js';
-import {
-  applyAgentEvent,
-  initialAgent,
-  isOfferable,
-  pickLongestIdle,
-  type AgentEvent,
-  type AgentState,
-} from './state.js';
+import { applyAgentEvent, initialAgent, isOfferable, type AgentEvent, type AgentState } from './state.js';
 
 export interface AgentEntry {
   username: string;
@@ -63,9 +56,7 @@ export class AgentRegistry {
   }
 
   ofProject(projectCode: string): AgentEntry[] {
-    return [...this.agents.values()]
-      .filter((a) => a.projectCode === projectCode)
-      .sort((a, b) => Number(a.username) - Number(b.username) || a.username.localeCompare(b.username));
+    return [...this.agents.values()].filter((a) => a.projectCode === projectCode).sort(byUsername);
   }
 
   all(): AgentEntry[] {
@@ -83,10 +74,15 @@ export class AgentRegistry {
     callId: string,
     exclude: ReadonlySet<string> = new Set(),
   ): AgentEntry | undefined {
-    const candidates = this.ofProject(projectCode).filter(
-      (a) => a.type === ExtensionType.agent && !exclude.has(a.username),
-    );
-    const best = pickLongestIdle(candidates.map((a) => a.state));
+    // One pass, no copies or sort: every waiting customer runs this each time an agent frees up (issue 13), and
+    // a sorted copy of the project per call made a 200-agent queue block the event loop for seconds.
+    let best: AgentEntry | undefined;
+    for (const a of this.agents.values()) {
+      if (a.projectCode !== projectCode || a.type !== ExtensionType.agent || !isOfferable(a.state)) continue;
+      if (exclude.has(a.username)) continue;
+      const d = best ? a.state.idleSince - best.state.idleSince : -1;
+      if (d < 0 || (d === 0 && byUsername(a, best!) < 0)) best = a;
+    }
     if (!best) return undefined;
     const r = this.apply(best.username, { kind: 'reserve', callId });
     return r.ok ? r.entry : undefined;
@@ -136,6 +132,10 @@ export class AgentRegistry {
     publisher.publish(`/topic/callExtStatus/${entry.projectCode}`, extStatusView(entry));
   }
 }
+
+/** Numeric usernames in number order (ties and non-numeric ones by text): the order of listings and of ties in longest-idle. */
+const byUsername = (a: AgentEntry, b: AgentEntry): number =>
+  Number(a.username) - Number(b.username) || a.username.localeCompare(b.username);
 
 /** One row of getExtentionByProject and of /topic/callExtStatus (spec 一.9, 三.13). */
 export const extStatusView = (entry: AgentEntry) => ({

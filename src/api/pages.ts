@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { failure } from './envelope.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+// This module is src/api/pages.ts under tsx, or part of dist/main.js once built (scripts/build-server.mjs).
+const here = dirname(fileURLToPath(import.meta.url));
+const root = basename(here) === 'dist' ? join(here, '..') : join(here, '../..');
 
 export interface PageOptions {
   /** Default <repo>/dist/pages. */

@@ -5,6 +5,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../core/ports.js';
 import type { AgentRegistry } from '../agents/registry.js';
+import { isOfferable } from '../agents/state.js';
 import type { EslEvent, OutboundSession } from '../esl/index.js';
 import { HOLD_FALLBACK, HOLD_MUSIC } from '../core/freeswitch.js';
 import { FsApp, FsCommand, varsBlock } from './fs-commands.js';
@@ -647,13 +648,14 @@ class LegRun {
         this.stopWaiting?.();
         this.stopWaiting = d.agents.onChange((entry, before) => {
           if (entry.projectCode !== leg.projectCode || entry.type !== 2) return;
-          const freed =
-            before.sessionStatus !== 0 ||
-            before.reserved ||
-            before.workStatus !== 1 ||
-            before.regStatus !== 1;
-          if (freed) queueMicrotask(() => this.push({ kind: 'agent-available' }));
+          // Only an agent who became offerable is news: waking every queued customer on each reserve and
+          // connect as well made them cycle in lock-step behind a blocked event loop (issue 13).
+          if (isOfferable(entry.state) && !isOfferable(before))
+            queueMicrotask(() => this.push({ kind: 'agent-available' }));
         });
+        // An agent freed between the failed search and this subscription (another leg's microtask) would
+        // otherwise go unnoticed until some other agent frees up: look once more now that we listen.
+        queueMicrotask(() => this.push({ kind: 'agent-available' }));
         return;
       case 'stop-waiting':
         this.stopWaiting?.();

@@ -2,7 +2,7 @@
 // paths, and the durable outcome of each customer leg (call log, billing, the dialled number settled, the
 // recording queued for upload).
 import { existsSync } from 'node:fs';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
@@ -40,13 +40,22 @@ export function callServices(d: {
   /** Told after each customer leg is stored (the dialer updates its counters and pacing). */
   onOutcome?: (o: LegOutcome) => void;
 }): CallServices {
+  // Prepared once: read as each leg connects, before its flow's first command (issue 13).
+  const taskByCode = d.db
+    .select()
+    .from(tasks)
+    .where(eq(tasks.callTaskCode, sql.placeholder('code')))
+    .prepare();
+  const voiceByCode = d.db
+    .select()
+    .from(voices)
+    .where(eq(voices.voiceCode, sql.placeholder('code')))
+    .prepare();
   return {
     taskInfo(taskCode) {
-      const task = d.db.select().from(tasks).where(eq(tasks.callTaskCode, taskCode)).get();
+      const task = taskByCode.get({ code: taskCode });
       if (!task) return undefined;
-      const voice = task.voiceCode
-        ? d.db.select().from(voices).where(eq(voices.voiceCode, task.voiceCode)).get()
-        : undefined;
+      const voice = task.voiceCode ? voiceByCode.get({ code: task.voiceCode }) : undefined;
       return { voiceFile: voice?.filePath, evaluation: task.evaluation === 1 };
     },
     agentDomain(username) {

@@ -2,7 +2,7 @@
 // customer leg's call id (cc_call_id, which the dialer also uses as the leg's origination_uuid): the flow, which
 // knows the result, the agent and the recording path; and mod_xml_cdr, which knows FreeSWITCH's durable times,
 // billsec and causes. Whichever arrives first creates the row; neither erases what the other wrote.
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { callLogs, projects, tasks, uploads } from '../schema.js';
 
@@ -56,8 +56,24 @@ export interface Paging {
 }
 
 export function callLogsRepo(db: Db) {
-  const get = (callUuid: string): CallLog | undefined =>
-    db.select().from(callLogs).where(eq(callLogs.callUuid, callUuid)).get();
+  // Prepared once: every call's outcome and every CDR reads its row first (issue 13).
+  const byUuid = db
+    .select()
+    .from(callLogs)
+    .where(eq(callLogs.callUuid, sql.placeholder('uuid')))
+    .prepare();
+  const get = (callUuid: string): CallLog | undefined => byUuid.get({ uuid: callUuid });
+  const taskByCode = db
+    .select({ id: tasks.id, projectId: tasks.projectId })
+    .from(tasks)
+    .where(eq(tasks.callTaskCode, sql.placeholder('code')))
+    .prepare();
+  const newestProjectByCode = db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(eq(projects.projectCode, sql.placeholder('code')))
+    .orderBy(desc(projects.id))
+    .prepare();
 
   function write(callUuid: string, fields: CallLogFields, now: number): CallLog {
     const existing = get(callUuid);
@@ -131,18 +147,9 @@ export function callLogsRepo(db: Db) {
       taskId: number | null;
       projectId: number | null;
     } {
-      const task = codes.taskCode
-        ? db.select().from(tasks).where(eq(tasks.callTaskCode, codes.taskCode)).get()
-        : undefined;
+      const task = codes.taskCode ? taskByCode.get({ code: codes.taskCode }) : undefined;
       if (task) return { taskId: task.id, projectId: task.projectId };
-      const project = codes.projectCode
-        ? db
-            .select()
-            .from(projects)
-            .where(eq(projects.projectCode, codes.projectCode))
-            .orderBy(desc(projects.id))
-            .get()
-        : undefined;
+      const project = codes.projectCode ? newestProjectByCode.get({ code: codes.projectCode }) : undefined;
       return { taskId: null, projectId: project?.id ?? null };
     },
 

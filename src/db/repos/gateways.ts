@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { gateways } from '../schema.js';
 
@@ -6,10 +6,21 @@ export type Gateway = typeof gateways.$inferSelect;
 export type GatewayFields = Omit<Gateway, 'id' | 'createdAt' | 'updatedAt'>;
 
 export function gatewaysRepo(db: Db) {
+  // Prepared once: the dialer and every call's outcome read gateways, and building the query each time cost more
+  // than running it (issue 13).
+  const byId = db
+    .select()
+    .from(gateways)
+    .where(eq(gateways.id, sql.placeholder('id')))
+    .prepare();
+  const byCode = db
+    .select()
+    .from(gateways)
+    .where(eq(gateways.gwCode, sql.placeholder('code')))
+    .prepare();
   return {
-    get: (id: number): Gateway | undefined => db.select().from(gateways).where(eq(gateways.id, id)).get(),
-    byCode: (gwCode: string): Gateway | undefined =>
-      db.select().from(gateways).where(eq(gateways.gwCode, gwCode)).get(),
+    get: (id: number): Gateway | undefined => byId.get({ id }),
+    byCode: (gwCode: string): Gateway | undefined => byCode.get({ code: gwCode }),
     byCodes: (codes: string[]): Gateway[] =>
       codes.length === 0 ? [] : db.select().from(gateways).where(inArray(gateways.gwCode, codes)).all(),
     enabled: (): Gateway[] =>

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { NodeSeed } from '../../config.js';
 import type { Db } from '../database.js';
 import { fsNodes } from '../schema.js';
@@ -6,10 +6,16 @@ import { fsNodes } from '../schema.js';
 export type FsNode = typeof fsNodes.$inferSelect;
 
 export function nodesRepo(db: Db) {
+  // Prepared once: read for every dialer tick and every agent offered a call (issue 13).
+  const byId = db
+    .select()
+    .from(fsNodes)
+    .where(eq(fsNodes.id, sql.placeholder('id')))
+    .prepare();
   return {
     list: (): FsNode[] => db.select().from(fsNodes).all(),
     active: (): FsNode[] => db.select().from(fsNodes).where(eq(fsNodes.status, 1)).all(),
-    get: (id: number): FsNode | undefined => db.select().from(fsNodes).where(eq(fsNodes.id, id)).get(),
+    get: (id: number): FsNode | undefined => byId.get({ id }),
     /** Seeds the configured node only when the table is empty, so operators' edits survive restarts. */
     seedIfEmpty(seed: NodeSeed, now: number): FsNode | undefined {
       if (db.select({ id: fsNodes.id }).from(fsNodes).limit(1).get()) return undefined;

@@ -7,18 +7,24 @@ export type Extension = typeof extensions.$inferSelect;
 export const ProjectStatus = { active: 1, finished: 2 } as const;
 
 export function projectsRepo(db: Db) {
+  // Prepared once: read for every dialer tick and every call (issue 13).
+  const activeByCode = db
+    .select()
+    .from(projects)
+    .where(and(eq(projects.projectCode, sql.placeholder('code')), eq(projects.status, ProjectStatus.active)))
+    .prepare();
+  const byId = db
+    .select()
+    .from(projects)
+    .where(eq(projects.id, sql.placeholder('id')))
+    .prepare();
   return {
-    activeByCode: (projectCode: string): Project | undefined =>
-      db
-        .select()
-        .from(projects)
-        .where(and(eq(projects.projectCode, projectCode), eq(projects.status, ProjectStatus.active)))
-        .get(),
+    activeByCode: (projectCode: string): Project | undefined => activeByCode.get({ code: projectCode }),
     byCertificate: (certificate: string): Project | undefined =>
       db.select().from(projects).where(eq(projects.certificate, certificate)).get(),
     byManagerCertificate: (certificate: string): Project | undefined =>
       db.select().from(projects).where(eq(projects.managerCertificate, certificate)).get(),
-    get: (id: number): Project | undefined => db.select().from(projects).where(eq(projects.id, id)).get(),
+    get: (id: number): Project | undefined => byId.get({ id }),
     active: (): Project[] =>
       db.select().from(projects).where(eq(projects.status, ProjectStatus.active)).all(),
     /** Seats of active projects per node, for placement. */
@@ -57,9 +63,14 @@ export function projectsRepo(db: Db) {
 export type ProjectsRepo = ReturnType<typeof projectsRepo>;
 
 export function extensionsRepo(db: Db) {
+  // Prepared once: read for every agent offered a call (issue 13).
+  const byUsername = db
+    .select()
+    .from(extensions)
+    .where(eq(extensions.username, sql.placeholder('username')))
+    .prepare();
   return {
-    byUsername: (username: string): Extension | undefined =>
-      db.select().from(extensions).where(eq(extensions.username, username)).get(),
+    byUsername: (username: string): Extension | undefined => byUsername.get({ username }),
     ofProject: (projectId: number): Extension[] =>
       db
         .select()

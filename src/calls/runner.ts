@@ -26,6 +26,8 @@ export interface LegEnd {
   answeredAt?: number;
   endedAt: number;
   recordFile?: string;
+  /** FreeSWITCH deleted the recording because it held no audio (RECORD_DISCARDED). */
+  recordDiscarded?: boolean;
 }
 
 export interface CallServices {
@@ -509,6 +511,7 @@ class LegRun {
       answeredAt: this.answeredAt,
       endedAt: this.d.clock.now(),
       recordFile: this.recordFile,
+      recordDiscarded: h['variable_RECORD_DISCARDED'] === 'true',
     };
     // Agent-first: this leg is the agent's; the customer's answer and cause come from the flow (the bridge).
     const c = facts.customer;
@@ -537,6 +540,10 @@ class LegRun {
     void this.session.execute({ app: app.app, arg: app.arg }).then((r) => {
       if (r.ok) {
         const h = r.value.event.headers;
+        // An application that ended because this leg hung up says so (Answer-State: hangup). The flow must see the
+        // hangup first: a bridge that returns with the customer gone is the customer hanging up, not the agent.
+        if (h['Answer-State'] === 'hangup')
+          this.push({ kind: 'hangup', cause: h['Hangup-Cause'] ?? 'NORMAL_CLEARING' });
         this.push({ kind: 'executed', id, ok: true, response: r.value.response, ...read?.(h) } as FlowEvent);
       } else
         this.push({

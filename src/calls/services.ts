@@ -1,7 +1,6 @@
 // What the call runner needs from the rest of the system: task facts for a leg, agents' SIP domains, recording
 // paths, and the durable outcome of each customer leg (call log, billing, the dialled number settled, the
 // recording queued for upload).
-import { existsSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
@@ -18,15 +17,6 @@ export interface LegOutcome {
   leg: LegInfo;
   result: number;
   resultDetail: number;
-}
-
-/**
- * FreeSWITCH closes a recording when the leg hangs up, before it reports the hangup, and deletes one that holds no
- * audio ("Discarding empty file"): a call log must not name a file that is gone. Where the recordings directory is
- * not mounted on this host at all, FreeSWITCH's word is taken.
- */
-export function recordingKept(dir: string, file: string): boolean {
-  return !existsSync(dir) || existsSync(file);
 }
 
 export function callServices(d: {
@@ -108,10 +98,8 @@ export function callServices(d: {
                 sipTermStatus: end.sipTermStatus ?? null,
                 hangupDisposition: end.hangupDisposition ?? null,
               }),
-          recordFile:
-            end.answered && end.recordFile && recordingKept(d.recordingsDir, end.recordFile)
-              ? end.recordFile
-              : null,
+          // FreeSWITCH deletes a recording without audio and says so (RECORD_DISCARDED): the log must not name it.
+          recordFile: end.answered && !end.recordDiscarded ? (end.recordFile ?? null) : null,
           priceRule: rule,
           priceCal: priceCal(rule, billsec),
           result: outcome.result,

@@ -22,7 +22,7 @@ t.test(
       h.fs.setPeer(number, { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 30_000 });
       const callId = `00000000-0000-4000-8000-${number.slice(1)}`;
       const vars = `{origination_uuid=${callId},cc_call_id=${callId},cc_role=customer,cc_number=${number},cc_flow=direct,cc_task=tq,cc_project=pq}`;
-      const r = await h.app.nodes.bgapi(1, `originate ${vars}sofia/gateway/gw1/${number} &${h.socketApp}`);
+      const r = await h.app.nodes.bgapi(1, `originate ${vars}sofia/gateway/gw1/${number} '&${h.socketApp}'`);
       t.ok(r.ok, 'customer answered');
       callIds.push(callId);
     }

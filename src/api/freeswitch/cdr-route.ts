@@ -11,7 +11,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { priceCal, priceRuleOf } from '../../calls/billing.js';
 import { parseCdr, type CdrLeg } from '../../calls/cdr.js';
 import { classifyCall, resultOfDetail } from '../../calls/results.js';
-import { recordingKept } from '../../calls/services.js';
 import { ScheduleType } from '../../core/codes.js';
 import { FsHttpPath } from '../../core/freeswitch.js';
 import type { CallLogFields, CallLogsRepo } from '../../db/repos/call-logs.js';
@@ -44,8 +43,6 @@ export interface IngestDeps {
   flowOwns?: (callId: string) => boolean;
   /** Closes the task number dialled as this call, if it is still 'dialing' (a call that outlived our process). */
   settleNumber?: (callUuid: string, resultDetail: number) => void;
-  /** Where recordings are (a CDR naming a file FreeSWITCH discarded as empty names none). */
-  recordingsDir?: string;
 }
 
 /** The call-log fields a customer leg's CDR supplies (merged by the repo: it never erases the flow's). */
@@ -86,7 +83,7 @@ function customerFields(leg: CdrLeg, deps: IngestDeps, key: string): CallLogFiel
     hangupCause: leg.hangupCause,
     sipTermStatus: leg.sipTermStatus,
     hangupDisposition: leg.hangupDisposition,
-    recordFile: keptRecording(leg, deps),
+    recordFile: keptRecording(leg),
     priceRule: rule,
     priceCal: leg.billsec === null ? null : priceCal(rule, leg.billsec),
     ...(deps.flowOwns?.(key)
@@ -98,10 +95,9 @@ function customerFields(leg: CdrLeg, deps: IngestDeps, key: string): CallLogFiel
   };
 }
 
-const keptRecording = (leg: CdrLeg, deps: IngestDeps): string | null =>
-  leg.recordFile && (!deps.recordingsDir || recordingKept(deps.recordingsDir, leg.recordFile))
-    ? leg.recordFile
-    : null;
+/** FreeSWITCH deletes a recording that held no audio and sets RECORD_DISCARDED: such a CDR names no recording. */
+const keptRecording = (leg: CdrLeg): string | null =>
+  leg.variables.RECORD_DISCARDED === 'true' ? null : leg.recordFile;
 
 /** Applies one CDR. Synchronous SQLite: either everything is written or the caller gets the exception (→ 500). */
 export function ingestCdr(leg: CdrLeg, deps: IngestDeps): IngestOutcome {
@@ -186,7 +182,6 @@ export const cdrRoutes: FastifyPluginAsync<{
         recordings,
         flowOwns,
         settleNumber,
-        recordingsDir: ctx.config.recordingsDir,
         now: ctx.clock.now(),
       });
       ctx.metrics.inc(`cdr.${outcome.kind}`);

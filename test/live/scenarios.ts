@@ -759,16 +759,8 @@ const agentDialsOut: Step = [
 ];
 
 export const groups: Record<string, Step[]> = {
-  outbound: [
-    world(3, [2]),
-    directCall,
-    failures,
-    agentRejects,
-    agentFirst,
-    playOnly,
-    playThenAgent,
-    agentDials,
-  ],
+  outbound: [world(3, [2]), directCall, failures, agentRejects, agentFirst],
+  voices: [world(2), playOnly, playThenAgent, agentDials],
   inbound: [world(2), inbound, queueTimeout, agentCodes, offHook, agentDialsOut],
   faults: [world(2), crash, eslReload, fsRestart, disable],
   supervisor: [world(2), eavesdrop, playVoice, transfer, conference, pmCall],

@@ -5,6 +5,8 @@ import { namespaceUnavailableFor, runInNamespace } from '../browser/namespace-ru
 import { liveUnavailable } from './lab.js';
 
 export async function runLiveGroup(group: string, limitMs: number, minSteps = 1): Promise<void> {
+  // .taprc's 120 s per file is for ordinary tests; a group runs against real peers in its own namespace.
+  t.setTimeout(limitMs + 60_000);
   await t.test(`live: ${group}`, { timeout: limitMs + 30_000 }, async (t) => {
     const why = namespaceUnavailableFor('live tier') ?? liveUnavailable();
     if (why) {

@@ -197,6 +197,7 @@ export class Dialer {
   dials(numberId: number): boolean {
     for (const a of this.attempts.values()) if (a.numberId === numberId) return true;
     for (const a of this.answered.values()) if (a.numberId === numberId) return true;
+    for (const a of this.agentFirst.values()) if (a.numberId === numberId) return true;
     return false;
   }
 

@@ -54,6 +54,22 @@ t.test('agent first: one missed attempt puts the number back for the next try, b
 });
 
 t.test(
+  'agent first: a number whose agent is ringing counts as dialled by this process, so the start-up recovery of an (early) event-socket connect never settles it',
+  async (t) => {
+    const h = await startCallHarness({}, { dialerTickMs: 50 });
+    t.teardown(h.close);
+    const [a1] = await h.project('pr', 1);
+    h.fs.register(a1, { mode: 'no-answer' });
+    const taskId = h.task({ code: 'tr', projectCode: 'pr', scheduleType: 3 });
+    gatewayFor(h, taskId, 'gwR');
+    const id = addNumber(h, taskId, '13900008003');
+    await h.fs.waitFor(() => originates(h, `user/${a1}`).length === 1);
+    t.equal(numberRow(h, id)?.state, 'dialing');
+    t.ok(h.app.dialer.dials(id), 'the dialer owns the number while its agent rings');
+  },
+);
+
+t.test(
   'off-hook pacing counts only agents holding a fifo leg: an available agent without one draws no call',
   async (t) => {
     const h = await startCallHarness({ flow: { agentWaitMs: 60_000 }, emulator: moh }, { dialerTickMs: 50 });

@@ -545,7 +545,13 @@ class LegRun {
         if (h['Answer-State'] === 'hangup')
           this.push({ kind: 'hangup', cause: h['Hangup-Cause'] ?? 'NORMAL_CLEARING' });
         this.push({ kind: 'executed', id, ok: true, response: r.value.response, ...read?.(h) } as FlowEvent);
-      } else
+      } else {
+        // The channel is gone (its disconnect-notice or CHANNEL_HANGUP_COMPLETE) or the socket closed: this leg hung
+        // up. FreeSWITCH writes the disconnect-notice itself as soon as the leg is down, while CHANNEL_HANGUP waits in
+        // the event dispatch queue, so on a loaded machine the notice comes first; the flow must still see the hangup
+        // before the application's end (a customer's BYE during a bridge is not the agent hanging up).
+        if (r.error.kind === 'hangup' || r.error.kind === 'closed')
+          this.push({ kind: 'hangup', cause: this.hangupHeaders['Hangup-Cause'] ?? 'NORMAL_CLEARING' });
         this.push({
           kind: 'executed',
           id,
@@ -553,6 +559,7 @@ class LegRun {
           response: '',
           cause: r.error.kind === 'hangup' ? 'hangup' : r.error.text,
         });
+      }
     });
   }
 

@@ -95,6 +95,21 @@ t.test(
   },
 );
 
+t.test(
+  "the customer's BYE while talking is 55 even when the disconnect-notice overtakes CHANNEL_HANGUP (event dispatch lagging under load)",
+  async (t) => {
+    const h = await startCallHarness({ emulator: { outboundEventLagMs: 2000 } });
+    t.teardown(h.close);
+    const [a1] = await h.project('p1l', 1);
+    h.task({ code: 't1l', projectCode: 'p1l', scheduleType: 1 });
+    h.fs.setPeer('13900000009', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 25_000 });
+    const callId = await dial(h, '13900000009', { cc_flow: 'direct', cc_task: 't1l', cc_project: 'p1l' });
+    const log = await h.fs.waitFor(() => (logOf(h, callId)?.resultDetail ? logOf(h, callId) : undefined));
+    t.match(log, { result: 10, resultDetail: 55, callerIdNumber: a1 });
+    await h.fs.waitFor(() => h.app.ctx.services.agents.get(a1)?.state.sessionStatus === 0);
+  },
+);
+
 t.test('direct to agent: a rejecting agent is skipped, the next one takes the call', async (t) => {
   const h = await startCallHarness();
   t.teardown(h.close);

@@ -36,6 +36,12 @@ export interface EmulatorOptions {
   heartbeatMs?: number;
   /** What the dialplan plays when our server is unreachable (freeswitch-conf's cc_unavailable_media). */
   unavailableMedia?: string;
+  /**
+   * Fault injection: FreeSWITCH's event dispatch lagging behind on a loaded machine. Events reach outbound sockets
+   * this many emulated ms late, while the disconnect-notice goes out as soon as the leg is down (mod_event_socket's
+   * listener loop writes it itself, not through the event queue), so it can come before the leg's CHANNEL_HANGUP.
+   */
+  outboundEventLagMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -49,6 +55,7 @@ export interface ResolvedOptions {
   maxSessions: number;
   heartbeatMs: number;
   unavailableMedia: string;
+  outboundEventLagMs: number;
 }
 
 export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
@@ -64,6 +71,7 @@ export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
     maxSessions: o.maxSessions ?? 1000,
     heartbeatMs: o.heartbeatMs ?? 0,
     unavailableMedia: o.unavailableMedia ?? 'tone_stream://%(250,250,480,620);loops=8',
+    outboundEventLagMs: o.outboundEventLagMs ?? 0,
   };
 }
 

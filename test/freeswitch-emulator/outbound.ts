@@ -40,17 +40,27 @@ export function connectOutbound(core: EmulatorCore, ch: Channel, host: string, p
     closing = true;
     socket.end();
   };
+  let noticed = false;
+  const disconnectNotice = () => {
+    if (noticed) return;
+    noticed = true;
+    if (linger === undefined) return close();
+    write(lingerNotice(ch.uuid, ch.name, linger));
+    if (linger >= 0) core.sw.after(linger * 1000, close);
+  };
+  const lag = core.options.outboundEventLagMs;
   const unsubscribe = core.sw.subscribe((event) => {
-    if (connected && !done && sub.wants(event, true)) write(sub.encode(event));
+    if (!connected || done || !sub.wants(event, true)) return;
+    const bytes = sub.encode(event);
+    if (!lag) return write(bytes);
+    // The leg is down the moment CHANNEL_HANGUP is fired: the notice overtakes the lagging events.
+    if (event.name === 'CHANNEL_HANGUP' && event.uuid === ch.uuid) disconnectNotice();
+    core.sw.after(lag, () => write(bytes));
   });
   core.sw.onComplete(ch, () => {
     // Events stop after CHANNEL_HANGUP_COMPLETE: no CHANNEL_DESTROY reaches the outbound socket.
     done = true;
-    core.sw.soon(() => {
-      if (linger === undefined) return close();
-      write(lingerNotice(ch.uuid, ch.name, linger));
-      if (linger >= 0) core.sw.after(linger * 1000, close);
-    });
+    core.sw.soon(disconnectNotice);
   });
   let resumed = false;
   let refused = false;

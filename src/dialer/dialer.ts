@@ -35,6 +35,8 @@ export type Task = typeof tasks.$inferSelect;
 /** Where numbers come from: the task-number store (src/dialer/numbers.ts). */
 export interface NumberSource {
   dispense(taskId: number, n: number, now: number, screen?: Screen): DispensedNumber[];
+  /** The task has a pending number due now: it needs agents to dial it. */
+  hasDue(taskId: number, now: number): boolean;
   /** The task's retry rules give a settled number another attempt at `at` (issue 14.8). */
   retryLater(id: number, at: number, now: number): boolean;
   /** Agent-first: the agent did not take the call; back to pending, or settled as 32 at the cap (issue 14.3). */
@@ -190,6 +192,14 @@ export class Dialer {
     });
   }
 
+  /** The task has calls of its own in progress: ringing, answered, an agent-first agent ringing, or queued. */
+  private hasCalls(task: Task): boolean {
+    for (const a of this.attempts.values()) if (a.task.id === task.id) return true;
+    for (const a of this.answered.values()) if (a.task.id === task.id) return true;
+    for (const a of this.agentFirst.values()) if (a.taskId === task.id) return true;
+    return this.d.waitingCustomers(task.callTaskCode) > 0;
+  }
+
   /** The project of each task that has a pacer. */
   private readonly taskProjects = new Map<number, number>();
 
@@ -306,13 +316,17 @@ export class Dialer {
 
   /**
    * Issue 14.2: the project's staffed agents are split between its running tasks that need agents, by weight, so
-   * each pacer paces on its own agents and two tasks never dial for the same idle agent.
+   * each pacer paces on its own agents and two tasks never dial for the same idle agent. A task needs agents while
+   * it has a number due or calls of its own in progress; a running task that has dialled everything (its numbers
+   * done, or due later) takes no share, so it cannot starve the tasks that still have numbers to dial.
    */
   private shareAgents(projectId: number, projectTasks: Task[], now: number): Map<number, AgentEntry[]> {
     const project = this.d.repos.projects.get(projectId);
     const out = new Map<number, AgentEntry[]>();
     if (!project) return out;
-    const agentTasks = projectTasks.filter((t) => NEEDS_AGENTS.includes(t.scheduleType));
+    const needing = projectTasks.filter((t) => NEEDS_AGENTS.includes(t.scheduleType));
+    for (const t of needing) out.set(t.id, []);
+    const agentTasks = needing.filter((t) => this.d.numbers.hasDue(t.id, now) || this.hasCalls(t));
     if (agentTasks.length === 0) return out;
     const held = this.d.heldAgents?.(project.projectCode);
     const staffed = this.d.agents.ofProject(project.projectCode).filter(

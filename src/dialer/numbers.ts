@@ -2,7 +2,7 @@
 // SQLite transaction (better-sqlite3 runs it synchronously, and SQLite serialises writers across processes), so a
 // task never hands out a number twice: not to two ticks, not to two agents, not after a restart.
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { callLogs, taskNumbers, tasks } from '../db/schema.js';
 import { Result, ResultDetail, TaskStatus } from '../core/codes.js';
@@ -128,7 +128,23 @@ export function numberStore(db: Db) {
     });
   }
 
+  const due = db
+    .select({ id: taskNumbers.id })
+    .from(taskNumbers)
+    .where(
+      and(
+        eq(taskNumbers.taskId, sql.placeholder('taskId')),
+        eq(taskNumbers.state, 'pending'),
+        or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, sql.placeholder('now'))),
+      ),
+    )
+    .limit(1)
+    .prepare();
+
   const store = {
+    /** The task has a pending number that is due now (a retry's time has come, or none was set). */
+    hasDue: (taskId: number, now: number): boolean => due.get({ taskId, now }) !== undefined,
+
     /** The dialer's batch: pending → dialing. */
     dispenseNumbers: (taskId: number, n: number, now: number, screen?: Screen): DispensedNumber[] =>
       take(taskId, n, 'dialing', null, now, screen),
@@ -329,6 +345,7 @@ export function numberStore(db: Db) {
     asNumberSource(): NumberSource {
       return {
         dispense: (taskId, n, now, screen) => store.dispenseNumbers(taskId, n, now, screen),
+        hasDue: (taskId, now) => store.hasDue(taskId, now),
         retryLater: (id, at, now) => store.retryLater(id, at, now),
         agentMissed: (id, cap, log, now) => store.agentMissed(id, cap, log, now),
         settle: (id, outcome, now) => store.settleNumber(id, outcome, now),

@@ -1,5 +1,6 @@
 // Issue 14 items 2, 3 and 4 against the FreeSWITCH emulator: which agents a predictive task paces on.
 import t from 'tap';
+import { taskNumbers } from '../../src/db/schema.js';
 import { startCallHarness } from '../support/calls.js';
 import { addNumber, agentState, gatewayFor, logsOfTask, numberRow, setTask } from './flows-support.js';
 
@@ -148,5 +149,48 @@ t.test(
     );
     t.match(h.app.ctx.services.tasks.status('ta'), { agentWeight: 3, agentShare: 3 });
     t.match(h.app.ctx.services.tasks.status('tb'), { agentWeight: 1, agentShare: 1 });
+  },
+);
+
+t.test(
+  'running tasks that have dialled everything take no share: a fourth task of the project gets every agent',
+  async (t) => {
+    const h = await startCallHarness({}, { dialerTickMs: 50 });
+    t.teardown(h.close);
+    await h.project('pd', 3);
+    const done = ['d1', 'd2', 'd3'].map((code) => h.task({ code, projectCode: 'pd', scheduleType: 1 }));
+    for (const [i, id] of done.entries()) {
+      gatewayFor(h, id, `gwD${i}`, { lines: 10 });
+      // One number already settled, and one due only tomorrow (a retry rule's later attempt).
+      const now = h.app.ctx.clock.now();
+      h.store.db
+        .insert(taskNumbers)
+        .values([
+          { taskId: id, phone: `1390002000${i}`, state: 'done', resultDetail: 55, updatedAt: now },
+          {
+            taskId: id,
+            phone: `1390002100${i}`,
+            state: 'pending',
+            retryAt: now + 86_400_000,
+            updatedAt: now,
+          },
+        ])
+        .run();
+    }
+    const fresh = h.task({ code: 'd4', projectCode: 'pd', scheduleType: 1 });
+    gatewayFor(h, fresh, 'gwD4', { lines: 10 });
+    for (let i = 0; i < 5; i++) {
+      const p = `1390002200${i}`;
+      addNumber(h, fresh, p);
+      h.fs.setPeer(`0${p}`, { kind: 'answer', answerAfterMs: 60_000, hangupAfterMs: 120_000 });
+    }
+    await h.fs.waitFor(() => h.app.dialer.inFlight(fresh) === 3);
+    t.match(
+      h.app.ctx.services.tasks.status('d4'),
+      { agentShare: 3 },
+      'all three agents go to the task with numbers',
+    );
+    for (const code of ['d1', 'd2', 'd3']) t.match(h.app.ctx.services.tasks.status(code), { agentShare: 0 });
+    t.equal(originates(h, 'cc_task=d1,').length, 0, 'nothing due, nothing dialled');
   },
 );

@@ -223,7 +223,22 @@ export class Lab {
         ...extraEnv,
       },
     });
-    await waitFor('our server on 8080', () => portOpen(8080), 30_000, 100);
+    // A server that exits at start-up says why at once, instead of a 30 s wait for its port.
+    const child = this.server.child;
+    const out = this.server.out;
+    let onExit: (code: number | null) => void = () => undefined;
+    const exited = new Promise<never>((_, reject) => {
+      onExit = (code) =>
+        reject(new Error(`our server exited (${code}) at start-up: ${out.slice(-15).join('\n')}`));
+      child.once('exit', onExit);
+    });
+    const ready = waitFor('our server on 8080', () => portOpen(8080), 30_000, 100);
+    ready.catch(() => undefined); // when the exit wins, the port wait ends unheard
+    try {
+      await Promise.race([ready, exited]);
+    } finally {
+      child.off('exit', onExit);
+    }
   }
 
   /** kill -9 of our server: FreeSWITCH keeps its calls, the database keeps what was committed. */

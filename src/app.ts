@@ -38,6 +38,7 @@ import { inboundRouter } from './calls/inbound-routing.js';
 import { CallRunner } from './calls/runner.js';
 import { callRecovery, type ChannelRow } from './calls/recovery.js';
 import { supervisorCommands } from './supervisor/commands.js';
+import type { SupervisorRow } from './supervisor/context.js';
 import { callServices } from './calls/services.js';
 import { defaultFlowSettings, type FlowSettings } from './calls/flows/types.js';
 import { OutboundServer } from './esl/index.js';
@@ -195,7 +196,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
           agents.apply(change.username, { kind: change.registered ? 'registered' : 'unregistered' });
       },
       channels(nodeId, rows) {
-        recovery.channels(nodeId, rows as unknown as ChannelRow[]);
+        // The supervisor's legs first, so that the call recovery does not take their agents for customer calls.
+        void supervisor
+          .recover(nodeId, rows as unknown as SupervisorRow[])
+          .catch((err: unknown) => http.log.warn({ err, nodeId }, 'supervisor legs could not be recovered'))
+          .finally(() => recovery.channels(nodeId, rows as unknown as ChannelRow[]));
       },
       registrations(nodeId, usernames, changedMeanwhile) {
         // Called after every (re)connect: the node answers again, so what it could not take earlier is retried.
@@ -285,10 +290,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
   });
   metrics.gauge('calls.live', () => runner.live.size);
-  for (const [dest, fn] of Object.entries(
-    supervisorCommands({ agents, live: runner.live, nodes, publisher: broker, repos, log: http.log }),
-  ))
-    appCommands.set(dest, fn);
+  const supervisor = supervisorCommands({
+    agents,
+    live: runner.live,
+    nodes,
+    publisher: broker,
+    repos,
+    log: http.log,
+  });
+  for (const [dest, fn] of Object.entries(supervisor.commands)) appCommands.set(dest, fn);
   const outbound = new OutboundServer({
     host: config.outboundSocket.host,
     port: config.outboundSocket.port,
@@ -377,7 +387,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     log: http.log,
     clock,
     activeNodes: () => repos.nodes.active().map((n) => n.id),
-    knowsLeg: (uuid) => runner.knowsLeg(uuid),
+    knowsLeg: (uuid) => runner.knowsLeg(uuid) || supervisor.knows(uuid),
     dialerDials: (id) => dialer.dials(id),
   });
 

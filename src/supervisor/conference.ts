@@ -14,6 +14,7 @@ import {
   reachableAgent,
   requireManager,
 } from './rules.js';
+import { SUP_VAR, supTag } from './tags.js';
 
 interface Member {
   uuid: string;
@@ -55,6 +56,64 @@ export function conferenceCommands(ctx: SupervisorContext): Record<string, AppCo
     c.members.clear();
   }
 
+  /** What a member's leg does in the room: sessionStatus 7 while in it; the manager leaving ends the conference. */
+  function memberLeg(c: Conference, m: Member) {
+    const gone = () => {
+      if (c.members.get(m.username) !== m) return;
+      c.members.delete(m.username);
+      restore(c, m);
+    };
+    return {
+      gone,
+      leg: {
+        uuid: m.uuid,
+        nodeId: c.nodeId,
+        joined: () => void agents.apply(m.username, { kind: 'conference-joined' }),
+        left: gone,
+        ended: () => {
+          gone();
+          if (m.username === c.manager && !c.ended) {
+            ctx.tell(c.requester, 'info', `会议已结束 (${c.manager} left)`);
+            void end(c);
+          }
+        },
+      },
+    };
+  }
+
+  // After a restart: the room's members are members again (stopConference works, agents show sessionStatus 7).
+  ctx.adopts(
+    'conference',
+    ({ tag, uuid, nodeId }) => {
+      let c = byProject.get(tag.project);
+      if (!c) {
+        c = {
+          room: tag.room,
+          projectCode: tag.project,
+          nodeId,
+          manager: tag.manager,
+          requester: ctx.principal(tag),
+          members: new Map(),
+          ended: false,
+        };
+        byProject.set(tag.project, c);
+      }
+      if (c.room !== tag.room || c.members.has(tag.member)) return;
+      const m: Member = { uuid, username: tag.member, reserved: false };
+      c.members.set(m.username, m);
+      if (m.username !== c.manager) agents.apply(m.username, { kind: 'conference-joined' });
+      ctx.legs.adopt(memberLeg(c, m).leg);
+    },
+    (nodeId) => {
+      // A room whose manager left while we were away has nobody to end it: it ends now.
+      for (const c of [...byProject.values()])
+        if (c.nodeId === nodeId && !c.ended && !c.members.has(c.manager)) {
+          ctx.tell(c.requester, 'info', `会议已结束 (${c.manager} left)`);
+          void end(c);
+        }
+    },
+  );
+
   /** Calls one phone into the room; resolves with the failure cause, or undefined once it answered. */
   async function call(c: Conference, username: string): Promise<string | undefined> {
     const isManager = username === c.manager;
@@ -62,25 +121,9 @@ export function conferenceCommands(ctx: SupervisorContext): Record<string, AppCo
     const m: Member = { uuid: ctx.legs.newUuid(), username, reserved: false };
     if (offerable) m.reserved = agents.apply(username, { kind: 'reserve', callId: holdId(c) }).ok;
     c.members.set(username, m);
-    const gone = () => {
-      if (c.members.get(username) !== m) return;
-      c.members.delete(username);
-      restore(c, m);
-    };
+    const { gone, leg } = memberLeg(c, m);
     const r = await ctx.legs.originate(
-      {
-        uuid: m.uuid,
-        nodeId: c.nodeId,
-        joined: () => void agents.apply(username, { kind: 'conference-joined' }),
-        left: gone,
-        ended: () => {
-          gone();
-          if (isManager && !c.ended) {
-            ctx.tell(c.requester, 'info', `会议已结束 (${c.manager} left)`);
-            void end(c);
-          }
-        },
-      },
+      leg,
       FsCommand.originate(
         {
           origination_uuid: m.uuid,
@@ -89,6 +132,14 @@ export function conferenceCommands(ctx: SupervisorContext): Record<string, AppCo
           'sip_h_X-CC-Auto-Answer': 'true',
           cc_role: isManager ? 'manager' : 'agent',
           cc_project: c.projectCode,
+          [SUP_VAR]: supTag({
+            kind: 'conference',
+            room: c.room,
+            project: c.projectCode,
+            manager: c.manager,
+            member: username,
+            requester: c.requester.username,
+          }),
         },
         FsDial.user(username, ctx.domainOf(username)),
         appString(FsApp.conference(`${c.room}@default`)),

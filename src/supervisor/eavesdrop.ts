@@ -1,7 +1,7 @@
 // /app/eavesdrop and /app/stopEavesdrop (spec 三.15, 三.16): the manager's phone is called and, when it answers,
 // listens to the agent's leg (mod_dptools eavesdrop). Optional `mode`: listen (default), whisper (the agent hears
 // the manager, the customer does not) or barge (three-way); DTMF on the manager's phone switches during the call.
-import type { AppCommand } from '../agents/commands.js';
+import type { AppCommand, AppPrincipal } from '../agents/commands.js';
 import { FsApp, FsCommand, FsDial, appString, eavesdropVars } from '../calls/fs-commands.js';
 import type { SupervisorContext } from './context.js';
 import {
@@ -12,6 +12,7 @@ import {
   projectOf,
   requireManager,
 } from './rules.js';
+import { SUP_VAR, supTag } from './tags.js';
 
 interface Listening {
   uuid: string;
@@ -25,6 +26,21 @@ export function eavesdropCommands(ctx: SupervisorContext): Record<string, AppCom
   /** By listener extension: one eavesdrop leg per manager phone. */
   const listening = new Map<string, Listening>();
   const lookup = (u: string) => agents.get(u);
+
+  /** The listening leg ended (the manager hung up, `*`, or the agent's call ended): the requester is told. */
+  const ended = (entry: Listening, p: AppPrincipal) => () => {
+    if (listening.get(entry.listener) !== entry) return;
+    listening.delete(entry.listener);
+    ctx.tell(p, 'info', `监听 ${entry.agent} 已结束`);
+  };
+
+  // After a restart: a manager still listening is listening again as far as we know (stopEavesdrop works).
+  ctx.adopts('eavesdrop', ({ tag, uuid, nodeId }) => {
+    if (listening.has(tag.listener)) return;
+    const entry: Listening = { uuid, nodeId, listener: tag.listener, agent: tag.agent };
+    listening.set(tag.listener, entry);
+    ctx.legs.adopt({ uuid, nodeId, ended: ended(entry, ctx.principal(tag)) });
+  });
 
   /** The agent's own leg of the call: the customer leg's bridge partner (bridge_uuid). */
   async function agentLeg(nodeId: number, customerUuid: string): Promise<string | undefined> {
@@ -67,24 +83,20 @@ export function eavesdropCommands(ctx: SupervisorContext): Record<string, AppCom
         'sip_h_X-CC-Auto-Answer': 'true',
         cc_role: 'manager',
         cc_project: projectCode,
+        [SUP_VAR]: supTag({
+          kind: 'eavesdrop',
+          listener: listener.value,
+          agent: agent.value.username,
+          project: projectCode,
+          requester: p.username,
+        }),
         ...eavesdropVars(mode.value),
       },
       FsDial.user(listener.value, ctx.domainOf(listener.value)),
       appString(FsApp.eavesdrop(target)),
     );
     ctx.detach(p, async () => {
-      const r = await ctx.legs.originate(
-        {
-          uuid,
-          nodeId,
-          ended: () => {
-            if (listening.get(entry.listener) !== entry) return;
-            listening.delete(entry.listener);
-            ctx.tell(p, 'info', `监听 ${entry.agent} 已结束`);
-          },
-        },
-        command,
-      );
+      const r = await ctx.legs.originate({ uuid, nodeId, ended: ended(entry, p) }, command);
       if (!r.ok) {
         if (listening.get(entry.listener) === entry) listening.delete(entry.listener);
         return refuse(`phone ${listener.value} did not answer (${r.cause})`);

@@ -68,6 +68,29 @@ export class SupervisorLegs {
     return { ok: false, cause: r.ok ? 'hung up at once' : r.error.text || r.error.kind };
   }
 
+  /**
+   * A leg found live in FreeSWITCH after a restart (issue 14.5): tracked as if we had just originated it and it had
+   * answered, so its events and its end reach the handlers.
+   */
+  adopt(leg: TrackedLeg): void {
+    this.watch(leg.nodeId);
+    this.legs.set(leg.uuid, leg);
+    this.up.add(leg.uuid);
+  }
+
+  /**
+   * After the node's event link came back: answered legs of that node that FreeSWITCH no longer lists ended while
+   * the link was down (their CHANNEL_HANGUP_COMPLETE was lost), so they end now.
+   */
+  reconcile(nodeId: number, live: ReadonlySet<string>): void {
+    for (const leg of [...this.legs.values()]) {
+      if (leg.nodeId !== nodeId || live.has(leg.uuid) || !this.up.has(leg.uuid)) continue;
+      this.legs.delete(leg.uuid);
+      this.up.delete(leg.uuid);
+      leg.ended?.('NORMAL_CLEARING');
+    }
+  }
+
   /** Hangs a leg up (uuid_kill); false when FreeSWITCH no longer has it. */
   async kill(nodeId: number, uuid: string): Promise<boolean> {
     const r = await this.nodes.api(nodeId, FsCommand.kill(uuid));

@@ -6,6 +6,7 @@ import type { AppCommand, AppPrincipal } from '../agents/commands.js';
 import { FsApp, FsCommand, FsDial, appString, varsBlock } from '../calls/fs-commands.js';
 import type { SupervisorContext } from './context.js';
 import { listenerPhone, pmCallee, projectOf, reachableAgent, requireManager } from './rules.js';
+import { SUP_VAR, supTag } from './tags.js';
 
 interface PmCall {
   callId: string;
@@ -26,10 +27,60 @@ export function pmCallCommands(ctx: SupervisorContext): Record<string, AppComman
   function over(c: PmCall): void {
     if (calls.get(c.callId) !== c) return;
     calls.delete(c.callId);
+    ctx.unclaim(c.agentLeg);
     agents.apply(c.agent, { kind: 'call-ended', callId: c.callId });
     if (c.reserved) agents.apply(c.agent, { kind: 'release', callId: c.callId });
     publisher.publish(`/topic/bye/${c.agent}`, { callId: c.callId, telNo: c.manager });
   }
+
+  /** The manager's leg: the agent is talking from the bridge on; the call is over when the leg ends. */
+  function managerLeg(c: PmCall) {
+    return {
+      uuid: c.callId,
+      nodeId: c.nodeId,
+      bridged: () => {
+        if (calls.get(c.callId) !== c) return;
+        c.talked = true;
+        connected(c);
+      },
+      ended: () => {
+        // The bridge app returns when the agent does not answer, and the manager's leg hangs up after it.
+        if (!c.talked && calls.get(c.callId) === c)
+          ctx.tell(c.requester, 'warning', `坐席 ${c.agent} 未接听`);
+        over(c);
+      },
+    };
+  }
+
+  function connected(c: PmCall): void {
+    agents.apply(c.agent, {
+      kind: 'connected',
+      callId: c.callId,
+      destinationNumber: c.manager,
+      destinationUUID: c.callId,
+    });
+    publisher.publish(`/topic/call/${c.agent}`, { callId: c.callId, telNo: c.manager });
+  }
+
+  // After a restart: the manager↔agent call is known again (pmByeAgent works; the agent stays busy until it ends).
+  ctx.adopts('pm', ({ tag, uuid, nodeId, live }) => {
+    if (uuid !== tag.callId || calls.has(tag.callId)) return;
+    const c: PmCall = {
+      callId: tag.callId,
+      agentLeg: tag.agentLeg,
+      nodeId,
+      manager: tag.manager,
+      agent: tag.agent,
+      requester: ctx.principal(tag),
+      reserved: false,
+      talked: live.has(tag.agentLeg),
+    };
+    calls.set(c.callId, c);
+    ctx.claim(c.agentLeg);
+    // The agent's page, reconnected after the restart, is told of the call again.
+    if (c.talked) connected(c);
+    ctx.legs.adopt(managerLeg(c));
+  });
 
   const pmCallAgent: AppCommand = async (p, body) => {
     const refuse = (reason: string) => ctx.tell(p, 'error', `呼叫坐席失败: ${reason}`);
@@ -68,26 +119,7 @@ export function pmCallCommands(ctx: SupervisorContext): Record<string, AppComman
       }) + FsDial.user(username, ctx.domainOf(username));
     ctx.detach(p, async () => {
       const r = await ctx.legs.originate(
-        {
-          uuid: c.callId,
-          nodeId,
-          bridged: () => {
-            if (calls.get(c.callId) !== c) return;
-            c.talked = true;
-            agents.apply(username, {
-              kind: 'connected',
-              callId: c.callId,
-              destinationNumber: c.manager,
-              destinationUUID: c.callId,
-            });
-            publisher.publish(`/topic/call/${username}`, { callId: c.callId, telNo: c.manager });
-          },
-          ended: () => {
-            // The bridge app returns when the agent does not answer, and the manager's leg hangs up after it.
-            if (!c.talked && calls.get(c.callId) === c) ctx.tell(p, 'warning', `坐席 ${username} 未接听`);
-            over(c);
-          },
-        },
+        managerLeg(c),
         FsCommand.originate(
           {
             origination_uuid: c.callId,
@@ -96,6 +128,15 @@ export function pmCallCommands(ctx: SupervisorContext): Record<string, AppComman
             'sip_h_X-CC-Auto-Answer': 'true',
             cc_role: 'manager',
             cc_project: projectCode,
+            [SUP_VAR]: supTag({
+              kind: 'pm',
+              callId: c.callId,
+              agentLeg: c.agentLeg,
+              manager: c.manager,
+              agent: username,
+              project: projectCode,
+              requester: p.username,
+            }),
           },
           FsDial.user(c.manager, ctx.domainOf(c.manager)),
           appString(FsApp.bridge(agentDial)),

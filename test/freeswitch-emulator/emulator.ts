@@ -102,6 +102,8 @@ export class EmulatorCore implements AppHost, LegEnvironment {
   readonly registrations = new Map<string, Registration>();
   readonly commands: LoggedCommand[] = [];
   readonly sockets = new Set<Socket>();
+  /** Event-socket clients (not the outbound sockets of legs). */
+  readonly inboundSockets = new Set<Socket>();
   readonly servers = new Set<Server>();
   /** Per A-leg: what its running `bridge` does when the B-leg hangs up. */
   readonly bridgeEnds = new Map<string, (gone: Channel) => void>();

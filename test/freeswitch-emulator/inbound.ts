@@ -24,6 +24,7 @@ export function serveInbound(core: EmulatorCore, socket: Socket): void {
   let closing = false;
   let chain = Promise.resolve();
   core.sockets.add(socket);
+  core.inboundSockets.add(socket);
 
   const write = (bytes: Buffer) => {
     if (!socket.destroyed && !closing) socket.write(bytes);
@@ -52,6 +53,7 @@ export function serveInbound(core: EmulatorCore, socket: Socket): void {
   socket.on('close', () => {
     unsubscribe();
     core.sockets.delete(socket);
+    core.inboundSockets.delete(socket);
   });
   socket.on('error', () => undefined);
   socket.on('data', (chunk) => {

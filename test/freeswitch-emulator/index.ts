@@ -62,6 +62,8 @@ export interface Emulator {
   /** Runs an api command as an inbound client's `api` would (e.g. `originate ...`); resolves with the body. */
   api(command: string): Promise<string>;
   heartbeat(): void;
+  /** Closes every event-socket client connection, as `reload mod_event_socket` does; calls stay up. */
+  dropInbound(): number;
   close(): Promise<void>;
 }
 
@@ -169,6 +171,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return runApi(core, cmd, args);
     },
     heartbeat,
+    dropInbound: () => {
+      const sockets = [...core.inboundSockets];
+      for (const socket of sockets) socket.destroy();
+      return sockets.length;
+    },
     close: async () => {
       stopHeartbeat();
       for (const abort of [...pendingWaits]) abort(new Error('emulator closed'));

@@ -91,7 +91,11 @@ export function startLeg(env: LegEnvironment, req: LegRequest): Channel | undefi
   ch.setVar('channel_name', name);
   if (dial.kind === 'sofia') ch.setVar('sip_destination_url', dial.url);
   if (dial.kind === 'sofia' && dial.gateway) ch.setVar('sip_gateway_name', dial.gateway);
-  if (dial.kind === 'user') ch.setVar('dialed_user', dial.ext);
+  if (dial.kind === 'user') {
+    ch.setVar('dialed_user', dial.ext);
+    // mod_dptools' user endpoint sets presence_id (show channels lists it) unless the dial string sets its own.
+    ch.setVar('presence_id', `${dial.ext}@${dial.domain}`);
+  }
   for (const [k, v] of req.vars) ch.setVar(k, v);
   ch.setVar('originate_early_media', 'true');
   ch.setVar('originate_endpoint', dial.kind === 'loopback' ? 'loopback' : 'sofia');

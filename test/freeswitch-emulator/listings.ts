@@ -71,7 +71,7 @@ function channelRow(ch: Channel): Record<string, string> {
     write_bit_rate: codec ? '64000' : '',
     secure: '',
     hostname: 'vm',
-    presence_id: '',
+    presence_id: ch.vars.get('presence_id') ?? '',
     presence_data: '',
     accountcode: '',
     callstate: ch.callState,

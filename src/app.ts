@@ -340,10 +340,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     gatewayUsage,
     publisher: broker,
     numbers: numbers.asNumberSource(),
-    socket: () => ({
-      host: config.outboundSocket.host,
-      port: outbound.address()?.port ?? config.outboundSocket.port,
-    }),
+    socket: () =>
+      config.outboundSocket.reachAt ?? {
+        host: config.outboundSocket.host,
+        port: outbound.address()?.port ?? config.outboundSocket.port,
+      },
     log: http.log,
     statusOf: (task) => tasks.statusOf(task),
     expireDue: (now) => void tasks.expireDue(now),

@@ -28,7 +28,12 @@ export interface QiniuConfig {
 
 export interface Config {
   http: { host: string; port: number };
-  outboundSocket: { host: string; port: number };
+  /**
+   * Where the outbound socket listens, and `reachAt`: the address the dialer puts in `socket(host:port …)` when
+   * FreeSWITCH reaches us elsewhere (a proxy, NAT, a published container port, a 0.0.0.0 listener). Without it the
+   * dialer uses the listening address.
+   */
+  outboundSocket: { host: string; port: number; reachAt?: { host: string; port: number } };
   dbPath: string;
   dataDir: string;
   recordingsDir: string;
@@ -87,6 +92,17 @@ function int(env: Env, key: string, def: number, min = 0, max = Number.MAX_SAFE_
   return n;
 }
 
+/** `host:port`, or undefined when the variable is unset. */
+function hostPort(env: Env, key: string): { host: string; port: number } | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return undefined;
+  const m = /^([^\s:]+):(\d+)$/.exec(raw);
+  const port = Number(m?.[2]);
+  if (!m || port < 1 || port > 65535)
+    throw new ConfigError(`${key} must be host:port, got ${JSON.stringify(raw)}`);
+  return { host: m[1]!, port };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = str(env, 'CC_DATA_DIR', './data');
   const seedAccount = env.CC_SEED_ACCOUNT
@@ -104,6 +120,7 @@ export function loadConfig(env: Env = process.env): Config {
     outboundSocket: {
       host: str(env, 'CC_SOCKET_HOST', OUTBOUND_SOCKET_DEFAULT.host),
       port: int(env, 'CC_SOCKET_PORT', OUTBOUND_SOCKET_DEFAULT.port, 0, 65535),
+      reachAt: hostPort(env, 'CC_SOCKET_REACH_AT'),
     },
     dataDir,
     dbPath: str(env, 'CC_DB_PATH', `${dataDir}/callcenter.db`),

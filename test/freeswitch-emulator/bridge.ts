@@ -26,9 +26,12 @@ export function bridgeApp(
     core.bridgeEnds.delete(a.uuid);
     done(cause);
   };
-  const unbridge = (other: Channel) => {
+  const unbridge = (other: Channel, otherHungUp: boolean) => {
     a.bridgedTo = undefined;
     other.bridgedTo = undefined;
+    // As captured live: when the B-leg hangs up, last_bridge_hangup_cause then bridge_hangup_cause get its cause;
+    // when the A-leg goes first only bridge_hangup_cause is set (last_… keeps an earlier failed attempt's cause).
+    if (otherHungUp) a.setVar('last_bridge_hangup_cause', other.hangupCause ?? 'NORMAL_CLEARING');
     a.setVar('bridge_hangup_cause', other.hangupCause ?? 'NORMAL_CLEARING');
     core.sw.publish('CHANNEL_UNBRIDGE', {
       channel: a,
@@ -49,6 +52,10 @@ export function bridgeApp(
         return;
       }
       if (!a.answered) core.sw.answer(a);
+      // A bridge that connects says so on the A-leg from CHANNEL_BRIDGE on (live captures), replacing the
+      // failure an earlier attempt left.
+      a.setVar('originate_disposition', 'SUCCESS');
+      a.setVar('DIALSTATUS', 'SUCCESS');
       core.link(a, leg);
       core.sw.setState(leg, 'CS_EXCHANGE_MEDIA');
       core.sw.publish('CHANNEL_BRIDGE', {
@@ -60,12 +67,13 @@ export function bridgeApp(
       });
       core.bridgeEnds.set(a.uuid, (gone) => {
         if (!a.alive) return;
-        unbridge(gone);
+        unbridge(gone, true);
         finish(undefined);
         if (a.vars.get('hangup_after_bridge') === 'true') core.sw.soon(() => core.kill(a, 'NORMAL_CLEARING'));
       });
     },
     onFail: (cause) => {
+      a.setVar('last_bridge_hangup_cause', cause);
       a.setVar('originate_disposition', cause);
       a.setVar('DIALSTATUS', cause === 'USER_BUSY' ? 'BUSY' : cause === 'NO_ANSWER' ? 'NOANSWER' : cause);
       a.setVar('originate_failed_cause', cause);
@@ -79,7 +87,7 @@ export function bridgeApp(
     stop: () => {
       const leg = b;
       b = undefined;
-      if (leg?.bridgedTo === a) unbridge(leg);
+      if (leg?.bridgedTo === a) unbridge(leg, false);
       finish(undefined);
       if (leg?.alive)
         core.sw.soon(() => core.kill(leg, leg.answered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'));

@@ -39,7 +39,7 @@ export function serveInbound(core: EmulatorCore, socket: Socket): void {
     for (const bytes of pending) write(bytes);
   };
   const unsubscribe = core.sw.subscribe((event) => {
-    if (!authed || !sub.wants(event, false)) return;
+    if (!authed || !sub.wants(event)) return;
     const bytes = sub.encode(event);
     if (held) held.push(bytes);
     else write(bytes);
@@ -140,8 +140,8 @@ export function serveInbound(core: EmulatorCore, socket: Socket): void {
           write(commandReply('-ERR must specify uuid'));
           return;
         }
-        sub.add([...words.filter((w) => w !== uuid), 'ALL']);
-        sub.myUuid = uuid;
+        sub.add(words.filter((w) => w !== uuid));
+        sub.mine(uuid);
         write(commandReply('+OK Events Enabled'));
         return;
       }

@@ -50,7 +50,7 @@ export function connectOutbound(core: EmulatorCore, ch: Channel, host: string, p
   };
   const lag = core.options.outboundEventLagMs;
   const unsubscribe = core.sw.subscribe((event) => {
-    if (!connected || done || !sub.wants(event, true)) return;
+    if (!connected || done || !sub.wants(event)) return;
     const bytes = sub.encode(event);
     if (!lag) return write(bytes);
     // The leg is down the moment CHANNEL_HANGUP is fired: the notice overtakes the lagging events.
@@ -106,8 +106,8 @@ export function connectOutbound(core: EmulatorCore, ch: Channel, host: string, p
     }
     switch (verb) {
       case 'myevents':
-        sub.add([...rest.split(/\s+/).filter(Boolean), 'ALL']);
-        sub.myUuid = ch.uuid;
+        sub.add(rest.split(/\s+/).filter(Boolean));
+        sub.mine(ch.uuid);
         write(commandReply('+OK Events Enabled'));
         return;
       case 'event':

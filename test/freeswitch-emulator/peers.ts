@@ -17,7 +17,8 @@ export type PeerBehaviour =
   | { kind: 'unreachable'; afterMs?: number }
   | { kind: 'reject'; afterMs?: number };
 
-export type ExtensionMode = 'auto-answer' | 'reject' | 'no-answer';
+/** `reject`: 603 Decline; `busy`: 486, what baresip (and most softphones) send when the user rejects a ringing call. */
+export type ExtensionMode = 'auto-answer' | 'reject' | 'busy' | 'no-answer';
 
 export interface ExtensionOptions {
   mode?: ExtensionMode;
@@ -101,6 +102,8 @@ export function extensionBehaviour(reg: Registration): PeerBehaviour {
   switch (reg.options.mode) {
     case 'reject':
       return { kind: 'reject', afterMs: reg.options.answerAfterMs };
+    case 'busy':
+      return { kind: 'busy', afterMs: reg.options.answerAfterMs };
     case 'no-answer':
       return { kind: 'no-answer' };
     default:

@@ -3,8 +3,37 @@
 import type { EmulatorEvent } from './events.js';
 import { jsonEvent, plainEvent } from './wire.js';
 
-/** What `myevents` does not deliver on an outbound socket in the captures (FreeSWITCH 1.11). */
-const NOT_TO_OUTBOUND = new Set(['CHANNEL_CALLSTATE', 'PLAYBACK_START', 'PLAYBACK_STOP', 'CHANNEL_DESTROY']);
+/**
+ * What `myevents` subscribes to: a fixed list, not ALL (mod_event_socket.c, parse_command "myevents"). So the leg's
+ * CHANNEL_CALLSTATE, CALL_UPDATE, CODEC, PLAYBACK_*, RECORD_*, MEDIA_BUG_* and CUSTOM events never reach it (the
+ * live captures in test/fixtures/freeswitch-live show record_session without RECORD_START or MEDIA_BUG_START).
+ * CHANNEL_DESTROY is listed but comes after the outbound socket's last event (see outbound.ts).
+ */
+export const MYEVENTS = [
+  'CHANNEL_ANSWER',
+  'CHANNEL_APPLICATION',
+  'CHANNEL_BRIDGE',
+  'CHANNEL_CREATE',
+  'CHANNEL_DATA',
+  'CHANNEL_DESTROY',
+  'CHANNEL_EXECUTE',
+  'CHANNEL_EXECUTE_COMPLETE',
+  'CHANNEL_HANGUP',
+  'CHANNEL_HANGUP_COMPLETE',
+  'CHANNEL_ORIGINATE',
+  'CHANNEL_UUID',
+  'CHANNEL_OUTGOING',
+  'CHANNEL_PARK',
+  'CHANNEL_PROGRESS',
+  'CHANNEL_PROGRESS_MEDIA',
+  'CHANNEL_STATE',
+  'CHANNEL_UNBRIDGE',
+  'CHANNEL_UNPARK',
+  'DETECTED_SPEECH',
+  'DTMF',
+  'NOTALK',
+  'TALK',
+];
 
 export class Subscription {
   format: 'plain' | 'json' | 'xml' = 'plain';
@@ -76,8 +105,13 @@ export class Subscription {
     return `+OK filter added. [${name}]=[${value}]`;
   }
 
-  wants(event: EmulatorEvent, outbound: boolean): boolean {
-    if (outbound && this.myUuid !== undefined && NOT_TO_OUTBOUND.has(event.name)) return false;
+  /** `myevents`: the fixed list above, for one leg only. */
+  mine(uuid: string): void {
+    for (const name of MYEVENTS) this.names.add(name);
+    this.myUuid = uuid;
+  }
+
+  wants(event: EmulatorEvent): boolean {
     if (this.myUuid !== undefined && event.uuid !== this.myUuid) return false;
     const named =
       this.all ||

@@ -219,13 +219,14 @@ export class Switch implements EventClock {
     ch.stateNumber = STATE_NUMBER.CS_HANGUP;
     ch.answerState = 'hangup';
     ch.times.hangup = this.nowMicros();
-    // sofia sets sip_hangup_disposition of a BYE (either way) only after CHANNEL_HANGUP has gone out: in the captures
-    // and against FreeSWITCH 1.11.1 only CHANNEL_HANGUP_COMPLETE carries it. A refusal (recv_refuse) is known
-    // before, and CHANNEL_HANGUP carries that one.
+    // sofia sets sip_hangup_disposition of a BYE only after CHANNEL_HANGUP has gone out. A received BYE is on the
+    // very next events (UNBRIDGE, EXECUTE_COMPLETE, UNPARK); one we send goes out from the CS_HANGUP state handler,
+    // after the apps have ended, so only CHANNEL_HANGUP_COMPLETE carries send_bye (captures, shared and live). A
+    // refusal (recv_refuse) is known before, and CHANNEL_HANGUP carries that one.
     const byBye = (k: string, v: string) => k === 'sip_hangup_disposition' && /^(send|recv)_bye$/.test(v);
     for (const [k, v] of details.sipVars ?? []) if (!byBye(k, v)) ch.setVar(k, v);
     this.publish('CHANNEL_HANGUP', { channel: ch });
-    for (const [k, v] of details.sipVars ?? []) if (byBye(k, v)) ch.setVar(k, v);
+    for (const [k, v] of details.sipVars ?? []) if (byBye(k, v) && v === 'recv_bye') ch.setVar(k, v);
     details.afterHangupEvent?.();
     if (details.deferTeardown) this.soon(() => this.teardown(ch, cause, details));
     else this.teardown(ch, cause, details);
@@ -236,6 +237,8 @@ export class Switch implements EventClock {
     for (const run of [...(this.running.get(ch.uuid) ?? [])].reverse()) run.stop('hangup');
     this.running.delete(ch.uuid);
     const partner = ch.bridgedTo;
+    for (const [k, v] of details.sipVars ?? [])
+      if (k === 'sip_hangup_disposition' && v === 'send_bye') ch.setVar(k, v);
     this.setState(ch, 'CS_HANGUP');
     this.setCallState(ch, 'HANGUP');
     ch.stateNumber = STATE_NUMBER.CS_REPORTING;

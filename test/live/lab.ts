@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { EslRecorder } from './capture.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FS_PREFIX = process.env.FS_PREFIX ?? '/usr/local/freeswitch';
@@ -30,6 +31,9 @@ export const ACCOUNT = 'live';
 export const SECRET = 'live-secret-0123456789abcdef';
 export const FS_HTTP_SECRET = 'live-fs-http-secret-0123456789';
 export const CARRIER_PORT = 5090;
+/** With capture on, our server reaches FreeSWITCH's 8021 and FreeSWITCH our 8084 through these recording proxies. */
+const CAPTURE_ESL_PORT = 8121;
+const CAPTURE_SOCKET_PORT = 8184;
 /** The carrier gateway's code in every scenario. */
 export const GW = 'carrier';
 
@@ -93,8 +97,36 @@ export class Lab {
   private fs?: Proc;
   private server?: Proc;
   private db?: Database.Database;
+  private recorders: EslRecorder[] = [];
+  private fsVersion = '';
 
-  constructor(readonly log: (line: string) => void = () => {}) {}
+  /**
+   * `capture.dir`: record every event-socket connection there (capture.ts): the server is pointed at a proxy in
+   * front of FreeSWITCH's 8021, FreeSWITCH's socket app (dialplan and originate) at a proxy in front of our 8084.
+   */
+  constructor(
+    readonly log: (line: string) => void = () => {},
+    private readonly capture?: { dir: string; group: string },
+  ) {}
+
+  private async startCapture(): Promise<void> {
+    if (!this.capture || this.recorders.length) return;
+    const header = () => [
+      `FreeSWITCH ${this.fsVersion || '(version not yet known)'}`,
+      `live group: ${this.capture!.group} (test/live/run.ts, CC_LIVE_CAPTURE)`,
+      `recorded: ${new Date().toISOString()} by test/live/capture.ts`,
+    ];
+    this.recorders = [
+      new EslRecorder(this.capture.dir, 'inbound', CAPTURE_ESL_PORT, 8021, header),
+      new EslRecorder(this.capture.dir, 'outbound', CAPTURE_SOCKET_PORT, 8084, header),
+    ];
+    for (const r of this.recorders) await r.start();
+  }
+
+  /** A `### NOTE` in every open transcript (no-op without capture). */
+  note(text: string): void {
+    for (const r of this.recorders) r.note(text);
+  }
 
   private spawn(
     name: string,
@@ -141,6 +173,7 @@ export class Lab {
           join(this.fsDir, 'sounds'),
           `cc_http_credentials=freeswitch:${FS_HTTP_SECRET}`,
           `cc_recordings_dir=${this.recordings}`,
+          ...(this.capture ? [`cc_socket_port=${CAPTURE_SOCKET_PORT}`] : []),
         ],
         { cwd: root, encoding: 'utf8' },
       );
@@ -174,6 +207,10 @@ export class Lab {
     ]);
     await waitFor('FreeSWITCH event socket on 8021', () => portOpen(8021), 30_000, 200);
     await waitFor('sofia profiles', () => this.fsCli('sofia status').includes('external'), 15_000, 200);
+    if (this.capture) {
+      this.fsVersion = this.fsCli('version').trim();
+      await this.startCapture();
+    }
   }
 
   fsCli(command: string): string {
@@ -204,6 +241,10 @@ export class Lab {
 
   async startServer(extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     mkdirSync(this.dataDir, { recursive: true });
+    await this.startCapture();
+    const captureEnv = this.capture
+      ? { CC_FS_PORT: String(CAPTURE_ESL_PORT), CC_SOCKET_REACH_AT: `127.0.0.1:${CAPTURE_SOCKET_PORT}` }
+      : {};
     this.server = this.spawn('server', process.execPath, ['--import=tsx', 'src/main.ts'], {
       env: {
         CC_DATA_DIR: this.dataDir,
@@ -220,6 +261,7 @@ export class Lab {
         CC_QUEUE_TIMEOUT_S: '8',
         CC_AGENT_RING_S: '8',
         CC_CUSTOMER_RING_S: '6',
+        ...captureEnv,
         ...extraEnv,
       },
     });
@@ -491,6 +533,7 @@ export class Lab {
     for (const p of this.procs.reverse())
       if (p.child.exitCode === null && p !== this.fs) p.child.kill('SIGKILL');
     await this.stopFreeswitch(true);
+    for (const r of this.recorders) await r.close();
     if (!process.env.CC_LIVE_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,7 @@
 // Runs live scenarios inside the network namespace (namespace-run.ts starts it): `node --import=tsx test/live/run.ts
 // <group>`. Prints one JSON line per step for the tap file that started it; keeps the lab with CC_LIVE_KEEP=1.
+// CC_LIVE_CAPTURE=<dir> records both event-socket links into <dir>/<group>/ (capture.ts); off by default, see there.
+import { join } from 'node:path';
 import { runSteps } from '../browser/namespace-run.js';
 import { Lab } from './lab.js';
 import { groups as callGroups } from './scenarios.js';
@@ -14,11 +16,23 @@ if (!group) {
   process.exit(1);
 }
 const report = (line: object) => console.log(JSON.stringify(line));
-const lab = new Lab((log) => report({ log }));
+const captureRoot = process.env.CC_LIVE_CAPTURE;
+const lab = new Lab(
+  (log) => report({ log }),
+  captureRoot ? { dir: join(captureRoot, name), group: name } : undefined,
+);
 process.on('SIGTERM', () => void lab.close().then(() => process.exit(1)));
 const started = Date.now();
 try {
-  const timings = await runSteps(group, { lab } as never, report);
+  // Each scenario's start is a NOTE in the transcripts, so capture-trim.ts can cut them per scenario.
+  const noted = group.map(([step, fn]): (typeof group)[number] => [
+    step,
+    (c) => {
+      lab.note(`scenario: ${step}`);
+      return fn(c);
+    },
+  ]);
+  const timings = await runSteps(noted, { lab } as never, report);
   report({ done: true, figures: { timings, totalMs: Date.now() - started } });
 } catch (err) {
   report({ step: 'setup', ok: false, detail: String(err) });

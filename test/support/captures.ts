@@ -16,15 +16,17 @@ export interface Capture {
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const capturesDir = resolve(here, '../../../shared/fixtures/freeswitch');
+/** Transcripts of the live tier (test/live/capture.ts, README there): our server against FreeSWITCH 1.11.1. */
+export const liveCapturesDir = resolve(here, '../fixtures/freeswitch-live');
 
-export function listCaptures(): string[] {
-  return readdirSync(capturesDir)
+export function listCaptures(dir = capturesDir): string[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.txt'))
     .sort();
 }
 
-export function readCapture(name: string): Capture {
-  const raw = readFileSync(join(capturesDir, name));
+export function readCapture(name: string, dir = capturesDir): Capture {
+  const raw = readFileSync(join(dir, name));
   const comments: string[] = [];
   const records: CaptureRecord[] = [];
   let pos = 0;

@@ -39,6 +39,17 @@ t.test('every default can be changed from the environment', async (t) => {
   t.match(c.seedNode, { eslHost: '10.0.0.5', wssUrl: 'wss://10.0.0.5:7443' });
 });
 
+t.test(
+  'given CC_SOCKET_REACH_AT, FreeSWITCH is told that address while the socket listens where it did',
+  async (t) => {
+    t.equal(loadConfig({}).outboundSocket.reachAt, undefined);
+    const c = loadConfig({ CC_SOCKET_HOST: '0.0.0.0', CC_SOCKET_REACH_AT: '10.0.0.7:8184' });
+    t.same(c.outboundSocket, { host: '0.0.0.0', port: 8084, reachAt: { host: '10.0.0.7', port: 8184 } });
+    t.throws(() => loadConfig({ CC_SOCKET_REACH_AT: '10.0.0.7' }), /CC_SOCKET_REACH_AT must be host:port/);
+    t.throws(() => loadConfig({ CC_SOCKET_REACH_AT: 'h:70000' }), /CC_SOCKET_REACH_AT must be host:port/);
+  },
+);
+
 t.test('bad settings are refused with the variable named', async (t) => {
   t.throws(
     () => loadConfig({ CC_HTTP_PORT: 'eighty' }),

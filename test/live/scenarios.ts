@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Lab } from './lab.js';
 import { sleep, waitFor } from './lab.js';
+import { connectStomp } from '../support/stomp-client.js';
 import { allAvailable, buildWorld, setWork, type World } from './world.js';
 
 export interface Ctx {
@@ -662,6 +663,90 @@ const pmCall: Step = [
   },
 ];
 
+/** After a restart of our server: a fresh STOMP session for `username`, subscribed as buildWorld subscribes. */
+async function relogin(w: World, username: string): Promise<void> {
+  const ext = [...w.agents, w.manager].find((e) => e.username === username)!;
+  await w.stomp.get(username)?.close();
+  const client = await connectStomp('http://127.0.0.1:8080', username, ext.password);
+  for (const topic of ['status', 'call', 'bye', 'register', 'invite', 'transfer'])
+    client.subscribe(`/topic/${topic}/${username}`);
+  client.subscribe(`/topic/notify/${w.project}/${username}`);
+  w.stomp.set(username, client);
+}
+
+const supervisorRestart: Step = [
+  'kill -9 of our server mid-eavesdrop and mid-conference: after the restart the listener and the room are known (stopEavesdrop, stopConference), nothing is left behind',
+  async (c) => {
+    const { w, lab } = c;
+    const mgr = w.manager.username;
+    const [first, second] = w.autoAgents.map((a) => a.username);
+    const talk = await customerTalking(c, '13100000302', [first!]);
+    let n = notices(c, mgr);
+    w.stomp.get(mgr)!.send('/app/eavesdrop', { username: talk.agent });
+    await notice(c, mgr, 'success', n);
+    const spy = await waitFor(
+      'the eavesdrop leg',
+      () => channels(lab).find((r) => r.application === 'eavesdrop'),
+      10_000,
+    );
+    await lab.killServer();
+    await lab.startServer();
+    await relogin(w, mgr);
+    await sleep(2000);
+    check(
+      channels(lab).some((r) => r.uuid === spy.uuid),
+      'the listener kept listening while our server was away',
+    );
+    // Known again: a second listen on the same phone is refused, and stopEavesdrop ends this one.
+    n = notices(c, mgr);
+    w.stomp.get(mgr)!.send('/app/eavesdrop', { username: talk.agent });
+    const refused = await notice(c, mgr, 'error', n);
+    check(/already listening/.test(refused.data ?? ''), 'the phone is known to be listening', refused);
+    n = notices(c, mgr);
+    w.stomp.get(mgr)!.send('/app/stopEavesdrop', { username: talk.agent });
+    await notice(c, mgr, 'success', n);
+    await waitFor('the listener gone', () => !channels(lab).some((r) => r.uuid === spy.uuid), 10_000, 250);
+    check(
+      channels(lab).some((r) => r.uuid === talk.callId),
+      'the customer is still on the call',
+    );
+
+    // A conference of the manager and the idle agent, across a second restart.
+    await setWork(w, [second!], 1);
+    n = notices(c, mgr);
+    w.stomp.get(mgr)!.send('/app/conference', { projectCode: w.project });
+    await notice(c, mgr, 'success', n);
+    const members = () => channels(lab).filter((r) => r.application === 'conference').length;
+    await waitFor('the manager and the agent in the room', () => members() === 2, 20_000, 250);
+    await lab.killServer();
+    await lab.startServer();
+    await relogin(w, mgr);
+    const shown = await waitFor(
+      'the agent shown in the conference again',
+      async () => {
+        const rows = await lab.ok<Record<string, unknown>[]>(
+          'GET',
+          '/callcenter/callProject/api/getExtentionByProject/v1',
+          { projectCode: w.project },
+        );
+        const row = rows.find((r) => r.username === second);
+        return Number(row?.sessionStatus ?? row?.sessionSatus) === 7 ? row : undefined;
+      },
+      15_000,
+      500,
+    );
+    check(shown, 'sessionStatus 7 after the restart');
+    n = notices(c, mgr);
+    w.stomp.get(mgr)!.send('/app/stopConference', { projectCode: w.project });
+    await notice(c, mgr, 'success', n);
+    await waitFor('the room empty', () => members() === 0, 15_000, 250);
+    // The customer's call ends; its agent is free again and nothing of ours is left in FreeSWITCH.
+    lab.fsCli(`uuid_kill ${talk.callId}`);
+    await waitFor('FreeSWITCH idle', () => channels(lab).length === 0, 15_000, 250);
+    return `listener ${spy.uuid.slice(0, 8)} and the room survived two restarts`;
+  },
+];
+
 const playThenAgent: Step = [
   'scheduleType 2: the customer hears the voice, then an agent takes the call (10/55)',
   async (c) => {
@@ -781,7 +866,7 @@ export const groups: Record<string, Step[]> = {
   voices: [world(2), playOnly, playThenAgent, agentDials],
   inbound: [world(2), inbound, queueTimeout, agentCodes, offHook, agentDialsOut],
   faults: [world(2), crash, eslReload, fsRestart, disable],
-  supervisor: [world(2), eavesdrop, playVoice, transfer, conference, pmCall],
+  supervisor: [world(2), eavesdrop, playVoice, transfer, conference, pmCall, supervisorRestart],
 };
 
 export { sleep };

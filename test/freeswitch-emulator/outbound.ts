@@ -50,12 +50,19 @@ export function connectOutbound(core: EmulatorCore, ch: Channel, host: string, p
   };
   const lag = core.options.outboundEventLagMs;
   const unsubscribe = core.sw.subscribe((event) => {
-    if (!connected || done || !sub.wants(event)) return;
-    const bytes = sub.encode(event);
-    if (!lag) return write(bytes);
-    // The leg is down the moment CHANNEL_HANGUP is fired: the notice overtakes the lagging events.
-    if (event.name === 'CHANNEL_HANGUP' && event.uuid === ch.uuid) disconnectNotice();
-    core.sw.after(lag, () => write(bytes));
+    if (!connected || done) return;
+    // mod_event_socket's listener loop writes the notice itself as soon as the leg is down (CHANNEL_HANGUP has been
+    // fired), not through the event queue: in the live captures it follows CHANNEL_HANGUP at once or a few events
+    // later, always before CHANNEL_HANGUP_COMPLETE. With a lagging dispatch it comes before CHANNEL_HANGUP itself.
+    const down = event.name === 'CHANNEL_HANGUP' && event.uuid === ch.uuid;
+    const bytes = sub.wants(event) ? sub.encode(event) : undefined;
+    if (lag) {
+      if (down) disconnectNotice();
+      if (bytes) core.sw.after(lag, () => write(bytes));
+      return;
+    }
+    if (bytes) write(bytes);
+    if (down) disconnectNotice();
   });
   core.sw.onComplete(ch, () => {
     // Events stop after CHANNEL_HANGUP_COMPLETE: no CHANNEL_DESTROY reaches the outbound socket.

@@ -79,8 +79,11 @@ t.test(
     const bridgeDone = await leg.next((f) => f.event?.['Application-UUID'] === 'e-2');
     t.equal(bridgeDone.event?.variable_bridge_hangup_cause, 'NORMAL_CLEARING');
     leg.send('sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING');
-    await leg.next(isEvent('CHANNEL_HANGUP_COMPLETE', 'o-1'));
+    // As FreeSWITCH does: the notice as soon as the leg is down (after CHANNEL_HANGUP), and with linger the events
+    // go on until CHANNEL_HANGUP_COMPLETE.
+    await leg.next(isEvent('CHANNEL_HANGUP', 'o-1'));
     const notice = await leg.next((f) => get(f, 'Content-Type') === 'text/disconnect-notice');
+    await leg.next(isEvent('CHANNEL_HANGUP_COMPLETE', 'o-1'));
     t.same(
       notice.headers.map(([k]) => k),
       [
@@ -131,28 +134,38 @@ t.test(
   },
 );
 
-t.test('without linger the socket gets the disconnect notice at hangup and is closed', async (t) => {
-  const app = await socketServer();
-  const emu = await startEmulator({ timeScale: 0.01, dialplanSocket: { host: '127.0.0.1', port: app.port } });
-  t.teardown(async () => {
-    await emu.close();
-    await app.close();
-  });
-  const uuid = emu.inboundCall('13700000000', '4001')!;
-  const leg = await app.next();
-  leg.send('connect');
-  await leg.next();
-  await leg.reply('myevents');
-  t.equal(
-    get(await leg.reply('sendmsg\ncall-command: hangup\nhangup-cause: USER_BUSY'), 'Reply-Text'),
-    '+OK',
-  );
-  const done = await leg.next(isEvent('CHANNEL_HANGUP_COMPLETE', uuid));
-  t.equal(done.event?.['Hangup-Cause'], 'USER_BUSY');
-  const bye = await leg.next((f) => get(f, 'Content-Type') === 'text/disconnect-notice');
-  t.equal(get(bye, 'Content-Disposition'), 'disconnect');
-  await leg.waitClosed();
-});
+t.test(
+  'without linger the socket gets the disconnect notice as the leg goes down and is closed',
+  async (t) => {
+    const app = await socketServer();
+    const emu = await startEmulator({
+      timeScale: 0.01,
+      dialplanSocket: { host: '127.0.0.1', port: app.port },
+    });
+    t.teardown(async () => {
+      await emu.close();
+      await app.close();
+    });
+    const uuid = emu.inboundCall('13700000000', '4001')!;
+    const leg = await app.next();
+    leg.send('connect');
+    await leg.next();
+    await leg.reply('myevents');
+    t.equal(
+      get(await leg.reply('sendmsg\ncall-command: hangup\nhangup-cause: USER_BUSY'), 'Reply-Text'),
+      '+OK',
+    );
+    const down = await leg.next(isEvent('CHANNEL_HANGUP', uuid));
+    t.equal(down.event?.['Hangup-Cause'], 'USER_BUSY');
+    const bye = await leg.next((f) => get(f, 'Content-Type') === 'text/disconnect-notice');
+    t.equal(get(bye, 'Content-Disposition'), 'disconnect');
+    await leg.waitClosed();
+    t.notOk(
+      leg.frames.some(isEvent('CHANNEL_HANGUP_COMPLETE')),
+      'without linger the socket is closed as the leg goes down, before CHANNEL_HANGUP_COMPLETE',
+    );
+  },
+);
 
 t.test('when our server drops the socket mid-call, the switch hangs the leg up', async (t) => {
   const app = await socketServer();

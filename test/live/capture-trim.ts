@@ -10,43 +10,10 @@
 // RECV record of a re-framed file is one whole ESL message. In every file the lab's secrets become asterisks and
 // the lab directory /tmp/cc-live-XXXXXX, length for length.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parseCapture, type CaptureRecord } from '../support/captures.js';
 import { FS_HTTP_SECRET, SECRET } from './lab.js';
 
-type Rec =
-  { kind: 'recv' | 'send'; at: string; bytes: Buffer } | { kind: 'note' | 'close'; at: string; text: string };
-
-function parse(raw: Buffer): { comments: string[]; records: Rec[] } {
-  const comments: string[] = [];
-  const records: Rec[] = [];
-  let pos = 0;
-  let begun = false;
-  while (pos < raw.length) {
-    const eol = raw.indexOf(0x0a, pos);
-    const end = eol < 0 ? raw.length : eol;
-    const line = raw.subarray(pos, end).toString('utf8');
-    pos = end + 1;
-    if (!begun) {
-      if (line.startsWith('# ==== BEGIN')) begun = true;
-      else comments.push(line);
-      continue;
-    }
-    const data = /^(<<< RECV|>>> SEND) \+([\d.]+)s (\d+) bytes/.exec(line);
-    if (data) {
-      const n = Number(data[3]);
-      records.push({
-        kind: data[1] === '<<< RECV' ? 'recv' : 'send',
-        at: data[2]!,
-        bytes: raw.subarray(pos, pos + n),
-      });
-      pos += n + 1;
-      continue;
-    }
-    const other = /^(### NOTE|=== CLOSE) \+([\d.]+)s ?(.*)$/.exec(line);
-    if (other)
-      records.push({ kind: other[1] === '### NOTE' ? 'note' : 'close', at: other[2]!, text: other[3]! });
-  }
-  return { comments, records };
-}
+type Rec = CaptureRecord;
 
 /** Splits FreeSWITCH's byte stream into whole messages, each stamped with the time its last byte arrived. */
 function reframe(records: Rec[]): Rec[] {
@@ -91,8 +58,8 @@ const maxEvents = Number(opt('--max-events')[0] ?? Infinity);
 const until = Number(opt('--until')[0] ?? Infinity);
 const extraComments = opt('--comment');
 
-const { comments, records } = parse(readFileSync(input));
-const inbound = comments.some((c) => c === '# mode: inbound');
+const { comments, records } = parseCapture(readFileSync(input), input);
+const inbound = comments.some((c) => c === 'mode: inbound');
 let kept = records;
 if (inbound) {
   const framed = reframe(records);
@@ -123,7 +90,7 @@ if (inbound) {
   kept = [...framed.slice(0, firstNote < 0 ? framed.length : firstNote), ...body.filter(wanted)];
 }
 // --until: nothing after that many seconds (a connection that began mid-scenario, e.g. after a restart).
-kept = kept.filter((r) => Number(r.at) <= until);
+kept = kept.filter((r) => r.at <= until);
 
 // The lab's secrets (lab.ts) and the scratch directory's random name. Every replacement keeps the length, so the
 // Content-Length of the message around it stays right.
@@ -144,7 +111,7 @@ const redact = (b: Buffer) => {
 const lines: Buffer[] = [
   Buffer.from(
     [
-      ...comments.filter((c) => !c.startsWith('# connection:')),
+      ...comments.filter((c) => !c.startsWith('connection:')).map((c) => `# ${c}`),
       ...extraComments.map((c) => `# ${c}`),
       ...(inbound
         ? [
@@ -159,11 +126,15 @@ const lines: Buffer[] = [
 ];
 for (const r of kept) {
   if (!('bytes' in r))
-    lines.push(Buffer.from(`${r.kind === 'note' ? '### NOTE' : '=== CLOSE'} +${r.at}s ${r.text}\n`));
+    lines.push(
+      Buffer.from(`${r.kind === 'note' ? '### NOTE' : '=== CLOSE'} +${r.at.toFixed(3)}s ${r.text}\n`),
+    );
   else {
     const bytes = redact(r.bytes);
     lines.push(
-      Buffer.from(`${r.kind === 'recv' ? '<<< RECV' : '>>> SEND'} +${r.at}s ${bytes.length} bytes\n`),
+      Buffer.from(
+        `${r.kind === 'recv' ? '<<< RECV' : '>>> SEND'} +${r.at.toFixed(3)}s ${bytes.length} bytes\n`,
+      ),
       bytes,
       Buffer.from('\n'),
     );

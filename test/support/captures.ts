@@ -26,7 +26,11 @@ export function listCaptures(dir = capturesDir): string[] {
 }
 
 export function readCapture(name: string, dir = capturesDir): Capture {
-  const raw = readFileSync(join(dir, name));
+  return parseCapture(readFileSync(join(dir, name)), name);
+}
+
+/** One transcript's bytes (`name` only names it in errors). */
+export function parseCapture(raw: Buffer, name: string): Capture {
   const comments: string[] = [];
   const records: CaptureRecord[] = [];
   let pos = 0;

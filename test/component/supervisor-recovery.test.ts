@@ -19,6 +19,19 @@ async function leftOver(s: SupervisorScene, uuid: string, tag: SupTag, dial: str
   if (!r.startsWith('+OK')) throw new Error(`originate: ${r}`);
 }
 
+/** A member of the project's room, as a conference of the previous run left it. */
+function leftInRoom(s: SupervisorScene, uuid: string, member: string) {
+  const room = `cc-${s.code}`;
+  const tag = {
+    kind: 'conference' as const,
+    room,
+    project: s.code,
+    manager: s.manager,
+    requester: s.manager,
+  };
+  return leftOver(s, uuid, { ...tag, member }, `user/${member}`, `conference(${room}@default)`);
+}
+
 /** The node's event link drops and comes back: the app asks FreeSWITCH what is up (show channels). */
 async function reconnect(s: SupervisorScene) {
   const before = s.h.fs.commands.filter((c) => c.line.includes('show channels')).length;
@@ -78,29 +91,9 @@ t.test(
     const s = await supervisorScene('sr2', 2);
     t.teardown(s.h.close);
     const boss = await s.login(s.manager);
-    const room = `cc-${s.code}`;
-    const base = {
-      kind: 'conference' as const,
-      room,
-      project: s.code,
-      manager: s.manager,
-      requester: s.manager,
-    };
     const [mLeg, aLeg] = [leg(), leg()];
-    await leftOver(
-      s,
-      mLeg,
-      { ...base, member: s.manager },
-      `user/${s.manager}`,
-      `conference(${room}@default)`,
-    );
-    await leftOver(
-      s,
-      aLeg,
-      { ...base, member: s.agents[0]! },
-      `user/${s.agents[0]}`,
-      `conference(${room}@default)`,
-    );
+    await leftInRoom(s, mLeg, s.manager);
+    await leftInRoom(s, aLeg, s.agents[0]!);
     await reconnect(s);
     const agents = s.h.app.ctx.services.agents;
     await s.h.fs.waitFor(() => agents.get(s.agents[0]!)?.state.sessionStatus === 7, 10_000);
@@ -119,29 +112,9 @@ t.test(
   async (t) => {
     const s = await supervisorScene('sr3', 2);
     t.teardown(s.h.close);
-    const room = `cc-${s.code}`;
-    const base = {
-      kind: 'conference' as const,
-      room,
-      project: s.code,
-      manager: s.manager,
-      requester: s.manager,
-    };
     const [a1, a2] = [leg(), leg()];
-    await leftOver(
-      s,
-      a1,
-      { ...base, member: s.agents[0]! },
-      `user/${s.agents[0]}`,
-      `conference(${room}@default)`,
-    );
-    await leftOver(
-      s,
-      a2,
-      { ...base, member: s.agents[1]! },
-      `user/${s.agents[1]}`,
-      `conference(${room}@default)`,
-    );
+    await leftInRoom(s, a1, s.agents[0]!);
+    await leftInRoom(s, a2, s.agents[1]!);
     await reconnect(s);
     await s.h.fs.waitFor(() => !live(s, a1) && !live(s, a2), 10_000);
     t.pass('both agents were hung up');

@@ -261,6 +261,7 @@ export class Lab {
         CC_QUEUE_TIMEOUT_S: '8',
         CC_AGENT_RING_S: '8',
         CC_CUSTOMER_RING_S: '6',
+        CC_AGENT_FIRST_MAX_TRIES: '2',
         ...captureEnv,
         ...extraEnv,
       },

@@ -259,6 +259,33 @@ const agentFirst: Step = [
   },
 ];
 
+const agentFirstCap: Step = [
+  'agent first: an agent who never answers is rung the configured number of times, then the number is settled as agent no answer (30/32); the customer is never dialled',
+  async (c) => {
+    await quiet(c);
+    const { w, lab } = c;
+    const auto = w.autoAgents.map((a) => a.username);
+    const silent = w.agents.map((a) => a.username).find((u) => !auto.includes(u))!;
+    await setWork(w, auto, 0);
+    await setWork(w, [silent], 1);
+    const rungBefore = w.phones.get(silent)!.incomingCalls().length;
+    const number = '13600000014';
+    const task = await w.task({ scheduleType: 3, callListId: await w.list([number]), rate: 1 });
+    // CC_AGENT_FIRST_MAX_TRIES=2 in the lab; each try rings CC_AGENT_RING_S (8 s).
+    const log = (await settled(c, task, [number], 60_000)).get(number)!;
+    expectResult(log, 30, 32, number);
+    const rung = w.phones.get(silent)!.incomingCalls().length - rungBefore;
+    check(rung === 2, `the agent was rung twice (${rung})`, log);
+    check(
+      !lab.carrierEvents().some((e) => e.number.endsWith(number)),
+      'the carrier never saw the customer dialled',
+    );
+    await setWork(w, [silent], 0);
+    await allAvailable(w, auto);
+    return `rung ${rung} times, settled ${log.result}/${log.resultDetail}`;
+  },
+];
+
 const playOnly: Step = [
   'play only (scheduleType 5): the answered customer hears the voice and the call ends (10)',
   async (c) => {
@@ -308,15 +335,30 @@ const offHook: Step = [
           .work_status === 1,
       10_000,
     );
+    // Another agent is available but holds no fifo leg: off-hook pacing must not count it (issue 14.4).
+    const other = w.agents[0]!.username;
+    await setWork(w, [other], 1);
     const numbers = ['13600000006', '13600000007'];
     const task = await w.task({ scheduleType: 4, callListId: await w.list(numbers), rate: 1 });
-    const logs = await settled(c, task, numbers, 60_000);
+    let peak = 0;
+    let sampling = true;
+    const sample = (async () => {
+      while (sampling) {
+        const customers = channels(lab).filter((r) => (r.name ?? '').startsWith('sofia/external/')).length;
+        peak = Math.max(peak, customers);
+        await sleep(300);
+      }
+    })();
+    const logs = await settled(c, task, numbers, 60_000).finally(() => (sampling = false));
+    await sample;
+    await setWork(w, [other], 0);
     for (const n of numbers) {
       expectResult(logs.get(n), 10, 55, n);
       check(logs.get(n)!.callerIdNumber === agent, 'the off-hook agent talked', logs.get(n));
     }
+    check(peak === 1, `one off-hook agent at rate 1: one customer at a time (peak ${peak})`);
     await phone.hangup();
-    return `billsec ${numbers.map((n) => logs.get(n)!.billsec).join(', ')}`;
+    return `billsec ${numbers.map((n) => logs.get(n)!.billsec).join(', ')}, peak ${peak} customer leg`;
   },
 ];
 
@@ -862,7 +904,7 @@ const agentDialsOut: Step = [
 
 export const groups: Record<string, Step[]> = {
   // Four tasks of one project in turn: the finished ones still run, and must not keep a share of the agents (#14.2).
-  outbound: [world(3, [2]), directCall, failures, agentFirst, agentRejects],
+  outbound: [world(3, [2]), directCall, failures, agentFirst, agentFirstCap, agentRejects],
   voices: [world(2), playOnly, playThenAgent, agentDials],
   inbound: [world(2), inbound, queueTimeout, agentCodes, offHook, agentDialsOut],
   faults: [world(2), crash, eslReload, fsRestart, disable],

@@ -4,11 +4,9 @@
 // answered as JSON like every other endpoint, before any CSV is sent.
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
-import { AppError, invalid } from '../../core/errors.js';
-import type { CallLog, CallLogFilter } from '../../db/repos/call-logs.js';
-import { parseApiTime } from '../../dialer/task-input.js';
+import type { CallLog } from '../../db/repos/call-logs.js';
 import type { ApiContext } from '../context.js';
-import { callLogItem } from './call-logs.js';
+import { callLogFilter, callLogItem, type CallLogQuery } from './call-logs.js';
 
 const BATCH = 1000;
 
@@ -47,21 +45,8 @@ export function csvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-const orThrow = <T>(v: T | AppError): T => {
-  if (v instanceof AppError) throw v;
-  return v;
-};
-
-interface ExportQuery {
-  projectCode?: string;
-  callTaskCode?: string;
-  beginTime?: string;
-  endTime?: string;
-  queryTimeType: 1 | 2;
-}
-
 export const callLogExportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
-  app.get<{ Querystring: ExportQuery }>(
+  app.get<{ Querystring: CallLogQuery }>(
     '/callcenter/callLog/api/export/v1',
     {
       schema: {
@@ -81,22 +66,7 @@ export const callLogExportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = asyn
       },
     },
     async (req, reply) => {
-      const q = req.query;
-      const beginTime =
-        q.beginTime === undefined ? undefined : orThrow(parseApiTime(q.beginTime, 'beginTime'));
-      const endTime = q.endTime === undefined ? undefined : orThrow(parseApiTime(q.endTime, 'endTime'));
-      if (beginTime !== undefined && endTime !== undefined && beginTime > endTime)
-        throw invalid('beginTime must not be after endTime');
-      const filter: CallLogFilter = {
-        projectId:
-          q.projectCode === undefined
-            ? undefined
-            : (ctx.repos.callLogs.resolveCodes({ projectCode: q.projectCode }).projectId ?? -1),
-        callTaskCode: q.callTaskCode,
-        beginTime,
-        endTime,
-        timeField: q.queryTimeType === 2 ? 'end' : 'start',
-      };
+      const filter = callLogFilter(ctx, req.query);
       const repo = ctx.repos.callLogs;
       function* rows(): Generator<string> {
         yield `\uFEFF${COLUMNS.map(([name]) => name).join(',')}\r\n`;

@@ -4,7 +4,7 @@
 // call-log id so the caller pages with recallLastId = the last id it got.
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError, invalid, notFound } from '../../core/errors.js';
-import type { CallLog } from '../../db/repos/call-logs.js';
+import type { CallLog, CallLogFilter } from '../../db/repos/call-logs.js';
 import type { TasksRepo } from '../../db/repos/tasks.js';
 import { parseApiTime, parseResultDetails } from '../../dialer/task-input.js';
 import type { ApiContext } from '../context.js';
@@ -18,6 +18,33 @@ const orThrow = <T>(v: T | AppError): T => {
   if (v instanceof AppError) throw v;
   return v;
 };
+
+/** getList's filters (also the CSV export's); 400 naming the field when one is bad. */
+export interface CallLogQuery {
+  projectCode?: string;
+  callTaskCode?: string;
+  beginTime?: string;
+  endTime?: string;
+  queryTimeType?: number;
+}
+
+export function callLogFilter(ctx: ApiContext, q: CallLogQuery): CallLogFilter {
+  const beginTime = q.beginTime === undefined ? undefined : orThrow(parseApiTime(q.beginTime, 'beginTime'));
+  const endTime = q.endTime === undefined ? undefined : orThrow(parseApiTime(q.endTime, 'endTime'));
+  if (beginTime !== undefined && endTime !== undefined && beginTime > endTime)
+    throw invalid('beginTime must not be after endTime');
+  return {
+    // A finished project's code may be created again: the code means its newest project.
+    projectId:
+      q.projectCode === undefined
+        ? undefined
+        : (ctx.repos.callLogs.resolveCodes({ projectCode: q.projectCode }).projectId ?? -1),
+    callTaskCode: q.callTaskCode,
+    beginTime,
+    endTime,
+    timeField: q.queryTimeType === 2 ? 'end' : 'start',
+  };
+}
 
 /** One call log as the spec's getList item. */
 export function callLogItem(c: CallLog) {
@@ -78,26 +105,7 @@ export function callLogRoutes(tasks: TasksRepo): FastifyPluginAsync<{ ctx: ApiCo
       },
       async (req) => {
         const q = req.query;
-        const beginTime =
-          q.beginTime === undefined ? undefined : orThrow(parseApiTime(q.beginTime, 'beginTime'));
-        const endTime = q.endTime === undefined ? undefined : orThrow(parseApiTime(q.endTime, 'endTime'));
-        if (beginTime !== undefined && endTime !== undefined && beginTime > endTime)
-          throw invalid('beginTime must not be after endTime');
-        // A finished project's code may be created again: the code means its newest project.
-        const projectId =
-          q.projectCode === undefined
-            ? undefined
-            : (ctx.repos.callLogs.resolveCodes({ projectCode: q.projectCode }).projectId ?? -1);
-        const page = ctx.repos.callLogs.list(
-          {
-            projectId,
-            callTaskCode: q.callTaskCode,
-            beginTime,
-            endTime,
-            timeField: q.queryTimeType === 2 ? 'end' : 'start',
-          },
-          pageOf(q),
-        );
+        const page = ctx.repos.callLogs.list(callLogFilter(ctx, q), pageOf(q));
         return ok({ total: page.total, items: page.items.map(callLogItem) });
       },
     );

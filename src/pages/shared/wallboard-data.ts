@@ -1,16 +1,10 @@
 // The wallboard's figures as chart series (pure, unit-tested): the server's samples (/topic/wallboard/{project},
 // src/supervisor/wallboard.ts) of the last hour, in time order, as uPlot's aligned arrays (x in seconds).
 
-export interface WallboardSample {
-  at: number;
-  agents: { offline: number; notAvailable: number; idle: number; talking: number; conference: number };
-  waiting: number;
-  callsPerMinute: number;
-  occupancy: number;
-  abandonRate: number | null;
-  liveAnswersLastHour: number;
-  cap: number;
-}
+// The server's type (a type-only import: nothing of the server is bundled into the page).
+import type { WallboardSample } from '../../supervisor/wallboard.js';
+
+export type { WallboardSample };
 
 export const HOUR_MS = 3600_000;
 

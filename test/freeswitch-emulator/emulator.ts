@@ -275,7 +275,9 @@ export class EmulatorCore implements AppHost, LegEnvironment {
     if (!ch.alive) return;
     const dialplan = this.dialplanLegs.has(ch.uuid);
     if (reason === 'dropped' || !dialplan) {
-      this.sw.soon(() => this.kill(ch, 'NORMAL_CLEARING'));
+      // The socket app's park ends when its listener goes, but an application it started (a bridge, a playback)
+      // runs to its end first: against FreeSWITCH 1.11.1 a kill -9 of our server leaves bridged calls talking.
+      this.sw.whenIdle(ch, () => this.sw.soon(() => this.kill(ch, 'NORMAL_CLEARING')));
       return;
     }
     this.sw.soon(() => {

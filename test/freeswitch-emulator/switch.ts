@@ -55,6 +55,7 @@ export class Switch implements EventClock {
   /** Per-channel hooks run after CHANNEL_HANGUP_COMPLETE (outbound sockets send their notice there). */
   private readonly completeHooks = new Map<string, (() => void)[]>();
   private readonly running = new Map<string, AppRun[]>();
+  private readonly idleHooks = new Map<string, (() => void)[]>();
   private sequence = 1000;
   private lastMicros = 0;
   readonly startedAt = Date.now();
@@ -193,6 +194,17 @@ export class Switch implements EventClock {
     const runs = (this.running.get(ch.uuid) ?? []).filter((r) => r !== run);
     if (runs.length) this.running.set(ch.uuid, runs);
     else this.running.delete(ch.uuid);
+    if (!this.foregroundRun(ch)) {
+      const hooks = this.idleHooks.get(ch.uuid) ?? [];
+      this.idleHooks.delete(ch.uuid);
+      for (const hook of hooks) hook();
+    }
+  }
+
+  /** Runs `fn` once the leg has no foreground application running (at once if it has none). */
+  whenIdle(ch: Channel, fn: () => void): void {
+    if (!this.foregroundRun(ch)) return fn();
+    this.idleHooks.set(ch.uuid, [...(this.idleHooks.get(ch.uuid) ?? []), fn]);
   }
 
   /** Ends every app on the leg (uuid_bridge / uuid_transfer take the leg out of park). */
@@ -253,6 +265,7 @@ export class Switch implements EventClock {
     this.setState(ch, 'CS_DESTROY');
     ch.destroyed = true;
     this.channels.delete(ch.uuid);
+    this.idleHooks.delete(ch.uuid);
     if (partner && partner.bridgedTo === ch) this.partnerHungUp(partner, ch);
   }
 

@@ -183,6 +183,38 @@ t.test('when our server drops the socket mid-call, the switch hangs the leg up',
   t.pass('leg gone');
 });
 
+t.test(
+  'when our server drops the socket during a bridge, the call goes on and the leg hangs up when the bridge ends',
+  async (t) => {
+    const app = await socketServer();
+    const emu = await startEmulator({
+      timeScale: 0.01,
+      dialplanSocket: { host: '127.0.0.1', port: app.port },
+    });
+    t.teardown(async () => {
+      await emu.close();
+      await app.close();
+    });
+    const a = emu.inboundCall('13700000001', '4001')!;
+    const leg = await app.next();
+    leg.send('connect');
+    await leg.next();
+    await leg.reply('myevents');
+    leg.send(
+      'sendmsg\ncall-command: execute\nexecute-app-name: bridge\nexecute-app-arg: sofia/external/13900000001@x\nevent-uuid: e-1',
+    );
+    await leg.next(isEvent('CHANNEL_BRIDGE', a));
+    leg.close();
+    // 30 emulated seconds later the two are still talking (FreeSWITCH 1.11.1 behaves so after a kill -9 of ours).
+    await new Promise((r) => setTimeout(r, 300));
+    const b = emu.channels().find((c) => c.uuid === a)?.bridgedTo;
+    t.ok(b, 'still bridged after the socket went');
+    emu.remoteHangup(b!);
+    await emu.waitFor(() => emu.channels().length === 0);
+    t.pass('when the far end hangs up, the leg whose socket went hangs up too');
+  },
+);
+
 t.test('when nothing listens at the socket address, the leg hangs up', async (t) => {
   const app = await socketServer();
   const port = app.port;

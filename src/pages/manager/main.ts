@@ -3,9 +3,10 @@
 // snapshot of the extensions and tasks (console endpoints, HTTP Basic), then follow /topic/callExtStatus and
 // /topic/callTaskStatus live. Supervisor buttons send /app/eavesdrop, /app/conference... and the server's answer
 // arrives on /topic/notify/{project}/{manager}. The softphone carries what the manager hears.
-import { claimExtension, consoleGet, type Claim } from '../shared/console-api.js';
-import { linkedClaim, sipServer } from '../shared/links.js';
-import { byId, chip, h, inputValue, logTo, onClick, show, showLabel } from '../shared/dom.js';
+import { consoleGet, type Claim } from '../shared/console-api.js';
+import { sipServer } from '../shared/links.js';
+import { wireClaimPanel } from '../shared/claim.js';
+import { byId, chip, h, logTo, onClick, show, showLabel } from '../shared/dom.js';
 import {
   mergeExt,
   mergeTask,
@@ -206,25 +207,9 @@ function connect(claim: Claim): Channel {
   return channel;
 }
 
-async function claimAndStart(certificate: string, username?: string, password?: string): Promise<void> {
-  const error = byId('claimError');
-  show(error, false);
-  const r = await claimExtension(certificate, 3, username, password);
-  if (!r.ok) {
-    error.textContent = `登录失败 log-in failed: ${r.message}`;
-    show(error, true);
-    return;
-  }
-  const claim = r.data;
-  // The password lets a reload re-claim this extension (it is handed out once); the tab holds it for SIP anyway.
-  sessionStorage.setItem(
-    SAVED,
-    JSON.stringify({ certificate, username: claim.username, password: claim.password }),
-  );
+function claimed(claim: Claim): void {
   byId('me').textContent = claim.username;
   byId('project').textContent = claim.projectCode;
-  show(byId('claimPanel'), false);
-  show(byId('desk'), true);
   desk = {
     claim,
     channel: connect(claim),
@@ -265,24 +250,7 @@ function init(): void {
     if (desk)
       send('/app/stopConference', { projectCode: desk.claim.projectCode, listenerExt: desk.claim.username });
   });
-  const linked = linkedClaim(location.hash);
-  const saved = JSON.parse(sessionStorage.getItem(SAVED) ?? '{}') as {
-    certificate?: string;
-    username?: string;
-    password?: string;
-  };
-  byId<HTMLInputElement>('certificate').value = linked.certificate ?? saved.certificate ?? '';
-  byId<HTMLInputElement>('claimUser').value = linked.username ?? saved.username ?? '';
-  byId('claimForm').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const button = byId<HTMLButtonElement>('claimButton');
-    button.disabled = true;
-    void claimAndStart(inputValue('certificate'), inputValue('claimUser') || undefined).finally(
-      () => (button.disabled = false),
-    );
-  });
-  if (!linked.certificate && saved.certificate && saved.username)
-    void claimAndStart(saved.certificate, saved.username, saved.password);
+  wireClaimPanel({ savedKey: SAVED, type: 3, failure: '登录失败 log-in failed', claimed });
 }
 
 init();

@@ -3,8 +3,9 @@
 // connect STOMP as that extension, and work: idle/busy, the offered call (invite → call → bye), hold, transfer,
 // hang up, preview dialling, and the server's messages.
 import { noCall, onCallTopic, phaseText, type CallTopic, type CallView } from '../shared/call-state.js';
-import { claimExtension, consoleGet, type Claim } from '../shared/console-api.js';
-import { linkedClaim, sipServer } from '../shared/links.js';
+import { consoleGet, type Claim } from '../shared/console-api.js';
+import { sipServer } from '../shared/links.js';
+import { wireClaimPanel } from '../shared/claim.js';
 import { byId, h, inputValue, logTo, onClick, show, showLabel } from '../shared/dom.js';
 import { durationText, noticeOf, sessionLabel, workLabel, WORK_TYPES } from '../shared/labels.js';
 import { currentLeg, startPhone, type SoftPhone } from '../shared/softphone.js';
@@ -127,25 +128,9 @@ async function firstPaint(claim: Claim): Promise<void> {
   byId<HTMLSelectElement>('workType').value = String(r.data.workType);
 }
 
-async function claimAndStart(certificate: string, username?: string, password?: string): Promise<void> {
-  const error = byId('claimError');
-  show(error, false);
-  const r = await claimExtension(certificate, 2, username, password);
-  if (!r.ok) {
-    error.textContent = `认领失败 claim failed: ${r.message}`;
-    show(error, true);
-    return;
-  }
-  const claim = r.data;
-  // The password lets a reload re-claim this extension (it is handed out once); the tab holds it for SIP anyway.
-  sessionStorage.setItem(
-    SAVED,
-    JSON.stringify({ certificate, username: claim.username, password: claim.password }),
-  );
+function claimed(claim: Claim): void {
   byId('me').textContent = claim.username;
   byId('project').textContent = `项目 project ${claim.projectCode} · SIP ${claim.uri}`;
-  show(byId('claimPanel'), false);
-  show(byId('desk'), true);
   desk = { claim, channel: connect(claim), call: noCall };
   renderCall();
   void firstPaint(claim);
@@ -243,26 +228,8 @@ function init(): void {
   const select = byId<HTMLSelectElement>('workType');
   select.replaceChildren(...WORK_TYPES.map((w) => h('option', { value: String(w.value) }, w.text)));
   wireButtons();
-  const linked = linkedClaim(location.hash);
-  const saved = JSON.parse(sessionStorage.getItem(SAVED) ?? '{}') as {
-    certificate?: string;
-    username?: string;
-    password?: string;
-  };
-  byId<HTMLInputElement>('certificate').value = linked.certificate ?? saved.certificate ?? '';
-  byId<HTMLInputElement>('claimUser').value = linked.username ?? saved.username ?? '';
-  byId('claimForm').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const button = byId<HTMLButtonElement>('claimButton');
-    button.disabled = true;
-    void claimAndStart(inputValue('certificate'), inputValue('claimUser') || undefined).finally(
-      () => (button.disabled = false),
-    );
-  });
+  wireClaimPanel({ savedKey: SAVED, type: 2, failure: '认领失败 claim failed', claimed });
   setInterval(renderTimer, 1000);
-  // A reload keeps working as the same extension (the certificate was already given in this tab).
-  if (!linked.certificate && saved.certificate && saved.username)
-    void claimAndStart(saved.certificate, saved.username, saved.password);
 }
 
 init();

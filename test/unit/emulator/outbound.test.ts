@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import t from 'tap';
+import type { Test } from 'tap';
 import { startEmulator } from '../../freeswitch-emulator/index.js';
 import { TestClient, get, isEvent } from '../../freeswitch-emulator/test-client.js';
 
@@ -29,6 +30,21 @@ async function socketServer() {
         server.close(() => resolve());
       }),
   };
+}
+
+/** An emulator whose dialplan hands calls to our stand-in server, and one caller's leg connected to it. */
+async function connectedCall(t: Test, from: string) {
+  const app = await socketServer();
+  const emu = await startEmulator({ timeScale: 0.01, dialplanSocket: { host: '127.0.0.1', port: app.port } });
+  t.teardown(async () => {
+    await emu.close();
+    await app.close();
+  });
+  const uuid = emu.inboundCall(from, '4001')!;
+  const leg = await app.next();
+  leg.send('connect');
+  await leg.next();
+  return { emu, leg, uuid };
 }
 
 t.test(
@@ -137,19 +153,7 @@ t.test(
 t.test(
   'without linger the socket gets the disconnect notice as the leg goes down and is closed',
   async (t) => {
-    const app = await socketServer();
-    const emu = await startEmulator({
-      timeScale: 0.01,
-      dialplanSocket: { host: '127.0.0.1', port: app.port },
-    });
-    t.teardown(async () => {
-      await emu.close();
-      await app.close();
-    });
-    const uuid = emu.inboundCall('13700000000', '4001')!;
-    const leg = await app.next();
-    leg.send('connect');
-    await leg.next();
+    const { leg, uuid } = await connectedCall(t, '13700000000');
     await leg.reply('myevents');
     t.equal(
       get(await leg.reply('sendmsg\ncall-command: hangup\nhangup-cause: USER_BUSY'), 'Reply-Text'),
@@ -168,16 +172,7 @@ t.test(
 );
 
 t.test('when our server drops the socket mid-call, the switch hangs the leg up', async (t) => {
-  const app = await socketServer();
-  const emu = await startEmulator({ timeScale: 0.01, dialplanSocket: { host: '127.0.0.1', port: app.port } });
-  t.teardown(async () => {
-    await emu.close();
-    await app.close();
-  });
-  emu.inboundCall('13700000000', '4001');
-  const leg = await app.next();
-  leg.send('connect');
-  await leg.next();
+  const { emu, leg } = await connectedCall(t, '13700000000');
   leg.close();
   await emu.waitFor(() => emu.channels().length === 0);
   t.pass('leg gone');
@@ -186,19 +181,7 @@ t.test('when our server drops the socket mid-call, the switch hangs the leg up',
 t.test(
   'when our server drops the socket during a bridge, the call goes on and the leg hangs up when the bridge ends',
   async (t) => {
-    const app = await socketServer();
-    const emu = await startEmulator({
-      timeScale: 0.01,
-      dialplanSocket: { host: '127.0.0.1', port: app.port },
-    });
-    t.teardown(async () => {
-      await emu.close();
-      await app.close();
-    });
-    const a = emu.inboundCall('13700000001', '4001')!;
-    const leg = await app.next();
-    leg.send('connect');
-    await leg.next();
+    const { emu, leg, uuid: a } = await connectedCall(t, '13700000001');
     await leg.reply('myevents');
     leg.send(
       'sendmsg\ncall-command: execute\nexecute-app-name: bridge\nexecute-app-arg: sofia/external/13900000001@x\nevent-uuid: e-1',

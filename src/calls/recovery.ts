@@ -2,6 +2,7 @@
 // talking must not be offered another call, numbers still being dialled must not be dialled again, and customers
 // left waiting for an agent by the process that died have nobody to connect them, so they are hung up (their CDR
 // then settles the number and the call log).
+import type { Clock } from '../core/clock.js';
 import { FsCommand } from './fs-commands.js';
 
 /** The columns of `show channels as json` we read. */
@@ -12,6 +13,8 @@ export interface ChannelRow {
   presence_id?: string;
   cid_num?: string;
   callee_num?: string;
+  /** When FreeSWITCH created the leg, in whole seconds. */
+  created_epoch?: string;
 }
 
 export interface RecoveryPlan {
@@ -72,7 +75,7 @@ interface RecoveryDeps {
   };
   nodes: { api(nodeId: number, command: string): Promise<unknown> };
   log: { warn(obj: object, msg: string): void };
-  clock: { now(): number };
+  clock: Pick<Clock, 'now' | 'setTimer'>;
   activeNodes(): number[];
   /** Legs this process runs itself (after a reconnect of the event socket, not a restart). */
   knowsLeg(uuid: string): boolean;
@@ -85,8 +88,19 @@ interface RecoveryDeps {
  * first report of every active node, numbers left 'dialing' by a previous run are settled (live ones are kept for
  * their CDR, the rest closed) and orphaned waiting customers are hung up.
  */
+/**
+ * A leg created this recently that our flows do not know yet may be one being set up now (its outbound socket
+ * connecting, an off-hook agent's held leg): it makes its agent busy only if it is still unknown this much later.
+ * Older unknown legs are calls a previous run left, and make their agents busy at once, so that the dialer, which
+ * starts at once, offers them nothing.
+ */
+export const UNKNOWN_LEG_GRACE_MS = 3000;
+
 export function callRecovery(d: RecoveryDeps) {
   const heldBy = new Map<string, string>();
+  /** Legs waiting out the grace period, and those of them that ended meanwhile. */
+  const pending = new Set<string>();
+  const endedMeanwhile = new Set<string>();
   const reported = new Map<number, ChannelRow[]>();
   let numbersDone = false;
   // Only what a previous run left 'dialing' is recovered: the dialer starts at once, and its own numbers are not.
@@ -100,17 +114,40 @@ export function callRecovery(d: RecoveryDeps) {
           .map((a) => a.username),
       );
       const plan = planRecovery(rows, names, new Set());
-      for (const b of plan.busyAgents) {
-        if (d.knowsLeg(b.uuid)) continue;
-        // Refused when the agent is already on a call of ours: only legs we did not know come back as busy.
-        const r = d.agents.apply(b.username, {
-          kind: 'connected',
-          callId: b.uuid,
-          destinationNumber: b.number,
-          destinationUUID: b.uuid,
+      const unknown = plan.busyAgents.filter((b) => !d.knowsLeg(b.uuid) && !heldBy.has(b.uuid));
+      const createdAt = new Map(rows.map((r) => [r.uuid, Number(r.created_epoch) * 1000]));
+      // Whole seconds: a leg created in the last second counts from that second's start.
+      const fresh = (uuid: string) =>
+        (createdAt.get(uuid) ?? 0) > d.clock.now() - UNKNOWN_LEG_GRACE_MS - 1000;
+      const busy = (legs: typeof unknown) => {
+        let marked = 0;
+        for (const b of legs) {
+          // Refused when the agent is already on a call of ours: only legs we did not know come back as busy.
+          const r = d.agents.apply(b.username, {
+            kind: 'connected',
+            callId: b.uuid,
+            destinationNumber: b.number,
+            destinationUUID: b.uuid,
+          });
+          if (r.ok) {
+            heldBy.set(b.uuid, b.username);
+            marked++;
+          }
+        }
+        if (marked)
+          d.log.warn(
+            { nodeId, busyAgents: marked },
+            'agents on calls FreeSWITCH kept while we were away are busy until those calls end',
+          );
+      };
+      busy(unknown.filter((b) => !fresh(b.uuid)));
+      const later = unknown.filter((b) => fresh(b.uuid));
+      for (const b of later) pending.add(b.uuid);
+      if (later.length)
+        d.clock.setTimer(UNKNOWN_LEG_GRACE_MS, () => {
+          for (const b of later) pending.delete(b.uuid);
+          busy(later.filter((b) => !endedMeanwhile.delete(b.uuid) && !d.knowsLeg(b.uuid)));
         });
-        if (r.ok) heldBy.set(b.uuid, b.username);
-      }
       leftovers ??= d.numbers.dialing().filter((n) => !d.dialerDials(n.id));
       reported.set(nodeId, rows);
       if (numbersDone || !d.activeNodes().every((id) => reported.has(id))) return;
@@ -128,15 +165,16 @@ export function callRecovery(d: RecoveryDeps) {
         (uuid) => live.has(uuid),
         new Set(leftovers.map((n) => n.id)),
       );
-      if (kept.length || closed.length || heldBy.size || orphans.length)
+      if (kept.length || closed.length || orphans.length)
         d.log.warn(
-          { kept: kept.length, closed: closed.length, busyAgents: heldBy.size, hungUp: orphans.length },
+          { kept: kept.length, closed: closed.length, hungUp: orphans.length },
           'calls left by the last run were recovered from FreeSWITCH',
         );
     },
     onNodeEvent(e: { name: string; headers: Record<string, string> }): void {
       if (e.name !== 'CHANNEL_HANGUP_COMPLETE') return;
       const uuid = e.headers['Unique-ID'] ?? '';
+      if (pending.has(uuid)) endedMeanwhile.add(uuid);
       const username = heldBy.get(uuid);
       if (!username) return;
       heldBy.delete(uuid);

@@ -389,6 +389,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     clock,
     activeNodes: () => repos.nodes.active().map((n) => n.id),
     knowsLeg: (uuid) => runner.knowsLeg(uuid) || supervisor.knows(uuid),
+    isHeldLeg: (uuid) => [...runner.held.values()].some((h) => h.uuid === uuid),
     dialerDials: (id) => dialer.dials(id),
   });
 

@@ -79,6 +79,8 @@ interface RecoveryDeps {
   activeNodes(): number[];
   /** Legs this process runs itself (after a reconnect of the event socket, not a restart). */
   knowsLeg(uuid: string): boolean;
+  /** An off-hook agent's held leg that our flow runs: the agent holds it while idle, so it is no call. */
+  isHeldLeg(uuid: string): boolean;
   /** Numbers this process is dialling itself. */
   dialerDials(numberId: number): boolean;
 }
@@ -89,18 +91,14 @@ interface RecoveryDeps {
  * their CDR, the rest closed) and orphaned waiting customers are hung up.
  */
 /**
- * A leg created this recently that our flows do not know yet may be one being set up now (its outbound socket
- * connecting, an off-hook agent's held leg): it makes its agent busy only if it is still unknown this much later.
- * Older unknown legs are calls a previous run left, and make their agents busy at once, so that the dialer, which
- * starts at once, offers them nothing.
+ * An unknown leg is taken for a call a previous run left, and makes its agent busy at once (the dialer starts at
+ * once and must offer that agent nothing). One kind of leg is no call: an off-hook agent's held leg that was being
+ * set up when FreeSWITCH listed it. If our flow runs it this much later, the agent is freed again.
  */
 export const UNKNOWN_LEG_GRACE_MS = 3000;
 
 export function callRecovery(d: RecoveryDeps) {
   const heldBy = new Map<string, string>();
-  /** Legs waiting out the grace period, and those of them that ended meanwhile. */
-  const pending = new Set<string>();
-  const endedMeanwhile = new Set<string>();
   const reported = new Map<number, ChannelRow[]>();
   let numbersDone = false;
   // Only what a previous run left 'dialing' is recovered: the dialer starts at once, and its own numbers are not.
@@ -115,39 +113,30 @@ export function callRecovery(d: RecoveryDeps) {
       );
       const plan = planRecovery(rows, names, new Set());
       const unknown = plan.busyAgents.filter((b) => !d.knowsLeg(b.uuid) && !heldBy.has(b.uuid));
-      const createdAt = new Map(rows.map((r) => [r.uuid, Number(r.created_epoch) * 1000]));
-      // Whole seconds: a leg created in the last second counts from that second's start.
-      const fresh = (uuid: string) =>
-        (createdAt.get(uuid) ?? 0) > d.clock.now() - UNKNOWN_LEG_GRACE_MS - 1000;
-      const busy = (legs: typeof unknown) => {
-        let marked = 0;
-        for (const b of legs) {
-          // Refused when the agent is already on a call of ours: only legs we did not know come back as busy.
-          const r = d.agents.apply(b.username, {
-            kind: 'connected',
-            callId: b.uuid,
-            destinationNumber: b.number,
-            destinationUUID: b.uuid,
-          });
-          if (r.ok) {
-            heldBy.set(b.uuid, b.username);
-            marked++;
-          }
-        }
-        if (marked)
-          d.log.warn(
-            { nodeId, busyAgents: marked },
-            'agents on calls FreeSWITCH kept while we were away are busy until those calls end',
-          );
-      };
-      busy(unknown.filter((b) => !fresh(b.uuid)));
-      const later = unknown.filter((b) => fresh(b.uuid));
-      for (const b of later) pending.add(b.uuid);
-      if (later.length)
-        d.clock.setTimer(UNKNOWN_LEG_GRACE_MS, () => {
-          for (const b of later) pending.delete(b.uuid);
-          busy(later.filter((b) => !endedMeanwhile.delete(b.uuid) && !d.knowsLeg(b.uuid)));
+      for (const b of unknown) {
+        // Refused when the agent is already on a call of ours: only legs we did not know come back as busy.
+        const r = d.agents.apply(b.username, {
+          kind: 'connected',
+          callId: b.uuid,
+          destinationNumber: b.number,
+          destinationUUID: b.uuid,
         });
+        if (r.ok) heldBy.set(b.uuid, b.username);
+      }
+      const marked = unknown.filter((b) => heldBy.get(b.uuid) === b.username);
+      if (marked.length) {
+        d.log.warn(
+          { nodeId, busyAgents: marked.length },
+          'agents on calls FreeSWITCH kept while we were away are busy until those calls end',
+        );
+        d.clock.setTimer(UNKNOWN_LEG_GRACE_MS, () => {
+          for (const b of marked) {
+            if (heldBy.get(b.uuid) !== b.username || !d.isHeldLeg(b.uuid)) continue;
+            heldBy.delete(b.uuid);
+            d.agents.apply(b.username, { kind: 'call-ended', callId: b.uuid });
+          }
+        });
+      }
       leftovers ??= d.numbers.dialing().filter((n) => !d.dialerDials(n.id));
       reported.set(nodeId, rows);
       if (numbersDone || !d.activeNodes().every((id) => reported.has(id))) return;
@@ -174,7 +163,6 @@ export function callRecovery(d: RecoveryDeps) {
     onNodeEvent(e: { name: string; headers: Record<string, string> }): void {
       if (e.name !== 'CHANNEL_HANGUP_COMPLETE') return;
       const uuid = e.headers['Unique-ID'] ?? '';
-      if (pending.has(uuid)) endedMeanwhile.add(uuid);
       const username = heldBy.get(uuid);
       if (!username) return;
       heldBy.delete(uuid);

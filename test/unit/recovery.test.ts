@@ -39,14 +39,14 @@ t.test('extensions of other nodes or projects are left alone', async (t) => {
 });
 
 t.test(
-  'after a (re)connect, an unknown leg makes its agent busy at once when it is old, and a fresh one only if it stays unknown',
+  "after a (re)connect, every unknown leg makes its agent busy at once; an off-hook agent's held leg that our flow runs a moment later frees it again",
   async (t) => {
     const clock = new FakeClock();
     const applied: [string, string, string][] = [];
-    const known = new Set<string>();
+    const held = new Set<string>();
     const recovery = callRecovery({
       agents: {
-        all: () => ['1000', '1001', '1002', '1003'].map((username) => ({ username, nodeId: 1 })),
+        all: () => ['1000', '1001'].map((username) => ({ username, nodeId: 1 })),
         apply: (username, e) => {
           applied.push([username, e.kind, e.callId]);
           return { ok: true };
@@ -57,33 +57,30 @@ t.test(
       log: { warn: () => undefined },
       clock,
       activeNodes: () => [1],
-      knowsLeg: (uuid) => known.has(uuid),
+      knowsLeg: () => false,
+      isHeldLeg: (uuid) => held.has(uuid),
       dialerDials: () => false,
     });
-    const leg = (uuid: string, ext: string, ageMs: number) => ({
+    const leg = (uuid: string, ext: string) => ({
       uuid,
       name: `sofia/internal/${ext}@127.0.0.1`,
       presence_id: `${ext}@127.0.0.1`,
-      created_epoch: String(Math.floor((clock.now() - ageMs) / 1000)),
     });
-    recovery.channels(1, [
-      leg('old-1001', '1001', 60_000),
-      leg('held-1000', '1000', 200),
-      leg('gone-1002', '1002', 200),
-      leg('new-1003', '1003', 200),
-    ]);
-    t.same(applied, [['1001', 'connected', 'old-1001']], 'a call the previous run left: busy at once');
-    // Within the grace period 1000's fresh leg turns out to be an off-hook agent's held leg our flow now runs, and
-    // 1002's ends; 1003's stays unknown.
-    known.add('held-1000');
-    recovery.onNodeEvent({ name: 'CHANNEL_HANGUP_COMPLETE', headers: { 'Unique-ID': 'gone-1002' } });
-    clock.advance(UNKNOWN_LEG_GRACE_MS);
+    recovery.channels(1, [leg('old-1001', '1001'), leg('held-1000', '1000')]);
     t.same(
-      applied.slice(1),
-      [['1003', 'connected', 'new-1003']],
-      'of the fresh legs, only the one still unknown makes its agent busy',
+      applied,
+      [
+        ['1001', 'connected', 'old-1001'],
+        ['1000', 'connected', 'held-1000'],
+      ],
+      'both agents are busy at once: the dialer, which starts at once, offers them nothing',
     );
+    held.add('held-1000');
+    clock.advance(UNKNOWN_LEG_GRACE_MS);
+    t.same(applied.slice(2), [['1000', 'call-ended', 'held-1000']], 'the off-hook agent is free again');
+    recovery.onNodeEvent({ name: 'CHANNEL_HANGUP_COMPLETE', headers: { 'Unique-ID': 'held-1000' } });
+    t.equal(applied.length, 3, 'and its held leg is no call of ours to end');
     recovery.onNodeEvent({ name: 'CHANNEL_HANGUP_COMPLETE', headers: { 'Unique-ID': 'old-1001' } });
-    t.same(applied.at(-1), ['1001', 'call-ended', 'old-1001'], 'and the end of a leg frees its agent');
+    t.same(applied.at(-1), ['1001', 'call-ended', 'old-1001'], 'the end of the old call frees its agent');
   },
 );

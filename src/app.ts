@@ -487,6 +487,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       wallboard.stop();
       await recordings?.stop();
       await outbound.close();
+      await runner.close();
       await nodes.stop();
       broker.close();
       await http.close();

@@ -35,7 +35,7 @@ import { FsCommand } from './calls/fs-commands.js';
 import { NodeLinks } from './calls/nodes.js';
 import { agentCallRouter, callCommands } from './calls/app-commands.js';
 import { inboundRouter } from './calls/inbound-routing.js';
-import { CallRunner } from './calls/runner.js';
+import { CallRunner, isChannelHeaderRead } from './calls/runner.js';
 import { callRecovery, type ChannelRow } from './calls/recovery.js';
 import { supervisorCommands } from './supervisor/commands.js';
 import { callServices } from './calls/services.js';
@@ -293,6 +293,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     host: config.outboundSocket.host,
     port: config.outboundSocket.port,
     clock,
+    keepChannelHeader: isChannelHeaderRead,
     onSession: runner.handle,
   });
 

@@ -114,6 +114,21 @@ export interface RunnerDeps {
   settings: FlowSettings;
 }
 
+/** The connect-reply headers the runner reads (legInfo, route): the leg's socket keeps only these (issue 13). */
+export function isChannelHeaderRead(name: string): boolean {
+  return name.startsWith('variable_cc_') || CHANNEL_HEADERS_READ.has(name);
+}
+const CHANNEL_HEADERS_READ = new Set([
+  'Unique-ID',
+  'Caller-Destination-Number',
+  'Caller-Caller-ID-Number',
+  'Answer-State',
+  'Channel-Call-State',
+  'variable_sip_gateway_name',
+  'variable_sip_network_ip',
+  'variable_sip_from_host',
+]);
+
 /** What every leg's run shares with the runner. */
 interface RunnerState {
   readonly live: Map<string, LiveCall>;

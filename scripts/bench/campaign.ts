@@ -12,6 +12,8 @@
 //   node --import=tsx scripts/bench/campaign.ts [--numbers 20000] [--agents 200] [--seconds 120]
 //        [--answer-ms 200] [--talk-ms 2000] [--jitter 0.5] [--rate 1.2] [--tick-ms 100] [--sample-agents]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { eq } from 'drizzle-orm';
 import { buildApp } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
@@ -40,6 +42,19 @@ const SAMPLE_AGENTS = process.argv.includes('--sample-agents');
 // RSS printed after this many seconds of warm-up, to compare with the RSS at the end.
 const DB_PATH = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1]! : ':memory:';
 const WARMUP_SECONDS = arg('warmup-seconds', 0);
+// A soak also compares the JS heap after a full GC at both moments: RSS alone does not tell a leak from a heap that
+// is still growing to its working size. (compiled.mjs starts the bundle without --expose-gc, hence the flag here.)
+const fullGc = (): (() => void) | undefined => {
+  if (WARMUP_SECONDS <= 0) return undefined;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+};
+const heapAfterGc = (gc: (() => void) | undefined): number | undefined => {
+  if (!gc) return undefined;
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+const soakGc = fullGc();
 // Each customer's ring and talk times are drawn from ±JITTER around answer-ms and talk-ms. With 0 every call of a
 // dialling burst answers and hangs up together, which cycles the whole team in lock-step (see BENCHMARKS.md).
 const JITTER = arg('jitter', 0.5);
@@ -183,6 +198,7 @@ let peakRss = 0;
 let peakLive = 0;
 const rssAtLive: Array<[number, number]> = [];
 let rssAfterWarmup: number | undefined;
+let heapAfterWarmup: number | undefined;
 const deadline = t0 + SECONDS * 1000;
 const left = store.sqlite.prepare(
   "SELECT count(*) AS n FROM task_numbers WHERE task_id = ? AND state != 'done'",
@@ -196,7 +212,10 @@ while (Date.now() < deadline) {
   rssAtLive.push([app.runner.live.size, rss]);
   if (WARMUP_SECONDS > 0 && rssAfterWarmup === undefined && Date.now() - t0 >= WARMUP_SECONDS * 1000) {
     rssAfterWarmup = rss;
-    console.log(`after ${WARMUP_SECONDS} s of warm-up: APP RSS ${(rss / 2 ** 20).toFixed(1)} MiB`);
+    heapAfterWarmup = heapAfterGc(soakGc);
+    console.log(
+      `after ${WARMUP_SECONDS} s of warm-up: APP RSS ${(rss / 2 ** 20).toFixed(1)} MiB, heap after GC ${((heapAfterWarmup ?? 0) / 2 ** 20).toFixed(1)} MiB`,
+    );
   }
   if (SAMPLE_AGENTS) {
     const states = agents.map((a) => (a.state.reserved ? 'r' : a.state.sessionStatus === 0 ? 'i' : 't'));
@@ -209,6 +228,8 @@ while (Date.now() < deadline) {
   if ((left.get(task.id) as { n: number }).n === 0) break;
 }
 const elapsed = (Date.now() - t0) / 1000;
+const rssAtEnd = process.memoryUsage().rss;
+const heapAtEnd = heapAfterWarmup === undefined ? undefined : heapAfterGc(soakGc);
 const cpu = process.cpuUsage(cpu0);
 loop.disable();
 const fsAfter = await fs.usage();
@@ -267,7 +288,13 @@ const rows = [
     : [
         [
           'APP RSS after warm-up → end (end ÷ warm-up)',
-          `${mib(rssAfterWarmup)} → ${mib(process.memoryUsage().rss)} (${(process.memoryUsage().rss / rssAfterWarmup).toFixed(3)})`,
+          `${mib(rssAfterWarmup)} → ${mib(rssAtEnd)} (${(rssAtEnd / rssAfterWarmup).toFixed(3)})`,
+        ],
+        [
+          'APP JS heap after a full GC, warm-up → end (end ÷ warm-up)',
+          heapAfterWarmup && heapAtEnd
+            ? `${mib(heapAfterWarmup)} → ${mib(heapAtEnd)} (${(heapAtEnd / heapAfterWarmup).toFixed(3)})`
+            : 'n/a',
         ],
       ]),
   [

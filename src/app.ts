@@ -35,7 +35,7 @@ import { FsCommand } from './calls/fs-commands.js';
 import { NodeLinks } from './calls/nodes.js';
 import { agentCallRouter, callCommands } from './calls/app-commands.js';
 import { inboundRouter } from './calls/inbound-routing.js';
-import { CallRunner } from './calls/runner.js';
+import { CallRunner, isChannelHeaderRead } from './calls/runner.js';
 import { callRecovery, type ChannelRow } from './calls/recovery.js';
 import { supervisorCommands } from './supervisor/commands.js';
 import type { SupervisorRow } from './supervisor/context.js';
@@ -303,6 +303,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     host: config.outboundSocket.host,
     port: config.outboundSocket.port,
     clock,
+    keepChannelHeader: isChannelHeaderRead,
     onSession: runner.handle,
   });
 
@@ -499,6 +500,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       wallboard.stop();
       await recordings?.stop();
       await outbound.close();
+      await runner.close();
       await nodes.stop();
       broker.close();
       await http.close();

@@ -6,15 +6,19 @@
 // answer → bridge command is reported twice, split into customers who found an idle agent and those who queued:
 //   - app-side: from the moment the leg's `connect` reply reached the app (the leg is answered: the socket app runs
 //     after answer) to the moment the app wrote the bridge execute; it includes the myevents/linger round trips;
+//   - the app's own part of that, for idle agents: from the myevents reply to the bridge write;
 //   - emulator-side: the emulator's clock, from our `connect` to our bridge `sendmsg`.
 //
 //   node --import=tsx scripts/bench/campaign.ts [--numbers 20000] [--agents 200] [--seconds 120]
 //        [--answer-ms 200] [--talk-ms 2000] [--jitter 0.5] [--rate 1.2] [--tick-ms 100] [--sample-agents]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { eq } from 'drizzle-orm';
 import { buildApp } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
 import { systemClock } from '../../src/core/clock.js';
+import { HOLD_FALLBACK, HOLD_MUSIC } from '../../src/core/freeswitch.js';
 import { openStore } from '../../src/db/database.js';
 import { fsNodes, taskGateways, tasks } from '../../src/db/schema.js';
 import { EslConnection, type OutboundSession } from '../../src/esl/index.js';
@@ -34,6 +38,23 @@ const TALK_MS = arg('talk-ms', 2000);
 const RATE = arg('rate', 1.2);
 const TICK_MS = arg('tick-ms', 100);
 const SAMPLE_AGENTS = process.argv.includes('--sample-agents');
+// For a soak (soak.sh): a database file instead of :memory: (whose call logs would grow in the app's RSS), and the
+// RSS printed after this many seconds of warm-up, to compare with the RSS at the end.
+const DB_PATH = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1]! : ':memory:';
+const WARMUP_SECONDS = arg('warmup-seconds', 0);
+// A soak also compares the JS heap after a full GC at both moments: RSS alone does not tell a leak from a heap that
+// is still growing to its working size. (compiled.mjs starts the bundle without --expose-gc, hence the flag here.)
+const fullGc = (): (() => void) | undefined => {
+  if (WARMUP_SECONDS <= 0) return undefined;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+};
+const heapAfterGc = (gc: (() => void) | undefined): number | undefined => {
+  if (!gc) return undefined;
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+const soakGc = fullGc();
 // Each customer's ring and talk times are drawn from ±JITTER around answer-ms and talk-ms. With 0 every call of a
 // dialling burst answers and hangs up together, which cycles the whole team in lock-step (see BENCHMARKS.md).
 const JITTER = arg('jitter', 0.5);
@@ -60,20 +81,35 @@ const p50p99 = (xs: number[], digits = 0) =>
 // App-side timings, from inside the app process: when each leg's connect reply arrived, when its bridge was written.
 const readyAt = new WeakMap<EslConnection, number>();
 const appSide = { idle: [] as number[], queued: [] as number[] };
+// The app's own part of it: from the last reply the runner waits for before the flow starts (myevents) to the bridge
+// write, so the emulator's round-trip time (its process is as loaded as the machine) is left out.
+const subscribedAt = new WeakMap<EslConnection, number>();
+const appOwn: number[] = [];
+const originalCommand = EslConnection.prototype.command;
+EslConnection.prototype.command = function (this: EslConnection, line, options) {
+  const reply = originalCommand.call(this, line, options);
+  if (line === 'myevents') void reply.then(() => subscribedAt.set(this, performance.now()));
+  return reply;
+};
 const queuedConn = new WeakSet<EslConnection>();
 const originalExecute = EslConnection.prototype.execute;
 EslConnection.prototype.execute = function (this: EslConnection, input, options) {
   const t = performance.now();
-  if (input.app === 'playback' && input.arg?.includes('moh')) queuedConn.add(this);
+  // Hold music is the channel's ${cc_hold_music} (or the fallback): only queued customers hear it. (The check looked
+  // for "moh" in the argument, which it never holds, so queued customers were counted as having found an agent.)
+  if (input.app === 'playback' && (input.arg === HOLD_MUSIC || input.arg === HOLD_FALLBACK))
+    queuedConn.add(this);
   const ready = readyAt.get(this);
   if (input.app === 'bridge' && ready !== undefined) {
     (queuedConn.has(this) ? appSide.queued : appSide.idle).push(t - ready);
+    const subscribed = subscribedAt.get(this);
+    if (!queuedConn.has(this) && subscribed !== undefined) appOwn.push(t - subscribed);
     readyAt.delete(this);
   }
   return originalExecute.call(this, input, options);
 };
 
-const store = openStore(':memory:');
+const store = openStore(DB_PATH);
 const config = testConfig({ recordingsDir: '/tmp/cc-bench-rec' });
 const app = await buildApp(config, { store, clock: systemClock, logger: false, dialerTickMs: TICK_MS });
 seedStore(config, app.ctx.repos, Date.now());
@@ -161,6 +197,8 @@ store.db.update(tasks).set({ status: 2 }).where(eq(tasks.id, task.id)).run();
 let peakRss = 0;
 let peakLive = 0;
 const rssAtLive: Array<[number, number]> = [];
+let rssAfterWarmup: number | undefined;
+let heapAfterWarmup: number | undefined;
 const deadline = t0 + SECONDS * 1000;
 const left = store.sqlite.prepare(
   "SELECT count(*) AS n FROM task_numbers WHERE task_id = ? AND state != 'done'",
@@ -172,6 +210,13 @@ while (Date.now() < deadline) {
   peakRss = Math.max(peakRss, rss);
   peakLive = Math.max(peakLive, app.runner.live.size);
   rssAtLive.push([app.runner.live.size, rss]);
+  if (WARMUP_SECONDS > 0 && rssAfterWarmup === undefined && Date.now() - t0 >= WARMUP_SECONDS * 1000) {
+    rssAfterWarmup = rss;
+    heapAfterWarmup = heapAfterGc(soakGc);
+    console.log(
+      `after ${WARMUP_SECONDS} s of warm-up: APP RSS ${(rss / 2 ** 20).toFixed(1)} MiB, heap after GC ${((heapAfterWarmup ?? 0) / 2 ** 20).toFixed(1)} MiB`,
+    );
+  }
   if (SAMPLE_AGENTS) {
     const states = agents.map((a) => (a.state.reserved ? 'r' : a.state.sessionStatus === 0 ? 'i' : 't'));
     const count = (c: string) => states.filter((s) => s === c).length;
@@ -183,6 +228,8 @@ while (Date.now() < deadline) {
   if ((left.get(task.id) as { n: number }).n === 0) break;
 }
 const elapsed = (Date.now() - t0) / 1000;
+const rssAtEnd = process.memoryUsage().rss;
+const heapAtEnd = heapAfterWarmup === undefined ? undefined : heapAfterGc(soakGc);
 const cpu = process.cpuUsage(cpu0);
 loop.disable();
 const fsAfter = await fs.usage();
@@ -225,6 +272,7 @@ const rows = [
   ],
   ['answer → bridge, idle agent, APP-SIDE p50 / p99 / max', p50p99(appSide.idle, 1)],
   ['answer → bridge, queued, APP-SIDE p50 / p99 / max', p50p99(appSide.queued, 0)],
+  ['myevents reply → bridge, idle agent, APP-SIDE p50 / p99 / max', p50p99(appOwn, 2)],
   ['answer → bridge, idle agent, emulator clock p50 / p99 / max', p50p99(emuSide.idle)],
   ['answer → bridge, queued, emulator clock p50 / p99 / max', p50p99(emuSide.queued)],
   ['APP CPU', `${(cpuMs / 1000).toFixed(1)} s = ${((cpuMs / 1000 / elapsed) * 100).toFixed(0)}% of one core`],
@@ -235,6 +283,20 @@ const rows = [
     `${(loop.percentile(50) / 1e6).toFixed(1)} / ${(loop.percentile(99) / 1e6).toFixed(1)} / ${(loop.max / 1e6).toFixed(0)} ms`,
   ],
   ['APP RSS before → peak → end', `${mib(rssBefore)} → ${mib(peakRss)} → ${mib(process.memoryUsage().rss)}`],
+  ...(rssAfterWarmup === undefined
+    ? []
+    : [
+        [
+          'APP RSS after warm-up → end (end ÷ warm-up)',
+          `${mib(rssAfterWarmup)} → ${mib(rssAtEnd)} (${(rssAtEnd / rssAfterWarmup).toFixed(3)})`,
+        ],
+        [
+          'APP JS heap after a full GC, warm-up → end (end ÷ warm-up)',
+          heapAfterWarmup && heapAtEnd
+            ? `${mib(heapAfterWarmup)} → ${mib(heapAtEnd)} (${(heapAtEnd / heapAfterWarmup).toFixed(3)})`
+            : 'n/a',
+        ],
+      ]),
   [
     'emulator process (not in the APP figures): CPU, RSS',
     `${((fsAfter.cpuMs - fsBefore.cpuMs) / 1000).toFixed(1)} s, ${mib(fsAfter.rss)}`,

@@ -10,6 +10,7 @@ import { fork } from 'node:child_process';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../src/core/clock.js';
+import { isChannelHeaderRead } from '../../src/calls/runner.js';
 import { OutboundServer } from '../../src/esl/index.js';
 import { readCapture } from '../../test/support/captures.js';
 import { interleave, loader, ratioTable, runChild, type Figures } from './side-by-side.js';
@@ -58,6 +59,8 @@ async function server(side: 'ours' | 'peer', count: number): Promise<Figures> {
       host: '127.0.0.1',
       port: 0,
       clock: systemClock,
+      // As the app configures it (app.ts): the leg keeps only the connect-reply headers the call runner reads.
+      keepChannelHeader: isChannelHeaderRead,
       onSession: (session) => {
         const at = performance.now();
         firstAccept ??= at;

@@ -13,6 +13,7 @@ import { agentCodeFlow } from './flows/agent-code.js';
 import { agentFirstFlow } from './flows/agent-first.js';
 import { heldLegFlow, offHookCustomerFlow } from './flows/off-hook.js';
 import { playOnlyFlow } from './flows/play-only.js';
+import { OutcomeQueue } from './outcomes.js';
 import { toAgentFlow } from './flows/to-agent.js';
 import type { Effect, Flow, FlowEvent, FlowFacts, FlowSettings, LegInfo } from './flows/types.js';
 
@@ -37,6 +38,8 @@ export interface CallServices {
   recordPath(callId: string, now: number): string;
   /** Persist the outcome (call log) of a customer leg. */
   legEnded(leg: LegInfo, facts: FlowFacts, end: LegEnd): void;
+  /** Runs several legEnded in one transaction (without it, each writes on its own). */
+  inTransaction?(writes: () => void): void;
   /**
    * An agent dialling a customer from the phone (cc_flow=agent_call): the gateway, dial string and call id, or why
    * not (told to the agent on /topic/notify by the router).
@@ -111,13 +114,40 @@ export interface RunnerDeps {
   settings: FlowSettings;
 }
 
+/** The connect-reply headers the runner reads (legInfo, route): the leg's socket keeps only these (issue 13). */
+export function isChannelHeaderRead(name: string): boolean {
+  return name.startsWith('variable_cc_') || CHANNEL_HEADERS_READ.has(name);
+}
+const CHANNEL_HEADERS_READ = new Set([
+  'Unique-ID',
+  'Caller-Destination-Number',
+  'Caller-Caller-ID-Number',
+  'Answer-State',
+  'Channel-Call-State',
+  'variable_sip_gateway_name',
+  'variable_sip_network_ip',
+  'variable_sip_from_host',
+]);
+
+/** What every leg's run shares with the runner. */
+interface RunnerState {
+  readonly live: Map<string, LiveCall>;
+  readonly held: Map<string, HeldLeg>;
+  readonly settling: Set<string>;
+  /** The runs in `settling`, so a clean stop can store their outcomes at once. */
+  readonly settlingRuns: Set<LegRun>;
+  readonly completions: HangupCompletions;
+  readonly outcomes: OutcomeQueue;
+}
+
 export class CallRunner {
   readonly live = new Map<string, LiveCall>();
   /** Off-hook agents' held legs by username. */
   readonly held = new Map<string, HeldLeg>();
-  /** Calls that ended and are waiting for CHANNEL_HANGUP_COMPLETE to store their outcome. */
+  /** Calls that ended and whose outcome is not stored yet (waiting for CHANNEL_HANGUP_COMPLETE, or queued). */
   readonly settling = new Set<string>();
   private readonly completions = new HangupCompletions();
+  private readonly shared: RunnerState;
 
   /** Events from the nodes' inbound links (the runner needs CHANNEL_HANGUP_COMPLETE of its legs). */
   onNodeEvent(e: EslEvent): void {
@@ -127,6 +157,21 @@ export class CallRunner {
   private readonly flows: Record<string, Flow<unknown>>;
 
   constructor(private readonly d: RunnerDeps) {
+    const outcomes = new OutcomeQueue(
+      { inTransaction: (writes) => (d.services.inTransaction ? d.services.inTransaction(writes) : writes()) },
+      (err) => {
+        d.metrics.inc('calls.record_failures');
+        d.log.warn({ err }, 'could not commit call outcomes');
+      },
+    );
+    this.shared = {
+      live: this.live,
+      held: this.held,
+      settling: this.settling,
+      settlingRuns: new Set(),
+      completions: this.completions,
+      outcomes,
+    };
     const toAgent = toAgentFlow(d.settings) as Flow<unknown>;
     const code = agentCodeFlow(d.settings.confirmTone) as Flow<unknown>;
     this.flows = {
@@ -266,19 +311,24 @@ export class CallRunner {
       await session.exit();
       return;
     }
-    await session.myevents();
-    await session.linger();
+    // linger is not waited for: its reply comes before those of the flow's first commands (one socket answers in
+    // order), and it only matters once the leg hangs up. One round trip less before the customer hears the agent.
+    const subscribed = session.myevents();
+    void session.linger();
+    await subscribed;
     this.d.metrics.inc(`calls.legs.${flow.name}`);
-    await new LegRun(
-      this.d,
-      this.live,
-      session,
-      leg,
-      flow,
-      this.held,
-      this.settling,
-      this.completions,
-    ).start();
+    await new LegRun(this.d, this.shared, session, leg, flow).start();
+  }
+
+  /**
+   * A clean stop (after the outbound sockets are closed): legs still waiting for CHANNEL_HANGUP_COMPLETE stop
+   * waiting, and every queued outcome is written now.
+   */
+  async close(): Promise<void> {
+    const runs = [...this.shared.settlingRuns];
+    for (const run of runs) run.stopWaitingForCompletion();
+    await Promise.all(runs.map((run) => run.queued));
+    this.shared.outcomes.flush();
   }
 
   /** A leg this process runs or bridged (a call's own leg, its agent leg, an off-hook agent's held leg). */
@@ -319,6 +369,24 @@ export class CallRunner {
   api(callId: string, command: string) {
     return this.live.get(callId)?.session.api(command);
   }
+}
+
+/** The hang-up headers the outcome reads (only these are kept: a hang-up event has ~200). */
+type HangupHeaders = Partial<Record<(typeof HANGUP_HEADERS)[number], string>>;
+const HANGUP_HEADERS = [
+  'Hangup-Cause',
+  'variable_sip_term_status',
+  'variable_sip_hangup_disposition',
+  'variable_RECORD_DISCARDED',
+] as const;
+
+function hangupHeadersOf(h: Record<string, string>): HangupHeaders {
+  const out: HangupHeaders = {};
+  for (const name of HANGUP_HEADERS) {
+    const value = h[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
 }
 
 /** How long a finished customer leg waits for CHANNEL_HANGUP_COMPLETE before its outcome is stored anyway. */
@@ -374,24 +442,33 @@ class LegRun {
   private recordFile: string | undefined;
   private holdStartedAt: number | undefined;
   private continuing = false;
-  private hangupHeaders: Record<string, string> = {};
+  private hangupHeaders: HangupHeaders = {};
   private done!: () => void;
   private readonly finished = new Promise<void>((r) => (this.done = r));
   private hangupCompleted!: () => void;
   private readonly completed = new Promise<void>((r) => (this.hangupCompleted = r));
+  /** Settles once the outcome is queued for writing (customer legs only). */
+  queued: Promise<void> = Promise.resolve();
+  private readonly live: Map<string, LiveCall>;
+  private readonly held: Map<string, HeldLeg>;
+  private readonly completions: HangupCompletions;
 
   constructor(
     private readonly d: RunnerDeps,
-    private readonly live: Map<string, LiveCall>,
+    private readonly shared: RunnerState,
     private readonly session: OutboundSession,
     private readonly leg: LegInfo,
     private readonly flow: Flow<unknown>,
-    private readonly held: Map<string, HeldLeg>,
-    private readonly settling: Set<string>,
-    private readonly completions: HangupCompletions,
   ) {
+    this.live = shared.live;
+    this.held = shared.held;
+    this.completions = shared.completions;
     this.startedAt = d.clock.now();
     if (leg.answered) this.answeredAt = this.startedAt;
+  }
+
+  stopWaitingForCompletion(): void {
+    this.hangupCompleted();
   }
 
   async start(): Promise<void> {
@@ -409,7 +486,7 @@ class LegRun {
     });
     this.completions.track(leg.uuid);
     this.completions.wait(leg.uuid, (h) => {
-      this.hangupHeaders = { ...this.hangupHeaders, ...h };
+      this.hangupHeaders = { ...this.hangupHeaders, ...hangupHeadersOf(h) };
       this.hangupCompleted();
     });
     this.session.onEvent((e) => this.onEslEvent(e));
@@ -418,7 +495,7 @@ class LegRun {
     );
     const first = this.flow.start(leg, this.d.clock.now());
     this.state = first.state;
-    this.perform(first.effects);
+    this.drain(first.effects);
     await this.finished;
   }
 
@@ -440,7 +517,7 @@ class LegRun {
       case 'CHANNEL_HANGUP_COMPLETE':
         // CHANNEL_HANGUP carries no sip_hangup_disposition (who hung up) nor the final billing variables; only
         // CHANNEL_HANGUP_COMPLETE does, so its headers win and the outcome is stored once it has come.
-        this.hangupHeaders = { ...this.hangupHeaders, ...h };
+        this.hangupHeaders = { ...this.hangupHeaders, ...hangupHeadersOf(h) };
         if (e.name === 'CHANNEL_HANGUP_COMPLETE') {
           this.completions.forget(this.leg.uuid);
           this.hangupCompleted();
@@ -458,16 +535,32 @@ class LegRun {
     // One hangup is enough: CHANNEL_HANGUP, CHANNEL_HANGUP_COMPLETE and the socket closing all say the same.
     if (e.kind === 'hangup' && this.queue.some((q) => q.kind === 'hangup')) return;
     this.queue.push(e);
+    this.drain();
+  }
+
+  /**
+   * Carries out `effects` (the flow's first step), then the queued events one at a time. STOMP messages published
+   * meanwhile, the flow's and the agent registry's, leave after the steps' FreeSWITCH commands are written.
+   */
+  private drain(effects?: Effect[]): void {
     if (this.busy) return;
     this.busy = true;
-    while (this.queue.length && !this.ended) {
-      const event = this.queue.shift() as FlowEvent;
-      const step = this.flow.on(this.state, event, this.d.clock.now());
-      this.state = step.state;
-      this.perform(step.effects);
-      if (event.kind === 'hangup' || this.flow.finished(this.state)) this.finish(event);
+    const steps = (): void => {
+      if (effects) this.perform(effects);
+      while (this.queue.length && !this.ended) {
+        const event = this.queue.shift() as FlowEvent;
+        const step = this.flow.on(this.state, event, this.d.clock.now());
+        this.state = step.state;
+        this.perform(step.effects);
+        if (event.kind === 'hangup' || this.flow.finished(this.state)) this.finish(event);
+      }
+    };
+    try {
+      if (this.d.publisher.deferWhile) this.d.publisher.deferWhile(steps);
+      else steps();
+    } finally {
+      this.busy = false;
     }
-    this.busy = false;
   }
 
   private finish(last: FlowEvent): void {
@@ -487,20 +580,29 @@ class LegRun {
       this.live.delete(this.leg.callId);
       return this.done();
     }
-    this.settling.add(this.leg.callId);
+    const { settling, settlingRuns, outcomes } = this.shared;
+    settling.add(this.leg.callId);
+    settlingRuns.add(this);
     this.live.delete(this.leg.callId);
     // Wait (briefly) for CHANNEL_HANGUP_COMPLETE: it alone says who hung up.
     const timer = this.d.clock.setTimer(HANGUP_COMPLETE_WAIT_MS, () => this.hangupCompleted());
-    void this.completed.then(() => {
+    this.queued = this.completed.then(() => {
       timer.cancel();
       this.completions.forget(this.leg.uuid);
-      this.record(facts, last);
-      this.settling.delete(this.leg.callId);
-      this.done();
+      settlingRuns.delete(this);
+      // Written with the other outcomes of this turn, outside the event that ended the leg.
+      const endedAt = this.d.clock.now();
+      outcomes.add(
+        () => this.record(facts, last, endedAt),
+        () => {
+          settling.delete(this.leg.callId);
+          this.done();
+        },
+      );
     });
   }
 
-  private record(facts: FlowFacts, last: FlowEvent): void {
+  private record(facts: FlowFacts, last: FlowEvent, endedAt: number): void {
     const h = this.hangupHeaders;
     const end: LegEnd = {
       answered: this.answeredAt !== undefined,
@@ -509,7 +611,7 @@ class LegRun {
       hangupDisposition: h['variable_sip_hangup_disposition'],
       startedAt: this.startedAt,
       answeredAt: this.answeredAt,
-      endedAt: this.d.clock.now(),
+      endedAt,
       recordFile: this.recordFile,
       recordDiscarded: h['variable_RECORD_DISCARDED'] === 'true',
     };
@@ -654,8 +756,9 @@ class LegRun {
         const agent = found
           ? { username: found.username, domain: d.services.agentDomain(found.username) }
           : null;
-        // Delivered after the current step so the flow sees it as a new event.
-        queueMicrotask(() => this.push({ kind: 'agent', agent }));
+        // Queued, so the flow sees it as a new event right after the current step, in the same drain: the bridge
+        // command is written before the reservation's STOMP messages leave.
+        this.queue.push({ kind: 'agent', agent });
         return;
       }
       case 'wait-for-agent':

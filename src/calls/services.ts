@@ -41,7 +41,20 @@ export function callServices(d: {
     .from(voices)
     .where(eq(voices.voiceCode, sql.placeholder('code')))
     .prepare();
+  const settleNumber = d.db
+    .update(taskNumbers)
+    .set({
+      state: 'done',
+      resultDetail: sql`${sql.placeholder('resultDetail')}`,
+      callUuid: sql`${sql.placeholder('callUuid')}`,
+      updatedAt: sql`${sql.placeholder('now')}`,
+    })
+    .where(eq(taskNumbers.id, sql.placeholder('id')))
+    .prepare();
   return {
+    inTransaction(writes) {
+      d.db.transaction(() => writes());
+    },
     taskInfo(taskCode) {
       const task = taskByCode.get({ code: taskCode });
       if (!task) return undefined;
@@ -109,11 +122,7 @@ export function callServices(d: {
         now,
       );
       if (leg.numberId !== null)
-        d.db
-          .update(taskNumbers)
-          .set({ state: 'done', resultDetail: outcome.resultDetail, callUuid: leg.callId, updatedAt: now })
-          .where(eq(taskNumbers.id, leg.numberId))
-          .run();
+        settleNumber.run({ resultDetail: outcome.resultDetail, callUuid: leg.callId, now, id: leg.numberId });
       if (end.answered && end.recordFile) d.enqueueRecording?.(leg.callId, end.recordFile, end.startedAt);
       d.onOutcome?.({ leg, result: outcome.result, resultDetail: outcome.resultDetail });
     },

@@ -4,6 +4,12 @@
 /** Sends a message to STOMP subscribers of a destination (`/topic/...`). */
 export interface Publisher {
   publish(destination: string, body: object | string): void;
+  /**
+   * Runs `fn`, holding every publish it makes (its own and those of whatever it calls), then sends them in order.
+   * The call runner writes a step's FreeSWITCH commands before any STOMP fan-out (issue 13: the customer hears
+   * dead air until the bridge command leaves).
+   */
+  deferWhile?<T>(fn: () => T): T;
 }
 
 /** What we ask of FreeSWITCH about extensions, outside any one call's flow. */

@@ -18,7 +18,10 @@ import type { EventFormat } from './subscriptions.js';
 export interface ChannelData {
   /** Unique-ID of the leg this socket controls. */
   readonly uuid: string;
-  /** Every header of the connect reply, URL-decoded (Caller-*, variable_*, Channel-*...). */
+  /**
+   * The headers of the connect reply, URL-decoded (Caller-*, variable_*, Channel-*...): every one, or those that
+   * `keepChannelHeader` keeps.
+   */
   readonly headers: Headers;
 }
 
@@ -26,6 +29,11 @@ export interface OutboundSessionOptions {
   readonly clock: Clock;
   /** Limit for the connect reply (default 5 s). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Which connect-reply headers `channel.headers` keeps for the leg's life (default: all). The reply has ~200
+   * (CHANNEL_DATA, every channel variable); a server with thousands of live legs keeps only those it reads.
+   */
+  readonly keepChannelHeader?: (name: string) => boolean;
   /** Send `exit` when FreeSWITCH announces it lingers forever (Linger-Time -1); default true. */
   readonly exitOnLinger?: boolean;
   readonly connection?: Omit<EslConnectionOptions, 'clock'>;
@@ -121,8 +129,11 @@ export class OutboundSession {
     });
     if (!reply.ok) return reply;
     const headers = emptyHeaders();
-    for (const [name, value] of Object.entries(reply.value.headers)) headers[name] = urlDecode(value);
-    const uuid = headers['Unique-ID'] ?? headers['Channel-Unique-ID'];
+    const keep = this.options.keepChannelHeader;
+    for (const [name, value] of Object.entries(reply.value.headers))
+      if (!keep || keep(name)) headers[name] = urlDecode(value);
+    const raw = reply.value.headers;
+    const uuid = urlDecode(raw['Unique-ID'] ?? raw['Channel-Unique-ID'] ?? '');
     if (!uuid) return fail('err', 'connect reply names no channel (no Unique-ID)');
     this.channel = { uuid, headers };
     this.connection.channelUuid = uuid;

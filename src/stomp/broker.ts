@@ -47,7 +47,26 @@ export function createBroker(options: BrokerOptions): Broker {
   // Message ids must differ across restarts too, so a client that reconnects never confuses two messages.
   const epoch = opts.clock.now().toString(36);
 
+  /** Publishes held by deferWhile, in the order they were made. */
+  let held: [string, string | object, Record<string, string>][] | undefined;
+
+  function deferWhile<T>(fn: () => T): T {
+    if (held) return fn();
+    held = [];
+    try {
+      return fn();
+    } finally {
+      const batch = held;
+      held = undefined;
+      for (const [destination, body, headers] of batch) publish(destination, body, headers);
+    }
+  }
+
   function publish(destination: string, body: string | object, headers: Record<string, string> = {}): number {
+    if (held) {
+      held.push([destination, body, headers]);
+      return 0;
+    }
     counters.publishes++;
     const subs = byDestination.get(destination);
     if (!subs || subs.size === 0) return 0;
@@ -113,6 +132,7 @@ export function createBroker(options: BrokerOptions): Broker {
       return session;
     },
     publish,
+    deferWhile,
     sessions: () => live.size,
     disconnectUser(username, reason = 'disconnected by the server') {
       let n = 0;

@@ -56,33 +56,48 @@ function parseHead(text: string, version: StompVersion): Head {
   return { command, headers };
 }
 
-export function createFrameParser(limits: FrameParserLimits = DEFAULT_LIMITS): FrameParser {
-  let version: StompVersion = '1.0';
-  let buf: Uint8Array = new Uint8Array(0);
-  let failed = false;
+/** Shared by every idle parser: a `new Uint8Array(0)` each was an ArrayBuffer per session (issue 13). */
+const EMPTY = new Uint8Array(0);
 
-  function append(chunk: Uint8Array): void {
-    if (buf.length === 0) {
-      buf = chunk;
-      return;
-    }
-    const next = new Uint8Array(buf.length + chunk.length);
-    next.set(buf, 0);
-    next.set(chunk, buf.length);
-    buf = next;
+export function createFrameParser(limits: FrameParserLimits = DEFAULT_LIMITS): FrameParser {
+  return new StompFrameParser(limits);
+}
+
+// A class, not closures over locals: one object per session instead of a context, four functions and their holder.
+class StompFrameParser implements FrameParser {
+  private version: StompVersion = '1.0';
+  private buf: Uint8Array = EMPTY;
+  private failed = false;
+
+  constructor(private readonly limits: FrameParserLimits) {}
+
+  setVersion(v: StompVersion): void {
+    if (SUPPORTED_VERSIONS.includes(v)) this.version = v;
   }
 
-  function fail(events: ParseEvent[], message: string): ParseEvent[] {
-    failed = true;
-    buf = new Uint8Array(0);
+  private append(chunk: Uint8Array): void {
+    if (this.buf.length === 0) {
+      this.buf = chunk;
+      return;
+    }
+    const next = new Uint8Array(this.buf.length + chunk.length);
+    next.set(this.buf, 0);
+    next.set(chunk, this.buf.length);
+    this.buf = next;
+  }
+
+  private fail(events: ParseEvent[], message: string): ParseEvent[] {
+    this.failed = true;
+    this.buf = EMPTY;
     events.push({ kind: 'error', message });
     return events;
   }
 
-  function push(chunk: string | Uint8Array): ParseEvent[] {
+  push(chunk: string | Uint8Array): ParseEvent[] {
     const events: ParseEvent[] = [];
-    if (failed) return events;
-    append(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+    if (this.failed) return events;
+    this.append(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+    const { buf, limits } = this;
     let pos = 0;
     for (;;) {
       // EOLs between frames are heart-beats.
@@ -99,27 +114,28 @@ export function createFrameParser(limits: FrameParserLimits = DEFAULT_LIMITS): F
       if (pos >= buf.length || (buf[pos] === CR && pos + 1 === buf.length)) break;
       const end = endOfHeaders(buf, pos);
       if (!end) {
-        if (buf.length - pos > limits.maxHeaderBytes) return fail(events, 'frame headers too large');
+        if (buf.length - pos > limits.maxHeaderBytes) return this.fail(events, 'frame headers too large');
         break;
       }
-      if (end.headersEnd - pos > limits.maxHeaderBytes) return fail(events, 'frame headers too large');
-      const head = parseHead(decoder.decode(buf.subarray(pos, end.headersEnd)), version);
-      if ('error' in head) return fail(events, head.error);
+      if (end.headersEnd - pos > limits.maxHeaderBytes) return this.fail(events, 'frame headers too large');
+      const head = parseHead(decoder.decode(buf.subarray(pos, end.headersEnd)), this.version);
+      if ('error' in head) return this.fail(events, head.error);
       let bodyEnd: number;
       const declared = head.headers['content-length'];
       if (declared !== undefined) {
         if (!/^\d+$/.test(declared.trim()))
-          return fail(events, `invalid content-length ${JSON.stringify(declared)}`);
+          return this.fail(events, `invalid content-length ${JSON.stringify(declared)}`);
         const length = Number(declared.trim());
-        if (length > limits.maxBodyBytes) return fail(events, 'frame body too large');
+        if (length > limits.maxBodyBytes) return this.fail(events, 'frame body too large');
         bodyEnd = end.bodyStart + length;
         if (buf.length <= bodyEnd) break;
         if (buf[bodyEnd] !== NUL)
-          return fail(events, 'frame body is not followed by NUL (content-length mismatch)');
+          return this.fail(events, 'frame body is not followed by NUL (content-length mismatch)');
       } else {
         bodyEnd = buf.indexOf(NUL, end.bodyStart);
         if (bodyEnd === -1) {
-          if (buf.length - end.bodyStart > limits.maxBodyBytes) return fail(events, 'frame body too large');
+          if (buf.length - end.bodyStart > limits.maxBodyBytes)
+            return this.fail(events, 'frame body too large');
           break;
         }
       }
@@ -127,14 +143,7 @@ export function createFrameParser(limits: FrameParserLimits = DEFAULT_LIMITS): F
       events.push({ kind: 'frame', frame: { command: head.command, headers: head.headers, body } });
       pos = bodyEnd + 1;
     }
-    buf = pos >= buf.length ? new Uint8Array(0) : buf.slice(pos);
+    this.buf = pos >= buf.length ? EMPTY : buf.slice(pos);
     return events;
   }
-
-  return {
-    setVersion(v) {
-      if (SUPPORTED_VERSIONS.includes(v)) version = v;
-    },
-    push,
-  };
 }

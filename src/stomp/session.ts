@@ -44,7 +44,10 @@ export class Session implements BrokerSession {
   private draining = false;
   private lastReceived: number;
   private lastSent: number;
-  private readonly timers = new Map<'connect' | 'heartbeat', TimerHandle>();
+  // Two fields, not a map: thousands of idle sessions each paid for a Map and kept the cancelled connect timer's
+  // handle (and its Timeout) until they ended (issue 13).
+  private connectTimer: TimerHandle | undefined;
+  private heartbeats: TimerHandle | undefined;
 
   constructor(
     readonly id: string,
@@ -55,13 +58,10 @@ export class Session implements BrokerSession {
     const { clock, connectTimeoutMs, limits } = host.options;
     this.parser = createFrameParser(limits);
     this.lastReceived = this.lastSent = clock.now();
-    this.timers.set(
-      'connect',
-      clock.setTimer(connectTimeoutMs, () => {
-        if (this.state === 'connecting')
-          this.fail('no CONNECT frame', `nothing arrived within ${connectTimeoutMs} ms`);
-      }),
-    );
+    this.connectTimer = clock.setTimer(connectTimeoutMs, () => {
+      if (this.state === 'connecting')
+        this.fail('no CONNECT frame', `nothing arrived within ${connectTimeoutMs} ms`);
+    });
   }
 
   receive(data: string | Uint8Array): void {
@@ -111,8 +111,9 @@ export class Session implements BrokerSession {
   teardown(closeTransport: boolean): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const t of this.timers.values()) t.cancel();
-    this.timers.clear();
+    this.connectTimer?.cancel();
+    this.heartbeats?.cancel();
+    this.connectTimer = this.heartbeats = undefined;
     for (const sub of this.subscriptions.values()) this.host.unsubscribe(sub);
     this.subscriptions.clear();
     this.pending = [];
@@ -223,7 +224,8 @@ export class Session implements BrokerSession {
     }
     this.principal = result;
     this.state = 'connected';
-    this.timers.get('connect')?.cancel();
+    this.connectTimer?.cancel();
+    this.connectTimer = undefined;
     const headers: Record<string, string> = {
       server: 'callcenter',
       session: this.id,
@@ -255,6 +257,6 @@ export class Session implements BrokerSession {
         },
       },
     );
-    this.timers.set('heartbeat', handle);
+    this.heartbeats = handle;
   }
 }

@@ -88,6 +88,8 @@ export interface Broker {
   openSession(transport: StompTransport, info: SessionInfo): BrokerSession;
   /** Sends to every subscriber of `destination`; objects go as JSON. Returns how many subscriptions got it. */
   publish(destination: string, body: string | object, headers?: Record<string, string>): number;
+  /** Runs `fn`; what it publishes is sent when it returns, in order (publish returns 0 meanwhile). */
+  deferWhile<T>(fn: () => T): T;
   /** Connected (authenticated) sessions plus those still negotiating. */
   sessions(): number;
   /** Closes every session of `username` with an ERROR; returns how many. */

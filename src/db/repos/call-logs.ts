@@ -55,6 +55,8 @@ export interface Paging {
   limit: number;
 }
 
+const PREPARED_FIELD_SETS = 64;
+
 export function callLogsRepo(db: Db) {
   // Prepared once: every call's outcome and every CDR reads its row first (issue 13).
   const byUuid = db
@@ -75,28 +77,62 @@ export function callLogsRepo(db: Db) {
     .orderBy(desc(projects.id))
     .prepare();
 
-  function write(callUuid: string, fields: CallLogFields, now: number): CallLog {
-    const existing = get(callUuid);
-    if (existing) {
-      if (Object.keys(fields).length === 0) return existing;
-      return db
-        .update(callLogs)
-        .set({ ...fields, updateTime: now })
-        .where(eq(callLogs.id, existing.id))
-        .returning()
-        .get();
-    }
+  // Every call writes its row two or three times (the flow's outcome, the dialer's verdict, the CDR), each with
+  // the same few sets of fields: one statement prepared per set, instead of drizzle building and SQLite compiling
+  // one per write (issue 13). The columns are plain integers and text, so values need no mapping.
+  const updates = new Map<string, ReturnType<typeof prepareUpdate>>();
+  const inserts = new Map<string, ReturnType<typeof prepareInsert>>();
+  const paramsOf = (names: readonly string[]) =>
+    Object.fromEntries(names.map((name) => [name, sql`${sql.placeholder(name)}`]));
+  function prepareUpdate(names: readonly string[]) {
+    return db
+      .update(callLogs)
+      .set({ ...paramsOf(names), updateTime: sql`${sql.placeholder('updateTime')}` })
+      .where(eq(callLogs.id, sql.placeholder('id')))
+      .returning()
+      .prepare();
+  }
+  function prepareInsert(names: readonly string[]) {
     return db
       .insert(callLogs)
       .values({
-        ...fields,
-        destinationNumber: fields.destinationNumber ?? '',
-        callUuid,
-        addTime: now,
-        updateTime: now,
+        ...paramsOf(names),
+        destinationNumber: sql`${sql.placeholder('destinationNumber')}`,
+        callUuid: sql`${sql.placeholder('callUuid')}`,
+        addTime: sql`${sql.placeholder('now')}`,
+        updateTime: sql`${sql.placeholder('now')}`,
       })
       .returning()
-      .get();
+      .prepare();
+  }
+  function cached<T>(cache: Map<string, T>, names: string[], prepare: (names: string[]) => T): T {
+    const key = names.join(',');
+    let statement = cache.get(key);
+    if (!statement) {
+      // Bounded, though in practice a handful of field sets occur.
+      if (cache.size >= PREPARED_FIELD_SETS) cache.clear();
+      cache.set(key, (statement = prepare(names)));
+    }
+    return statement;
+  }
+
+  function write(callUuid: string, fields: CallLogFields, now: number): CallLog {
+    const values = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    const existing = get(callUuid);
+    if (existing) {
+      const names = Object.keys(values);
+      if (names.length === 0) return existing;
+      const update = cached(updates, names, prepareUpdate);
+      return update.get({ ...values, updateTime: now, id: existing.id }) as CallLog;
+    }
+    const names = Object.keys(values).filter((name) => name !== 'destinationNumber');
+    const insert = cached(inserts, names, prepareInsert);
+    return insert.get({
+      ...values,
+      destinationNumber: fields.destinationNumber ?? '',
+      callUuid,
+      now,
+    }) as CallLog;
   }
 
   return {

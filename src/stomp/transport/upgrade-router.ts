@@ -37,10 +37,15 @@ export function createUpgradeRouter(): UpgradeRouter {
     handle(req, socket, head) {
       // A client that resets mid-handshake must not crash the process with an unhandled 'error'.
       socket.on('error', () => socket.destroy());
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const route = routes.find((r) => matches(r.match, url.pathname));
-      if (!route) return rejectUpgrade(socket, 404, 'Not Found');
-      route.handler(req, socket, head, url);
+      route(req, socket, head);
     },
   };
+
+  // Apart from `handle`: there the socket's error listener is a closure, and V8 would keep everything the function's
+  // closures share (this URL among it) for as long as the socket lives (issue 13: per-session memory).
+  function route(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    for (const r of routes) if (matches(r.match, url.pathname)) return r.handler(req, socket, head, url);
+    rejectUpgrade(socket, 404, 'Not Found');
+  }
 }

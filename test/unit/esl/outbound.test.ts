@@ -158,3 +158,19 @@ t.test('given no connect reply in time, ready says timeout', async (t) => {
   t.match(await session!.ready, { ok: false, error: { kind: 'timeout' } });
   await server.close();
 });
+
+t.test(
+  'given keepChannelHeader, the session keeps only those connect headers and still knows its channel',
+  async (t) => {
+    const capture = readCapture('outbound-socket-uac-4001-answer-playback-bridge-hangup.txt');
+    const { server, fs, session } = await serve(capture, {
+      keepChannelHeader: (name) => name === 'Caller-Destination-Number',
+    });
+    await answerPlaybackBridge(t, session);
+    await session.closed;
+    await fs.closed;
+    t.equal(session.uuid, '4fd804cc-d7b4-42a0-a8b7-0c80f8a3e96a', 'Unique-ID read though not kept');
+    t.same({ ...session.channel?.headers }, { 'Caller-Destination-Number': '4001' });
+    await server.close();
+  },
+);

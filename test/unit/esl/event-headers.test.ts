@@ -1,0 +1,47 @@
+import t from 'tap';
+import { EslParser, contentType, decodeEvent } from '../../../src/esl/index.js';
+import { parseHeaderLines } from '../../../src/esl/frame.js';
+import { listCaptures, readCapture, receivedBytes } from '../../support/captures.js';
+
+/** What decodeEvent gave before headers were read lazily: every header parsed and URL-decoded. */
+function eagerHeaders(body: string): Record<string, string> {
+  const blank = body.indexOf('\n\n');
+  return parseHeaderLines(blank === -1 ? body : body.slice(0, blank), true);
+}
+
+t.test('every header of every captured plain event reads as an eager parse gives it', async (t) => {
+  let events = 0;
+  let mismatches = 0;
+  for (const name of listCaptures())
+    for (const frame of new EslParser().push(receivedBytes(readCapture(name)))) {
+      if (contentType(frame) !== 'text/event-plain') continue;
+      const eager = eagerHeaders(frame.body);
+      const looked = decodeEvent(frame)!;
+      for (const [header, value] of Object.entries(eager)) if (looked.headers[header] !== value) mismatches++;
+      if (looked.headers['No-Such-Header'] !== undefined) mismatches++;
+      events++;
+    }
+  t.ok(events > 100, `${events} plain events`);
+  t.equal(mismatches, 0);
+});
+
+t.test('a repeated header reads as its last line, as FreeSWITCH repeats Hangup-Cause', async (t) => {
+  const body = 'Event-Name: CHANNEL_HANGUP\nHangup-Cause: NONE\nUnique-ID: u1\nHangup-Cause: USER_BUSY\n';
+  const e = decodeEvent({ headers: { 'Content-Type': 'text/event-plain' }, body })!;
+  t.equal(e.name, 'CHANNEL_HANGUP');
+  t.equal(e.headers['Hangup-Cause'], 'USER_BUSY');
+  t.ok('Unique-ID' in e.headers);
+  t.notOk('Other-Leg-Unique-ID' in e.headers);
+});
+
+t.test(
+  'spreading the headers gives all of them, in the order of the text, after some were read',
+  async (t) => {
+    const body = 'Event-Name: DTMF\nUnique-ID: u1\nDTMF-Digit: %23\nCaller-Caller-ID-Name: %E5%BC%A0\n';
+    const e = decodeEvent({ headers: { 'Content-Type': 'text/event-plain' }, body })!;
+    t.equal(e.headers['DTMF-Digit'], '#');
+    t.same(Object.keys({ ...e.headers }), ['Event-Name', 'Unique-ID', 'DTMF-Digit', 'Caller-Caller-ID-Name']);
+    t.same({ ...e.headers }, eagerHeaders(body));
+    t.equal(JSON.stringify(e.headers), JSON.stringify(eagerHeaders(body)));
+  },
+);

@@ -13,8 +13,6 @@ export interface ChannelRow {
   presence_id?: string;
   cid_num?: string;
   callee_num?: string;
-  /** When FreeSWITCH created the leg, in whole seconds. */
-  created_epoch?: string;
 }
 
 export interface RecoveryPlan {
@@ -86,17 +84,17 @@ interface RecoveryDeps {
 }
 
 /**
- * Applies planRecovery after each (re)connect of a node: agents on live legs stay busy until those legs end; on the
- * first report of every active node, numbers left 'dialing' by a previous run are settled (live ones are kept for
- * their CDR, the rest closed) and orphaned waiting customers are hung up.
- */
-/**
  * An unknown leg is taken for a call a previous run left, and makes its agent busy at once (the dialer starts at
  * once and must offer that agent nothing). One kind of leg is no call: an off-hook agent's held leg that was being
  * set up when FreeSWITCH listed it. If our flow runs it this much later, the agent is freed again.
  */
 export const UNKNOWN_LEG_GRACE_MS = 3000;
 
+/**
+ * Applies planRecovery after each (re)connect of a node: agents on live legs stay busy until those legs end; on the
+ * first report of every active node, numbers left 'dialing' by a previous run are settled (live ones are kept for
+ * their CDR, the rest closed) and orphaned waiting customers are hung up.
+ */
 export function callRecovery(d: RecoveryDeps) {
   const heldBy = new Map<string, string>();
   const reported = new Map<number, ChannelRow[]>();

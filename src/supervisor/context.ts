@@ -82,8 +82,8 @@ export class SupervisorContext {
    * Only listeners, conference members and managers' bridges are asked (uuid_getvar), not every customer call.
    */
   async recover(nodeId: number, rows: readonly SupervisorRow[]): Promise<number> {
-    this.legs.reconcile(nodeId, new Set(rows.map((r) => r.uuid)));
     const live = new Set(rows.map((r) => r.uuid));
+    this.legs.reconcile(nodeId, live);
     let adopted = 0;
     for (const row of rows) {
       if (this.legs.has(row.uuid) || !this.mayBeOurs(row)) continue;

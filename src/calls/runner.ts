@@ -311,11 +311,11 @@ export class CallRunner {
       await session.exit();
       return;
     }
-    // linger is not waited for: its reply comes before those of the flow's first commands (one socket answers in
-    // order), and it only matters once the leg hangs up. One round trip less before the customer hears the agent.
-    const subscribed = session.myevents();
+    // Neither reply is waited for: FreeSWITCH handles one socket's commands in order, so the subscription and linger
+    // are in force before the flow's first command runs and before any event it causes. No round trip stands
+    // between the leg's connect and its first command (for a customer with an idle agent: the bridge).
+    void session.myevents();
     void session.linger();
-    await subscribed;
     this.d.metrics.inc(`calls.legs.${flow.name}`);
     await new LegRun(this.d, this.shared, session, leg, flow).start();
   }

@@ -1,8 +1,15 @@
 // What a restart learns from FreeSWITCH's channel list (calls/recovery.ts): agents on live legs, and which
 // leftover customer legs nobody is bridged to.
 import t from 'tap';
-import { callRecovery, planRecovery, UNKNOWN_LEG_GRACE_MS } from '../../src/calls/recovery.js';
+import {
+  callRecovery,
+  planRecovery,
+  UNKNOWN_LEG_GRACE_MS,
+  type ChannelRow,
+} from '../../src/calls/recovery.js';
 import { FakeClock } from '../../src/core/clock.js';
+import { parseChannelRows } from '../../src/calls/fs-commands.js';
+import { liveCapturesDir, readCapture } from '../support/captures.js';
 
 const rows = [
   // A customer talking with agent 1000 (the agent leg shares the customer's call_uuid).
@@ -82,5 +89,34 @@ t.test(
     t.equal(applied.length, 3, 'and its held leg is no call of ours to end');
     recovery.onNodeEvent({ name: 'CHANNEL_HANGUP_COMPLETE', headers: { 'Unique-ID': 'old-1001' } });
     t.same(applied.at(-1), ['1001', 'call-ended', 'old-1001'], 'the end of the old call frees its agent');
+  },
+);
+
+t.test(
+  "what a restarted server reads in the real FreeSWITCH's `show channels as json` (live capture after a kill -9)",
+  async (t) => {
+    const capture = readCapture('inbound-restart-after-kill9-show-channels.txt', liveCapturesDir);
+    const asked = capture.records.findIndex(
+      (r) => r.kind === 'send' && r.bytes.toString().startsWith('api show channels as json'),
+    );
+    // Replies come in the order of the requests; this one is the JSON listing.
+    const reply = capture.records
+      .slice(asked + 1)
+      .find((r) => r.kind === 'recv' && r.bytes.toString().includes('"row_count"'));
+    t.ok(asked >= 0 && reply && 'bytes' in reply, 'the capture holds the request and its reply');
+    const text = reply && 'bytes' in reply ? reply.bytes.toString('utf8') : '';
+    const live = parseChannelRows(text.slice(text.indexOf('\n\n') + 2)) as unknown as ChannelRow[];
+    t.equal(live.length, 4, 'two customers, each bridged to an agent');
+    const customers = live.filter((r) => r.name?.startsWith('sofia/external/')).map((r) => r.uuid);
+    const plan = planRecovery(live, new Set(['1000', '1001']), new Set(customers));
+    t.same(
+      plan.busyAgents.map((b) => [b.username, b.number]).sort(),
+      [
+        ['1000', '13600000100'],
+        ['1001', '13600000101'],
+      ],
+      'both agents are found busy, with the customer each talks to',
+    );
+    t.same(plan.orphans, [], 'no customer is taken for an orphan: each shares its call_uuid with its agent');
   },
 );

@@ -76,7 +76,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const p50p99 = (xs: number[], digits = 0) =>
-  `${pct(xs, 50).toFixed(digits)} / ${pct(xs, 99).toFixed(digits)} / ${(xs.length ? Math.max(...xs) : NaN).toFixed(digits)} ms (n=${xs.length})`;
+  `${pct(xs, 50).toFixed(digits)} / ${pct(xs, 99).toFixed(digits)} / ${(xs.length ? xs.reduce((a, b) => (b > a ? b : a), -Infinity) : NaN).toFixed(digits)} ms (n=${xs.length})`;
 
 // App-side timings, from inside the app process: when each leg's connect reply arrived, when its bridge was written.
 const readyAt = new WeakMap<EslConnection, number>();

@@ -7,6 +7,7 @@
 // Only the document changes here: fastify never sees these response schemas, so nothing is filtered on the wire.
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { FastifySchema, RouteOptions } from 'fastify';
+import { OK_MSG } from '../core/errors.js';
 
 type Json = Record<string, unknown>;
 
@@ -25,31 +26,39 @@ export function markSigned(route: RouteOptions): void {
   route.schema = { ...route.schema, security: SIGNED_SECURITY } as FastifySchema;
 }
 
-const reqResult = {
+const reqResult = (code: Json, msg: Json): Json => ({
   type: 'object',
   required: ['code', 'msg'],
-  properties: {
-    code: {
-      type: 'integer',
-      description: '1: success; otherwise the error (400, 401, 403, 404, 409, 429, 503...)',
-    },
-    msg: { type: 'string', description: 'What went wrong, naming the field or header; on success "success"' },
-  },
-};
+  properties: { code: { type: 'integer', ...code }, msg: { type: 'string', ...msg } },
+});
 
-const envelope = (description: string, data?: Json): Json => ({
+const envelope = (description: string, result: Json, data?: Json): Json => ({
   description,
   type: 'object',
   required: ['reqResult'],
-  properties: { ...(data ? { data } : {}), reqResult },
+  properties: { ...(data ? { data } : {}), reqResult: result },
 });
 
 /** The envelope's two shapes, once in components.schemas; each response refers to them. */
 const SCHEMAS = {
-  Success: envelope('reqResult.code is 1; data is the result the spec describes for the endpoint', {
-    description: "The endpoint's result (absent when there is none)",
-  }),
-  Failure: envelope('reqResult.code is not 1 and msg says why; data is absent'),
+  Success: envelope(
+    'reqResult.code is 1; data is the result the spec describes for the endpoint',
+    reqResult({ enum: [1], example: 1 }, { example: OK_MSG }),
+    {
+      description: "The endpoint's result (an object or a list; absent when there is none)",
+      oneOf: [{ type: 'object' }, { type: 'array', items: {} }],
+    },
+  ),
+  Failure: envelope(
+    'reqResult.code is not 1 and msg says why; data is absent',
+    reqResult(
+      {
+        description: 'The error: 400, 401, 403, 404, 409, 413, 429, 500, 503 (as the HTTP status)',
+        example: 400,
+      },
+      { description: 'What went wrong, naming the field or header', example: 'projectCode is required' },
+    ),
+  ),
 };
 const response = (description: string, schema: keyof typeof SCHEMAS): Json => ({
   description,

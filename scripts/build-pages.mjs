@@ -1,6 +1,6 @@
-// Builds the agent workbench and the manager page into dist/pages/ (served by src/api/pages.ts at /workbench,
-// /manager and /pages/*): workbench.js and manager.js (esbuild bundles of src/pages/*/main.ts with @stomp/stompjs,
-// and uPlot for the manager's wallboard), the two HTML files, style.css and uPlot's stylesheet (uplot.css).
+// Builds the landing page, the agent workbench and the manager page into dist/pages/ (served by src/api/pages.ts
+// at /, /workbench, /manager and /pages/*): workbench.js and manager.js (esbuild bundles of src/pages/*/main.ts
+// with @stomp/stompjs, and uPlot for the manager's wallboard), the three HTML files, style.css and uPlot's stylesheet (uplot.css).
 // Type-checks src/pages with its own DOM tsconfig on the way. The softphone is
 // not bundled: the pages load /sdk/mysoftphone.js (scripts/build-sdk.mjs).
 // setup.sh runs it before every start and test run, so it skips all work while its inputs are unchanged.
@@ -16,6 +16,7 @@ const outDir = join(root, 'dist/pages');
 const stampFile = join(outDir, '.build-stamp');
 const entries = ['workbench', 'manager'];
 const copies = [
+  ['index.html', 'index.html'],
   ['workbench/workbench.html', 'workbench.html'],
   ['manager/manager.html', 'manager.html'],
   ['style.css', 'style.css'],

@@ -22,6 +22,7 @@ import { screenFor } from './dialer/screening.js';
 import { dncRoutes } from './api/routes/dnc.js';
 import { reportRoutes } from './api/routes/reports.js';
 import { callLogExportRoutes } from './api/routes/call-log-export.js';
+import { openApiOptions } from './api/openapi.js';
 import { consoleReportRoutes } from './api/routes/console-reports.js';
 import { Wallboard } from './supervisor/wallboard.js';
 import { taskRoutes } from './api/routes/tasks.js';
@@ -406,16 +407,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   };
 
   await http.register(formbody);
-  await http.register(swagger, {
-    openapi: {
-      info: {
-        title: 'callcenter API',
-        version: '1',
-        description:
-          'Signed with headers account, timestamp (ms) and sign = MD5(account + timestamp + secret). Every response is {data?, reqResult:{code,msg}}; code 1 is success.',
-      },
-    },
-  });
+  await http.register(swagger, openApiOptions(config.signWindowMs));
   await http.register(swaggerUi, { routePrefix: '/docs' });
   installEnvelopeHandlers(http);
   // Form clients send empty fields for "not given"; treat them as absent so optional fields stay optional.

@@ -1,5 +1,5 @@
-// The browser side served by the server: the agent workbench (/workbench), the manager page (/manager), their
-// bundles and styles (/pages/*, built into dist/pages/ by scripts/build-pages.mjs) and the softphone SDK
+// The browser side served by the server: the landing page (/), the agent workbench (/workbench), the manager page
+// (/manager), their bundles and styles (/pages/*, built into dist/pages/ by scripts/build-pages.mjs) and the softphone SDK
 // (/sdk/*, dist/sdk/ by scripts/build-sdk.mjs). Files are read per request: they are small, and a rebuild shows
 // without a restart. A missing build is a 503 that says which script to run.
 import { readFile } from 'node:fs/promises';
@@ -72,6 +72,8 @@ export const pageRoutes: FastifyPluginAsync<PageOptions> = async (app, opts) => 
   const build = { pages: 'scripts/build-pages.mjs', sdk: 'scripts/build-sdk.mjs' };
   const hidden = { schema: { hide: true } };
 
+  // The landing page: where a new operator finds the pages, the SDK demo and the API docs.
+  app.get('/', hidden, (_req, reply) => send(reply, join(pagesDir, 'index.html'), build.pages, true));
   app.get('/workbench', hidden, (_req, reply) =>
     send(reply, join(pagesDir, 'workbench.html'), build.pages, true),
   );

@@ -102,6 +102,23 @@ const steps: Array<[string, (w: World) => Promise<string | void>]> = [
     },
   ],
   [
+    'the time axis and the legend write times as a Chinese page does: 24 h, month and day in 月日, no US dates',
+    async (w) => {
+      const ticks = await poll<string>(w.page, `document.querySelector('#chartAgents').dataset.xTicks`);
+      if (!ticks) throw new Error('the time axis has no ticks');
+      const bad = ticks.split(' | ').filter((x) => !/^(\d{1,2}月\d{1,2}日 )?\d{2}:\d{2}$/.test(x));
+      if (bad.length || /AM|PM|am|pm|\//.test(ticks)) throw new Error(`axis ticks: ${ticks}`);
+      const over = w.page.locator('#chartAgents .u-over');
+      const box = await over.boundingBox();
+      if (!box) throw new Error('no plot area');
+      await w.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      const legend = await textOf(w.page, '#chartAgents .u-legend .u-series:first-child', /时间 time/);
+      if (!/\d{1,2}月\d{1,2}日 \d{2}:\d{2}/.test(legend)) throw new Error(`legend time: ${legend}`);
+      await textOf(w.page, '#wbUpdated', /^更新于 \d{2}:\d{2}:\d{2}$/);
+      return `${ticks}; ${legend}`;
+    },
+  ],
+  [
     'the abandon-rate report shows the project and its tasks for 24 h and 30 days, over-cap in red',
     async (w) => {
       await textOf(

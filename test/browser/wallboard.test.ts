@@ -15,7 +15,7 @@ t.test(
   { skip: skip ?? false, timeout: RUN_LIMIT_MS + 60_000 },
   async (t) => {
     const lines = await runPageScenario(t, 'test/browser/wallboard-scenario.ts', RUN_LIMIT_MS);
-    t.equal(lines.filter((l) => l.step && l.step !== 'setup').length, 5, 'every story ran');
+    t.equal(lines.filter((l) => l.step && l.step !== 'setup').length, 6, 'every story ran');
     const shot = join(root, 'test-output/pages/wallboard.png');
     t.ok(
       existsSync(shot) && statSync(shot).size > 10_000,

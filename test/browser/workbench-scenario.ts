@@ -246,6 +246,10 @@ const steps = (socketApp: string): Array<[string, (w: World) => Promise<string |
       await textOf(w.wb, '#callId', new RegExp(callId));
       await textOf(w.wb, '#callTask', /^t1$/);
       await textOf(w.wb, '#sessionState', /通话中/);
+      const on = await w.wb.evaluate(
+        `['hangup', 'transfer'].every((id) => !document.getElementById(id).disabled)`,
+      );
+      check(on === true, 'hang up and transfer are not enabled during the call');
     },
   ],
   [
@@ -269,6 +273,10 @@ const steps = (socketApp: string): Array<[string, (w: World) => Promise<string |
       await textOf(w.wb, '#events', new RegExp(`bye ${CUSTOMER}`));
       await textOf(w.wb, '#callPhase', /已挂断/);
       await textOf(w.wb, '#callNumber', new RegExp(`^${CUSTOMER}$`));
+      const off = await w.wb.evaluate(
+        `['hangup', 'transfer'].every((id) => document.getElementById(id).disabled)`,
+      );
+      check(off === true, 'hang up and transfer stay enabled after the call');
       await textOf(w.mgr, row(w.agent, 'session'), /未通话/);
       await textOf(w.mgr, row(w.agent, 'number'), /^$/);
     },

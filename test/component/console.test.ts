@@ -339,6 +339,15 @@ t.test('the pages, their assets and the SDK are served; nothing outside their fo
   t.equal(sdk.body, 'window.MySoftPhone = 1;');
   t.notOk(sdk.headers['content-security-policy'], "the SDK's demo page keeps its inline script");
 
+  const noLanding = await get('/');
+  t.equal(noLanding.statusCode, 503, 'the landing page not built yet');
+  t.match(json(noLanding).reqResult.msg, /index\.html is not built: run node scripts\/build-pages\.mjs/);
+  writeFileSync(join(pagesDir, 'index.html'), '<title>cc</title>');
+  const landing = await get('/');
+  t.equal(landing.statusCode, 200, 'GET / is the landing page, not "no such endpoint"');
+  t.equal(landing.body, '<title>cc</title>');
+  t.match(landing.headers['content-security-policy'], /default-src 'self'/);
+
   const missing = await get('/manager');
   t.equal(missing.statusCode, 503);
   t.match(json(missing).reqResult.msg, /manager\.html is not built: run node scripts\/build-pages\.mjs/);

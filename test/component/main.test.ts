@@ -45,7 +45,7 @@ t.test(
       { fs_nodes: 1, api_accounts: 1 },
       'the first start seeds the node and the account',
     );
-    for (const page of ['/workbench', '/manager', '/sdk/mysoftphone.js'])
+    for (const page of ['/', '/workbench', '/manager', '/sdk/mysoftphone.js', '/sdk/demo.html'])
       t.equal(
         (await fetch(`${address}${page}`)).status,
         200,

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { verifySignedRequest, type PendingStrictSign } from '../auth.js';
 import { NonceCache, verifyStrictSign } from '../strict-sign.js';
+import { markSigned } from '../openapi.js';
 import { gatewayRoutes } from './gateways.js';
 
 export const signedApi: FastifyPluginAsync<{
@@ -11,6 +12,7 @@ export const signedApi: FastifyPluginAsync<{
 }> = async (app, { ctx, extra = [] }) => {
   const strict = new WeakMap<FastifyRequest, PendingStrictSign>();
   const nonces = new NonceCache(ctx.config.signWindowMs);
+  app.addHook('onRoute', markSigned);
   app.addHook('onRequest', async (request) => {
     const verified = verifySignedRequest(request, {
       accounts: ctx.repos.accounts,

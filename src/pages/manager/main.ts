@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-// The manager page (/manager): log in with the project certificate as a manager extension (type 3), take a
+// The manager page (/manager): log in with the manager certificate as a manager extension (type 3), take a
 // snapshot of the extensions and tasks (console endpoints, HTTP Basic), then follow /topic/callExtStatus and
 // /topic/callTaskStatus live. Supervisor buttons send /app/eavesdrop, /app/conference... and the server's answer
 // arrives on /topic/notify/{project}/{manager}. The softphone carries what the manager hears.
@@ -16,7 +16,8 @@ import {
   type ExtRow,
   type TaskRow,
 } from '../shared/ext-table.js';
-import { noticeOf, regLabel, sessionLabel, taskLabel, typeLabel, workLabel } from '../shared/labels.js';
+import { extWorkLabel, noticeOf, regLabel, sessionLabel, taskLabel, typeLabel } from '../shared/labels.js';
+import { linkStatus } from '../shared/link-status.js';
 import { startPhone, type SoftPhone } from '../shared/softphone.js';
 import { openChannel, stompUrl, type Channel } from '../shared/stomp.js';
 import type { WallboardSample } from '../shared/wallboard-data.js';
@@ -69,7 +70,7 @@ function extRow(r: ExtRow, changed: boolean): HTMLElement {
     h('td', { class: 'ext' }, r.username),
     h('td', {}, typeLabel(r.type)),
     h('td', { class: 'reg' }, chip(regLabel(r.status))),
-    h('td', { class: 'work' }, chip(workLabel(r.workStatus))),
+    h('td', { class: 'work' }, chip(extWorkLabel(r.workStatus, r.status))),
     h('td', { class: 'session' }, chip(sessionLabel(r.sessionStatus))),
     h('td', { class: 'number' }, r.destinationNumber ?? ''),
     actions,
@@ -172,14 +173,13 @@ function connect(claim: Claim): Channel {
     url: stompUrl(location),
     login: claim.username,
     passcode: claim.password,
-    onState(state, detail) {
-      const tone = state === 'connected' ? 'ok' : state === 'connecting' ? 'muted' : 'bad';
-      const text = { connected: '已连接', connecting: '连接中', closed: '已断开', refused: '被拒绝' }[state];
-      showLabel(byId('stompState'), { text: `${text} ${state}`, tone });
-      if (detail) say(`消息通道 STOMP: ${detail}`, tone);
+    onState: linkStatus({
+      chip: byId('stompState'),
+      banner: byId('linkBanner'),
+      say,
       // (Re)connected: anything may have changed meanwhile.
-      if (state === 'connected') void snapshot(claim);
-    },
+      changed: (view) => void (view.state === 'connected' && snapshot(claim)),
+    }),
   });
   channel.subscribe(`/topic/callExtStatus/${p}`, (body) => {
     if (!desk) return;

@@ -5,7 +5,15 @@
 // (24 h and 30 days, project and tasks), refreshed every minute.
 import uPlot from 'uplot';
 import { byId, h } from '../shared/dom.js';
-import { lastHour, percentText, toSeries, type WallboardSample } from '../shared/wallboard-data.js';
+import { clockText } from '../shared/labels.js';
+import {
+  axisTicks,
+  axisTimeText,
+  lastHour,
+  percentText,
+  toSeries,
+  type WallboardSample,
+} from '../shared/wallboard-data.js';
 
 interface Figures {
   liveAnswers: number;
@@ -39,8 +47,19 @@ function chart(id: string, series: uPlot.Series[], yLabel: string, max?: number)
       x: { time: true },
       y: max === undefined ? { range: (_u, _min, hi) => [0, Math.max(1, hi)] } : { range: [0, max] },
     },
-    axes: [{}, { label: yLabel, size: 50 }],
-    series: [{}, ...series],
+    // Times as the page's readers write them (24 h, 月日), not uPlot's US defaults.
+    // The ticks are drawn on a canvas; data-x-ticks says them in the DOM too (tests read them there).
+    axes: [
+      {
+        values: (_u, splits) => {
+          const ticks = axisTicks(splits);
+          el.dataset.xTicks = ticks.join(' | ');
+          return ticks;
+        },
+      },
+      { label: yLabel, size: 50 },
+    ],
+    series: [{ label: '时间 time', value: (_u, v) => (v === null ? '—' : axisTimeText(v, true)) }, ...series],
   };
   return new uPlot(opts, [[], ...series.map(() => [])], el);
 }
@@ -123,7 +142,7 @@ export class WallboardView {
     abandon
       .closest('.card')
       ?.classList.toggle('over', last.abandonRate !== null && last.abandonRate > last.cap);
-    byId('wbUpdated').textContent = new Date(last.at).toLocaleTimeString();
+    byId('wbUpdated').textContent = `更新于 ${clockText(last.at)}`;
   }
 
   report(r: AbandonReport): void {

@@ -59,3 +59,23 @@ export const phaseText: Record<CallPhase, string> = {
   talking: '通话中 talking',
   ended: '已挂断 ended',
 };
+
+/** Which call buttons of the workbench do something now. */
+export interface CallControls {
+  hangup: boolean;
+  hold: boolean;
+  transfer: boolean;
+}
+
+/**
+ * A call is up while the server offers or connects one, or while the softphone holds a leg. Hold is a re-INVITE
+ * of the softphone's own leg, so it needs one; transfer hands over a connected call the server knows.
+ */
+export function callControls(view: CallView, hasLeg: boolean): CallControls {
+  const offered = view.callId !== '' && (view.phase === 'ringing' || view.phase === 'talking');
+  return {
+    hangup: hasLeg || offered,
+    hold: hasLeg,
+    transfer: view.callId !== '' && view.phase === 'talking',
+  };
+}

@@ -40,6 +40,12 @@ export function show(el: HTMLElement, visible: boolean): void {
   el.hidden = !visible;
 }
 
+/** Enables a button or not; what `onClick` restores once its pending action settles. */
+export function enable(button: HTMLButtonElement, on: boolean): void {
+  button.dataset.off = String(!on);
+  button.disabled = !on;
+}
+
 /** Runs `fn` on click; the button is disabled while a returned promise is pending. */
 export function onClick(id: string, fn: () => void | Promise<void>): void {
   const button = byId<HTMLButtonElement>(id);
@@ -47,7 +53,7 @@ export function onClick(id: string, fn: () => void | Promise<void>): void {
     const r = fn();
     if (r instanceof Promise) {
       button.disabled = true;
-      void r.finally(() => (button.disabled = false));
+      void r.finally(() => (button.disabled = button.dataset.off === 'true'));
     }
   });
 }

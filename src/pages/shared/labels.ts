@@ -14,6 +14,16 @@ export function workLabel(workStatus: number): Label {
   return { text: `未知 ${workStatus}`, tone: 'muted' };
 }
 
+/**
+ * The manager table's work cell: an agent's work status as the server counts it. An unregistered agent set
+ * available is not offered calls (agents/state.ts needs a registration), so it must not read as available there.
+ */
+export function extWorkLabel(workStatus: number, regStatus: number): Label {
+  if (regStatus !== RegStatus.registered && workStatus === WorkStatus.available)
+    return { text: '离线 不可接 offline', tone: 'muted' };
+  return workLabel(workStatus);
+}
+
 export function sessionLabel(sessionStatus: number): Label {
   if (sessionStatus === SessionStatus.idle) return { text: '未通话 idle', tone: 'muted' };
   if (sessionStatus === SessionStatus.talking) return { text: '通话中 talking', tone: 'busy' };

@@ -3,7 +3,9 @@
 // across reconnects, message bodies are parsed as JSON when they are.
 import { Client, type IMessage } from '@stomp/stompjs';
 
-export type ChannelState = 'connecting' | 'connected' | 'closed' | 'refused';
+import type { LinkState } from './link-state.js';
+
+export type ChannelState = LinkState;
 
 export interface Channel {
   subscribe(destination: string, fn: (body: unknown, destination: string) => void): void;
@@ -36,7 +38,6 @@ export function openChannel(opts: {
   onState(state: ChannelState, detail?: string): void;
 }): Channel {
   const subs: Array<[string, (body: unknown, destination: string) => void]> = [];
-  let everConnected = false;
   /** Whether the current WebSocket got past CONNECT: an ERROR before that is a refused login. */
   let connectedNow = false;
   const client = new Client({
@@ -50,7 +51,6 @@ export function openChannel(opts: {
   const attach = (dest: string, fn: (body: unknown, destination: string) => void) =>
     client.subscribe(dest, (m) => fn(parse(m), dest));
   client.onConnect = () => {
-    everConnected = true;
     connectedNow = true;
     for (const [dest, fn] of subs) attach(dest, fn);
     opts.onState('connected');
@@ -63,10 +63,11 @@ export function openChannel(opts: {
     if (!connectedNow) void client.deactivate();
     opts.onState('refused', why);
   };
+  // Every closed socket while the client is active is followed by another attempt (reconnectDelay). No detail: the
+  // page keeps one status line for the whole outage (link-state.ts), not a message per attempt.
   client.onWebSocketClose = () => {
     connectedNow = false;
-    if (client.active)
-      opts.onState(everConnected ? 'connecting' : 'closed', '连接断开, 正在重连 reconnecting');
+    if (client.active) opts.onState('connecting');
   };
   opts.onState('connecting');
   client.activate();

@@ -49,3 +49,22 @@ export function toSeries(samples: readonly WallboardSample[]): WallboardSeries {
 /** "2.4%" or "—" without live answers. */
 export const percentText = (rate: number | null): string =>
   rate === null ? '—' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * A time axis tick or legend value (x in seconds) as a Chinese page writes it, in the browser's zone: "14:05"
+ * on a 24-hour clock, or "11月23日 14:05" when `withDate` (ticks spanning more than one day). uPlot's own default
+ * is US style ("11/23", "2pm").
+ */
+export function axisTimeText(sec: number, withDate: boolean): string {
+  const d = new Date(sec * 1000);
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}`;
+  return withDate ? `${d.getMonth() + 1}月${d.getDate()}日 ${time}` : time;
+}
+
+/** The ticks of one axis: with the date only when they do not all fall on one day. */
+export function axisTicks(splits: readonly number[]): string[] {
+  const days = new Set(splits.map((s) => new Date(s * 1000).toDateString()));
+  return splits.map((s) => axisTimeText(s, days.size > 1));
+}

@@ -2,11 +2,20 @@
 // The agent workbench (/workbench): claim an extension with the project certificate, register the softphone,
 // connect STOMP as that extension, and work: idle/busy, the offered call (invite → call → bye), hold, transfer,
 // hang up, preview dialling, and the server's messages.
-import { noCall, onCallTopic, phaseText, type CallTopic, type CallView } from '../shared/call-state.js';
+import {
+  callControls,
+  noCall,
+  onCallTopic,
+  phaseText,
+  type CallTopic,
+  type CallView,
+} from '../shared/call-state.js';
 import { consoleGet, type Claim } from '../shared/console-api.js';
 import { sipServer } from '../shared/links.js';
 import { wireClaimPanel } from '../shared/claim.js';
-import { byId, h, inputValue, logTo, onClick, show, showLabel } from '../shared/dom.js';
+import { byId, enable, h, inputValue, logTo, onClick, show, showLabel } from '../shared/dom.js';
+import { isLive } from '../shared/link-state.js';
+import { linkStatus } from '../shared/link-status.js';
 import { durationText, noticeOf, sessionLabel, workLabel, WORK_TYPES } from '../shared/labels.js';
 import { currentLeg, startPhone, type SoftPhone } from '../shared/softphone.js';
 import { openChannel, stompUrl, type Channel } from '../shared/stomp.js';
@@ -40,6 +49,23 @@ function renderCall(): void {
   byId('callTask').textContent = c.callTaskCode || '—';
   byId('callId').textContent = c.callId || '—';
   renderTimer();
+  renderControls();
+}
+
+/** Hang up, hold and transfer only while there is a call for them to act on. */
+function renderControls(): void {
+  const can = callControls(desk?.call ?? noCall, currentLeg(desk?.phone) !== undefined);
+  enable(byId<HTMLButtonElement>('hangup'), can.hangup);
+  enable(byId<HTMLButtonElement>('hold'), can.hold);
+  enable(byId<HTMLButtonElement>('unhold'), can.hold);
+  enable(byId<HTMLButtonElement>('transfer'), can.transfer);
+}
+
+/** While the server is out of reach, its last word on the agent's state no longer holds. */
+function showStale(): void {
+  const unknown = { text: '未知 (已断开) unknown', tone: 'muted' } as const;
+  showLabel(byId('workState'), unknown);
+  showLabel(byId('sessionState'), unknown);
 }
 
 function renderTimer(): void {
@@ -76,12 +102,16 @@ function connect(claim: Claim): Channel {
     url: stompUrl(location),
     login: u,
     passcode: claim.password,
-    onState(state, detail) {
-      const tone = state === 'connected' ? 'ok' : state === 'connecting' ? 'muted' : 'bad';
-      const text = { connected: '已连接', connecting: '连接中', closed: '已断开', refused: '被拒绝' }[state];
-      showLabel(byId('stompState'), { text: `${text} ${state}`, tone });
-      if (detail) say(`消息通道 STOMP: ${detail}`, tone);
-    },
+    onState: linkStatus({
+      chip: byId('stompState'),
+      banner: byId('linkBanner'),
+      say,
+      changed(view, change) {
+        if (!isLive(view)) showStale();
+        // Back: the agent's state may have changed meanwhile (the server does not replay /topic/status).
+        if (change === 'restored') void firstPaint(claim);
+      },
+    }),
   });
   channel.subscribe(`/topic/status/${u}`, (body) => {
     const b = (body ?? {}) as Record<string, unknown>;

@@ -15,6 +15,7 @@ import { createRepos } from './db/repos/index.js';
 import { GatewayUsage } from './dialer/gateway-usage.js';
 import { Dialer } from './dialer/dialer.js';
 import { numberStore } from './dialer/numbers.js';
+import { numberSourceOf } from './dialer/number-source.js';
 import { TaskService } from './dialer/tasks.js';
 import { CallListService } from './dialer/call-lists.js';
 import { DncService } from './dialer/dnc.js';
@@ -340,7 +341,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     nodes,
     gatewayUsage,
     publisher: broker,
-    numbers: numbers.asNumberSource(),
+    numbers: numberSourceOf(numbers),
     socket: () =>
       config.outboundSocket.reachAt ?? {
         host: config.outboundSocket.host,

@@ -27,29 +27,11 @@ import { splitAgents } from './pacing/share.js';
 import type { AgentEntry } from '../agents/registry.js';
 import { isOfferable } from '../agents/state.js';
 import { isOpen, nextChange, type CallingWindow } from './calling-window.js';
+import type { NumberSource } from './number-source.js';
 import type { DispensedNumber, Screen } from './numbers.js';
 import { retryAt, type RetryRule } from './retry-rules.js';
 
 export type Task = typeof tasks.$inferSelect;
-
-/** Where numbers come from: the task-number store (src/dialer/numbers.ts). */
-export interface NumberSource {
-  dispense(taskId: number, n: number, now: number, screen?: Screen): DispensedNumber[];
-  /** The task has a pending number due now: it needs agents to dial it. */
-  hasDue(taskId: number, now: number): boolean;
-  /** The task's retry rules give a settled number another attempt at `at` (issue 14.8). */
-  retryLater(id: number, at: number, now: number): boolean;
-  /** Agent-first: the agent did not take the call; back to pending, or settled as 32 at the cap (issue 14.3). */
-  agentMissed(
-    id: number,
-    cap: number,
-    log: { callUuid: string; agent: string; cause: string; projectId: number; callTaskCode: string },
-    now: number,
-  ): 'pending' | 'settled';
-  settle(id: number, outcome: { callUuid: string; resultDetail: number }, now: number): void;
-  /** Records the call's uuid on the number before it is originated, so a restart can ask FreeSWITCH about it. */
-  markCall(id: number, callUuid: string, now: number): void;
-}
 
 /** The socket flow a customer leg of each scheduleType runs (calls/runner.ts knows these names). */
 export const FLOW_OF: Partial<Record<number, string>> = {

@@ -63,6 +63,7 @@ import { consoleRoutes } from './api/routes/console.js';
 import { notFound } from './core/errors.js';
 import { TaskStatus } from './core/codes.js';
 import { attachStomp, createBroker, projectAccessRules, type Broker } from './stomp/index.js';
+import { Topics } from './core/topics.js';
 
 export interface AppDeps {
   store: Store;
@@ -149,7 +150,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     }),
     async onAppMessage(principal, destination, body) {
       const command = appCommands.get(destination);
-      const notify = `/topic/notify/${principal.projectCode}/${principal.username}`;
+      const notify = Topics.notify(principal.projectCode, principal.username);
       if (!command) {
         broker.publish(notify, {
           duration: '3',

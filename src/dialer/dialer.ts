@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { CallType, ScheduleType, TaskStatus } from '../core/codes.js';
+import { CallType, RegisterType, ScheduleType, TaskStatus } from '../core/codes.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../core/ports.js';
 import type { AgentRegistry } from '../agents/registry.js';
@@ -30,6 +30,7 @@ import { isOpen, nextChange, type CallingWindow } from './calling-window.js';
 import type { NumberSource } from './number-source.js';
 import type { DispensedNumber, Screen } from './numbers.js';
 import { retryAt, type RetryRule } from './retry-rules.js';
+import { Topics } from '../core/topics.js';
 
 export type Task = typeof tasks.$inferSelect;
 
@@ -332,8 +333,7 @@ export class Dialer {
 
   publishStatus(task: Task): void {
     const project = this.d.repos.projects.get(task.projectId);
-    if (project)
-      this.d.publisher.publish(`/topic/callTaskStatus/${project.projectCode}`, this.d.statusOf(task));
+    if (project) this.d.publisher.publish(Topics.callTaskStatus(project.projectCode), this.d.statusOf(task));
   }
 
   private pacerFor(task: Task): Pacer {
@@ -442,7 +442,7 @@ export class Dialer {
     const mobile = /^(\+?86)?1\d{10}$/.test(phone);
     const prefix = (mobile ? gateway.mobilePhonePrefix : gateway.fixedPhonePrefix) ?? '';
     // Carriers that register to us (registerType 2) have no sofia gateway: send straight to their address.
-    return gateway.registerType === 2
+    return gateway.registerType === RegisterType.passive
       ? `sofia/external/${prefix}${phone}@${gateway.realm}`
       : `sofia/gateway/${gateway.gwCode}/${prefix}${phone}`;
   }
@@ -680,7 +680,7 @@ export class Dialer {
       numberId: c.numberId,
       retries,
     });
-    d.publisher.publish(`/topic/invite/${c.agent}`, {
+    d.publisher.publish(Topics.invite(c.agent), {
       callId,
       callTaskCode: c.task?.callTaskCode ?? '',
       telNo: c.phone,

@@ -1,5 +1,6 @@
 // What a connected session does with SUBSCRIBE, UNSUBSCRIBE and SEND: access checks, the /app username check and
 // the routing of SENDs. Every refusal is the session's `fail` (ERROR, then close).
+import { TOPIC_PREFIX } from '../core/topics.js';
 import type { Principal } from './access.js';
 import { usernameOf } from './commands.js';
 import type { StompFrame } from './frame.js';
@@ -65,7 +66,7 @@ export async function send(session: SessionPort, frame: StompFrame): Promise<voi
   // Nobody publishes to /topic but the server, a service account neither: a forged invite or status frame would
   // look like ours to every agent (the operator's business system talks through the HTTP API and /app).
   session.host.counters.sendsRefused++;
-  const why = destination.startsWith('/topic/')
+  const why = destination.startsWith(TOPIC_PREFIX)
     ? 'only the server publishes to /topic destinations; send commands to /app/...'
     : `unknown destination ${destination}; commands go to /app/...`;
   session.fail('send refused', why, receipt);

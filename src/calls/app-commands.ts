@@ -12,7 +12,7 @@ import type { Gateway } from '../db/repos/gateways.js';
 import { taskGateways, taskNumbers, tasks } from '../db/schema.js';
 import type { AgentFirstCall, AgentFirstResult, Task } from '../dialer/dialer.js';
 import type { GatewayUsage } from '../dialer/gateway-usage.js';
-import type { LiveCall } from './runner.js';
+import type { LiveCall } from './legs/types.js';
 import { Topics } from '../core/topics.js';
 
 export interface CallCommandDeps {

@@ -11,7 +11,7 @@ import { recordingPath } from '../storage/keys.js';
 import { priceCal, priceRuleOf } from './billing.js';
 import { classifyCall } from './results.js';
 import type { FlowFacts, LegInfo } from './flows/types.js';
-import type { CallServices, LegEnd } from './runner.js';
+import type { CallServices, LegEnd } from './legs/types.js';
 
 export interface LegOutcome {
   leg: LegInfo;

@@ -3,7 +3,7 @@
 import { notice, type Publisher } from '../core/ports.js';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { AppPrincipal } from '../agents/commands.js';
-import type { LiveCall } from '../calls/runner.js';
+import type { LiveCall } from '../calls/legs/types.js';
 import type { NodeLinks } from '../calls/nodes.js';
 import type { Repos } from '../db/repos/index.js';
 import { FsCommand } from '../calls/fs-commands.js';

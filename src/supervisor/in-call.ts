@@ -4,7 +4,7 @@
 // drops the current agent's leg and rings the reserved agent, so the same call (and call log) carries on.
 import type { AppCommand } from '../agents/commands.js';
 import { FsCommand } from '../calls/fs-commands.js';
-import type { LiveCall } from '../calls/runner.js';
+import type { LiveCall } from '../calls/legs/types.js';
 import type { SupervisorContext } from './context.js';
 import { inCallActor, projectOf, text } from './rules.js';
 

@@ -2,7 +2,7 @@
 // and run by its flow in a LegRun (legs/leg-run.ts), whose effects the handlers in legs/effects carry out
 // (style.md §2). The runner keeps the live-call registry that the supervisor and the agents' commands read.
 import type { EslEvent, OutboundSession } from '../esl/index.js';
-import { FsCommand } from './fs-commands.js';
+import { FsCommand } from '../switch/fs-commands.js';
 import { agentCodeFlow } from './flows/agent-code.js';
 import { agentFirstFlow } from './flows/agent-first.js';
 import { heldLegFlow, offHookCustomerFlow } from './flows/off-hook.js';

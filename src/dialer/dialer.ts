@@ -16,7 +16,7 @@ import type { Repos } from '../db/repos/index.js';
 import type { Gateway } from '../db/repos/gateways.js';
 import { taskNumbers, tasks } from '../db/schema.js';
 import type { EslEvent } from '../esl/index.js';
-import type { NodeLinks } from '../calls/nodes.js';
+import type { NodeLinks } from '../switch/nodes.js';
 import { shareAgents } from './agent-share.js';
 import { AgentFirstCalls, type AgentFirstCall, type AgentFirstResult } from './agent-first.js';
 import { AttemptBook, type Task } from './attempts.js';

@@ -3,7 +3,7 @@
 // offer it a customer meanwhile; the callId is the manager leg's uuid, told in the success notice and on
 // /topic/call/{agent} and /topic/bye/{agent}.
 import type { AppCommand, AppPrincipal } from '../agents/commands.js';
-import { FsApp, FsCommand, FsDial, appString, varsBlock } from '../calls/fs-commands.js';
+import { FsApp, FsCommand, FsDial, appString, varsBlock } from '../switch/fs-commands.js';
 import type { SupervisorContext } from './context.js';
 import { listenerPhone, pmCallee, projectOf, reachableAgent, requireManager } from './rules.js';
 import { SUP_VAR, supTag } from './tags.js';

@@ -1,7 +1,7 @@
 // A new leg's identity and destination: what its connect reply says (our cc_* variables), where an inbound call
 // belongs (its DID's task) and what an agent dialling out becomes (an agent-first call), or why it is refused.
 import type { OutboundSession } from '../../esl/index.js';
-import { FsCommand } from '../fs-commands.js';
+import { FsCommand } from '../../switch/fs-commands.js';
 import type { LegInfo } from '../flows/types.js';
 import type { CallServices, Logger } from './types.js';
 import type { Metrics } from '../../core/metrics.js';

@@ -1,6 +1,6 @@
 // Effects on agents: finding and reserving one, waiting for one, and the agent's state along the call.
 import { isOfferable } from '../../../agents/state.js';
-import { FsCommand } from '../../fs-commands.js';
+import { FsCommand } from '../../../switch/fs-commands.js';
 import type { EffectHandlers } from './context.js';
 
 export const agentEffects = {

@@ -1,5 +1,5 @@
 // Bridging the leg to an agent's phone or, on an agent's leg, to the customer through the task's gateway.
-import { FsApp, FsCommand, varsBlock } from '../../fs-commands.js';
+import { FsApp, FsCommand, varsBlock } from '../../../switch/fs-commands.js';
 import type { FlowEvent } from '../../flows/types.js';
 import type { EffectHandlers, LegContext } from './context.js';
 

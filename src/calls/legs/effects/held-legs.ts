@@ -1,5 +1,5 @@
 // Off-hook agents (scheduleType 4): the agent's held leg offers itself, and customers are bridged to a held leg.
-import { FsCommand } from '../../fs-commands.js';
+import { FsCommand } from '../../../switch/fs-commands.js';
 import type { EffectHandlers } from './context.js';
 
 export const heldLegEffects = {

@@ -1,5 +1,5 @@
 // Effects on the leg's life and bookkeeping: hang-ups, variables, timers and the flow's STOMP messages.
-import { FsApp, FsCommand } from '../../fs-commands.js';
+import { FsApp, FsCommand } from '../../../switch/fs-commands.js';
 import type { EffectHandlers } from './context.js';
 
 export const legControlEffects = {

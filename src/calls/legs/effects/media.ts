@@ -1,6 +1,6 @@
 // Effects that play, record or collect on the leg itself.
 import { HOLD_FALLBACK, HOLD_MUSIC } from '../../../core/freeswitch.js';
-import { FsApp, FsCommand } from '../../fs-commands.js';
+import { FsApp, FsCommand } from '../../../switch/fs-commands.js';
 import type { EffectHandlers } from './context.js';
 
 export const mediaEffects = {

@@ -10,9 +10,9 @@ import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
 import type { Gateway } from '../db/repos/gateways.js';
 import { taskGateways, taskNumbers, tasks } from '../db/schema.js';
-import type { AgentFirstCall, AgentFirstResult, Task } from '../dialer/dialer.js';
-import type { GatewayUsage } from '../dialer/gateway-usage.js';
-import type { LiveCall } from './legs/types.js';
+import type { AgentFirstCall, AgentFirstResult, Task } from './dialer.js';
+import type { GatewayUsage } from './gateway-usage.js';
+import type { LiveCall } from '../calls/legs/types.js';
 import { Topics } from '../core/topics.js';
 
 export interface CallCommandDeps {

@@ -15,6 +15,7 @@ import { createRepos } from './db/repos/index.js';
 import { GatewayUsage } from './dialer/gateway-usage.js';
 import { Dialer } from './dialer/dialer.js';
 import { numberStore } from './dialer/numbers.js';
+import { numberSourceOf } from './dialer/number-source.js';
 import { TaskService } from './dialer/tasks.js';
 import { CallListService } from './dialer/call-lists.js';
 import { DncService } from './dialer/dnc.js';
@@ -32,11 +33,12 @@ import { agentCommands, type AppCommand } from './agents/commands.js';
 import { ProjectService } from './agents/projects.js';
 import { registrationChange } from './agents/registrations.js';
 import { AgentRegistry } from './agents/registry.js';
-import { FsCommand } from './calls/fs-commands.js';
-import { NodeLinks } from './calls/nodes.js';
-import { agentCallRouter, callCommands } from './calls/app-commands.js';
+import { FsCommand } from './switch/fs-commands.js';
+import { NodeLinks } from './switch/nodes.js';
+import { agentCallRouter, callCommands } from './dialer/app-commands.js';
 import { inboundRouter } from './calls/inbound-routing.js';
-import { CallRunner, isChannelHeaderRead } from './calls/runner.js';
+import { CallRunner } from './calls/runner.js';
+import { isChannelHeaderRead } from './calls/legs/routing.js';
 import { callRecovery, type ChannelRow } from './calls/recovery.js';
 import { supervisorCommands } from './supervisor/commands.js';
 import type { SupervisorRow } from './supervisor/context.js';
@@ -63,6 +65,7 @@ import { consoleRoutes } from './api/routes/console.js';
 import { notFound } from './core/errors.js';
 import { TaskStatus } from './core/codes.js';
 import { attachStomp, createBroker, projectAccessRules, type Broker } from './stomp/index.js';
+import { Topics } from './core/topics.js';
 
 export interface AppDeps {
   store: Store;
@@ -149,7 +152,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     }),
     async onAppMessage(principal, destination, body) {
       const command = appCommands.get(destination);
-      const notify = `/topic/notify/${principal.projectCode}/${principal.username}`;
+      const notify = Topics.notify(principal.projectCode, principal.username);
       if (!command) {
         broker.publish(notify, {
           duration: '3',
@@ -341,7 +344,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     nodes,
     gatewayUsage,
     publisher: broker,
-    numbers: numbers.asNumberSource(),
+    numbers: numberSourceOf(numbers),
     socket: () =>
       config.outboundSocket.reachAt ?? {
         host: config.outboundSocket.host,

@@ -7,7 +7,7 @@
 // Finally the route, end to end, with the largest body it takes.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { parseCdr } from '../../src/calls/cdr.js';
+import { parseCdr } from '../../src/switch/cdr.js';
 import { CDR_BODY_LIMIT } from '../../src/api/freeswitch/cdr-route.js';
 import { FsHttpPath } from '../../src/core/freeswitch.js';
 import { startTestApp, type TestApp } from '../../test/support/app.js';

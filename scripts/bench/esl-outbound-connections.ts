@@ -10,7 +10,7 @@ import { fork } from 'node:child_process';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../src/core/clock.js';
-import { isChannelHeaderRead } from '../../src/calls/runner.js';
+import { isChannelHeaderRead } from '../../src/calls/legs/routing.js';
 import { OutboundServer } from '../../src/esl/index.js';
 import { readCapture } from '../../test/support/captures.js';
 import { interleave, loader, ratioTable, runChild, type Figures } from './side-by-side.js';

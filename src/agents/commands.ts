@@ -3,6 +3,7 @@
 import { WorkStatus } from '../core/codes.js';
 import { notice, type Publisher } from '../core/ports.js';
 import type { AgentRegistry } from './registry.js';
+import { Topics } from '../core/topics.js';
 
 export type WorkType = 10 | 20 | 30;
 const WORK_TYPES: readonly number[] = [10, 20, 30];
@@ -17,7 +18,7 @@ export type AppCommand = (principal: AppPrincipal, body: Record<string, unknown>
 
 export function agentCommands(agents: AgentRegistry, publisher: Publisher): Record<string, AppCommand> {
   const reply = (p: AppPrincipal, ok: boolean, text: string, username = p.username) =>
-    publisher.publish(`/topic/notify/${p.projectCode}/${username}`, notice(ok ? 'success' : 'error', text));
+    publisher.publish(Topics.notify(p.projectCode, username), notice(ok ? 'success' : 'error', text));
 
   const setWork =
     (workStatus: 0 | 1, done: string): AppCommand =>

@@ -15,6 +15,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import type { AgentRegistry } from './registry.js';
 import { extStatusView } from './registry.js';
 import type { FsNode } from '../db/repos/nodes.js';
+import { Topics } from '../core/topics.js';
 
 /** Who asks for an extension: the operator (a signed request) or a browser holding a certificate. */
 export interface Claimant {
@@ -295,7 +296,7 @@ export class ProjectService {
     if (username !== undefined && targets[0].projectCode !== projectCode)
       throw notFound(`username ${username} is not an extension of project ${projectCode}`);
     for (const a of targets)
-      this.d.publisher.publish(`/topic/notify/${projectCode}/${a.username}`, notice('info', content, '0'));
+      this.d.publisher.publish(Topics.notify(projectCode, a.username), notice('info', content, '0'));
     return targets.length;
   }
 

@@ -5,6 +5,7 @@ import { ExtensionType, type WorkStatus } from '../core/codes.js';
 import type { Publisher } from '../core/ports.js';
 import type { ExtensionsRepo } from '../db/repos/projects.js';
 import { applyAgentEvent, initialAgent, isOfferable, type AgentEvent, type AgentState } from './state.js';
+import { Topics } from '../core/topics.js';
 
 export interface AgentEntry {
   username: string;
@@ -126,10 +127,10 @@ export class AgentRegistry {
       sessionSatus: s.sessionStatus,
       sessionStatus: s.sessionStatus,
     };
-    publisher.publish(`/topic/status/${entry.username}`, status);
+    publisher.publish(Topics.status(entry.username), status);
     if (!before || before.regStatus !== s.regStatus)
-      publisher.publish(`/topic/register/${entry.username}`, { status: s.regStatus, ...status });
-    publisher.publish(`/topic/callExtStatus/${entry.projectCode}`, extStatusView(entry));
+      publisher.publish(Topics.register(entry.username), { status: s.regStatus, ...status });
+    publisher.publish(Topics.callExtStatus(entry.projectCode), extStatusView(entry));
   }
 }
 

@@ -121,10 +121,3 @@ export function applyAgentEvent(s: AgentState, e: AgentEvent, now: number): Agen
       };
   }
 }
-
-/** Longest-idle first among those that can take a call. */
-export const pickLongestIdle = (agents: Iterable<AgentState>): AgentState | undefined => {
-  let best: AgentState | undefined;
-  for (const a of agents) if (isOfferable(a) && (!best || a.idleSince < best.idleSince)) best = a;
-  return best;
-};

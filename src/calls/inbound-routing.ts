@@ -7,7 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import { CallType, TaskStatus } from '../core/codes.js';
 import type { Db } from '../db/database.js';
 import { gateways, projects, taskGateways, tasks } from '../db/schema.js';
-import type { InboundCall } from './runner.js';
+import type { InboundCall } from './legs/types.js';
 
 export interface InboundGateway {
   gwCode: string;

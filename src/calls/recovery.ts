@@ -3,7 +3,7 @@
 // left waiting for an agent by the process that died have nobody to connect them, so they are hung up (their CDR
 // then settles the number and the call log).
 import type { Clock } from '../core/clock.js';
-import { FsCommand } from './fs-commands.js';
+import { FsCommand } from '../switch/fs-commands.js';
 
 /** The columns of `show channels as json` we read. */
 export interface ChannelRow {

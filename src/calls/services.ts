@@ -8,10 +8,10 @@ import type { Repos } from '../db/repos/index.js';
 import type { CallLogsRepo } from '../db/repos/call-logs.js';
 import { taskNumbers, tasks, voices } from '../db/schema.js';
 import { recordingPath } from '../storage/keys.js';
-import { priceCal, priceRuleOf } from './billing.js';
-import { classifyCall } from './results.js';
+import { priceCal, priceRuleOf } from '../switch/billing.js';
+import { classifyCall } from '../switch/results.js';
 import type { FlowFacts, LegInfo } from './flows/types.js';
-import type { CallServices, LegEnd } from './runner.js';
+import type { CallServices, LegEnd } from './legs/types.js';
 
 export interface LegOutcome {
   leg: LegInfo;

@@ -2,7 +2,6 @@
 
 /** The dialplan's `socket` target and the originate application for customer legs (architecture §3). */
 export const OUTBOUND_SOCKET_DEFAULT = { host: '127.0.0.1', port: 8084 } as const;
-export const socketApp = (host: string, port: number): string => `socket(${host}:${port} async full)`;
 
 /** Inbound event socket of a node (freeswitch-conf/autoload_configs/event_socket.conf.xml). */
 export const EVENT_SOCKET_DEFAULT = { host: '127.0.0.1', port: 8021, password: 'ClueCon' } as const;

@@ -6,7 +6,6 @@ import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { callLogs, taskNumbers, tasks } from '../db/schema.js';
 import { Result, ResultDetail, TaskStatus } from '../core/codes.js';
-import type { NumberSource } from './dialer.js';
 
 export interface DispensedNumber {
   id: number;
@@ -339,18 +338,6 @@ export function numberStore(db: Db) {
         }
         return out;
       });
-    },
-
-    /** The dialer's view (Dialer's NumberSource). */
-    asNumberSource(): NumberSource {
-      return {
-        dispense: (taskId, n, now, screen) => store.dispenseNumbers(taskId, n, now, screen),
-        hasDue: (taskId, now) => store.hasDue(taskId, now),
-        retryLater: (id, at, now) => store.retryLater(id, at, now),
-        agentMissed: (id, cap, log, now) => store.agentMissed(id, cap, log, now),
-        settle: (id, outcome, now) => store.settleNumber(id, outcome, now),
-        markCall: (id, callUuid, now) => store.markCall(id, callUuid, now),
-      };
     },
   };
   return store;

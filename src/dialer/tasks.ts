@@ -24,6 +24,7 @@ import { parseRetryRules, type RetryRule } from './retry-rules.js';
 import { checkAbandonTarget } from './pacing/abandon.js';
 import type { Screen } from './numbers.js';
 import type { TaskDialState } from './dialer.js';
+import { Topics } from '../core/topics.js';
 
 export type { Task };
 
@@ -325,7 +326,7 @@ export class TaskService {
   windowChanged(task: Task, open: boolean): void {
     const projectCode = this.projectCode(task);
     if (projectCode !== undefined)
-      this.d.publisher.publish(`/topic/task/${projectCode}`, {
+      this.d.publisher.publish(Topics.task(projectCode), {
         status: task.status,
         callTaskCode: task.callTaskCode,
         windowOpen: open,
@@ -436,7 +437,7 @@ export class TaskService {
 
   private changed(kind: TaskChange['kind'], task: Task, projectCode: string | undefined): void {
     if (projectCode !== undefined)
-      this.d.publisher.publish(`/topic/task/${projectCode}`, {
+      this.d.publisher.publish(Topics.task(projectCode), {
         status: task.status,
         callTaskCode: task.callTaskCode,
       });

@@ -1,6 +1,8 @@
 // Who may subscribe to what, and on whose behalf an /app command may act: the project's default rules as pure
 // functions. Topic names follow the API contract (callcenter-api.md §三): per-agent topics end in the username,
 // project topics end in the project code.
+import { parseTopic, TOPIC_PREFIX } from '../core/topics.js';
+
 export type Role = 'agent' | 'manager' | 'service';
 
 export interface Principal {
@@ -14,32 +16,10 @@ export interface AccessRuleDeps {
   isUsernameInProject(username: string, projectCode: string): boolean;
 }
 
-/**
- * What each topic is (callcenter-api.md §三): a user topic ends in a username, a project topic in a project code,
- * notify in both. Access is decided from this kind, never by comparing a segment with whatever the principal is
- * named: a project code may equal an extension number.
- */
-const USER_TOPICS = new Set(['register', 'call', 'status', 'invite', 'bye', 'transfer']);
-const PROJECT_TOPICS = new Set(['task', 'callExtStatus', 'callTaskStatus', 'wallboard']);
+// Access is decided from the topic's kind (core/topics.ts), never by comparing a segment with whatever the principal
+// is named: a project code may equal an extension number.
 /** Project topics an agent's UI subscribes to; managers get every project topic of their project. */
-const AGENT_PROJECT_TOPICS = new Set(['task']);
-
-type Topic =
-  | { kind: 'user'; username: string }
-  | { kind: 'project'; name: string; projectCode: string }
-  | { kind: 'notify'; projectCode: string; username: string };
-
-function topicOf(destination: string): Topic | null {
-  if (!destination.startsWith('/topic/')) return null;
-  const parts = destination.slice('/topic/'.length).split('/');
-  if (!parts.every((p) => p.length > 0)) return null;
-  const [name, a, b] = parts;
-  if (parts.length === 3 && name === 'notify') return { kind: 'notify', projectCode: a, username: b };
-  if (parts.length !== 2) return null;
-  if (USER_TOPICS.has(name)) return { kind: 'user', username: a };
-  if (PROJECT_TOPICS.has(name)) return { kind: 'project', name, projectCode: a };
-  return null;
-}
+const AGENT_PROJECT_TOPICS: ReadonlySet<string> = new Set(['task']);
 
 /** `true`, or the reason the subscription is refused. */
 export function authorizeSubscribe(
@@ -47,9 +27,9 @@ export function authorizeSubscribe(
   principal: Principal,
   destination: string,
 ): true | string {
-  if (!destination.startsWith('/topic/'))
+  if (!destination.startsWith(TOPIC_PREFIX))
     return `only /topic/... destinations can be subscribed to, not ${destination}`;
-  const topic = topicOf(destination);
+  const topic = parseTopic(destination);
   const denied = `${principal.role} ${principal.username} of project ${principal.projectCode} may not subscribe to ${destination}`;
   if (!topic) return denied;
   // A business system's account sees the whole site, as its signed HTTP requests do; it only listens.

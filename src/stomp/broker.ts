@@ -3,7 +3,8 @@
 import type { Principal } from './access.js';
 import { byteLength, encodeHeaderLines, escapeHeader, type StompVersion } from './frame.js';
 import { DEFAULT_LIMITS } from './parser.js';
-import { Session, type ResolvedOptions, type SessionHost, type Subscription } from './session.js';
+import { Session } from './session.js';
+import type { ResolvedOptions, SessionHost, Subscription } from './session-host.js';
 import type { Broker, BrokerCounters, BrokerOptions, SessionInfo, StompTransport } from './types.js';
 
 const JSON_TYPE = 'application/json;charset=UTF-8';
@@ -40,7 +41,7 @@ export function createBroker(options: BrokerOptions): Broker {
     protocolErrors: 0,
     heartbeatTimeouts: 0,
   };
-  const live = new Set<Session>();
+  const live = new Map<string, Session>();
   const byDestination = new Map<string, Set<Subscription>>();
   let sessionSeq = 0;
   let messageSeq = 0;
@@ -119,14 +120,14 @@ export function createBroker(options: BrokerOptions): Broker {
       opts.logger?.debug?.({ session: session.id, user: session.principal?.username }, 'stomp connected');
     },
     forget(session) {
-      if (live.delete(session)) counters.sessions--;
+      if (live.delete(session.id)) counters.sessions--;
     },
   };
 
   return {
     openSession(transport: StompTransport, info: SessionInfo) {
       const session = new Session(`${epoch}-s${++sessionSeq}`, host, transport, info);
-      live.add(session);
+      live.set(session.id, session);
       counters.sessions++;
       counters.sessionsOpened++;
       return session;
@@ -136,7 +137,7 @@ export function createBroker(options: BrokerOptions): Broker {
     sessions: () => live.size,
     disconnectUser(username, reason = 'disconnected by the server') {
       let n = 0;
-      for (const session of [...live])
+      for (const session of [...live.values()])
         if (session.principal?.username === username) {
           session.fail('disconnected', reason);
           n++;
@@ -145,7 +146,7 @@ export function createBroker(options: BrokerOptions): Broker {
     },
     counters: () => ({ ...counters }),
     close() {
-      for (const session of [...live]) session.teardown(true);
+      for (const session of [...live.values()]) session.teardown(true);
     },
   };
 }

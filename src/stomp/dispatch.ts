@@ -1,13 +1,14 @@
 // What a connected session does with SUBSCRIBE, UNSUBSCRIBE and SEND: access checks, the /app username check and
 // the routing of SENDs. Every refusal is the session's `fail` (ERROR, then close).
+import { TOPIC_PREFIX } from '../core/topics.js';
 import type { Principal } from './access.js';
 import { usernameOf } from './commands.js';
 import type { StompFrame } from './frame.js';
-import type { AckMode, Session, Subscription } from './session.js';
+import type { AckMode, SessionPort, Subscription } from './session-host.js';
 
 const ACK_MODES: readonly string[] = ['auto', 'client', 'client-individual'];
 
-export function subscribe(session: Session, frame: StompFrame): void {
+export function subscribe(session: SessionPort, frame: StompFrame): void {
   const { destination, receipt } = frame.headers;
   const id = frame.headers.id ?? (session.version === '1.0' ? destination : undefined);
   const ack = frame.headers.ack ?? 'auto';
@@ -40,7 +41,7 @@ export function subscribe(session: Session, frame: StompFrame): void {
   session.receipt(frame);
 }
 
-export function unsubscribe(session: Session, frame: StompFrame): void {
+export function unsubscribe(session: SessionPort, frame: StompFrame): void {
   const id = frame.headers.id ?? (session.version === '1.0' ? frame.headers.destination : undefined);
   if (!id) return session.fail('missing id', 'UNSUBSCRIBE needs an id header', frame.headers.receipt);
   const sub = session.subscriptions.get(id);
@@ -51,7 +52,7 @@ export function unsubscribe(session: Session, frame: StompFrame): void {
   session.receipt(frame);
 }
 
-export async function send(session: Session, frame: StompFrame): Promise<void> {
+export async function send(session: SessionPort, frame: StompFrame): Promise<void> {
   const { destination, receipt } = frame.headers;
   const principal = session.principal!;
   if (!destination) return session.fail('missing destination', 'SEND needs a destination header', receipt);
@@ -65,14 +66,14 @@ export async function send(session: Session, frame: StompFrame): Promise<void> {
   // Nobody publishes to /topic but the server, a service account neither: a forged invite or status frame would
   // look like ours to every agent (the operator's business system talks through the HTTP API and /app).
   session.host.counters.sendsRefused++;
-  const why = destination.startsWith('/topic/')
+  const why = destination.startsWith(TOPIC_PREFIX)
     ? 'only the server publishes to /topic destinations; send commands to /app/...'
     : `unknown destination ${destination}; commands go to /app/...`;
   session.fail('send refused', why, receipt);
 }
 
 async function command(
-  session: Session,
+  session: SessionPort,
   frame: StompFrame,
   destination: string,
   principal: Principal,

@@ -3,7 +3,7 @@
 //   const broker = createBroker({ clock, authenticate, authorizeSubscribe: rules.authorizeSubscribe,
 //                                 mayActAs: rules.mayActAs, onAppMessage, logger: app.log });
 //   attachStomp(app, broker, { path: '/callcenter/ws' });   // SockJS HTTP routes + the upgrade router
-//   broker.publish(`/topic/status/${username}`, { workStatus, sessionStatus });
+//   broker.publish(Topics.status(username), { workStatus, sessionStatus });
 // Decisions: only 'service' sessions may SEND to /topic (everyone else gets ERROR); a refused SUBSCRIBE, a refused
 // /app username, a failing /app handler and every protocol error are an ERROR frame followed by closing the
 // connection (STOMP has no non-fatal error); delivery is at-most-once, so ACK/NACK are accepted and only receipted;

@@ -8,33 +8,12 @@ import { encodeFrame, HEARTBEAT, type StompFrame, type StompVersion } from './fr
 import { startHeartbeats } from './heartbeat.js';
 import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
 import { createFrameParser, type FrameParser } from './parser.js';
-import type { BrokerCounters, BrokerOptions, BrokerSession, SessionInfo, StompTransport } from './types.js';
-
-export type AckMode = 'auto' | 'client' | 'client-individual';
-
-export interface Subscription {
-  session: Session;
-  id: string;
-  destination: string;
-  ack: AckMode;
-}
-
-export type ResolvedOptions = Required<Omit<BrokerOptions, 'logger'>> & Pick<BrokerOptions, 'logger'>;
-
-/** What a session needs from the broker that owns it. */
-export interface SessionHost {
-  readonly options: ResolvedOptions;
-  readonly counters: BrokerCounters;
-  subscribe(sub: Subscription): void;
-  unsubscribe(sub: Subscription): void;
-  publish(destination: string, body: string, headers: Record<string, string>): number;
-  connected(session: Session): void;
-  forget(session: Session): void;
-}
+import type { SessionHost, SessionPort, Subscription } from './session-host.js';
+import type { BrokerSession, SessionInfo, StompTransport } from './types.js';
 
 type State = 'connecting' | 'authenticating' | 'connected' | 'closed';
 
-export class Session implements BrokerSession {
+export class Session implements BrokerSession, SessionPort {
   state: State = 'connecting';
   version: StompVersion = '1.0';
   principal: Principal | null = null;

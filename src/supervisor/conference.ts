@@ -3,7 +3,7 @@
 // sessionStatus 7 between mod_conference's add-member and del-member; when the conference ends (stopConference,
 // or the manager leaves) every leg is hung up and each agent returns to the state it had before.
 import type { AppCommand, AppPrincipal } from '../agents/commands.js';
-import { FsApp, FsCommand, FsDial, appString } from '../calls/fs-commands.js';
+import { FsApp, FsCommand, FsDial, appString } from '../switch/fs-commands.js';
 import type { SupervisorContext } from './context.js';
 import {
   conferenceInvitees,

@@ -3,12 +3,13 @@
 import { notice, type Publisher } from '../core/ports.js';
 import type { AgentRegistry } from '../agents/registry.js';
 import type { AppPrincipal } from '../agents/commands.js';
-import type { LiveCall } from '../calls/runner.js';
-import type { NodeLinks } from '../calls/nodes.js';
+import type { LiveCall } from '../calls/legs/types.js';
+import type { NodeLinks } from '../switch/nodes.js';
 import type { Repos } from '../db/repos/index.js';
-import { FsCommand } from '../calls/fs-commands.js';
+import { FsCommand } from '../switch/fs-commands.js';
 import { SupervisorLegs } from './legs.js';
 import { SUP_VAR, parseSupTag, type SupTag } from './tags.js';
+import { Topics } from '../core/topics.js';
 
 /** One leg of ours found live in FreeSWITCH after a restart, with what its tag says (issue 14.5). */
 export interface FoundLeg<T extends SupTag = SupTag> {
@@ -108,7 +109,7 @@ export class SupervisorContext {
 
   /** Answers the requester: success or the reason (msgType error), or an informational follow-up. */
   tell(p: AppPrincipal, msgType: 'success' | 'error' | 'info' | 'warning', data: string): void {
-    this.d.publisher.publish(`/topic/notify/${p.projectCode}/${p.username}`, notice(msgType, data));
+    this.d.publisher.publish(Topics.notify(p.projectCode, p.username), notice(msgType, data));
   }
 
   /**

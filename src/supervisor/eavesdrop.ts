@@ -2,7 +2,7 @@
 // listens to the agent's leg (mod_dptools eavesdrop). Optional `mode`: listen (default), whisper (the agent hears
 // the manager, the customer does not) or barge (three-way); DTMF on the manager's phone switches during the call.
 import type { AppCommand, AppPrincipal } from '../agents/commands.js';
-import { FsApp, FsCommand, FsDial, appString, eavesdropVars } from '../calls/fs-commands.js';
+import { FsApp, FsCommand, FsDial, appString, eavesdropVars } from '../switch/fs-commands.js';
 import type { SupervisorContext } from './context.js';
 import {
   agentOnCall,

@@ -3,8 +3,8 @@
 // customer to another agent of the project. The transfer is an event into the call's flow (to-agent.ts): the flow
 // drops the current agent's leg and rings the reserved agent, so the same call (and call log) carries on.
 import type { AppCommand } from '../agents/commands.js';
-import { FsCommand } from '../calls/fs-commands.js';
-import type { LiveCall } from '../calls/runner.js';
+import { FsCommand } from '../switch/fs-commands.js';
+import type { LiveCall } from '../calls/legs/types.js';
 import type { SupervisorContext } from './context.js';
 import { inCallActor, projectOf, text } from './rules.js';
 

@@ -3,8 +3,8 @@
 // before the BACKGROUND_JOB already find their leg.
 import { randomUUID } from 'node:crypto';
 import type { EslEvent } from '../esl/index.js';
-import type { NodeLinks } from '../calls/nodes.js';
-import { FsCommand } from '../calls/fs-commands.js';
+import type { NodeLinks } from '../switch/nodes.js';
+import { FsCommand } from '../switch/fs-commands.js';
 
 export interface LegHandlers {
   /** conference::maintenance add-member for this leg. */

@@ -3,10 +3,11 @@
 // offer it a customer meanwhile; the callId is the manager leg's uuid, told in the success notice and on
 // /topic/call/{agent} and /topic/bye/{agent}.
 import type { AppCommand, AppPrincipal } from '../agents/commands.js';
-import { FsApp, FsCommand, FsDial, appString, varsBlock } from '../calls/fs-commands.js';
+import { FsApp, FsCommand, FsDial, appString, varsBlock } from '../switch/fs-commands.js';
 import type { SupervisorContext } from './context.js';
 import { listenerPhone, pmCallee, projectOf, reachableAgent, requireManager } from './rules.js';
 import { SUP_VAR, supTag } from './tags.js';
+import { Topics } from '../core/topics.js';
 
 interface PmCall {
   callId: string;
@@ -30,7 +31,7 @@ export function pmCallCommands(ctx: SupervisorContext): Record<string, AppComman
     ctx.unclaim(c.agentLeg);
     agents.apply(c.agent, { kind: 'call-ended', callId: c.callId });
     if (c.reserved) agents.apply(c.agent, { kind: 'release', callId: c.callId });
-    publisher.publish(`/topic/bye/${c.agent}`, { callId: c.callId, telNo: c.manager });
+    publisher.publish(Topics.bye(c.agent), { callId: c.callId, telNo: c.manager });
   }
 
   /** The manager's leg: the agent is talking from the bridge on; the call is over when the leg ends. */
@@ -59,7 +60,7 @@ export function pmCallCommands(ctx: SupervisorContext): Record<string, AppComman
       destinationNumber: c.manager,
       destinationUUID: c.callId,
     });
-    publisher.publish(`/topic/call/${c.agent}`, { callId: c.callId, telNo: c.manager });
+    publisher.publish(Topics.call(c.agent), { callId: c.callId, telNo: c.manager });
   }
 
   // After a restart: the manager↔agent call is known again (pmByeAgent works; the agent stays busy until it ends).
@@ -146,7 +147,7 @@ export function pmCallCommands(ctx: SupervisorContext): Record<string, AppComman
         over(c);
         return refuse(`phone ${c.manager} did not answer (${r.cause})`);
       }
-      publisher.publish(`/topic/invite/${username}`, { callId: c.callId, telNo: c.manager });
+      publisher.publish(Topics.invite(username), { callId: c.callId, telNo: c.manager });
       ctx.tell(p, 'success', `正在呼叫坐席 ${username}, callId ${c.callId}`);
     });
   };

@@ -1,7 +1,7 @@
 // Who may do what, and to whom, for the supervisor and in-call commands (spec 三.15–21, 23–25). Pure: plain agent
 // snapshots in, a value or the reason out; the handlers carry the answers to /topic/notify.
 import { ExtensionType, SessionStatus, WorkStatus } from '../core/codes.js';
-import type { EavesdropMode } from '../calls/fs-commands.js';
+import type { EavesdropMode } from '../switch/fs-commands.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 const ok = <T>(value: T): Checked<T> => ({ ok: true, value });

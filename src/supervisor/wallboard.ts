@@ -10,6 +10,7 @@ import type { AgentEntry } from '../agents/registry.js';
 import type { Db } from '../db/database.js';
 import { callLogs } from '../db/schema.js';
 import { ABANDON_CAP } from '../dialer/pacing/abandon.js';
+import { Topics } from '../core/topics.js';
 
 export interface WallboardSample {
   at: number;
@@ -92,7 +93,7 @@ export class Wallboard {
       const kept = (this.history.get(p.projectCode) ?? []).filter((s) => s.at >= now - HOUR_MS);
       kept.push(sample);
       this.history.set(p.projectCode, kept);
-      this.d.publisher.publish(`/topic/wallboard/${p.projectCode}`, sample);
+      this.d.publisher.publish(Topics.wallboard(p.projectCode), sample);
     }
     for (const code of this.history.keys())
       if (!this.d.projects().some((p) => p.projectCode === code)) this.history.delete(code);

@@ -1,7 +1,7 @@
 // Issue #12 (security and input hardening), the HTTP side: parameters that are not what they claim to be, names
 // that are not the spec's, and what a refused request leaves behind (nothing).
 import t, { type Test } from 'tap';
-import { parseXml, type XmlElement } from '../../src/calls/cdr-xml.js';
+import { parseXml, type XmlElement } from '../../src/switch/cdr-xml.js';
 import { FsHttpPath } from '../../src/core/freeswitch.js';
 import { gateways, projects } from '../../src/db/schema.js';
 import { strictSignOf } from '../../src/api/strict-sign.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parsePriceRule, priceCal, priceRuleOf } from '../../src/calls/billing.js';
+import { parsePriceRule, priceCal, priceRuleOf } from '../../src/switch/billing.js';
 
 t.test('a gateway tariff becomes the priceRule stored on its calls', async (t) => {
   const cases: [string, Parameters<typeof priceRuleOf>[0], string | null][] = [

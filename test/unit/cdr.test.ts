@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { child, decodeEntities, parseCdr, parseXml } from '../../src/calls/cdr.js';
+import { child, decodeEntities, parseCdr, parseXml } from '../../src/switch/cdr.js';
 import { mergeCdrFields, type CallLog } from '../../src/db/repos/call-logs.js';
 
 const fixture = (name: string): string =>

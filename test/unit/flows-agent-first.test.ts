@@ -1,7 +1,7 @@
 import t from 'tap';
 import { agentFirstFlow, type AgentFirstState } from '../../src/calls/flows/agent-first.js';
 import type { FlowEvent, LegInfo } from '../../src/calls/flows/types.js';
-import { classifyCall } from '../../src/calls/results.js';
+import { classifyCall } from '../../src/switch/results.js';
 
 const leg: LegInfo = {
   uuid: 'agent-leg',

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { heldLegFlow, offHookCustomerFlow } from '../../src/calls/flows/off-hook.js';
 import type { Flow, FlowEvent, LegInfo } from '../../src/calls/flows/types.js';
-import { classifyCall } from '../../src/calls/results.js';
+import { classifyCall } from '../../src/switch/results.js';
 
 const base: LegInfo = {
   uuid: 'u',

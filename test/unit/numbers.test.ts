@@ -6,6 +6,7 @@ import { openStore, type Store } from '../../src/db/database.js';
 import { createRepos } from '../../src/db/repos/index.js';
 import { tasksRepo } from '../../src/db/repos/tasks.js';
 import { numberStore, type DispensedNumber } from '../../src/dialer/numbers.js';
+import { numberSourceOf } from '../../src/dialer/number-source.js';
 
 const NOW = Date.UTC(2026, 10, 23, 8);
 
@@ -84,7 +85,7 @@ t.test('dispensing within one process', async (t) => {
         .get() as { phone: string };
       t.equal(numbers.releasePreview(taskId, 'agent-b', NOW, [phoneOfB.phone]), 1);
       t.equal(numbers.releasePreview(taskId, 'agent-b', NOW), 1);
-      const again = numbers.asNumberSource().dispense(taskId, 5, NOW);
+      const again = numberSourceOf(numbers).dispense(taskId, 5, NOW);
       t.equal(again.length, 2);
       t.same(numbers.dispenseNumbers(taskId, 5, NOW), []);
     },
@@ -95,7 +96,7 @@ t.test('dispensing within one process', async (t) => {
       id: number;
     }[];
     if (!n) throw new Error('no dialing number');
-    numbers.asNumberSource().settle(n.id, { callUuid: 'u-1', resultDetail: 55 }, NOW + 1);
+    numberSourceOf(numbers).settle(n.id, { callUuid: 'u-1', resultDetail: 55 }, NOW + 1);
     t.match(store.sqlite.prepare('select * from task_numbers where id = ?').get(n.id), {
       state: 'done',
       call_uuid: 'u-1',

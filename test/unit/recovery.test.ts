@@ -8,7 +8,7 @@ import {
   type ChannelRow,
 } from '../../src/calls/recovery.js';
 import { FakeClock } from '../../src/core/clock.js';
-import { parseChannelRows } from '../../src/calls/fs-commands.js';
+import { parseChannelRows } from '../../src/switch/fs-commands.js';
 import { liveCapturesDir, readCapture } from '../support/captures.js';
 
 const rows = [

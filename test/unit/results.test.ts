@@ -7,7 +7,7 @@ import {
   whoHungUp,
   type CallEnd,
   type FlowOutcome,
-} from '../../src/calls/results.js';
+} from '../../src/switch/results.js';
 
 const noFlow: FlowOutcome = { agentConnected: false, waitingForAgent: false };
 const answered = (flow: Partial<FlowOutcome>, extra: Partial<CallEnd> = {}): CallEnd => ({

@@ -2,7 +2,7 @@ import t from 'tap';
 import { defaultFlowSettings } from '../../src/calls/flows/types.js';
 import { toAgentFlow, type ToAgentState } from '../../src/calls/flows/to-agent.js';
 import type { LegInfo } from '../../src/calls/flows/types.js';
-import { eavesdropVars } from '../../src/calls/fs-commands.js';
+import { eavesdropVars } from '../../src/switch/fs-commands.js';
 import {
   conferenceInvitees,
   eavesdropMode,

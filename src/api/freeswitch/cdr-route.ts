@@ -8,9 +8,9 @@
 // agent's extension and the recording path on that call's log if the flow left them empty. Legs without our
 // variables (an agent's own calls, registrations' OPTIONS...) are acknowledged and ignored.
 import type { FastifyPluginAsync } from 'fastify';
-import { priceCal, priceRuleOf } from '../../calls/billing.js';
-import { parseCdr, type CdrLeg } from '../../calls/cdr.js';
-import { classifyCall, resultOfDetail } from '../../calls/results.js';
+import { priceCal, priceRuleOf } from '../../switch/billing.js';
+import { parseCdr, type CdrLeg } from '../../switch/cdr.js';
+import { classifyCall, resultOfDetail } from '../../switch/results.js';
 import { ScheduleType } from '../../core/codes.js';
 import { FsHttpPath } from '../../core/freeswitch.js';
 import type { CallLogFields, CallLogsRepo } from '../../db/repos/call-logs.js';

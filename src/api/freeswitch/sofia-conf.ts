@@ -1,5 +1,6 @@
 // The carriers' gateways we register to (registerType 1), served to mod_xml_curl when FreeSWITCH rescans its
 // external profile. Carriers that register to us (registerType 2) are directory users, not sofia gateways.
+import { RegisterType } from '../../core/codes.js';
 import type { Gateway } from '../../db/repos/gateways.js';
 import { documentXml, escapeLiteral, literalParam, param } from './xml.js';
 
@@ -58,7 +59,7 @@ export function gatewayXml(g: Gateway): string {
  * the whole on-disk file and every profile in it.
  */
 export function sofiaGatewaysXml(gateways: Gateway[]): string {
-  const active = gateways.filter((g) => g.status === 1 && g.registerType === 1);
+  const active = gateways.filter((g) => g.status === 1 && g.registerType === RegisterType.active);
   return documentXml(
     'configuration',
     `    <configuration name="sofia.conf" description="sofia gateways (callcenter)">

@@ -3,6 +3,7 @@
 // add takes). A gateway's concurrency is its expectCount (the number of lines the carrier provides).
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { RegisterType } from '../../core/codes.js';
 import { conflict, invalid, notFound } from '../../core/errors.js';
 import type { Gateway, GatewayFields } from '../../db/repos/gateways.js';
 import { ok } from '../envelope.js';
@@ -99,7 +100,7 @@ function checkBilling(b: GatewayBody): void {
     throw invalid('billsec is required when billType is 2 (per seconds)');
   if (b.billType !== undefined && b.price === undefined)
     throw invalid('price is required when billType is set');
-  if (b.registerType === 1 && !b.username !== !b.password)
+  if (b.registerType === RegisterType.active && !b.username !== !b.password)
     throw invalid('username and password go together for a gateway we register to (registerType 1)');
 }
 

@@ -3,6 +3,7 @@
 // originator chose (cc_dial). The leg is the agent's, so the customer's outcome comes from the bridge: its failure
 // cause when the customer never answered, CHANNEL_BRIDGE when they did (architecture §3, issue 5).
 import type { Effect, Flow, FlowEvent, FlowFacts, FlowSettings, LegInfo, Step } from './types.js';
+import { Topics } from '../../core/topics.js';
 
 export interface AgentFirstState {
   phase: 'dialing' | 'talking' | 'closing' | 'ended';
@@ -24,7 +25,7 @@ export function agentFirstFlow(settings: Pick<FlowSettings, 'customerRingSeconds
   const body = (s: AgentFirstState) => ({ callId: s.callId, callTaskCode: s.taskCode, telNo: s.telNo });
   const bye = (s: AgentFirstState): Effect => ({
     kind: 'publish',
-    destination: `/topic/bye/${s.agent}`,
+    destination: Topics.bye(s.agent),
     body: body(s),
   });
 
@@ -79,7 +80,7 @@ export function agentFirstFlow(settings: Pick<FlowSettings, 'customerRingSeconds
       return step(s, [
         ...effects,
         { kind: 'record' },
-        { kind: 'publish', destination: `/topic/call/${s.agent}`, body: body(s) },
+        { kind: 'publish', destination: Topics.call(s.agent), body: body(s) },
         { kind: 'bridge-customer', id: 'bridge', ringSeconds: settings.customerRingSeconds },
       ]);
     },

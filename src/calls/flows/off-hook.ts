@@ -3,6 +3,7 @@
 // customer leaves FreeSWITCH parks the agent's leg again (park_after_bridge) and it goes back to waiting.
 // Two flows: the agent's held leg (cc_flow=fifo) and the customer's leg (cc_flow=off-hook).
 import type { Effect, Flow, FlowEvent, FlowFacts, FlowSettings, LegInfo, Step } from './types.js';
+import { Topics } from '../../core/topics.js';
 
 export interface HeldLegState {
   phase: 'holding' | 'bridged' | 'closing' | 'ended';
@@ -114,7 +115,7 @@ export function offHookCustomerFlow(
     if (s.agent && s.phase === 'talking')
       effects.push(
         { kind: 'agent-done', username: s.agent },
-        { kind: 'publish', destination: `/topic/bye/${s.agent}`, body: body(s) },
+        { kind: 'publish', destination: Topics.bye(s.agent), body: body(s) },
       );
     if (s.phase === 'queued') effects.push({ kind: 'stop-waiting' });
     // While talking, who sent BYE is read from the SIP disposition (the agent's hangup kills this leg: send_bye).
@@ -148,7 +149,7 @@ export function offHookCustomerFlow(
           if (s.phase !== 'connecting' || !s.agent) return step(s);
           return step({ ...s, phase: 'talking', connectedAgent: s.agent }, [
             { kind: 'agent-connected', username: s.agent },
-            { kind: 'publish', destination: `/topic/call/${s.agent}`, body: body(s) },
+            { kind: 'publish', destination: Topics.call(s.agent), body: body(s) },
           ]);
         case 'executed': {
           // uuid_bridge refused (the held leg went away meanwhile): try the next held leg.

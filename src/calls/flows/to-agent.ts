@@ -3,6 +3,7 @@
 // answer are skipped (up to maxAgentAttempts); with nobody free the customer waits (hold music) until an agent frees
 // up or the wait ends (35, or 40 for the inbound queue). After the agent hangs up, the customer may rate the call.
 import type { AgentRef, Effect, Flow, FlowEvent, FlowFacts, FlowSettings, LegInfo, Step } from './types.js';
+import { Topics } from '../../core/topics.js';
 
 type Phase =
   | 'playing'
@@ -64,7 +65,7 @@ export function toAgentFlow(settings: FlowSettings): Flow<ToAgentState> {
     if (agent) {
       const effects: Effect[] = s.phase === 'queued' ? [...leaveQueue] : [];
       effects.push(
-        { kind: 'publish', destination: `/topic/invite/${agent.username}`, body: callBody(s) },
+        { kind: 'publish', destination: Topics.invite(agent.username), body: callBody(s) },
         { kind: 'bridge-agent', id: 'bridge', agent, ringSeconds: settings.agentRingSeconds },
       );
       return step({ ...s, phase: 'ringing', agent, tried: [...s.tried, agent.username] }, effects);
@@ -83,7 +84,7 @@ export function toAgentFlow(settings: FlowSettings): Flow<ToAgentState> {
     if (s.phase === 'ringing') {
       const failed: Effect[] = [
         { kind: 'release-agent', username: agent.username },
-        { kind: 'publish', destination: `/topic/bye/${agent.username}`, body: callBody(s) },
+        { kind: 'publish', destination: Topics.bye(agent.username), body: callBody(s) },
       ];
       const next = { ...s, lastOutcome: agentFailure(cause) };
       if (s.tried.length >= settings.maxAgentAttempts) return close(next, { agent: undefined }, failed);
@@ -92,7 +93,7 @@ export function toAgentFlow(settings: FlowSettings): Flow<ToAgentState> {
     // The bridge ended with the customer still here: the agent hung up.
     const done: Effect[] = [
       { kind: 'agent-done', username: agent.username },
-      { kind: 'publish', destination: `/topic/bye/${agent.username}`, body: callBody(s) },
+      { kind: 'publish', destination: Topics.bye(agent.username), body: callBody(s) },
     ];
     const ended = { ...s, hungUpBy: 'agent' as const, agent: undefined };
     if (s.evaluationEnabled)
@@ -116,7 +117,7 @@ export function toAgentFlow(settings: FlowSettings): Flow<ToAgentState> {
       return step(s, [{ kind: 'release-agent', username: e.agent.username }]);
     return step({ ...s, phase: 'transferring', agent: e.agent, transferredBy: e.from }, [
       { kind: 'agent-done', username: e.from },
-      { kind: 'publish', destination: `/topic/bye/${e.from}`, body: callBody(s) },
+      { kind: 'publish', destination: Topics.bye(e.from), body: callBody(s) },
       { kind: 'kill-leg', uuid: e.agentLeg },
     ]);
   }
@@ -127,7 +128,7 @@ export function toAgentFlow(settings: FlowSettings): Flow<ToAgentState> {
     return step({ ...s, phase: 'ringing', tried: [...s.tried, agent.username] }, [
       {
         kind: 'publish',
-        destination: `/topic/transfer/${agent.username}`,
+        destination: Topics.transfer(agent.username),
         body: { callId: s.callId, username: s.transferredBy ?? '', telNo: s.telNo },
       },
       { kind: 'bridge-agent', id: 'bridge', agent, ringSeconds: settings.agentRingSeconds },
@@ -141,7 +142,7 @@ export function toAgentFlow(settings: FlowSettings): Flow<ToAgentState> {
       effects.push({ kind: 'release-agent', username: agent.username });
     if (agent && s.phase === 'talking') effects.push({ kind: 'agent-done', username: agent.username });
     if (agent && (s.phase === 'ringing' || s.phase === 'talking'))
-      effects.push({ kind: 'publish', destination: `/topic/bye/${agent.username}`, body: callBody(s) });
+      effects.push({ kind: 'publish', destination: Topics.bye(agent.username), body: callBody(s) });
     if (s.phase === 'queued') effects.push({ kind: 'stop-waiting' });
     const hungUpBy = s.hungUpBy ?? (s.phase === 'closing' ? 'system' : 'customer');
     return step({ ...s, phase: 'ended', agent: undefined, hungUpBy }, effects);
@@ -195,7 +196,7 @@ export function toAgentFlow(settings: FlowSettings): Flow<ToAgentState> {
           if (s.phase !== 'ringing' || !s.agent) return step(s);
           return step({ ...s, phase: 'talking', waiting: false, connectedAgent: s.agent.username }, [
             { kind: 'agent-connected', username: s.agent.username },
-            { kind: 'publish', destination: `/topic/call/${s.agent.username}`, body: callBody(s) },
+            { kind: 'publish', destination: Topics.call(s.agent.username), body: callBody(s) },
           ]);
         case 'timer':
           if (e.name !== 'queue' || s.phase !== 'queued') return step(s);

@@ -10,9 +10,10 @@ import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
 import type { Gateway } from '../db/repos/gateways.js';
 import { taskGateways, taskNumbers, tasks } from '../db/schema.js';
-import type { AgentFirstCall, AgentFirstResult, Task } from '../dialer/dialer.js';
-import type { GatewayUsage } from '../dialer/gateway-usage.js';
-import type { LiveCall } from './runner.js';
+import type { AgentFirstCall, AgentFirstResult, Task } from './dialer.js';
+import type { GatewayUsage } from './gateway-usage.js';
+import type { LiveCall } from '../calls/legs/types.js';
+import { Topics } from '../core/topics.js';
 
 export interface CallCommandDeps {
   db: Db;
@@ -106,7 +107,7 @@ export function agentCallRouter(d: AgentCallDeps) {
     const refused = (reason: string) => {
       if (agent?.projectCode)
         d.publisher.publish(
-          `/topic/notify/${agent.projectCode}/${username}`,
+          Topics.notify(agent.projectCode, username),
           notice('error', `呼叫失败: ${reason}`),
         );
       return { ok: false as const, reason };
@@ -144,7 +145,7 @@ export function agentCallRouter(d: AgentCallDeps) {
 export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
   const reply = (p: AppPrincipal, username: string, ok: boolean, text: string) => {
     const projectCode = d.agents.get(username)?.projectCode ?? p.projectCode;
-    d.publisher.publish(`/topic/notify/${projectCode}/${username}`, notice(ok ? 'success' : 'error', text));
+    d.publisher.publish(Topics.notify(projectCode, username), notice(ok ? 'success' : 'error', text));
   };
   const str = (v: unknown): string =>
     typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';

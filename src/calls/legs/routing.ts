@@ -1,0 +1,139 @@
+// A new leg's identity and destination: what its connect reply says (our cc_* variables), where an inbound call
+// belongs (its DID's task) and what an agent dialling out becomes (an agent-first call), or why it is refused.
+import type { OutboundSession } from '../../esl/index.js';
+import { FsCommand } from '../../switch/fs-commands.js';
+import type { LegInfo } from '../flows/types.js';
+import type { CallServices, Logger } from './types.js';
+import type { Metrics } from '../../core/metrics.js';
+
+/** The connect-reply headers the runner reads (legInfo, route): the leg's socket keeps only these (issue 13). */
+export function isChannelHeaderRead(name: string): boolean {
+  return name.startsWith('variable_cc_') || CHANNEL_HEADERS_READ.has(name);
+}
+const CHANNEL_HEADERS_READ = new Set([
+  'Unique-ID',
+  'Caller-Destination-Number',
+  'Caller-Caller-ID-Number',
+  'Answer-State',
+  'Channel-Call-State',
+  'variable_sip_gateway_name',
+  'variable_sip_network_ip',
+  'variable_sip_from_host',
+]);
+
+export interface RoutingDeps {
+  services: CallServices;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** The leg as our variables (set by the originate or the dialplan) describe it. */
+export function legInfo(services: CallServices, h: Record<string, string>): LegInfo {
+  const v = (name: string) => h[`variable_${name}`] ?? '';
+  const uuid = h['Unique-ID'] ?? '';
+  const taskCode = v('cc_task');
+  const task = taskCode ? services.taskInfo(taskCode) : undefined;
+  return {
+    uuid,
+    callId: v('cc_call_id') || uuid,
+    role: v('cc_role') || 'customer',
+    flow: v('cc_flow'),
+    projectCode: v('cc_project'),
+    taskCode,
+    destinationNumber: v('cc_number') || h['Caller-Destination-Number'] || '',
+    callerIdNumber: h['Caller-Caller-ID-Number'] ?? '',
+    answered: h['Answer-State'] === 'answered' || h['Channel-Call-State'] === 'ACTIVE',
+    voiceFile: task?.voiceFile,
+    evaluation: task?.evaluation ?? false,
+    gatewayCode: v('cc_gw'),
+    numberId: v('cc_number_id') ? Number(v('cc_number_id')) : null,
+    agent: v('cc_agent') || undefined,
+    customerDial: v('cc_dial') || undefined,
+    customerCallerId: v('cc_caller_id') || undefined,
+  };
+}
+
+/** The leg to run (routed where needed), or null when it was refused and dealt with here. */
+export async function routeLeg(
+  d: RoutingDeps,
+  session: OutboundSession,
+  leg: LegInfo,
+  h: Record<string, string>,
+): Promise<LegInfo | null> {
+  if (leg.flow === 'agent_call') return routeAgentCall(d, session, leg, h);
+  if (leg.flow !== 'inbound' || leg.taskCode || !d.services.routeInbound) return leg;
+  return routeInbound(d, session, leg, h);
+}
+
+/** An inbound leg gets the task and project its DID belongs to (issue 5: routing), or is refused. */
+async function routeInbound(
+  d: RoutingDeps,
+  session: OutboundSession,
+  leg: LegInfo,
+  h: Record<string, string>,
+): Promise<LegInfo | null> {
+  const v = (name: string) => h[`variable_${name}`] ?? '';
+  const route = d.services.routeInbound?.({
+    did: h['Caller-Destination-Number'] ?? '',
+    gatewayCode: v('cc_gateway') || v('sip_gateway_name'),
+    networkIp: v('sip_network_ip'),
+    fromHost: v('sip_from_host'),
+  });
+  if (!route) {
+    d.metrics.inc('calls.inbound_unrouted');
+    d.log.warn({ did: h['Caller-Destination-Number'], uuid: leg.uuid }, 'inbound call for no running task');
+    await session.hangup('NO_ROUTE_DESTINATION');
+    return null;
+  }
+  // On the channel too, so the CDR names the task (cdr.ts reads cc_* variables).
+  await session.api(FsCommand.setvar(leg.uuid, 'cc_task', route.taskCode));
+  await session.api(FsCommand.setvar(leg.uuid, 'cc_project', route.projectCode));
+  const task = d.services.taskInfo(route.taskCode);
+  return {
+    ...leg,
+    taskCode: route.taskCode,
+    projectCode: route.projectCode,
+    gatewayCode: leg.gatewayCode || route.gatewayCode,
+    evaluation: task?.evaluation ?? false,
+    voiceFile: task?.voiceFile,
+  };
+}
+
+/** The agent's own leg becomes an agent-first call to the number it dialled, or hears the unavailable tone. */
+async function routeAgentCall(
+  d: RoutingDeps,
+  session: OutboundSession,
+  leg: LegInfo,
+  h: Record<string, string>,
+): Promise<LegInfo | null> {
+  const number = h['Caller-Destination-Number'] ?? '';
+  const r = d.services.routeAgentCall?.(leg.callerIdNumber, number) ?? {
+    ok: false as const,
+    reason: 'agents cannot dial out here',
+  };
+  if (!r.ok) {
+    d.metrics.inc('calls.agent_calls_refused');
+    d.log.warn({ agent: leg.callerIdNumber, number, reason: r.reason }, 'agent call refused');
+    // resume: the dialplan's fallback after the socket answers and plays cc_unavailable_media.
+    await session.resume();
+    await session.exit();
+    return null;
+  }
+  const { route } = r;
+  await session.api(FsCommand.setvar(leg.uuid, 'cc_call_id', route.callId));
+  await session.api(FsCommand.setvar(leg.uuid, 'cc_project', route.projectCode));
+  return {
+    ...leg,
+    flow: 'agent-first',
+    // Not answered here: the bridge answers the agent's leg when the customer answers, and until then the agent
+    // hears the carrier's ringback.
+    answered: true,
+    callId: route.callId,
+    projectCode: route.projectCode,
+    destinationNumber: number,
+    agent: leg.callerIdNumber,
+    gatewayCode: route.gatewayCode,
+    customerDial: route.customerDial,
+    customerCallerId: route.customerCallerId,
+  };
+}

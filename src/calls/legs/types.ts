@@ -1,0 +1,126 @@
+// What the call runtime's parts share: how a leg ended, the services the runner is given, the live-call registry
+// entries other areas read (the supervisor, the agents' /app commands) and what every leg's run shares with the
+// runner.
+import type { Clock } from '../../core/clock.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { Publisher } from '../../core/ports.js';
+import type { AgentRegistry } from '../../agents/registry.js';
+import type { OutboundSession } from '../../esl/index.js';
+import type { OutcomeQueue } from '../outcomes.js';
+import type { FlowEvent, FlowFacts, FlowSettings, LegInfo } from '../flows/types.js';
+import type { HangupCompletions } from './hangup-completions.js';
+
+/** How the leg ended, as FreeSWITCH reported it. */
+export interface LegEnd {
+  answered: boolean;
+  hangupCause: string;
+  sipTermStatus?: string;
+  hangupDisposition?: string;
+  startedAt: number;
+  answeredAt?: number;
+  endedAt: number;
+  recordFile?: string;
+  /** FreeSWITCH deleted the recording because it held no audio (RECORD_DISCARDED). */
+  recordDiscarded?: boolean;
+}
+
+export interface CallServices {
+  /** The task's voice file and settings, if the leg belongs to a task. */
+  taskInfo(taskCode: string): { voiceFile?: string; evaluation: boolean } | undefined;
+  agentDomain(username: string): string;
+  recordPath(callId: string, now: number): string;
+  /** Persist the outcome (call log) of a customer leg. */
+  legEnded(leg: LegInfo, facts: FlowFacts, end: LegEnd): void;
+  /** Runs several legEnded in one transaction (without it, each writes on its own). */
+  inTransaction?(writes: () => void): void;
+  /**
+   * An agent dialling a customer from the phone (cc_flow=agent_call): the gateway, dial string and call id, or why
+   * not (told to the agent on /topic/notify by the router).
+   */
+  routeAgentCall?(
+    username: string,
+    number: string,
+  ):
+    | {
+        ok: true;
+        route: {
+          callId: string;
+          projectCode: string;
+          gatewayCode: string;
+          customerDial: string;
+          customerCallerId?: string;
+        };
+      }
+    | { ok: false; reason: string };
+  /** The task an inbound call belongs to (calls/inbound-routing.ts); undefined: nobody takes this call. */
+  routeInbound?(
+    call: InboundCall,
+  ): { taskCode: string; projectCode: string; gatewayCode: string } | undefined;
+}
+
+/** What an inbound leg tells about where it came from. */
+export interface InboundCall {
+  did: string;
+  /** cc_gateway (sofia-conf's gateway variables) or sip_gateway_name: the gateway the call came in on. */
+  gatewayCode: string;
+  /** The carrier's address (sip_network_ip / sip_from_host), for carriers registered to us. */
+  networkIp: string;
+  fromHost: string;
+}
+
+/** An off-hook agent's held leg (cc_flow=fifo): customers of its project are bridged to it. */
+export interface HeldLeg {
+  uuid: string;
+  projectCode: string;
+  signal(event: FlowEvent): void;
+}
+
+export interface LiveCall {
+  callId: string;
+  uuid: string;
+  projectCode: string;
+  taskCode: string;
+  destinationNumber: string;
+  startedAt: number;
+  session: OutboundSession;
+  agent?: string;
+  /** The leg bridged to this one (CHANNEL_BRIDGE's Other-Leg-Unique-ID): the agent's, on a customer leg. */
+  otherLeg?: string;
+  /** The leg's role (cc_role): customer, agent or manager. */
+  role: string;
+  /** Hands an event to the leg's flow from outside (an agent's transfer request). */
+  signal(event: FlowEvent): void;
+}
+
+export interface Logger {
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface RunnerDeps {
+  clock: Clock;
+  metrics: Metrics;
+  log: Logger;
+  agents: AgentRegistry;
+  publisher: Publisher;
+  services: CallServices;
+  settings: FlowSettings;
+}
+
+/** A finished customer leg waiting for its outcome to be stored. */
+export interface SettlingRun {
+  stopWaitingForCompletion(): void;
+  /** Settles once the outcome is queued for writing. */
+  readonly queued: Promise<void>;
+}
+
+/** What every leg's run shares with the runner. */
+export interface RunnerState {
+  readonly live: Map<string, LiveCall>;
+  readonly held: Map<string, HeldLeg>;
+  readonly settling: Set<string>;
+  /** The runs in `settling`, so a clean stop can store their outcomes at once. */
+  readonly settlingRuns: Set<SettlingRun>;
+  readonly completions: HangupCompletions;
+  readonly outcomes: OutcomeQueue;
+}

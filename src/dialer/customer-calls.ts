@@ -1,0 +1,251 @@
+// Customer legs of predictive tasks: how many to start (the task's pacer), originating them with our variables and
+// the socket app, settling the ones that never answer from BACKGROUND_JOB and CHANNEL_HANGUP_COMPLETE, and judging
+// answered ones against the abandon rule once their outcome is stored.
+import { randomUUID } from 'node:crypto';
+import type { AgentEntry } from '../agents/registry.js';
+import type { Clock } from '../core/clock.js';
+import { ScheduleType } from '../core/codes.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Repos } from '../db/repos/index.js';
+import type { Gateway } from '../db/repos/gateways.js';
+import type { EslEvent } from '../esl/index.js';
+import { priceRuleOf } from '../switch/billing.js';
+import { FsCommand, socketAppFor } from '../switch/fs-commands.js';
+import type { NodeLinks } from '../switch/nodes.js';
+import { classifyCall } from '../switch/results.js';
+import type { Attempt, AttemptBook, Task } from './attempts.js';
+import { dialString, type DialCapacity, type GatewayRoom } from './capacity.js';
+import type { GatewayUsage } from './gateway-usage.js';
+import type { NumberSource } from './number-source.js';
+import type { DispensedNumber, Screen } from './numbers.js';
+import { judgeLiveAnswer, MAX_AGENT_WAIT_MS } from './pacing/abandon.js';
+import { retryIfRuled } from './retries.js';
+import type { TaskPacers } from './task-pacers.js';
+
+export interface CustomerCallDeps {
+  repos: Repos;
+  clock: Clock;
+  metrics: Metrics;
+  nodes: NodeLinks;
+  gatewayUsage: GatewayUsage;
+  numbers: NumberSource;
+  book: AttemptBook;
+  capacity: DialCapacity;
+  pacers: TaskPacers;
+  /** Where FreeSWITCH reaches our outbound socket. */
+  socket(): { host: string; port: number };
+  /** Answered customers of the task still waiting for an agent (no agent connected yet). */
+  waitingCustomers(taskCode: string): number;
+  /** How long to ring a customer (originate_timeout, seconds). */
+  ringSeconds?: number;
+  /** False once the dialer stopped: late originate results are left to the next start's recovery. */
+  running(): boolean;
+}
+
+/** What one predictive task may do this tick. */
+export interface DialTurn {
+  task: Task;
+  projectCode: string;
+  nodeId: number;
+  flow: string;
+  rooms: GatewayRoom[];
+  capacity: number;
+  agents: AgentEntry[];
+  idle: AgentEntry[];
+  screen?: Screen;
+}
+
+export class CustomerCalls {
+  constructor(private readonly d: CustomerCallDeps) {}
+
+  /** The pacer's number of customers for this tick, each originated on the least used gateway with room. */
+  dial(turn: DialTurn, now: number): void {
+    const { d } = this;
+    const { task, rooms, capacity, agents, idle } = turn;
+    const ringing = d.book.ringing(task.id);
+    const waiting = d.waitingCustomers(task.callTaskCode);
+    // play-only tasks need no agents: their pace is the capacity itself, scaled by the rate.
+    const wanted =
+      task.scheduleType === ScheduleType.playOnly
+        ? Math.min(capacity, Math.max(0, Math.floor(task.rate * capacity) - ringing.length))
+        : d.pacers.of(task).decide({
+            now,
+            idleAgents: idle.length,
+            staffedAgents: agents.length,
+            ringingAttempts: ringing.length,
+            waitingCustomers: waiting,
+            rate: task.rate,
+            capacity,
+            ringingSince: ringing.map((a) => a.startedAt),
+            busySince: agents.flatMap((a) => (a.state.talkingSince !== null ? [a.state.talkingSince] : [])),
+          });
+    if (wanted <= 0) return;
+    for (const number of d.numbers.dispense(task.id, wanted, now, turn.screen)) {
+      const room = rooms
+        .filter((r) => r.room > 0)
+        .sort((a, b) => d.gatewayUsage.inUse(a.gateway.id) - d.gatewayUsage.inUse(b.gateway.id))[0];
+      if (!room) {
+        // Cannot happen while capacity held; settle instead of leaving the number stuck in 'dialing'.
+        d.numbers.settle(number.id, { callUuid: '', resultDetail: 5 }, now);
+        continue;
+      }
+      room.room--;
+      this.originate(turn, room.gateway, number, now);
+    }
+  }
+
+  private originate(turn: DialTurn, gateway: Gateway, number: DispensedNumber, now: number): void {
+    const { d } = this;
+    const { task } = turn;
+    const callId = randomUUID();
+    const attempt: Attempt = {
+      callId,
+      task,
+      gatewayId: gateway.id,
+      numberId: number.id,
+      phone: number.phone,
+      retries: number.retries ?? 0,
+      startedAt: now,
+      answered: false,
+    };
+    d.numbers.markCall(number.id, callId, now);
+    d.book.originated(attempt);
+    d.gatewayUsage.acquire(gateway.id);
+    d.capacity.originated(turn.nodeId, now);
+    d.metrics.inc('dialer.originates');
+    const ringSeconds = d.ringSeconds ?? 30;
+    const command = FsCommand.originate(
+      {
+        origination_uuid: callId,
+        origination_caller_id_number: gateway.originationCallId ?? undefined,
+        originate_timeout: ringSeconds,
+        ignore_early_media: 'true',
+        cc_call_id: callId,
+        cc_role: 'customer',
+        cc_flow: turn.flow,
+        cc_project: turn.projectCode,
+        cc_task: task.callTaskCode,
+        cc_number: number.phone,
+        cc_number_id: number.id,
+        cc_gw: gateway.gwCode,
+      },
+      dialString(gateway, number.phone),
+      socketAppFor(d.socket().host, d.socket().port),
+    );
+    void d.nodes.bgapi(turn.nodeId, command, { timeoutMs: (ringSeconds + 30) * 1000 }).then((r) => {
+      // Stopped meanwhile (shutdown closes the node links, failing every pending originate): the store may be
+      // closed; numbers left 'dialing' are settled from FreeSWITCH at the next start (recoverAtStartup).
+      if (!d.running()) return;
+      if (r.ok) {
+        const at = d.clock.now();
+        d.book.answer(attempt, at);
+        d.metrics.inc('dialer.answers');
+        d.pacers
+          .of(task)
+          .observe({ kind: 'attempt-ended', at, answered: true, ringMs: at - attempt.startedAt });
+        return;
+      }
+      attempt.jobError =
+        r.error.kind === 'err'
+          ? r.error.text.split(/\s/)[0]
+          : r.error.kind === 'timeout'
+            ? 'RECOVERY_ON_TIMER_EXPIRE'
+            : 'NORMAL_TEMPORARY_FAILURE';
+      // CHANNEL_HANGUP_COMPLETE may come before or after BACKGROUND_JOB (fixtures README): wait briefly for it.
+      if (attempt.hangup) this.settleFailed(attempt);
+      else attempt.settleTimer = d.clock.setTimer(1000, () => this.settleFailed(attempt));
+    });
+  }
+
+  /** Hangup events of legs we originated (from the node link). */
+  onNodeEvent(event: EslEvent): void {
+    if (event.name !== 'CHANNEL_HANGUP_COMPLETE') return;
+    const uuid = event.headers['Unique-ID'];
+    const attempt = uuid ? this.d.book.ringingCall(uuid) : undefined;
+    if (!attempt) return;
+    attempt.hangup = { ...event.headers };
+    if (attempt.jobError) {
+      attempt.settleTimer?.cancel();
+      this.settleFailed(attempt);
+    }
+  }
+
+  private settleFailed(a: Attempt): void {
+    const { d } = this;
+    if (!d.running() || !d.book.dropRinging(a.callId)) return;
+    const now = d.clock.now();
+    d.gatewayUsage.release(a.gatewayId);
+    const h = a.hangup ?? {};
+    const cause = h['Hangup-Cause'] ?? a.jobError ?? 'NORMAL_TEMPORARY_FAILURE';
+    const outcome = classifyCall({
+      answered: false,
+      hangupCause: cause,
+      sipTermStatus: h['variable_sip_term_status'],
+      hangupDisposition: h['variable_sip_hangup_disposition'],
+      flow: { agentConnected: false, waitingForAgent: false },
+    });
+    const gateway = d.repos.gateways.get(a.gatewayId);
+    d.repos.callLogs.upsert(
+      a.callId,
+      {
+        taskId: a.task.id,
+        projectId: a.task.projectId,
+        callTaskCode: a.task.callTaskCode,
+        destinationNumber: a.phone,
+        gatewayId: a.gatewayId,
+        startTimestamp: a.startedAt,
+        endTimestamp: now,
+        duration: Math.round((now - a.startedAt) / 1000),
+        billsec: 0,
+        hangupCause: cause,
+        sipTermStatus: h['variable_sip_term_status'] ?? null,
+        hangupDisposition: h['variable_sip_hangup_disposition'] ?? null,
+        priceRule: gateway ? priceRuleOf(gateway) : null,
+        priceCal: gateway && priceRuleOf(gateway) ? 0 : null,
+        result: outcome.result,
+        resultDetail: outcome.resultDetail,
+      },
+      now,
+    );
+    d.numbers.settle(a.numberId, { callUuid: a.callId, resultDetail: outcome.resultDetail }, now);
+    retryIfRuled(
+      d,
+      { taskId: a.task.id, numberId: a.numberId, retries: a.retries },
+      outcome.resultDetail,
+      now,
+    );
+    d.metrics.inc('dialer.failed');
+    d.pacers
+      .of(a.task)
+      .observe({ kind: 'attempt-ended', at: now, answered: false, ringMs: now - a.startedAt });
+  }
+
+  /** An agent started talking on one of our answered calls: the end of the customer's wait. */
+  agentConnected(callId: string, at: number): void {
+    const a = this.d.book.answeredCall(callId);
+    if (a && a.connectedAt === undefined) a.connectedAt = at;
+  }
+
+  /** The runner stored an answered leg's outcome: free its gateway line, judge the wait and teach the pacer. */
+  legEnded(callId: string, resultDetail: number, now: number): void {
+    const { d } = this;
+    const a = d.book.endAnswered(callId);
+    if (!a) return;
+    d.gatewayUsage.release(a.gatewayId);
+    // One rule (pacing/abandon.ts) for the pacer and for the stored verdict the abandon-rate report counts.
+    const waitMs = a.connectedAt !== undefined ? a.connectedAt - (a.answeredAt ?? a.connectedAt) : null;
+    const verdict = judgeLiveAnswer(resultDetail, waitMs, MAX_AGENT_WAIT_MS);
+    if (!verdict.live || a.task.scheduleType === ScheduleType.playOnly) return;
+    d.repos.callLogs.upsert(
+      callId,
+      { abandoned: verdict.abandoned ? 1 : 0, agentWaitMs: verdict.waitMs },
+      now,
+    );
+    d.metrics.inc(verdict.abandoned ? 'dialer.abandoned' : 'dialer.connected');
+    d.pacers.of(a.task).observe({
+      kind: verdict.abandoned ? 'abandoned' : 'connected',
+      at: now,
+      waitMs: verdict.waitMs ?? now - (a.answeredAt ?? a.startedAt),
+    });
+  }
+}

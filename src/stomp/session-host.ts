@@ -1,0 +1,41 @@
+// What a session and the broker that owns it see of each other, and what the frame handlers (dispatch.ts) need of a
+// session. Kept apart from session.ts so that dispatch.ts and session.ts do not import each other.
+import type { Principal } from './access.js';
+import type { StompFrame, StompVersion } from './frame.js';
+import type { BrokerCounters, BrokerOptions } from './types.js';
+
+export type AckMode = 'auto' | 'client' | 'client-individual';
+
+export type ResolvedOptions = Required<Omit<BrokerOptions, 'logger'>> & Pick<BrokerOptions, 'logger'>;
+
+/** A connected session as the broker's fan-out and the frame handlers see it. */
+export interface SessionPort {
+  readonly id: string;
+  readonly version: StompVersion;
+  readonly principal: Principal | null;
+  readonly subscriptions: Map<string, Subscription>;
+  readonly host: SessionHost;
+  sendText(text: string): void;
+  /** Sends ERROR and closes. */
+  fail(message: string, detail: string, receipt?: string): void;
+  /** Answers the frame's receipt header, if any. */
+  receipt(frame: StompFrame): void;
+}
+
+export interface Subscription {
+  session: SessionPort;
+  id: string;
+  destination: string;
+  ack: AckMode;
+}
+
+/** What a session needs from the broker that owns it. */
+export interface SessionHost {
+  readonly options: ResolvedOptions;
+  readonly counters: BrokerCounters;
+  subscribe(sub: Subscription): void;
+  unsubscribe(sub: Subscription): void;
+  publish(destination: string, body: string, headers: Record<string, string>): number;
+  connected(session: SessionPort): void;
+  forget(session: SessionPort): void;
+}

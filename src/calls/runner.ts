@@ -14,6 +14,7 @@ import { agentFirstFlow } from './flows/agent-first.js';
 import { heldLegFlow, offHookCustomerFlow } from './flows/off-hook.js';
 import { playOnlyFlow } from './flows/play-only.js';
 import { OutcomeQueue } from './outcomes.js';
+import { DIALPLAN_FLOWS, type LegProof } from './leg-proof.js';
 import { toAgentFlow } from './flows/to-agent.js';
 import type { Effect, Flow, FlowEvent, FlowFacts, FlowSettings, LegInfo } from './flows/types.js';
 
@@ -112,6 +113,8 @@ export interface RunnerDeps {
   publisher: Publisher;
   services: CallServices;
   settings: FlowSettings;
+  /** Whether a connected leg is ours (calls/socket-guard.ts); refusals are counted and logged there. */
+  proveLeg(headers: Readonly<Record<string, string>>, peer: string): LegProof;
 }
 
 /** The connect-reply headers the runner reads (legInfo, route): the leg's socket keeps only these (issue 13). */
@@ -127,6 +130,7 @@ const CHANNEL_HEADERS_READ = new Set([
   'variable_sip_gateway_name',
   'variable_sip_network_ip',
   'variable_sip_from_host',
+  'variable_user_name',
 ]);
 
 /** What every leg's run shares with the runner. */
@@ -200,15 +204,20 @@ export class CallRunner {
     const uuid = h['Unique-ID'] ?? '';
     const taskCode = v('cc_task');
     const task = taskCode ? this.d.services.taskInfo(taskCode) : undefined;
+    const role = v('cc_role') || 'customer';
+    const flow = v('cc_flow');
+    const callerId = h['Caller-Caller-ID-Number'] ?? '';
     return {
       uuid,
       callId: v('cc_call_id') || uuid,
-      role: v('cc_role') || 'customer',
-      flow: v('cc_flow'),
+      role,
+      flow,
       projectCode: v('cc_project'),
       taskCode,
       destinationNumber: v('cc_number') || h['Caller-Destination-Number'] || '',
-      callerIdNumber: h['Caller-Caller-ID-Number'] ?? '',
+      // An agent's own call is the agent who authenticated (sofia sets user_name from the directory entry), not the
+      // caller id its phone chose to send: one agent cannot log another off by sending the other's number.
+      callerIdNumber: role === 'agent' && DIALPLAN_FLOWS.has(flow) ? v('user_name') || callerId : callerId,
       answered: h['Answer-State'] === 'answered' || h['Channel-Call-State'] === 'ACTIVE',
       voiceFile: task?.voiceFile,
       evaluation: task?.evaluation ?? false,
@@ -299,6 +308,11 @@ export class CallRunner {
   private async run(session: OutboundSession): Promise<void> {
     const ready = await session.ready;
     if (!ready.ok) return;
+    // Before anything reads the leg's variables: an unproven leg touches no number, call log, agent or topic.
+    if (!this.d.proveLeg(ready.value.headers, session.remoteAddress).ok) {
+      void session.hangup('CALL_REJECTED', { timeoutMs: 1000 }).then(() => session.destroy());
+      return;
+    }
     const leg = await this.route(session, this.legInfo(ready.value.headers), ready.value.headers);
     if (!leg) return;
     const flow = this.flows[leg.flow];

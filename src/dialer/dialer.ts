@@ -17,6 +17,7 @@ import { taskGateways, taskNumbers, tasks } from '../db/schema.js';
 import type { EslEvent } from '../esl/index.js';
 import { priceRuleOf } from '../calls/billing.js';
 import { FsCommand, socketAppFor } from '../calls/fs-commands.js';
+import type { SocketLegs } from '../calls/socket-guard.js';
 import type { NodeLinks } from '../calls/nodes.js';
 import { classifyCall } from '../calls/results.js';
 import type { GatewayUsage } from './gateway-usage.js';
@@ -103,6 +104,8 @@ export interface DialerDeps {
   numbers: NumberSource;
   /** Where FreeSWITCH reaches our outbound socket (the listening address, known once it listens). */
   socket: () => { host: string; port: number };
+  /** Every leg sent to the socket is announced there and carries its node's token (issue 17.1). */
+  socketLegs: SocketLegs;
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
   /** Spec 三.14 body for /topic/callTaskStatus/{projectCode}. */
   statusOf(task: Task): object;
@@ -491,8 +494,16 @@ export class Dialer {
     d.gatewayUsage.acquire(gateway.id);
     (this.recentOriginates.get(nodeId) ?? this.recentOriginates.set(nodeId, []).get(nodeId))?.push(now);
     d.metrics.inc('dialer.originates');
+    const ringSeconds = d.ringSeconds ?? 30;
+    const proof = d.socketLegs.originating(
+      nodeId,
+      callId,
+      { flow, numberId: number.id },
+      (ringSeconds + 60) * 1000,
+    );
     const command = FsCommand.originate(
       {
+        ...proof,
         origination_uuid: callId,
         origination_caller_id_number: gateway.originationCallId ?? undefined,
         originate_timeout: d.ringSeconds ?? 30,
@@ -513,6 +524,7 @@ export class Dialer {
       // Stopped meanwhile (shutdown closes the node links, failing every pending originate): the store may be
       // closed; numbers left 'dialing' are settled from FreeSWITCH at the next start (recoverAtStartup).
       if (!this.running) return;
+      if (!r.ok) d.socketLegs.failed(callId);
       if (r.ok) {
         attempt.answered = true;
         attempt.answeredAt = d.clock.now();
@@ -672,8 +684,15 @@ export class Dialer {
     d.gatewayUsage.acquire(c.gateway.id);
     d.metrics.inc('dialer.agent_first_originates');
     const ring = d.agentRingSeconds ?? 20;
+    const proof = d.socketLegs.originating(
+      c.nodeId,
+      callId,
+      { flow: 'agent-first', numberId: c.numberId },
+      (ring + 60) * 1000,
+    );
     const command = FsCommand.originate(
       {
+        ...proof,
         origination_caller_id_number: c.phone,
         originate_timeout: ring,
         'sip_h_X-CC-Auto-Answer': 'true',
@@ -705,6 +724,7 @@ export class Dialer {
     });
     const r = await d.nodes.bgapi(c.nodeId, command, { timeoutMs: (ring + 30) * 1000 });
     if (r.ok) return { ok: true, callId };
+    d.socketLegs.failed(callId);
     this.agentFirst.delete(callId);
     d.gatewayUsage.release(c.gateway.id);
     d.agents.apply(c.agent, { kind: 'release', callId });

@@ -64,8 +64,8 @@ export function socketGuard(d: {
       failed: (callId) => expected.forget(callId),
     },
     admit(address) {
+      // Counted by the server (socket.refusedPeer).
       if (peerAllowed(address)) return true;
-      metrics.inc('socket.refused.peer');
       warn({ peer: address }, 'event socket: connection from an address that is no FreeSWITCH node closed');
       return false;
     },

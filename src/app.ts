@@ -39,6 +39,7 @@ import { agentCallRouter, callCommands } from './dialer/app-commands.js';
 import { inboundRouter } from './calls/inbound-routing.js';
 import { CallRunner } from './calls/runner.js';
 import { isChannelHeaderRead } from './calls/legs/routing.js';
+import { socketGuard, type SocketGuard } from './calls/socket-guard.js';
 import { callRecovery, type ChannelRow } from './calls/recovery.js';
 import { supervisorCommands } from './supervisor/commands.js';
 import type { SupervisorRow } from './supervisor/context.js';
@@ -92,6 +93,8 @@ export interface App {
   nodes: NodeLinks;
   /** FreeSWITCH's `socket` app connects here, one connection per call leg; main.ts (or a test) listens. */
   outbound: OutboundServer;
+  /** Who may use the outbound socket, and what our originates to it carry (issue 17.1). */
+  guard: SocketGuard;
   runner: CallRunner;
   dialer: Dialer;
   wallboard: Wallboard;
@@ -264,10 +267,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     customerRingSeconds: config.calls.customerRingSeconds,
     ...deps.flowSettings,
   };
+  const guard = socketGuard({ config, nodes: repos.nodes, clock, metrics, log: http.log });
   const runner = new CallRunner({
     clock,
     metrics,
     log: http.log,
+    proveLeg: guard.prove,
     agents,
     publisher: broker,
     settings: flowSettings,
@@ -308,8 +313,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     port: config.outboundSocket.port,
     clock,
     keepChannelHeader: isChannelHeaderRead,
+    connectTimeoutMs: config.outboundSocket.handshakeMs,
+    maxConnections: config.outboundSocket.maxConnections,
+    admit: guard.admit,
     onSession: runner.handle,
   });
+  for (const name of Object.keys(outbound.counters) as (keyof typeof outbound.counters)[])
+    metrics.gauge(`socket.${name}`, () => outbound.counters[name]);
 
   const numbers = numberStore(deps.store.db);
   const screen = (task: Parameters<typeof screenFor>[1]) =>
@@ -345,6 +355,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     gatewayUsage,
     publisher: broker,
     numbers: numberSourceOf(numbers),
+    socketLegs: guard.legs,
     socket: () =>
       config.outboundSocket.reachAt ?? {
         host: config.outboundSocket.host,
@@ -481,6 +492,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     broker,
     nodes,
     outbound,
+    guard,
     runner,
     dialer,
     wallboard,

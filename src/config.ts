@@ -33,7 +33,25 @@ export interface Config {
    * FreeSWITCH reaches us elsewhere (a proxy, NAT, a published container port, a 0.0.0.0 listener). Without it the
    * dialer uses the listening address.
    */
-  outboundSocket: { host: string; port: number; reachAt?: { host: string; port: number } };
+  outboundSocket: {
+    host: string;
+    port: number;
+    reachAt?: { host: string; port: number };
+    /** Open sockets at most (CC_SOCKET_MAX_CONNECTIONS); keep it above the nodes' max sessions combined. */
+    maxConnections: number;
+    /** A socket that has not answered `connect` within this is closed (CC_SOCKET_HANDSHAKE_MS). */
+    handshakeMs: number;
+    /**
+     * Peer addresses allowed besides the nodes' ESL hosts (CC_SOCKET_ALLOW): a proxy or NAT in between, or
+     * FreeSWITCH's address when its eslHost is a name. See calls/leg-proof.ts for when the address is checked.
+     */
+    allow: string[];
+  };
+  /**
+   * The secret every node's socket token is derived from (calls/leg-proof.ts). Empty here means "not given":
+   * main.ts then uses `<dataDir>/freeswitch-socket-secret`, generating it at first start.
+   */
+  socketSecret: string;
   dbPath: string;
   dataDir: string;
   recordingsDir: string;
@@ -92,6 +110,14 @@ function int(env: Env, key: string, def: number, min = 0, max = Number.MAX_SAFE_
   return n;
 }
 
+/** A comma-separated list, blanks dropped. */
+function list(env: Env, key: string): string[] {
+  return str(env, key, '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /** `host:port`, or undefined when the variable is unset. */
 function hostPort(env: Env, key: string): { host: string; port: number } | undefined {
   const raw = env[key];
@@ -121,7 +147,11 @@ export function loadConfig(env: Env = process.env): Config {
       host: str(env, 'CC_SOCKET_HOST', OUTBOUND_SOCKET_DEFAULT.host),
       port: int(env, 'CC_SOCKET_PORT', OUTBOUND_SOCKET_DEFAULT.port, 0, 65535),
       reachAt: hostPort(env, 'CC_SOCKET_REACH_AT'),
+      maxConnections: int(env, 'CC_SOCKET_MAX_CONNECTIONS', 2000, 1, 1_000_000),
+      handshakeMs: int(env, 'CC_SOCKET_HANDSHAKE_MS', 5000, 50, 60_000),
+      allow: list(env, 'CC_SOCKET_ALLOW'),
     },
+    socketSecret: str(env, 'CC_SOCKET_SECRET', ''),
     dataDir,
     dbPath: str(env, 'CC_DB_PATH', `${dataDir}/callcenter.db`),
     recordingsDir: str(env, 'CC_RECORDINGS_DIR', '/var/lib/freeswitch/recordings'),
@@ -173,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 export const TEST_FS_HTTP_SECRET = 'test-fs-http-secret';
+export const TEST_SOCKET_SECRET = 'test-socket-secret';
 
 /** Embedded defaults with an in-memory database: what component tests start from. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -181,6 +212,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     dbPath: ':memory:',
     logLevel: 'silent',
     fsHttpSecret: TEST_FS_HTTP_SECRET,
+    socketSecret: TEST_SOCKET_SECRET,
     ...overrides,
   };
 }

@@ -5,15 +5,24 @@ import { openStore } from './db/database.js';
 import { buildApp } from './app.js';
 import { seedStore } from './seed.js';
 import { ensureFsHttpSecret } from './api/freeswitch/http-secret.js';
+import { ensureSocketSecret } from './calls/socket-secret.js';
+import { listenFailureLine, type ListenTarget } from './core/listen-failure.js';
 
 const env = loadConfig();
 const fsSecret = ensureFsHttpSecret(env.fsHttpSecret, env.dataDir);
-const config = { ...env, fsHttpSecret: fsSecret.secret };
+const socketSecret = ensureSocketSecret(env.socketSecret, env.dataDir);
+const config = { ...env, fsHttpSecret: fsSecret.secret, socketSecret: socketSecret.secret };
 if (fsSecret.source === 'generated')
   // Printed once, at the start that made it; afterwards it is read from the file (scripts/freeswitch reads it too).
   console.log(
     `Generated the FreeSWITCH HTTP secret (xml_curl/xml_cdr basic auth, user "freeswitch"): ${fsSecret.secret}\n` +
       `  stored in ${fsSecret.file}; FreeSWITCH's configuration must use it (or set CC_FS_HTTP_SECRET).`,
+  );
+if (socketSecret.source === 'generated')
+  // Not printed: FreeSWITCH never needs the secret itself, only each node's token, which configure.mjs derives.
+  console.log(
+    `Generated the FreeSWITCH socket secret in ${socketSecret.file}: run scripts/freeswitch/configure.mjs on each\n` +
+      `  node's configuration so its dialplan proves its legs (cc_socket_token); until then the event socket hangs them up.`,
   );
 const store = openStore(config.dbPath);
 const app = await buildApp(config, { store, clock: systemClock });
@@ -39,9 +48,38 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
+/** Listens, or exits 1 with one line saying which port and which setting moves it (never a stack trace). */
+async function listenOrExit<T>(target: ListenTarget, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    console.error(listenFailureLine(target, err));
+    await app.close().catch(() => undefined);
+    store.close();
+    process.exit(1);
+  }
+}
+
+// Both ports first: nothing is dialled and no node is connected by an instance that cannot listen.
+const socket = await listenOrExit(
+  {
+    what: 'FreeSWITCH event socket',
+    host: config.outboundSocket.host,
+    port: config.outboundSocket.port,
+    settings: 'CC_SOCKET_PORT / CC_SOCKET_HOST',
+  },
+  () => app.outbound.listen(),
+);
+const address = await listenOrExit(
+  {
+    what: 'HTTP server (API, pages, STOMP)',
+    host: config.http.host,
+    port: config.http.port,
+    settings: 'CC_HTTP_PORT / CC_HTTP_HOST',
+  },
+  () => app.http.listen({ host: config.http.host, port: config.http.port }),
+);
 app.start();
-const socket = await app.outbound.listen();
-const address = await app.http.listen({ host: config.http.host, port: config.http.port });
 console.log(
   `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${config.dbPath}`,
 );

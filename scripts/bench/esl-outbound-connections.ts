@@ -61,6 +61,8 @@ async function server(side: 'ours' | 'peer', count: number): Promise<Figures> {
       clock: systemClock,
       // As the app configures it (app.ts): the leg keeps only the connect-reply headers the call runner reads.
       keepChannelHeader: isChannelHeaderRead,
+      // Measured at whatever count is asked for, beyond the app's default cap (CC_SOCKET_MAX_CONNECTIONS).
+      maxConnections: Number.MAX_SAFE_INTEGER,
       onSession: (session) => {
         const at = performance.now();
         firstAccept ??= at;

@@ -7,12 +7,14 @@
 //
 //   <output dir>       where the configured copy goes (default: edit the vanilla directory in place)
 //   cc_name=value      sets a variable of callcenter/vars.xml (cc_server_ip, cc_http_credentials, cc_esl_password...)
+//   --node NAME        the node this configuration is for (its name in the server's node table; default
+//                      $CC_FS_NAME or "local"): its cc_socket_token is derived from the server's socket secret
 //   --mod-dir DIR      drop modules.conf.xml lines for modules that are not in DIR (default: <prefix>/lib/freeswitch/mod
 //                      when the configuration is <prefix>/etc/freeswitch)
 //   --sounds-dir DIR   where sounds are; without <DIR>/music, hold music is a tone instead of local_stream://moh
 //   --no-ipv6          remove the IPv6 SIP profiles (they fail to bind where the host has no IPv6 address)
 //   --quiet            print nothing but errors
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,12 +54,23 @@ const REPLACED = [
 ];
 
 export function parseArgs(argv) {
-  const o = { vars: {}, ipv6: true, quiet: false, modDir: undefined, soundsDir: undefined, dirs: [] };
+  const o = {
+    vars: {},
+    ipv6: true,
+    quiet: false,
+    modDir: undefined,
+    soundsDir: undefined,
+    node: process.env.CC_FS_NAME || 'local',
+    dirs: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--no-ipv6') o.ipv6 = false;
     else if (a === '--quiet') o.quiet = true;
-    else if (a === '--mod-dir' || a === '--sounds-dir') {
+    else if (a === '--node') {
+      o.node = argv[++i];
+      if (!o.node) throw new Error('--node needs the node name');
+    } else if (a === '--mod-dir' || a === '--sounds-dir') {
       const v = argv[++i];
       if (!v) throw new Error(`${a} needs a directory`);
       o[a === '--mod-dir' ? 'modDir' : 'soundsDir'] = resolve(v);
@@ -133,6 +146,15 @@ export function configure(o) {
         'cc_http_credentials still has the placeholder: start the server once (it writes data/freeswitch-http-secret) or pass cc_http_credentials=freeswitch:<CC_FS_HTTP_SECRET>',
       );
   }
+  // The node's socket token (src/calls/leg-proof.ts socketToken), from the server's socket secret, unless given here.
+  if (!('cc_socket_token' in o.vars)) {
+    const secret = serverFile('CC_SOCKET_SECRET', 'freeswitch-socket-secret');
+    if (secret) o.vars.cc_socket_token = socketToken(secret, o.node);
+    else if (vars.includes('cc_socket_token=change-this-token'))
+      say(
+        'cc_socket_token still has the placeholder: start the server once (it writes data/freeswitch-socket-secret) or set CC_SOCKET_SECRET, then run this again; until then the server hangs up every leg of this node',
+      );
+  }
   for (const [k, v] of Object.entries(o.vars)) vars = setVar(vars, k, v, 'callcenter/vars.xml');
   writeFileSync(ccVars, vars);
   for (const f of REPLACED) cpSync(join(ours, f), join(out, f));
@@ -182,9 +204,19 @@ export function configure(o) {
 
 /** CC_FS_HTTP_SECRET, else the file the server writes at first start in its data directory (CC_DATA_DIR). */
 function serverSecret() {
-  if (process.env.CC_FS_HTTP_SECRET) return process.env.CC_FS_HTTP_SECRET;
-  const file = join(resolve(process.env.CC_DATA_DIR ?? join(ours, '../data')), 'freeswitch-http-secret');
-  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  return serverFile('CC_FS_HTTP_SECRET', 'freeswitch-http-secret');
+}
+
+/** A secret of the server: its environment variable, else its file in the server's data directory. */
+function serverFile(variable, name) {
+  if (process.env[variable]) return process.env[variable];
+  const file = join(resolve(process.env.CC_DATA_DIR ?? join(ours, '../data')), name);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
+}
+
+/** The same derivation as the server's socketToken (src/calls/leg-proof.ts); a unit test holds them together. */
+export function socketToken(secret, nodeName) {
+  return createHmac('sha256', secret).update(`callcenter socket ${nodeName}`).digest('base64url');
 }
 
 /** <prefix>/etc/freeswitch → <prefix>/lib/freeswitch/mod; /etc/freeswitch → /usr/lib/freeswitch/mod. */

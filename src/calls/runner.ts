@@ -74,6 +74,11 @@ export class CallRunner {
   private async run(session: OutboundSession): Promise<void> {
     const ready = await session.ready;
     if (!ready.ok) return;
+    // Before anything reads the leg's variables: an unproven leg touches no number, call log, agent or topic.
+    if (!this.d.proveLeg(ready.value.headers, session.remoteAddress).ok) {
+      void session.hangup('CALL_REJECTED', { timeoutMs: 1000 }).then(() => session.destroy());
+      return;
+    }
     const h = ready.value.headers;
     const leg = await routeLeg(this.d, session, legInfo(this.d.services, h), h);
     if (!leg) return;

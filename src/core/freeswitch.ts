@@ -27,3 +27,9 @@ export const DialCode = {
 export const HOLD_MUSIC = '${cc_hold_music}';
 /** Played instead when hold music ends at once (a missing stream), so the leg is never replayed in a tight loop. */
 export const HOLD_FALLBACK = 'silence_stream://-1';
+
+/**
+ * The channel variable that proves a leg comes from a node's FreeSWITCH (calls/leg-proof.ts): the dialplan sets it
+ * from vars.xml's cc_socket_token, our originates set it from the node's token.
+ */
+export const SOCKET_TOKEN_VAR = 'cc_socket_token';

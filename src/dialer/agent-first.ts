@@ -11,6 +11,7 @@ import type { Repos } from '../db/repos/index.js';
 import type { Gateway } from '../db/repos/gateways.js';
 import { FsCommand, socketAppFor } from '../switch/fs-commands.js';
 import type { NodeLinks } from '../switch/nodes.js';
+import type { SocketLegs } from '../calls/socket-guard.js';
 import type { AttemptBook, Task } from './attempts.js';
 import { dialString, type GatewayRoom } from './capacity.js';
 import type { GatewayUsage } from './gateway-usage.js';
@@ -42,6 +43,8 @@ export interface AgentFirstDeps {
   numbers: NumberSource;
   book: AttemptBook;
   socket(): { host: string; port: number };
+  /** Every leg sent to the socket is announced there and carries its node's token (issue 17.1). */
+  socketLegs: SocketLegs;
   /** How long to ring an agent's phone (seconds). */
   agentRingSeconds?: number;
   /** Attempts whose agent never takes the call before the number is settled as 32 (default 3). */
@@ -112,8 +115,15 @@ export class AgentFirstCalls {
     d.gatewayUsage.acquire(c.gateway.id);
     d.metrics.inc('dialer.agent_first_originates');
     const ring = d.agentRingSeconds ?? 20;
+    const proof = d.socketLegs.originating(
+      c.nodeId,
+      callId,
+      { flow: 'agent-first', numberId: c.numberId },
+      (ring + 60) * 1000,
+    );
     const command = FsCommand.originate(
       {
+        ...proof,
         origination_caller_id_number: c.phone,
         originate_timeout: ring,
         'sip_h_X-CC-Auto-Answer': 'true',
@@ -140,6 +150,7 @@ export class AgentFirstCalls {
     });
     const r = await d.nodes.bgapi(c.nodeId, command, { timeoutMs: (ring + 30) * 1000 });
     if (r.ok) return { ok: true, callId };
+    d.socketLegs.failed(callId);
     d.book.releaseLine(callId);
     d.gatewayUsage.release(c.gateway.id);
     d.agents.apply(c.agent, { kind: 'release', callId });

@@ -12,6 +12,7 @@ import type { EslEvent } from '../esl/index.js';
 import { priceRuleOf } from '../switch/billing.js';
 import { FsCommand, socketAppFor } from '../switch/fs-commands.js';
 import type { NodeLinks } from '../switch/nodes.js';
+import type { SocketLegs } from '../calls/socket-guard.js';
 import { classifyCall } from '../switch/results.js';
 import type { Attempt, AttemptBook, Task } from './attempts.js';
 import { dialString, type DialCapacity, type GatewayRoom } from './capacity.js';
@@ -34,6 +35,8 @@ export interface CustomerCallDeps {
   pacers: TaskPacers;
   /** Where FreeSWITCH reaches our outbound socket. */
   socket(): { host: string; port: number };
+  /** Every leg sent to the socket is announced there and carries its node's token (issue 17.1). */
+  socketLegs: SocketLegs;
   /** Answered customers of the task still waiting for an agent (no agent connected yet). */
   waitingCustomers(taskCode: string): number;
   /** How long to ring a customer (originate_timeout, seconds). */
@@ -114,8 +117,15 @@ export class CustomerCalls {
     d.capacity.originated(turn.nodeId, now);
     d.metrics.inc('dialer.originates');
     const ringSeconds = d.ringSeconds ?? 30;
+    const proof = d.socketLegs.originating(
+      turn.nodeId,
+      callId,
+      { flow: turn.flow, numberId: number.id },
+      (ringSeconds + 60) * 1000,
+    );
     const command = FsCommand.originate(
       {
+        ...proof,
         origination_uuid: callId,
         origination_caller_id_number: gateway.originationCallId ?? undefined,
         originate_timeout: ringSeconds,
@@ -136,6 +146,7 @@ export class CustomerCalls {
       // Stopped meanwhile (shutdown closes the node links, failing every pending originate): the store may be
       // closed; numbers left 'dialing' are settled from FreeSWITCH at the next start (recoverAtStartup).
       if (!d.running()) return;
+      if (!r.ok) d.socketLegs.failed(callId);
       if (r.ok) {
         const at = d.clock.now();
         d.book.answer(attempt, at);

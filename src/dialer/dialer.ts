@@ -17,6 +17,7 @@ import type { Gateway } from '../db/repos/gateways.js';
 import { taskNumbers, tasks } from '../db/schema.js';
 import type { EslEvent } from '../esl/index.js';
 import type { NodeLinks } from '../switch/nodes.js';
+import type { SocketLegs } from '../calls/socket-guard.js';
 import { shareAgents } from './agent-share.js';
 import { AgentFirstCalls, type AgentFirstCall, type AgentFirstResult } from './agent-first.js';
 import { AttemptBook, type Task } from './attempts.js';
@@ -52,6 +53,8 @@ export interface DialerDeps {
   numbers: NumberSource;
   /** Where FreeSWITCH reaches our outbound socket (the listening address, known once it listens). */
   socket: () => { host: string; port: number };
+  /** Every leg sent to the socket is announced there and carries its node's token (issue 17.1). */
+  socketLegs: SocketLegs;
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
   /** Spec 三.14 body for /topic/callTaskStatus/{projectCode}. */
   statusOf(task: Task): object;

@@ -18,7 +18,7 @@ import type { SendmsgInput } from './encoder.js';
 import { decodeEvent, type EslEvent } from './event.js';
 import { ContentType, contentType, type EslFrame } from './frame.js';
 import { Listeners, type Unsubscribe } from './listeners.js';
-import { EslParser } from './parser.js';
+import { EslParser, type EslParserLimits } from './parser.js';
 import {
   toExecuteResult,
   toJobResult,
@@ -41,6 +41,8 @@ export interface EslConnectionOptions {
   /** Source of Job-UUID / Event-UUID values (tests make them predictable). */
   readonly newUuid?: () => string;
   readonly onListenerError?: (err: unknown) => void;
+  /** Caps on one frame's header block and body; past them the connection is closed (issue 17.2). */
+  readonly limits?: EslParserLimits;
 }
 
 export interface CloseInfo {
@@ -66,6 +68,8 @@ export interface ConnectionCounters {
   timeouts: number;
   malformedEvents: number;
   unexpectedFrames: number;
+  /** Connections closed because a frame passed the parser's caps (0 or 1 per connection). */
+  oversizedFrames: number;
 }
 
 export interface ExecuteInput {
@@ -92,13 +96,14 @@ export class EslConnection {
     timeouts: 0,
     malformedEvents: 0,
     unexpectedFrames: 0,
+    oversizedFrames: 0,
   };
   /** Resolves once, when the socket is gone. */
   readonly closed: Promise<CloseInfo>;
   /** The channel this socket controls (set by the outbound session after `connect`). */
   channelUuid: string | undefined;
 
-  private readonly parser = new EslParser();
+  private readonly parser: EslParser;
   private readonly listeners: Listeners<ConnectionEvents>;
   private readonly replyQueue: { deliver: ((frame: EslFrame) => void) | undefined }[] = [];
   private readonly jobs = new Map<string, Settle<JobResult>>();
@@ -116,6 +121,7 @@ export class EslConnection {
   ) {
     this.listeners = new Listeners(options.onListenerError);
     this.newUuid = options.newUuid ?? randomUUID;
+    this.parser = new EslParser(options.limits);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (err: Error) => (this.lastError = err.message));
@@ -294,6 +300,12 @@ export class EslConnection {
 
   private receive(chunk: Buffer): void {
     for (const frame of this.parser.push(chunk)) this.dispatch(frame);
+    if (this.parser.error && this.isOpen) {
+      // Nothing more from this peer can be framed: drop it rather than buffer what it keeps sending.
+      this.counters.oversizedFrames++;
+      this.finish({ by: 'error', error: this.parser.error });
+      this.socket.destroy();
+    }
   }
 
   private dispatch(frame: EslFrame): void {

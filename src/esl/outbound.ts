@@ -27,7 +27,10 @@ export interface ChannelData {
 
 export interface OutboundSessionOptions {
   readonly clock: Clock;
-  /** Limit for the connect reply (default 5 s). */
+  /**
+   * Limit for the connect reply (default 5 s). A socket that has not answered by then is closed: FreeSWITCH answers
+   * at once, and anything else holding a socket open without answering is not a leg (issue 17.2).
+   */
   readonly connectTimeoutMs?: number;
   /**
    * Which connect-reply headers `channel.headers` keeps for the leg's life (default: all). The reply has ~200
@@ -48,11 +51,19 @@ export class OutboundSession {
   /** The last disconnect-notice, if any: its Content-Disposition is `linger` or `disconnect`. */
   lastNotice: EslFrame | undefined;
 
+  /** The peer's address (IPv4-mapped IPv6 addresses as plain IPv4), '' when the socket did not say. */
+  readonly remoteAddress: string;
+
   constructor(
     socket: Socket,
     private readonly options: OutboundSessionOptions,
   ) {
-    this.connection = new EslConnection(socket, { ...options.connection, clock: options.clock });
+    this.remoteAddress = plainAddress(socket.remoteAddress ?? '');
+    this.connection = new EslConnection(socket, {
+      limits: OUTBOUND_FRAME_LIMITS,
+      ...options.connection,
+      clock: options.clock,
+    });
     this.connection.on('disconnect-notice', (frame) => this.onNotice(frame));
     this.ready = this.connect();
   }
@@ -127,14 +138,20 @@ export class OutboundSession {
     const reply = await this.connection.command('connect', {
       timeoutMs: this.options.connectTimeoutMs ?? 5000,
     });
-    if (!reply.ok) return reply;
+    if (!reply.ok) {
+      this.destroy();
+      return reply;
+    }
     const headers = emptyHeaders();
     const keep = this.options.keepChannelHeader;
     for (const [name, value] of Object.entries(reply.value.headers))
       if (!keep || keep(name)) headers[name] = urlDecode(value);
     const raw = reply.value.headers;
     const uuid = urlDecode(raw['Unique-ID'] ?? raw['Channel-Unique-ID'] ?? '');
-    if (!uuid) return fail('err', 'connect reply names no channel (no Unique-ID)');
+    if (!uuid) {
+      this.destroy();
+      return fail('err', 'connect reply names no channel (no Unique-ID)');
+    }
     this.channel = { uuid, headers };
     this.connection.channelUuid = uuid;
     return ok(this.channel);
@@ -148,17 +165,51 @@ export class OutboundSession {
   }
 }
 
+/**
+ * Frame caps of a leg's socket. The connect reply is one header block holding every channel variable (~9 KB in the
+ * live captures; a WebRTC leg's SDPs add a few KB), and events are a few KB of body, so these leave ample room.
+ */
+export const OUTBOUND_FRAME_LIMITS = { maxHeaderBytes: 256 * 1024, maxBodyBytes: 4 * 1024 * 1024 } as const;
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`: a dual-stack listener reports IPv4 peers that way. */
+export const plainAddress = (address: string): string =>
+  address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+
 export interface OutboundServerOptions extends OutboundSessionOptions {
   readonly host: string;
   /** 0 picks a free port (see `address()` after `listen()`). */
   readonly port: number;
+  /** Open sockets at most (default 2000); one more is closed at once, before a byte is read. */
+  readonly maxConnections?: number;
+  /** Whether a peer address may talk to us at all; refused peers are closed at once (default: everyone). */
+  readonly admit?: (remoteAddress: string) => boolean;
   readonly onSession: (session: OutboundSession) => void;
+}
+
+export interface OutboundCounters {
+  accepted: number;
+  active: number;
+  /** Closed at once: the server already had maxConnections sockets. */
+  refusedFull: number;
+  /** Closed at once: `admit` refused the peer's address. */
+  refusedPeer: number;
+  /** Closed because `connect` was not answered in time (or not with a channel). */
+  handshakeFailures: number;
+  /** Closed because a frame passed OUTBOUND_FRAME_LIMITS. */
+  oversizedFrames: number;
 }
 
 export class OutboundServer {
   private readonly server: Server;
   private readonly sessions = new Set<OutboundSession>();
-  readonly counters = { accepted: 0, active: 0 };
+  readonly counters: OutboundCounters = {
+    accepted: 0,
+    active: 0,
+    refusedFull: 0,
+    refusedPeer: 0,
+    handshakeFailures: 0,
+    oversizedFrames: 0,
+  };
 
   constructor(private readonly options: OutboundServerOptions) {
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
@@ -187,13 +238,29 @@ export class OutboundServer {
   }
 
   private accept(socket: Socket): void {
+    // A peer may reset before we look; its socket is closed by then and we need not count it.
+    socket.on('error', () => undefined);
+    if (this.sessions.size >= (this.options.maxConnections ?? 2000)) {
+      this.counters.refusedFull++;
+      socket.destroy();
+      return;
+    }
+    if (this.options.admit && !this.options.admit(plainAddress(socket.remoteAddress ?? ''))) {
+      this.counters.refusedPeer++;
+      socket.destroy();
+      return;
+    }
     this.counters.accepted++;
     this.counters.active++;
     const session = new OutboundSession(socket, this.options);
     this.sessions.add(session);
+    void session.ready.then((r) => {
+      if (!r.ok) this.counters.handshakeFailures++;
+    });
     void session.closed.then(() => {
       this.sessions.delete(session);
       this.counters.active--;
+      this.counters.oversizedFrames += session.connection.counters.oversizedFrames;
     });
     this.options.onSession(session);
   }

@@ -3,13 +3,35 @@
 // mod_event_socket writes every message as a header block ended by a blank line ("\n\n"). When the block has
 // Content-Length, exactly that many bytes of body follow (a byte count, so a body with multi-byte UTF-8 must be
 // cut on bytes, not characters). auth/request and command/reply carry no Content-Length and end at the blank line.
+//
+// Both parts are capped (issue 17.2): a peer that sends header bytes without ever a blank line, or announces a huge
+// Content-Length, would otherwise make us buffer without end. Past a cap the parser stops for good and says why
+// (`error`); its owner closes the connection.
 import { parseHeaderLines, type EslFrame } from './frame.js';
 
 const LF = 0x0a;
 const INITIAL_BUFFER = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
 
+export interface EslParserLimits {
+  /**
+   * Bytes of one header block (default 64 KiB). FreeSWITCH's largest is the outbound socket's connect reply, every
+   * channel variable of the leg as a header: ~9 KB in the live captures.
+   */
+  readonly maxHeaderBytes?: number;
+  /** Bytes of one body (default 64 MiB: `show channels as json` of a full node is a few MB). */
+  readonly maxBodyBytes?: number;
+}
+
+export const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
 export class EslParser {
+  /** Why the parser stopped (a cap was passed); set once, and every later push yields nothing. */
+  error: string | undefined;
+  private readonly maxHeaderBytes: number;
+  private readonly maxBodyBytes: number;
+
   /** Either the chunk just pushed (borrowed, never written to) or our own buffer holding a partial frame. */
   private buf: Buffer = EMPTY;
   private owned = false;
@@ -20,8 +42,14 @@ export class EslParser {
   /** Headers of a frame whose body has not fully arrived yet. */
   private pending: { headers: Record<string, string>; length: number } | undefined;
 
+  constructor(limits: EslParserLimits = {}) {
+    this.maxHeaderBytes = limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+    this.maxBodyBytes = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  }
+
   /** Appends a chunk and returns every frame it completes (possibly none, possibly several). */
   push(chunk: Buffer): EslFrame[] {
+    if (this.error) return [];
     if (this.start === this.end) this.borrow(chunk);
     else this.append(chunk);
     const frames: EslFrame[] = [];
@@ -29,6 +57,10 @@ export class EslParser {
       const frame = this.next();
       if (!frame) break;
       frames.push(frame);
+    }
+    if (this.error) {
+      this.borrow(EMPTY);
+      return frames;
     }
     // An idle connection holds no buffer at all: with thousands of legs open, that is most of its memory.
     if (this.start === this.end) this.borrow(EMPTY);
@@ -47,12 +79,20 @@ export class EslParser {
       while (this.start < this.end && this.buf[this.start] === LF) this.start++;
       if (this.scanFrom < this.start) this.scanFrom = this.start;
       const blank = this.findBlankLine();
+      if ((blank === -1 ? this.end : blank) - this.start > this.maxHeaderBytes) {
+        this.error = `header block longer than ${this.maxHeaderBytes} bytes`;
+        return undefined;
+      }
       if (blank === -1) return undefined;
       const headers = parseHeaderLines(this.buf.toString('utf8', this.start, blank), false);
       this.start = blank + 2;
       this.scanFrom = this.start;
       const length = Number.parseInt(headers['Content-Length'] ?? '', 10);
       if (!(length > 0)) return { headers, body: '' };
+      if (length > this.maxBodyBytes) {
+        this.error = `Content-Length ${length} is over ${this.maxBodyBytes} bytes`;
+        return undefined;
+      }
       this.pending = { headers, length };
     }
     if (this.end - this.start < this.pending.length) return undefined;

@@ -14,6 +14,7 @@ import { pageRoutes } from '../../src/api/pages.js';
 import { systemClock } from '../../src/core/clock.js';
 import { fsNodes, projects, tasks } from '../../src/db/schema.js';
 import { callTaskStatusBody } from '../../src/dialer/task-status.js';
+import { socketToken } from '../../src/calls/leg-proof.js';
 import { startEmulator, type Emulator } from '../freeswitch-emulator/index.js';
 import { FORM, form, startTestApp, type TestApp } from '../support/app.js';
 import { chromiumFlags, chromiumPath, runSteps } from './namespace-run.js';
@@ -155,6 +156,7 @@ async function dialCustomer(w: World, socketApp: string, number: string): Promis
     cc_flow: 'direct',
     cc_task: 't1',
     cc_project: 'pw',
+    ...w.ta.app.guard.legs.originating(1, callId, { flow: 'direct' }, 120_000),
   };
   const block = `{${Object.entries(vars)
     .map(([k, v]) => `${k}=${v}`)
@@ -453,7 +455,11 @@ async function startWorld(): Promise<{ ta: TestApp; fs: Emulator; baseUrl: strin
   });
   await app.http.register(pageRoutes);
   const socket = await app.outbound.listen();
-  fs = await startEmulator({ timeScale: 0.02, dialplanSocket: { host: '127.0.0.1', port: socket.port } });
+  fs = await startEmulator({
+    timeScale: 0.02,
+    dialplanSocket: { host: '127.0.0.1', port: socket.port },
+    socketToken: socketToken(ta.config.socketSecret, app.ctx.repos.nodes.get(1)?.name ?? ''),
+  });
   db.update(fsNodes).set({ eslPort: fs.port, sipDomain: '127.0.0.1' }).run();
   app.start();
   await fs.waitFor(() => app.nodes.isConnected(1));

@@ -11,7 +11,14 @@ let n = 0;
 /** What the dialer does: originate the customer leg with our variables and the socket app. */
 async function dial(h: CallHarness, number: string, vars: Record<string, string>): Promise<string> {
   const callId = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
-  const v = { origination_uuid: callId, cc_call_id: callId, cc_role: 'customer', cc_number: number, ...vars };
+  const v = {
+    origination_uuid: callId,
+    cc_call_id: callId,
+    cc_role: 'customer',
+    cc_number: number,
+    ...vars,
+    ...h.socketLeg(callId, vars.cc_flow ?? '', vars.cc_number_id ? Number(vars.cc_number_id) : undefined),
+  };
   const block = `{${Object.entries(v)
     .map(([k, x]) => `${k}=${x}`)
     .join(',')}}`;

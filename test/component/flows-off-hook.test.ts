@@ -6,7 +6,8 @@ let n = 0;
 /** What the dialer does for a scheduleType 4 task: the customer leg, answered, to the socket (cc_flow=off-hook). */
 async function dialCustomer(h: CallHarness, number: string, project: string, task: string): Promise<string> {
   const callId = `00000000-0000-4000-9000-${String(++n).padStart(12, '0')}`;
-  const vars = `origination_uuid=${callId},cc_call_id=${callId},cc_role=customer,cc_flow=off-hook,cc_project=${project},cc_task=${task},cc_number=${number}`;
+  const token = h.socketLeg(callId, 'off-hook').cc_socket_token;
+  const vars = `origination_uuid=${callId},cc_call_id=${callId},cc_role=customer,cc_flow=off-hook,cc_project=${project},cc_task=${task},cc_number=${number},cc_socket_token=${token}`;
   const r = await h.app.nodes.bgapi(1, `originate {${vars}}sofia/gateway/gw1/${number} '&${h.socketApp}'`);
   if (!r.ok) throw new Error(`originate: ${r.error.text}`);
   return callId;

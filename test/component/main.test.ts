@@ -73,3 +73,44 @@ t.test('the production build writes dist/main.js and the migrations beside it', 
   );
   t.end();
 });
+
+// Issue 17.14: a second `npm start` used to die with a raw EADDRINUSE stack trace.
+t.test(
+  'a port already taken: one line naming it and the setting that moves it, exit 1, no stack',
+  async (t) => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => taken.close());
+    const port = (taken.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'cc-main-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const cases: [string, Record<string, string>, RegExp][] = [
+      [
+        'the event socket port',
+        { CC_SOCKET_PORT: String(port), CC_HTTP_PORT: '0' },
+        new RegExp(
+          `^callcenter: cannot listen on 127\\.0\\.0\\.1:${port} for the FreeSWITCH event socket: the port is in use \\(another callcenter may already be running\\)\\. Stop it, or set CC_SOCKET_PORT / CC_SOCKET_HOST to listen elsewhere\\.\\n$`,
+        ),
+      ],
+      [
+        'the HTTP port',
+        { CC_SOCKET_PORT: '0', CC_HTTP_PORT: String(port) },
+        new RegExp(
+          `^callcenter: cannot listen on 127\\.0\\.0\\.1:${port} for the HTTP server \\(API, pages, STOMP\\): the port is in use \\(another callcenter may already be running\\)\\. Stop it, or set CC_HTTP_PORT / CC_HTTP_HOST to listen elsewhere\\.\\n$`,
+        ),
+      ],
+    ];
+    for (const [what, env, line] of cases) {
+      const r = spawnSync(process.execPath, ['--import=tsx', 'src/main.ts'], {
+        env: { ...process.env, CC_DATA_DIR: dir, CC_FS_PORT: '1', CC_LOG_LEVEL: 'warn', ...env },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      t.equal(r.status, 1, `${what}: exit code 1`);
+      t.match(r.stderr, line, `${what}: one clear line`);
+      t.notMatch(r.stderr, /^\s+at /m, `${what}: no stack trace`);
+      t.notMatch(r.stdout, /callcenter listening/, `${what}: never claims to listen`);
+    }
+  },
+);

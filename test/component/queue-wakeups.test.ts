@@ -21,7 +21,8 @@ t.test(
     for (const number of ['13900000101', '13900000102']) {
       h.fs.setPeer(number, { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 30_000 });
       const callId = `00000000-0000-4000-8000-${number.slice(1)}`;
-      const vars = `{origination_uuid=${callId},cc_call_id=${callId},cc_role=customer,cc_number=${number},cc_flow=direct,cc_task=tq,cc_project=pq}`;
+      const token = h.socketLeg(callId, 'direct').cc_socket_token;
+      const vars = `{origination_uuid=${callId},cc_call_id=${callId},cc_role=customer,cc_number=${number},cc_flow=direct,cc_task=tq,cc_project=pq,cc_socket_token=${token}}`;
       const r = await h.app.nodes.bgapi(1, `originate ${vars}sofia/gateway/gw1/${number} '&${h.socketApp}'`);
       t.ok(r.ok, 'customer answered');
       callIds.push(callId);

@@ -61,6 +61,7 @@ export async function supervisorScene(
         cc_flow: 'direct',
         cc_task: `t-${code}`,
         cc_project: code,
+        ...h.socketLeg(callId, 'direct'),
       };
       const block = `{${Object.entries(vars)
         .map(([k, x]) => `${k}=${x}`)

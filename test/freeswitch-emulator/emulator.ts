@@ -42,6 +42,11 @@ export interface EmulatorOptions {
    * listener loop writes it itself, not through the event queue), so it can come before the leg's CHANNEL_HANGUP.
    */
   outboundEventLagMs?: number;
+  /**
+   * freeswitch-conf's cc_socket_token (callcenter/vars.xml): the dialplan sets it on every leg before the socket
+   * app. Unset: a configuration from before the token, whose dialplan legs carry none.
+   */
+  socketToken?: string;
 }
 
 export interface ResolvedOptions {
@@ -56,6 +61,7 @@ export interface ResolvedOptions {
   heartbeatMs: number;
   unavailableMedia: string;
   outboundEventLagMs: number;
+  socketToken: string | undefined;
 }
 
 export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
@@ -72,6 +78,7 @@ export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
     heartbeatMs: o.heartbeatMs ?? 0,
     unavailableMedia: o.unavailableMedia ?? 'tone_stream://%(250,250,480,620);loops=8',
     outboundEventLagMs: o.outboundEventLagMs ?? 0,
+    socketToken: o.socketToken,
   };
 }
 
@@ -119,6 +126,7 @@ export class EmulatorCore implements AppHost, LegEnvironment {
     );
     this.apps = new AppQueue(this);
     this.conferences = new Conferences(this.sw);
+    if (options.socketToken) this.globals.set('cc_socket_token', options.socketToken);
     this.sw.partnerHungUp = (survivor, gone) => {
       const end = this.bridgeEnds.get(survivor.uuid);
       if (end) return end(gone);
@@ -249,6 +257,8 @@ export class EmulatorCore implements AppHost, LegEnvironment {
     const { host, port } = this.options.dialplanSocket;
     ch.setVar('DP_MATCH', `ARRAY::${_extension}|:${_extension}`);
     // The variables freeswitch-conf's dialplan sets before the socket (dialplan/default.xml and public.xml).
+    const token = this.globals.get('cc_socket_token');
+    if (token) ch.setVar('cc_socket_token', token);
     if (ch.name.startsWith('sofia/internal/')) {
       const fifo = /^fifo(.+)$/.exec(_extension);
       ch.setVar('cc_role', 'agent');

@@ -282,6 +282,15 @@ export function inboundLeg(
   ch.setVar('sofia_profile_name', opts.profile);
   ch.setVar('sip_network_ip', '127.0.0.1');
   ch.setVar('sip_network_port', String(opts.port));
+  if (opts.profile === 'internal') {
+    // A registered phone's call is digest-authenticated; sofia then names the user from the directory entry
+    // (test/fixtures/freeswitch-live/outbound-offhook-agent-held-leg.txt).
+    ch.setVar('sip_authorized', 'true');
+    ch.setVar('sip_auth_username', opts.from);
+    ch.setVar('sip_auth_realm', '127.0.0.1');
+    ch.setVar('user_name', opts.from);
+    ch.setVar('domain_name', '127.0.0.1');
+  }
   ch.state = 'CS_NEW';
   sw.setState(ch, 'CS_INIT');
   sw.publish('CHANNEL_CREATE', { channel: ch });

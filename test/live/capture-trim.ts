@@ -11,7 +11,8 @@
 // the lab directory /tmp/cc-live-XXXXXX, length for length.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseCapture, type CaptureRecord } from '../support/captures.js';
-import { FS_HTTP_SECRET, SECRET } from './lab.js';
+import { socketToken } from '../../src/calls/leg-proof.js';
+import { FS_HTTP_SECRET, FS_SOCKET_SECRET, SECRET } from './lab.js';
 
 type Rec = CaptureRecord;
 
@@ -97,6 +98,7 @@ kept = kept.filter((r) => r.at <= until);
 const mask = (text: string) => '*'.repeat(text.length);
 const redactions: [RegExp, (m: string, ...g: string[]) => string][] = [
   [new RegExp(FS_HTTP_SECRET, 'g'), mask],
+  [new RegExp(socketToken(FS_SOCKET_SECRET, 'local'), 'g'), mask],
   [new RegExp(SECRET, 'g'), mask],
   [/^(auth )(\S+)$/gm, (_m, verb, pw) => verb + mask(pw)],
   [/(password[^=:\n]*(?:=|: ?))([^\s,}&]+)/gi, (_m, key, pw) => key + mask(pw)],

@@ -30,6 +30,8 @@ const FS_VANILLA = join(FS_PREFIX, 'etc/freeswitch');
 export const ACCOUNT = 'live';
 export const SECRET = 'live-secret-0123456789abcdef';
 export const FS_HTTP_SECRET = 'live-fs-http-secret-0123456789';
+/** The server's socket secret; configure.mjs derives the node's cc_socket_token from it (issue 17.1). */
+export const FS_SOCKET_SECRET = 'live-fs-socket-secret-0123456789';
 export const CARRIER_PORT = 5090;
 /** With capture on, our server reaches FreeSWITCH's 8021 and FreeSWITCH our 8084 through these recording proxies. */
 const CAPTURE_ESL_PORT = 8121;
@@ -175,7 +177,7 @@ export class Lab {
           `cc_recordings_dir=${this.recordings}`,
           ...(this.capture ? [`cc_socket_port=${CAPTURE_SOCKET_PORT}`] : []),
         ],
-        { cwd: root, encoding: 'utf8' },
+        { cwd: root, encoding: 'utf8', env: { ...process.env, CC_SOCKET_SECRET: FS_SOCKET_SECRET } },
       );
       if (r.status !== 0) throw new Error(`configure.mjs failed: ${r.stderr}${r.stdout}`);
     }
@@ -251,6 +253,7 @@ export class Lab {
         CC_SEED_ACCOUNT: ACCOUNT,
         CC_SEED_SECRET: SECRET,
         CC_FS_HTTP_SECRET: FS_HTTP_SECRET,
+        CC_SOCKET_SECRET: FS_SOCKET_SECRET,
         CC_RECORDINGS_DIR: this.recordings,
         CC_VOICES_DIR: join(this.dataDir, 'voices'),
         CC_FS_DOMAIN: '127.0.0.1',

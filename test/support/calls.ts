@@ -6,6 +6,7 @@ import { fsNodes, tasks, voices } from '../../src/db/schema.js';
 import type { Config } from '../../src/config.js';
 import type { AppDeps } from '../../src/app.js';
 import type { FlowSettings } from '../../src/calls/flows/types.js';
+import { socketToken } from '../../src/calls/leg-proof.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../freeswitch-emulator/index.js';
 import { startTestApp, type TestApp } from './app.js';
 
@@ -14,6 +15,11 @@ export interface CallHarness extends TestApp {
   socketPort: number;
   socketApp: string;
   baseUrl: string;
+  /**
+   * What the dialer does before an originate to the socket: announce the leg and get the node's token. A test that
+   * originates by hand spreads this into its variables, or the server hangs its leg up as unproven.
+   */
+  socketLeg(callId: string, flow: string, numberId?: number): Record<string, string>;
   /** A project with `seats` agents (extensions 1000...) registered and available in the emulator. */
   project(code: string, seats: number, opts?: { register?: boolean; available?: boolean }): Promise<string[]>;
   task(fields: {
@@ -36,6 +42,8 @@ export async function startCallHarness(
   const socket = await ta.app.outbound.listen();
   const fs = await startEmulator({
     timeScale: 0.02,
+    // As configure.mjs writes it into the node's vars.xml.
+    socketToken: socketToken(ta.config.socketSecret, ta.app.ctx.repos.nodes.get(1)?.name ?? ''),
     ...opts.emulator,
     dialplanSocket: { host: '127.0.0.1', port: socket.port },
   });
@@ -49,6 +57,8 @@ export async function startCallHarness(
     socketPort: socket.port,
     socketApp: `socket(127.0.0.1:${socket.port} async full)`,
     baseUrl,
+    socketLeg: (callId, flow, numberId) =>
+      ta.app.guard.legs.originating(1, callId, { flow, numberId }, 120_000),
     async close() {
       await ta.close();
       await fs.close();

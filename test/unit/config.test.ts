@@ -44,9 +44,41 @@ t.test(
   async (t) => {
     t.equal(loadConfig({}).outboundSocket.reachAt, undefined);
     const c = loadConfig({ CC_SOCKET_HOST: '0.0.0.0', CC_SOCKET_REACH_AT: '10.0.0.7:8184' });
-    t.same(c.outboundSocket, { host: '0.0.0.0', port: 8084, reachAt: { host: '10.0.0.7', port: 8184 } });
+    t.same(c.outboundSocket, {
+      host: '0.0.0.0',
+      port: 8084,
+      reachAt: { host: '10.0.0.7', port: 8184 },
+      maxConnections: 2000,
+      handshakeMs: 5000,
+      allow: [],
+    });
     t.throws(() => loadConfig({ CC_SOCKET_REACH_AT: '10.0.0.7' }), /CC_SOCKET_REACH_AT must be host:port/);
     t.throws(() => loadConfig({ CC_SOCKET_REACH_AT: 'h:70000' }), /CC_SOCKET_REACH_AT must be host:port/);
+  },
+);
+
+t.test(
+  "the event socket's limits, allowed peers and secret come from the environment (issue 17)",
+  async (t) => {
+    const d = loadConfig({});
+    t.match(d.outboundSocket, { maxConnections: 2000, handshakeMs: 5000, allow: [] });
+    t.equal(d.socketSecret, '', 'empty: main.ts keeps one in the data directory');
+    const c = loadConfig({
+      CC_SOCKET_MAX_CONNECTIONS: '300',
+      CC_SOCKET_HANDSHAKE_MS: '2000',
+      CC_SOCKET_ALLOW: '10.0.0.5, 10.0.0.6,',
+      CC_SOCKET_SECRET: 'given',
+    });
+    t.match(c.outboundSocket, { maxConnections: 300, handshakeMs: 2000, allow: ['10.0.0.5', '10.0.0.6'] });
+    t.equal(c.socketSecret, 'given');
+    t.throws(
+      () => loadConfig({ CC_SOCKET_MAX_CONNECTIONS: '0' }),
+      /CC_SOCKET_MAX_CONNECTIONS must be an integer/,
+    );
+    t.throws(
+      () => loadConfig({ CC_SOCKET_HANDSHAKE_MS: '10' }),
+      /CC_SOCKET_HANDSHAKE_MS must be an integer between 50/,
+    );
   },
 );
 

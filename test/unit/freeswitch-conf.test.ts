@@ -10,6 +10,7 @@ import {
   EVENT_SOCKET_DEFAULT,
   FsHttpPath,
   OUTBOUND_SOCKET_DEFAULT,
+  SOCKET_TOKEN_VAR,
 } from '../../src/core/freeswitch.js';
 import { ChannelVar } from '../../src/core/codes.js';
 
@@ -382,6 +383,26 @@ t.test('every socket action dials our outbound server, and falls back when it is
   t.equal(sockets, 5, 'inbound, agent_login, agent_logoff, fifo, agent_call');
 });
 
+t.test(
+  'every leg the dialplan hands to our socket carries the node token, set before the socket',
+  async (t) => {
+    let sockets = 0;
+    for (const file of ['dialplan/public.xml', 'dialplan/default.xml'])
+      for (const cond of all(load(file), 'condition')) {
+        const actions = all(cond, 'action').map((a) => a.attrs);
+        const socket = actions.findIndex((a) => a.application === 'socket');
+        if (socket === -1) continue;
+        sockets++;
+        const token = actions.findIndex(
+          (a) => a.application === 'set' && a.data?.startsWith(`${SOCKET_TOKEN_VAR}=`),
+        );
+        t.ok(token !== -1 && token < socket, `${file}: ${SOCKET_TOKEN_VAR} set before the socket`);
+        t.equal(actions[token]?.data, `${SOCKET_TOKEN_VAR}=${vars.get('cc_socket_token')}`, 'from vars.xml');
+      }
+    t.equal(sockets, 5);
+  },
+);
+
 t.test('routing: who dials what reaches which flow with which channel variables', async (t) => {
   const cases: Array<[context: string, dialled: string, extension: string, set: Record<string, string>]> = [
     ['public', '4001', 'cc_inbound', { [ChannelVar.role]: 'customer', [ChannelVar.flow]: 'inbound' }],
@@ -421,7 +442,12 @@ t.test('routing: who dials what reaches which flow with which channel variables'
   for (const [context, dialled, extension, set] of cases) {
     const r = route(context, dialled);
     t.equal(r.extension, extension, `${context}: ${dialled}`);
-    t.same(setVars(r.steps), set, `${context}: ${dialled} sets`);
+    // The token is vars.xml's cc_socket_token (configure.mjs writes the node's; here the placeholder).
+    t.same(
+      setVars(r.steps),
+      { [SOCKET_TOKEN_VAR]: 'change-this-token', ...set },
+      `${context}: ${dialled} sets`,
+    );
     t.equal(r.steps.find((s) => s.app === 'socket')?.data, socketData);
   }
 });
@@ -445,7 +471,7 @@ t.test(
 t.test(
   'the dialplan sets only our known channel variables, and never the ones only originate sets',
   async (t) => {
-    const known = new Set<string>(Object.values(ChannelVar));
+    const known = new Set<string>([...Object.values(ChannelVar), SOCKET_TOKEN_VAR]);
     for (const file of ['dialplan/public.xml', 'dialplan/default.xml']) {
       for (const a of all(load(file), 'action').filter((x) => x.attrs.application === 'set')) {
         const name = (a.attrs.data ?? '').split('=')[0] as string;

@@ -44,6 +44,7 @@ function stand(overrides: { agents?: Partial<RunnerDeps['agents']> } = {}) {
         legEnded: () => undefined,
       },
       settings: {} as RunnerDeps['settings'],
+      proveLeg: () => ({ ok: true }) as ReturnType<RunnerDeps['proveLeg']>,
     },
     session: {
       api: async (command: string) => {

@@ -2,6 +2,7 @@
 // belongs (its DID's task) and what an agent dialling out becomes (an agent-first call), or why it is refused.
 import type { OutboundSession } from '../../esl/index.js';
 import { FsCommand } from '../../switch/fs-commands.js';
+import { DIALPLAN_FLOWS } from '../leg-proof.js';
 import type { LegInfo } from '../flows/types.js';
 import type { CallServices, Logger } from './types.js';
 import type { Metrics } from '../../core/metrics.js';
@@ -19,6 +20,7 @@ const CHANNEL_HEADERS_READ = new Set([
   'variable_sip_gateway_name',
   'variable_sip_network_ip',
   'variable_sip_from_host',
+  'variable_user_name',
 ]);
 
 export interface RoutingDeps {
@@ -33,15 +35,20 @@ export function legInfo(services: CallServices, h: Record<string, string>): LegI
   const uuid = h['Unique-ID'] ?? '';
   const taskCode = v('cc_task');
   const task = taskCode ? services.taskInfo(taskCode) : undefined;
+  const role = v('cc_role') || 'customer';
+  const flow = v('cc_flow');
+  const callerId = h['Caller-Caller-ID-Number'] ?? '';
   return {
     uuid,
     callId: v('cc_call_id') || uuid,
-    role: v('cc_role') || 'customer',
-    flow: v('cc_flow'),
+    role,
+    flow,
     projectCode: v('cc_project'),
     taskCode,
     destinationNumber: v('cc_number') || h['Caller-Destination-Number'] || '',
-    callerIdNumber: h['Caller-Caller-ID-Number'] ?? '',
+    // An agent's own call is the agent who authenticated (sofia sets user_name from the directory entry), not the
+    // caller id its phone chose to send: one agent cannot log another off by sending the other's number.
+    callerIdNumber: role === 'agent' && DIALPLAN_FLOWS.has(flow) ? v('user_name') || callerId : callerId,
     answered: h['Answer-State'] === 'answered' || h['Channel-Call-State'] === 'ACTIVE',
     voiceFile: task?.voiceFile,
     evaluation: task?.evaluation ?? false,

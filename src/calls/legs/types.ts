@@ -9,6 +9,7 @@ import type { OutboundSession } from '../../esl/index.js';
 import type { OutcomeQueue } from '../outcomes.js';
 import type { FlowEvent, FlowFacts, FlowSettings, LegInfo } from '../flows/types.js';
 import type { HangupCompletions } from './hangup-completions.js';
+import type { LegProof } from '../leg-proof.js';
 
 /** How the leg ended, as FreeSWITCH reported it. */
 export interface LegEnd {
@@ -105,6 +106,8 @@ export interface RunnerDeps {
   publisher: Publisher;
   services: CallServices;
   settings: FlowSettings;
+  /** Whether a connected leg is ours (calls/socket-guard.ts); refusals are counted and logged there. */
+  proveLeg(headers: Readonly<Record<string, string>>, peer: string): LegProof;
 }
 
 /** A finished customer leg waiting for its outcome to be stored. */

@@ -201,3 +201,40 @@ t.test('given a malformed json or plain event without a name, the decoder says u
   );
   t.end();
 });
+
+t.test(
+  'a header block that never ends is refused once it passes the cap, not after 96 MiB (issue 17.2)',
+  async (t) => {
+    const parser = new EslParser();
+    const chunk = Buffer.alloc(64 * 1024, 'X');
+    let pushed = 0;
+    while (!parser.error && pushed < 96 * 1024 * 1024) {
+      t.same(parser.push(chunk), []);
+      pushed += chunk.length;
+    }
+    t.match(parser.error, /header block longer than 65536 bytes/);
+    t.ok(pushed <= 2 * chunk.length, `refused after ${pushed} bytes`);
+    t.equal(parser.buffered, 0, 'what it had is let go');
+    t.same(parser.push(Buffer.from('Content-Type: command/reply\n\n')), [], 'and nothing after is framed');
+  },
+);
+
+t.test('a Content-Length over the body cap is refused at once, before any body arrives', async (t) => {
+  const parser = new EslParser({ maxBodyBytes: 1024 });
+  const ok = parser.push(Buffer.from('Content-Type: api/response\nContent-Length: 3\n\nabc'));
+  t.equal(ok[0]?.body, 'abc', 'a body within the cap');
+  t.same(parser.push(Buffer.from('Content-Type: api/response\nContent-Length: 1025\n\n')), []);
+  t.match(parser.error, /Content-Length 1025 is over 1024 bytes/);
+  const huge = new EslParser();
+  huge.push(Buffer.from('Content-Type: api/response\nContent-Length: 99999999999999999999\n\n'));
+  t.match(huge.error, /is over/, 'a number too large for a buffer too');
+});
+
+t.test('frames within the caps parse as before, however they are cut', async (t) => {
+  const parser = new EslParser({ maxHeaderBytes: 64 });
+  const frames = [...'Content-Type: command/reply\nReply-Text: +OK\n\n'].flatMap((c) =>
+    parser.push(Buffer.from(c)),
+  );
+  t.equal(frames.length, 1);
+  t.equal(parser.error, undefined);
+});

@@ -26,7 +26,7 @@ import { judgeLiveAnswer, MAX_AGENT_WAIT_MS } from './pacing/abandon.js';
 import { splitAgents } from './pacing/share.js';
 import type { AgentEntry } from '../agents/registry.js';
 import { isOfferable } from '../agents/state.js';
-import { isOpen, nextChange, type CallingWindow } from './calling-window.js';
+import { isOpen, nextChange, windowOf } from './calling-window.js';
 import type { DispensedNumber, Screen } from './numbers.js';
 import { retryAt, type RetryRule } from './retry-rules.js';
 
@@ -299,7 +299,7 @@ export class Dialer {
     // Recomputed when the window changes, and when the moment it was due to open or close has come.
     let state = before;
     if (!state || state.text !== task.callingWindow || (state.changesAt !== null && now >= state.changesAt)) {
-      const window = parseJson<CallingWindow>(task.callingWindow);
+      const window = windowOf(task.callingWindow);
       if (!window) return true;
       state = { text: task.callingWindow, open: isOpen(window, now), changesAt: nextChange(window, now) };
       this.windows.set(task.id, state);

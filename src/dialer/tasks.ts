@@ -18,7 +18,7 @@ import {
   nextChange,
   parseCallingWindow,
   showCallingWindow,
-  type CallingWindow,
+  windowOf,
 } from './calling-window.js';
 import { parseRetryRules, type RetryRule } from './retry-rules.js';
 import { checkAbandonTarget } from './pacing/abandon.js';
@@ -361,7 +361,7 @@ export class TaskService {
       throw conflict(`task ${callTaskCode} is not a preview task (callType 2)`);
     if (task.status !== TaskStatus.running) throw conflict(`task ${callTaskCode} is not running`);
     const now = this.d.clock.now();
-    const window = task.callingWindow ? (JSON.parse(task.callingWindow) as CallingWindow) : undefined;
+    const window = windowOf(task.callingWindow);
     if (window && !isOpen(window, now))
       throw conflict(`task ${callTaskCode} is outside its calling window (${window.timeZone})`);
     const got = this.d.numbers.reservePreview(task.id, count, username, now, this.d.screenFor?.(task));
@@ -390,7 +390,7 @@ export class TaskService {
   /** callTaskStatus extensions (issue 14): the task's rules and what the dialer does with them now. */
   private rulesView(task: Task) {
     const dial = this.d.dialState?.(task.id);
-    const window = task.callingWindow ? (JSON.parse(task.callingWindow) as CallingWindow) : null;
+    const window = windowOf(task.callingWindow) ?? null;
     const now = this.d.clock.now();
     return {
       skippedCount: this.d.tasks.skippedCount(task.id),

@@ -23,6 +23,48 @@ export function dncRepo(db: Db) {
             .run().changes;
         return added;
       }),
+    /** Inserts the phones the list lacks (one statement per CHUNK); returns the phones that were new. */
+    addNew: (projectCode: string, phones: string[], note: string | null, now: number): string[] =>
+      db.transaction(() => {
+        const added: string[] = [];
+        for (let i = 0; i < phones.length; i += CHUNK)
+          for (const r of db
+            .insert(dncNumbers)
+            .values(phones.slice(i, i + CHUNK).map((phone) => ({ projectCode, phone, note, createdAt: now })))
+            .onConflictDoNothing()
+            .returning({ phone: dncNumbers.phone })
+            .all())
+            added.push(r.phone);
+        return added;
+      }),
+    /** Deletes the phones from the list; returns the rows deleted, so that they can be put back (restore). */
+    removeRows: (projectCode: string, phones: string[]): DncNumber[] =>
+      db.transaction(() => {
+        const removed: DncNumber[] = [];
+        for (let i = 0; i < phones.length; i += CHUNK)
+          removed.push(
+            ...db
+              .delete(dncNumbers)
+              .where(
+                and(
+                  eq(dncNumbers.projectCode, projectCode),
+                  inArray(dncNumbers.phone, phones.slice(i, i + CHUNK)),
+                ),
+              )
+              .returning()
+              .all(),
+          );
+        return removed;
+      }),
+    /** Puts deleted rows back as they were (same id, note and time). */
+    restore: (rows: DncNumber[]): void =>
+      db.transaction(() => {
+        for (let i = 0; i < rows.length; i += CHUNK / 5)
+          db.insert(dncNumbers)
+            .values(rows.slice(i, i + CHUNK / 5))
+            .onConflictDoNothing()
+            .run();
+      }),
     remove: (projectCode: string, phones: string[]): number =>
       db.transaction(() => {
         let removed = 0;

@@ -29,6 +29,7 @@ import { isOfferable } from '../agents/state.js';
 import { isOpen, nextChange, windowOf } from './calling-window.js';
 import type { DispensedNumber, Screen } from './numbers.js';
 import { retryAt, type RetryRule } from './retry-rules.js';
+import { whyNotDialling, type NotDialling } from './not-dialling.js';
 
 export type Task = typeof tasks.$inferSelect;
 
@@ -135,6 +136,8 @@ export interface TaskDialState {
   windowOpen: boolean;
   /** When the window next opens or closes (epoch ms), if it has one. */
   windowChangesAt: number | null;
+  /** Why the running task launched nothing and has no call in progress (issue 17.12); null while it dials. */
+  notDialling: NotDialling | null;
 }
 
 /** Tasks whose customers need agents, and so share the project's agents. */
@@ -251,12 +254,18 @@ export class Dialer {
       .all();
     const byProject = new Map<number, Task[]>();
     for (const task of running) {
-      if (!this.windowAllows(task, now)) continue;
+      if (!this.windowAllows(task, now)) {
+        this.explain(task, now);
+        continue;
+      }
       byProject.set(task.projectId, [...(byProject.get(task.projectId) ?? []), task]);
     }
     for (const [projectId, projectTasks] of byProject) {
       const shares = this.shareAgents(projectId, projectTasks, now);
-      for (const task of projectTasks) this.dialTask(task, now, shares.get(task.id));
+      for (const task of projectTasks) {
+        this.dialTask(task, now, shares.get(task.id));
+        this.explain(task, now);
+      }
     }
     for (const id of this.dialStates.keys())
       if (!running.some((t) => t.id === id)) this.dialStates.delete(id);
@@ -277,6 +286,7 @@ export class Dialer {
       idleAgentShare: 0,
       windowOpen: true,
       windowChangesAt: null,
+      notDialling: null,
       ...this.dialStates.get(taskId),
       ...patch,
     };
@@ -307,6 +317,39 @@ export class Dialer {
     this.setDialState(task.id, { windowOpen: state.open, windowChangesAt: state.changesAt });
     if ((before?.open ?? true) !== state.open) this.windowTurned(task, state.open);
     return state.open;
+  }
+
+  /**
+   * Issue 17.12: after the tick's decisions, records why the task is not dialling (see not-dialling.ts) and tells
+   * /topic/task/{projectCode} when that reason changes, so a manager sees it without asking.
+   */
+  private explain(task: Task, now: number): void {
+    const state = this.dialStates.get(task.id);
+    const project = this.d.repos.projects.get(task.projectId);
+    if (!project) return;
+    const why = this.hasCalls(task)
+      ? null
+      : whyNotDialling({
+          dialling: false,
+          node: {
+            name: this.d.repos.nodes.get(project.nodeId)?.name ?? String(project.nodeId),
+            connected: this.d.nodes.isConnected(project.nodeId),
+          },
+          window: { open: state?.windowOpen ?? true, changesAt: state?.windowChangesAt ?? null },
+          gateways: this.gatewayRoom(task).map((r) => ({ gwCode: r.gateway.gwCode, room: r.room })),
+          nodeRoom: this.nodeRoom(project.nodeId, now),
+          numbersDue: () => this.d.numbers.hasDue(task.id, now),
+          agents: NEEDS_AGENTS.includes(task.scheduleType)
+            ? { staffed: state?.agentShare ?? 0, idle: state?.idleAgentShare ?? 0 }
+            : undefined,
+        });
+    this.setDialState(task.id, { notDialling: why });
+    if ((state?.notDialling?.reason ?? null) !== (why?.reason ?? null))
+      this.d.publisher.publish(`/topic/task/${project.projectCode}`, {
+        status: task.status,
+        callTaskCode: task.callTaskCode,
+        notDialling: why,
+      });
   }
 
   private windowTurned(task: Task, open: boolean): void {

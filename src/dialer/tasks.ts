@@ -13,13 +13,7 @@ import type { NumberStore } from './numbers.js';
 import { parsePacingMode, type PacingMode } from './pacing/modes.js';
 import { checkRate, parseApiTime, parseCallGws, parseResultDetails, SCHEDULES_OF } from './task-input.js';
 import { callTaskStatusBody, taskCounts } from './task-status.js';
-import {
-  isOpen,
-  nextChange,
-  parseCallingWindow,
-  showCallingWindow,
-  windowOf,
-} from './calling-window.js';
+import { isOpen, nextChange, parseCallingWindow, showCallingWindow, windowOf } from './calling-window.js';
 import { parseRetryRules, type RetryRule } from './retry-rules.js';
 import { checkAbandonTarget } from './pacing/abandon.js';
 import type { Screen } from './numbers.js';
@@ -400,6 +394,8 @@ export class TaskService {
       idleAgentShare: dial?.idleAgentShare ?? 0,
       windowOpen: window ? isOpen(window, now) : true,
       windowChangesAt: window ? (dial?.windowChangesAt ?? nextChange(window, now)) : null,
+      /** Issue 17.12: why a running task is not dialling ({reason, detail}), null while it dials. */
+      notDialling: dial?.notDialling ?? null,
       callingWindow: window ? showCallingWindow(window) : null,
       retryRules: task.retryRules ? (JSON.parse(task.retryRules) as RetryRule[]) : null,
       abandonTarget: task.abandonTarget,
@@ -408,7 +404,9 @@ export class TaskService {
 
   /** spec 三.14 body for /topic/callTaskStatus/{projectCode}. */
   statusOf(task: Task) {
-    return callTaskStatusBody(this.d.db, task, this.running(task.id));
+    // Extension (issue 17.12): the manager page shows why a running task is not dialling.
+    const notDialling = this.d.dialState?.(task.id)?.notDialling ?? null;
+    return { ...callTaskStatusBody(this.d.db, task, this.running(task.id)), notDialling };
   }
 
   private running(taskId: number): number {

@@ -13,8 +13,8 @@ export const MAX_NUMBERS = 100_000;
 /** A CSV line longer than this is not a list of phone numbers (and would grow the line buffer without bound). */
 export const MAX_LINE_CHARS = 1024;
 /** Numbers written per transaction, and values checked between two turns of the event loop. */
-export const APPLY_BATCH = 1000;
-const CHECK_BATCH = 5000;
+export const APPLY_BATCH = 500;
+const CHECK_BATCH = 2000;
 
 const PHONE = /^\+?[0-9]{1,19}$/;
 

@@ -46,9 +46,10 @@ export class CsvFirstColumn {
     const lines = (heldCr ? text.slice(0, -1) : text).split(/\r\n|\n|\r/);
     // The last piece is a line the chunk boundary may have cut.
     this.carry = (lines.pop() ?? '') + (heldCr ? '\r' : '');
+    const values = this.values(lines);
     if (this.carry.length > MAX_LINE_CHARS)
-      throw invalid(`file: line ${this.line + lines.length + 1} is longer than ${MAX_LINE_CHARS} characters`);
-    return this.values(lines);
+      throw invalid(`file: line ${this.line + 1} is longer than ${MAX_LINE_CHARS} characters`);
+    return values;
   }
 
   end(): { position: number; value: string }[] {

@@ -11,6 +11,10 @@
 //
 //   node --import=tsx scripts/bench/campaign.ts [--numbers 20000] [--agents 200] [--seconds 120]
 //        [--answer-ms 200] [--talk-ms 2000] [--jitter 0.5] [--rate 1.2] [--tick-ms 100] [--sample-agents]
+//        [--history 300000 [--background] [--dnc 100000]]
+//
+// --history N stores N past calls of the project first; --background then runs, for the whole campaign, CSV exports
+// of them and imports of a --dnc-number do-not-call CSV, back to back, from curl processes (background-load.ts).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -24,6 +28,7 @@ import { fsNodes, taskGateways, tasks } from '../../src/db/schema.js';
 import { EslConnection, type OutboundSession } from '../../src/esl/index.js';
 import { seedStore } from '../../src/seed.js';
 import { insertGateway } from '../../test/support/gateways.js';
+import { BENCH_ACCOUNT, describeRuns, runBackgroundLoad, seedCallLogs } from './background-load.js';
 import { forkEmulator } from './emulator-process.js';
 
 const arg = (name: string, def: number) => {
@@ -38,6 +43,9 @@ const TALK_MS = arg('talk-ms', 2000);
 const RATE = arg('rate', 1.2);
 const TICK_MS = arg('tick-ms', 100);
 const SAMPLE_AGENTS = process.argv.includes('--sample-agents');
+const HISTORY = arg('history', 0);
+const BACKGROUND = process.argv.includes('--background');
+const DNC_NUMBERS = arg('dnc', 100_000);
 // For a soak (soak.sh): a database file instead of :memory: (whose call logs would grow in the app's RSS), and the
 // RSS printed after this many seconds of warm-up, to compare with the RSS at the end.
 const DB_PATH = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1]! : ':memory:';
@@ -112,7 +120,7 @@ EslConnection.prototype.execute = function (this: EslConnection, input, options)
 const store = openStore(DB_PATH);
 const config = testConfig({ recordingsDir: '/tmp/cc-bench-rec' });
 const app = await buildApp(config, { store, clock: systemClock, logger: false, dialerTickMs: TICK_MS });
-seedStore(config, app.ctx.repos, Date.now());
+seedStore({ ...config, seedAccount: BENCH_ACCOUNT }, app.ctx.repos, Date.now());
 const outboundOptions = (app.outbound as unknown as { options: { onSession: (s: OutboundSession) => void } })
   .options;
 const onSession = outboundOptions.onSession;
@@ -186,6 +194,9 @@ store.sqlite.transaction(() => {
   for (let i = 0; i < NUMBERS; i++) ins.run(task.id, phoneOf(i), 'pending', now);
 })();
 
+if (HISTORY > 0) seedCallLogs(store.sqlite, project.id, HISTORY);
+const baseUrl = BACKGROUND ? await app.http.listen({ host: '127.0.0.1', port: 0 }) : '';
+
 globalThis.gc?.();
 const rssBefore = process.memoryUsage().rss;
 const fsBefore = await fs.usage();
@@ -200,6 +211,7 @@ const rssAtLive: Array<[number, number]> = [];
 let rssAfterWarmup: number | undefined;
 let heapAfterWarmup: number | undefined;
 const deadline = t0 + SECONDS * 1000;
+const load = BACKGROUND ? runBackgroundLoad(baseUrl, DNC_NUMBERS, deadline) : undefined;
 const left = store.sqlite.prepare(
   "SELECT count(*) AS n FROM task_numbers WHERE task_id = ? AND state != 'done'",
 );
@@ -302,6 +314,13 @@ const rows = [
     `${((fsAfter.cpuMs - fsBefore.cpuMs) / 1000).toFixed(1)} s, ${mib(fsAfter.rss)}`,
   ],
 ];
+const background = await load;
+if (background)
+  rows.push(
+    [`background: CSV exports of ${HISTORY} rows`, describeRuns(background.exports)],
+    [`background: do-not-call imports of ${DNC_NUMBERS} (add, remove)`, describeRuns(background.imports)],
+  );
+else if (HISTORY > 0) rows.push(['background', `none (${HISTORY} past calls stored)`]);
 for (const [k, v] of rows) console.log(`${k.padEnd(62)} ${v}`);
 await app.close();
 await fs.close();

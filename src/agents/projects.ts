@@ -5,7 +5,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { ExtensionType, WorkStatus } from '../core/codes.js';
-import { conflict, forbidden, notFound, unavailable } from '../core/errors.js';
+import { conflict, forbidden, invalid, notFound, unavailable } from '../core/errors.js';
 import { notice, type Publisher, type SwitchControl } from '../core/ports.js';
 import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
@@ -16,6 +16,7 @@ import type { AgentRegistry } from './registry.js';
 import { extStatusView } from './registry.js';
 import type { FsNode } from '../db/repos/nodes.js';
 import { Topics } from '../core/topics.js';
+import type { Gateway } from '../db/repos/gateways.js';
 
 /** Who asks for an extension: the operator (a signed request) or a browser holding a certificate. */
 export interface Claimant {
@@ -24,6 +25,14 @@ export interface Claimant {
   password?: string;
 }
 const OPERATOR: Claimant = { operator: true };
+
+/** A gateway agents may be sent out through: it exists and is enabled; 400 naming defaultGwCode otherwise. */
+function outboundGateway(repos: Repos, gwCode: string): Gateway {
+  const gateway = repos.gateways.byCode(gwCode);
+  if (!gateway) throw invalid(`defaultGwCode ${gwCode} is not a gateway`);
+  if (gateway.status !== 1) throw invalid(`defaultGwCode ${gwCode} is disabled (status 0)`);
+  return gateway;
+}
 
 function samePassword(given: string, stored: string): boolean {
   const a = Buffer.from(given);
@@ -77,10 +86,12 @@ export class ProjectService {
     return best.node;
   }
 
-  createProject(projectCode: string, seats: number) {
+  /** `defaultGwCode` (extension, issue 17.11): the gateway the project's agents call out through first. */
+  createProject(projectCode: string, seats: number, defaultGwCode?: string) {
     const { repos, clock, db } = this.d;
     if (repos.projects.activeByCode(projectCode))
       throw conflict(`projectCode ${projectCode} is already active; finish it before creating it again`);
+    const defaultGatewayId = defaultGwCode === undefined ? null : outboundGateway(repos, defaultGwCode).id;
     const node = this.placeProject(seats);
     const now = clock.now();
     const managerCertificate = newCertificate();
@@ -92,6 +103,7 @@ export class ProjectService {
           nodeId: node.id,
           certificate: newCertificate(),
           managerCertificate,
+          defaultGatewayId,
         },
         now,
       );
@@ -120,6 +132,14 @@ export class ProjectService {
       servers: node.wssUrl,
       nativeServers: node.nativeAddress,
     };
+  }
+
+  /** Extension (issue 17.11): sets the project's default outbound gateway, or clears it ('': none given). */
+  setDefaultGateway(projectCode: string, defaultGwCode: string) {
+    const project = this.activeProject(projectCode);
+    const gateway = defaultGwCode === '' ? null : outboundGateway(this.d.repos, defaultGwCode);
+    this.d.repos.projects.setDefaultGateway(project.id, gateway?.id ?? null, this.d.clock.now());
+    return { projectCode, defaultGwCode: gateway?.gwCode ?? null };
   }
 
   private activeProject(projectCode: string): Project {

@@ -80,6 +80,11 @@ export const projects = sqliteTable('projects', {
   /** 1 active, 2 finished. A finished project's code may be created again. */
   status: integer('status').notNull().default(1),
   finishedAt: integer('finished_at'),
+  /**
+   * The gateway agents' own calls go out through first (issue 17.11), set at createProject or by setDefaultGateway.
+   * No foreign key: deleting the gateway must stay possible; a missing or disabled one is skipped.
+   */
+  defaultGatewayId: integer('default_gateway_id'),
   ...timestamps,
 });
 

@@ -8,7 +8,7 @@ import type { Task } from './attempts.js';
 import { splitAgents } from './pacing/share.js';
 
 /** Tasks whose customers need agents, and so share the project's agents. */
-const NEEDS_AGENTS: readonly number[] = [
+export const NEEDS_AGENTS: readonly number[] = [
   ScheduleType.directToAgent,
   ScheduleType.playThenAgent,
   ScheduleType.agentFirst,

@@ -52,22 +52,31 @@ const gatewaysOf = (d: GatewayDeps, taskIds: number[]): number[] =>
         .map((r) => r.gatewayId)
     : [];
 
-/** The project's gateways are those of its tasks that are not over, running tasks' first; one with a free line. */
+/**
+ * A gateway with a free line for the project's own calls: its default gateway (issue 17.11), then those of its
+ * tasks, running tasks' first, then the other open ones, then those of ended tasks, newest first (an agent calling
+ * a customer back after the campaign is the normal case).
+ */
 function projectGateway(d: GatewayDeps, projectId: number): Gateway | undefined {
+  const rank = (t: Task) => (t.status === TaskStatus.running ? 0 : t.status === TaskStatus.ended ? 2 : 1);
   const own = d.db
     .select()
     .from(tasks)
     .where(eq(tasks.projectId, projectId))
     .all()
-    .filter((t) => t.status !== TaskStatus.ended)
-    .sort((a, b) => Number(b.status === TaskStatus.running) - Number(a.status === TaskStatus.running));
-  return freeGateway(
-    d,
-    gatewaysOf(
-      d,
-      own.map((t) => t.id),
-    ),
-  );
+    .sort((a, b) => rank(a) - rank(b) || b.id - a.id);
+  const order = new Map(own.map((t, i) => [t.id, i]));
+  // The link rows come in table order: put them in the tasks' order.
+  const rows = own.length
+    ? d.db
+        .select()
+        .from(taskGateways)
+        .where(inArray(taskGateways.taskId, [...order.keys()]))
+        .all()
+        .sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0))
+    : [];
+  const preferred = d.repos.projects.get(projectId)?.defaultGatewayId;
+  return freeGateway(d, [...(preferred ? [preferred] : []), ...rows.map((r) => r.gatewayId)]);
 }
 
 export interface AgentCallRoute {

@@ -2,6 +2,7 @@
 // optionally in each number's own zone, found by the longest matching prefix of a table. Pure: the clock is an
 // argument; the dialer asks `isOpen` every tick and dispensing asks `zoneOf`/`isOpenIn` for each number.
 import { invalid, type AppError } from '../core/errors.js';
+import { compile } from './calling-window-lookup.js';
 
 export interface CallingWindow {
   /** IANA time zone of the task, e.g. Asia/Shanghai. */
@@ -46,50 +47,67 @@ export function localTime(now: number, timeZone: string): { day: number; minute:
 }
 
 export function isOpenIn(w: CallingWindow, timeZone: string, now: number): boolean {
-  const t = localTime(now, timeZone);
-  return w.days.includes(t.day) && w.hours.some(([from, to]) => t.minute >= from && t.minute < to);
+  return compile(w).isOpenIn(timeZone, now);
 }
 
 /** The zone a number is called in: the longest matching prefix of the table, else the task's. */
 export function zoneOf(w: CallingWindow, phone: string): string {
-  const digits = phone.replace(/^\+/, '');
-  let best: { prefix: string; timeZone: string } | undefined;
-  for (const p of w.prefixTimeZones)
-    if (digits.startsWith(p.prefix) && (!best || p.prefix.length > best.prefix.length)) best = p;
-  return best?.timeZone ?? w.timeZone;
+  return compile(w).zoneOf(phone);
 }
 
 /** Is any of the task's zones inside its hours? (With a prefix table, numbers are then screened one by one.) */
 export function isOpen(w: CallingWindow, now: number): boolean {
-  const zones = new Set([w.timeZone, ...w.prefixTimeZones.map((p) => p.timeZone)]);
-  for (const z of zones) if (isOpenIn(w, z, now)) return true;
-  return false;
+  return compile(w).isOpen(now);
+}
+
+/** When `isOpen` next changes after `now` (to the minute), or null if it never does within 8 days. */
+export function nextChange(w: CallingWindow, now: number): number | null {
+  return compile(w).nextChange(now);
 }
 
 /**
- * When `isOpen` next changes after `now` (to the minute), or null if it never does within 8 days (a window that is
- * always open or never open). Steps by 15 minutes, then by minutes: zone offsets change on whole quarter hours.
+ * The stored window (a task's callingWindow column) as an object, the same object for the same text, so its
+ * compiled lookups are built once and not at every dispensing. Undefined for text that does not parse.
  */
-export function nextChange(w: CallingWindow, now: number): number | null {
-  const start = Math.floor(now / 60_000) * 60_000;
-  const state = isOpen(w, now);
-  const quarter = 15 * 60_000;
-  for (let t = start + quarter; t <= start + 8 * 86_400_000; t += quarter) {
-    if (isOpen(w, t) === state) continue;
-    for (let m = t - quarter + 60_000; m <= t; m += 60_000) if (isOpen(w, m) !== state) return m;
-    return t;
+export function windowOf(text: string | null): CallingWindow | undefined {
+  if (text === null) return undefined;
+  let w = parsedTexts.get(text);
+  if (!w) {
+    try {
+      w = JSON.parse(text) as CallingWindow;
+    } catch {
+      return undefined;
+    }
+    if (parsedTexts.size >= PARSED_TEXTS) parsedTexts.clear();
+    parsedTexts.set(text, w);
   }
-  return null;
+  return w;
 }
+const PARSED_TEXTS = 256;
+const parsedTexts = new Map<string, CallingWindow>();
 
+/**
+ * Sizes a real operator needs, with room to spare (issue 17.9): a week has 7 days; 24 ranges allow an hour-by-hour
+ * plan; 2,000 prefixes cover every country code plus the area codes of the NANP, Russia or Brazil; 40 zones cover
+ * the countries with the most (Russia 11, the US 9, Australia 8...).
+ */
+export const WINDOW_LIMITS = { days: 7, hours: 24, prefixTimeZones: 2000, zones: 40 } as const;
+
+const zoneValidity = new Map<string, boolean>();
 function validZone(z: unknown): z is string {
-  if (typeof z !== 'string' || z === '') return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: z });
-    return true;
-  } catch {
-    return false;
+  if (typeof z !== 'string' || z === '' || z.length > 64) return false;
+  let valid = zoneValidity.get(z);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: z });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (zoneValidity.size >= 1024) zoneValidity.clear();
+    zoneValidity.set(z, valid);
   }
+  return valid;
 }
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -121,6 +139,8 @@ export function parseCallingWindow(raw: unknown): CallingWindow | AppError {
       return invalid(`${F}.${k} is not a known field (timeZone, days, hours, prefixTimeZones)`);
   if (!validZone(o.timeZone)) return invalid(`${F}.timeZone must be an IANA time zone like Asia/Shanghai`);
   const days = o.days === undefined ? [1, 2, 3, 4, 5, 6, 7] : o.days;
+  if (Array.isArray(days) && days.length > WINDOW_LIMITS.days)
+    return invalid(`${F}.days may list at most ${WINDOW_LIMITS.days} weekdays (it has ${days.length})`);
   if (
     !Array.isArray(days) ||
     days.length === 0 ||
@@ -129,6 +149,8 @@ export function parseCallingWindow(raw: unknown): CallingWindow | AppError {
     return invalid(`${F}.days must be a non-empty array of ISO weekdays 1 (Monday) to 7 (Sunday)`);
   if (!Array.isArray(o.hours) || o.hours.length === 0)
     return invalid(`${F}.hours must be a non-empty array of ["HH:mm","HH:mm"] ranges`);
+  if (o.hours.length > WINDOW_LIMITS.hours)
+    return invalid(`${F}.hours may hold at most ${WINDOW_LIMITS.hours} ranges (it has ${o.hours.length})`);
   const hours: [number, number][] = [];
   for (const [i, r] of o.hours.entries()) {
     const pair = Array.isArray(r) && r.length === 2 ? (r as unknown[]) : undefined;
@@ -140,15 +162,26 @@ export function parseCallingWindow(raw: unknown): CallingWindow | AppError {
   }
   const rawPrefixes = o.prefixTimeZones ?? [];
   if (!Array.isArray(rawPrefixes)) return invalid(`${F}.prefixTimeZones must be an array`);
+  if (rawPrefixes.length > WINDOW_LIMITS.prefixTimeZones)
+    return invalid(
+      `${F}.prefixTimeZones may hold at most ${WINDOW_LIMITS.prefixTimeZones} prefixes (it has ${rawPrefixes.length})`,
+    );
   const prefixTimeZones: CallingWindow['prefixTimeZones'] = [];
+  const seen = new Set<string>();
+  const zones = new Set<string>([o.timeZone]);
   for (const [i, p] of rawPrefixes.entries()) {
     const e = (p ?? {}) as { prefix?: unknown; timeZone?: unknown };
     if (typeof e.prefix !== 'string' || !/^\d{1,15}$/.test(e.prefix))
       return invalid(`${F}.prefixTimeZones[${i}].prefix must be 1-15 digits`);
     if (!validZone(e.timeZone))
       return invalid(`${F}.prefixTimeZones[${i}].timeZone must be an IANA time zone`);
-    if (prefixTimeZones.some((x) => x.prefix === e.prefix))
-      return invalid(`${F}.prefixTimeZones lists prefix ${e.prefix} twice`);
+    if (seen.has(e.prefix)) return invalid(`${F}.prefixTimeZones lists prefix ${e.prefix} twice`);
+    seen.add(e.prefix);
+    zones.add(e.timeZone);
+    if (zones.size > WINDOW_LIMITS.zones)
+      return invalid(
+        `${F}.prefixTimeZones may use at most ${WINDOW_LIMITS.zones} time zones with the task's`,
+      );
     prefixTimeZones.push({ prefix: e.prefix, timeZone: e.timeZone });
   }
   return { timeZone: o.timeZone, days: [...new Set(days as number[])].sort(), hours, prefixTimeZones };

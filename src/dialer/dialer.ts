@@ -18,7 +18,8 @@ import { taskNumbers, tasks } from '../db/schema.js';
 import type { EslEvent } from '../esl/index.js';
 import type { NodeLinks } from '../switch/nodes.js';
 import type { SocketLegs } from '../calls/socket-guard.js';
-import { shareAgents } from './agent-share.js';
+import { NEEDS_AGENTS, shareAgents } from './agent-share.js';
+import { whyNotDialling, type NotDialling } from './not-dialling.js';
 import { AgentFirstCalls, type AgentFirstCall, type AgentFirstResult } from './agent-first.js';
 import { AttemptBook, type Task } from './attempts.js';
 import { DialCapacity } from './capacity.js';
@@ -87,6 +88,8 @@ export interface TaskDialState {
   windowOpen: boolean;
   /** When the window next opens or closes (epoch ms), if it has one. */
   windowChangesAt: number | null;
+  /** Why the running task launched nothing and has no call in progress (issue 17.12); null while it dials. */
+  notDialling: NotDialling | null;
 }
 
 export class Dialer {
@@ -162,7 +165,10 @@ export class Dialer {
     for (const task of running) {
       const window = this.windows.check(task, now);
       this.setDialState(task.id, { windowOpen: window.open, windowChangesAt: window.changesAt });
-      if (!window.open) continue;
+      if (!window.open) {
+        this.explain(task, now);
+        continue;
+      }
       byProject.set(task.projectId, [...(byProject.get(task.projectId) ?? []), task]);
     }
     for (const [projectId, projectTasks] of byProject) {
@@ -172,14 +178,17 @@ export class Dialer {
         {
           agents: d.agents,
           hasDue: (taskId, at) => d.numbers.hasDue(taskId, at),
-          hasCalls: (t) => this.book.hasCalls(t.id) || d.waitingCustomers(t.callTaskCode) > 0,
+          hasCalls: (t) => this.hasCalls(t),
           heldAgents: d.heldAgents,
         },
         project.projectCode,
         projectTasks,
         now,
       );
-      for (const task of projectTasks) this.dialTask(task, now, shares.get(task.id));
+      for (const task of projectTasks) {
+        this.dialTask(task, now, shares.get(task.id));
+        this.explain(task, now);
+      }
     }
     for (const id of this.dialStates.keys())
       if (!running.some((t) => t.id === id)) this.dialStates.delete(id);
@@ -200,11 +209,50 @@ export class Dialer {
       idleAgentShare: 0,
       windowOpen: true,
       windowChangesAt: null,
+      notDialling: null,
       ...this.dialStates.get(taskId),
       ...patch,
     };
     this.dialStates.set(taskId, next);
     return next;
+  }
+
+  /** The task has calls of its own in progress: ringing, answered, an agent-first agent ringing, or queued. */
+  private hasCalls(task: Task): boolean {
+    return this.book.hasCalls(task.id) || this.d.waitingCustomers(task.callTaskCode) > 0;
+  }
+
+  /**
+   * Issue 17.12: after the tick's decisions, records why the task is not dialling (see not-dialling.ts) and tells
+   * /topic/task/{projectCode} when that reason changes, so a manager sees it without asking.
+   */
+  private explain(task: Task, now: number): void {
+    const state = this.dialStates.get(task.id);
+    const project = this.d.repos.projects.get(task.projectId);
+    if (!project) return;
+    const why = this.hasCalls(task)
+      ? null
+      : whyNotDialling({
+          dialling: false,
+          node: {
+            name: this.d.repos.nodes.get(project.nodeId)?.name ?? String(project.nodeId),
+            connected: this.d.nodes.isConnected(project.nodeId),
+          },
+          window: { open: state?.windowOpen ?? true, changesAt: state?.windowChangesAt ?? null },
+          gateways: this.capacity.gatewayRoom(task).map((r) => ({ gwCode: r.gateway.gwCode, room: r.room })),
+          nodeRoom: this.capacity.nodeRoom(project.nodeId, now),
+          numbersDue: () => this.d.numbers.hasDue(task.id, now),
+          agents: NEEDS_AGENTS.includes(task.scheduleType)
+            ? { staffed: state?.agentShare ?? 0, idle: state?.idleAgentShare ?? 0 }
+            : undefined,
+        });
+    this.setDialState(task.id, { notDialling: why });
+    if ((state?.notDialling?.reason ?? null) !== (why?.reason ?? null))
+      this.d.publisher.publish(Topics.task(project.projectCode), {
+        status: task.status,
+        callTaskCode: task.callTaskCode,
+        notDialling: why,
+      });
   }
 
   private publishStatus(task: Task): void {

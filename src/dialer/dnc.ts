@@ -5,15 +5,17 @@
 import type { Clock } from '../core/clock.js';
 import { invalid } from '../core/errors.js';
 import type { DncRepo } from '../db/repos/dnc.js';
+import { applyInBatches, dncKey, ImportQueue } from './dnc-import.js';
 
 const PHONE = /^\+?[0-9]{1,19}$/;
 
-/** The key a phone is listed and looked up by: its digits, a leading + dropped. */
-export const dncKey = (phone: string): string => phone.trim().replace(/^\+/, '');
+export { dncKey };
 
 export type DncScope = { kind: 'global' } | { kind: 'project'; projectCode: string };
 
 export class DncService {
+  private readonly imports = new ImportQueue();
+
   constructor(
     private readonly d: { dnc: DncRepo; projectExists: (projectCode: string) => boolean; clock: Clock },
   ) {}
@@ -26,35 +28,36 @@ export class DncService {
   }
 
   /**
-   * The phones' keys. Any bad value rejects the whole request (nothing is stored), naming its position; a first
-   * CSV line without any digit is taken as a header and skipped.
+   * Lists the numbers, whose every value was checked first (DncKeys, as a CSV streamed in). Applied in batches that
+   * let calls run between them; a failure undoes the batches already written, so the list is left as it was.
    */
-  private keysOf(values: { position: number; value: string }[]): string[] {
-    const keys = new Set<string>();
-    for (const [i, { position, value }] of values.entries()) {
-      if (i === 0 && position === 1 && !/\d/.test(value)) continue;
-      if (!PHONE.test(value.trim()))
-        throw invalid(
-          `numbers: value ${position} (${JSON.stringify(value.slice(0, 40))}) is not a phone number`,
-        );
-      keys.add(dncKey(value));
-    }
-    if (keys.size === 0) throw invalid('numbers must hold at least one phone number');
-    if (keys.size > 100_000) throw invalid('numbers may hold at most 100000 phone numbers per request');
-    return [...keys];
+  add(projectCode: string | undefined, keys: string[], note?: string) {
+    return this.imports.run(async () => {
+      const scope = this.scopeCode(projectCode);
+      const now = this.d.clock.now();
+      const added = await applyInBatches(
+        keys,
+        (batch) => this.d.dnc.addNew(scope, batch, note ?? null, now),
+        (phones) => this.d.dnc.remove(scope, phones),
+      );
+      return {
+        list: scope === '' ? 'global' : scope,
+        added: added.length,
+        alreadyListed: keys.length - added.length,
+      };
+    });
   }
 
-  add(projectCode: string | undefined, values: { position: number; value: string }[], note?: string) {
-    const scope = this.scopeCode(projectCode);
-    const keys = this.keysOf(values);
-    const added = this.d.dnc.add(scope, keys, note ?? null, this.d.clock.now());
-    return { list: scope === '' ? 'global' : scope, added, alreadyListed: keys.length - added };
-  }
-
-  remove(projectCode: string | undefined, values: { position: number; value: string }[]) {
-    const scope = this.scopeCode(projectCode);
-    const keys = this.keysOf(values);
-    return { list: scope === '' ? 'global' : scope, removed: this.d.dnc.remove(scope, keys) };
+  remove(projectCode: string | undefined, keys: string[]) {
+    return this.imports.run(async () => {
+      const scope = this.scopeCode(projectCode);
+      const removed = await applyInBatches(
+        keys,
+        (batch) => this.d.dnc.removeRows(scope, batch),
+        (rows) => this.d.dnc.restore(rows),
+      );
+      return { list: scope === '' ? 'global' : scope, removed: removed.length };
+    });
   }
 
   check(phone: string, projectCode: string | undefined) {

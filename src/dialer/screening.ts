@@ -3,7 +3,7 @@
 // a list or window changed while the task runs applies to the very next number.
 import type { DncRepo } from '../db/repos/dnc.js';
 import type { Task } from '../db/repos/tasks.js';
-import { isOpenIn, zoneOf, type CallingWindow } from './calling-window.js';
+import { isOpenIn, windowOf, zoneOf } from './calling-window.js';
 import { dncKey } from './dnc.js';
 import type { Screen } from './numbers.js';
 
@@ -14,12 +14,7 @@ export function screenFor(
   task: Task,
 ): Screen {
   const projectCode = d.projectCodeOf(task.projectId) ?? null;
-  let window: CallingWindow | undefined;
-  try {
-    window = task.callingWindow ? (JSON.parse(task.callingWindow) as CallingWindow) : undefined;
-  } catch {
-    window = undefined;
-  }
+  const window = windowOf(task.callingWindow);
   const perNumber = window && window.prefixTimeZones.length > 0 ? window : undefined;
   return {
     task: { id: task.id, projectId: task.projectId, callTaskCode: task.callTaskCode },

@@ -1,9 +1,8 @@
 // Issue 14.7: a running task launches nothing outside its calling window (it stays `running`: it pauses and
 // resumes by itself, and callTaskStatus says so). Calls already in progress go on. Each task's window is
 // recomputed only when it changes or when the moment it was due to open or close has come.
-import { isOpen, nextChange, type CallingWindow } from './calling-window.js';
+import { isOpen, nextChange, windowOf } from './calling-window.js';
 import type { Task } from './attempts.js';
-import { parseJsonOrUndefined } from './json.js';
 
 export interface WindowState {
   open: boolean;
@@ -27,7 +26,7 @@ export class TaskWindows {
     }
     let state = before;
     if (!state || state.text !== task.callingWindow || (state.changesAt !== null && now >= state.changesAt)) {
-      const window = parseJsonOrUndefined<CallingWindow>(task.callingWindow);
+      const window = windowOf(task.callingWindow);
       if (!window) return { open: true, changesAt: null };
       state = { text: task.callingWindow, open: isOpen(window, now), changesAt: nextChange(window, now) };
       this.windows.set(task.id, state);

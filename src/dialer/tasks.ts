@@ -13,13 +13,7 @@ import type { NumberStore } from './numbers.js';
 import { parsePacingMode, type PacingMode } from './pacing/modes.js';
 import { checkRate, parseApiTime, parseCallGws, parseResultDetails, SCHEDULES_OF } from './task-input.js';
 import { callTaskStatusBody, taskCounts } from './task-status.js';
-import {
-  isOpen,
-  nextChange,
-  parseCallingWindow,
-  showCallingWindow,
-  type CallingWindow,
-} from './calling-window.js';
+import { isOpen, nextChange, parseCallingWindow, showCallingWindow, windowOf } from './calling-window.js';
 import { parseRetryRules, type RetryRule } from './retry-rules.js';
 import { checkAbandonTarget } from './pacing/abandon.js';
 import type { Screen } from './numbers.js';
@@ -362,7 +356,7 @@ export class TaskService {
       throw conflict(`task ${callTaskCode} is not a preview task (callType 2)`);
     if (task.status !== TaskStatus.running) throw conflict(`task ${callTaskCode} is not running`);
     const now = this.d.clock.now();
-    const window = task.callingWindow ? (JSON.parse(task.callingWindow) as CallingWindow) : undefined;
+    const window = windowOf(task.callingWindow);
     if (window && !isOpen(window, now))
       throw conflict(`task ${callTaskCode} is outside its calling window (${window.timeZone})`);
     const got = this.d.numbers.reservePreview(task.id, count, username, now, this.d.screenFor?.(task));
@@ -391,7 +385,7 @@ export class TaskService {
   /** callTaskStatus extensions (issue 14): the task's rules and what the dialer does with them now. */
   private rulesView(task: Task) {
     const dial = this.d.dialState?.(task.id);
-    const window = task.callingWindow ? (JSON.parse(task.callingWindow) as CallingWindow) : null;
+    const window = windowOf(task.callingWindow) ?? null;
     const now = this.d.clock.now();
     return {
       skippedCount: this.d.tasks.skippedCount(task.id),
@@ -401,6 +395,8 @@ export class TaskService {
       idleAgentShare: dial?.idleAgentShare ?? 0,
       windowOpen: window ? isOpen(window, now) : true,
       windowChangesAt: window ? (dial?.windowChangesAt ?? nextChange(window, now)) : null,
+      /** Issue 17.12: why a running task is not dialling ({reason, detail}), null while it dials. */
+      notDialling: dial?.notDialling ?? null,
       callingWindow: window ? showCallingWindow(window) : null,
       retryRules: task.retryRules ? (JSON.parse(task.retryRules) as RetryRule[]) : null,
       abandonTarget: task.abandonTarget,
@@ -409,7 +405,9 @@ export class TaskService {
 
   /** spec 三.14 body for /topic/callTaskStatus/{projectCode}. */
   statusOf(task: Task) {
-    return callTaskStatusBody(this.d.db, task, this.running(task.id));
+    // Extension (issue 17.12): the manager page shows why a running task is not dialling.
+    const notDialling = this.d.dialState?.(task.id)?.notDialling ?? null;
+    return { ...callTaskStatusBody(this.d.db, task, this.running(task.id)), notDialling };
   }
 
   private running(taskId: number): number {

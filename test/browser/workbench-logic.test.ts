@@ -96,6 +96,16 @@ t.test(
     t.match(tasks.get('t1'), { status: 3, totalCnt: 10, successCnt: 3 });
     t.equal(taskProgress({ ...tasks.get('t1')!, totalCnt: 0 }), 0);
     t.equal(mergeTask(tasks, { status: 2 }).size, 1);
+    // Issue 17.12: why it is not dialling arrives on either topic, stays until a message says otherwise.
+    tasks = mergeTask(tasks, {
+      callTaskCode: 't1',
+      notDialling: { reason: 'freeswitch-unreachable', detail: 'FreeSWITCH node fs1 is not connected' },
+    });
+    t.equal(tasks.get('t1')?.notDialling, 'FreeSWITCH node fs1 is not connected');
+    tasks = mergeTask(tasks, { code: 't1', runningCnt: 0 });
+    t.equal(tasks.get('t1')?.notDialling, 'FreeSWITCH node fs1 is not connected');
+    tasks = mergeTask(tasks, { code: 't1', notDialling: null });
+    t.equal(tasks.get('t1')?.notDialling, null);
   },
 );
 

@@ -45,7 +45,9 @@ t.test(
     const published: unknown[] = [];
     const send = h.app.broker.publish.bind(h.app.broker);
     h.app.broker.publish = (d, b, x) => {
-      if (d === '/topic/task/pw') published.push(b);
+      // The window's messages (the topic also tells why the task is not dialling, issue 17.12).
+      if (d === '/topic/task/pw' && typeof b === 'object' && b !== null && 'windowOpen' in b)
+        published.push(b);
       return send(d, b, x);
     };
     await pause(400);
@@ -237,3 +239,33 @@ t.test('retry rules also apply to agent-first calls: a busy customer is due agai
   t.ok((row?.retryAt ?? 0) >= before + 300_000 - 1000, 'due five minutes later');
   t.match(logsOfTask(h, taskId), [{ resultDetail: 20 }], 'the busy call is logged');
 });
+
+t.test(
+  'a calling window of 40,000 prefixes or 100,000 days is refused naming the field, storing nothing (issue 17.9)',
+  async (t) => {
+    const h = await startCallHarness();
+    t.teardown(h.close);
+    await h.project('pz', 1, { register: false });
+    const taskId = h.task({ code: 'tz', projectCode: 'pz', scheduleType: 1 });
+    gatewayFor(h, taskId, 'gwZ');
+    const prefixTimeZones = Array.from({ length: 40_000 }, (_, i) => ({
+      prefix: String(100_000 + i),
+      timeZone: i % 2 ? 'America/New_York' : 'Europe/Paris',
+    }));
+    const big = { timeZone: 'UTC', hours: [['00:00', '24:00']], prefixTimeZones };
+    const r = await post(h, `${TASK}/setTaskRules/v1`, {
+      callTaskCode: 'tz',
+      callingWindow: JSON.stringify(big),
+    });
+    t.equal(r.statusCode, 400);
+    t.match(r.json().reqResult.msg, /callingWindow.prefixTimeZones may hold at most 2000 prefixes/);
+    t.equal(h.app.ctx.repos.tasks.get(taskId)?.callingWindow, null, 'nothing stored');
+    const days = { timeZone: 'UTC', days: Array(100_000).fill(1), hours: [['09:00', '10:00']] };
+    const d = await post(h, `${TASK}/setTaskRules/v1`, {
+      callTaskCode: 'tz',
+      callingWindow: JSON.stringify(days),
+    });
+    t.equal(d.statusCode, 400);
+    t.match(d.json().reqResult.msg, /callingWindow.days may list at most 7/);
+  },
+);

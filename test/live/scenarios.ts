@@ -3,7 +3,7 @@
 // recordings, the STOMP frames agents received, and what the carrier saw.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Lab } from './lab.js';
-import { sleep, waitFor } from './lab.js';
+import { GW, sleep, waitFor } from './lab.js';
 import { connectStomp } from '../support/stomp-client.js';
 import { allAvailable, buildWorld, setWork, type World } from './world.js';
 
@@ -902,11 +902,45 @@ const agentDialsOut: Step = [
   },
 ];
 
+const agentDialsOutNoTask: Step = [
+  "with every task ended, an agent still calls a customer back, through the project's default gateway (#17.11)",
+  async (c) => {
+    const { w, lab } = c;
+    const open = lab.sql<{ code: string }>(
+      `SELECT t.call_task_code AS code FROM tasks t JOIN projects p ON p.id = t.project_id
+       WHERE p.project_code = ? AND t.status != 4`,
+      w.project,
+    );
+    for (const { code } of open)
+      await lab.ok('POST', '/callcenter/callTask/api/callTaskEnd/v1', { callTaskCode: code });
+    await lab.ok('POST', '/callcenter/callProject/api/setDefaultGateway/v1', {
+      projectCode: w.project,
+      defaultGwCode: GW,
+    });
+    const agent = w.autoAgents[0]!.username;
+    const number = '13600000702';
+    await w.phones.get(agent)!.dial(number);
+    const log = await waitFor(
+      'the call log of the agent’s call with no task open',
+      () =>
+        lab.sql<Record<string, unknown>>(
+          'SELECT * FROM call_logs WHERE destination_number = ? AND result IS NOT NULL',
+          number,
+        )[0],
+      30_000,
+      500,
+    );
+    check(Number(log.result) === 10 && Number(log.result_detail) === 55, 'result 10/55', log);
+    check(log.caller_id_number === agent && log.task_id === null, 'the agent is named, no task', log);
+    return `${open.length} tasks ended; billsec ${log.billsec}`;
+  },
+];
+
 export const groups: Record<string, Step[]> = {
   // Four tasks of one project in turn: the finished ones still run, and must not keep a share of the agents (#14.2).
   outbound: [world(3, [2]), directCall, failures, agentFirst, agentFirstCap, agentRejects],
   voices: [world(2), playOnly, playThenAgent, agentDials],
-  inbound: [world(2), inbound, queueTimeout, agentCodes, offHook, agentDialsOut],
+  inbound: [world(2), inbound, queueTimeout, agentCodes, offHook, agentDialsOut, agentDialsOutNoTask],
   faults: [world(2), crash, eslReload, fsRestart, disable],
   supervisor: [world(2), eavesdrop, playVoice, transfer, conference, pmCall, supervisorRestart],
 };

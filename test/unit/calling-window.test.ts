@@ -91,3 +91,96 @@ t.test('bad windows are refused with the field named', async (t) => {
     t.match((r as AppError).message, msg);
   }
 });
+
+t.test('sizes beyond what an operator needs are refused, naming the field (issue 17.9)', async (t) => {
+  const zones = Intl.supportedValuesOf('timeZone');
+  const hours = (n: number) => Array.from({ length: n }, () => ['09:00', '10:00']);
+  const prefixes = (n: number, zoneCount = 1) =>
+    Array.from({ length: n }, (_, i) => ({ prefix: String(1000 + i), timeZone: zones[i % zoneCount] }));
+  const bad: [object, RegExp][] = [
+    [
+      { timeZone: 'UTC', days: Array(100_000).fill(1), hours: hours(1) },
+      /callingWindow.days may list at most 7/,
+    ],
+    [{ timeZone: 'UTC', hours: hours(10_000) }, /callingWindow.hours may hold at most 24 ranges/],
+    [
+      { timeZone: 'UTC', hours: hours(1), prefixTimeZones: prefixes(40_000) },
+      /callingWindow.prefixTimeZones may hold at most 2000 prefixes/,
+    ],
+    [
+      { timeZone: 'UTC', hours: hours(1), prefixTimeZones: prefixes(100, 60) },
+      /callingWindow.prefixTimeZones may use at most 40 time zones/,
+    ],
+  ];
+  for (const [raw, msg] of bad) {
+    const r = parseCallingWindow(raw);
+    t.ok(r instanceof AppError && r.http === 400);
+    t.match((r as AppError).message, msg);
+  }
+  t.notOk(
+    parseCallingWindow({
+      timeZone: 'UTC',
+      days: [1, 2, 3, 4, 5, 6, 7],
+      hours: hours(24),
+      prefixTimeZones: prefixes(2000, 39),
+    }) instanceof AppError,
+    'the largest allowed window is accepted',
+  );
+});
+
+/** The rules as first written, scanning everything: the lookups must answer exactly as these do. */
+const reference = {
+  isOpenIn: (w: CallingWindow, zone: string, now: number) => {
+    const l = localTime(now, zone);
+    return w.days.includes(l.day) && w.hours.some(([a, b]) => l.minute >= a && l.minute < b);
+  },
+  zoneOf: (w: CallingWindow, phone: string) => {
+    const digits = phone.replace(/^\+/, '');
+    const best = w.prefixTimeZones
+      .filter((p) => digits.startsWith(p.prefix))
+      .sort((a, b) => b.prefix.length - a.prefix.length)[0];
+    return best?.timeZone ?? w.timeZone;
+  },
+};
+
+t.test('the lookups answer as a full scan does, across zones, DST and one-minute ranges', async (t) => {
+  const w = window({
+    timeZone: 'Europe/London',
+    days: [1, 3, 5, 7],
+    hours: [
+      ['00:00', '00:01'],
+      ['08:59', '09:00'],
+      ['13:30', '20:00'],
+    ],
+    prefixTimeZones: [
+      { prefix: '1', timeZone: 'America/Chicago' },
+      { prefix: '1212', timeZone: 'America/New_York' },
+      { prefix: '12125', timeZone: 'America/Los_Angeles' },
+      { prefix: '61', timeZone: 'Australia/Lord_Howe' },
+      { prefix: '91', timeZone: 'Asia/Kolkata' },
+      { prefix: '977', timeZone: 'Asia/Kathmandu' },
+    ],
+  });
+  for (const phone of ['+12125550100', '12135550100', '1212', '121', '+6125550100', '9771', '44207', '', '+'])
+    t.equal(zoneOf(w, phone), reference.zoneOf(w, phone), `zone of ${phone}`);
+  // Every 7 minutes across two weeks that include Europe's and America's DST changes (2026-10-25, 2026-11-01).
+  let mismatches = 0;
+  const from = Date.UTC(2026, 9, 20);
+  for (let now = from; now < from + 14 * 86_400_000; now += 7 * 60_000)
+    for (const zone of [w.timeZone, ...w.prefixTimeZones.map((p) => p.timeZone)])
+      if (isOpenIn(w, zone, now) !== reference.isOpenIn(w, zone, now)) mismatches++;
+  t.equal(mismatches, 0, 'isOpenIn agrees with local time read from Intl');
+  // nextChange against a minute-by-minute walk of the reference.
+  const refOpen = (now: number) =>
+    [w.timeZone, ...w.prefixTimeZones.map((p) => p.timeZone)].some((z) => reference.isOpenIn(w, z, now));
+  for (const now of [from, Date.UTC(2026, 9, 24, 23, 58), Date.UTC(2026, 9, 31, 12, 0)]) {
+    const start = Math.floor(now / 60_000) * 60_000;
+    let expected: number | null = null;
+    for (let m = start + 60_000; m <= start + 2 * 86_400_000; m += 60_000)
+      if (refOpen(m) !== refOpen(start)) {
+        expected = m;
+        break;
+      }
+    t.equal(nextChange(w, now), expected, `next change after ${new Date(now).toISOString()}`);
+  }
+});

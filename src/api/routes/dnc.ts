@@ -5,10 +5,12 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../../core/errors.js';
-import { csvValues, parseNumbersField } from '../../dialer/call-lists.js';
+import { parseNumbersField } from '../../dialer/call-lists.js';
+import { CsvFirstColumn, DncKeys } from '../../dialer/dnc-import.js';
 import type { DncService } from '../../dialer/dnc.js';
 import type { ApiContext } from '../context.js';
 import { ok } from '../envelope.js';
+import { readingMultipart } from '../multipart.js';
 import { pageOf, pagingQuery } from '../paging.js';
 
 const P = '/callcenter/dnc/api';
@@ -30,19 +32,23 @@ const fields = {
   },
 } as const;
 
-interface Values {
+interface Keys {
   projectCode?: string;
   note?: string;
-  values: { position: number; value: string }[];
+  keys: string[];
 }
 
-async function fromUpload(req: FastifyRequest): Promise<Values> {
-  const out: Values = { values: [] };
+/** The CSV is checked line by line as it streams in (issue 17.10): a bad or 100,001st number stops the reading. */
+async function fromUpload(req: FastifyRequest): Promise<Keys> {
+  const out: Omit<Keys, 'keys'> = {};
+  const keys = new DncKeys();
   let file = false;
   for await (const part of req.parts()) {
     if (part.type === 'file') {
       if (part.fieldname !== 'file') throw invalid(`unexpected file field ${part.fieldname}`);
-      out.values = csvValues((await part.toBuffer()).toString('utf8'));
+      const lines = new CsvFirstColumn();
+      for await (const chunk of part.file as AsyncIterable<Buffer>) await keys.addAll(lines.push(chunk));
+      await keys.addAll(lines.end());
       file = true;
     } else if (part.fieldname === 'projectCode') out.projectCode = String(part.value);
     else if (part.fieldname === 'note') out.note = String(part.value).slice(0, 200);
@@ -50,16 +56,18 @@ async function fromUpload(req: FastifyRequest): Promise<Values> {
   }
   if (!file) throw invalid('file is required (a CSV of phone numbers)');
   if (out.projectCode === '') delete out.projectCode;
-  return out;
+  return { ...out, keys: keys.done() };
 }
 
-async function valuesOf(
+async function keysOf(
   req: FastifyRequest<{ Body: { projectCode?: string; numbers: unknown; note?: string } }>,
-): Promise<Values> {
-  if (req.isMultipart()) return fromUpload(req);
+): Promise<Keys> {
+  if (req.isMultipart()) return readingMultipart(() => fromUpload(req));
   const values = parseNumbersField(req.body.numbers);
   if (values instanceof AppError) throw values;
-  return { projectCode: req.body.projectCode, note: req.body.note, values };
+  const keys = new DncKeys();
+  await keys.addAll(values);
+  return { projectCode: req.body.projectCode, note: req.body.note, keys: keys.done() };
 }
 
 export function dncRoutes(dnc: DncService): FastifyPluginAsync<{ ctx: ApiContext }> {
@@ -83,8 +91,8 @@ export function dncRoutes(dnc: DncService): FastifyPluginAsync<{ ctx: ApiContext
         },
       },
       async (req) => {
-        const v = await valuesOf(req);
-        return ok(dnc.add(v.projectCode, v.values, v.note));
+        const v = await keysOf(req);
+        return ok(await dnc.add(v.projectCode, v.keys, v.note));
       },
     );
 
@@ -98,8 +106,8 @@ export function dncRoutes(dnc: DncService): FastifyPluginAsync<{ ctx: ApiContext
         },
       },
       async (req) => {
-        const v = await valuesOf(req);
-        return ok(dnc.remove(v.projectCode, v.values));
+        const v = await keysOf(req);
+        return ok(await dnc.remove(v.projectCode, v.keys));
       },
     );
 

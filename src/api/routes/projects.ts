@@ -6,12 +6,13 @@ import type { ApiContext } from '../context.js';
 const P = '/callcenter/callProject/api';
 const projectCode = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
 const username = { type: 'string', minLength: 1, maxLength: 32, pattern: '^[0-9A-Za-z_.-]+$' } as const;
+const gwCode = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const tags = ['project'];
 
 export const projectRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
   const projects = () => ctx.services.projects;
 
-  app.post<{ Body: { projectCode: string; seats: number } }>(
+  app.post<{ Body: { projectCode: string; seats: number; defaultGwCode?: string } }>(
     `${P}/createProject/v1`,
     {
       schema: {
@@ -20,11 +21,36 @@ export const projectRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
         body: {
           type: 'object',
           required: ['projectCode', 'seats'],
-          properties: { projectCode, seats: { type: 'integer', minimum: 1, maximum: 2000 } },
+          properties: {
+            projectCode,
+            seats: { type: 'integer', minimum: 1, maximum: 2000 },
+            defaultGwCode: {
+              ...gwCode,
+              description: "Extension: the gateway agents' own calls go out through",
+            },
+          },
         },
       },
     },
-    async (req) => ok(projects().createProject(req.body.projectCode, req.body.seats)),
+    async (req) => ok(projects().createProject(req.body.projectCode, req.body.seats, req.body.defaultGwCode)),
+  );
+
+  // Extension (issue 17.11): agents can call customers back when no task of the project is open.
+  app.post<{ Body: { projectCode: string; defaultGwCode?: string } }>(
+    `${P}/setDefaultGateway/v1`,
+    {
+      schema: {
+        summary:
+          "Extension: set the gateway the project's agents call out through first (without defaultGwCode: clear it); the gateways of its tasks follow",
+        tags,
+        body: {
+          type: 'object',
+          required: ['projectCode'],
+          properties: { projectCode, defaultGwCode: gwCode },
+        },
+      },
+    },
+    async (req) => ok(projects().setDefaultGateway(req.body.projectCode, req.body.defaultGwCode ?? '')),
   );
 
   app.get<{ Querystring: { certificate: string; username?: string; type: number } }>(

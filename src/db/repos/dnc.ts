@@ -1,6 +1,6 @@
 // Do-not-call numbers (issue 14.6): the global list (projectCode '') and one list per project code. Phones are
 // stored as their digits (a leading + dropped), which is also how dispensing looks them up.
-import { and, asc, count, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { dncNumbers } from '../schema.js';
 
@@ -10,6 +10,28 @@ export type DncNumber = typeof dncNumbers.$inferSelect;
 const CHUNK = 500;
 
 export function dncRepo(db: Db) {
+  // One prepared statement per row, for imports (issue 17.10): building a 500-row statement with drizzle for each
+  // chunk cost ~50 ms per 1,000 numbers, all of it on the event loop.
+  const insertOne = db
+    .insert(dncNumbers)
+    .values({
+      projectCode: sql.placeholder('projectCode'),
+      phone: sql.placeholder('phone'),
+      note: sql.placeholder('note'),
+      createdAt: sql.placeholder('now'),
+    })
+    .onConflictDoNothing()
+    .prepare();
+  const deleteOne = db
+    .delete(dncNumbers)
+    .where(
+      and(
+        eq(dncNumbers.projectCode, sql.placeholder('projectCode')),
+        eq(dncNumbers.phone, sql.placeholder('phone')),
+      ),
+    )
+    .returning()
+    .prepare();
   return {
     /** Inserts the phones a list lacks, in one transaction; returns how many were new. */
     add: (projectCode: string, phones: string[], note: string | null, now: number): number =>
@@ -22,6 +44,28 @@ export function dncRepo(db: Db) {
             .onConflictDoNothing()
             .run().changes;
         return added;
+      }),
+    /** Inserts the phones the list lacks, in one transaction; returns the phones that were new. */
+    addNew: (projectCode: string, phones: string[], note: string | null, now: number): string[] =>
+      db.transaction(() =>
+        phones.filter((phone) => insertOne.run({ projectCode, phone, note, now }).changes > 0),
+      ),
+    /** Deletes the phones from the list; returns the rows deleted, so that they can be put back (restore). */
+    removeRows: (projectCode: string, phones: string[]): DncNumber[] =>
+      db.transaction(() =>
+        phones.flatMap((phone) => {
+          const row = deleteOne.get({ projectCode, phone });
+          return row ? [row] : [];
+        }),
+      ),
+    /** Puts deleted rows back as they were (same id, note and time). */
+    restore: (rows: DncNumber[]): void =>
+      db.transaction(() => {
+        for (let i = 0; i < rows.length; i += CHUNK / 5)
+          db.insert(dncNumbers)
+            .values(rows.slice(i, i + CHUNK / 5))
+            .onConflictDoNothing()
+            .run();
       }),
     remove: (projectCode: string, phones: string[]): number =>
       db.transaction(() => {

@@ -44,6 +44,7 @@ export function projectsRepo(db: Db) {
         nodeId: number;
         certificate: string;
         managerCertificate?: string;
+        defaultGatewayId?: number | null;
       },
       now: number,
     ): Project =>
@@ -52,6 +53,12 @@ export function projectsRepo(db: Db) {
         .values({ ...row, status: ProjectStatus.active, createdAt: now, updatedAt: now })
         .returning()
         .get(),
+    setDefaultGateway: (id: number, gatewayId: number | null, now: number): void => {
+      db.update(projects)
+        .set({ defaultGatewayId: gatewayId, updatedAt: now })
+        .where(eq(projects.id, id))
+        .run();
+    },
     finish: (id: number, now: number): void => {
       db.update(projects)
         .set({ status: ProjectStatus.finished, finishedAt: now, updatedAt: now })

@@ -105,7 +105,15 @@ function renderTasks(): void {
           'tr',
           { 'data-task': t.code },
           h('td', { class: 'ext' }, t.code),
-          h('td', {}, chip(taskLabel(t.status))),
+          h(
+            'td',
+            {},
+            chip(taskLabel(t.status)),
+            // Issue 17.12: why a running task is not dialling, from callTaskStatus and /topic/task.
+            t.notDialling && t.status === 2
+              ? h('small', { class: 'why' }, ` 未拨号 not dialling: ${t.notDialling}`)
+              : '',
+          ),
           h('td', {}, bar, ` ${pct}%`),
           ...cells.map((n) => h('td', { class: 'num' }, String(n))),
         );

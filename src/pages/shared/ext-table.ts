@@ -22,6 +22,8 @@ export interface TaskRow {
   rate: number;
   status: number;
   runningCnt: number;
+  /** Why a running task is not dialling (issue 17.12: the server's `notDialling.detail`), null while it dials. */
+  notDialling: string | null;
 }
 
 const num = (v: unknown, fallback: number): number =>
@@ -78,6 +80,9 @@ export function summarize(rows: ReadonlyMap<string, ExtRow>): ExtSummary {
   };
 }
 
+const notDiallingOf = (v: unknown): string | null =>
+  v && typeof v === 'object' ? text((v as { detail?: unknown }).detail) : null;
+
 export function mergeTask(rows: ReadonlyMap<string, TaskRow>, update: unknown): Map<string, TaskRow> {
   const next = new Map(rows);
   const u = (update ?? {}) as Record<string, unknown>;
@@ -95,6 +100,7 @@ export function mergeTask(rows: ReadonlyMap<string, TaskRow>, update: unknown): 
     rate: field('rate'),
     status: field('status'),
     runningCnt: field('runningCnt'),
+    notDialling: 'notDialling' in u ? notDiallingOf(u.notDialling) : (before?.notDialling ?? null),
   });
   return next;
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `projects` ADD `default_gateway_id` integer;

@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { EslRecorder } from './capture.js';
+import { parseRegistrationListing, parseShowChannels } from '../support/fs-listings.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FS_PREFIX = process.env.FS_PREFIX ?? '/usr/local/freeswitch';
@@ -219,6 +220,41 @@ export class Lab {
       timeout: 10_000,
     });
     return r.stdout ?? '';
+  }
+
+  /**
+   * fs_cli -x, fail-closed: an fs_cli that could not run, connect or answer, or a `-ERR` reply, throws. Checks that
+   * something is gone or absent read the switch through this, so that an unreadable switch fails the step.
+   */
+  fsQuery(command: string): string {
+    const r = spawnSync(join(FS_PREFIX, 'bin/fs_cli'), ['-x', command], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    const out = r.stdout ?? '';
+    if (r.error || r.status !== 0 || r.signal || !out.trim() || /^-ERR/.test(out.trimStart()))
+      throw new Error(
+        `fs_cli -x '${command}' failed (${r.error?.message ?? r.signal ?? `exit ${r.status}`}): ${(out + (r.stderr ?? '')).trim().slice(0, 300)}`,
+      );
+    return out;
+  }
+
+  /** An fs_cli command that must answer +OK (uuid_kill, uuid_recv_dtmf, reload...). */
+  fsCommand(command: string): string {
+    const out = this.fsQuery(command);
+    if (!/^\+OK/m.test(out))
+      throw new Error(`fs_cli -x '${command}' did not answer +OK: ${out.trim().slice(0, 300)}`);
+    return out;
+  }
+
+  /** `show channels as json`, fail-closed (test/support/fs-listings.ts). */
+  channels(): Record<string, string>[] {
+    return parseShowChannels(this.fsQuery('show channels as json'));
+  }
+
+  /** The users registered on a SIP profile (`1000@127.0.0.1`), fail-closed. */
+  registeredUsers(profile = 'internal'): string[] {
+    return parseRegistrationListing(this.fsQuery(`sofia status profile ${profile} reg`));
   }
 
   /** Stops FreeSWITCH: `shutdown` returns before the process is gone, so wait for the exit. */

@@ -146,12 +146,20 @@ const agentRejects: Step = [
     await setWork(w, [rejecting!.username], 1);
     await sleep(1500);
     await setWork(w, [taking!.username], 1);
+    // That phone was rung by earlier scenarios: only INVITEs from now on count.
+    const rejectingPhone = w.phones.get(rejecting!.username)!;
+    const rungBefore = rejectingPhone.incomingCalls().length;
     const number = '13600000002';
     const task = await w.task({ scheduleType: 1, callListId: await w.list([number]) });
     const log = (await settled(c, task, [number])).get(number)!;
     expectResult(log, 10, 55, number);
     check(log.callerIdNumber === taking!.username, 'the second agent took the call', log);
-    check(w.phones.get(rejecting!.username)!.incomingCalls().length >= 1, 'the first agent was rung');
+    const offered = rejectingPhone.incomingCalls().slice(rungBefore);
+    check(
+      offered.length >= 1 && offered.every((from) => from.includes(`<sip:${number}@`)),
+      "the first agent's phone was offered this customer's call (and rejected it)",
+      offered,
+    );
     await setWork(w, [rejecting!.username], 0);
     return `taken by ${taking!.username}`;
   },
@@ -342,15 +350,21 @@ const offHook: Step = [
     const task = await w.task({ scheduleType: 4, callListId: await w.list(numbers), rate: 1 });
     let peak = 0;
     let sampling = true;
+    let unread: unknown;
     const sample = (async () => {
-      while (sampling) {
-        const customers = channels(lab).filter((r) => (r.name ?? '').startsWith('sofia/external/')).length;
-        peak = Math.max(peak, customers);
+      while (sampling && !unread) {
+        try {
+          const customers = channels(lab).filter((r) => (r.name ?? '').startsWith('sofia/external/')).length;
+          peak = Math.max(peak, customers);
+        } catch (err) {
+          unread = err; // reported below: a peak read from an unreadable switch proves nothing
+        }
         await sleep(300);
       }
     })();
     const logs = await settled(c, task, numbers, 60_000).finally(() => (sampling = false));
     await sample;
+    check(!unread, 'FreeSWITCH was readable while the peak was sampled', String(unread));
     await setWork(w, [other], 0);
     for (const n of numbers) {
       expectResult(logs.get(n), 10, 55, n);
@@ -362,31 +376,63 @@ const offHook: Step = [
   },
 ];
 
+/** Customer legs FreeSWITCH shows talking: answered, bridged, with an answered agent leg of the same call. */
+function talkingOnSwitch(rows: Record<string, string>[]): Record<string, string>[] {
+  return rows.filter(
+    (r) =>
+      (r.name ?? '').startsWith('sofia/external/') &&
+      r.callstate === 'ACTIVE' &&
+      rows.some(
+        (a) => a.uuid !== r.uuid && a.call_uuid === r.uuid && a.callstate === 'ACTIVE' && a.presence_id,
+      ),
+  );
+}
+
 const crash: Step = [
-  'kill -9 of our server mid-campaign, then a restart: nothing dialled twice, every call settled and logged',
+  'kill -9 of our server mid-campaign while the switch shows calls talking, then a restart: those calls keep talking and are settled once with their talk time; nothing dialled twice, every call settled and logged',
   async (c) => {
     const { w, lab } = c;
     await allAvailable(w);
+    // The carrier hangs up these 8 s after answering (third digit 6): the talk is what is billed.
     const numbers = Array.from({ length: 6 }, (_, i) => `1360000010${i}`);
     const task = await w.task({ scheduleType: 1, callListId: await w.list(numbers), rate: 1 });
-    const talking = () =>
-      lab.sql<{ n: number }>(
-        `SELECT count(*) n FROM task_numbers tn JOIN tasks t ON t.id = tn.task_id
-         WHERE t.call_task_code = ? AND tn.state = 'dialing'`,
-        task,
-      )[0]!.n;
-    await waitFor('two calls in progress', () => talking() >= 2, 30_000, 200);
-    await sleep(2500);
+    const { atCrash, agentOf } = await waitFor(
+      'two calls talking on the switch',
+      () => {
+        const rows = channels(lab);
+        const talking = talkingOnSwitch(rows);
+        const agentOf = (call: Record<string, string>) =>
+          rows.find((a) => a.call_uuid === call.uuid && a.uuid !== call.uuid)!.presence_id!.split('@')[0];
+        return talking.length >= 2 ? { atCrash: talking, agentOf } : undefined;
+      },
+      30_000,
+      100,
+    );
     await lab.killServer();
-    const atCrash = lab.carrierEvents().filter((e) => e.event === 'answered').length;
-    await sleep(1000);
+    const killedAt = Date.now();
+    await sleep(1500);
+    const afterKill = talkingOnSwitch(channels(lab));
+    for (const call of atCrash)
+      check(
+        afterKill.some((r) => r.uuid === call.uuid),
+        `${call.dest} keeps talking after the kill`,
+        afterKill.map((r) => r.dest),
+      );
     await lab.startServer();
     // Sample FreeSWITCH's channels while the restarted server works through the list.
     const agentNames = new Set(w.agents.map((a) => a.username));
     const doubled: string[] = [];
+    const unread: string[] = [];
     const sampler = setInterval(() => {
       const legs = new Map<string, number>();
-      for (const r of channels(lab)) {
+      let rows: Record<string, string>[];
+      try {
+        rows = channels(lab);
+      } catch (err) {
+        unread.push(String(err));
+        return;
+      }
+      for (const r of rows) {
         const ext = (r.presence_id ?? '').split('@')[0] ?? '';
         if (agentNames.has(ext)) legs.set(ext, (legs.get(ext) ?? 0) + 1);
       }
@@ -405,14 +451,30 @@ const crash: Step = [
       const invites = lab.carrierEvents().filter((e) => e.number === n && e.event === 'invite').length;
       check(invites === 1, `${n} was dialled exactly once`, invites);
     }
-    // Calls that were up at the crash kept their agent and recording through their CDR.
-    for (const l of logs.values())
-      if (Number(l.result) === 10)
-        check(l.callerIdNumber && l.recordFile, 'a talked call names agent and recording', l);
+    // The calls talking at the crash: one call log each, settled as talked, with the agent FreeSWITCH showed, the
+    // talk time billed (the carrier talked 8 s) and the recording, all from the CDR that came after the restart.
+    for (const call of atCrash) {
+      const rows = lab.sql<Record<string, unknown>>(
+        'SELECT * FROM call_logs WHERE call_task_code = ? AND destination_number = ?',
+        task,
+        call.dest,
+      );
+      check(rows.length === 1, `${call.dest}, talking at the crash, is settled once`, rows);
+      const log = rows[0]!;
+      const agent = agentOf(call);
+      check(Number(log.result) === 10 && Number(log.result_detail) === 55, `${call.dest}: result 10/55`, log);
+      check(log.caller_id_number === agent, `${call.dest}: the agent it talked with (${agent})`, log);
+      check(
+        Number(log.billsec) >= 6 && Number(log.price_cal) > 0 && log.record_file,
+        `${call.dest}: talk time billed and recorded`,
+        log,
+      );
+    }
     // No agent was given a second call while still on one: FreeSWITCH never had two legs of one agent at once.
     stopSampling();
+    check(unread.length === 0, 'FreeSWITCH was readable throughout the sampling', unread.slice(0, 3));
     check(doubled.length === 0, 'no agent had two legs at once after the restart', doubled.slice(0, 3));
-    return `${atCrash} answered at the crash; results ${[...logs.values()].map((l) => `${l.result}/${l.resultDetail}`).join(' ')}`;
+    return `${atCrash.map((r) => r.dest).join(', ')} talking at the kill (${new Date(killedAt).toISOString()}); results ${[...logs.values()].map((l) => `${l.result}/${l.resultDetail}`).join(' ')}`;
   },
 ];
 
@@ -468,10 +530,7 @@ const disable: Step = [
       15_000,
       250,
     );
-    check(
-      !lab.fsCli('sofia status profile internal reg').includes(`${agent}@`),
-      'FreeSWITCH no longer lists it',
-    );
+    check(!lab.registeredUsers().some((u) => u.startsWith(`${agent}@`)), 'FreeSWITCH no longer lists it');
     await lab.ok('POST', '/callcenter/callProject/api/setExtensionStatus/v1', {
       username: agent,
       workStatus: 0,
@@ -508,13 +567,8 @@ async function notice(
 const notices = (c: Ctx, username: string) =>
   (c.w.stomp.get(username)!.messages.get(`/topic/notify/${c.w.project}/${username}`) ?? []).length;
 
-function channels(lab: Lab): Record<string, string>[] {
-  try {
-    return (JSON.parse(lab.fsCli('show channels as json')) as { rows?: Record<string, string>[] }).rows ?? [];
-  } catch {
-    return [];
-  }
-}
+/** FreeSWITCH's channels; throws when the switch cannot be read (a check on an unread switch fails). */
+const channels = (lab: Lab): Record<string, string>[] => lab.channels();
 
 interface Talk {
   task: string;
@@ -567,7 +621,7 @@ const eavesdrop: Step = [
       10_000,
     );
     for (const digit of ['2', '3', '0']) {
-      lab.fsCli(`uuid_recv_dtmf ${leg.uuid} ${digit}`);
+      lab.fsCommand(`uuid_recv_dtmf ${leg.uuid} ${digit}`);
       await sleep(700);
       check(
         channels(lab).some((r) => r.uuid === leg.uuid),
@@ -575,7 +629,7 @@ const eavesdrop: Step = [
       );
     }
     n = notices(c, mgr);
-    lab.fsCli(`uuid_recv_dtmf ${leg.uuid} *`);
+    lab.fsCommand(`uuid_recv_dtmf ${leg.uuid} *`);
     await waitFor(
       'the eavesdrop leg gone after *',
       () => !channels(lab).some((r) => r.uuid === leg.uuid),
@@ -783,7 +837,7 @@ const supervisorRestart: Step = [
     await notice(c, mgr, 'success', n);
     await waitFor('the room empty', () => members() === 0, 15_000, 250);
     // The customer's call ends; its agent is free again and nothing of ours is left in FreeSWITCH.
-    lab.fsCli(`uuid_kill ${talk.callId}`);
+    lab.fsCommand(`uuid_kill ${talk.callId}`);
     await waitFor('FreeSWITCH idle', () => channels(lab).length === 0, 15_000, 250);
     return `listener ${spy.uuid.slice(0, 8)} and the room survived two restarts`;
   },

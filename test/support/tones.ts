@@ -118,3 +118,24 @@ export function toneSpan(timeline: Set<number>[], hz: number, windowMs = 100) {
     last: at.length ? sec(at[at.length - 1]!) : -1,
   };
 }
+
+/** The stretches (seconds) in which `hz` is heard, a gap of up to `maxGapWindows` windows bridged; longest first. */
+export function toneRuns(timeline: Set<number>[], hz: number, windowMs = 100, maxGapWindows = 3) {
+  const runs: { first: number; seconds: number }[] = [];
+  let start = -1;
+  let lastHeard = -1;
+  const close = () => {
+    if (start >= 0)
+      runs.push({ first: (start * windowMs) / 1000, seconds: ((lastHeard - start + 1) * windowMs) / 1000 });
+  };
+  timeline.forEach((w, i) => {
+    if (!w.has(hz)) return;
+    if (start < 0 || i - lastHeard - 1 > maxGapWindows) {
+      close();
+      start = i;
+    }
+    lastHeard = i;
+  });
+  close();
+  return runs.sort((a, b) => b.seconds - a.seconds);
+}

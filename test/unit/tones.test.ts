@@ -1,6 +1,6 @@
 // The live tier's tone detector (test/support/tones.ts): known sines found, others and silence not (#22.3).
 import t from 'tap';
-import { readWav, toneShare, toneSpan, toneTimeline, toneWav } from '../support/tones.js';
+import { readWav, toneRuns, toneShare, toneSpan, toneTimeline, toneWav } from '../support/tones.js';
 
 const rate = 8000;
 const sine = (hz: number, seconds: number, amp = 0.25) =>
@@ -51,6 +51,17 @@ t.test('the timeline says when each tone starts and stops', async (t) => {
   t.match(toneSpan(tl, 1500), { seconds: 2, first: 1, last: 2.9 });
   t.match(toneSpan(tl, 440), { seconds: 3, first: 3, last: 5.9 });
   t.match(toneSpan(tl, 700), { seconds: 0, first: -1, last: -1 });
+});
+
+t.test('runs: a short dropout is bridged, a long pause starts a new run; longest first', async (t) => {
+  const gap = (s: number) => new Float32Array(Math.round(rate * s));
+  const pcm = { rate, samples: concat(sine(1200, 1), gap(0.2), sine(1200, 2), gap(2), sine(1200, 0.5)) };
+  const runs = toneRuns(toneTimeline(pcm, [1200]), 1200);
+  t.equal(runs.length, 2);
+  t.match(runs[0], { first: 0 });
+  t.ok(Math.abs(runs[0]!.seconds - 3.2) < 0.15, `the first run spans the dropout (${runs[0]!.seconds} s)`);
+  t.ok(Math.abs(runs[1]!.seconds - 0.5) < 0.15, 'the last run stands apart');
+  t.same(toneRuns(toneTimeline(pcm, [440]), 440), [], 'no run of a tone never heard');
 });
 
 t.test(

@@ -1,11 +1,29 @@
 // The live scenarios, in groups; each group runs in one lab (one FreeSWITCH, one server) in its own namespace.
 // Every scenario asserts on what the spec promises: call logs (result/resultDetail, durations, billing), CDRs,
 // recordings, the STOMP frames agents received, and what the carrier saw.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Lab } from './lab.js';
 import { sleep, waitFor } from './lab.js';
 import { connectStomp } from '../support/stomp-client.js';
-import { allAvailable, buildWorld, setWork, type World } from './world.js';
+import { allAvailable, buildWorld, MANAGER_HZ, setWork, type World } from './world.js';
+import { readWav, toneRuns, toneSpan, toneTimeline } from '../support/tones.js';
+
+/** The tones of the parties (test/support/tones.ts): what the phones send, and the two voice files. */
+const AGENT_HZ = 440;
+const VOICE_HZ = 1500;
+const LONG_VOICE_HZ = 1800;
+const TONES = [AGENT_HZ, VOICE_HZ, LONG_VOICE_HZ, MANAGER_HZ];
+
+/** When each known tone is heard in a call's recording (100 ms windows). */
+function recordingTones(file: string) {
+  check(existsSync(file), 'the recording exists', file);
+  const timeline = toneTimeline(readWav(readFileSync(file)), TONES);
+  const span = Object.fromEntries(TONES.map((hz) => [hz, toneSpan(timeline, hz)]));
+  return { seconds: timeline.length / 10, span, timeline };
+}
+
+/** Each eavesdrop mode is held this long, so that who heard the manager can be measured in the audio. */
+const MODE_MS = 3000;
 
 export interface Ctx {
   lab: Lab;
@@ -111,11 +129,12 @@ const directCall: Step = [
       15_000,
       250,
     );
-    if (log.recordFile) {
-      const file = String(log.recordFile);
-      check(existsSync(file) && statSync(file).size > 44 + 8000, 'the recording has sound', file);
-    } else check(false, 'the call log names a recording', log);
-    return `billsec ${log.billsec}, priceCal ${log.priceCal}, agent ${agent}`;
+    check(log.recordFile, 'the call log names a recording', log);
+    // The agent's phone sends its tone; the carrier echoes what it hears, so the talk is that tone throughout.
+    const rec = recordingTones(String(log.recordFile));
+    check(rec.span[AGENT_HZ]!.seconds >= 4, "the recording holds the agent's tone through the talk", rec);
+    check(rec.span[VOICE_HZ]!.seconds === 0, 'and no voice file', rec);
+    return `billsec ${log.billsec}, priceCal ${log.priceCal}, agent ${agent}, agent's tone ${rec.span[AGENT_HZ]!.seconds} s of ${rec.seconds} s recorded`;
   },
 ];
 
@@ -301,7 +320,12 @@ const playOnly: Step = [
     const { w, lab } = c;
     const form = new FormData();
     form.set('voiceCode', 'livevoice');
-    form.set('file', new Blob([readFileSync(lab.toneFile()).subarray(0, 44 + 8000 * 2 * 3)]), 'voice.wav');
+    // A 3 s voice of its own tone (the WAV header still says 60 s: FreeSWITCH plays what is there).
+    form.set(
+      'file',
+      new Blob([readFileSync(lab.toneFile(VOICE_HZ)).subarray(0, 44 + 8000 * 2 * 3)]),
+      'voice.wav',
+    );
     await lab.upload('/callcenter/callProject/api/uploadVoiceFile/v1', form);
     const number = '13100000005';
     const task = await w.task({
@@ -320,7 +344,12 @@ const playOnly: Step = [
       'FreeSWITCH hung up after the voice',
       seen,
     );
-    return `resultDetail ${log.resultDetail}, billsec ${log.billsec}`;
+    // The customer heard the voice: it is in the recording of the customer's leg, and no agent is.
+    check(log.recordFile, 'the call log names a recording', log);
+    const rec = recordingTones(String(log.recordFile));
+    check(rec.span[VOICE_HZ]!.seconds >= 2, 'the customer heard the voice (its tone is recorded)', rec);
+    check(rec.span[AGENT_HZ]!.seconds === 0, 'and no agent', rec);
+    return `resultDetail ${log.resultDetail}, billsec ${log.billsec}, voice heard ${rec.span[VOICE_HZ]!.seconds} s`;
   },
 ];
 
@@ -478,13 +507,36 @@ const crash: Step = [
   },
 ];
 
+/** Waits until our server counted the event-socket link dropping and connecting again since `before`. */
+async function linkCameBack(lab: Lab, before: Record<string, number>, timeoutMs: number) {
+  const n = (m: Record<string, number>, k: string) => m[k] ?? 0;
+  return waitFor(
+    'our server saw the event-socket link drop and come back (esl.disconnects, esl.connects on /health)',
+    async () => {
+      const now = await lab.serverMetrics();
+      return n(now, 'esl.disconnects') > n(before, 'esl.disconnects') &&
+        n(now, 'esl.connects') > n(before, 'esl.connects')
+        ? now
+        : undefined;
+    },
+    timeoutMs,
+    200,
+  );
+}
+
+const regStatus = (lab: Lab, username: string) =>
+  lab.sql<{ r: number }>('SELECT reg_status r FROM extensions WHERE username = ?', username)[0]!.r;
+
 const eslReload: Step = [
-  'reload mod_event_socket: the link comes back, registrations stay, the next task dials',
+  'reload mod_event_socket: the link drops and comes back, registrations stay, the next task dials',
   async (c) => {
     const { w, lab } = c;
     const started = Date.now();
-    lab.fsCli('reload mod_event_socket');
-    await sleep(500);
+    const before = await lab.serverMetrics();
+    const out = lab.fsQuery('reload mod_event_socket');
+    check(/\+OK/.test(out), 'FreeSWITCH reloaded the module', out);
+    await linkCameBack(lab, before, 15_000);
+    for (const a of w.autoAgents) check(regStatus(lab, a.username) === 1, `${a.username} still registered`);
     const number = '13600000201';
     const task = await w.task({ scheduleType: 1, callListId: await w.list([number]) });
     const log = (await settled(c, task, [number], 60_000)).get(number)!;
@@ -494,18 +546,37 @@ const eslReload: Step = [
 ];
 
 const fsRestart: Step = [
-  'FreeSWITCH restart while agents are registered: reconnect, registrations reconciled, the next task dials',
+  'FreeSWITCH restart while agents are registered: the link drops and comes back, registrations are re-read from FreeSWITCH (one lost while it was down is shown unregistered), the next task dials',
   async (c) => {
     const { w, lab } = c;
+    const [lost, kept] = w.autoAgents.map((a) => a.username);
+    const before = await lab.serverMetrics();
     await lab.stopFreeswitch();
     const down = Date.now();
+    // Only a re-read of FreeSWITCH's listing can tell our server this: no event says it.
+    check(lab.dropStoredRegistration(lost!) >= 1, `FreeSWITCH had stored ${lost}'s registration`);
     await lab.startFreeswitch();
-    const registered = () =>
-      lab.sql<{ n: number }>(
-        `SELECT count(*) n FROM extensions WHERE reg_status = 1 AND username IN (${w.autoAgents.map(() => '?').join(',')})`,
-        ...w.autoAgents.map((a) => a.username),
-      )[0]!.n;
-    await waitFor('the agents registered again', () => registered() === w.autoAgents.length, 60_000, 500);
+    await linkCameBack(lab, before, 30_000);
+    const listed = lab.registeredUsers();
+    check(
+      !listed.some((u) => u.startsWith(`${lost}@`)) && listed.some((u) => u.startsWith(`${kept}@`)),
+      `FreeSWITCH came back listing ${kept} and not ${lost}`,
+      listed,
+    );
+    await waitFor(
+      `our server re-read the registrations: ${lost} unregistered, ${kept} registered`,
+      () => regStatus(lab, lost!) === 0 && regStatus(lab, kept!) === 1,
+      15_000,
+      250,
+    );
+    // The phone registers again (a new baresip on the same port): the event brings it back.
+    const phone = w.phones.get(lost!)!;
+    const exited = new Promise((r) => phone.proc.child.once('exit', r));
+    phone.proc.child.kill('SIGKILL');
+    await exited;
+    const ext = w.agents.find((a) => a.username === lost)!;
+    w.phones.set(lost!, await lab.startPhone(lost!, ext.password, 5200 + w.agents.indexOf(ext) * 10));
+    await waitFor(`${lost} registered again`, () => regStatus(lab, lost!) === 1, 20_000, 250);
     const number = '13600000202';
     const task = await w.task({ scheduleType: 1, callListId: await w.list([number]) });
     const log = (await settled(c, task, [number], 90_000)).get(number)!;
@@ -523,13 +594,7 @@ const disable: Step = [
       username: agent,
       workStatus: -1,
     });
-    await waitFor(
-      'the registration flushed',
-      () =>
-        lab.sql<{ r: number }>('SELECT reg_status r FROM extensions WHERE username = ?', agent)[0]!.r === 0,
-      15_000,
-      250,
-    );
+    await waitFor('the registration flushed', () => regStatus(lab, agent) === 0, 15_000, 250);
     check(!lab.registeredUsers().some((u) => u.startsWith(`${agent}@`)), 'FreeSWITCH no longer lists it');
     await lab.ok('POST', '/callcenter/callProject/api/setExtensionStatus/v1', {
       username: agent,
@@ -575,6 +640,8 @@ interface Talk {
   number: string;
   agent: string;
   callId: string;
+  /** Set once the manager listened, whispered (2), barged (3) and listened again (0), MODE_MS each. */
+  modesHeld?: boolean;
 }
 
 /** A customer (who stays until FreeSWITCH hangs up) talking with an agent. */
@@ -620,14 +687,18 @@ const eavesdrop: Step = [
       () => channels(lab).find((r) => r.application === 'eavesdrop'),
       10_000,
     );
+    // Listen, whisper (2), barge (3), listen (0): MODE_MS each. The manager's phone sends MANAGER_HZ; who heard it
+    // is measured once the call is over (the transfer step): the agent for whisper and barge, the customer for barge.
+    await sleep(MODE_MS);
     for (const digit of ['2', '3', '0']) {
       lab.fsCommand(`uuid_recv_dtmf ${leg.uuid} ${digit}`);
-      await sleep(700);
+      await sleep(MODE_MS);
       check(
         channels(lab).some((r) => r.uuid === leg.uuid),
         `the listener is still there after DTMF ${digit}`,
       );
     }
+    talk.modesHeld = true;
     n = notices(c, mgr);
     lab.fsCommand(`uuid_recv_dtmf ${leg.uuid} *`);
     await waitFor(
@@ -667,14 +738,15 @@ const playVoice: Step = [
     const talk = c.talk!;
     const form = new FormData();
     form.set('voiceCode', 'longvoice');
-    form.set('file', new Blob([readFileSync(lab.toneFile())]), 'long.wav');
+    form.set('file', new Blob([readFileSync(lab.toneFile(LONG_VOICE_HZ))]), 'long.wav');
     await lab.upload('/callcenter/callProject/api/uploadVoiceFile/v1', form);
     let n = notices(c, talk.agent);
     w.stomp
       .get(talk.agent)!
       .send('/app/playVoice', { username: talk.agent, callId: talk.callId, voiceCode: 'longvoice' });
     await notice(c, talk.agent, 'success', n);
-    await waitFor('FreeSWITCH playing the voice', () => lab.fsLog().includes('long'), 10_000, 250);
+    // Heard in the recording once the call ends (the transfer step): here, it plays for a while.
+    await sleep(2000);
     n = notices(c, talk.agent);
     w.stomp.get(talk.agent)!.send('/app/stopPlayVoice', { username: talk.agent, callId: talk.callId });
     await notice(c, talk.agent, 'success', n);
@@ -685,6 +757,32 @@ const playVoice: Step = [
     );
   },
 ];
+
+/**
+ * The eavesdrop modes, heard: the manager's tone reached the agent for whisper and barge (about 2 MODE_MS) and the
+ * customer for barge only (about MODE_MS), and nobody while the manager only listened (else the runs are longer).
+ * The second, short barge of the eavesdrop step makes a shorter run of its own: the longest run is the DTMF one.
+ */
+function modesHeard(c: Ctx, talk: Talk, customerHeard: Set<number>[]): string {
+  check(talk.modesHeld, 'the eavesdrop step held each mode');
+  const heardFile = c.w.phones.get(talk.agent)!.heardFile();
+  check(heardFile, "the agent's phone dumped what it heard", talk.agent);
+  const agentHeard = toneTimeline(readWav(readFileSync(heardFile)), TONES);
+  const agent = toneRuns(agentHeard, MANAGER_HZ)[0]?.seconds ?? 0;
+  const customer = toneRuns(customerHeard, MANAGER_HZ)[0]?.seconds ?? 0;
+  const mode = MODE_MS / 1000;
+  check(
+    agent >= 2 * mode - 1.2 && agent <= 2 * mode + 1.2,
+    `the agent heard the manager in whisper and barge only (${agent} s, about ${2 * mode} s)`,
+    toneRuns(agentHeard, MANAGER_HZ),
+  );
+  check(
+    customer >= mode - 1.2 && customer <= mode + 1.2,
+    `the customer heard the manager in barge only (${customer} s, about ${mode} s)`,
+    toneRuns(customerHeard, MANAGER_HZ),
+  );
+  return `manager heard by the agent ${agent} s, by the customer ${customer} s`;
+}
 
 const transfer: Step = [
   'transfer: the agent hands the customer to a colleague, who is told and takes the call; the log follows',
@@ -705,6 +803,14 @@ const transfer: Step = [
     const log = (await settled(c, talk.task, [talk.number])).get(talk.number)!;
     expectResult(log, 10, 50, 'transferred call');
     check(log.callerIdNumber === other, 'the call log names the agent who finished the call', log);
+    // playVoice (the step before) started and stopped inside this call: the customer heard the long voice for
+    // about the 2 s it played, and the talk went on without it (the agents' tone after it).
+    check(log.recordFile, 'the call log names a recording', log);
+    const rec = recordingTones(String(log.recordFile));
+    const voice = rec.span[LONG_VOICE_HZ]!;
+    check(voice.seconds >= 1 && voice.seconds <= 6, 'playVoice played the voice to the customer', rec);
+    check(rec.span[AGENT_HZ]!.last >= voice.last + 1, 'stopPlayVoice stopped it while the call went on', rec);
+    return `long voice heard ${voice.first}-${voice.last} s of ${rec.seconds} s; ${modesHeard(c, talk, rec.timeline)}`;
   },
 ];
 
@@ -862,8 +968,16 @@ const playThenAgent: Step = [
       'an agent took it after the voice',
       log,
     );
-    // The agent talks for what is left of the carrier's 8 s after the 3 s voice.
-    return `billsec ${log.billsec}`;
+    // The agent talks for what is left of the carrier's 8 s after the 3 s voice: the recording has the voice's tone,
+    // then the agent's, never the agent's before the voice ended.
+    check(log.recordFile, 'the call log names a recording', log);
+    const rec = recordingTones(String(log.recordFile));
+    const voice = rec.span[VOICE_HZ]!;
+    const agent = rec.span[AGENT_HZ]!;
+    check(voice.seconds >= 2, 'the customer heard the voice', rec);
+    check(agent.seconds >= 1, 'then the agent', rec);
+    check(voice.last <= agent.first + 0.2, 'the voice before the agent', rec);
+    return `billsec ${log.billsec}; voice ${voice.first}-${voice.last} s, agent from ${agent.first} s`;
   },
 ];
 

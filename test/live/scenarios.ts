@@ -19,7 +19,12 @@ function recordingTones(file: string) {
   check(existsSync(file), 'the recording exists', file);
   const timeline = toneTimeline(readWav(readFileSync(file)), TONES);
   const span = Object.fromEntries(TONES.map((hz) => [hz, toneSpan(timeline, hz)]));
-  return { seconds: timeline.length / 10, span, timeline };
+  // The timeline is for further measures, not for failure details (JSON.stringify skips it).
+  return Object.defineProperty({ seconds: timeline.length / 10, span }, 'timeline', { value: timeline }) as {
+    seconds: number;
+    span: Record<number, ReturnType<typeof toneSpan>>;
+    timeline: Set<number>[];
+  };
 }
 
 /** Each eavesdrop mode is held this long, so that who heard the manager can be measured in the audio. */
@@ -750,7 +755,8 @@ const playVoice: Step = [
     n = notices(c, talk.agent);
     w.stomp.get(talk.agent)!.send('/app/stopPlayVoice', { username: talk.agent, callId: talk.callId });
     await notice(c, talk.agent, 'success', n);
-    await sleep(500);
+    // The talk goes on after the stop: the transfer step measures it in the recording.
+    await sleep(2500);
     check(
       channels(lab).some((r) => r.uuid === talk.callId),
       'the call goes on',

@@ -184,6 +184,7 @@ export const sdkGroup: Step[] = [
       );
       await eventOn(sdk.page, { type: 'ended', s }, 15_000);
       await sleep(500);
+      return `the SDK heard the colleague ${heard[PHONE_HZ]} s of 2 s, the colleague heard the SDK ${colleagueHeard} s`;
     },
   ],
 ];

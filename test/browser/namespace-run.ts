@@ -16,6 +16,8 @@ export interface StepLine {
   done?: boolean;
   figures?: unknown;
   log?: string;
+  /** The names of every step the script is about to run, printed first (the live tier reports each as a test). */
+  plan?: string[];
 }
 
 /** Why chromium-in-a-namespace cannot run here, or null when it can. */

@@ -1,5 +1,7 @@
-// Protocol facts checked against a real FreeSWITCH (FS_LIVE=1, FS_HOST, FS_PORT, FS_PASSWORD; peers optional:
-// FS_ANSWER_DIAL, FS_BUSY_DIAL, FS_NOANSWER_DIAL as dial strings) or, by default, against the emulator.
+// Protocol facts checked against a real FreeSWITCH (FS_LIVE=1, FS_HOST, FS_PORT, FS_PASSWORD, and dial strings of
+// three peers: FS_ANSWER_DIAL, FS_BUSY_DIAL, FS_NOANSWER_DIAL) or, by default, against the emulator. A live run
+// without a peer's dial string fails that peer's test and names the variable: an originate never tried proves
+// nothing.
 import t from 'tap';
 import { startEmulator } from '../freeswitch-emulator/index.js';
 import { TestClient, get, isEvent } from '../freeswitch-emulator/test-client.js';
@@ -93,7 +95,9 @@ for (const [peer, expected] of outcomes) {
     t.teardown(tg.close);
     const dial = tg.dials[peer];
     if (!dial) {
-      t.comment(`skipped: no FS_${peer.toUpperCase()}_DIAL configured`);
+      t.fail(
+        `FS_LIVE=1 needs FS_${peer.toUpperCase()}_DIAL: the dial string of the ${peer} peer (its originate reports ${expected})`,
+      );
       return;
     }
     const c = await authed(tg);

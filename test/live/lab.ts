@@ -13,6 +13,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { connect } from 'node:net';
@@ -21,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { EslRecorder } from './capture.js';
+import { parseRegistrationListing, parseShowChannels } from '../support/fs-listings.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FS_PREFIX = process.env.FS_PREFIX ?? '/usr/local/freeswitch';
@@ -221,6 +223,65 @@ export class Lab {
       timeout: 10_000,
     });
     return r.stdout ?? '';
+  }
+
+  /**
+   * fs_cli -x, fail-closed: an fs_cli that could not run, connect or answer, or a `-ERR` reply, throws. Checks that
+   * something is gone or absent read the switch through this, so that an unreadable switch fails the step.
+   */
+  fsQuery(command: string): string {
+    const r = spawnSync(join(FS_PREFIX, 'bin/fs_cli'), ['-x', command], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    const out = r.stdout ?? '';
+    if (r.error || r.status !== 0 || r.signal || !out.trim() || /^-ERR/.test(out.trimStart()))
+      throw new Error(
+        `fs_cli -x '${command}' failed (${r.error?.message ?? r.signal ?? `exit ${r.status}`}): ${(out + (r.stderr ?? '')).trim().slice(0, 300)}`,
+      );
+    return out;
+  }
+
+  /** An fs_cli command that must answer +OK (uuid_kill, uuid_recv_dtmf, reload...). */
+  fsCommand(command: string): string {
+    const out = this.fsQuery(command);
+    if (!/^\+OK/m.test(out))
+      throw new Error(`fs_cli -x '${command}' did not answer +OK: ${out.trim().slice(0, 300)}`);
+    return out;
+  }
+
+  /** `show channels as json`, fail-closed (test/support/fs-listings.ts). */
+  channels(): Record<string, string>[] {
+    return parseShowChannels(this.fsQuery('show channels as json'));
+  }
+
+  /** The users registered on a SIP profile (`1000@127.0.0.1`), fail-closed. */
+  registeredUsers(profile = 'internal'): string[] {
+    return parseRegistrationListing(this.fsQuery(`sofia status profile ${profile} reg`));
+  }
+
+  /**
+   * While FreeSWITCH is stopped: deletes `username`'s rows from its registration database, as if the registration
+   * had expired while it was down (sofia keeps registrations in that database across a restart). Returns how many.
+   */
+  dropStoredRegistration(username: string, profile = 'internal'): number {
+    if (this.fs && this.fs.child.exitCode === null) throw new Error('FreeSWITCH is running');
+    const file = join(this.fsDir, 'db', `sofia_reg_${profile}.db`);
+    if (!existsSync(file)) throw new Error(`no ${file}: ${readdirSync(join(this.fsDir, 'db')).join(' ')}`);
+    const db = new Database(file);
+    try {
+      return db.prepare('DELETE FROM sip_registrations WHERE sip_user = ?').run(username).changes;
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Our server's counters (GET /health): `esl.connects`, `esl.disconnects`... */
+  async serverMetrics(): Promise<Record<string, number>> {
+    const res = await fetch('http://127.0.0.1:8080/health');
+    const body = (await res.json()) as { data?: { metrics?: Record<string, number> } };
+    if (!body.data?.metrics) throw new Error(`/health has no metrics: ${JSON.stringify(body).slice(0, 300)}`);
+    return body.data.metrics;
   }
 
   /** Stops FreeSWITCH: `shutdown` returns before the process is gone, so wait for the exit. */
@@ -462,6 +523,8 @@ export class Lab {
     password: string,
     sipPort: number,
     answer: 'auto' | 'manual' = 'auto',
+    /** The tone the phone sends (toneFile); baresip's sndfile module dumps what it hears to <dir>/dump-*-dec.wav. */
+    toneHz = 440,
   ): Promise<Phone> {
     const dir = join(this.dir, `phone-${username}`);
     mkdirSync(dir, { recursive: true });
@@ -472,7 +535,7 @@ export class Lab {
         'poll_method epoll',
         `sip_listen 127.0.0.1:${sipPort}`,
         'sip_transports udp',
-        `audio_source aufile,${this.toneFile()}`,
+        `audio_source aufile,${this.toneFile(toneHz)}`,
         'audio_player aufile,/dev/null',
         'audio_alert aufile,/dev/null',
         'module_path /usr/lib/baresip/modules',
@@ -499,9 +562,9 @@ export class Lab {
     return new Phone(username, ctrl, proc, dir);
   }
 
-  /** A 60 s, 8 kHz, 440 Hz tone for the phones to send (baresip's ausine only does 48 kHz). */
-  toneFile(): string {
-    const file = join(this.dir, 'tone-8k.wav');
+  /** A 60 s, 8 kHz tone (440 Hz: what the phones send; baresip's ausine only does 48 kHz). */
+  toneFile(hz = 440): string {
+    const file = join(this.dir, `tone-${hz}hz-8k.wav`);
     if (existsSync(file)) return file;
     const rate = 8000;
     const samples = rate * 60;
@@ -519,7 +582,7 @@ export class Lab {
     wav.write('data', 36);
     wav.writeUInt32LE(samples * 2, 40);
     for (let i = 0; i < samples; i++)
-      wav.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+      wav.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
     writeFileSync(file, wav);
     return file;
   }
@@ -604,5 +667,13 @@ export class Phone {
 
   output(): string {
     return this.proc.out.join('\n');
+  }
+
+  /** The newest file of what the phone heard (baresip's sndfile dump of the decoded audio), or undefined. */
+  heardFile(): string | undefined {
+    return readdirSync(this.dir)
+      .filter((f) => /^dump-.*-dec\.wav$/.test(f))
+      .map((f) => join(this.dir, f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
   }
 }

@@ -23,6 +23,8 @@ const lab = new Lab(
 );
 process.on('SIGTERM', () => void lab.close().then(() => process.exit(1)));
 const started = Date.now();
+// The tap file turns each planned step into a test of its own, so a step that never reports still fails by name.
+report({ plan: group.map(([step]) => step) });
 try {
   // Each scenario's start is a NOTE in the transcripts, so capture-trim.ts can cut them per scenario.
   const noted = group.map(([step, fn]): (typeof group)[number] => [

@@ -1,11 +1,34 @@
 // The live scenarios, in groups; each group runs in one lab (one FreeSWITCH, one server) in its own namespace.
 // Every scenario asserts on what the spec promises: call logs (result/resultDetail, durations, billing), CDRs,
 // recordings, the STOMP frames agents received, and what the carrier saw.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Lab } from './lab.js';
 import { GW, sleep, waitFor } from './lab.js';
 import { connectStomp } from '../support/stomp-client.js';
-import { allAvailable, buildWorld, setWork, type World } from './world.js';
+import { allAvailable, buildWorld, MANAGER_HZ, setWork, type World } from './world.js';
+import { readWav, toneRuns, toneSpan, toneTimeline } from '../support/tones.js';
+
+/** The tones of the parties (test/support/tones.ts): what the phones send, and the two voice files. */
+const AGENT_HZ = 440;
+const VOICE_HZ = 1500;
+const LONG_VOICE_HZ = 1800;
+const TONES = [AGENT_HZ, VOICE_HZ, LONG_VOICE_HZ, MANAGER_HZ];
+
+/** When each known tone is heard in a call's recording (100 ms windows). */
+function recordingTones(file: string) {
+  check(existsSync(file), 'the recording exists', file);
+  const timeline = toneTimeline(readWav(readFileSync(file)), TONES);
+  const span = Object.fromEntries(TONES.map((hz) => [hz, toneSpan(timeline, hz)]));
+  // The timeline is for further measures, not for failure details (JSON.stringify skips it).
+  return Object.defineProperty({ seconds: timeline.length / 10, span }, 'timeline', { value: timeline }) as {
+    seconds: number;
+    span: Record<number, ReturnType<typeof toneSpan>>;
+    timeline: Set<number>[];
+  };
+}
+
+/** Each eavesdrop mode is held this long, so that who heard the manager can be measured in the audio. */
+const MODE_MS = 3000;
 
 export interface Ctx {
   lab: Lab;
@@ -111,11 +134,12 @@ const directCall: Step = [
       15_000,
       250,
     );
-    if (log.recordFile) {
-      const file = String(log.recordFile);
-      check(existsSync(file) && statSync(file).size > 44 + 8000, 'the recording has sound', file);
-    } else check(false, 'the call log names a recording', log);
-    return `billsec ${log.billsec}, priceCal ${log.priceCal}, agent ${agent}`;
+    check(log.recordFile, 'the call log names a recording', log);
+    // The agent's phone sends its tone; the carrier echoes what it hears, so the talk is that tone throughout.
+    const rec = recordingTones(String(log.recordFile));
+    check(rec.span[AGENT_HZ]!.seconds >= 4, "the recording holds the agent's tone through the talk", rec);
+    check(rec.span[VOICE_HZ]!.seconds === 0, 'and no voice file', rec);
+    return `billsec ${log.billsec}, priceCal ${log.priceCal}, agent ${agent}, agent's tone ${rec.span[AGENT_HZ]!.seconds} s of ${rec.seconds} s recorded`;
   },
 ];
 
@@ -146,12 +170,20 @@ const agentRejects: Step = [
     await setWork(w, [rejecting!.username], 1);
     await sleep(1500);
     await setWork(w, [taking!.username], 1);
+    // That phone was rung by earlier scenarios: only INVITEs from now on count.
+    const rejectingPhone = w.phones.get(rejecting!.username)!;
+    const rungBefore = rejectingPhone.incomingCalls().length;
     const number = '13600000002';
     const task = await w.task({ scheduleType: 1, callListId: await w.list([number]) });
     const log = (await settled(c, task, [number])).get(number)!;
     expectResult(log, 10, 55, number);
     check(log.callerIdNumber === taking!.username, 'the second agent took the call', log);
-    check(w.phones.get(rejecting!.username)!.incomingCalls().length >= 1, 'the first agent was rung');
+    const offered = rejectingPhone.incomingCalls().slice(rungBefore);
+    check(
+      offered.length >= 1 && offered.every((from) => from.includes(`<sip:${number}@`)),
+      "the first agent's phone was offered this customer's call (and rejected it)",
+      offered,
+    );
     await setWork(w, [rejecting!.username], 0);
     return `taken by ${taking!.username}`;
   },
@@ -293,7 +325,12 @@ const playOnly: Step = [
     const { w, lab } = c;
     const form = new FormData();
     form.set('voiceCode', 'livevoice');
-    form.set('file', new Blob([readFileSync(lab.toneFile()).subarray(0, 44 + 8000 * 2 * 3)]), 'voice.wav');
+    // A 3 s voice of its own tone (the WAV header still says 60 s: FreeSWITCH plays what is there).
+    form.set(
+      'file',
+      new Blob([readFileSync(lab.toneFile(VOICE_HZ)).subarray(0, 44 + 8000 * 2 * 3)]),
+      'voice.wav',
+    );
     await lab.upload('/callcenter/callProject/api/uploadVoiceFile/v1', form);
     const number = '13100000005';
     const task = await w.task({
@@ -312,7 +349,12 @@ const playOnly: Step = [
       'FreeSWITCH hung up after the voice',
       seen,
     );
-    return `resultDetail ${log.resultDetail}, billsec ${log.billsec}`;
+    // The customer heard the voice: it is in the recording of the customer's leg, and no agent is.
+    check(log.recordFile, 'the call log names a recording', log);
+    const rec = recordingTones(String(log.recordFile));
+    check(rec.span[VOICE_HZ]!.seconds >= 2, 'the customer heard the voice (its tone is recorded)', rec);
+    check(rec.span[AGENT_HZ]!.seconds === 0, 'and no agent', rec);
+    return `resultDetail ${log.resultDetail}, billsec ${log.billsec}, voice heard ${rec.span[VOICE_HZ]!.seconds} s`;
   },
 ];
 
@@ -342,15 +384,21 @@ const offHook: Step = [
     const task = await w.task({ scheduleType: 4, callListId: await w.list(numbers), rate: 1 });
     let peak = 0;
     let sampling = true;
+    let unread: unknown;
     const sample = (async () => {
-      while (sampling) {
-        const customers = channels(lab).filter((r) => (r.name ?? '').startsWith('sofia/external/')).length;
-        peak = Math.max(peak, customers);
+      while (sampling && !unread) {
+        try {
+          const customers = channels(lab).filter((r) => (r.name ?? '').startsWith('sofia/external/')).length;
+          peak = Math.max(peak, customers);
+        } catch (err) {
+          unread = err; // reported below: a peak read from an unreadable switch proves nothing
+        }
         await sleep(300);
       }
     })();
     const logs = await settled(c, task, numbers, 60_000).finally(() => (sampling = false));
     await sample;
+    check(!unread, 'FreeSWITCH was readable while the peak was sampled', String(unread));
     await setWork(w, [other], 0);
     for (const n of numbers) {
       expectResult(logs.get(n), 10, 55, n);
@@ -362,31 +410,63 @@ const offHook: Step = [
   },
 ];
 
+/** Customer legs FreeSWITCH shows talking: answered, bridged, with an answered agent leg of the same call. */
+function talkingOnSwitch(rows: Record<string, string>[]): Record<string, string>[] {
+  return rows.filter(
+    (r) =>
+      (r.name ?? '').startsWith('sofia/external/') &&
+      r.callstate === 'ACTIVE' &&
+      rows.some(
+        (a) => a.uuid !== r.uuid && a.call_uuid === r.uuid && a.callstate === 'ACTIVE' && a.presence_id,
+      ),
+  );
+}
+
 const crash: Step = [
-  'kill -9 of our server mid-campaign, then a restart: nothing dialled twice, every call settled and logged',
+  'kill -9 of our server mid-campaign while the switch shows calls talking, then a restart: those calls keep talking and are settled once with their talk time; nothing dialled twice, every call settled and logged',
   async (c) => {
     const { w, lab } = c;
     await allAvailable(w);
+    // The carrier hangs up these 8 s after answering (third digit 6): the talk is what is billed.
     const numbers = Array.from({ length: 6 }, (_, i) => `1360000010${i}`);
     const task = await w.task({ scheduleType: 1, callListId: await w.list(numbers), rate: 1 });
-    const talking = () =>
-      lab.sql<{ n: number }>(
-        `SELECT count(*) n FROM task_numbers tn JOIN tasks t ON t.id = tn.task_id
-         WHERE t.call_task_code = ? AND tn.state = 'dialing'`,
-        task,
-      )[0]!.n;
-    await waitFor('two calls in progress', () => talking() >= 2, 30_000, 200);
-    await sleep(2500);
+    const { atCrash, agentOf } = await waitFor(
+      'two calls talking on the switch',
+      () => {
+        const rows = channels(lab);
+        const talking = talkingOnSwitch(rows);
+        const agentOf = (call: Record<string, string>) =>
+          rows.find((a) => a.call_uuid === call.uuid && a.uuid !== call.uuid)!.presence_id!.split('@')[0];
+        return talking.length >= 2 ? { atCrash: talking, agentOf } : undefined;
+      },
+      30_000,
+      100,
+    );
     await lab.killServer();
-    const atCrash = lab.carrierEvents().filter((e) => e.event === 'answered').length;
-    await sleep(1000);
+    const killedAt = Date.now();
+    await sleep(1500);
+    const afterKill = talkingOnSwitch(channels(lab));
+    for (const call of atCrash)
+      check(
+        afterKill.some((r) => r.uuid === call.uuid),
+        `${call.dest} keeps talking after the kill`,
+        afterKill.map((r) => r.dest),
+      );
     await lab.startServer();
     // Sample FreeSWITCH's channels while the restarted server works through the list.
     const agentNames = new Set(w.agents.map((a) => a.username));
     const doubled: string[] = [];
+    const unread: string[] = [];
     const sampler = setInterval(() => {
       const legs = new Map<string, number>();
-      for (const r of channels(lab)) {
+      let rows: Record<string, string>[];
+      try {
+        rows = channels(lab);
+      } catch (err) {
+        unread.push(String(err));
+        return;
+      }
+      for (const r of rows) {
         const ext = (r.presence_id ?? '').split('@')[0] ?? '';
         if (agentNames.has(ext)) legs.set(ext, (legs.get(ext) ?? 0) + 1);
       }
@@ -405,24 +485,63 @@ const crash: Step = [
       const invites = lab.carrierEvents().filter((e) => e.number === n && e.event === 'invite').length;
       check(invites === 1, `${n} was dialled exactly once`, invites);
     }
-    // Calls that were up at the crash kept their agent and recording through their CDR.
-    for (const l of logs.values())
-      if (Number(l.result) === 10)
-        check(l.callerIdNumber && l.recordFile, 'a talked call names agent and recording', l);
+    // The calls talking at the crash: one call log each, settled as talked, with the agent FreeSWITCH showed, the
+    // talk time billed (the carrier talked 8 s) and the recording, all from the CDR that came after the restart.
+    for (const call of atCrash) {
+      const rows = lab.sql<Record<string, unknown>>(
+        'SELECT * FROM call_logs WHERE call_task_code = ? AND destination_number = ?',
+        task,
+        call.dest,
+      );
+      check(rows.length === 1, `${call.dest}, talking at the crash, is settled once`, rows);
+      const log = rows[0]!;
+      const agent = agentOf(call);
+      check(Number(log.result) === 10 && Number(log.result_detail) === 55, `${call.dest}: result 10/55`, log);
+      check(log.caller_id_number === agent, `${call.dest}: the agent it talked with (${agent})`, log);
+      check(
+        Number(log.billsec) >= 6 && Number(log.price_cal) > 0 && log.record_file,
+        `${call.dest}: talk time billed and recorded`,
+        log,
+      );
+    }
     // No agent was given a second call while still on one: FreeSWITCH never had two legs of one agent at once.
     stopSampling();
+    check(unread.length === 0, 'FreeSWITCH was readable throughout the sampling', unread.slice(0, 3));
     check(doubled.length === 0, 'no agent had two legs at once after the restart', doubled.slice(0, 3));
-    return `${atCrash} answered at the crash; results ${[...logs.values()].map((l) => `${l.result}/${l.resultDetail}`).join(' ')}`;
+    return `${atCrash.map((r) => r.dest).join(', ')} talking at the kill (${new Date(killedAt).toISOString()}); results ${[...logs.values()].map((l) => `${l.result}/${l.resultDetail}`).join(' ')}`;
   },
 ];
 
+/** Waits until our server counted the event-socket link dropping and connecting again since `before`. */
+async function linkCameBack(lab: Lab, before: Record<string, number>, timeoutMs: number) {
+  const n = (m: Record<string, number>, k: string) => m[k] ?? 0;
+  return waitFor(
+    'our server saw the event-socket link drop and come back (esl.disconnects, esl.connects on /health)',
+    async () => {
+      const now = await lab.serverMetrics();
+      return n(now, 'esl.disconnects') > n(before, 'esl.disconnects') &&
+        n(now, 'esl.connects') > n(before, 'esl.connects')
+        ? now
+        : undefined;
+    },
+    timeoutMs,
+    200,
+  );
+}
+
+const regStatus = (lab: Lab, username: string) =>
+  lab.sql<{ r: number }>('SELECT reg_status r FROM extensions WHERE username = ?', username)[0]!.r;
+
 const eslReload: Step = [
-  'reload mod_event_socket: the link comes back, registrations stay, the next task dials',
+  'reload mod_event_socket: the link drops and comes back, registrations stay, the next task dials',
   async (c) => {
     const { w, lab } = c;
     const started = Date.now();
-    lab.fsCli('reload mod_event_socket');
-    await sleep(500);
+    const before = await lab.serverMetrics();
+    const out = lab.fsQuery('reload mod_event_socket');
+    check(/\+OK/.test(out), 'FreeSWITCH reloaded the module', out);
+    await linkCameBack(lab, before, 15_000);
+    for (const a of w.autoAgents) check(regStatus(lab, a.username) === 1, `${a.username} still registered`);
     const number = '13600000201';
     const task = await w.task({ scheduleType: 1, callListId: await w.list([number]) });
     const log = (await settled(c, task, [number], 60_000)).get(number)!;
@@ -432,18 +551,37 @@ const eslReload: Step = [
 ];
 
 const fsRestart: Step = [
-  'FreeSWITCH restart while agents are registered: reconnect, registrations reconciled, the next task dials',
+  'FreeSWITCH restart while agents are registered: the link drops and comes back, registrations are re-read from FreeSWITCH (one lost while it was down is shown unregistered), the next task dials',
   async (c) => {
     const { w, lab } = c;
+    const [lost, kept] = w.autoAgents.map((a) => a.username);
+    const before = await lab.serverMetrics();
     await lab.stopFreeswitch();
     const down = Date.now();
+    // Only a re-read of FreeSWITCH's listing can tell our server this: no event says it.
+    check(lab.dropStoredRegistration(lost!) >= 1, `FreeSWITCH had stored ${lost}'s registration`);
     await lab.startFreeswitch();
-    const registered = () =>
-      lab.sql<{ n: number }>(
-        `SELECT count(*) n FROM extensions WHERE reg_status = 1 AND username IN (${w.autoAgents.map(() => '?').join(',')})`,
-        ...w.autoAgents.map((a) => a.username),
-      )[0]!.n;
-    await waitFor('the agents registered again', () => registered() === w.autoAgents.length, 60_000, 500);
+    await linkCameBack(lab, before, 30_000);
+    const listed = lab.registeredUsers();
+    check(
+      !listed.some((u) => u.startsWith(`${lost}@`)) && listed.some((u) => u.startsWith(`${kept}@`)),
+      `FreeSWITCH came back listing ${kept} and not ${lost}`,
+      listed,
+    );
+    await waitFor(
+      `our server re-read the registrations: ${lost} unregistered, ${kept} registered`,
+      () => regStatus(lab, lost!) === 0 && regStatus(lab, kept!) === 1,
+      15_000,
+      250,
+    );
+    // The phone registers again (a new baresip on the same port): the event brings it back.
+    const phone = w.phones.get(lost!)!;
+    const exited = new Promise((r) => phone.proc.child.once('exit', r));
+    phone.proc.child.kill('SIGKILL');
+    await exited;
+    const ext = w.agents.find((a) => a.username === lost)!;
+    w.phones.set(lost!, await lab.startPhone(lost!, ext.password, 5200 + w.agents.indexOf(ext) * 10));
+    await waitFor(`${lost} registered again`, () => regStatus(lab, lost!) === 1, 20_000, 250);
     const number = '13600000202';
     const task = await w.task({ scheduleType: 1, callListId: await w.list([number]) });
     const log = (await settled(c, task, [number], 90_000)).get(number)!;
@@ -461,17 +599,8 @@ const disable: Step = [
       username: agent,
       workStatus: -1,
     });
-    await waitFor(
-      'the registration flushed',
-      () =>
-        lab.sql<{ r: number }>('SELECT reg_status r FROM extensions WHERE username = ?', agent)[0]!.r === 0,
-      15_000,
-      250,
-    );
-    check(
-      !lab.fsCli('sofia status profile internal reg').includes(`${agent}@`),
-      'FreeSWITCH no longer lists it',
-    );
+    await waitFor('the registration flushed', () => regStatus(lab, agent) === 0, 15_000, 250);
+    check(!lab.registeredUsers().some((u) => u.startsWith(`${agent}@`)), 'FreeSWITCH no longer lists it');
     await lab.ok('POST', '/callcenter/callProject/api/setExtensionStatus/v1', {
       username: agent,
       workStatus: 0,
@@ -508,19 +637,16 @@ async function notice(
 const notices = (c: Ctx, username: string) =>
   (c.w.stomp.get(username)!.messages.get(`/topic/notify/${c.w.project}/${username}`) ?? []).length;
 
-function channels(lab: Lab): Record<string, string>[] {
-  try {
-    return (JSON.parse(lab.fsCli('show channels as json')) as { rows?: Record<string, string>[] }).rows ?? [];
-  } catch {
-    return [];
-  }
-}
+/** FreeSWITCH's channels; throws when the switch cannot be read (a check on an unread switch fails). */
+const channels = (lab: Lab): Record<string, string>[] => lab.channels();
 
 interface Talk {
   task: string;
   number: string;
   agent: string;
   callId: string;
+  /** Set once the manager listened, whispered (2), barged (3) and listened again (0), MODE_MS each. */
+  modesHeld?: boolean;
 }
 
 /** A customer (who stays until FreeSWITCH hangs up) talking with an agent. */
@@ -566,16 +692,20 @@ const eavesdrop: Step = [
       () => channels(lab).find((r) => r.application === 'eavesdrop'),
       10_000,
     );
+    // Listen, whisper (2), barge (3), listen (0): MODE_MS each. The manager's phone sends MANAGER_HZ; who heard it
+    // is measured once the call is over (the transfer step): the agent for whisper and barge, the customer for barge.
+    await sleep(MODE_MS);
     for (const digit of ['2', '3', '0']) {
-      lab.fsCli(`uuid_recv_dtmf ${leg.uuid} ${digit}`);
-      await sleep(700);
+      lab.fsCommand(`uuid_recv_dtmf ${leg.uuid} ${digit}`);
+      await sleep(MODE_MS);
       check(
         channels(lab).some((r) => r.uuid === leg.uuid),
         `the listener is still there after DTMF ${digit}`,
       );
     }
+    talk.modesHeld = true;
     n = notices(c, mgr);
-    lab.fsCli(`uuid_recv_dtmf ${leg.uuid} *`);
+    lab.fsCommand(`uuid_recv_dtmf ${leg.uuid} *`);
     await waitFor(
       'the eavesdrop leg gone after *',
       () => !channels(lab).some((r) => r.uuid === leg.uuid),
@@ -613,24 +743,52 @@ const playVoice: Step = [
     const talk = c.talk!;
     const form = new FormData();
     form.set('voiceCode', 'longvoice');
-    form.set('file', new Blob([readFileSync(lab.toneFile())]), 'long.wav');
+    form.set('file', new Blob([readFileSync(lab.toneFile(LONG_VOICE_HZ))]), 'long.wav');
     await lab.upload('/callcenter/callProject/api/uploadVoiceFile/v1', form);
     let n = notices(c, talk.agent);
     w.stomp
       .get(talk.agent)!
       .send('/app/playVoice', { username: talk.agent, callId: talk.callId, voiceCode: 'longvoice' });
     await notice(c, talk.agent, 'success', n);
-    await waitFor('FreeSWITCH playing the voice', () => lab.fsLog().includes('long'), 10_000, 250);
+    // Heard in the recording once the call ends (the transfer step): here, it plays for a while.
+    await sleep(2000);
     n = notices(c, talk.agent);
     w.stomp.get(talk.agent)!.send('/app/stopPlayVoice', { username: talk.agent, callId: talk.callId });
     await notice(c, talk.agent, 'success', n);
-    await sleep(500);
+    // The talk goes on after the stop: the transfer step measures it in the recording.
+    await sleep(2500);
     check(
       channels(lab).some((r) => r.uuid === talk.callId),
       'the call goes on',
     );
   },
 ];
+
+/**
+ * The eavesdrop modes, heard: the manager's tone reached the agent for whisper and barge (about 2 MODE_MS) and the
+ * customer for barge only (about MODE_MS), and nobody while the manager only listened (else the runs are longer).
+ * The second, short barge of the eavesdrop step makes a shorter run of its own: the longest run is the DTMF one.
+ */
+function modesHeard(c: Ctx, talk: Talk, customerHeard: Set<number>[]): string {
+  check(talk.modesHeld, 'the eavesdrop step held each mode');
+  const heardFile = c.w.phones.get(talk.agent)!.heardFile();
+  check(heardFile, "the agent's phone dumped what it heard", talk.agent);
+  const agentHeard = toneTimeline(readWav(readFileSync(heardFile)), TONES);
+  const agent = toneRuns(agentHeard, MANAGER_HZ)[0]?.seconds ?? 0;
+  const customer = toneRuns(customerHeard, MANAGER_HZ)[0]?.seconds ?? 0;
+  const mode = MODE_MS / 1000;
+  check(
+    agent >= 2 * mode - 1.2 && agent <= 2 * mode + 1.2,
+    `the agent heard the manager in whisper and barge only (${agent} s, about ${2 * mode} s)`,
+    toneRuns(agentHeard, MANAGER_HZ),
+  );
+  check(
+    customer >= mode - 1.2 && customer <= mode + 1.2,
+    `the customer heard the manager in barge only (${customer} s, about ${mode} s)`,
+    toneRuns(customerHeard, MANAGER_HZ),
+  );
+  return `manager heard by the agent ${agent} s, by the customer ${customer} s`;
+}
 
 const transfer: Step = [
   'transfer: the agent hands the customer to a colleague, who is told and takes the call; the log follows',
@@ -651,6 +809,14 @@ const transfer: Step = [
     const log = (await settled(c, talk.task, [talk.number])).get(talk.number)!;
     expectResult(log, 10, 50, 'transferred call');
     check(log.callerIdNumber === other, 'the call log names the agent who finished the call', log);
+    // playVoice (the step before) started and stopped inside this call: the customer heard the long voice for
+    // about the 2 s it played, and the talk went on without it (the agents' tone after it).
+    check(log.recordFile, 'the call log names a recording', log);
+    const rec = recordingTones(String(log.recordFile));
+    const voice = rec.span[LONG_VOICE_HZ]!;
+    check(voice.seconds >= 1 && voice.seconds <= 6, 'playVoice played the voice to the customer', rec);
+    check(rec.span[AGENT_HZ]!.last >= voice.last + 1, 'stopPlayVoice stopped it while the call went on', rec);
+    return `long voice heard ${voice.first}-${voice.last} s of ${rec.seconds} s; ${modesHeard(c, talk, rec.timeline)}`;
   },
 ];
 
@@ -783,7 +949,7 @@ const supervisorRestart: Step = [
     await notice(c, mgr, 'success', n);
     await waitFor('the room empty', () => members() === 0, 15_000, 250);
     // The customer's call ends; its agent is free again and nothing of ours is left in FreeSWITCH.
-    lab.fsCli(`uuid_kill ${talk.callId}`);
+    lab.fsCommand(`uuid_kill ${talk.callId}`);
     await waitFor('FreeSWITCH idle', () => channels(lab).length === 0, 15_000, 250);
     return `listener ${spy.uuid.slice(0, 8)} and the room survived two restarts`;
   },
@@ -808,8 +974,16 @@ const playThenAgent: Step = [
       'an agent took it after the voice',
       log,
     );
-    // The agent talks for what is left of the carrier's 8 s after the 3 s voice.
-    return `billsec ${log.billsec}`;
+    // The agent talks for what is left of the carrier's 8 s after the 3 s voice: the recording has the voice's tone,
+    // then the agent's, never the agent's before the voice ended.
+    check(log.recordFile, 'the call log names a recording', log);
+    const rec = recordingTones(String(log.recordFile));
+    const voice = rec.span[VOICE_HZ]!;
+    const agent = rec.span[AGENT_HZ]!;
+    check(voice.seconds >= 2, 'the customer heard the voice', rec);
+    check(agent.seconds >= 1, 'then the agent', rec);
+    check(voice.last <= agent.first + 0.2, 'the voice before the agent', rec);
+    return `billsec ${log.billsec}; voice ${voice.first}-${voice.last} s, agent from ${agent.first} s`;
   },
 ];
 

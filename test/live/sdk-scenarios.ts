@@ -11,7 +11,9 @@ import {
 } from '../browser/page-helpers.js';
 import { startStaticServer, type StaticServer } from '../browser/static-server.js';
 import { connectStomp } from '../support/stomp-client.js';
+import { readFileSync } from 'node:fs';
 import { sleep, waitFor } from './lab.js';
+import { readWav, toneSpan, toneTimeline } from '../support/tones.js';
 import { buildWorld, setWork } from './world.js';
 import type { Ctx } from './scenarios.js';
 
@@ -31,6 +33,35 @@ function check(cond: unknown, what: string, detail?: unknown): asserts cond {
   if (!cond) throw new Error(`${what}${detail === undefined ? '' : `: ${JSON.stringify(detail)}`}`);
 }
 
+/** The tone Chromium's fake microphone sends (the baresip phones send 440 Hz). */
+const SDK_HZ = 2000;
+const PHONE_HZ = 440;
+
+/** Seconds of each tone in what the page's <audio id="remote"> plays (the other party), over `seconds`. */
+async function heardInPage(page: Page, seconds: number) {
+  const samples = await inPage<number[]>(
+    page,
+    `async (seconds) => {
+      const ctx = new AudioContext({ sampleRate: 8000 });
+      await ctx.resume();
+      const src = ctx.createMediaStreamSource(document.getElementById('remote').srcObject);
+      const node = ctx.createScriptProcessor(4096, 1, 1);
+      const out = [];
+      node.onaudioprocess = (e) => { for (const x of e.inputBuffer.getChannelData(0)) out.push(x); };
+      src.connect(node);
+      node.connect(ctx.destination);
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      src.disconnect();
+      node.disconnect();
+      await ctx.close();
+      return out;
+    }`,
+    seconds,
+  );
+  const timeline = toneTimeline({ rate: 8000, samples: Float32Array.from(samples) }, [SDK_HZ, PHONE_HZ]);
+  return { [SDK_HZ]: toneSpan(timeline, SDK_HZ).seconds, [PHONE_HZ]: toneSpan(timeline, PHONE_HZ).seconds };
+}
+
 export const sdkGroup: Step[] = [
   [
     'lab: FreeSWITCH, our server, carrier, one baresip agent, and our SDK in Chromium on FreeSWITCH’s ws binding',
@@ -40,7 +71,11 @@ export const sdkGroup: Step[] = [
       const web = await startStaticServer();
       const browser = await chromium.launch({
         executablePath: chromiumPath,
-        args: chromiumFlags,
+        args: [
+          ...chromiumFlags,
+          `--use-file-for-fake-audio-capture=${c.lab.toneFile(SDK_HZ)}`,
+          '--autoplay-policy=no-user-gesture-required',
+        ],
         headless: true,
         handleSIGTERM: false,
       });
@@ -92,6 +127,9 @@ export const sdkGroup: Step[] = [
         async () => (await audioIn(sdk.page)) || undefined,
         10_000,
       );
+      // The carrier echoes what it hears: the SDK's own tone coming back has been to the customer and back.
+      const heard = await heardInPage(sdk.page, 2);
+      check(heard[SDK_HZ]! >= 1, "the customer heard the SDK's tone (echoed back to it)", heard);
       await w.stomp.get(sdk.username)!.next(`/topic/call/${sdk.username}`, () => true, 10_000);
       const log = await waitFor(
         'the call log',
@@ -101,7 +139,7 @@ export const sdkGroup: Step[] = [
       );
       check(Number(log.result) === 10 && Number(log.resultDetail) === 55, 'result 10/55', log);
       check(log.callerIdNumber === sdk.username, 'the SDK agent is named', log);
-      return `${bytes} audio bytes received`;
+      return `${bytes} audio bytes received; the SDK heard its tone echoed for ${heard[SDK_HZ]} s of 2 s`;
     },
   ],
   [
@@ -115,6 +153,13 @@ export const sdkGroup: Step[] = [
       const s = await inPage<number>(sdk.page, '([t, h]) => window.cc.call(t, h)', [colleague, []]);
       await eventOn(sdk.page, { type: 'answered', s });
       await waitFor('audio from the colleague', async () => (await audioIn(sdk.page)) || undefined, 10_000);
+      // Each side hears the other: the SDK the colleague's phone tone, the colleague's phone the SDK's tone.
+      const heard = await heardInPage(sdk.page, 2);
+      check(heard[PHONE_HZ]! >= 1, "the SDK heard the colleague's tone", heard);
+      const dump = w.phones.get(colleague)!.heardFile();
+      check(dump, "the colleague's phone dumped what it heard");
+      const colleagueHeard = toneSpan(toneTimeline(readWav(readFileSync(dump)), [SDK_HZ]), SDK_HZ).seconds;
+      check(colleagueHeard >= 1, "the colleague heard the SDK's tone", colleagueHeard);
       const onSession = (method: string, arg?: unknown) =>
         inPage(sdk.page, '([s, m, a]) => window.cc.sessions[s][m](a)', [s, method, arg ?? null]);
       await onSession('hold');
@@ -139,6 +184,7 @@ export const sdkGroup: Step[] = [
       );
       await eventOn(sdk.page, { type: 'ended', s }, 15_000);
       await sleep(500);
+      return `the SDK heard the colleague ${heard[PHONE_HZ]} s of 2 s, the colleague heard the SDK ${colleagueHeard} s`;
     },
   ],
 ];

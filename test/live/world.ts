@@ -28,6 +28,9 @@ export interface World {
 
 let taskSeq = 0;
 
+/** The tone the manager's phone sends (the agents' phones send 440 Hz). */
+export const MANAGER_HZ = 1200;
+
 export async function buildWorld(
   lab: Lab,
   opts: { agents: number; phones?: number; manual?: number[] },
@@ -67,7 +70,9 @@ export async function buildWorld(
   const withPhones = [...agents.slice(0, opts.phones ?? agents.length), manager];
   for (const [i, e] of withPhones.entries()) {
     const answer = opts.manual?.includes(i) ? 'manual' : 'auto';
-    phones.set(e.username, await lab.startPhone(e.username, e.password, 5200 + i * 10, answer));
+    // The manager's phone sends a tone of its own, so that whisper and barge can be heard (scenarios.ts).
+    const tone = e === manager ? MANAGER_HZ : undefined;
+    phones.set(e.username, await lab.startPhone(e.username, e.password, 5200 + i * 10, answer, tone));
     const c = await connectStomp('http://127.0.0.1:8080', e.username, e.password);
     for (const topic of ['status', 'call', 'bye', 'register', 'invite', 'transfer'])
       c.subscribe(`/topic/${topic}/${e.username}`);

@@ -159,7 +159,8 @@ t.test('the OpenAPI document at /docs/json', async (t) => {
   await t.test('a form posted as documented is what the server takes', async (t) => {
     const op = doc.paths['/callcenter/callProject/api/createProject/v1'].post;
     const fields = Object.keys(op.requestBody.content['application/x-www-form-urlencoded'].schema.properties);
-    t.same(fields.sort(), ['projectCode', 'seats']);
+    // defaultGwCode is our documented extension (a project's default outbound gateway, issue 17.11).
+    t.same(fields.sort(), ['defaultGwCode', 'projectCode', 'seats']);
     const r = await app.inject({
       method: 'POST',
       url: '/callcenter/callProject/api/createProject/v1',

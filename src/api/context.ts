@@ -27,3 +27,20 @@ export interface ApiContext {
     callLists: CallListService;
   };
 }
+
+/** The context every route is given; `events` carries what the API tells the other areas. */
+export function apiContext(
+  d: Omit<ApiContext, 'events'> & { events: { emit(name: 'gatewaysChanged', gwCode: string): void } },
+): ApiContext {
+  const { events, config, clock, repos, logins, gatewayUsage, metrics, services } = d;
+  return {
+    config,
+    clock,
+    repos,
+    logins,
+    gatewayUsage,
+    metrics,
+    events: { gatewaysChanged: (gwCode) => events.emit('gatewaysChanged', gwCode) },
+    services,
+  };
+}

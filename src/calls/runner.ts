@@ -16,9 +16,9 @@ import { legInfo, routeLeg } from './legs/routing.js';
 import type { HeldLeg, LiveCall, RunnerDeps, RunnerState } from './legs/types.js';
 
 export class CallRunner {
-  readonly live = new Map<string, LiveCall>();
+  readonly live: Map<string, LiveCall>;
   /** Off-hook agents' held legs by username. */
-  readonly held = new Map<string, HeldLeg>();
+  readonly held: Map<string, HeldLeg>;
   /** Calls that ended and whose outcome is not stored yet (waiting for CHANNEL_HANGUP_COMPLETE, or queued). */
   readonly settling = new Set<string>();
   private readonly completions = new HangupCompletions();
@@ -27,6 +27,8 @@ export class CallRunner {
   private readonly flows: Record<string, Flow<unknown>>;
 
   constructor(private readonly d: RunnerDeps) {
+    this.live = d.calls?.live ?? new Map();
+    this.held = d.calls?.held ?? new Map();
     const outcomes = new OutcomeQueue(
       { inTransaction: (writes) => (d.services.inTransaction ? d.services.inTransaction(writes) : writes()) },
       (err) => {

@@ -2,7 +2,17 @@
 // minute and weekday masks say whether a local time is inside the hours, and each zone's UTC offset is computed once
 // per quarter hour instead of formatting a date for every question. Before this, a table of 40,000 prefixes was
 // scanned for every number and for every quarter hour of nextChange's eight days, stalling the server for seconds.
-import type { CallingWindow } from './calling-window.js';
+
+export interface CallingWindow {
+  /** IANA time zone of the task, e.g. Asia/Shanghai. */
+  timeZone: string;
+  /** ISO weekdays the task may dial: 1 Monday ... 7 Sunday. */
+  days: number[];
+  /** Local [from, to) ranges in minutes since midnight, from < to (a range does not cross midnight). */
+  hours: [number, number][];
+  /** Optional per-number zones: the longest matching prefix wins; other numbers use `timeZone`. */
+  prefixTimeZones: { prefix: string; timeZone: string }[];
+}
 
 const MINUTE = 60_000;
 const QUARTER = 15 * MINUTE;

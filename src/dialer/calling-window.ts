@@ -2,18 +2,9 @@
 // optionally in each number's own zone, found by the longest matching prefix of a table. Pure: the clock is an
 // argument; the dialer asks `isOpen` every tick and dispensing asks `zoneOf`/`isOpenIn` for each number.
 import { invalid, type AppError } from '../core/errors.js';
-import { compile } from './calling-window-lookup.js';
+import { compile, type CallingWindow } from './calling-window-lookup.js';
 
-export interface CallingWindow {
-  /** IANA time zone of the task, e.g. Asia/Shanghai. */
-  timeZone: string;
-  /** ISO weekdays the task may dial: 1 Monday ... 7 Sunday. */
-  days: number[];
-  /** Local [from, to) ranges in minutes since midnight, from < to (a range does not cross midnight). */
-  hours: [number, number][];
-  /** Optional per-number zones: the longest matching prefix wins; other numbers use `timeZone`. */
-  prefixTimeZones: { prefix: string; timeZone: string }[];
-}
+export type { CallingWindow };
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {

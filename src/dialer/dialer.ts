@@ -10,6 +10,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { CallType, ScheduleType, TaskStatus } from '../core/codes.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../core/ports.js';
+import { EventHub } from '../core/events.js';
 import { Topics } from '../core/topics.js';
 import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
@@ -57,10 +58,6 @@ export interface DialerDeps {
   /** Every leg sent to the socket is announced there and carries its node's token (issue 17.1). */
   socketLegs: SocketLegs;
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
-  /** Spec 三.14 body for /topic/callTaskStatus/{projectCode}. */
-  statusOf(task: Task): object;
-  /** Ends tasks whose expiredTime passed (and publishes /topic/task). */
-  expireDue(now: number): void;
   /** Answered customers of the task still waiting for an agent (no agent connected yet). */
   waitingCustomers(taskCode: string): number;
   /** How often the dialer paces its tasks (ms, default 500). */
@@ -75,8 +72,6 @@ export interface DialerDeps {
   screenFor?(task: Task): Screen | undefined;
   /** Off-hook agents holding a fifo leg, per project (scheduleType 4 paces on these only). */
   heldAgents?(projectCode: string): ReadonlySet<string>;
-  /** Told when a task's calling window opens or closes (the task service publishes it). */
-  windowChanged?(task: Task, open: boolean): void;
 }
 
 /** What the dialer last decided about a task, shown in callTaskStatus (issue 14.2, 14.7). */
@@ -92,7 +87,19 @@ export interface TaskDialState {
   notDialling: NotDialling | null;
 }
 
+/**
+ * What the dialer tells the task service (dialer/tasks.ts), which subscribes once both exist: a tick starting (tasks
+ * whose expiredTime passed end before anything is dialled), the running tasks it paced (their progress is published
+ * every 2 s), and a task's calling window opening or closing.
+ */
+export interface DialerEvents {
+  tick: [now: number];
+  paced: [running: Task[]];
+  windowTurned: [task: Task, open: boolean];
+}
+
 export class Dialer {
+  readonly events: EventHub<DialerEvents>;
   private readonly book = new AttemptBook();
   private readonly capacity: DialCapacity;
   private readonly pacers: TaskPacers;
@@ -105,6 +112,7 @@ export class Dialer {
   private running = false;
 
   constructor(private readonly d: DialerDeps) {
+    this.events = new EventHub<DialerEvents>((err) => d.log.warn({ err }, 'a dialer listener failed'));
     const book = this.book;
     this.capacity = new DialCapacity({ ...d, book, isNodeConnected: (id) => d.nodes.isConnected(id) });
     this.pacers = new TaskPacers(d.agents, d.clock, (callId, at) =>
@@ -112,7 +120,7 @@ export class Dialer {
     );
     this.windows = new TaskWindows((task, open) => {
       d.metrics.inc(open ? 'dialer.window_opened' : 'dialer.window_closed');
-      d.windowChanged?.(task, open);
+      this.events.emit('windowTurned', task, open);
     });
     const running = () => this.running;
     this.customers = new CustomerCalls({ ...d, book, capacity: this.capacity, pacers: this.pacers, running });
@@ -155,7 +163,7 @@ export class Dialer {
   private tick(): void {
     const { d } = this;
     const now = d.clock.now();
-    d.expireDue(now);
+    this.events.emit('tick', now);
     const running = d.db
       .select()
       .from(tasks)
@@ -194,7 +202,7 @@ export class Dialer {
       if (!running.some((t) => t.id === id)) this.dialStates.delete(id);
     if (now - this.lastStatusAt >= 2000) {
       this.lastStatusAt = now;
-      for (const task of running) this.publishStatus(task);
+      this.events.emit('paced', running);
     }
   }
 
@@ -253,11 +261,6 @@ export class Dialer {
         callTaskCode: task.callTaskCode,
         notDialling: why,
       });
-  }
-
-  private publishStatus(task: Task): void {
-    const project = this.d.repos.projects.get(task.projectId);
-    if (project) this.d.publisher.publish(Topics.callTaskStatus(project.projectCode), this.d.statusOf(task));
   }
 
   private dialTask(task: Task, now: number, share: AgentEntry[] | undefined): void {

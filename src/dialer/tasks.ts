@@ -403,6 +403,14 @@ export class TaskService {
     };
   }
 
+  /** The dialer paced these running tasks: their progress goes to /topic/callTaskStatus (spec 三.14). */
+  publishProgress(running: Task[]): void {
+    for (const task of running) {
+      const project = this.d.repos.projects.get(task.projectId);
+      if (project) this.d.publisher.publish(Topics.callTaskStatus(project.projectCode), this.statusOf(task));
+    }
+  }
+
   /** spec 三.14 body for /topic/callTaskStatus/{projectCode}. */
   statusOf(task: Task) {
     // Extension (issue 17.12): the manager page shows why a running task is not dialling.

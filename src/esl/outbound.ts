@@ -183,7 +183,8 @@ export interface OutboundServerOptions extends OutboundSessionOptions {
   readonly maxConnections?: number;
   /** Whether a peer address may talk to us at all; refused peers are closed at once (default: everyone). */
   readonly admit?: (remoteAddress: string) => boolean;
-  readonly onSession: (session: OutboundSession) => void;
+  /** Runs each connected leg; may instead be given later with `serve`, before `listen`. */
+  readonly onSession?: (session: OutboundSession) => void;
 }
 
 export interface OutboundCounters {
@@ -211,8 +212,19 @@ export class OutboundServer {
     oversizedFrames: 0,
   };
 
+  private onSession: ((session: OutboundSession) => void) | undefined;
+
   constructor(private readonly options: OutboundServerOptions) {
+    this.onSession = options.onSession;
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  /**
+   * Who runs each connected leg, when it is built after the server (the dialer reads `address()` and the call
+   * runner reports to the dialer). A leg that connects before anyone serves is closed.
+   */
+  serve(onSession: (session: OutboundSession) => void): void {
+    this.onSession = onSession;
   }
 
   listen(): Promise<AddressInfo> {
@@ -262,6 +274,7 @@ export class OutboundServer {
       this.counters.active--;
       this.counters.oversizedFrames += session.connection.counters.oversizedFrames;
     });
-    this.options.onSession(session);
+    if (this.onSession) this.onSession(session);
+    else session.destroy();
   }
 }

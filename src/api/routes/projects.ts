@@ -1,5 +1,5 @@
 // Projects, extensions and agents' availability (spec 一.1, 4, 9, 11, 12, 18, 20, 21, 22).
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { ok } from '../envelope.js';
 import type { ApiContext } from '../context.js';
 
@@ -10,6 +10,12 @@ const gwCode = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const tags = ['project'];
 
 export const projectRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
+  projectLifecycleRoutes(app, ctx);
+  agentStatusRoutes(app, ctx);
+};
+
+/** Creating, placing, handing out and ending projects and their extensions. */
+function projectLifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const projects = () => ctx.services.projects;
 
   app.post<{ Body: { projectCode: string; seats: number; defaultGwCode?: string } }>(
@@ -91,6 +97,11 @@ export const projectRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
     },
     async (req) => ok(projects().extensionsOf(req.query.projectCode)),
   );
+}
+
+/** Agents' availability and messages, and seats. */
+function agentStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const projects = () => ctx.services.projects;
 
   app.post<{ Body: { username: string; workStatus?: 0 | 1 } }>(
     `${P}/setWorkStatus/v1`,
@@ -199,4 +210,4 @@ export const projectRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
       return ok();
     },
   );
-};
+}

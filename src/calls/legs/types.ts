@@ -106,6 +106,8 @@ export interface RunnerDeps {
   publisher: Publisher;
   services: CallServices;
   settings: FlowSettings;
+  /** The registry of calls in progress the runner fills (others read it); its own when not given. */
+  calls?: { live: Map<string, LiveCall>; held: Map<string, HeldLeg> };
   /** Whether a connected leg is ours (calls/socket-guard.ts); refusals are counted and logged there. */
   proveLeg(headers: Readonly<Record<string, string>>, peer: string): LegProof;
 }

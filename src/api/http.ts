@@ -1,0 +1,149 @@
+// The HTTP server the API, the pages, the FreeSWITCH callbacks and STOMP's WebSocket and SockJS share: fastify with
+// our logger (secrets redacted) and body parsing rules, and every route registered in one place (registerRoutes).
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from '../config.js';
+import { TaskStatus } from '../core/codes.js';
+import { notFound } from '../core/errors.js';
+import type { Store } from '../db/database.js';
+import type { DialingArea } from '../dialer/area.js';
+import type { RecordingUploader } from '../storage/uploader.js';
+import { attachStomp, type Broker } from '../stomp/index.js';
+import type { Wallboard } from '../supervisor/wallboard.js';
+import type { ApiContext } from './context.js';
+import { installEnvelopeHandlers } from './envelope.js';
+import { cdrRoutes } from './freeswitch/cdr-route.js';
+import { directoryLookup } from './freeswitch/directory.js';
+import { freeswitchRoutes } from './freeswitch/routes.js';
+import { logSerializers } from './log-redaction.js';
+import { openApiOptions } from './openapi.js';
+import { pageRoutes } from './pages.js';
+import { callListRoutes } from './routes/call-lists.js';
+import { callLogExportRoutes } from './routes/call-log-export.js';
+import { callLogRoutes } from './routes/call-logs.js';
+import { consoleReportRoutes } from './routes/console-reports.js';
+import { consoleRoutes } from './routes/console.js';
+import { dncRoutes } from './routes/dnc.js';
+import { healthRoutes } from './routes/health.js';
+import { signedApi } from './routes/index.js';
+import { projectRoutes } from './routes/projects.js';
+import { reportRoutes } from './routes/reports.js';
+import { taskRoutes } from './routes/tasks.js';
+import { voiceRoutes } from './routes/voices.js';
+import { strictParams } from './strict-params.js';
+
+/** Log redaction: signatures, credentials and SIP/API secrets never reach the logs. */
+const REDACT = [
+  'req.headers.sign',
+  'req.headers.authorization',
+  '*.password',
+  '*.secret',
+  '*.eslPassword',
+  '*.passcode',
+  '*.certificate',
+  '*.managerCertificate',
+];
+
+/** The logger at config.logLevel: secrets redacted from objects (REDACT) and from request URLs. */
+export const loggerOptions = (config: Config) => ({
+  level: config.logLevel,
+  redact: { paths: REDACT, censor: '[redacted]' },
+  serializers: logSerializers,
+});
+
+export function createHttp(
+  config: Config,
+  logger: FastifyServerOptions['logger'] | undefined,
+): FastifyInstance {
+  return Fastify({
+    logger: logger ?? loggerOptions(config),
+    bodyLimit: 5 * 1024 * 1024,
+    ajv: {
+      customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false },
+    },
+  });
+}
+
+export interface RouteDeps {
+  ctx: ApiContext;
+  store: Pick<Store, 'db' | 'sqlite'>;
+  dialing: DialingArea;
+  broker: Broker;
+  wallboard: Wallboard;
+  recordings?: RecordingUploader;
+  /** The call's outcome is (or is about to be) written by its flow, not by a CDR. */
+  flowOwns(callId: string): boolean;
+  /** Serve /workbench, /manager and their console endpoints. */
+  pages: boolean;
+}
+
+/** Every route, hook and transport of the HTTP server, in the order they must be registered. */
+export async function registerRoutes(http: FastifyInstance, d: RouteDeps): Promise<void> {
+  const { ctx } = d;
+  const { config, clock, repos } = ctx;
+  const { tasks, callLists, dnc, numbers } = d.dialing;
+  await http.register(formbody);
+  await http.register(swagger, openApiOptions(config.signWindowMs));
+  await http.register(swaggerUi, { routePrefix: '/docs' });
+  installEnvelopeHandlers(http);
+  // Form clients send empty fields for "not given"; treat them as absent so optional fields stay optional.
+  http.addHook('preValidation', async (request) => {
+    for (const part of [request.body, request.query])
+      if (part && typeof part === 'object')
+        for (const [k, v] of Object.entries(part)) if (v === '') delete (part as Record<string, unknown>)[k];
+  });
+  http.addHook('preValidation', strictParams);
+  http.addHook('onSend', async (_req, reply, payload) => {
+    // The spec's responses are application/json;charset=UTF-8.
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json'))
+      reply.header('content-type', 'application/json;charset=UTF-8');
+    return payload;
+  });
+
+  await http.register(healthRoutes, { ctx, sqlite: d.store.sqlite, startedAt: clock.now() });
+  await http.register(freeswitchRoutes, { ctx, directory: directoryLookup(repos) });
+  await http.register(cdrRoutes, {
+    ctx,
+    recordings: d.recordings,
+    flowOwns: d.flowOwns,
+    settleNumber: (callUuid, detail) => numbers.settleByCall(callUuid, detail, clock.now()),
+  });
+  await http.register(signedApi, {
+    ctx,
+    extra: [
+      projectRoutes,
+      voiceRoutes,
+      taskRoutes(tasks),
+      callListRoutes(callLists),
+      callLogRoutes(repos.tasks),
+      dncRoutes(dnc),
+      reportRoutes(d.store.db),
+      callLogExportRoutes,
+    ],
+  });
+  attachStomp(http, d.broker, { clock, allowedOrigins: config.stompOrigins });
+  if (!d.pages) return;
+  // The agent workbench and the manager page, with the few unsigned endpoints they need (src/pages/README.md).
+  await http.register(consoleRoutes, {
+    ctx,
+    taskStatuses: (projectCode) => {
+      const project = repos.projects.activeByCode(projectCode);
+      if (!project) return [];
+      return repos.tasks
+        .inStates(Object.values(TaskStatus))
+        .filter((t) => t.projectId === project.id)
+        .map((t) => tasks.statusOf(t));
+    },
+    previewNumbers: ({ projectCode, username, callTaskCode, count }) => {
+      const task = repos.tasks.byCode(callTaskCode);
+      if (!task || repos.projects.get(task.projectId)?.projectCode !== projectCode)
+        throw notFound(`task ${callTaskCode} is not a task of project ${projectCode}`);
+      return tasks.getCallList(callTaskCode, count, username);
+    },
+  });
+  await http.register(consoleReportRoutes, { ctx, db: d.store.db, wallboard: d.wallboard });
+  await http.register(pageRoutes);
+}

@@ -1,0 +1,193 @@
+// The calls area, built in two steps around the dialer: first the outbound socket FreeSWITCH hands every leg to,
+// its guard and the registry of calls in progress (the dialer reads the socket's address and the waiting
+// customers); then, once the dialer exists, the runner that runs each leg's flow and reports outcomes to it,
+// recordings, and the recovery of calls a previous run left in FreeSWITCH.
+import type { AgentRegistry } from '../agents/registry.js';
+import type { Config } from '../config.js';
+import type { Clock } from '../core/clock.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Publisher } from '../core/ports.js';
+import type { Db } from '../db/database.js';
+import type { Repos } from '../db/repos/index.js';
+import { OutboundServer } from '../esl/index.js';
+import { createQiniu } from '../storage/qiniu.js';
+import { RecordingUploader } from '../storage/uploader.js';
+import { defaultFlowSettings, type FlowSettings } from './flows/types.js';
+import { inboundRouter } from './inbound-routing.js';
+import { callRecovery, type ChannelRow } from './recovery.js';
+import type { NodeReports } from '../switch/area.js';
+import type { SupervisorRow } from '../supervisor/context.js';
+import { isChannelHeaderRead } from './legs/routing.js';
+import type { CallServices } from './legs/types.js';
+import { LiveCalls } from './live-calls.js';
+import { CallRunner } from './runner.js';
+import { callServices } from './services.js';
+import { socketGuard, type SocketGuard } from './socket-guard.js';
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface CallBase {
+  config: Config;
+  clock: Clock;
+  metrics: Metrics;
+  log: Logger;
+  db: Db;
+  repos: Repos;
+}
+
+/** The call-flow tunables from the settings, with a test's overrides. */
+export function flowSettingsOf(config: Config, overrides: Partial<FlowSettings> = {}): FlowSettings {
+  return {
+    ...defaultFlowSettings,
+    agentWaitMs: config.calls.agentWaitSeconds * 1000,
+    queueTimeoutMs: config.calls.queueTimeoutSeconds * 1000,
+    agentRingSeconds: config.calls.agentRingSeconds,
+    customerRingSeconds: config.calls.customerRingSeconds,
+    ...overrides,
+  };
+}
+
+export interface CallSocket {
+  outbound: OutboundServer;
+  guard: SocketGuard;
+  calls: LiveCalls;
+  /** Where FreeSWITCH reaches our socket: CC_SOCKET_REACH_AT, or where it listens. */
+  reachAt(): { host: string; port: number };
+}
+
+export function composeCallSocket(d: CallBase): CallSocket {
+  const { config, metrics } = d;
+  const guard = socketGuard({ config, nodes: d.repos.nodes, clock: d.clock, metrics, log: d.log });
+  const outbound = new OutboundServer({
+    host: config.outboundSocket.host,
+    port: config.outboundSocket.port,
+    clock: d.clock,
+    keepChannelHeader: isChannelHeaderRead,
+    connectTimeoutMs: config.outboundSocket.handshakeMs,
+    maxConnections: config.outboundSocket.maxConnections,
+    admit: guard.admit,
+  });
+  for (const name of Object.keys(outbound.counters) as (keyof typeof outbound.counters)[])
+    metrics.gauge(`socket.${name}`, () => outbound.counters[name]);
+  const calls = new LiveCalls();
+  metrics.gauge('calls.live', () => calls.live.size);
+  return {
+    outbound,
+    guard,
+    calls,
+    reachAt: () =>
+      config.outboundSocket.reachAt ?? {
+        host: config.outboundSocket.host,
+        port: outbound.address()?.port ?? config.outboundSocket.port,
+      },
+  };
+}
+
+/** What the runner needs from dialling (the dialing area provides it). */
+export interface DialingPort {
+  /** A customer leg's outcome is stored: its line is free and its pacer learns. */
+  legEnded(callId: string, resultDetail: number): void;
+  /** An agent dials a customer from the phone: the gateway and dial string, or why not. */
+  routeAgentCall: NonNullable<CallServices['routeAgentCall']>;
+}
+
+export interface CallRuntimeDeps extends CallBase {
+  socket: CallSocket;
+  agents: AgentRegistry;
+  publisher: Publisher;
+  flowSettings: FlowSettings;
+  dialing: DialingPort;
+}
+
+export function composeCallRuntime(d: CallRuntimeDeps): {
+  runner: CallRunner;
+  recordings?: RecordingUploader;
+} {
+  const { config, repos } = d;
+  // Recordings go to Qiniu when it is configured; the local file is always kept.
+  const recordings = config.qiniu
+    ? new RecordingUploader({
+        store: createQiniu(config.qiniu),
+        uploads: repos.recordingUploads,
+        onUploaded: (callUuid, ref, now) => repos.callLogs.setQiniuRef(callUuid, ref, now),
+        onMissing: (callUuid, now) => repos.callLogs.clearRecording(callUuid, now),
+        clock: d.clock,
+        recordingsDir: config.recordingsDir,
+        log: d.log,
+      })
+    : undefined;
+  const runner = new CallRunner({
+    clock: d.clock,
+    metrics: d.metrics,
+    log: d.log,
+    calls: d.socket.calls,
+    proveLeg: d.socket.guard.prove,
+    agents: d.agents,
+    publisher: d.publisher,
+    settings: d.flowSettings,
+    services: {
+      routeInbound: inboundRouter(d.db),
+      routeAgentCall: d.dialing.routeAgentCall,
+      ...callServices({
+        db: d.db,
+        repos,
+        callLogs: repos.callLogs,
+        clock: d.clock,
+        recordingsDir: config.recordingsDir,
+        enqueueRecording: recordings ? (id, path, at) => recordings.enqueue(id, path, at) : undefined,
+        onOutcome: (o) => d.dialing.legEnded(o.leg.callId, o.resultDetail),
+      }),
+    },
+  });
+  d.socket.outbound.serve(runner.handle);
+  return { runner, recordings };
+}
+
+export interface RecoveryAreaDeps {
+  clock: Clock;
+  log: Logger;
+  repos: Repos;
+  agents: AgentRegistry;
+  nodes: Parameters<typeof callRecovery>[0]['nodes'];
+  reports: NodeReports;
+  runner: CallRunner;
+  socket: Pick<CallSocket, 'calls'>;
+  /** The supervisor's legs (listeners, conference members, manager calls): recovered first, never customer calls. */
+  supervisor: {
+    knows(uuid: string): boolean;
+    recover(nodeId: number, rows: readonly SupervisorRow[]): Promise<number>;
+  };
+  dialing: {
+    numbers: Parameters<typeof callRecovery>[0]['numbers'];
+    /** dials(numberId): the number is being dialled by this process. */
+    dialer: { dials(numberId: number): boolean };
+  };
+}
+
+/** Calls a previous run left in FreeSWITCH, read after each (re)connect of a node (calls/recovery.ts). */
+export function composeRecovery(d: RecoveryAreaDeps): void {
+  const recovery = callRecovery({
+    agents: d.agents,
+    numbers: d.dialing.numbers,
+    nodes: d.nodes,
+    log: d.log,
+    clock: d.clock,
+    activeNodes: () => d.repos.nodes.active().map((n) => n.id),
+    knowsLeg: (uuid) => d.runner.knowsLeg(uuid) || d.supervisor.knows(uuid),
+    isHeldLeg: (uuid) => d.socket.calls.isHeldLeg(uuid),
+    dialerDials: (id) => d.dialing.dialer.dials(id),
+  });
+  d.reports.onEvent((_nodeId, event) => recovery.onNodeEvent(event));
+  d.reports.onChannels((nodeId, rows) => {
+    // The supervisor's legs first, so that the call recovery does not take their agents for customer calls.
+    void d.supervisor
+      .recover(nodeId, rows as unknown as SupervisorRow[])
+      .catch((err: unknown) => d.log.warn({ err, nodeId }, 'supervisor legs could not be recovered'))
+      .finally(() => recovery.channels(nodeId, rows as unknown as ChannelRow[]));
+  });
+}

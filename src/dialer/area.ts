@@ -1,0 +1,129 @@
+// The dialing area: the number store, do-not-call lists, call lists, tasks and the predictive dialer, and the
+// agents' call commands. The task service hears the dialer's ticks through its events; the runner (calls area) is
+// given `port` for outcomes and agents dialling out; the call commands come once the runner exists.
+import { randomUUID } from 'node:crypto';
+import type { AgentRegistry } from '../agents/registry.js';
+import type { AppCommand } from '../agents/commands.js';
+import type { Config } from '../config.js';
+import type { Clock } from '../core/clock.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Publisher } from '../core/ports.js';
+import type { Db } from '../db/database.js';
+import type { Repos } from '../db/repos/index.js';
+import type { CallSocket, DialingPort } from '../calls/area.js';
+import type { FlowSettings } from '../calls/flows/types.js';
+import type { NodeLinks } from '../switch/nodes.js';
+import { agentCallRouter, callCommands } from './app-commands.js';
+import { CallListService } from './call-lists.js';
+import { Dialer } from './dialer.js';
+import { DncService } from './dnc.js';
+import { GatewayUsage } from './gateway-usage.js';
+import { numberSourceOf } from './number-source.js';
+import { numberStore, type NumberStore } from './numbers.js';
+import { screenFor } from './screening.js';
+import { TaskService } from './tasks.js';
+
+export interface DialingAreaDeps {
+  db: Db;
+  repos: Repos;
+  clock: Clock;
+  metrics: Metrics;
+  log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  agents: AgentRegistry;
+  publisher: Publisher;
+  nodes: NodeLinks;
+  /** The socket legs are sent to, and the calls in progress there (waiting customers, held legs). */
+  socket: Pick<CallSocket, 'calls' | 'guard' | 'reachAt'>;
+  flowSettings: Pick<FlowSettings, 'agentRingSeconds' | 'customerRingSeconds'>;
+  config: Pick<Config, 'agentFirstMaxTries'>;
+  tickMs?: number;
+}
+
+export interface DialingArea {
+  numbers: NumberStore;
+  gatewayUsage: GatewayUsage;
+  dnc: DncService;
+  tasks: TaskService;
+  callLists: CallListService;
+  dialer: Dialer;
+  /** What the call runner reports to dialling. */
+  port: DialingPort;
+  /** The agents' call commands (/app/call, /app/bye, /app/previewCall...), once the runner can hang calls up. */
+  commands(hangupByAgent: (callId: string) => Promise<boolean>): Record<string, AppCommand>;
+}
+
+export function composeDialing(d: DialingAreaDeps): DialingArea {
+  const { db, repos, clock } = d;
+  const { calls } = d.socket;
+  const numbers = numberStore(db);
+  const gatewayUsage = new GatewayUsage();
+  const screen = (task: Parameters<typeof screenFor>[1]) =>
+    screenFor(
+      { dnc: repos.dnc, projectCodeOf: (id) => repos.projects.get(id)?.projectCode, now: () => clock.now() },
+      task,
+    );
+  const dnc = new DncService({
+    dnc: repos.dnc,
+    projectExists: (code) => repos.callLogs.resolveCodes({ projectCode: code }).projectId !== null,
+    clock,
+  });
+  const dialer = new Dialer({
+    ...d,
+    gatewayUsage,
+    numbers: numberSourceOf(numbers),
+    socket: d.socket.reachAt,
+    socketLegs: d.socket.guard.legs,
+    agentRingSeconds: d.flowSettings.agentRingSeconds,
+    ringSeconds: d.flowSettings.customerRingSeconds,
+    agentFirstMaxTries: d.config.agentFirstMaxTries,
+    waitingCustomers: (taskCode) => calls.waitingInTask(taskCode),
+    screenFor: screen,
+    heldAgents: (projectCode) => calls.heldAgents(projectCode),
+  });
+  const tasks = new TaskService({
+    db,
+    repos,
+    tasks: repos.tasks,
+    callLists: repos.callLists,
+    numbers,
+    clock,
+    publisher: d.publisher,
+    runningCount: (taskId) => dialer.inFlight(taskId),
+    screenFor: screen,
+    dialState: (taskId) => dialer.dialState(taskId),
+  });
+  dialer.events.on('tick', (now) => void tasks.expireDue(now));
+  dialer.events.on('paced', (running) => tasks.publishProgress(running));
+  dialer.events.on('windowTurned', (task, open) => tasks.windowChanged(task, open));
+  const callLists = new CallListService({ db, callLists: repos.callLists, clock });
+  const routeAgentCall = agentCallRouter({
+    db,
+    repos,
+    gatewayUsage,
+    agents: d.agents,
+    publisher: d.publisher,
+    newCallId: randomUUID,
+    acceptAgentCall: (c, callId) => dialer.acceptAgentCall(c, callId),
+  });
+  return {
+    numbers,
+    gatewayUsage,
+    dnc,
+    tasks,
+    callLists,
+    dialer,
+    port: { legEnded: (callId, detail) => dialer.legEnded(callId, detail), routeAgentCall },
+    commands: (hangupByAgent) =>
+      callCommands({
+        db,
+        repos,
+        agents: d.agents,
+        publisher: d.publisher,
+        gatewayUsage,
+        live: calls.live,
+        hangup: hangupByAgent,
+        originateAgentFirst: (call, callId) => dialer.originateAgentFirst(call, callId),
+        newCallId: randomUUID,
+      }),
+  };
+}

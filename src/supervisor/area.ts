@@ -1,0 +1,43 @@
+// The supervisor area: managers' listening, whispering, barging, conferences and calls to agents (their /app
+// commands and the legs they own, recovered after a restart), and the live wallboard of each project.
+import type { AgentRegistry } from '../agents/registry.js';
+import type { Clock } from '../core/clock.js';
+import type { Publisher } from '../core/ports.js';
+import type { Db } from '../db/database.js';
+import type { Repos } from '../db/repos/index.js';
+import type { LiveCalls } from '../calls/live-calls.js';
+import type { NodeLinks } from '../switch/nodes.js';
+import { supervisorCommands } from './commands.js';
+import { Wallboard } from './wallboard.js';
+
+export interface SupervisorAreaDeps {
+  db: Db;
+  repos: Repos;
+  clock: Clock;
+  log: { warn(obj: object, msg: string): void };
+  agents: AgentRegistry;
+  publisher: Publisher;
+  nodes: NodeLinks;
+  calls: LiveCalls;
+}
+
+export function composeSupervisor(d: SupervisorAreaDeps) {
+  const { agents, repos, calls } = d;
+  const supervisor = supervisorCommands({
+    agents,
+    live: calls.live,
+    nodes: d.nodes,
+    publisher: d.publisher,
+    repos,
+    log: d.log,
+  });
+  const wallboard = new Wallboard({
+    db: d.db,
+    clock: d.clock,
+    publisher: d.publisher,
+    projects: () => repos.projects.active(),
+    agentsOf: (projectCode) => agents.ofProject(projectCode),
+    waitingOf: (projectCode) => calls.waitingInProject(projectCode),
+  });
+  return { ...supervisor, wallboard };
+}

@@ -61,7 +61,10 @@ export function describeValidation(errors: AjvError[], fallbackField = 'request'
 
 export function installEnvelopeHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof AppError) return reply.status(error.http).send(failure(error.code, error.message));
+    if (error instanceof AppError) {
+      if (error.retryAfterS !== undefined) void reply.header('retry-after', String(error.retryAfterS));
+      return reply.status(error.http).send(failure(error.code, error.message));
+    }
     if (error.validation) {
       const where = error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'body');
       return reply.status(400).send(failure(400, describeValidation(error.validation as AjvError[], where)));

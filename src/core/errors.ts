@@ -7,7 +7,7 @@ export const ErrorKind = {
   forbidden: { http: 403, code: 403 },
   notFound: { http: 404, code: 404 },
   conflict: { http: 409, code: 409 },
-  /** Extension: too many failed logins from this address or for this login; the message says how long to wait. */
+  /** Extension: too many failed logins for this account; the message and Retry-After say how long to wait. */
   tooManyAttempts: { http: 429, code: 429 },
   unavailable: { http: 503, code: 503 },
   internal: { http: 500, code: 500 },
@@ -16,9 +16,12 @@ export type ErrorKind = keyof typeof ErrorKind;
 
 export class AppError extends Error {
   readonly kind: ErrorKind;
-  constructor(kind: ErrorKind, message: string) {
+  /** Seconds after which the request may be retried (sent as HTTP Retry-After). */
+  readonly retryAfterS?: number;
+  constructor(kind: ErrorKind, message: string, retryAfterS?: number) {
     super(message);
     this.kind = kind;
+    this.retryAfterS = retryAfterS;
     this.name = 'AppError';
   }
   get http(): number {
@@ -35,7 +38,8 @@ export const forbidden = (msg: string): AppError => new AppError('forbidden', ms
 export const notFound = (msg: string): AppError => new AppError('notFound', msg);
 export const conflict = (msg: string): AppError => new AppError('conflict', msg);
 export const unavailable = (msg: string): AppError => new AppError('unavailable', msg);
-export const tooManyAttempts = (msg: string): AppError => new AppError('tooManyAttempts', msg);
+export const tooManyAttempts = (msg: string, retryAfterS: number): AppError =>
+  new AppError('tooManyAttempts', msg, retryAfterS);
 
 /** The success message of the envelope (the spec's examples use 成功). */
 export const OK_MSG = '成功';

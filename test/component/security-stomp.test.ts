@@ -188,3 +188,30 @@ t.test('failed STOMP logins are logged with login and address, and locked out', 
   t.teardown(() => ok.close());
   await ok.next('CONNECTED');
 });
+
+t.test(
+  "issue #17: wrong passwords for a login that does not exist do not lock out another agent's right password",
+  async (t) => {
+    const w = await world(t);
+    w.ta.app.ctx.services.projects.createProject('p1', 2);
+    const [, agentB] = w.agentsOf('p1');
+    for (let i = 0; i < 6; i++) {
+      const c = await rawStomp(w.base, '9999', 'wrong');
+      await c.next('ERROR');
+      c.close();
+    }
+    const attacked = await rawStomp(w.base, '9999', 'wrong');
+    t.teardown(() => attacked.close());
+    const error = await attacked.next('ERROR');
+    t.match(
+      attacked.frames.find((f) => f.command === 'ERROR')?.body,
+      /too many failed logins for 9999; try again in \d+ s/,
+      'the attacked login is locked and told when to retry',
+    );
+    t.equal(error.headers.message, 'authentication failed');
+    const b = await rawStomp(w.base, agentB, w.password(agentB));
+    t.teardown(() => b.close());
+    await b.next('CONNECTED');
+    t.pass('agent B, from the same address, logs in with its right password');
+  },
+);

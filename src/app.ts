@@ -107,6 +107,20 @@ export const REDACT = [
   '*.passcode',
   '*.certificate',
   '*.managerCertificate',
+  // The log object's own keys (`log.info({ password })`: `*.x` does not match the top level) and one level
+  // deeper (a logged row nested in it, `{ gateway: { password } }`).
+  'password',
+  'secret',
+  'eslPassword',
+  'passcode',
+  'certificate',
+  'managerCertificate',
+  '*.*.password',
+  '*.*.secret',
+  '*.*.eslPassword',
+  '*.*.passcode',
+  '*.*.certificate',
+  '*.*.managerCertificate',
 ];
 
 /** The logger at config.logLevel: secrets redacted from objects (REDACT) and from request URLs. */

@@ -302,6 +302,20 @@ t.test('a malformed multipart body on append or uploadVoiceFile is a 400, not a 
     }
 });
 
+t.test('issue #17: secrets nested one level down in a log object are redacted too', async (t) => {
+  const lines: string[] = [];
+  const stream = { write: (line: string) => void lines.push(line) };
+  const ta = await startTestApp({}, { logger: { ...loggerOptions(testConfig()), level: 'info', stream } });
+  t.teardown(ta.close);
+  ta.app.http.log.info(
+    { gateway: { gwCode: 'g1', password: 'carrier-pw' }, node: { eslPassword: 'esl-pw' }, password: 'top' },
+    'row',
+  );
+  const log = lines.join('');
+  t.match(log, /"gwCode":"g1"/);
+  t.notMatch(log, /carrier-pw|esl-pw|top"/);
+});
+
 t.test('the certificate never reaches the request log', async (t) => {
   const lines: string[] = [];
   const stream = { write: (line: string) => void lines.push(line) };

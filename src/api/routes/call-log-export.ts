@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { CallLog } from '../../db/repos/call-logs.js';
 import type { ApiContext } from '../context.js';
+import { csvField } from '../csv-field.js';
 import { callLogFilter, callLogItem, type CallLogQuery } from './call-logs.js';
 
 const BATCH = 1000;
@@ -36,14 +37,6 @@ const COLUMNS: [string, (c: CallLog) => unknown][] = [
   ['abandoned', (c) => c.abandoned],
   ['agentWaitMs', (c) => c.agentWaitMs],
 ];
-
-/** One CSV field (RFC 4180), with cells that a spreadsheet would run as a formula made inert. */
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (/^[=@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 export const callLogExportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.get<{ Querystring: CallLogQuery }>(

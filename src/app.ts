@@ -44,8 +44,9 @@ import { defaultFlowSettings, type FlowSettings } from './calls/flows/types.js';
 import { OutboundServer } from './esl/index.js';
 import type { ApiContext } from './api/context.js';
 import { installEnvelopeHandlers } from './api/envelope.js';
-import { strictParams } from './api/strict-params.js';
+import { checkedParams, strictParams } from './api/strict-params.js';
 import { logSerializers } from './api/log-redaction.js';
+import { BODY_LIMIT_BYTES, capConnections, requestTimeoutOptions } from './api/connection-limits.js';
 import { directoryLookup } from './api/freeswitch/directory.js';
 import { freeswitchRoutes } from './api/freeswitch/routes.js';
 import { cdrRoutes } from './api/freeswitch/cdr-route.js';
@@ -134,12 +135,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const http = Fastify({
     logger: deps.logger ?? loggerOptions(config),
-    bodyLimit: 5 * 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
+    ...requestTimeoutOptions(config.limits.requestTimeoutMs),
     ajv: {
-      customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false },
+      customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: true },
     },
   });
   const metrics = new Metrics();
+  capConnections(http.server, config.limits, metrics);
   const events = new EventHub((err) => http.log.error({ err }, 'event listener failed'));
   const repos = createRepos(deps.store.db);
 
@@ -152,6 +155,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const broker = createBroker({
     clock,
     logger: http.log,
+    maxSessionsPerUser: config.limits.stompSessionsPerUser,
     ...projectAccessRules({ isUsernameInProject }),
     authenticate: stompLogin({
       clock,
@@ -439,6 +443,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         for (const [k, v] of Object.entries(part)) if (v === '') delete (part as Record<string, unknown>)[k];
   });
   http.addHook('preValidation', strictParams);
+  http.addHook('preHandler', checkedParams);
   http.addHook('onSend', async (_req, reply, payload) => {
     // The spec's responses are application/json;charset=UTF-8.
     const type = reply.getHeader('content-type');

@@ -72,6 +72,16 @@ export interface Config {
   };
   /** Agent-first tasks: attempts whose agent never takes the call before the number is settled as 32 (issue 14.3). */
   agentFirstMaxTries: number;
+  /** Caps on what one client may hold open (issue #17). */
+  limits: {
+    /** A request (headers and body) must have arrived within this; a trickled body is cut off with 408. */
+    requestTimeoutMs: number;
+    /** Open HTTP connections (WebSockets and SockJS streams included), in all and from one address. */
+    maxConnections: number;
+    maxConnectionsPerAddress: number;
+    /** STOMP sessions one login (extension or API account) may hold at once. */
+    stompSessionsPerUser: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -169,6 +179,12 @@ export function loadConfig(env: Env = process.env): Config {
       customerRingSeconds: int(env, 'CC_CUSTOMER_RING_S', 30, 5, 300),
     },
     agentFirstMaxTries: int(env, 'CC_AGENT_FIRST_MAX_TRIES', 3, 1, 20),
+    limits: {
+      requestTimeoutMs: int(env, 'CC_HTTP_REQUEST_TIMEOUT_MS', 60_000, 1000, 3_600_000),
+      maxConnections: int(env, 'CC_HTTP_MAX_CONNECTIONS', 10_000, 1),
+      maxConnectionsPerAddress: int(env, 'CC_HTTP_MAX_CONNECTIONS_PER_IP', 1000, 1),
+      stompSessionsPerUser: int(env, 'CC_STOMP_SESSIONS_PER_USER', 16, 1, 10_000),
+    },
   };
 }
 

@@ -43,3 +43,31 @@ export const tooManyAttempts = (msg: string, retryAfterS: number): AppError =>
 
 /** The success message of the envelope (the spec's examples use 成功). */
 export const OK_MSG = '成功';
+
+/**
+ * Runs a request's independent checks and keeps every `invalid` they throw, so one answer names every bad field
+ * (issue #17: a submit with five bad fields named only the first). Other errors (404, 409...) end it at once.
+ */
+export class InvalidFields {
+  private readonly problems: string[] = [];
+
+  check<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof AppError && err.kind === 'invalid') {
+        this.problems.push(err.message);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /** The checked values once every check passed; otherwise one `invalid` listing every problem. */
+  all<T extends Record<string, unknown>>(values: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+    if (this.problems.length > 0) throw invalid(this.problems.join('; '));
+    for (const [k, v] of Object.entries(values))
+      if (v === undefined) throw new Error(`check of ${k} gave nothing and no problem`);
+    return values as { [K in keyof T]: Exclude<T[K], undefined> };
+  }
+}

@@ -4,12 +4,11 @@
 // a list while a task runs is never dialled afterwards.
 import type { Clock } from '../core/clock.js';
 import { invalid } from '../core/errors.js';
+import { normalizePhone } from '../core/phone.js';
 import type { DncRepo } from '../db/repos/dnc.js';
 
-const PHONE = /^\+?[0-9]{1,19}$/;
-
-/** The key a phone is listed and looked up by: its digits, a leading + dropped. */
-export const dncKey = (phone: string): string => phone.trim().replace(/^\+/, '');
+/** The key a phone is listed and looked up by: its digits, grouping and a leading + dropped. */
+export const dncKey = (phone: string): string => (normalizePhone(phone) ?? phone.trim()).replace(/^\+/, '');
 
 export type DncScope = { kind: 'global' } | { kind: 'project'; projectCode: string };
 
@@ -33,7 +32,7 @@ export class DncService {
     const keys = new Set<string>();
     for (const [i, { position, value }] of values.entries()) {
       if (i === 0 && position === 1 && !/\d/.test(value)) continue;
-      if (!PHONE.test(value.trim()))
+      if (normalizePhone(value) === undefined)
         throw invalid(
           `numbers: value ${position} (${JSON.stringify(value.slice(0, 40))}) is not a phone number`,
         );
@@ -58,7 +57,7 @@ export class DncService {
   }
 
   check(phone: string, projectCode: string | undefined) {
-    if (!PHONE.test(phone.trim()))
+    if (normalizePhone(phone) === undefined)
       throw invalid('phone must be digits with an optional leading + (at most 20)');
     const key = dncKey(phone);
     if (projectCode !== undefined) this.scopeCode(projectCode);

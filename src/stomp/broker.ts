@@ -22,6 +22,7 @@ function resolve(options: BrokerOptions): ResolvedOptions {
     connectTimeoutMs: 10_000,
     limits: DEFAULT_LIMITS,
     maxSubscriptions: 256,
+    maxSessionsPerUser: 16,
     ...options,
   };
 }
@@ -120,6 +121,11 @@ export function createBroker(options: BrokerOptions): Broker {
     },
     forget(session) {
       if (live.delete(session)) counters.sessions--;
+    },
+    sessionsOf(username) {
+      let n = 0;
+      for (const session of live) if (session.principal?.username === username) n++;
+      return n;
     },
   };
 

@@ -30,6 +30,8 @@ export interface SessionHost {
   publish(destination: string, body: string, headers: Record<string, string>): number;
   connected(session: Session): void;
   forget(session: Session): void;
+  /** Connected sessions of this login. */
+  sessionsOf(username: string): number;
 }
 
 type State = 'connecting' | 'authenticating' | 'connected' | 'closed';
@@ -220,6 +222,15 @@ export class Session implements BrokerSession {
     if ('error' in result) {
       this.host.counters.connectsRefused++;
       this.fail('authentication failed', result.error);
+      return;
+    }
+    const max = this.host.options.maxSessionsPerUser;
+    if (this.host.sessionsOf(result.username) >= max) {
+      this.host.counters.connectsRefused++;
+      this.fail(
+        'too many sessions',
+        `${result.username} already has ${max} STOMP sessions open (at most ${max}, CC_STOMP_SESSIONS_PER_USER); close one first`,
+      );
       return;
     }
     this.principal = result;

@@ -99,7 +99,10 @@ t.test('gateways', async (t) => {
       [{ ...fullGateway, gwName: undefined }, 'gwName is required'],
       [{ ...fullGateway, status: 2 }, 'status must be 0 or 1'],
       [{ ...fullGateway, registerType: 'x' }, 'registerType must be an integer'],
-      [{ ...fullGateway, realm: 'not a host!' }, 'realm is not in the expected format'],
+      [
+        { ...fullGateway, realm: 'not a host!' },
+        'realm must be a host name or IPv4 address with an optional :port',
+      ],
       [{ ...fullGateway, returnVisit: undefined }, 'returnVisit is required'],
       [{ ...fullGateway, billType: 3 }, 'billType must be 1 or 2'],
       [{ ...fullGateway, price: -1 }, 'price must be at least 0'],

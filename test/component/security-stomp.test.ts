@@ -2,6 +2,7 @@
 // log in, what a session may subscribe to, how much a session may hold.
 import t, { type Test } from 'tap';
 import WebSocket from 'ws';
+import { testConfig } from '../../src/config.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 interface RawStomp {
@@ -215,3 +216,30 @@ t.test(
     t.pass('agent B, from the same address, logs in with its right password');
   },
 );
+
+t.test('issue #17: one login holds at most CC_STOMP_SESSIONS_PER_USER sessions at once', async (t) => {
+  const ta = await startTestApp({ limits: { ...testConfig().limits, stompSessionsPerUser: 2 } });
+  t.teardown(ta.close);
+  const base = await ta.app.http.listen({ host: '127.0.0.1', port: 0 });
+  ta.app.ctx.services.projects.createProject('p1', 2);
+  const [agent, other] = ta.app.ctx.services.agents.ofProject('p1').map((a) => a.username);
+  const pw = (u: string) => ta.app.ctx.repos.extensions.byUsername(u)!.password;
+  const held = [await rawStomp(base, agent!, pw(agent!)), await rawStomp(base, agent!, pw(agent!))];
+  t.teardown(() => held.forEach((c) => c.close()));
+  for (const c of held) await c.next('CONNECTED');
+  const third = await rawStomp(base, agent!, pw(agent!));
+  t.teardown(() => third.close());
+  const error = await third.next('ERROR');
+  t.equal(error.headers.message, 'too many sessions');
+  t.match(third.frames.find((f) => f.command === 'ERROR')?.body, /already has 2 STOMP sessions open/);
+  const another = await rawStomp(base, other!, pw(other!));
+  t.teardown(() => another.close());
+  await another.next('CONNECTED');
+  t.pass('another agent is not affected');
+  held[0]!.close();
+  await held[0]!.closed;
+  const after = await rawStomp(base, agent!, pw(agent!));
+  t.teardown(() => after.close());
+  await after.next('CONNECTED');
+  t.pass('once a session closes, the login may open another');
+});

@@ -3,6 +3,7 @@
 // `file`, first column, a header line without digits skipped; with optional `projectCode` and `note` fields). Any
 // bad number rejects the whole request, naming its position: a list is never half imported.
 import multipart from '@fastify/multipart';
+import { fieldText, readingMultipart, uploadLimits } from '../multipart.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../../core/errors.js';
 import { csvValues, parseNumbersField } from '../../dialer/call-lists.js';
@@ -13,7 +14,6 @@ import { pageOf, pagingQuery } from '../paging.js';
 
 const P = '/callcenter/dnc/api';
 const tags = ['doNotCall'];
-const MAX_CSV_BYTES = 20 * 1024 * 1024;
 const projectCode = {
   type: 'string',
   minLength: 1,
@@ -44,9 +44,9 @@ async function fromUpload(req: FastifyRequest): Promise<Values> {
       if (part.fieldname !== 'file') throw invalid(`unexpected file field ${part.fieldname}`);
       out.values = csvValues((await part.toBuffer()).toString('utf8'));
       file = true;
-    } else if (part.fieldname === 'projectCode') out.projectCode = String(part.value);
-    else if (part.fieldname === 'note') out.note = String(part.value).slice(0, 200);
-    else throw invalid(`${part.fieldname} is not a known parameter`);
+    } else if (part.fieldname === 'projectCode') out.projectCode = fieldText(part, 64);
+    else if (part.fieldname === 'note') out.note = fieldText(part, 200);
+    else throw invalid(`${part.fieldname.slice(0, 64)} is not a known parameter`);
   }
   if (!file) throw invalid('file is required (a CSV of phone numbers)');
   if (out.projectCode === '') delete out.projectCode;
@@ -56,7 +56,7 @@ async function fromUpload(req: FastifyRequest): Promise<Values> {
 async function valuesOf(
   req: FastifyRequest<{ Body: { projectCode?: string; numbers: unknown; note?: string } }>,
 ): Promise<Values> {
-  if (req.isMultipart()) return fromUpload(req);
+  if (req.isMultipart()) return readingMultipart(() => fromUpload(req));
   const values = parseNumbersField(req.body.numbers);
   if (values instanceof AppError) throw values;
   return { projectCode: req.body.projectCode, note: req.body.note, values };
@@ -64,7 +64,7 @@ async function valuesOf(
 
 export function dncRoutes(dnc: DncService): FastifyPluginAsync<{ ctx: ApiContext }> {
   return async (app) => {
-    await app.register(multipart, { limits: { files: 1, fields: 4, fileSize: MAX_CSV_BYTES } });
+    await app.register(multipart, { limits: uploadLimits() });
     const body = {
       content: {
         'application/x-www-form-urlencoded': { schema: fields },

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { EventHub } from './core/events.js';
@@ -46,6 +46,7 @@ import type { ApiContext } from './api/context.js';
 import { installEnvelopeHandlers } from './api/envelope.js';
 import { checkedParams, strictParams } from './api/strict-params.js';
 import { logSerializers } from './api/log-redaction.js';
+import { logRequestsAtDebug, prettyLogStream } from './api/log-output.js';
 import { BODY_LIMIT_BYTES, capConnections, requestTimeoutOptions } from './api/connection-limits.js';
 import { directoryLookup } from './api/freeswitch/directory.js';
 import { freeswitchRoutes } from './api/freeswitch/routes.js';
@@ -129,6 +130,7 @@ export const loggerOptions = (config: Config) => ({
   level: config.logLevel,
   redact: { paths: REDACT, censor: '[redacted]' },
   serializers: logSerializers,
+  ...(config.logFormat === 'pretty' ? { stream: prettyLogStream() } : {}),
 });
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
@@ -136,6 +138,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const http = Fastify({
     logger: deps.logger ?? loggerOptions(config),
     bodyLimit: BODY_LIMIT_BYTES,
+    logController: new LogController({ disableRequestLogging: true }), // logRequestsAtDebug below
     ...requestTimeoutOptions(config.limits.requestTimeoutMs),
     ajv: {
       customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: true },
@@ -442,6 +445,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       if (part && typeof part === 'object')
         for (const [k, v] of Object.entries(part)) if (v === '') delete (part as Record<string, unknown>)[k];
   });
+  logRequestsAtDebug(http);
   http.addHook('preValidation', strictParams);
   http.addHook('preHandler', checkedParams);
   http.addHook('onSend', async (_req, reply, payload) => {

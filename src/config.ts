@@ -39,6 +39,8 @@ export interface Config {
   recordingsDir: string;
   voicesDir: string;
   logLevel: string;
+  /** Human-readable lines on a terminal, JSON otherwise (CC_LOG_FORMAT pretty | json | auto). */
+  logFormat: LogFormat;
   /** How far a signed request's timestamp may be from our clock (spec 接口基础说明). */
   signWindowMs: number;
   /** Optional API account created at first start (only if it does not exist yet). */
@@ -86,6 +88,14 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
+export type LogFormat = 'pretty' | 'json';
+
+/** CC_LOG_FORMAT: `pretty`, `json`, or `auto` (pretty on a terminal, JSON otherwise). */
+export function resolveLogFormat(setting: string, stdoutIsTerminal: boolean): LogFormat {
+  if (setting === 'pretty' || setting === 'json') return setting;
+  return stdoutIsTerminal ? 'pretty' : 'json';
+}
+
 export class ConfigError extends Error {}
 
 function str(env: Env, key: string, def: string): string {
@@ -102,6 +112,13 @@ function int(env: Env, key: string, def: number, min = 0, max = Number.MAX_SAFE_
   return n;
 }
 
+function oneOf(env: Env, key: string, allowed: string[]): string {
+  const v = str(env, key, allowed[0]!);
+  if (!allowed.includes(v))
+    throw new ConfigError(`${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** `host:port`, or undefined when the variable is unset. */
 function hostPort(env: Env, key: string): { host: string; port: number } | undefined {
   const raw = env[key];
@@ -113,7 +130,7 @@ function hostPort(env: Env, key: string): { host: string; port: number } | undef
   return { host: m[1]!, port };
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.stdout.isTTY === true): Config {
   const dataDir = str(env, 'CC_DATA_DIR', './data');
   const seedAccount = env.CC_SEED_ACCOUNT
     ? { account: env.CC_SEED_ACCOUNT, secret: str(env, 'CC_SEED_SECRET', '') }
@@ -137,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
     recordingsDir: str(env, 'CC_RECORDINGS_DIR', '/var/lib/freeswitch/recordings'),
     voicesDir: str(env, 'CC_VOICES_DIR', `${dataDir}/voices`),
     logLevel: str(env, 'CC_LOG_LEVEL', 'info'),
+    logFormat: resolveLogFormat(oneOf(env, 'CC_LOG_FORMAT', ['auto', 'pretty', 'json']), stdoutIsTerminal),
     signWindowMs: int(env, 'CC_SIGN_WINDOW_MS', 5 * 60_000, 1000),
     seedAccount,
     seedNode: {
@@ -193,7 +211,7 @@ export const TEST_FS_HTTP_SECRET = 'test-fs-http-secret';
 /** Embedded defaults with an in-memory database: what component tests start from. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ CC_HTTP_PORT: '0', CC_SOCKET_PORT: '0' }),
+    ...loadConfig({ CC_HTTP_PORT: '0', CC_SOCKET_PORT: '0' }, false),
     dbPath: ':memory:',
     logLevel: 'silent',
     fsHttpSecret: TEST_FS_HTTP_SECRET,

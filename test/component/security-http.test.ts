@@ -317,9 +317,10 @@ t.test('issue #17: secrets nested one level down in a log object are redacted to
 });
 
 t.test('the certificate never reaches the request log', async (t) => {
+  // Requests are debug lines (issue #17).
   const lines: string[] = [];
   const stream = { write: (line: string) => void lines.push(line) };
-  const ta = await startTestApp({}, { logger: { ...loggerOptions(testConfig()), level: 'info', stream } });
+  const ta = await startTestApp({}, { logger: { ...loggerOptions(testConfig()), level: 'debug', stream } });
   t.teardown(ta.close);
   const { certificate, managerCertificate } = ta.app.ctx.services.projects.createProject('p1', 1);
   await get(ta, `${P}/getByCertificate/v1?type=2&certificate=${certificate}`);

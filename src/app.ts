@@ -198,6 +198,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   metrics.gauge('stomp.sessions', () => broker.sessions());
   metrics.gauge('logins.failed', () => logins.counters.failures);
   metrics.gauge('logins.refusedWhileLocked', () => logins.counters.refusedWhileLocked);
+  metrics.gauge('logins.delayed', () => logins.counters.delayed);
 
   const agents = new AgentRegistry({ clock, publisher: broker, extensions: repos.extensions });
   for (const [dest, fn] of Object.entries(agentCommands(agents, broker))) appCommands.set(dest, fn);

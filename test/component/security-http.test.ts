@@ -506,6 +506,11 @@ t.test(
 t.test('the security counters are on /metrics', async (t) => {
   const ta = await app(t);
   const res = await ta.app.http.inject({ method: 'GET', url: '/metrics' });
-  for (const name of ['logins.failed', 'logins.refusedWhileLocked', 'extensions.switchPending'])
+  for (const name of [
+    'logins.failed',
+    'logins.refusedWhileLocked',
+    'logins.delayed',
+    'extensions.switchPending',
+  ])
     t.match(res.body, new RegExp(name.replace('.', '_')), name);
 });

@@ -68,9 +68,9 @@ export interface App {
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
-  const http = createHttp(config, deps.logger);
-  const log = http.log;
   const metrics = new Metrics();
+  const http = createHttp(config, deps.logger, metrics);
+  const log = http.log;
   const events = new EventHub((err) => log.error({ err }, 'event listener failed'));
   const { db } = deps.store;
   const repos = createRepos(db);

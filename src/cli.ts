@@ -17,7 +17,17 @@ export function runCli(argv: string[], dbPath: string, now = Date.now()): { out:
     };
     const usage =
       'usage: cli account add NAME [--ip A,B] [--expires ISO-DATE] [--strict] | account list | account enable|disable|remove|rotate NAME | account sign-mode NAME spec|strict';
-    if (noun !== 'account') return { out: usage, code: 2 };
+    if (noun !== 'account')
+      return {
+        out: `${noun === undefined ? 'a command is required' : `unknown command ${noun}`}\n${usage}`,
+        code: 2,
+      };
+    const verbs = ['add', 'list', 'enable', 'disable', 'remove', 'rotate', 'sign-mode'];
+    if (verb === undefined || !verbs.includes(verb))
+      return {
+        out: `${verb === undefined ? 'account needs a subcommand' : `unknown subcommand account ${verb}`}\n${usage}`,
+        code: 2,
+      };
     if (verb === 'list') {
       const rows = accounts.list().map((a) => {
         const exp = a.expiresAt ? new Date(a.expiresAt).toISOString() : 'never';

@@ -57,6 +57,8 @@ export interface Config {
   recordingsDir: string;
   voicesDir: string;
   logLevel: string;
+  /** Human-readable lines on a terminal, JSON otherwise (CC_LOG_FORMAT pretty | json | auto). */
+  logFormat: LogFormat;
   /** How far a signed request's timestamp may be from our clock (spec 接口基础说明). */
   signWindowMs: number;
   /** Optional API account created at first start (only if it does not exist yet). */
@@ -90,9 +92,27 @@ export interface Config {
   };
   /** Agent-first tasks: attempts whose agent never takes the call before the number is settled as 32 (issue 14.3). */
   agentFirstMaxTries: number;
+  /** Caps on what one client may hold open (issue #17). */
+  limits: {
+    /** A request (headers and body) must have arrived within this; a trickled body is cut off with 408. */
+    requestTimeoutMs: number;
+    /** Open HTTP connections (WebSockets and SockJS streams included), in all and from one address. */
+    maxConnections: number;
+    maxConnectionsPerAddress: number;
+    /** STOMP sessions one login (extension or API account) may hold at once. */
+    stompSessionsPerUser: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
+
+export type LogFormat = 'pretty' | 'json';
+
+/** CC_LOG_FORMAT: `pretty`, `json`, or `auto` (pretty on a terminal, JSON otherwise). */
+export function resolveLogFormat(setting: string, stdoutIsTerminal: boolean): LogFormat {
+  if (setting === 'pretty' || setting === 'json') return setting;
+  return stdoutIsTerminal ? 'pretty' : 'json';
+}
 
 export class ConfigError extends Error {}
 
@@ -118,6 +138,13 @@ function list(env: Env, key: string): string[] {
     .filter(Boolean);
 }
 
+function oneOf(env: Env, key: string, allowed: string[]): string {
+  const v = str(env, key, allowed[0]!);
+  if (!allowed.includes(v))
+    throw new ConfigError(`${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** `host:port`, or undefined when the variable is unset. */
 function hostPort(env: Env, key: string): { host: string; port: number } | undefined {
   const raw = env[key];
@@ -129,7 +156,7 @@ function hostPort(env: Env, key: string): { host: string; port: number } | undef
   return { host: m[1]!, port };
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.stdout.isTTY === true): Config {
   const dataDir = str(env, 'CC_DATA_DIR', './data');
   const seedAccount = env.CC_SEED_ACCOUNT
     ? { account: env.CC_SEED_ACCOUNT, secret: str(env, 'CC_SEED_SECRET', '') }
@@ -157,6 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
     recordingsDir: str(env, 'CC_RECORDINGS_DIR', '/var/lib/freeswitch/recordings'),
     voicesDir: str(env, 'CC_VOICES_DIR', `${dataDir}/voices`),
     logLevel: str(env, 'CC_LOG_LEVEL', 'info'),
+    logFormat: resolveLogFormat(oneOf(env, 'CC_LOG_FORMAT', ['auto', 'pretty', 'json']), stdoutIsTerminal),
     signWindowMs: int(env, 'CC_SIGN_WINDOW_MS', 5 * 60_000, 1000),
     seedAccount,
     seedNode: {
@@ -199,6 +227,12 @@ export function loadConfig(env: Env = process.env): Config {
       customerRingSeconds: int(env, 'CC_CUSTOMER_RING_S', 30, 5, 300),
     },
     agentFirstMaxTries: int(env, 'CC_AGENT_FIRST_MAX_TRIES', 3, 1, 20),
+    limits: {
+      requestTimeoutMs: int(env, 'CC_HTTP_REQUEST_TIMEOUT_MS', 60_000, 1000, 3_600_000),
+      maxConnections: int(env, 'CC_HTTP_MAX_CONNECTIONS', 10_000, 1),
+      maxConnectionsPerAddress: int(env, 'CC_HTTP_MAX_CONNECTIONS_PER_IP', 1000, 1),
+      stompSessionsPerUser: int(env, 'CC_STOMP_SESSIONS_PER_USER', 16, 1, 10_000),
+    },
   };
 }
 
@@ -208,7 +242,7 @@ export const TEST_SOCKET_SECRET = 'test-socket-secret';
 /** Embedded defaults with an in-memory database: what component tests start from. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ CC_HTTP_PORT: '0', CC_SOCKET_PORT: '0' }),
+    ...loadConfig({ CC_HTTP_PORT: '0', CC_SOCKET_PORT: '0' }, false),
     dbPath: ':memory:',
     logLevel: 'silent',
     fsHttpSecret: TEST_FS_HTTP_SECRET,

@@ -2,6 +2,7 @@
 import { loadConfig } from './config.js';
 import { systemClock } from './core/clock.js';
 import { openStore } from './db/database.js';
+import { ensurePrivateDir } from './db/private-files.js';
 import { buildApp } from './app.js';
 import { seedStore } from './seed.js';
 import { ensureFsHttpSecret } from './api/freeswitch/http-secret.js';
@@ -9,6 +10,7 @@ import { ensureSocketSecret } from './calls/socket-secret.js';
 import { listenFailureLine, type ListenTarget } from './core/listen-failure.js';
 
 const env = loadConfig();
+ensurePrivateDir(env.dataDir); // 0700, also for an install made before issue #17 (src/db/private-files.ts)
 const fsSecret = ensureFsHttpSecret(env.fsHttpSecret, env.dataDir);
 const socketSecret = ensureSocketSecret(env.socketSecret, env.dataDir);
 const config = { ...env, fsHttpSecret: fsSecret.secret, socketSecret: socketSecret.secret };

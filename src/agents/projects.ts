@@ -23,6 +23,8 @@ export interface Claimant {
   operator: boolean;
   /** The extension's password, when a browser re-claims the extension it already holds. */
   password?: string;
+  /** Told when a presented credential was wrong (the console counts it towards the login throttle). */
+  onWrongCredential?: (what: 'certificate' | 'password') => void;
 }
 const OPERATOR: Claimant = { operator: true };
 
@@ -170,10 +172,12 @@ export class ProjectService {
       ext = exts.find((e) => e.username === username);
       if (!ext) throw notFound(`username ${username} is not a type ${type} extension of this project`);
       const holder = claimant.password !== undefined && samePassword(claimant.password, ext.password);
-      if (ext.claimedAt !== null && !claimant.operator && !holder)
+      if (ext.claimedAt !== null && !claimant.operator && !holder) {
+        if (claimant.password !== undefined) claimant.onWrongCredential?.('password');
         throw conflict(
           `extension ${username} is already claimed; its holder releases it, or the operator re-issues it`,
         );
+      }
     } else {
       ext = exts.find((e) => e.claimedAt === null && e.workStatus !== WorkStatus.disabled);
       if (!ext)
@@ -198,7 +202,10 @@ export class ProjectService {
     const asAgents = repos.projects.byCertificate(certificate);
     const asManagers = asAgents ? undefined : repos.projects.byManagerCertificate(certificate);
     const project = asAgents ?? asManagers;
-    if (!project) throw notFound('certificate is unknown');
+    if (!project) {
+      claimant.onWrongCredential?.('certificate');
+      throw notFound('certificate is unknown');
+    }
     if (project.status !== 1) throw forbidden('certificate belongs to a finished project');
     if (claimant.operator) return project;
     if (type === ExtensionType.manager && !asManagers)

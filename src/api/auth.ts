@@ -38,8 +38,14 @@ export function verifySignedRequest(
   const sign = header(request, 'sign');
   if (!/^\d{1,16}$/.test(timestamp)) throw invalid('timestamp header must be milliseconds since the epoch');
   const skew = Math.abs(deps.clock.now() - Number(timestamp));
-  if (skew > deps.windowMs)
-    throw unauthorized(`timestamp is outside the allowed window of ±${Math.round(deps.windowMs / 1000)} s`);
+  if (skew > deps.windowMs) {
+    // A timestamp in seconds (what most clocks print) is the usual mistake: say so (issue #17).
+    const inSeconds = Math.abs(deps.clock.now() - Number(timestamp) * 1000) <= deps.windowMs;
+    throw unauthorized(
+      `timestamp is outside the allowed window of ±${Math.round(deps.windowMs / 1000)} s` +
+        (inSeconds ? '; it looks like seconds, but timestamp is milliseconds since the epoch' : ''),
+    );
+  }
   const row = deps.accounts.find(account);
   // The same answer for an unknown account and a wrong sign would hide which accounts exist, but operators
   // debugging an integration need to know which one is wrong; accounts are not secrets, secrets are.

@@ -1,6 +1,8 @@
 // Every response is `{data?, reqResult: {code, msg}}` with code 1 on success (spec 接口基础说明).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, OK_MSG } from '../core/errors.js';
+import { patternInWords } from './pattern-words.js';
+import { paramProblems } from './strict-params.js';
 
 export interface Envelope<T> {
   data?: T;
@@ -21,10 +23,29 @@ interface AjvError {
   message?: string;
 }
 
-/** Turns a JSON-schema failure into a sentence that names the field ("status must be 0 or 1"). */
+/** At most this many bad fields are named in one answer (the rest are summed up). */
+const MAX_FIELDS_NAMED = 10;
+
+/**
+ * Turns JSON-schema failures into sentences that name each bad field ("status must be 0 or 1; gwName is
+ * required"), one per field (ajv runs with allErrors, issue #17: a submit with five bad fields named one).
+ */
 export function describeValidation(errors: AjvError[], fallbackField = 'request'): string {
-  const e = errors[0];
-  if (!e) return 'request is invalid';
+  if (errors.length === 0) return 'request is invalid';
+  const byField = new Map<string, string>();
+  for (const e of errors) {
+    const key =
+      e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
+    if (!byField.has(key)) byField.set(key, describeOne(e, fallbackField));
+  }
+  const sentences = [...byField.values()];
+  const more = sentences.length - MAX_FIELDS_NAMED;
+  return more > 0
+    ? `${sentences.slice(0, MAX_FIELDS_NAMED).join('; ')}; and ${more} more`
+    : sentences.join('; ');
+}
+
+function describeOne(e: AjvError, fallbackField: string): string {
   const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const field = path || fallbackField;
   const p = e.params;
@@ -50,8 +71,9 @@ export function describeValidation(errors: AjvError[], fallbackField = 'request'
     case 'maxLength':
       return `${field} must be at most ${String(p.limit)} characters`;
     case 'pattern':
+      return `${field} must be ${patternInWords(String(p.pattern))}`;
     case 'format':
-      return `${field} is not in the expected format`;
+      return `${field} must be a valid ${String(p.format)}`;
     case 'additionalProperties':
       return `${String(p.additionalProperty)} is not a known parameter`;
     default:
@@ -61,10 +83,18 @@ export function describeValidation(errors: AjvError[], fallbackField = 'request'
 
 export function installEnvelopeHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof AppError) return reply.status(error.http).send(failure(error.code, error.message));
+    if (error instanceof AppError) {
+      if (error.retryAfterS !== undefined) void reply.header('retry-after', String(error.retryAfterS));
+      return reply.status(error.http).send(failure(error.code, error.message));
+    }
     if (error.validation) {
       const where = error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'body');
-      return reply.status(400).send(failure(400, describeValidation(error.validation as AjvError[], where)));
+      // strict-params' findings first (they name the raw value's problem), then ajv's for the other fields.
+      const ours = paramProblems(request);
+      const theirs = describeValidation(error.validation as AjvError[], where)
+        .split('; ')
+        .filter((sentence) => !ours.some((o) => o.split(' ')[0] === sentence.split(' ')[0]));
+      return reply.status(400).send(failure(400, [...ours, ...theirs].join('; ')));
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

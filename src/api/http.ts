@@ -3,7 +3,7 @@
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { TaskStatus } from '../core/codes.js';
 import { notFound } from '../core/errors.js';
@@ -32,7 +32,10 @@ import { projectRoutes } from './routes/projects.js';
 import { reportRoutes } from './routes/reports.js';
 import { taskRoutes } from './routes/tasks.js';
 import { voiceRoutes } from './routes/voices.js';
-import { strictParams } from './strict-params.js';
+import { checkedParams, strictParams } from './strict-params.js';
+import { logRequestsAtDebug, prettyLogStream } from './log-output.js';
+import { BODY_LIMIT_BYTES, capConnections, requestTimeoutOptions } from './connection-limits.js';
+import type { Metrics } from '../core/metrics.js';
 
 /** Log redaction: signatures, credentials and SIP/API secrets never reach the logs. */
 const REDACT = [
@@ -44,6 +47,20 @@ const REDACT = [
   '*.passcode',
   '*.certificate',
   '*.managerCertificate',
+  // The log object's own keys (`log.info({ password })`: `*.x` does not match the top level) and one level
+  // deeper (a logged row nested in it, `{ gateway: { password } }`).
+  'password',
+  'secret',
+  'eslPassword',
+  'passcode',
+  'certificate',
+  'managerCertificate',
+  '*.*.password',
+  '*.*.secret',
+  '*.*.eslPassword',
+  '*.*.passcode',
+  '*.*.certificate',
+  '*.*.managerCertificate',
 ];
 
 /** The logger at config.logLevel: secrets redacted from objects (REDACT) and from request URLs. */
@@ -51,19 +68,25 @@ export const loggerOptions = (config: Config) => ({
   level: config.logLevel,
   redact: { paths: REDACT, censor: '[redacted]' },
   serializers: logSerializers,
+  ...(config.logFormat === 'pretty' ? { stream: prettyLogStream() } : {}),
 });
 
 export function createHttp(
   config: Config,
   logger: FastifyServerOptions['logger'] | undefined,
+  metrics: Metrics,
 ): FastifyInstance {
-  return Fastify({
+  const http = Fastify({
     logger: logger ?? loggerOptions(config),
-    bodyLimit: 5 * 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
+    logController: new LogController({ disableRequestLogging: true }), // logRequestsAtDebug in registerRoutes
+    ...requestTimeoutOptions(config.limits.requestTimeoutMs),
     ajv: {
-      customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false },
+      customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: true },
     },
   });
+  capConnections(http.server, config.limits, metrics);
+  return http;
 }
 
 export interface RouteDeps {
@@ -94,7 +117,9 @@ export async function registerRoutes(http: FastifyInstance, d: RouteDeps): Promi
       if (part && typeof part === 'object')
         for (const [k, v] of Object.entries(part)) if (v === '') delete (part as Record<string, unknown>)[k];
   });
+  logRequestsAtDebug(http);
   http.addHook('preValidation', strictParams);
+  http.addHook('preHandler', checkedParams);
   http.addHook('onSend', async (_req, reply, payload) => {
     // The spec's responses are application/json;charset=UTF-8.
     const type = reply.getHeader('content-type');

@@ -1,13 +1,14 @@
 // Who may log in to STOMP (/callcenter/ws): an agent or manager with its extension and SIP password, or a business
 // system with an API account and its secret (role 'service'), under the same account rules as a signed request.
-// Failures are logged with the login and the address, and repeated ones lock the login and the address out for a
-// while (LoginThrottle), as console Basic logins are.
+// Failures are logged with the login and the address; repeated ones lock that login out for a while and slow its
+// address down (LoginThrottle via login-gate.ts), as console Basic logins are.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { LoginThrottle } from '../core/login-throttle.js';
 import type { Repos } from '../db/repos/index.js';
 import type { Principal, SessionInfo } from '../stomp/index.js';
 import { accountRefusal, normalizeIp } from './auth.js';
+import { passLoginGate } from './login-gate.js';
 
 /** Constant-time comparison of a presented secret with the stored one (no timing hint of how much matched). */
 export function sameSecret(given: string, stored: string): boolean {
@@ -33,10 +34,10 @@ export function stompLogin(deps: StompLoginDeps) {
     info: SessionInfo,
   ): Promise<Principal | { error: string }> => {
     const address = normalizeIp(info.remoteAddress ?? '');
-    const wait = deps.logins.lockedFor(login, address);
-    if (wait > 0) {
+    const locked = await passLoginGate(deps, login, address);
+    if (locked) {
       deps.log?.warn({ login: login.slice(0, 64), ip: address }, 'stomp login refused: locked out');
-      return { error: `too many failed logins; try again in ${Math.ceil(wait / 1000)} s` };
+      return { error: locked.message };
     }
     const principal = check(deps, login, passcode, info);
     if ('error' in principal && principal.wrongSecret) {
@@ -47,7 +48,7 @@ export function stompLogin(deps: StompLoginDeps) {
       );
       return { error: principal.error };
     }
-    if (!('error' in principal)) deps.logins.succeeded(login, address);
+    if (!('error' in principal)) deps.logins.succeeded(login);
     return 'error' in principal ? { error: principal.error } : principal;
   };
 }

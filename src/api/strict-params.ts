@@ -4,7 +4,9 @@
 //   plain decimal digits, finite, within the schema's bounds; JSON numbers must be finite too.
 // - names: unknown parameters were silently dropped, so `workstatus=0` (lower case) was a toggle instead of a
 //   refusal. A parameter the route does not declare is a 400 naming it.
-// Only routes whose schema declares the part (querystring or an object body) are checked.
+// Only routes whose schema declares the part (querystring or an object body) are checked. Every bad parameter is
+// named, not only the first (issue #17): the problems found here are kept until ajv has run, and the answer lists
+// them with ajv's own (envelope.ts); when ajv finds nothing, checkedParams refuses the request with them alone.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { invalid } from '../core/errors.js';
 
@@ -43,24 +45,25 @@ function numericKind(p: PropSchema): 'integer' | 'number' | null {
   return null;
 }
 
-function checkNumber(name: string, value: unknown, p: PropSchema, kind: 'integer' | 'number'): void {
-  const malformed = () => invalid(`${name} must be ${kind === 'integer' ? 'an integer' : 'a number'}`);
+function checkNumber(name: string, value: unknown, p: PropSchema, kind: 'integer' | 'number'): string | null {
+  const malformed = `${name} must be ${kind === 'integer' ? 'an integer' : 'a number'}`;
   let n: number;
   if (typeof value === 'string') {
-    if (!(kind === 'integer' ? INTEGER : DECIMAL).test(value.trim())) throw malformed();
+    if (!(kind === 'integer' ? INTEGER : DECIMAL).test(value.trim())) return malformed;
     n = Number(value);
   } else if (typeof value === 'number') {
-    if (!Number.isFinite(value) || (kind === 'integer' && !Number.isSafeInteger(value))) throw malformed();
+    if (!Number.isFinite(value) || (kind === 'integer' && !Number.isSafeInteger(value))) return malformed;
     n = value;
   } else if (Array.isArray(value)) {
-    throw invalid(`${name} must be given once`);
-  } else return; // booleans, objects: ajv's type check names them.
+    return `${name} must be given once`;
+  } else return null; // booleans, objects: ajv's type check names them.
   // The same sentences as describeValidation's, which ajv would give for an in-range syntax.
-  if (p.minimum !== undefined && n < p.minimum) throw invalid(`${name} must be at least ${p.minimum}`);
-  if (p.maximum !== undefined && n > p.maximum) throw invalid(`${name} must be at most ${p.maximum}`);
+  if (p.minimum !== undefined && n < p.minimum) return `${name} must be at least ${p.minimum}`;
+  if (p.maximum !== undefined && n > p.maximum) return `${name} must be at most ${p.maximum}`;
+  return null;
 }
 
-function checkPart(values: unknown, schema: PartSchema | undefined): void {
+function checkPart(values: unknown, schema: PartSchema | undefined, problems: string[]): void {
   const props = schema?.properties;
   if (!props || !isPlainObject(values)) return;
   const known = Object.keys(props);
@@ -69,17 +72,32 @@ function checkPart(values: unknown, schema: PartSchema | undefined): void {
     if (!p) {
       if (ALWAYS_ALLOWED.has(name)) continue;
       const like = known.find((k) => k.toLowerCase() === name.toLowerCase());
-      throw invalid(`${name.slice(0, 64)} is not a known parameter${like ? ` (did you mean ${like}?)` : ''}`);
+      problems.push(`${name.slice(0, 64)} is not a known parameter${like ? ` (did you mean ${like}?)` : ''}`);
+      continue;
     }
     const kind = numericKind(p);
-    if (kind) checkNumber(name, value, p, kind);
+    const problem = kind && checkNumber(name, value, p, kind);
+    if (problem) problems.push(problem);
   }
 }
 
-/** preValidation hook: throws the envelope's 400 naming the parameter. */
+const found = new WeakMap<FastifyRequest, string[]>();
+
+/** What strictParams found wrong with the request (empty when nothing). */
+export const paramProblems = (request: FastifyRequest): string[] => found.get(request) ?? [];
+
+/** preValidation hook: notes every parameter that is not what it claims to be (see above). */
 export async function strictParams(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const schema = request.routeOptions.schema as { querystring?: PartSchema; body?: PartSchema } | undefined;
   if (!schema) return;
-  checkPart(request.query, schema.querystring);
-  checkPart(request.body, bodySchema(schema.body, request.headers['content-type']));
+  const problems: string[] = [];
+  checkPart(request.query, schema.querystring, problems);
+  checkPart(request.body, bodySchema(schema.body, request.headers['content-type']), problems);
+  if (problems.length > 0) found.set(request, problems);
+}
+
+/** preHandler hook: ajv found nothing, but strictParams did: the envelope's 400 naming those parameters. */
+export async function checkedParams(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  const problems = paramProblems(request);
+  if (problems.length > 0) throw invalid(problems.join('; '));
 }

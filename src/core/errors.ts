@@ -7,7 +7,7 @@ export const ErrorKind = {
   forbidden: { http: 403, code: 403 },
   notFound: { http: 404, code: 404 },
   conflict: { http: 409, code: 409 },
-  /** Extension: too many failed logins from this address or for this login; the message says how long to wait. */
+  /** Extension: too many failed logins for this account; the message and Retry-After say how long to wait. */
   tooManyAttempts: { http: 429, code: 429 },
   unavailable: { http: 503, code: 503 },
   internal: { http: 500, code: 500 },
@@ -16,9 +16,12 @@ export type ErrorKind = keyof typeof ErrorKind;
 
 export class AppError extends Error {
   readonly kind: ErrorKind;
-  constructor(kind: ErrorKind, message: string) {
+  /** Seconds after which the request may be retried (sent as HTTP Retry-After). */
+  readonly retryAfterS?: number;
+  constructor(kind: ErrorKind, message: string, retryAfterS?: number) {
     super(message);
     this.kind = kind;
+    this.retryAfterS = retryAfterS;
     this.name = 'AppError';
   }
   get http(): number {
@@ -35,7 +38,36 @@ export const forbidden = (msg: string): AppError => new AppError('forbidden', ms
 export const notFound = (msg: string): AppError => new AppError('notFound', msg);
 export const conflict = (msg: string): AppError => new AppError('conflict', msg);
 export const unavailable = (msg: string): AppError => new AppError('unavailable', msg);
-export const tooManyAttempts = (msg: string): AppError => new AppError('tooManyAttempts', msg);
+export const tooManyAttempts = (msg: string, retryAfterS: number): AppError =>
+  new AppError('tooManyAttempts', msg, retryAfterS);
 
 /** The success message of the envelope (the spec's examples use 成功). */
 export const OK_MSG = '成功';
+
+/**
+ * Runs a request's independent checks and keeps every `invalid` they throw, so one answer names every bad field
+ * (issue #17: a submit with five bad fields named only the first). Other errors (404, 409...) end it at once.
+ */
+export class InvalidFields {
+  private readonly problems: string[] = [];
+
+  check<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof AppError && err.kind === 'invalid') {
+        this.problems.push(err.message);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /** The checked values once every check passed; otherwise one `invalid` listing every problem. */
+  all<T extends Record<string, unknown>>(values: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+    if (this.problems.length > 0) throw invalid(this.problems.join('; '));
+    for (const [k, v] of Object.entries(values))
+      if (v === undefined) throw new Error(`check of ${k} gave nothing and no problem`);
+    return values as { [K in keyof T]: Exclude<T[K], undefined> };
+  }
+}

@@ -1,12 +1,10 @@
 // Call lists: the numbers a task dials. Appending reports each bad or duplicate value by its position (1-based,
 // in the array or the CSV's lines) so the business system can fix its source instead of guessing.
 import type { Clock } from '../core/clock.js';
+import { normalizePhone } from '../core/phone.js';
 import { invalid, notFound, type AppError } from '../core/errors.js';
 import type { Db } from '../db/database.js';
 import type { CallListsRepo } from '../db/repos/call-lists.js';
-
-/** Digits with an optional leading +, at most 20 characters (E.164 allows 15 digits; carriers add prefixes). */
-const PHONE = /^\+?[0-9]{1,19}$/;
 
 export interface Rejected {
   position: number;
@@ -31,7 +29,8 @@ export function csvValues(text: string): { position: number; value: string }[] {
       .trim()
       .replace(/^"(.*)"$/, '$1')
       .trim();
-    if (first !== '') out.push({ position: i + 1, value: first });
+    // A first line without any digit is the file's header (`phone,name`), not a number to reject.
+    if (first !== '' && !(i === 0 && !/\d/.test(first))) out.push({ position: i + 1, value: first });
   });
   return out;
 }
@@ -47,10 +46,17 @@ export function parseNumbersField(raw: unknown): { position: number; value: stri
     }
   }
   if (!Array.isArray(value)) return invalid('numbers must be a JSON array of phone numbers');
-  return value.map((v, i) => ({
-    position: i + 1,
-    value: typeof v === 'string' || typeof v === 'number' ? String(v).trim() : JSON.stringify(v),
-  }));
+  const out: { position: number; value: string }[] = [];
+  for (const [i, v] of value.entries()) {
+    // A nested array or object is refused as a whole, never stringified: 20,000 levels of nesting would overflow
+    // the stack (issue #17), and no source of phone numbers nests them.
+    if (v !== null && typeof v === 'object')
+      return invalid(
+        `numbers must be a flat JSON array of phone numbers (value ${i + 1} is ${Array.isArray(v) ? 'an array' : 'an object'})`,
+      );
+    out.push({ position: i + 1, value: String(v).trim() });
+  }
+  return out;
 }
 
 /** Splits values into the phones to insert and the rejected ones (bad format, repeated, already in the list). */
@@ -61,9 +67,14 @@ export function screenNumbers(
   const seen = new Set<string>();
   const phones: string[] = [];
   const rejected: Rejected[] = [];
-  for (const { position, value } of values) {
-    if (!PHONE.test(value))
-      rejected.push({ position, value, reason: 'not a phone number (digits, optional leading +, ≤ 20)' });
+  for (const { position, value: raw } of values) {
+    const value = normalizePhone(raw);
+    if (value === undefined)
+      rejected.push({
+        position,
+        value: raw.slice(0, 40),
+        reason: 'not a phone number (digits, optional leading +, ≤ 20; spaces, -, . and () are dropped)',
+      });
     else if (seen.has(value) || alreadyInList.has(value))
       rejected.push({ position, value, reason: 'duplicate in the call list' });
     else {

@@ -7,6 +7,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { invalid } from '../core/errors.js';
+import { normalizePhone } from '../core/phone.js';
 
 /** Distinct numbers one request may carry. */
 export const MAX_NUMBERS = 100_000;
@@ -16,10 +17,8 @@ export const MAX_LINE_CHARS = 1024;
 export const APPLY_BATCH = 500;
 const CHECK_BATCH = 2000;
 
-const PHONE = /^\+?[0-9]{1,19}$/;
-
-/** The key a phone is listed and looked up by: its digits, a leading + dropped. */
-export const dncKey = (phone: string): string => phone.trim().replace(/^\+/, '');
+/** The key a phone is listed and looked up by: its digits, grouping and a leading + dropped. */
+export const dncKey = (phone: string): string => (normalizePhone(phone) ?? phone.trim()).replace(/^\+/, '');
 
 /** The first column of one CSV line, unquoted; '' for a blank line. */
 const firstColumn = (line: string): string =>
@@ -94,7 +93,7 @@ export class DncKeys {
   add({ position, value }: { position: number; value: string }): void {
     const first = this.seen++ === 0;
     if (first && position === 1 && !/\d/.test(value)) return;
-    if (!PHONE.test(value.trim()))
+    if (normalizePhone(value) === undefined)
       throw invalid(
         `numbers: value ${position} (${JSON.stringify(value.slice(0, 40))}) is not a phone number`,
       );

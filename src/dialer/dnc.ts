@@ -4,10 +4,9 @@
 // a list while a task runs is never dialled afterwards.
 import type { Clock } from '../core/clock.js';
 import { invalid } from '../core/errors.js';
+import { normalizePhone } from '../core/phone.js';
 import type { DncRepo } from '../db/repos/dnc.js';
 import { applyInBatches, dncKey, ImportQueue } from './dnc-import.js';
-
-const PHONE = /^\+?[0-9]{1,19}$/;
 
 export { dncKey };
 
@@ -61,7 +60,7 @@ export class DncService {
   }
 
   check(phone: string, projectCode: string | undefined) {
-    if (!PHONE.test(phone.trim()))
+    if (normalizePhone(phone) === undefined)
       throw invalid('phone must be digits with an optional leading + (at most 20)');
     const key = dncKey(phone);
     if (projectCode !== undefined) this.scopeCode(projectCode);

@@ -3,7 +3,7 @@
 // and told to listeners (the dialer), which read the task again from the store.
 import type { Clock } from '../core/clock.js';
 import { CallType, ScheduleType, TaskStatus } from '../core/codes.js';
-import { AppError, conflict, invalid, notFound } from '../core/errors.js';
+import { AppError, conflict, invalid, InvalidFields, notFound } from '../core/errors.js';
 import type { Publisher } from '../core/ports.js';
 import type { Db } from '../db/database.js';
 import type { CallListsRepo } from '../db/repos/call-lists.js';
@@ -129,17 +129,32 @@ export class TaskService {
     const now = d.clock.now();
     if (d.tasks.byCode(input.callTaskCode))
       throw conflict(`callTaskCode ${input.callTaskCode} already exists`);
-    const project = d.repos.projects.activeByCode(input.projectCode);
-    if (!project) throw invalid(`projectCode ${input.projectCode} is not an active project`);
-    this.checkSchedule(input.callType, input.scheduleType);
-    const gws = this.resolveGateways(input.callGWs);
-    const rate = orThrow(checkRate(input.rate));
-    const expiredTime = orThrow(parseApiTime(input.expiredTime, 'expiredTime'));
-    if (expiredTime <= now) throw invalid('expiredTime must be in the future');
-    const pacing = orThrow(parsePacingMode(input.pacing));
-    const voiceCode = this.checkVoice(input.scheduleType, input.voiceCode);
-    const source = this.numberSource(input, project.id);
-    const rules = parseTaskRules(input);
+    // Every bad field is named in one answer (InvalidFields), not only the first.
+    const fields = new InvalidFields();
+    const activeProject = fields.check(() => {
+      const p = d.repos.projects.activeByCode(input.projectCode);
+      if (!p) throw invalid(`projectCode ${input.projectCode} is not an active project`);
+      return p;
+    });
+    const scheduleOk = fields.check(() => {
+      this.checkSchedule(input.callType, input.scheduleType);
+      return true;
+    });
+    const { project, gws, rate, expiredTime, pacing, voiceCode, source, rules } = fields.all({
+      scheduleOk,
+      project: activeProject,
+      gws: fields.check(() => this.resolveGateways(input.callGWs)),
+      rate: fields.check(() => orThrow(checkRate(input.rate))),
+      expiredTime: fields.check(() => {
+        const at = orThrow(parseApiTime(input.expiredTime, 'expiredTime'));
+        if (at <= now) throw invalid('expiredTime must be in the future');
+        return at;
+      }),
+      pacing: fields.check(() => orThrow(parsePacingMode(input.pacing))),
+      voiceCode: fields.check(() => this.checkVoice(input.scheduleType, input.voiceCode)),
+      source: activeProject && fields.check(() => this.numberSource(input, activeProject.id)),
+      rules: fields.check(() => parseTaskRules(input)),
+    });
 
     const task = d.db.transaction(() => {
       const t = d.tasks.insert(

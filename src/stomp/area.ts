@@ -14,6 +14,7 @@ import { createBroker } from './broker.js';
 import type { Broker } from './types.js';
 
 export interface StompAreaDeps {
+  config: { limits: { stompSessionsPerUser: number } };
   clock: Clock;
   metrics: Metrics;
   log: {
@@ -41,6 +42,7 @@ export function composeStomp(d: StompAreaDeps): StompArea {
   const broker: Broker = createBroker({
     clock,
     logger: d.log,
+    maxSessionsPerUser: d.config.limits.stompSessionsPerUser,
     ...projectAccessRules({
       isUsernameInProject: (username, projectCode) => d.assigned(username)?.projectCode === projectCode,
     }),
@@ -62,6 +64,7 @@ export function composeStomp(d: StompAreaDeps): StompArea {
   metrics.gauge('stomp.sessions', () => broker.sessions());
   metrics.gauge('logins.failed', () => logins.counters.failures);
   metrics.gauge('logins.refusedWhileLocked', () => logins.counters.refusedWhileLocked);
+  metrics.gauge('logins.delayed', () => logins.counters.delayed);
   return {
     broker,
     logins,

@@ -23,6 +23,7 @@ function resolve(options: BrokerOptions): ResolvedOptions {
     connectTimeoutMs: 10_000,
     limits: DEFAULT_LIMITS,
     maxSubscriptions: 256,
+    maxSessionsPerUser: 16,
     ...options,
   };
 }
@@ -121,6 +122,11 @@ export function createBroker(options: BrokerOptions): Broker {
     },
     forget(session) {
       if (live.delete(session.id)) counters.sessions--;
+    },
+    sessionsOf(username) {
+      let n = 0;
+      for (const session of live.values()) if (session.principal?.username === username) n++;
+      return n;
     },
   };
 

@@ -38,4 +38,6 @@ export interface SessionHost {
   publish(destination: string, body: string, headers: Record<string, string>): number;
   connected(session: SessionPort): void;
   forget(session: SessionPort): void;
+  /** Connected sessions of this login. */
+  sessionsOf(username: string): number;
 }

@@ -201,6 +201,15 @@ export class Session implements BrokerSession, SessionPort {
       this.fail('authentication failed', result.error);
       return;
     }
+    const max = this.host.options.maxSessionsPerUser;
+    if (this.host.sessionsOf(result.username) >= max) {
+      this.host.counters.connectsRefused++;
+      this.fail(
+        'too many sessions',
+        `${result.username} already has ${max} STOMP sessions open (at most ${max}, CC_STOMP_SESSIONS_PER_USER); close one first`,
+      );
+      return;
+    }
     this.principal = result;
     this.state = 'connected';
     this.connectTimer?.cancel();

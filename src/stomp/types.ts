@@ -43,6 +43,8 @@ export interface BrokerOptions {
   limits?: FrameParserLimits;
   /** Subscriptions one session may hold (a manager watching its agents needs a few per agent). Default 256. */
   maxSubscriptions?: number;
+  /** Connected sessions one login may hold at once; a CONNECT past it is refused. Default 16. */
+  maxSessionsPerUser?: number;
 }
 
 /** What a transport gives the broker for one connection. */

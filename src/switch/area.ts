@@ -22,7 +22,11 @@ export interface NodeReports {
 export interface SwitchAreaDeps {
   clock: Clock;
   metrics: Metrics;
-  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  log: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    debug(obj: object, msg: string): void;
+  };
   repos: Repos;
   events: EventHub;
   backoff?: { initialMs: number; maxMs: number };

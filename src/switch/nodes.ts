@@ -14,6 +14,7 @@ import {
 } from '../esl/index.js';
 import { registrationChange } from '../agents/registrations.js';
 import { FsCommand, parseChannelRows, parseRegisteredUsers } from './fs-commands.js';
+import { NodeReachability, type ReachabilityLog } from './node-reachability.js';
 
 /** Events our components need from every node (CUSTOM subclasses listed explicitly; ALL would flood us). */
 export const NODE_EVENTS = [
@@ -42,10 +43,7 @@ export interface NodeLinkEvents {
   channels?(nodeId: number, rows: Record<string, string>[]): void;
 }
 
-interface Logger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+type Logger = ReachabilityLog;
 
 export class NodeLinks implements SwitchControl {
   private readonly links = new Map<number, InboundClient>();
@@ -73,9 +71,10 @@ export class NodeLinks implements SwitchControl {
         clock: this.deps.clock,
         backoff: this.deps.backoff,
       });
+      const reachability = new NodeReachability(node, this.deps.log);
       client.on('connected', () => {
         this.deps.metrics.inc('esl.connects');
-        this.deps.log.info({ node: node.name }, 'FreeSWITCH event socket connected');
+        reachability.connected();
         void this.reconcile(node.id);
         // Gateways added or changed while we were away, or before FreeSWITCH started, reach it only by a rescan
         // (sofia asks our sofia.conf for the external profile's gateways).
@@ -83,14 +82,11 @@ export class NodeLinks implements SwitchControl {
       });
       client.on('disconnected', ({ reason, retryInMs }) => {
         this.deps.metrics.inc('esl.disconnects');
-        this.deps.log.warn({ node: node.name, reason, retryInMs }, 'FreeSWITCH event socket lost');
+        reachability.disconnected(reason, retryInMs);
       });
       client.on('auth-failed', ({ text, retryInMs }) => {
         this.deps.metrics.inc('esl.auth_failures');
-        this.deps.log.warn(
-          { node: node.name, text, retryInMs },
-          'FreeSWITCH refused the event-socket password (CC_FS_PASSWORD / fs_nodes.esl_password)',
-        );
+        reachability.authFailed(text, retryInMs);
       });
       client.on('event', (e) => {
         try {

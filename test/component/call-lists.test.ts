@@ -1,6 +1,8 @@
 import t from 'tap';
 import { LIST_API, startTaskApp } from '../support/tasks.js';
 
+const NOT_A_PHONE = 'not a phone number (digits, optional leading +, ≤ 20; spaces, -, . and () are dropped)';
+
 const multipartBody = (fields: Record<string, string>, file?: { name: string; content: string }) => {
   const boundary = '----cc-test-boundary';
   const parts = Object.entries(fields).map(
@@ -42,7 +44,7 @@ t.test('call lists', async (t) => {
         numbers: JSON.stringify([
           '13800000001',
           '+8613800000002',
-          '138-0000',
+          '138-00ab',
           '13800000001',
           13800000003,
           '123456789012345678901',
@@ -53,12 +55,12 @@ t.test('call lists', async (t) => {
       t.match(data, { callListId, accepted: 3 });
       t.type(data.lastId, 'number');
       t.same(data.rejected, [
-        { position: 3, value: '138-0000', reason: 'not a phone number (digits, optional leading +, ≤ 20)' },
+        { position: 3, value: '138-00ab', reason: NOT_A_PHONE },
         { position: 4, value: '13800000001', reason: 'duplicate in the call list' },
         {
           position: 6,
           value: '123456789012345678901',
-          reason: 'not a phone number (digits, optional leading +, ≤ 20)',
+          reason: NOT_A_PHONE,
         },
       ]);
     },
@@ -87,7 +89,7 @@ t.test('call lists', async (t) => {
     const data = res.json().data;
     t.match(data, { callListId, accepted: 3 });
     t.same(data.rejected, [
-      { position: 4, value: 'not-a-number', reason: 'not a phone number (digits, optional leading +, ≤ 20)' },
+      { position: 4, value: 'not-a-number', reason: NOT_A_PHONE },
       { position: 5, value: '13900000001', reason: 'duplicate in the call list' },
       { position: 6, value: '13800000004', reason: 'duplicate in the call list' },
     ]);

@@ -55,14 +55,24 @@ t.test('gateways', async (t) => {
       t.match(gwCode, /^GW[0-9A-F]{8}$/, 'a gwCode is generated when absent');
       const list = (await get(LIST, { id })).json();
       t.equal(list.data.total, 1);
+      const { username: _u, password: _p, ...shown } = fullGateway;
       t.match(list.data.items[0], {
-        ...fullGateway,
+        ...shown,
+        hasCredentials: true,
         id,
         gwCode,
         price: 10,
         accountBalance: 1234.56,
         rechargedAmount: 2000,
       });
+      t.notOk('username' in list.data.items[0], 'issue #17: the carrier username is write-only');
+      t.notOk('password' in list.data.items[0], 'and so is the password');
+      t.notMatch(JSON.stringify(list), /s3cret|trunk1/, 'neither appears anywhere in the answer');
+      t.match(
+        ta.app.ctx.repos.gateways.get(id),
+        { username: 'trunk1', password: 's3cret' },
+        'they are stored',
+      );
     },
   );
 
@@ -89,7 +99,10 @@ t.test('gateways', async (t) => {
       [{ ...fullGateway, gwName: undefined }, 'gwName is required'],
       [{ ...fullGateway, status: 2 }, 'status must be 0 or 1'],
       [{ ...fullGateway, registerType: 'x' }, 'registerType must be an integer'],
-      [{ ...fullGateway, realm: 'not a host!' }, 'realm is not in the expected format'],
+      [
+        { ...fullGateway, realm: 'not a host!' },
+        'realm must be a host name or IPv4 address with an optional :port',
+      ],
       [{ ...fullGateway, returnVisit: undefined }, 'returnVisit is required'],
       [{ ...fullGateway, billType: 3 }, 'billType must be 1 or 2'],
       [{ ...fullGateway, price: -1 }, 'price must be at least 0'],
@@ -126,10 +139,15 @@ t.test('gateways', async (t) => {
         status: 0,
         returnVisit: 1,
         price: 12.5,
-        username: 'trunk1',
+        hasCredentials: true,
         remark: fullGateway.remark,
         expectCount: 30,
       });
+      t.match(
+        ta.app.ctx.repos.gateways.get(id),
+        { username: 'trunk1', password: 's3cret' },
+        'credentials kept',
+      );
       const missing = await post(UPDATE, {
         id: 9999,
         gwCode: 'x',

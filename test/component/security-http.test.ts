@@ -302,10 +302,25 @@ t.test('a malformed multipart body on append or uploadVoiceFile is a 400, not a 
     }
 });
 
-t.test('the certificate never reaches the request log', async (t) => {
+t.test('issue #17: secrets nested one level down in a log object are redacted too', async (t) => {
   const lines: string[] = [];
   const stream = { write: (line: string) => void lines.push(line) };
   const ta = await startTestApp({}, { logger: { ...loggerOptions(testConfig()), level: 'info', stream } });
+  t.teardown(ta.close);
+  ta.app.http.log.info(
+    { gateway: { gwCode: 'g1', password: 'carrier-pw' }, node: { eslPassword: 'esl-pw' }, password: 'top' },
+    'row',
+  );
+  const log = lines.join('');
+  t.match(log, /"gwCode":"g1"/);
+  t.notMatch(log, /carrier-pw|esl-pw|top"/);
+});
+
+t.test('the certificate never reaches the request log', async (t) => {
+  // Requests are debug lines (issue #17).
+  const lines: string[] = [];
+  const stream = { write: (line: string) => void lines.push(line) };
+  const ta = await startTestApp({}, { logger: { ...loggerOptions(testConfig()), level: 'debug', stream } });
   t.teardown(ta.close);
   const { certificate, managerCertificate } = ta.app.ctx.services.projects.createProject('p1', 1);
   await get(ta, `${P}/getByCertificate/v1?type=2&certificate=${certificate}`);
@@ -322,7 +337,7 @@ t.test('the certificate never reaches the request log', async (t) => {
   t.notMatch(log, managerCertificate);
 });
 
-t.test('failed console logins are logged and locked out per login and per address', async (t) => {
+t.test('failed console logins are logged and lock the login out from every address', async (t) => {
   const lines: string[] = [];
   const ta = await startTestApp(
     {},
@@ -349,6 +364,65 @@ t.test('failed console logins are logged and locked out per login and per addres
   ta.clock.advance(1000);
   t.equal(await status(pw), 200, 'after the lock the right password works');
 });
+
+t.test(
+  "issue #17: failures for a login that does not exist never refuse another agent's right password; the address is only slowed",
+  async (t) => {
+    const ta = await startTestApp({}, { pages: true });
+    t.teardown(ta.close);
+    ta.app.ctx.services.projects.createProject('p1', 2);
+    const [agentB] = ta.app.ctx.services.agents.ofProject('p1').map((a) => a.username);
+    const pwB = ta.app.ctx.repos.extensions.byUsername(agentB)!.password;
+    const login = (user: string, password: string) =>
+      ta.app.http.inject({
+        method: 'GET',
+        url: '/callcenter/console/status',
+        headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+      });
+    for (let i = 0; i < 5; i++) t.equal((await login('9999', 'wrong')).statusCode, 401);
+    const locked = await login('9999', 'wrong');
+    t.equal(locked.statusCode, 429, 'the attacked login is locked');
+    t.equal(locked.headers['retry-after'], '1', 'with Retry-After');
+    t.match(JSON.parse(locked.body).reqResult, { code: 429, msg: /try again in 1 s/ });
+    t.equal(
+      (await login(agentB, pwB)).statusCode,
+      200,
+      "agent B's right password works from the same address",
+    );
+    // Keep failing from this address until it is in the tarpit: B is delayed, never refused.
+    for (let i = 0; i < 5; i++) t.equal((await login(`nobody${i}`, 'wrong')).statusCode, 401);
+    let settled = false;
+    const slow = login(agentB, pwB).then((r) => {
+      settled = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    t.notOk(settled, "B's attempt waits while the address is slowed down");
+    ta.clock.advance(250);
+    t.equal((await slow).statusCode, 200, 'then B gets in');
+  },
+);
+
+t.test(
+  'a console claim naming a claimed extension with a wrong password counts as a failed login',
+  async (t) => {
+    const ta = await startTestApp({}, { pages: true });
+    t.teardown(ta.close);
+    const { certificate } = ta.app.ctx.services.projects.createProject('p1', 1);
+    const claim = (payload: object) =>
+      ta.app.http.inject({ method: 'POST', url: '/callcenter/console/claim', payload });
+    const first = JSON.parse((await claim({ certificate, type: 2 })).body).data as { username: string };
+    for (let i = 0; i < 5; i++)
+      t.equal(
+        (await claim({ certificate, type: 2, username: first.username, password: 'wrongwrong' })).statusCode,
+        409,
+      );
+    const locked = await claim({ certificate, type: 2, username: first.username, password: 'wrongwrong' });
+    t.equal(locked.statusCode, 429);
+    t.ok(locked.headers['retry-after']);
+    t.equal(ta.app.ctx.logins.counters.failures, 5);
+  },
+);
 
 t.test(
   'a large append lets the event loop run between chunks, and stays all-or-nothing when a chunk fails',
@@ -432,6 +506,11 @@ t.test(
 t.test('the security counters are on /metrics', async (t) => {
   const ta = await app(t);
   const res = await ta.app.http.inject({ method: 'GET', url: '/metrics' });
-  for (const name of ['logins.failed', 'logins.refusedWhileLocked', 'extensions.switchPending'])
+  for (const name of [
+    'logins.failed',
+    'logins.refusedWhileLocked',
+    'logins.delayed',
+    'extensions.switchPending',
+  ])
     t.match(res.body, new RegExp(name.replace('.', '_')), name);
 });

@@ -2,6 +2,7 @@
 // log in, what a session may subscribe to, how much a session may hold.
 import t, { type Test } from 'tap';
 import WebSocket from 'ws';
+import { testConfig } from '../../src/config.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 interface RawStomp {
@@ -187,4 +188,58 @@ t.test('failed STOMP logins are logged with login and address, and locked out', 
   const ok = await rawStomp(w.base, agent, w.password(agent));
   t.teardown(() => ok.close());
   await ok.next('CONNECTED');
+});
+
+t.test(
+  "issue #17: wrong passwords for a login that does not exist do not lock out another agent's right password",
+  async (t) => {
+    const w = await world(t);
+    w.ta.app.ctx.services.projects.createProject('p1', 2);
+    const [, agentB] = w.agentsOf('p1');
+    for (let i = 0; i < 6; i++) {
+      const c = await rawStomp(w.base, '9999', 'wrong');
+      await c.next('ERROR');
+      c.close();
+    }
+    const attacked = await rawStomp(w.base, '9999', 'wrong');
+    t.teardown(() => attacked.close());
+    const error = await attacked.next('ERROR');
+    t.match(
+      attacked.frames.find((f) => f.command === 'ERROR')?.body,
+      /too many failed logins for 9999; try again in \d+ s/,
+      'the attacked login is locked and told when to retry',
+    );
+    t.equal(error.headers.message, 'authentication failed');
+    const b = await rawStomp(w.base, agentB, w.password(agentB));
+    t.teardown(() => b.close());
+    await b.next('CONNECTED');
+    t.pass('agent B, from the same address, logs in with its right password');
+  },
+);
+
+t.test('issue #17: one login holds at most CC_STOMP_SESSIONS_PER_USER sessions at once', async (t) => {
+  const ta = await startTestApp({ limits: { ...testConfig().limits, stompSessionsPerUser: 2 } });
+  t.teardown(ta.close);
+  const base = await ta.app.http.listen({ host: '127.0.0.1', port: 0 });
+  ta.app.ctx.services.projects.createProject('p1', 2);
+  const [agent, other] = ta.app.ctx.services.agents.ofProject('p1').map((a) => a.username);
+  const pw = (u: string) => ta.app.ctx.repos.extensions.byUsername(u)!.password;
+  const held = [await rawStomp(base, agent!, pw(agent!)), await rawStomp(base, agent!, pw(agent!))];
+  t.teardown(() => held.forEach((c) => c.close()));
+  for (const c of held) await c.next('CONNECTED');
+  const third = await rawStomp(base, agent!, pw(agent!));
+  t.teardown(() => third.close());
+  const error = await third.next('ERROR');
+  t.equal(error.headers.message, 'too many sessions');
+  t.match(third.frames.find((f) => f.command === 'ERROR')?.body, /already has 2 STOMP sessions open/);
+  const another = await rawStomp(base, other!, pw(other!));
+  t.teardown(() => another.close());
+  await another.next('CONNECTED');
+  t.pass('another agent is not affected');
+  held[0]!.close();
+  await held[0]!.closed;
+  const after = await rawStomp(base, agent!, pw(agent!));
+  t.teardown(() => after.close());
+  await after.next('CONNECTED');
+  t.pass('once a session closes, the login may open another');
 });

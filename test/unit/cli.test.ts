@@ -24,6 +24,15 @@ t.test('the account CLI', async (t) => {
   t.equal(runCli(['account', 'add', 'bad name'], db).code, 2);
   t.equal(runCli(['account', 'add', 'x', '--expires', 'never'], db).code, 2);
   t.equal(runCli(['frobnicate'], db).code, 2);
+  const unknown = runCli(['account', 'frobnicate'], db);
+  t.equal(unknown.code, 2, 'issue #17: an unknown subcommand is refused');
+  t.match(
+    unknown.out,
+    /^unknown subcommand account frobnicate\nusage: cli account add/,
+    'naming it, with the usage',
+  );
+  t.match(runCli(['account'], db).out, /^account needs a subcommand\nusage:/);
+  t.match(runCli(['frobnicate'], db).out, /^unknown command frobnicate\nusage:/);
   t.equal(runCli(['account', 'sign-mode', 'crm', 'strict'], db).code, 0);
   t.match(
     runCli(['account', 'list'], db).out,

@@ -3,7 +3,7 @@
 // number per line or in the first column, plus a `callListId` field). Bad and duplicate values are reported by
 // position and the rest are kept.
 import multipart from '@fastify/multipart';
-import { readingMultipart } from '../multipart.js';
+import { fieldText, readingMultipart, uploadLimits } from '../multipart.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../../core/errors.js';
 import { csvValues, parseNumbersField, type CallListService } from '../../dialer/call-lists.js';
@@ -12,7 +12,6 @@ import { ok } from '../envelope.js';
 
 const P = '/callcenter/callList/api';
 const tags = ['callList'];
-const MAX_CSV_BYTES = 20 * 1024 * 1024;
 
 const appendFields = {
   type: 'object',
@@ -32,7 +31,7 @@ async function fromUpload(req: FastifyRequest): Promise<{ callListId: number; te
         if (part.fieldname !== 'file') throw invalid(`unexpected file field ${part.fieldname}`);
         text = (await part.toBuffer()).toString('utf8');
       } else if (part.fieldname === 'callListId') {
-        const v = String(part.value);
+        const v = fieldText(part, 10);
         callListId = /^\d{1,10}$/.test(v) ? Number(v) : NaN;
       }
     }
@@ -45,7 +44,7 @@ async function fromUpload(req: FastifyRequest): Promise<{ callListId: number; te
 
 export function callListRoutes(lists: CallListService): FastifyPluginAsync<{ ctx: ApiContext }> {
   return async (app) => {
-    await app.register(multipart, { limits: { files: 1, fields: 4, fileSize: MAX_CSV_BYTES } });
+    await app.register(multipart, { limits: uploadLimits() });
 
     app.post<{ Body: { name?: string } }>(
       `${P}/create/v1`,

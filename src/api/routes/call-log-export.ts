@@ -7,6 +7,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { FastifyPluginAsync } from 'fastify';
 import type { CallLog, CallLogFilter, CallLogsRepo } from '../../db/repos/call-logs.js';
 import type { ApiContext } from '../context.js';
+import { csvField } from '../csv-field.js';
 import { callLogFilter, callLogItem, type CallLogQuery } from './call-logs.js';
 
 /** Rows per step, and the span of ids a step reads at most (bounds its work however sparse the matches are). */
@@ -55,14 +56,6 @@ const COLUMNS: [string, (c: CallLog) => unknown][] = [
   ['abandoned', (c) => c.abandoned],
   ['agentWaitMs', (c) => c.agentWaitMs],
 ];
-
-/** One CSV field (RFC 4180), with cells that a spreadsheet would run as a formula made inert. */
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (/^[=@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 export const callLogExportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.get<{ Querystring: CallLogQuery }>(

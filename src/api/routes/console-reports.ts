@@ -17,8 +17,8 @@ const query = {
   properties: { projectCode: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } },
 } as const;
 
-function managerOf(ctx: ApiContext, request: FastifyRequest, projectCode: string): void {
-  const user = authenticate(ctx, request);
+async function managerOf(ctx: ApiContext, request: FastifyRequest, projectCode: string): Promise<void> {
+  const user = await authenticate(ctx, request);
   if (user.type !== ExtensionType.manager) throw forbidden(`extension ${user.username} is not a manager`);
   if (user.projectCode !== projectCode)
     throw forbidden(`extension ${user.username} is not a manager of project ${projectCode}`);
@@ -39,7 +39,7 @@ export const consoleReportRoutes: FastifyPluginAsync<{
       },
     },
     async (req) => {
-      managerOf(ctx, req, req.query.projectCode);
+      await managerOf(ctx, req, req.query.projectCode);
       return ok({ samples: wallboard.lastHour(req.query.projectCode) });
     },
   );
@@ -55,7 +55,7 @@ export const consoleReportRoutes: FastifyPluginAsync<{
       },
     },
     async (req) => {
-      managerOf(ctx, req, req.query.projectCode);
+      await managerOf(ctx, req, req.query.projectCode);
       return ok(reportFor(ctx, db, { projectCode: req.query.projectCode }));
     },
   );

@@ -14,6 +14,8 @@ import { ExtensionType, WorkStatus } from '../../core/codes.js';
 import { forbidden, tooManyAttempts, unauthorized, unavailable } from '../../core/errors.js';
 import { extStatusView } from '../../agents/registry.js';
 import { ok } from '../envelope.js';
+import { normalizeIp } from '../auth.js';
+import { passLoginGate } from '../login-gate.js';
 import type { ApiContext } from '../context.js';
 
 export const CONSOLE_PREFIX = '/callcenter/console';
@@ -64,25 +66,26 @@ function samePassword(given: string, stored: string): boolean {
 }
 
 /** The extension the request authenticates as; throws the envelope's 401/403 (429 while locked out) otherwise. */
-export function authenticate(ctx: ApiContext, request: FastifyRequest): ConsoleUser {
+export async function authenticate(ctx: ApiContext, request: FastifyRequest): Promise<ConsoleUser> {
   const creds = basicCredentials(request.headers.authorization);
   if (!creds) throw unauthorized('log in with the extension and its SIP password (HTTP Basic)');
-  const wait = ctx.logins.lockedFor(creds.user, request.ip);
-  if (wait > 0) throw tooManyAttempts(`too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
+  const address = normalizeIp(request.ip);
+  const locked = await passLoginGate(ctx, creds.user, address);
+  if (locked) throw tooManyAttempts(locked.message, locked.retryAfterS);
   const entry = ctx.services.agents.get(creds.user);
   const ext = entry && ctx.repos.extensions.byUsername(creds.user);
   if (!entry || !ext || !samePassword(creds.password, ext.password)) {
-    ctx.logins.failed(creds.user, request.ip);
-    request.log.warn({ login: creds.user.slice(0, 64), ip: request.ip }, 'console login failed');
+    ctx.logins.failed(creds.user, address);
+    request.log.warn({ login: creds.user.slice(0, 64), ip: address }, 'console login failed');
     throw unauthorized('extension or password is wrong');
   }
-  ctx.logins.succeeded(creds.user, request.ip);
+  ctx.logins.succeeded(creds.user);
   if (ext.workStatus === WorkStatus.disabled) throw forbidden(`extension ${ext.username} is disabled`);
   return { username: entry.username, projectCode: entry.projectCode, type: entry.type };
 }
 
-function managerOf(ctx: ApiContext, request: FastifyRequest, project: string): ConsoleUser {
-  const user = authenticate(ctx, request);
+async function managerOf(ctx: ApiContext, request: FastifyRequest, project: string): Promise<ConsoleUser> {
+  const user = await authenticate(ctx, request);
   if (user.type !== ExtensionType.manager) throw forbidden(`extension ${user.username} is not a manager`);
   if (user.projectCode !== project)
     throw forbidden(`manager ${user.username} does not belong to project ${project}`);
@@ -113,8 +116,22 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     },
     async (req) => {
       const { certificate, type, username, password } = req.body;
+      // Only a claim naming an extension with its password checks a password: that account is gated; any
+      // claim's wrong certificate or password counts towards its address's tarpit.
+      const login = password === undefined ? undefined : username;
+      const address = normalizeIp(req.ip);
+      const locked = await passLoginGate(ctx, login, address);
+      if (locked) throw tooManyAttempts(locked.message, locked.retryAfterS);
+      const onWrongCredential = (what: string) => {
+        ctx.logins.failed(login, address);
+        req.log.warn({ login: login?.slice(0, 64), ip: address, what }, 'console claim: wrong credential');
+      };
       return ok(
-        ctx.services.projects.getByCertificate(certificate, type, username, { operator: false, password }),
+        ctx.services.projects.getByCertificate(certificate, type, username, {
+          operator: false,
+          password,
+          onWrongCredential,
+        }),
       );
     },
   );
@@ -123,7 +140,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     `${CONSOLE_PREFIX}/release`,
     { schema: { summary: 'Give the claimed extension back so it can be claimed again (Basic)', tags } },
     async (req) => {
-      ctx.services.projects.release(authenticate(ctx, req).username);
+      ctx.services.projects.release((await authenticate(ctx, req)).username);
       return ok();
     },
   );
@@ -138,7 +155,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       },
     },
     async (req) => {
-      managerOf(ctx, req, req.query.projectCode);
+      await managerOf(ctx, req, req.query.projectCode);
       return ok(ctx.services.projects.extensionsOf(req.query.projectCode));
     },
   );
@@ -153,7 +170,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       },
     },
     async (req) => {
-      managerOf(ctx, req, req.query.projectCode);
+      await managerOf(ctx, req, req.query.projectCode);
       if (!opts.taskStatuses) throw unavailable('task progress is not offered by this server yet');
       return ok(opts.taskStatuses(req.query.projectCode));
     },
@@ -176,7 +193,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       },
     },
     async (req) => {
-      const user = authenticate(ctx, req);
+      const user = await authenticate(ctx, req);
       if (user.type !== ExtensionType.agent) throw forbidden(`extension ${user.username} is not an agent`);
       if (!opts.previewNumbers)
         throw unavailable('preview dialling (getCallList) is not offered by this server yet');
@@ -200,7 +217,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       },
     },
     async (req) => {
-      const user = authenticate(ctx, req);
+      const user = await authenticate(ctx, req);
       const entry = ctx.services.agents.get(user.username);
       if (!entry) throw unauthorized(`extension ${user.username} is no longer assigned`);
       return ok({ ...extStatusView(entry), projectCode: entry.projectCode, workType: entry.workType });

@@ -3,6 +3,7 @@
 // `file`, first column, a header line without digits skipped; with optional `projectCode` and `note` fields). Any
 // bad number rejects the whole request, naming its position: a list is never half imported.
 import multipart from '@fastify/multipart';
+import { fieldText, readingMultipart, uploadLimits } from '../multipart.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../../core/errors.js';
 import { parseNumbersField } from '../../dialer/call-lists.js';
@@ -10,12 +11,10 @@ import { CsvFirstColumn, DncKeys } from '../../dialer/dnc-import.js';
 import type { DncService } from '../../dialer/dnc.js';
 import type { ApiContext } from '../context.js';
 import { ok } from '../envelope.js';
-import { readingMultipart } from '../multipart.js';
 import { pageOf, pagingQuery } from '../paging.js';
 
 const P = '/callcenter/dnc/api';
 const tags = ['doNotCall'];
-const MAX_CSV_BYTES = 20 * 1024 * 1024;
 const projectCode = {
   type: 'string',
   minLength: 1,
@@ -50,9 +49,9 @@ async function fromUpload(req: FastifyRequest): Promise<Keys> {
       for await (const chunk of part.file as AsyncIterable<Buffer>) await keys.addAll(lines.push(chunk));
       await keys.addAll(lines.end());
       file = true;
-    } else if (part.fieldname === 'projectCode') out.projectCode = String(part.value);
-    else if (part.fieldname === 'note') out.note = String(part.value).slice(0, 200);
-    else throw invalid(`${part.fieldname} is not a known parameter`);
+    } else if (part.fieldname === 'projectCode') out.projectCode = fieldText(part, 64);
+    else if (part.fieldname === 'note') out.note = fieldText(part, 200);
+    else throw invalid(`${part.fieldname.slice(0, 64)} is not a known parameter`);
   }
   if (!file) throw invalid('file is required (a CSV of phone numbers)');
   if (out.projectCode === '') delete out.projectCode;
@@ -72,7 +71,7 @@ async function keysOf(
 
 export function dncRoutes(dnc: DncService): FastifyPluginAsync<{ ctx: ApiContext }> {
   return async (app) => {
-    await app.register(multipart, { limits: { files: 1, fields: 4, fileSize: MAX_CSV_BYTES } });
+    await app.register(multipart, { limits: uploadLimits() });
     const body = {
       content: {
         'application/x-www-form-urlencoded': { schema: fields },

@@ -128,6 +128,11 @@ function fieldsOf(b: GatewayBody, priceUnit: 'yuan' | 'fen'): Omit<GatewayFields
   };
 }
 
+/**
+ * A gateway as getList shows it. The carrier credentials are write-only (issue #17): whoever reads the list (any
+ * signed account, a log of the answer) must not learn them; `hasCredentials` tells whether they are set, and an
+ * update that leaves them out keeps them.
+ */
 export function gatewayView(g: Gateway) {
   return {
     id: g.id,
@@ -139,8 +144,7 @@ export function gatewayView(g: Gateway) {
     mobilePhonePrefix: g.mobilePhonePrefix,
     fixedPhonePrefix: g.fixedPhonePrefix,
     realm: g.realm,
-    username: g.username,
-    password: g.password,
+    hasCredentials: Boolean(g.username || g.password),
     remark: g.remark,
     callLimit: g.callLimit,
     billType: g.billType,
@@ -225,7 +229,8 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
     '/freeswitch/gateway/api/getList/v1',
     {
       schema: {
-        summary: 'List gateways with every stored field (paged)',
+        summary:
+          'List gateways with every stored field but the carrier credentials, which are write-only (paged)',
         tags: ['gateway'],
         querystring: {
           type: 'object',

@@ -14,6 +14,11 @@ import type { SubmitInput, TaskRulesInput, TaskService } from '../../dialer/task
 const P = '/callcenter/callTask/api';
 const tags = ['task'];
 const callTaskCode = { type: 'string', minLength: 1, maxLength: 64 } as const;
+/**
+ * A new task's code travels to FreeSWITCH as a channel variable (cc_task) in every originate, where whitespace,
+ * braces, quotes and backslashes cannot go (varsBlock refuses them): such a task could never dial (issue #17).
+ */
+const newCallTaskCode = { ...callTaskCode, pattern: '^[^\\s{}\'"\\\\]+$' } as const;
 const callGWs = {
   description: 'JSON array [{"code":"1001","concurrency":100}] (text in a form field, or an array in JSON)',
 } as const;
@@ -50,7 +55,7 @@ const submitBody = {
   type: 'object',
   required: ['callTaskCode', 'scheduleType', 'callType', 'callGWs', 'expiredTime', 'projectCode', 'rate'],
   properties: {
-    callTaskCode,
+    callTaskCode: newCallTaskCode,
     scheduleType: { type: 'integer', enum: [1, 2, 3, 4, 5, 11] },
     callType: { type: 'integer', enum: [1, 2, 3] },
     callGWs,

@@ -10,7 +10,7 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
-import { readingMultipart } from '../multipart.js';
+import { fieldText, readingMultipart, uploadLimits } from '../multipart.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { conflict, invalid, notFound, unavailable } from '../../core/errors.js';
 import type { VoicesRepo } from '../../db/repos/voices.js';
@@ -55,7 +55,7 @@ const fields = {
 export const voiceRoutes: FastifyPluginAsync<{ ctx: VoicesContext }> = async (app, { ctx }) => {
   const { voices } = ctx.repos;
   const qiniu = ctx.config.qiniu?.downloadDomain ? createQiniu(ctx.config.qiniu) : null;
-  await app.register(multipart, { limits: { files: 1, fields: 4, fileSize: MAX_VOICE_BYTES } });
+  await app.register(multipart, { limits: uploadLimits(MAX_VOICE_BYTES) });
 
   async function fromQiniu(qiniuStoreKey: string, voiceCode: string): Promise<void> {
     if (!qiniu)
@@ -92,19 +92,20 @@ export const voiceRoutes: FastifyPluginAsync<{ ctx: VoicesContext }> = async (ap
       await readingMultipart(async () => {
         for await (const part of req.parts()) {
           if (part.type === 'field') {
-            if (part.fieldname === 'voiceCode') voiceCode = String(part.value);
+            if (part.fieldname === 'voiceCode') voiceCode = fieldText(part, 64);
           } else if (part.fieldname === 'file') {
             filename = part.filename;
             await pipeline(part.file, createWriteStream(tmp));
             if (part.file.truncated) throw invalid(`file is larger than ${MAX_VOICE_BYTES} bytes`);
           } else part.file.resume();
         }
-      });
+      }, MAX_VOICE_BYTES);
       if (!voiceCode) throw invalid('voiceCode is required');
       if (voiceCode.length > 64) throw invalid('voiceCode must be at most 64 characters');
       if (filename === undefined) throw invalid('qiniuStoreKey or a multipart field "file" is required');
       const ext = extname(filename).toLowerCase();
-      if (!AUDIO.includes(ext)) throw invalid(`file must be a ${AUDIO.join(' or ')} file, got "${filename}"`);
+      if (!AUDIO.includes(ext))
+        throw invalid(`file must be a ${AUDIO.join(' or ')} file, got "${filename.slice(0, 80)}"`);
       const existing = voices.byCode(voiceCode);
       if (existing) {
         const same = existing.qiniuKey === null && existsSync(existing.filePath);

@@ -78,6 +78,8 @@ export interface AppDeps {
   dialerTickMs?: number;
   /** Call-flow tunables (tests shorten waits). */
   flowSettings?: Partial<FlowSettings>;
+  /** Serve HTTPS (and so WSS) with this certificate and key (PEM): main.ts reads CC_TLS_CERT / CC_TLS_KEY. */
+  tls?: { cert: string; key: string };
 }
 
 export interface App {
@@ -119,6 +121,7 @@ export const loggerOptions = (config: Config) => ({
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const http = Fastify({
+    https: deps.tls ? { cert: deps.tls.cert, key: deps.tls.key } : null,
     logger: deps.logger ?? loggerOptions(config),
     bodyLimit: 5 * 1024 * 1024,
     ajv: {

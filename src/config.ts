@@ -29,6 +29,11 @@ export interface QiniuConfig {
 export interface Config {
   http: { host: string; port: number };
   /**
+   * CC_TLS_CERT / CC_TLS_KEY (PEM files): HTTP, STOMP and the pages are served over HTTPS/WSS, and main.ts re-reads
+   * both files on SIGHUP. Browsers give a page the microphone only in a secure context.
+   */
+  tls?: { certFile: string; keyFile: string };
+  /**
    * Where the outbound socket listens, and `reachAt`: the address the dialer puts in `socket(host:port …)` when
    * FreeSWITCH reaches us elsewhere (a proxy, NAT, a published container port, a 0.0.0.0 listener). Without it the
    * dialer uses the listening address.
@@ -115,8 +120,15 @@ export function loadConfig(env: Env = process.env): Config {
   if (qiniuSet.length > 0 && qiniuSet.length < qiniuKeys.length)
     throw new ConfigError(`Qiniu needs all of ${qiniuKeys.join(', ')}`);
   const fsHost = str(env, 'CC_FS_HOST', EVENT_SOCKET_DEFAULT.host);
+  const tlsSet = ['CC_TLS_CERT', 'CC_TLS_KEY'].filter((k) => env[k]);
+  if (tlsSet.length === 1)
+    throw new ConfigError('CC_TLS_CERT and CC_TLS_KEY go together: set both or neither');
   return {
     http: { host: str(env, 'CC_HTTP_HOST', '127.0.0.1'), port: int(env, 'CC_HTTP_PORT', 8080, 0, 65535) },
+    tls:
+      tlsSet.length === 2
+        ? { certFile: env.CC_TLS_CERT as string, keyFile: env.CC_TLS_KEY as string }
+        : undefined,
     outboundSocket: {
       host: str(env, 'CC_SOCKET_HOST', OUTBOUND_SOCKET_DEFAULT.host),
       port: int(env, 'CC_SOCKET_PORT', OUTBOUND_SOCKET_DEFAULT.port, 0, 65535),

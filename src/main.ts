@@ -1,10 +1,17 @@
 // Composition root: the only place that reads the environment, opens SQLite, listens and handles signals.
 import { loadConfig } from './config.js';
 import { systemClock } from './core/clock.js';
-import { openStore } from './db/database.js';
+import { DatabaseTooNewError, openStore } from './db/database.js';
 import { buildApp } from './app.js';
 import { seedStore } from './seed.js';
 import { ensureFsHttpSecret } from './api/freeswitch/http-secret.js';
+import { readTlsIdentity, reloadTls } from './api/tls.js';
+
+/** A start-up refusal the operator can act on: one line, no stack trace. */
+function refuse(reason: string): never {
+  console.error(`callcenter cannot start: ${reason}`);
+  process.exit(1);
+}
 
 const env = loadConfig();
 const fsSecret = ensureFsHttpSecret(env.fsHttpSecret, env.dataDir);
@@ -15,8 +22,17 @@ if (fsSecret.source === 'generated')
     `Generated the FreeSWITCH HTTP secret (xml_curl/xml_cdr basic auth, user "freeswitch"): ${fsSecret.secret}\n` +
       `  stored in ${fsSecret.file}; FreeSWITCH's configuration must use it (or set CC_FS_HTTP_SECRET).`,
   );
-const store = openStore(config.dbPath);
-const app = await buildApp(config, { store, clock: systemClock });
+const tls = config.tls ? readTlsIdentity(config.tls) : undefined;
+if (tls && !tls.ok) refuse(tls.reason);
+const store = (() => {
+  try {
+    return openStore(config.dbPath);
+  } catch (err) {
+    if (err instanceof DatabaseTooNewError) refuse(err.message);
+    throw err;
+  }
+})();
+const app = await buildApp(config, { store, clock: systemClock, tls: tls?.identity });
 for (const line of seedStore(config, app.ctx.repos, systemClock.now())) app.http.log.info(line);
 
 let stopping = false;
@@ -38,6 +54,19 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// A renewed certificate takes effect without a restart (systemctl reload, certbot's deploy hook).
+if (config.tls) {
+  const files = config.tls;
+  process.on('SIGHUP', () => {
+    const read = reloadTls(app.http.server, files);
+    if (read.ok)
+      app.http.log.info(
+        { names: read.identity.names, validTo: read.identity.validTo },
+        'TLS certificate reloaded',
+      );
+    else app.http.log.error(`TLS certificate NOT reloaded, still serving the previous one: ${read.reason}`);
+  });
+}
 
 app.start();
 const socket = await app.outbound.listen();

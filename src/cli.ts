@@ -1,9 +1,10 @@
 // Operator commands against the configured database: `npm run cli -- account add NAME [--ip A,B] [--expires ISO]`,
 // `account list`, `account enable|disable|remove|rotate NAME`, `account sign-mode NAME spec|strict`. Secrets are
-// printed once, at creation or rotation.
+// printed once, at creation or rotation. `db backup FILE` / `db restore FILE`: src/db/backup.ts.
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
-import { openStore } from './db/database.js';
+import { backupDatabase, restoreDatabase } from './db/backup.js';
+import { DatabaseTooNewError, openStore } from './db/database.js';
 import { createRepos } from './db/repos/index.js';
 
 export function runCli(argv: string[], dbPath: string, now = Date.now()): { out: string; code: number } {
@@ -17,7 +18,7 @@ export function runCli(argv: string[], dbPath: string, now = Date.now()): { out:
     };
     const usage =
       'usage: cli account add NAME [--ip A,B] [--expires ISO-DATE] [--strict] | account list | account enable|disable|remove|rotate NAME | account sign-mode NAME spec|strict';
-    if (noun !== 'account') return { out: usage, code: 2 };
+    if (noun !== 'account') return { out: `${usage}\n${DB_USAGE}`, code: 2 };
     if (verb === 'list') {
       const rows = accounts.list().map((a) => {
         const exp = a.expiresAt ? new Date(a.expiresAt).toISOString() : 'never';
@@ -73,8 +74,27 @@ export function runCli(argv: string[], dbPath: string, now = Date.now()): { out:
   }
 }
 
+const DB_USAGE = 'usage: cli db backup FILE | db restore FILE (with the server stopped)';
+
+/** `db backup FILE` runs beside the server (an online copy); `db restore FILE` needs it stopped. */
+export async function runDbCli(argv: string[], dbPath: string): Promise<{ out: string; code: number }> {
+  const [, verb, file, ...rest] = argv;
+  if (!file || rest.length > 0) return { out: DB_USAGE, code: 2 };
+  if (verb === 'backup') return backupDatabase(dbPath, file);
+  if (verb === 'restore') return restoreDatabase(dbPath, file);
+  return { out: DB_USAGE, code: 2 };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { out, code } = runCli(process.argv.slice(2), loadConfig().dbPath);
-  console.log(out);
-  process.exit(code);
+  const argv = process.argv.slice(2);
+  const dbPath = loadConfig().dbPath;
+  try {
+    const { out, code } = argv[0] === 'db' ? await runDbCli(argv, dbPath) : runCli(argv, dbPath);
+    console.log(out);
+    process.exit(code);
+  } catch (err) {
+    if (!(err instanceof DatabaseTooNewError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
 }

@@ -1,7 +1,7 @@
 // The server as an operator runs it with CC_TLS_CERT / CC_TLS_KEY: the API, the pages, STOMP over WSS and SockJS are
 // served over HTTPS with a certificate from a test CA, a renewed certificate is taken on SIGHUP without dropping
 // open sessions, and a bad pair is refused (at start) or ignored (on SIGHUP) with a clear message.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -36,7 +36,10 @@ function startServer(dir: string, certFile: string, keyFile: string) {
   return { child, output };
 }
 
-function listening(child: ChildProcessWithoutNullStreams, output: { text: string }): Promise<string> {
+function listening(
+  child: ReturnType<typeof startServer>['child'],
+  output: { text: string },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`no listening line within 30 s: ${output.text}`)),

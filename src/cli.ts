@@ -1,6 +1,6 @@
 // Operator commands against the configured database: `npm run cli -- account add NAME [--ip A,B] [--expires ISO]`,
 // `account list`, `account enable|disable|remove|rotate NAME`, `account sign-mode NAME spec|strict`. Secrets are
-// printed once, at creation or rotation. `db backup FILE` / `db restore FILE`: src/db/backup.ts.
+// printed once, at creation or rotation. `node list`, `node wss NAME URL`. `db backup FILE` / `db restore FILE`: src/db/backup.ts.
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
 import { backupDatabase, restoreDatabase } from './db/backup.js';
@@ -10,15 +10,16 @@ import { createRepos } from './db/repos/index.js';
 export function runCli(argv: string[], dbPath: string, now = Date.now()): { out: string; code: number } {
   const store = openStore(dbPath);
   try {
-    const { accounts } = createRepos(store.db);
+    const { accounts, nodes } = createRepos(store.db);
     const [noun, verb, name, ...rest] = argv;
+    if (noun === 'node') return nodeCommand(nodes, verb, name, rest, now);
     const flag = (f: string): string | undefined => {
       const i = rest.indexOf(f);
       return i >= 0 ? rest[i + 1] : undefined;
     };
     const usage =
       'usage: cli account add NAME [--ip A,B] [--expires ISO-DATE] [--strict] | account list | account enable|disable|remove|rotate NAME | account sign-mode NAME spec|strict';
-    if (noun !== 'account') return { out: `${usage}\n${DB_USAGE}`, code: 2 };
+    if (noun !== 'account') return { out: `${usage}\n${NODE_USAGE}\n${DB_USAGE}`, code: 2 };
     if (verb === 'list') {
       const rows = accounts.list().map((a) => {
         const exp = a.expiresAt ? new Date(a.expiresAt).toISOString() : 'never';
@@ -72,6 +73,43 @@ export function runCli(argv: string[], dbPath: string, now = Date.now()): { out:
   } finally {
     store.close();
   }
+}
+
+const NODE_USAGE = 'usage: cli node list | node wss NAME wss://HOST:PORT';
+
+/** The FreeSWITCH nodes: seeded at first start; their softphone address changes with the WSS certificate. */
+function nodeCommand(
+  nodes: ReturnType<typeof createRepos>['nodes'],
+  verb: string | undefined,
+  name: string | undefined,
+  rest: string[],
+  now: number,
+): { out: string; code: number } {
+  if (verb === 'list')
+    return {
+      out:
+        nodes
+          .list()
+          .map(
+            (n) =>
+              `${n.name}\tesl=${n.eslHost}:${n.eslPort}\twss=${n.wssUrl}\tstatus=${n.status ? 'active' : 'off'}`,
+          )
+          .join('\n') || '(no nodes)',
+      code: 0,
+    };
+  const url = rest[0];
+  if (verb !== 'wss' || !name || !url || rest.length > 1) return { out: NODE_USAGE, code: 2 };
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['wss:', 'ws:'].includes(parsed.protocol) || !parsed.hostname)
+    return { out: `the address must be wss://HOST:PORT (or ws:// for plain HTTP), got ${url}`, code: 2 };
+  return nodes.setWssUrl(name, url, now)
+    ? { out: `node ${name} hands softphones ${url}`, code: 0 }
+    : { out: `no node ${name}`, code: 1 };
 }
 
 const DB_USAGE = 'usage: cli db backup FILE | db restore FILE (with the server stopped)';

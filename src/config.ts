@@ -51,6 +51,12 @@ export interface Config {
   /** The FreeSWITCH node seeded at first start when the node table is empty. */
   seedNode: NodeSeed;
   /**
+   * The certificate FreeSWITCH serves on WSS (CC_FS_WSS_CERT, default CC_TLS_CERT: one host, one certificate).
+   * Without CC_FS_WSS (`urlGiven` false) the seeded node's wss:// host is the certificate's first name; at every start
+   * each node's address is checked against it (src/agents/softphone-address.ts).
+   */
+  fsWss: { certFile?: string; urlGiven: boolean };
+  /**
    * mod_xml_curl / mod_xml_cdr credentials (HTTP basic, user `freeswitch`). Empty here means "not given": main.ts
    * then uses the one in `<dataDir>/freeswitch-http-secret`, generating it at first start; an app built with an
    * empty secret refuses those endpoints.
@@ -151,6 +157,10 @@ export function loadConfig(env: Env = process.env): Config {
       sipDomain: str(env, 'CC_FS_DOMAIN', fsHost),
       maxSessions: int(env, 'CC_FS_MAX_SESSIONS', 1000, 1),
       sessionsPerSecond: int(env, 'CC_FS_SPS', 30, 1),
+    },
+    fsWss: {
+      certFile: env.CC_FS_WSS_CERT || env.CC_TLS_CERT || undefined,
+      urlGiven: Boolean(env.CC_FS_WSS),
     },
     fsHttpSecret: str(env, 'CC_FS_HTTP_SECRET', ''),
     fsHttpAllow: str(env, 'CC_FS_HTTP_ALLOW', '')

@@ -5,7 +5,8 @@ import { DatabaseTooNewError, openStore } from './db/database.js';
 import { buildApp } from './app.js';
 import { seedStore } from './seed.js';
 import { ensureFsHttpSecret } from './api/freeswitch/http-secret.js';
-import { readTlsIdentity, reloadTls } from './api/tls.js';
+import { readTlsIdentity, readWssCertificate, reloadTls } from './api/tls.js';
+import { wssAddressProblems } from './agents/softphone-address.js';
 
 /** A start-up refusal the operator can act on: one line, no stack trace. */
 function refuse(reason: string): never {
@@ -24,6 +25,8 @@ if (fsSecret.source === 'generated')
   );
 const tls = config.tls ? readTlsIdentity(config.tls) : undefined;
 if (tls && !tls.ok) refuse(tls.reason);
+const wss = config.fsWss.certFile ? readWssCertificate(config.fsWss.certFile) : undefined;
+if (wss && !wss.ok) refuse(wss.reason);
 const store = (() => {
   try {
     return openStore(config.dbPath);
@@ -33,7 +36,13 @@ const store = (() => {
   }
 })();
 const app = await buildApp(config, { store, clock: systemClock, tls: tls?.identity });
-for (const line of seedStore(config, app.ctx.repos, systemClock.now())) app.http.log.info(line);
+const wssCert = wss?.x509;
+for (const line of seedStore(config, app.ctx.repos, systemClock.now(), wssCert)) app.http.log.info(line);
+for (const problem of wssAddressProblems(app.ctx.repos.nodes.active(), {
+  cert: wssCert,
+  https: Boolean(tls),
+}))
+  app.http.log.warn(problem);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

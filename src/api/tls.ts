@@ -2,10 +2,10 @@
 // start and again on SIGHUP by main.ts) and the one FreeSWITCH serves on WSS (CC_FS_WSS_CERT). Reading one is an
 // expected failure (a missing file, a key of another certificate, a renewal half copied), so it is a value: at start
 // main.ts refuses to run, on SIGHUP it keeps serving the certificate it has.
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
+import { certificateNames, parseCertificate } from '../core/certificates.js';
 
 export interface TlsIdentity {
   /** The certificate file as read (leaf first, then any chain), handed to node's TLS as is. */
@@ -26,6 +26,16 @@ function readPem(file: string, what: string): string | { reason: string } {
       reason: `${what} ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     };
   }
+}
+
+/** The certificate FreeSWITCH serves on WSS (CC_FS_WSS_CERT), read only for its names. */
+export function readWssCertificate(
+  file: string,
+): { ok: true; x509: X509Certificate } | { ok: false; reason: string } {
+  const pem = readPem(file, 'CC_FS_WSS_CERT');
+  if (typeof pem !== 'string') return { ok: false, reason: pem.reason };
+  const x509 = parseCertificate(pem);
+  return x509 ? { ok: true, x509 } : { ok: false, reason: `CC_FS_WSS_CERT ${file} holds no PEM certificate` };
 }
 
 /** The certificate in `certFile` and the key in `keyFile`, checked to belong together. */
@@ -51,31 +61,6 @@ export function readTlsIdentity(files: { certFile: string; keyFile: string }): T
     ok: true,
     identity: { cert, key, names: certificateNames(x509), validTo: new Date(x509.validTo) },
   };
-}
-
-/** The first certificate of a PEM text (the leaf of a chain), or undefined. */
-export function parseCertificate(pem: string): X509Certificate | undefined {
-  try {
-    return new X509Certificate(pem);
-  } catch {
-    return undefined;
-  }
-}
-
-/** DNS names first (what an operator hands to browsers), then IP addresses; the CN for a certificate without SANs. */
-export function certificateNames(x509: X509Certificate): string[] {
-  const alt = (x509.subjectAltName ?? '').split(/,\s*/);
-  const dns = alt.filter((a) => a.startsWith('DNS:')).map((a) => a.slice(4));
-  const ips = alt.filter((a) => a.startsWith('IP Address:')).map((a) => a.slice(11));
-  if (dns.length + ips.length > 0) return [...dns, ...ips];
-  const cn = /(?:^|\n)CN=([^\n]+)/.exec(x509.subject)?.[1];
-  return cn ? [cn] : [];
-}
-
-/** Whether a browser connecting to `host` accepts this certificate's name (wildcards as TLS matches them). */
-export function certificateCovers(x509: X509Certificate, host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '');
-  return isIP(bare) ? x509.checkIP(bare) !== undefined : x509.checkHost(bare) !== undefined;
 }
 
 /**

@@ -2,6 +2,7 @@
 // served over HTTPS with a certificate from a test CA, a renewed certificate is taken on SIGHUP without dropping
 // open sessions, and a bad pair is refused (at start) or ignored (on SIGHUP) with a clear message.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { makeTestCa, type Leaf } from '../support/test-ca.js';
 const ACCOUNT = 'crm';
 const SECRET = 'a-long-enough-secret';
 
-function startServer(dir: string, certFile: string, keyFile: string) {
+function startServer(dir: string, certFile: string, keyFile: string, env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, ['--import=tsx', 'src/main.ts'], {
     env: {
       ...process.env,
@@ -27,6 +28,7 @@ function startServer(dir: string, certFile: string, keyFile: string) {
       CC_SEED_SECRET: SECRET,
       CC_TLS_CERT: certFile,
       CC_TLS_KEY: keyFile,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -55,6 +57,38 @@ function listening(
     };
     child.stdout.on('data', look);
     child.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output.text}`)));
+  });
+}
+
+/** A signed API call over HTTPS (form body for POST, query for GET), trusting only `ca`. */
+function signed(
+  method: 'GET' | 'POST',
+  url: string,
+  ca: string,
+  fields: Record<string, string>,
+): Promise<Record<string, unknown>> {
+  const timestamp = String(Date.now());
+  const sign = createHash('md5')
+    .update(ACCOUNT + timestamp + SECRET)
+    .digest('hex');
+  const body = new URLSearchParams(fields).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      method === 'GET' ? `${url}?${body}` : url,
+      {
+        method,
+        ca,
+        agent: false,
+        headers: { account: ACCOUNT, timestamp, sign, 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve(JSON.parse(text) as Record<string, unknown>));
+      },
+    );
+    req.on('error', reject);
+    req.end(method === 'POST' ? body : undefined);
   });
 }
 
@@ -100,6 +134,25 @@ t.test(
     t.equal(info.status, 200, 'SockJS info over HTTPS');
     t.match(JSON.parse(info.body), { websocket: true });
     await t.rejects(fetch(`${base}/health`), 'a client that does not trust the test CA is refused');
+
+    // Without CC_FS_WSS, softphones are sent to FreeSWITCH's WSS on the certificate's name (one host, one certificate).
+    const P = `${base}/callcenter/callProject/api`;
+    const created = await signed('POST', `${P}/createProject/v1`, ca.ca, { projectCode: 'tls', seats: '1' });
+    t.match(
+      created,
+      { reqResult: { code: 1 }, data: { servers: 'wss://localhost:7443' } },
+      'createProject: wss:// on the certificate name',
+    );
+    const claimed = await signed('GET', `${P}/getByCertificate/v1`, ca.ca, {
+      certificate: String((created.data as { certificate: string }).certificate),
+      type: '2',
+    });
+    t.match(
+      claimed,
+      { reqResult: { code: 1 }, data: { servers: 'wss://localhost:7443' } },
+      'getByCertificate too',
+    );
+    t.notMatch(output.text, /browsers will refuse it|mixed content/, 'no warning about the address');
 
     const stomp = await connectStomp(base, ACCOUNT, SECRET, { ca: ca.ca });
     t.teardown(() => stomp.close());
@@ -169,3 +222,34 @@ async function waitFor(probe: () => boolean, timeoutMs = 10_000): Promise<void> 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+t.test(
+  'a node address the WSS certificate does not name, or ws:// behind HTTPS: the start says so',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-tls-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const ca = makeTestCa(dir);
+    const http = ca.leaf('http', 'cc', ['DNS:cc.test']);
+    const fs = ca.leaf('fs', 'fs', ['DNS:fs.test']);
+    for (const [wss, warning] of [
+      [
+        'wss://other.test:7443',
+        /hands softphones wss:\/\/other\.test:7443, but the WSS certificate names only fs\.test: browsers will refuse it/,
+      ],
+      [
+        'ws://fs.test:5066',
+        /hands softphones ws:\/\/fs\.test:5066: a page served over HTTPS cannot open ws:\/\/ \(mixed content\)/,
+      ],
+    ] as const) {
+      const { child, output } = startServer(join(dir, wss.slice(0, 3)), http.certFile, http.keyFile, {
+        CC_FS_WSS: wss,
+        CC_FS_WSS_CERT: fs.certFile,
+      });
+      t.teardown(() => void child.kill('SIGKILL'));
+      await listening(child, output);
+      await waitFor(() => warning.test(output.text));
+      t.match(output.text, warning, `${wss}: warned`);
+      child.kill('SIGTERM');
+    }
+  },
+);

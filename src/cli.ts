@@ -7,12 +7,17 @@ import { backupDatabase, restoreDatabase } from './db/backup.js';
 import { DatabaseTooNewError, openStore } from './db/database.js';
 import { createRepos } from './db/repos/index.js';
 
-export function runCli(argv: string[], dbPath: string, now = Date.now()): { out: string; code: number } {
+export function runCli(
+  argv: string[],
+  dbPath: string,
+  now = Date.now(),
+  env: Record<string, string | undefined> = process.env,
+): { out: string; code: number } {
   const store = openStore(dbPath);
   try {
     const { accounts, nodes } = createRepos(store.db);
     const [noun, verb, name, ...rest] = argv;
-    if (noun === 'node') return nodeCommand(nodes, verb, name, rest, now);
+    if (noun === 'node') return nodeCommand(nodes, verb, name, rest, now, env);
     const flag = (f: string): string | undefined => {
       const i = rest.indexOf(f);
       return i >= 0 ? rest[i + 1] : undefined;
@@ -75,7 +80,8 @@ export function runCli(argv: string[], dbPath: string, now = Date.now()): { out:
   }
 }
 
-const NODE_USAGE = 'usage: cli node list | node wss NAME wss://HOST:PORT';
+const NODE_USAGE =
+  'usage: cli node list | node wss NAME wss://HOST:PORT | node esl-password NAME (the new password in CC_FS_PASSWORD)';
 
 /** The FreeSWITCH nodes: seeded at first start; their softphone address changes with the WSS certificate. */
 function nodeCommand(
@@ -84,6 +90,7 @@ function nodeCommand(
   name: string | undefined,
   rest: string[],
   now: number,
+  env: Record<string, string | undefined>,
 ): { out: string; code: number } {
   if (verb === 'list')
     return {
@@ -97,6 +104,15 @@ function nodeCommand(
           .join('\n') || '(no nodes)',
       code: 0,
     };
+  if (verb === 'esl-password' && name && rest.length === 0) {
+    // From the environment, not the command line, where every user's `ps` would show it.
+    const password = env.CC_FS_PASSWORD ?? '';
+    if (password.length < 8 || /\s/.test(password))
+      return { out: 'CC_FS_PASSWORD must hold the new password (8 or more characters, no spaces)', code: 2 };
+    return nodes.setEslPassword(name, password, now)
+      ? { out: `node ${name}: new ESL password stored; restart the server to reconnect with it`, code: 0 }
+      : { out: `no node ${name}`, code: 1 };
+  }
   const url = rest[0];
   if (verb !== 'wss' || !name || !url || rest.length > 1) return { out: NODE_USAGE, code: 2 };
   let parsed: URL | undefined;

@@ -53,7 +53,7 @@ t.test(
   },
 );
 
-t.test('cli node wss changes the address softphones get', async (t) => {
+t.test('cli node wss changes the address softphones get, node esl-password the ESL password', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'cc-addr-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'cc.db');
@@ -84,4 +84,9 @@ t.test('cli node wss changes the address softphones get', async (t) => {
   });
   t.match(runCli(['node', 'wss', 'nobody', 'wss://fs.test:7443'], db), { code: 1, out: /no node nobody/ });
   t.match(runCli(['node', 'frob'], db), { code: 2, out: /usage: cli node list/ });
+  t.match(runCli(['node', 'esl-password', 'local'], db, 0, {}), { code: 2, out: /CC_FS_PASSWORD must hold/ });
+  t.match(runCli(['node', 'esl-password', 'local'], db, 0, { CC_FS_PASSWORD: 'n3w-esl-pass' }), { code: 0 });
+  const after = openStore(db);
+  t.equal(createRepos(after.db).nodes.list()[0]!.eslPassword, 'n3w-esl-pass', 'the node reconnects with it');
+  after.close();
 });

@@ -205,7 +205,11 @@ t.test(
     const a = ca.leaf('a', 'a', ['IP:127.0.0.1']);
     const b = ca.leaf('b', 'b', ['IP:127.0.0.1']);
     const { child, output } = startServer(dir, a.certFile, b.keyFile);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    t.teardown(() => void child.kill('SIGKILL'));
+    const code = await new Promise<number | null | 'still running'>((resolve) => {
+      child.once('exit', resolve);
+      setTimeout(() => resolve('still running'), 30_000).unref();
+    });
     t.equal(code, 1);
     t.match(
       output.text,

@@ -45,6 +45,8 @@ export interface AppDeps {
   dialerTickMs?: number;
   /** Call-flow tunables (tests shorten waits). */
   flowSettings?: Partial<FlowSettings>;
+  /** Serve HTTPS (and so WSS) with this certificate and key (PEM): main.ts reads CC_TLS_CERT / CC_TLS_KEY. */
+  tls?: { cert: string; key: string };
 }
 
 export interface App {
@@ -69,7 +71,7 @@ export interface App {
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const metrics = new Metrics();
-  const http = createHttp(config, deps.logger, metrics);
+  const http = createHttp(config, { logger: deps.logger, tls: deps.tls }, metrics);
   const log = http.log;
   const events = new EventHub((err) => log.error({ err }, 'event listener failed'));
   const { db } = deps.store;

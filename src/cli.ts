@@ -1,16 +1,23 @@
 // Operator commands against the configured database: `npm run cli -- account add NAME [--ip A,B] [--expires ISO]`,
 // `account list`, `account enable|disable|remove|rotate NAME`, `account sign-mode NAME spec|strict`. Secrets are
-// printed once, at creation or rotation.
+// printed once, at creation or rotation. `node list`, `node wss NAME URL`. `db backup FILE` / `db restore FILE`: src/db/backup.ts.
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
-import { openStore } from './db/database.js';
+import { backupDatabase, restoreDatabase } from './db/backup.js';
+import { DatabaseTooNewError, openStore } from './db/database.js';
 import { createRepos } from './db/repos/index.js';
 
-export function runCli(argv: string[], dbPath: string, now = Date.now()): { out: string; code: number } {
+export function runCli(
+  argv: string[],
+  dbPath: string,
+  now = Date.now(),
+  env: Record<string, string | undefined> = process.env,
+): { out: string; code: number } {
   const store = openStore(dbPath);
   try {
-    const { accounts } = createRepos(store.db);
+    const { accounts, nodes } = createRepos(store.db);
     const [noun, verb, name, ...rest] = argv;
+    if (noun === 'node') return nodeCommand(nodes, verb, name, rest, now, env);
     const flag = (f: string): string | undefined => {
       const i = rest.indexOf(f);
       return i >= 0 ? rest[i + 1] : undefined;
@@ -19,7 +26,7 @@ export function runCli(argv: string[], dbPath: string, now = Date.now()): { out:
       'usage: cli account add NAME [--ip A,B] [--expires ISO-DATE] [--strict] | account list | account enable|disable|remove|rotate NAME | account sign-mode NAME spec|strict';
     if (noun !== 'account')
       return {
-        out: `${noun === undefined ? 'a command is required' : `unknown command ${noun}`}\n${usage}`,
+        out: `${noun === undefined ? 'a command is required' : `unknown command ${noun}`}\n${usage}\n${NODE_USAGE}\n${DB_USAGE}`,
         code: 2,
       };
     const verbs = ['add', 'list', 'enable', 'disable', 'remove', 'rotate', 'sign-mode'];
@@ -83,8 +90,75 @@ export function runCli(argv: string[], dbPath: string, now = Date.now()): { out:
   }
 }
 
+const NODE_USAGE =
+  'usage: cli node list | node wss NAME wss://HOST:PORT | node esl-password NAME (the new password in CC_FS_PASSWORD)';
+
+/** The FreeSWITCH nodes: seeded at first start; their softphone address changes with the WSS certificate. */
+function nodeCommand(
+  nodes: ReturnType<typeof createRepos>['nodes'],
+  verb: string | undefined,
+  name: string | undefined,
+  rest: string[],
+  now: number,
+  env: Record<string, string | undefined>,
+): { out: string; code: number } {
+  if (verb === 'list')
+    return {
+      out:
+        nodes
+          .list()
+          .map(
+            (n) =>
+              `${n.name}\tesl=${n.eslHost}:${n.eslPort}\twss=${n.wssUrl}\tstatus=${n.status ? 'active' : 'off'}`,
+          )
+          .join('\n') || '(no nodes)',
+      code: 0,
+    };
+  if (verb === 'esl-password' && name && rest.length === 0) {
+    // From the environment, not the command line, where every user's `ps` would show it.
+    const password = env.CC_FS_PASSWORD ?? '';
+    if (password.length < 8 || /\s/.test(password))
+      return { out: 'CC_FS_PASSWORD must hold the new password (8 or more characters, no spaces)', code: 2 };
+    return nodes.setEslPassword(name, password, now)
+      ? { out: `node ${name}: new ESL password stored; restart the server to reconnect with it`, code: 0 }
+      : { out: `no node ${name}`, code: 1 };
+  }
+  const url = rest[0];
+  if (verb !== 'wss' || !name || !url || rest.length > 1) return { out: NODE_USAGE, code: 2 };
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['wss:', 'ws:'].includes(parsed.protocol) || !parsed.hostname)
+    return { out: `the address must be wss://HOST:PORT (or ws:// for plain HTTP), got ${url}`, code: 2 };
+  return nodes.setWssUrl(name, url, now)
+    ? { out: `node ${name} hands softphones ${url}`, code: 0 }
+    : { out: `no node ${name}`, code: 1 };
+}
+
+const DB_USAGE = 'usage: cli db backup FILE | db restore FILE (with the server stopped)';
+
+/** `db backup FILE` runs beside the server (an online copy); `db restore FILE` needs it stopped. */
+export async function runDbCli(argv: string[], dbPath: string): Promise<{ out: string; code: number }> {
+  const [, verb, file, ...rest] = argv;
+  if (!file || rest.length > 0) return { out: DB_USAGE, code: 2 };
+  if (verb === 'backup') return backupDatabase(dbPath, file);
+  if (verb === 'restore') return restoreDatabase(dbPath, file);
+  return { out: DB_USAGE, code: 2 };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { out, code } = runCli(process.argv.slice(2), loadConfig().dbPath);
-  console.log(out);
-  process.exit(code);
+  const argv = process.argv.slice(2);
+  const dbPath = loadConfig().dbPath;
+  try {
+    const { out, code } = argv[0] === 'db' ? await runDbCli(argv, dbPath) : runCli(argv, dbPath);
+    console.log(out);
+    process.exit(code);
+  } catch (err) {
+    if (!(err instanceof DatabaseTooNewError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
 }

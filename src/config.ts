@@ -29,6 +29,11 @@ export interface QiniuConfig {
 export interface Config {
   http: { host: string; port: number };
   /**
+   * CC_TLS_CERT / CC_TLS_KEY (PEM files): HTTP, STOMP and the pages are served over HTTPS/WSS, and main.ts re-reads
+   * both files on SIGHUP. Browsers give a page the microphone only in a secure context.
+   */
+  tls?: { certFile: string; keyFile: string };
+  /**
    * Where the outbound socket listens, and `reachAt`: the address the dialer puts in `socket(host:port …)` when
    * FreeSWITCH reaches us elsewhere (a proxy, NAT, a published container port, a 0.0.0.0 listener). Without it the
    * dialer uses the listening address.
@@ -65,6 +70,12 @@ export interface Config {
   seedAccount?: { account: string; secret: string };
   /** The FreeSWITCH node seeded at first start when the node table is empty. */
   seedNode: NodeSeed;
+  /**
+   * The certificate FreeSWITCH serves on WSS (CC_FS_WSS_CERT, default CC_TLS_CERT: one host, one certificate).
+   * Without CC_FS_WSS (`urlGiven` false) the seeded node's wss:// host is the certificate's first name; at every start
+   * each node's address is checked against it (src/agents/softphone-address.ts).
+   */
+  fsWss: { certFile?: string; urlGiven: boolean };
   /**
    * mod_xml_curl / mod_xml_cdr credentials (HTTP basic, user `freeswitch`). Empty here means "not given": main.ts
    * then uses the one in `<dataDir>/freeswitch-http-secret`, generating it at first start; an app built with an
@@ -168,8 +179,15 @@ export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.st
   if (qiniuSet.length > 0 && qiniuSet.length < qiniuKeys.length)
     throw new ConfigError(`Qiniu needs all of ${qiniuKeys.join(', ')}`);
   const fsHost = str(env, 'CC_FS_HOST', EVENT_SOCKET_DEFAULT.host);
+  const tlsSet = ['CC_TLS_CERT', 'CC_TLS_KEY'].filter((k) => env[k]);
+  if (tlsSet.length === 1)
+    throw new ConfigError('CC_TLS_CERT and CC_TLS_KEY go together: set both or neither');
   return {
     http: { host: str(env, 'CC_HTTP_HOST', '127.0.0.1'), port: int(env, 'CC_HTTP_PORT', 8080, 0, 65535) },
+    tls:
+      tlsSet.length === 2
+        ? { certFile: env.CC_TLS_CERT as string, keyFile: env.CC_TLS_KEY as string }
+        : undefined,
     outboundSocket: {
       host: str(env, 'CC_SOCKET_HOST', OUTBOUND_SOCKET_DEFAULT.host),
       port: int(env, 'CC_SOCKET_PORT', OUTBOUND_SOCKET_DEFAULT.port, 0, 65535),
@@ -197,6 +215,10 @@ export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.st
       sipDomain: str(env, 'CC_FS_DOMAIN', fsHost),
       maxSessions: int(env, 'CC_FS_MAX_SESSIONS', 1000, 1),
       sessionsPerSecond: int(env, 'CC_FS_SPS', 30, 1),
+    },
+    fsWss: {
+      certFile: env.CC_FS_WSS_CERT || env.CC_TLS_CERT || undefined,
+      urlGiven: Boolean(env.CC_FS_WSS),
     },
     fsHttpSecret: str(env, 'CC_FS_HTTP_SECRET', ''),
     fsHttpAllow: str(env, 'CC_FS_HTTP_ALLOW', '')

@@ -1,13 +1,21 @@
 // Composition root: the only place that reads the environment, opens SQLite, listens and handles signals.
 import { loadConfig } from './config.js';
 import { systemClock } from './core/clock.js';
-import { openStore } from './db/database.js';
+import { DatabaseTooNewError, openStore } from './db/database.js';
 import { ensurePrivateDir } from './db/private-files.js';
 import { buildApp } from './app.js';
 import { seedStore } from './seed.js';
 import { ensureFsHttpSecret } from './api/freeswitch/http-secret.js';
 import { ensureSocketSecret } from './calls/socket-secret.js';
 import { listenFailureLine, type ListenTarget } from './core/listen-failure.js';
+import { readTlsIdentity, readWssCertificate, reloadTls } from './api/tls.js';
+import { wssAddressProblems } from './agents/softphone-address.js';
+
+/** A start-up refusal the operator can act on: one line, no stack trace. */
+function refuse(reason: string): never {
+  console.error(`callcenter cannot start: ${reason}`);
+  process.exit(1);
+}
 
 const env = loadConfig();
 ensurePrivateDir(env.dataDir); // 0700, also for an install made before issue #17 (src/db/private-files.ts)
@@ -26,9 +34,26 @@ if (socketSecret.source === 'generated')
     `Generated the FreeSWITCH socket secret in ${socketSecret.file}: run scripts/freeswitch/configure.mjs on each\n` +
       `  node's configuration so its dialplan proves its legs (cc_socket_token); until then the event socket hangs them up.`,
   );
-const store = openStore(config.dbPath);
-const app = await buildApp(config, { store, clock: systemClock });
-for (const line of seedStore(config, app.ctx.repos, systemClock.now())) app.http.log.info(line);
+const tls = config.tls ? readTlsIdentity(config.tls) : undefined;
+if (tls && !tls.ok) refuse(tls.reason);
+const wss = config.fsWss.certFile ? readWssCertificate(config.fsWss.certFile) : undefined;
+if (wss && !wss.ok) refuse(wss.reason);
+const store = (() => {
+  try {
+    return openStore(config.dbPath);
+  } catch (err) {
+    if (err instanceof DatabaseTooNewError) refuse(err.message);
+    throw err;
+  }
+})();
+const app = await buildApp(config, { store, clock: systemClock, tls: tls?.identity });
+const wssCert = wss?.x509;
+for (const line of seedStore(config, app.ctx.repos, systemClock.now(), wssCert)) app.http.log.info(line);
+for (const problem of wssAddressProblems(app.ctx.repos.nodes.active(), {
+  cert: wssCert,
+  https: Boolean(tls),
+}))
+  app.http.log.warn(problem);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -49,6 +74,19 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// A renewed certificate takes effect without a restart (systemctl reload, certbot's deploy hook).
+if (config.tls) {
+  const files = config.tls;
+  process.on('SIGHUP', () => {
+    const read = reloadTls(app.http.server, files);
+    if (read.ok)
+      app.http.log.info(
+        { names: read.identity.names, validTo: read.identity.validTo },
+        'TLS certificate reloaded',
+      );
+    else app.http.log.error(`TLS certificate NOT reloaded, still serving the previous one: ${read.reason}`);
+  });
+}
 
 /** Listens, or exits 1 with one line saying which port and which setting moves it (never a stack trace). */
 async function listenOrExit<T>(target: ListenTarget, listen: () => Promise<T>): Promise<T> {

@@ -1,15 +1,24 @@
 // First-start seeding: the configured FreeSWITCH node when none exists, and optionally one API account.
+import type { X509Certificate } from 'node:crypto';
+import { seededWssUrl } from './agents/softphone-address.js';
 import type { Config } from './config.js';
 import type { Repos } from './db/repos/index.js';
 
-export function seedStore(config: Config, repos: Repos, now: number): string[] {
+/** `wssCert`: the certificate FreeSWITCH serves on WSS; without CC_FS_WSS, the seeded address uses its name. */
+export function seedStore(config: Config, repos: Repos, now: number, wssCert?: X509Certificate): string[] {
   const done: string[] = [];
-  const node = repos.nodes.seedIfEmpty(config.seedNode, now);
-  if (node) done.push(`seeded FreeSWITCH node "${node.name}" (ESL ${node.eslHost}:${node.eslPort})`);
-  const seed = config.seedAccount;
-  if (seed && !repos.accounts.find(seed.account)) {
-    repos.accounts.insert({ account: seed.account, secret: seed.secret, now });
-    done.push(`seeded API account "${seed.account}"`);
+  const seed = config.fsWss.urlGiven
+    ? config.seedNode
+    : { ...config.seedNode, wssUrl: seededWssUrl(config.seedNode.wssUrl, wssCert) };
+  const node = repos.nodes.seedIfEmpty(seed, now);
+  if (node)
+    done.push(
+      `seeded FreeSWITCH node "${node.name}" (ESL ${node.eslHost}:${node.eslPort}, softphones ${node.wssUrl})`,
+    );
+  const account = config.seedAccount;
+  if (account && !repos.accounts.find(account.account)) {
+    repos.accounts.insert({ account: account.account, secret: account.secret, now });
+    done.push(`seeded API account "${account.account}"`);
   }
   return done;
 }

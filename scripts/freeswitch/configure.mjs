@@ -13,9 +13,27 @@
 //                      when the configuration is <prefix>/etc/freeswitch)
 //   --sounds-dir DIR   where sounds are; without <DIR>/music, hold music is a tone instead of local_stream://moh
 //   --no-ipv6          remove the IPv6 SIP profiles (they fail to bind where the host has no IPv6 address)
+//   --wss-cert FILE --wss-key FILE
+//                      installs this certificate (PEM, leaf first, then its chain) and its key as FreeSWITCH's wss.pem
+//                      (mode 0600, owned like the certs directory), so that agents' browsers trust the WSS port; prints
+//                      the wss:// address to hand to softphones (CC_FS_WSS). Run it again with a renewed certificate.
+//   --certs-dir DIR    where wss.pem goes, also set as cc_tls_cert_dir (default: FreeSWITCH's certs directory,
+//                      <prefix>/certs for a source build, /etc/freeswitch/tls for Debian packages)
 //   --quiet            print nothing but errors
-import { createHmac, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate, createHmac, createPrivateKey, randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,7 +79,17 @@ export function parseArgs(argv) {
     modDir: undefined,
     soundsDir: undefined,
     node: process.env.CC_FS_NAME || 'local',
+    wssCert: undefined,
+    wssKey: undefined,
+    certsDir: undefined,
     dirs: [],
+  };
+  const pathOptions = {
+    '--mod-dir': 'modDir',
+    '--sounds-dir': 'soundsDir',
+    '--wss-cert': 'wssCert',
+    '--wss-key': 'wssKey',
+    '--certs-dir': 'certsDir',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -70,10 +98,10 @@ export function parseArgs(argv) {
     else if (a === '--node') {
       o.node = argv[++i];
       if (!o.node) throw new Error('--node needs the node name');
-    } else if (a === '--mod-dir' || a === '--sounds-dir') {
+    } else if (a in pathOptions) {
       const v = argv[++i];
-      if (!v) throw new Error(`${a} needs a directory`);
-      o[a === '--mod-dir' ? 'modDir' : 'soundsDir'] = resolve(v);
+      if (!v) throw new Error(`${a} needs a path`);
+      o[pathOptions[a]] = resolve(v);
     } else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else if (/^cc_[a-z0-9_]+=/.test(a)) {
       const eq = a.indexOf('=');
@@ -82,6 +110,7 @@ export function parseArgs(argv) {
   }
   if (o.dirs.length < 1 || o.dirs.length > 2)
     throw new Error('usage: configure.mjs <vanilla conf dir> [<output dir>]');
+  if (Boolean(o.wssCert) !== Boolean(o.wssKey)) throw new Error('--wss-cert and --wss-key go together');
   return o;
 }
 
@@ -155,8 +184,18 @@ export function configure(o) {
         'cc_socket_token still has the placeholder: start the server once (it writes data/freeswitch-socket-secret) or set CC_SOCKET_SECRET, then run this again; until then the server hangs up every leg of this node',
       );
   }
+  const wss = o.wssCert ? installWssPem(o, vanilla) : undefined;
+  if (wss && o.certsDir) o.vars.cc_tls_cert_dir = wss.dir;
   for (const [k, v] of Object.entries(o.vars)) vars = setVar(vars, k, v, 'callcenter/vars.xml');
   writeFileSync(ccVars, vars);
+  if (wss) {
+    const port = /data="cc_wss_port=(\d+)"/.exec(vars)?.[1] ?? '7443';
+    say(
+      `installed ${wss.file} for ${wss.names.join(', ')} (valid until ${wss.validTo}); softphones connect to ` +
+        `wss://${wss.names[0]}:${port}: start the server with CC_FS_WSS=wss://${wss.names[0]}:${port} ` +
+        `(or CC_FS_WSS_CERT=<this certificate>), then 'sofia profile internal restart' if FreeSWITCH runs`,
+    );
+  }
   for (const f of REPLACED) cpSync(join(ours, f), join(out, f));
   for (const [f, line, where, anchor] of INCLUDES) write(f, include(read(f), line, where, anchor, f));
 
@@ -200,6 +239,54 @@ export function configure(o) {
   }
   say(`configured ${out}`);
   return out;
+}
+
+/**
+ * FreeSWITCH reads wss.pem from the profile's tls-cert-dir as certificate, key and chain at once (sofia.c), and makes
+ * a self-signed one when the file is missing, which no browser trusts. The pair is checked before anything is written,
+ * and the file is replaced whole (a renamed temporary), so a running FreeSWITCH never reads half a certificate.
+ */
+function installWssPem(o, vanilla) {
+  const certText = readFileSync(o.wssCert, 'utf8');
+  const keyText = readFileSync(o.wssKey, 'utf8');
+  const blocks = certText.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new Error(`--wss-cert ${o.wssCert} holds no PEM certificate`);
+  const leaf = new X509Certificate(blocks[0]);
+  let key;
+  try {
+    key = createPrivateKey(keyText);
+  } catch {
+    throw new Error(`--wss-key ${o.wssKey} holds no PEM private key (or it is encrypted)`);
+  }
+  if (!leaf.checkPrivateKey(key)) throw new Error(`--wss-key ${o.wssKey} is not the key of ${o.wssCert}`);
+  const alt = (leaf.subjectAltName ?? '').split(/,\s*/);
+  const names = [
+    ...alt.filter((a) => a.startsWith('DNS:')).map((a) => a.slice(4)),
+    ...alt.filter((a) => a.startsWith('IP Address:')).map((a) => a.slice(11)),
+  ];
+  if (names.length === 0) throw new Error(`${o.wssCert} names no host (subjectAltName): browsers refuse it`);
+  const keyPem = key.export({ type: 'pkcs8', format: 'pem' });
+  const dir = o.certsDir ?? guessCertsDir(vanilla);
+  if (!dir) throw new Error('cannot tell where FreeSWITCH keeps its certificates: give --certs-dir');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'wss.pem');
+  const staged = `${file}.new`;
+  writeFileSync(staged, `${blocks[0]}\n${keyPem}${blocks.slice(1).join('\n')}\n`, { mode: 0o600 });
+  chmodSync(staged, 0o600);
+  if (process.getuid?.() === 0) {
+    const owner = statSync(dir);
+    chownSync(staged, owner.uid, owner.gid);
+  }
+  renameSync(staged, file);
+  return { dir, file, names, validTo: leaf.validTo };
+}
+
+/** <prefix>/etc/freeswitch → <prefix>/certs (source builds); /etc/freeswitch → /etc/freeswitch/tls (packages). */
+function guessCertsDir(conf) {
+  const etc = dirname(resolve(conf));
+  if (basename(resolve(conf)) !== 'freeswitch' || basename(etc) !== 'etc') return undefined;
+  const prefix = dirname(etc);
+  return prefix === '/' ? join(resolve(conf), 'tls') : join(prefix, 'certs');
 }
 
 /** CC_FS_HTTP_SECRET, else the file the server writes at first start in its data directory (CC_DATA_DIR). */

@@ -73,11 +73,16 @@ export const loggerOptions = (config: Config) => ({
 
 export function createHttp(
   config: Config,
-  logger: FastifyServerOptions['logger'] | undefined,
+  opts: {
+    logger?: FastifyServerOptions['logger'];
+    /** Serve HTTPS (and so WSS) with this certificate and key (PEM). */
+    tls?: { cert: string; key: string };
+  },
   metrics: Metrics,
 ): FastifyInstance {
   const http = Fastify({
-    logger: logger ?? loggerOptions(config),
+    https: opts.tls ? { cert: opts.tls.cert, key: opts.tls.key } : null,
+    logger: opts.logger ?? loggerOptions(config),
     bodyLimit: BODY_LIMIT_BYTES,
     logController: new LogController({ disableRequestLogging: true }), // logRequestsAtDebug in registerRoutes
     ...requestTimeoutOptions(config.limits.requestTimeoutMs),

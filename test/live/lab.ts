@@ -102,6 +102,9 @@ export class Lab {
   private server?: Proc;
   private db?: Database.Database;
   private recorders: EslRecorder[] = [];
+  /** Where api() and upload() reach our server, and with what (the secure group: HTTPS trusting its test CA). */
+  baseUrl = 'http://127.0.0.1:8080';
+  fetcher: typeof fetch = fetch;
   private fsVersion = '';
 
   /**
@@ -159,7 +162,7 @@ export class Lab {
   // ---- FreeSWITCH ----
 
   /** Configures a scratch copy of the vanilla configuration (once) and starts FreeSWITCH on it. */
-  async startFreeswitch(): Promise<void> {
+  async startFreeswitch(extraConfigure: string[] = []): Promise<void> {
     if (!existsSync(this.conf)) {
       for (const d of ['log', 'db', 'run', 'temp', 'storage', 'certs', 'cache', 'recordings', 'sounds'])
         mkdirSync(join(this.fsDir, d), { recursive: true });
@@ -178,6 +181,7 @@ export class Lab {
           `cc_http_credentials=freeswitch:${FS_HTTP_SECRET}`,
           `cc_recordings_dir=${this.recordings}`,
           ...(this.capture ? [`cc_socket_port=${CAPTURE_SOCKET_PORT}`] : []),
+          ...extraConfigure,
         ],
         { cwd: root, encoding: 'utf8', env: { ...process.env, CC_SOCKET_SECRET: FS_SOCKET_SECRET } },
       );
@@ -388,8 +392,8 @@ export class Lab {
       .update(ACCOUNT + timestamp + SECRET)
       .digest('hex');
     const body = new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString();
-    const url = `http://127.0.0.1:8080${path}${method === 'GET' && body ? `?${body}` : ''}`;
-    const res = await fetch(url, {
+    const url = `${this.baseUrl}${path}${method === 'GET' && body ? `?${body}` : ''}`;
+    const res = await this.fetcher(url, {
       method,
       headers: {
         account: ACCOUNT,
@@ -418,7 +422,7 @@ export class Lab {
     const sign = createHash('md5')
       .update(ACCOUNT + timestamp + SECRET)
       .digest('hex');
-    const res = await fetch(`http://127.0.0.1:8080${path}`, {
+    const res = await this.fetcher(`${this.baseUrl}${path}`, {
       method: 'POST',
       headers: { account: ACCOUNT, timestamp, sign },
       body: form,

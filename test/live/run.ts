@@ -6,8 +6,9 @@ import { runSteps } from '../browser/namespace-run.js';
 import { Lab } from './lab.js';
 import { groups as callGroups } from './scenarios.js';
 import { sdkGroup } from './sdk-scenarios.js';
+import { secureGroup } from './secure-scenarios.js';
 
-const groups = { ...callGroups, sdk: sdkGroup };
+const groups = { ...callGroups, sdk: sdkGroup, secure: secureGroup };
 
 const name = process.argv[2] ?? '';
 const group = (groups as Record<string, typeof sdkGroup>)[name];

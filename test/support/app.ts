@@ -25,7 +25,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const config = testConfig(overrides);
   const clock = new FakeClock(Date.UTC(2026, 10, 23, 8));
-  const store = openStore(':memory:');
+  const store = openStore(config.dbPath);
   const app = await buildApp(config, {
     store,
     clock,

@@ -23,6 +23,8 @@ export async function connectStomp(
   baseUrl: string,
   login: string,
   passcode: string,
+  /** For wss:// (an HTTPS baseUrl): the test CA to trust, as `ws` takes it. */
+  tls?: { ca: string },
 ): Promise<AppStompClient> {
   const errors: IFrame[] = [];
   const messages = new Map<string, unknown[]>();
@@ -30,7 +32,7 @@ export async function connectStomp(
   const waiters = new Set<() => void>();
   const client = new Client({
     webSocketFactory: () =>
-      new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/callcenter/ws`) as unknown as IStompSocket,
+      new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/callcenter/ws`, tls) as unknown as IStompSocket,
     connectHeaders: { login, passcode },
     reconnectDelay: 0,
     heartbeatIncoming: 0,

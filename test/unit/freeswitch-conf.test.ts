@@ -349,7 +349,7 @@ t.test('the modules vanilla leaves out are loaded', async (t) => {
 t.test('the internal profile serves WebRTC softphones and authenticates everyone', async (t) => {
   const cfg = load('callcenter/internal-profile.xml');
   t.equal(param(cfg, 'ws-binding'), ':5066');
-  t.equal(param(cfg, 'wss-binding'), ':7443');
+  t.equal(param(cfg, 'wss-binding'), '127.0.0.1:7443', 'on cc_wss_ip, the SIP address unless set');
   t.equal(param(cfg, 'sip-ip'), '127.0.0.1');
   t.equal(param(cfg, 'ext-rtp-ip'), '127.0.0.1');
   t.same(params(cfg, 'apply-candidate-acl'), ['localnet.auto', 'wan.auto'], 'LAN candidates first');

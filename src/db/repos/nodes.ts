@@ -25,6 +25,11 @@ export function nodesRepo(db: Db) {
         .returning()
         .get();
     },
+    /** The address softphones get (createProject, getByCertificate) from now on. */
+    setWssUrl: (name: string, wssUrl: string, now: number): boolean =>
+      db.update(fsNodes).set({ wssUrl, updatedAt: now }).where(eq(fsNodes.name, name)).run().changes > 0,
+    setEslPassword: (name: string, eslPassword: string, now: number): boolean =>
+      db.update(fsNodes).set({ eslPassword, updatedAt: now }).where(eq(fsNodes.name, name)).run().changes > 0,
     insert: (row: NodeSeed & { weight?: number; status?: number }, now: number): FsNode =>
       db
         .insert(fsNodes)

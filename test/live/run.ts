@@ -4,10 +4,11 @@
 import { join } from 'node:path';
 import { runSteps } from '../browser/namespace-run.js';
 import { Lab } from './lab.js';
+import { amdGroup } from './amd-scenarios.js';
 import { groups as callGroups } from './scenarios.js';
 import { sdkGroup } from './sdk-scenarios.js';
 
-const groups = { ...callGroups, sdk: sdkGroup };
+const groups = { ...callGroups, sdk: sdkGroup, amd: amdGroup };
 
 const name = process.argv[2] ?? '';
 const group = (groups as Record<string, typeof sdkGroup>)[name];

@@ -127,3 +127,23 @@ export function parseChannelRows(text: string): Record<string, string>[] {
     return [];
   }
 }
+
+/**
+ * The headers of `sendmsg` `call-command: unicast` (answering-machine detection, issue 23): FreeSWITCH binds
+ * `local-ip:local-port` and sends the parked leg's audio from there to `remote-ip:remote-port` as UDP datagrams of
+ * L16 at the leg's rate, whatever `transport` says (switch_ivr_activate_unicast creates a SOCK_DGRAM socket; checked
+ * live by test/live/amd.test.ts). No `flags: native`: L16 needs no decoding on our side and CNG comes as silence.
+ */
+export function unicastHeaders(
+  fs: { ip: string; port: number },
+  us: { ip: string; port: number },
+): [string, string][] {
+  return [
+    ['call-command', 'unicast'],
+    ['local-ip', fs.ip],
+    ['local-port', String(fs.port)],
+    ['remote-ip', us.ip],
+    ['remote-port', String(us.port)],
+    ['transport', 'udp'],
+  ];
+}

@@ -4,11 +4,12 @@
 import { join } from 'node:path';
 import { runSteps } from '../browser/namespace-run.js';
 import { Lab } from './lab.js';
+import { amdGroup } from './amd-scenarios.js';
 import { groups as callGroups } from './scenarios.js';
 import { sdkGroup } from './sdk-scenarios.js';
 import { secureGroup } from './secure-scenarios.js';
 
-const groups = { ...callGroups, sdk: sdkGroup, secure: secureGroup };
+const groups = { ...callGroups, sdk: sdkGroup, secure: secureGroup, amd: amdGroup };
 
 const name = process.argv[2] ?? '';
 const group = (groups as Record<string, typeof sdkGroup>)[name];

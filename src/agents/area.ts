@@ -12,7 +12,7 @@ import { ProjectService } from './projects.js';
 import { registrationChange } from './registrations.js';
 import type { AgentRegistry } from './registry.js';
 
-export interface AgentsAreaDeps {
+interface AgentsAreaDeps {
   db: Db;
   repos: Repos;
   clock: Clock;

@@ -5,7 +5,7 @@ import { notice, type Publisher } from '../core/ports.js';
 import type { AgentRegistry } from './registry.js';
 import { Topics } from '../core/topics.js';
 
-export type WorkType = 10 | 20 | 30;
+type WorkType = 10 | 20 | 30;
 const WORK_TYPES: readonly number[] = [10, 20, 30];
 
 export interface AppPrincipal {

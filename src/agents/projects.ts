@@ -19,7 +19,7 @@ import { Topics } from '../core/topics.js';
 import type { Gateway } from '../db/repos/gateways.js';
 
 /** Who asks for an extension: the operator (a signed request) or a browser holding a certificate. */
-export interface Claimant {
+interface Claimant {
   operator: boolean;
   /** The extension's password, when a browser re-claims the extension it already holds. */
   password?: string;
@@ -42,11 +42,11 @@ function samePassword(given: string, stored: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export const managersFor = (seats: number): number => Math.max(1, Math.ceil(seats / 20));
+const managersFor = (seats: number): number => Math.max(1, Math.ceil(seats / 20));
 const newPassword = (): string => randomBytes(9).toString('base64url');
 const newCertificate = (): string => randomBytes(16).toString('hex').toUpperCase();
 
-export interface ProjectDeps {
+interface ProjectDeps {
   db: Db;
   repos: Repos;
   clock: Clock;

@@ -1,5 +1,5 @@
 // sofia::register / unregister / expire events → which extension changed (pure; the node link feeds events in).
-export type RegistrationChange = { username: string; registered: boolean };
+type RegistrationChange = { username: string; registered: boolean };
 
 export function registrationChange(event: {
   name: string;

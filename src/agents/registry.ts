@@ -18,7 +18,7 @@ export interface AgentEntry {
   state: AgentState;
 }
 
-export type AgentResult = { ok: true; entry: AgentEntry } | { ok: false; reason: string };
+type AgentResult = { ok: true; entry: AgentEntry } | { ok: false; reason: string };
 
 export class AgentRegistry {
   private readonly agents = new Map<string, AgentEntry>();

@@ -31,7 +31,7 @@ export type AgentEvent =
   | { kind: 'conference-joined' }
   | { kind: 'conference-left' };
 
-export type Refusal = { refused: string };
+type Refusal = { refused: string };
 
 export function initialAgent(
   username: string,

@@ -10,7 +10,7 @@ import { normalizeIp } from './auth.js';
 /** Request bodies (JSON, forms, CSV uploads) are at most this large; CDRs have their own lower bound. */
 export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 
-export interface ConnectionCaps {
+interface ConnectionCaps {
   maxConnections: number;
   maxConnectionsPerAddress: number;
 }

@@ -10,7 +10,7 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 const PHONE_NUMBER = /^\+\d{1,20}$/;
 
 /** The cell's text with a formula-like start made inert (see above). */
-export function inertCell(text: string): string {
+function inertCell(text: string): string {
   return FORMULA_START.test(text) && !PHONE_NUMBER.test(text) ? `'${text}` : text;
 }
 

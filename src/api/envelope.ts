@@ -4,7 +4,7 @@ import { AppError, OK_MSG } from '../core/errors.js';
 import { patternInWords } from './pattern-words.js';
 import { paramProblems } from './strict-params.js';
 
-export interface Envelope<T> {
+interface Envelope<T> {
   data?: T;
   reqResult: { code: number; msg: string };
 }
@@ -30,7 +30,7 @@ const MAX_FIELDS_NAMED = 10;
  * Turns JSON-schema failures into sentences that name each bad field ("status must be 0 or 1; gwName is
  * required"), one per field (ajv runs with allErrors, issue #17: a submit with five bad fields named one).
  */
-export function describeValidation(errors: AjvError[], fallbackField = 'request'): string {
+function describeValidation(errors: AjvError[], fallbackField = 'request'): string {
   if (errors.length === 0) return 'request is invalid';
   const byField = new Map<string, string>();
   for (const e of errors) {

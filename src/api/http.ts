@@ -94,7 +94,7 @@ export function createHttp(
   return http;
 }
 
-export interface RouteDeps {
+interface RouteDeps {
   ctx: ApiContext;
   store: Pick<Store, 'db' | 'sqlite'>;
   dialing: DialingArea;

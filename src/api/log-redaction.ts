@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 const SECRET_PARAMS = /([?&](?:certificate|managerCertificate|password|secret|passcode|sign|nonce)=)[^&#]*/gi;
 
 /** The URL with the values of secret-bearing query parameters replaced. */
-export const redactUrl = (url: string): string => url.replace(SECRET_PARAMS, '$1[redacted]');
+const redactUrl = (url: string): string => url.replace(SECRET_PARAMS, '$1[redacted]');
 
 /** fastify's default `req` serializer, with the URL redacted. */
 export const logSerializers = {

@@ -4,12 +4,12 @@
 import type { Clock } from '../core/clock.js';
 import { retryAfterSeconds, type LoginThrottle } from '../core/login-throttle.js';
 
-export interface LoginGateDeps {
+interface LoginGateDeps {
   clock: Clock;
   logins: LoginThrottle;
 }
 
-export interface LockedOut {
+interface LockedOut {
   retryAfterS: number;
   message: string;
 }

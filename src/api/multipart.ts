@@ -9,7 +9,7 @@ import { AppError, invalid } from '../core/errors.js';
 import { BODY_LIMIT_BYTES } from './connection-limits.js';
 
 /** The longest text field an upload carries (callListId, projectCode, voiceCode, note...). */
-export const MAX_FIELD_BYTES = 1024;
+const MAX_FIELD_BYTES = 1024;
 
 /** @fastify/multipart limits: one file of at most `fileSize` bytes, a few short fields. */
 export const uploadLimits = (fileSize: number = BODY_LIMIT_BYTES) => ({

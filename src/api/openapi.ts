@@ -152,7 +152,7 @@ function documentedResponses(url: string, signed: boolean, takesInput: boolean):
 }
 
 /** @fastify/swagger's per-route transform: hides SockJS, documents bodies and responses. */
-export function documentRoute({ schema, url }: { schema: FastifySchema; url: string }): {
+function documentRoute({ schema, url }: { schema: FastifySchema; url: string }): {
   schema: FastifySchema;
   url: string;
 } {

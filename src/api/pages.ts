@@ -12,7 +12,7 @@ import { failure } from './envelope.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = basename(here) === 'dist' ? join(here, '..') : join(here, '../..');
 
-export interface PageOptions {
+interface PageOptions {
   /** Default <repo>/dist/pages. */
   pagesDir?: string;
   /** Default <repo>/dist/sdk. */

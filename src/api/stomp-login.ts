@@ -11,13 +11,13 @@ import { accountRefusal, normalizeIp } from './auth.js';
 import { passLoginGate } from './login-gate.js';
 
 /** Constant-time comparison of a presented secret with the stored one (no timing hint of how much matched). */
-export function sameSecret(given: string, stored: string): boolean {
+function sameSecret(given: string, stored: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(stored).digest();
   return timingSafeEqual(a, b);
 }
 
-export interface StompLoginDeps {
+interface StompLoginDeps {
   clock: Clock;
   repos: Pick<Repos, 'extensions' | 'accounts'>;
   /** The live project and type of an assigned extension. */

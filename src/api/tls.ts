@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Server as TlsServer } from 'node:tls';
 import { certificateNames, parseCertificate } from '../core/certificates.js';
 
-export interface TlsIdentity {
+interface TlsIdentity {
   /** The certificate file as read (leaf first, then any chain), handed to node's TLS as is. */
   cert: string;
   key: string;
@@ -16,7 +16,7 @@ export interface TlsIdentity {
   validTo: Date;
 }
 
-export type TlsRead = { ok: true; identity: TlsIdentity } | { ok: false; reason: string };
+type TlsRead = { ok: true; identity: TlsIdentity } | { ok: false; reason: string };
 
 function readPem(file: string, what: string): string | { reason: string } {
   try {

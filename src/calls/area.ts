@@ -31,7 +31,7 @@ interface Logger {
   error(obj: object, msg: string): void;
 }
 
-export interface CallBase {
+interface CallBase {
   config: Config;
   clock: Clock;
   metrics: Metrics;
@@ -96,7 +96,7 @@ export interface DialingPort {
   routeAgentCall: NonNullable<CallServices['routeAgentCall']>;
 }
 
-export interface CallRuntimeDeps extends CallBase {
+interface CallRuntimeDeps extends CallBase {
   socket: CallSocket;
   agents: AgentRegistry;
   publisher: Publisher;
@@ -148,7 +148,7 @@ export function composeCallRuntime(d: CallRuntimeDeps): {
   return { runner, recordings };
 }
 
-export interface RecoveryAreaDeps {
+interface RecoveryAreaDeps {
   clock: Clock;
   log: Logger;
   repos: Repos;

@@ -9,7 +9,7 @@ import type { Db } from '../db/database.js';
 import { gateways, projects, taskGateways, tasks } from '../db/schema.js';
 import type { InboundCall } from './legs/types.js';
 
-export interface InboundGateway {
+interface InboundGateway {
   gwCode: string;
   realm: string;
   originationCallId: string | null;
@@ -24,7 +24,7 @@ export interface InboundCandidate {
   gateways: InboundGateway[];
 }
 
-export interface InboundRoute {
+interface InboundRoute {
   taskCode: string;
   projectCode: string;
   gatewayCode: string;
@@ -57,7 +57,7 @@ export function pickInboundTask(candidates: InboundCandidate[], call: InboundCal
 }
 
 /** Running inbound tasks of active projects, with their gateways, read fresh for each call. */
-export function inboundCandidates(db: Db): InboundCandidate[] {
+function inboundCandidates(db: Db): InboundCandidate[] {
   const rows = db
     .select({
       taskId: tasks.id,

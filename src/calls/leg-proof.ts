@@ -43,12 +43,12 @@ const ORIGINATE_VARS = [
   'cc_caller_id',
 ];
 
-export type LegRefusal = 'token' | 'unexpected-leg' | 'forged-variables';
+type LegRefusal = 'token' | 'unexpected-leg' | 'forged-variables';
 
 export type LegProof =
   { ok: true; nodeId: number; originated?: ExpectedLeg } | { ok: false; why: LegRefusal; detail: string };
 
-export interface LegProofDeps {
+interface LegProofDeps {
   secret: string;
   /** Nodes whose legs we take (the active ones). */
   nodes(): readonly { id: number; name: string }[];
@@ -98,7 +98,7 @@ export function localAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
 }
 
-export interface PeerCheckDeps {
+interface PeerCheckDeps {
   /** CC_SOCKET_ALLOW. */
   allow: readonly string[];
   /** CC_SOCKET_REACH_AT is set: FreeSWITCH reaches us through something whose address we do not know. */

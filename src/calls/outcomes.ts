@@ -6,7 +6,7 @@
 // the calls whose outcome was still queued are recovered as any other call this process did not store: from
 // FreeSWITCH's CDR (cdr-route.ts) and the start-up recovery (recovery.ts).
 
-export interface OutcomeWriter {
+interface OutcomeWriter {
   /** Runs `write` in one transaction with the others of its batch. */
   inTransaction(writes: () => void): void;
 }

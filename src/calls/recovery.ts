@@ -15,7 +15,7 @@ export interface ChannelRow {
   callee_num?: string;
 }
 
-export interface RecoveryPlan {
+interface RecoveryPlan {
   /** Agents with a live leg: busy until that leg's CHANNEL_HANGUP_COMPLETE. */
   busyAgents: { username: string; uuid: string; number: string }[];
   /** Customer legs of numbers still 'dialing' that no agent is bridged to. */

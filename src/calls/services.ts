@@ -13,7 +13,7 @@ import { classifyCall } from '../switch/results.js';
 import type { FlowFacts, LegInfo } from './flows/types.js';
 import type { CallServices, LegEnd } from './legs/types.js';
 
-export interface LegOutcome {
+interface LegOutcome {
   leg: LegInfo;
   result: number;
   resultDetail: number;

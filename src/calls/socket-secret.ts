@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** `<CC_DATA_DIR>/freeswitch-socket-secret` (mode 0600, one line). */
-export const socketSecretFile = (dataDir: string): string => join(dataDir, 'freeswitch-socket-secret');
+const socketSecretFile = (dataDir: string): string => join(dataDir, 'freeswitch-socket-secret');
 
-export interface SocketSecret {
+interface SocketSecret {
   secret: string;
   /** 'env': CC_SOCKET_SECRET; 'file': read from the data directory; 'generated': written there just now. */
   source: 'env' | 'file' | 'generated';

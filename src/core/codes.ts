@@ -9,8 +9,6 @@ export const ScheduleType = {
   inbound: 11,
 } as const;
 export type ScheduleType = (typeof ScheduleType)[keyof typeof ScheduleType];
-export const scheduleTypes: readonly number[] = Object.values(ScheduleType);
-
 export const CallType = { predictive: 1, preview: 2, inbound: 3 } as const;
 export type CallType = (typeof CallType)[keyof typeof CallType];
 

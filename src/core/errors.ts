@@ -1,7 +1,7 @@
 // One registry of the errors the API can answer (style.md §6). Each maps to an HTTP status and a reqResult code
 // (never 1, which means success). Messages name the field or the thing that is wrong.
 
-export const ErrorKind = {
+const ErrorKind = {
   invalid: { http: 400, code: 400 },
   unauthorized: { http: 401, code: 401 },
   forbidden: { http: 403, code: 403 },
@@ -12,7 +12,7 @@ export const ErrorKind = {
   unavailable: { http: 503, code: 503 },
   internal: { http: 500, code: 500 },
 } as const;
-export type ErrorKind = keyof typeof ErrorKind;
+type ErrorKind = keyof typeof ErrorKind;
 
 export class AppError extends Error {
   readonly kind: ErrorKind;

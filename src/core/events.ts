@@ -1,10 +1,10 @@
 // In-process domain notifications between components (e.g. the API tells the ESL side that gateways changed).
 // Listeners run synchronously; one listener's failure is reported and does not stop the others.
-export interface DomainEventMap {
+interface DomainEventMap {
   gatewaysChanged: [gwCode: string];
 }
 
-export type Listener<A extends unknown[]> = (...args: A) => void;
+type Listener<A extends unknown[]> = (...args: A) => void;
 
 export class EventHub<M extends { [K in keyof M]: unknown[] } = DomainEventMap> {
   // Stored type-erased; `on` and `emit` keep each name's argument types.

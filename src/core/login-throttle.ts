@@ -43,7 +43,7 @@ interface Record_ {
 }
 
 /** What a login attempt must do before its credentials are checked. */
-export interface LoginGate {
+interface LoginGate {
   /** > 0: the account is locked; refuse without checking, and say to retry after this many milliseconds. */
   lockedMs: number;
   /** Milliseconds to wait before checking (the address's tarpit); never a refusal. */

@@ -3,7 +3,7 @@
 // the lists need the bare form, digits with an optional leading +, at most 20 characters.
 
 /** Digits with an optional leading +, at most 20 characters (E.164 allows 15 digits; carriers add prefixes). */
-export const PHONE = /^\+?[0-9]{1,19}$/;
+const PHONE = /^\+?[0-9]{1,19}$/;
 
 /** Grouping a person may write between digits: spaces (also no-break and ideographic), -, ., parentheses. */
 const GROUPING = /[\s\u00a0\u3000\-.()]/g;

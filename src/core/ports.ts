@@ -21,7 +21,7 @@ export interface SwitchControl {
 }
 
 /** The spec's notify content (三.9): `{duration, msgType, data, type}`. */
-export interface Notice {
+interface Notice {
   duration: string;
   msgType: 'success' | 'error' | 'warning' | 'info';
   data: string;

@@ -4,14 +4,14 @@
 export const TOPIC_PREFIX = '/topic/';
 
 /** Topics about one agent (or manager), ending in the username. */
-export const USER_TOPICS = ['register', 'call', 'status', 'invite', 'bye', 'transfer'] as const;
+const USER_TOPICS = ['register', 'call', 'status', 'invite', 'bye', 'transfer'] as const;
 /** Topics about one project, ending in the project code. */
-export const PROJECT_TOPICS = ['task', 'callExtStatus', 'callTaskStatus', 'wallboard'] as const;
-export type UserTopic = (typeof USER_TOPICS)[number];
-export type ProjectTopic = (typeof PROJECT_TOPICS)[number];
+const PROJECT_TOPICS = ['task', 'callExtStatus', 'callTaskStatus', 'wallboard'] as const;
+type UserTopic = (typeof USER_TOPICS)[number];
+type ProjectTopic = (typeof PROJECT_TOPICS)[number];
 
-export const userTopic = (name: UserTopic, username: string): string => `${TOPIC_PREFIX}${name}/${username}`;
-export const projectTopic = (name: ProjectTopic, projectCode: string): string =>
+const userTopic = (name: UserTopic, username: string): string => `${TOPIC_PREFIX}${name}/${username}`;
+const projectTopic = (name: ProjectTopic, projectCode: string): string =>
   `${TOPIC_PREFIX}${name}/${projectCode}`;
 
 /** One function per destination (spec §三). */
@@ -30,7 +30,7 @@ export const Topics = {
   notify: (projectCode: string, username: string) => `${TOPIC_PREFIX}notify/${projectCode}/${username}`,
 } as const;
 
-export type ParsedTopic =
+type ParsedTopic =
   | { kind: 'user'; name: UserTopic; username: string }
   | { kind: 'project'; name: ProjectTopic; projectCode: string }
   | { kind: 'notify'; projectCode: string; username: string };

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore, unknownMigrations } from './database.js';
 
-export interface DbCommandResult {
+interface DbCommandResult {
   out: string;
   code: number;
 }

@@ -4,7 +4,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 
 export const PRIVATE_DIR_MODE = 0o700;
-export const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_FILE_MODE = 0o600;
 
 /** Creates `dir` (and missing parents) owner-only, and tightens it when it already exists. */
 export function ensurePrivateDir(dir: string): void {
@@ -13,7 +13,7 @@ export function ensurePrivateDir(dir: string): void {
 }
 
 /** The files SQLite keeps for a database at `path` (WAL mode writes the -wal and -shm ones). */
-export const sqliteFiles = (path: string): string[] =>
+const sqliteFiles = (path: string): string[] =>
   ['', '-wal', '-shm', '-journal'].map((suffix) => `${path}${suffix}`);
 
 /**

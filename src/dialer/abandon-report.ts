@@ -6,12 +6,12 @@ import type { Db } from '../db/database.js';
 import { callLogs, tasks } from '../db/schema.js';
 import { ABANDON_CAP, MAX_AGENT_WAIT_MS } from './pacing/abandon.js';
 
-export const REPORT_WINDOWS = [
+const REPORT_WINDOWS = [
   { name: 'last24h', ms: 24 * 3600_000 },
   { name: 'last30d', ms: 30 * 24 * 3600_000 },
 ] as const;
 
-export interface AbandonFigures {
+interface AbandonFigures {
   from: number;
   to: number;
   liveAnswers: number;
@@ -23,7 +23,7 @@ export interface AbandonFigures {
 
 type Windows = Record<(typeof REPORT_WINDOWS)[number]['name'], AbandonFigures>;
 
-export interface AbandonReport {
+interface AbandonReport {
   projectCode: string;
   cap: number;
   maxAgentWaitMs: number;

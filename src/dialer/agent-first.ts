@@ -32,7 +32,7 @@ export interface AgentFirstCall {
 
 export type AgentFirstResult = { ok: true; callId: string } | { ok: false; reason: string; cause: string };
 
-export interface AgentFirstDeps {
+interface AgentFirstDeps {
   repos: Repos;
   clock: Clock;
   metrics: Metrics;

@@ -18,7 +18,7 @@ export const NEEDS_AGENTS: readonly number[] = [
 /** Agent subsets rotate between equal tasks once a minute, so small teams give every task its turn. */
 const SHARE_TURN_MS = 60_000;
 
-export interface AgentShareDeps {
+interface AgentShareDeps {
   agents: AgentRegistry;
   /** The task has a pending number due now. */
   hasDue(taskId: number, now: number): boolean;

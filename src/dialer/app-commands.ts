@@ -15,7 +15,7 @@ import type { GatewayUsage } from './gateway-usage.js';
 import type { LiveCall } from '../calls/legs/types.js';
 import { Topics } from '../core/topics.js';
 
-export interface CallCommandDeps {
+interface CallCommandDeps {
   db: Db;
   repos: Repos;
   agents: AgentRegistry;
@@ -79,7 +79,7 @@ function projectGateway(d: GatewayDeps, projectId: number): Gateway | undefined 
   return freeGateway(d, [...(preferred ? [preferred] : []), ...rows.map((r) => r.gatewayId)]);
 }
 
-export interface AgentCallRoute {
+interface AgentCallRoute {
   callId: string;
   projectCode: string;
   gatewayCode: string;
@@ -88,7 +88,7 @@ export interface AgentCallRoute {
   customerCallerId?: string;
 }
 
-export interface AgentCallDeps extends GatewayDeps {
+interface AgentCallDeps extends GatewayDeps {
   agents: AgentRegistry;
   publisher: Publisher;
   newCallId(): string;

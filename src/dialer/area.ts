@@ -23,7 +23,7 @@ import { numberStore, type NumberStore } from './numbers.js';
 import { screenFor } from './screening.js';
 import { TaskService } from './tasks.js';
 
-export interface DialingAreaDeps {
+interface DialingAreaDeps {
   db: Db;
   repos: Repos;
   clock: Clock;

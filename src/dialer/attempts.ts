@@ -24,7 +24,7 @@ export interface Attempt {
 }
 
 /** An agent-first or agent-dialled call holding a line of its gateway until its outcome is stored. */
-export interface LineHold {
+interface LineHold {
   gatewayId: number;
   taskId?: number;
   numberId?: number;

@@ -6,13 +6,13 @@ import { invalid, notFound, type AppError } from '../core/errors.js';
 import type { Db } from '../db/database.js';
 import type { CallListsRepo } from '../db/repos/call-lists.js';
 
-export interface Rejected {
+interface Rejected {
   position: number;
   value: string;
   reason: string;
 }
 
-export interface AppendResult {
+interface AppendResult {
   callListId: number;
   /** Id of the last number appended; unchanged lists give null. */
   lastId: number | null;
@@ -60,7 +60,7 @@ export function parseNumbersField(raw: unknown): { position: number; value: stri
 }
 
 /** Splits values into the phones to insert and the rejected ones (bad format, repeated, already in the list). */
-export function screenNumbers(
+function screenNumbers(
   values: { position: number; value: string }[],
   alreadyInList: Set<string>,
 ): { phones: string[]; rejected: Rejected[] } {

@@ -42,7 +42,7 @@ function offsetFormatter(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** The zone's offset from UTC at `t` (ms, to the minute): local wall time read as UTC, minus `t`. */
-export function utcOffset(timeZone: string, t: number): number {
+function utcOffset(timeZone: string, t: number): number {
   const at = Math.floor(t / MINUTE) * MINUTE;
   const v: Record<string, number> = {};
   for (const p of offsetFormatter(timeZone).formatToParts(new Date(at)))
@@ -51,7 +51,7 @@ export function utcOffset(timeZone: string, t: number): number {
   return wall - at;
 }
 
-export class CompiledWindow {
+class CompiledWindow {
   private readonly root: TrieNode = { next: [] };
   /** ISO weekday (1-7) → dialling allowed. */
   private readonly dayOpen = new Array<boolean>(8).fill(false);

@@ -82,7 +82,7 @@ const parsedTexts = new Map<string, CallingWindow>();
  * plan; 2,000 prefixes cover every country code plus the area codes of the NANP, Russia or Brazil; 40 zones cover
  * the countries with the most (Russia 11, the US 9, Australia 8...).
  */
-export const WINDOW_LIMITS = { days: 7, hours: 24, prefixTimeZones: 2000, zones: 40 } as const;
+const WINDOW_LIMITS = { days: 7, hours: 24, prefixTimeZones: 2000, zones: 40 } as const;
 
 const zoneValidity = new Map<string, boolean>();
 function validZone(z: unknown): z is string {

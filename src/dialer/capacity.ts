@@ -14,7 +14,7 @@ export interface GatewayRoom {
   room: number;
 }
 
-export interface CapacityDeps {
+interface CapacityDeps {
   db: Db;
   repos: Repos;
   gatewayUsage: GatewayUsage;

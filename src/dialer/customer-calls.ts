@@ -23,7 +23,7 @@ import { judgeLiveAnswer, MAX_AGENT_WAIT_MS } from './pacing/abandon.js';
 import { retryIfRuled } from './retries.js';
 import type { TaskPacers } from './task-pacers.js';
 
-export interface CustomerCallDeps {
+interface CustomerCallDeps {
   repos: Repos;
   clock: Clock;
   metrics: Metrics;
@@ -46,7 +46,7 @@ export interface CustomerCallDeps {
 }
 
 /** What one predictive task may do this tick. */
-export interface DialTurn {
+interface DialTurn {
   task: Task;
   projectCode: string;
   nodeId: number;

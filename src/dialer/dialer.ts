@@ -43,7 +43,7 @@ const FLOW_OF: Partial<Record<number, string>> = {
   [ScheduleType.agentFirst]: 'agent-first',
 };
 
-export interface DialerDeps {
+interface DialerDeps {
   db: Db;
   repos: Repos;
   clock: Clock;
@@ -92,7 +92,7 @@ export interface TaskDialState {
  * whose expiredTime passed end before anything is dialled), the running tasks it paced (their progress is published
  * every 2 s), and a task's calling window opening or closing.
  */
-export interface DialerEvents {
+interface DialerEvents {
   tick: [now: number];
   paced: [running: Task[]];
   windowTurned: [task: Task, open: boolean];

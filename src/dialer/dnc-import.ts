@@ -10,11 +10,11 @@ import { invalid } from '../core/errors.js';
 import { normalizePhone } from '../core/phone.js';
 
 /** Distinct numbers one request may carry. */
-export const MAX_NUMBERS = 100_000;
+const MAX_NUMBERS = 100_000;
 /** A CSV line longer than this is not a list of phone numbers (and would grow the line buffer without bound). */
 export const MAX_LINE_CHARS = 1024;
 /** Numbers written per transaction, and values checked between two turns of the event loop. */
-export const APPLY_BATCH = 500;
+const APPLY_BATCH = 500;
 const CHECK_BATCH = 2000;
 
 /** The key a phone is listed and looked up by: its digits, grouping and a leading + dropped. */

@@ -10,8 +10,6 @@ import { applyInBatches, dncKey, ImportQueue } from './dnc-import.js';
 
 export { dncKey };
 
-export type DncScope = { kind: 'global' } | { kind: 'project'; projectCode: string };
-
 export class DncService {
   private readonly imports = new ImportQueue();
 

@@ -3,7 +3,7 @@
 // one reported, the one an operator has to remove first. A task that launched a call or has one in progress is
 // dialling, and has no reason.
 
-export const NotDiallingReason = {
+const NotDiallingReason = {
   freeswitchUnreachable: 'freeswitch-unreachable',
   outsideCallingWindow: 'outside-calling-window',
   noGateway: 'no-gateway',
@@ -13,7 +13,7 @@ export const NotDiallingReason = {
   noAgent: 'no-agent',
   noIdleAgent: 'no-idle-agent',
 } as const;
-export type NotDiallingReason = (typeof NotDiallingReason)[keyof typeof NotDiallingReason];
+type NotDiallingReason = (typeof NotDiallingReason)[keyof typeof NotDiallingReason];
 
 export interface NotDialling {
   reason: NotDiallingReason;

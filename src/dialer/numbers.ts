@@ -33,16 +33,16 @@ const SCAN_BATCH = 200;
 const SCAN_LIMIT = 5000;
 
 /** The note on a number closed by a do-not-call list. */
-export const skipNote = (reason: string): string => `not dialled: ${reason}`;
+const skipNote = (reason: string): string => `not dialled: ${reason}`;
 
 /** What recoverAtStartup did: numbers whose call is still live stay 'dialing'; the rest were closed. */
-export interface Recovery {
+interface Recovery {
   kept: DispensedNumber[];
   closed: DispensedNumber[];
 }
 
 /** Why a number that was being dialled when we stopped was closed (logged by the caller; see report). */
-export const RECOVERY_NOTE = 'closed at start-up: the call was in flight when the server stopped';
+const RECOVERY_NOTE = 'closed at start-up: the call was in flight when the server stopped';
 
 export function numberStore(db: Db) {
   /**

@@ -5,7 +5,7 @@ import { parseJsonOrUndefined } from './json.js';
 import type { NumberSource } from './number-source.js';
 import { retryAt, type RetryRule } from './retry-rules.js';
 
-export interface RetryDeps {
+interface RetryDeps {
   repos: Repos;
   numbers: NumberSource;
   metrics: Metrics;

@@ -12,7 +12,7 @@ export interface RetryRule {
 }
 
 /** Outcomes a rule may name: not connected, rejected, busy, no answer. */
-export const RETRYABLE: readonly number[] = [
+const RETRYABLE: readonly number[] = [
   ResultDetail.notConnected,
   ResultDetail.rejected,
   ResultDetail.customerBusy,

@@ -7,7 +7,7 @@ import { isOpenIn, windowOf, zoneOf } from './calling-window.js';
 import { dncKey } from './dnc.js';
 import type { Screen } from './numbers.js';
 
-export const SkipReason = { dncGlobal: 'dnc-global', dncProject: 'dnc-project' } as const;
+const SkipReason = { dncGlobal: 'dnc-global', dncProject: 'dnc-project' } as const;
 
 export function screenFor(
   d: { dnc: DncRepo; projectCodeOf: (projectId: number) => string | undefined; now: () => number },

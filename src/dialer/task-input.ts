@@ -34,7 +34,7 @@ export function parseApiTime(value: unknown, field: string): number | AppError {
   return invalid(`${field} must be yyyy-MM-dd HH:mm:ss (UTC+8) or epoch milliseconds`);
 }
 
-export interface GatewayShare {
+interface GatewayShare {
   code: string;
   concurrency: number;
 }

@@ -4,7 +4,7 @@
 import { isOpen, nextChange, windowOf } from './calling-window.js';
 import type { Task } from './attempts.js';
 
-export interface WindowState {
+interface WindowState {
   open: boolean;
   /** When the window next opens or closes (epoch ms), if it has one. */
   changesAt: number | null;

@@ -54,7 +54,7 @@ export interface TaskRulesInput {
 type TaskRules = Partial<Pick<Task, 'agentWeight' | 'callingWindow' | 'retryRules' | 'abandonTarget'>>;
 
 /** Reads the rule fields that are present; `null`/"null" clears a window, rules or target. Throws on bad input. */
-export function parseTaskRules(input: TaskRulesInput): TaskRules {
+function parseTaskRules(input: TaskRulesInput): TaskRules {
   const out: TaskRules = {};
   const cleared = (v: unknown) => v === null || v === 'null';
   if (input.agentWeight !== undefined) {
@@ -87,7 +87,7 @@ export interface TaskChange {
   task: Task;
 }
 
-export interface TaskDeps {
+interface TaskDeps {
   db: Db;
   repos: Pick<Repos, 'projects' | 'gateways' | 'voices'>;
   tasks: TasksRepo;

@@ -10,7 +10,7 @@ export interface SendmsgInput {
   readonly body?: string;
 }
 
-export interface ExecuteInput {
+interface ExecuteInput {
   readonly uuid?: string;
   readonly app: string;
   readonly arg?: string;

@@ -169,11 +169,10 @@ export class OutboundSession {
  * Frame caps of a leg's socket. The connect reply is one header block holding every channel variable (~9 KB in the
  * live captures; a WebRTC leg's SDPs add a few KB), and events are a few KB of body, so these leave ample room.
  */
-export const OUTBOUND_FRAME_LIMITS = { maxHeaderBytes: 256 * 1024, maxBodyBytes: 4 * 1024 * 1024 } as const;
+const OUTBOUND_FRAME_LIMITS = { maxHeaderBytes: 256 * 1024, maxBodyBytes: 4 * 1024 * 1024 } as const;
 
 /** `::ffff:127.0.0.1` → `127.0.0.1`: a dual-stack listener reports IPv4 peers that way. */
-export const plainAddress = (address: string): string =>
-  address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+const plainAddress = (address: string): string => address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 
 export interface OutboundServerOptions extends OutboundSessionOptions {
   readonly host: string;
@@ -187,7 +186,7 @@ export interface OutboundServerOptions extends OutboundSessionOptions {
   readonly onSession?: (session: OutboundSession) => void;
 }
 
-export interface OutboundCounters {
+interface OutboundCounters {
   accepted: number;
   active: number;
   /** Closed at once: the server already had maxConnections sockets. */

@@ -23,8 +23,8 @@ export interface EslParserLimits {
   readonly maxBodyBytes?: number;
 }
 
-export const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export class EslParser {
   /** Why the parser stopped (a cap was passed); set once, and every later push yields nothing. */

@@ -5,7 +5,7 @@ import { fail, type EslResult } from './result.js';
 
 export type Settle<T> = (result: EslResult<T>) => void;
 
-export interface WaitSpec<T> {
+interface WaitSpec<T> {
   readonly clock: Clock;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;

@@ -13,7 +13,7 @@ import { projectAccessRules } from './access.js';
 import { createBroker } from './broker.js';
 import type { Broker } from './types.js';
 
-export interface StompAreaDeps {
+interface StompAreaDeps {
   config: { limits: { stompSessionsPerUser: number } };
   clock: Clock;
   metrics: Metrics;
@@ -27,7 +27,7 @@ export interface StompAreaDeps {
   assigned(username: string): AgentEntry | undefined;
 }
 
-export interface StompArea {
+interface StompArea {
   broker: Broker;
   logins: LoginThrottle;
   /** Adds an area's /app commands (destination → handler). */

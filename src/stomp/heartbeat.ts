@@ -2,7 +2,7 @@
 // could next be due (last activity + interval), so a busy connection costs one timer per interval, not per frame.
 import type { Clock, TimerHandle } from '../core/clock.js';
 
-export interface HeartbeatLine {
+interface HeartbeatLine {
   lastSent(): number;
   lastReceived(): number;
   /** Send one EOL. */

@@ -17,7 +17,7 @@ export interface HeartbeatPolicy {
   receiveMs: number;
 }
 
-export interface NegotiatedHeartbeat {
+interface NegotiatedHeartbeat {
   /** Send an EOL when nothing else was sent for this long (0: never). */
   outgoingMs: number;
   /** Expect something from the client at this interval (0: never check). */
@@ -31,7 +31,7 @@ export interface NegotiatedHeartbeat {
  * TimeoutOverflowWarning) and re-arms every millisecond. The shortest is the server's own policy (the larger of the
  * two wins), so a client cannot make us beat faster than we chose either.
  */
-export const HEARTBEAT_MAX_MS = 300_000;
+const HEARTBEAT_MAX_MS = 300_000;
 const fromClient = (ms: number): number => Math.min(HEARTBEAT_MAX_MS, ms);
 
 function parseHeartbeat(value: string | undefined): [number, number] {

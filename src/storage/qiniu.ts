@@ -12,14 +12,14 @@ import qiniu from 'qiniu';
 import type { QiniuConfig } from '../config.js';
 import type { RecordingStore, UploadResult } from './recording-store.js';
 
-export type DownloadResult =
+type DownloadResult =
   { ok: true; bytes: number } | { ok: false; error: 'not-found' | 'failed'; message: string };
 
-export type StatResult =
+type StatResult =
   | { ok: true; size: number; hash: string; mimeType: string }
   | { ok: false; error: 'not-found' | 'failed'; message: string };
 
-export interface Qiniu extends RecordingStore {
+interface Qiniu extends RecordingStore {
   readonly bucket: string;
   stat(key: string): Promise<StatResult>;
   /** A signed private-bucket URL on the download domain, valid until `deadlineS` (epoch seconds). */

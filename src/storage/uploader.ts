@@ -9,12 +9,12 @@ import type { RecordingUploadsRepo } from '../db/repos/call-logs.js';
 import { keyForFile } from './keys.js';
 import type { RecordingStore } from './recording-store.js';
 
-export interface UploaderLog {
+interface UploaderLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
 
-export interface UploaderOptions {
+interface UploaderOptions {
   store: RecordingStore;
   uploads: RecordingUploadsRepo;
   /** Writes the uploaded copy's ref on the call log (recordFileQiniu). */
@@ -64,7 +64,7 @@ export const MISSING_FILE_ATTEMPTS = 3;
 /** Never spin: even an overdue row (left by a failed run) waits this long. */
 const MIN_WAIT_MS = 1000;
 
-export const UPLOADER_DEFAULTS = {
+const UPLOADER_DEFAULTS = {
   baseDelayMs: 30_000,
   maxDelayMs: 3_600_000,
   pollMs: 60_000,

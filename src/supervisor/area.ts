@@ -10,7 +10,7 @@ import type { NodeLinks } from '../switch/nodes.js';
 import { supervisorCommands } from './commands.js';
 import { Wallboard } from './wallboard.js';
 
-export interface SupervisorAreaDeps {
+interface SupervisorAreaDeps {
   db: Db;
   repos: Repos;
   clock: Clock;

@@ -12,7 +12,7 @@ import { SUP_VAR, parseSupTag, type SupTag } from './tags.js';
 import { Topics } from '../core/topics.js';
 
 /** One leg of ours found live in FreeSWITCH after a restart, with what its tag says (issue 14.5). */
-export interface FoundLeg<T extends SupTag = SupTag> {
+interface FoundLeg<T extends SupTag = SupTag> {
   tag: T;
   uuid: string;
   nodeId: number;

@@ -6,7 +6,7 @@ import type { EslEvent } from '../esl/index.js';
 import type { NodeLinks } from '../switch/nodes.js';
 import { FsCommand } from '../switch/fs-commands.js';
 
-export interface LegHandlers {
+interface LegHandlers {
   /** conference::maintenance add-member for this leg. */
   joined?(): void;
   /** conference::maintenance del-member for this leg. */
@@ -17,12 +17,12 @@ export interface LegHandlers {
   ended?(cause: string): void;
 }
 
-export interface TrackedLeg extends LegHandlers {
+interface TrackedLeg extends LegHandlers {
   uuid: string;
   nodeId: number;
 }
 
-export type OriginateOutcome = { ok: true } | { ok: false; cause: string };
+type OriginateOutcome = { ok: true } | { ok: false; cause: string };
 
 type Links = Pick<NodeLinks, 'api' | 'bgapi' | 'client'>;
 

@@ -3,7 +3,7 @@
 import { ExtensionType, SessionStatus, WorkStatus } from '../core/codes.js';
 import type { EavesdropMode } from '../switch/fs-commands.js';
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
 const no = <T = never>(reason: string): Checked<T> => ({ ok: false, reason });
 
@@ -21,13 +21,13 @@ export interface ExtSnapshot {
   };
 }
 
-export interface Requester {
+interface Requester {
   username: string;
   projectCode: string;
   role: string;
 }
 
-export type Lookup = (username: string) => ExtSnapshot | undefined;
+type Lookup = (username: string) => ExtSnapshot | undefined;
 
 /** The project a command is about: the requester's own (a service account names it in the body). */
 export const projectOf = (p: Requester, body: Record<string, unknown>): string =>

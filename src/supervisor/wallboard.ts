@@ -28,9 +28,7 @@ export interface WallboardSample {
 const HOUR_MS = 3600_000;
 
 /** Agents by state, as the wallboard counts them (pure). */
-export function agentsByState(
-  agents: readonly AgentEntry[],
-): WallboardSample['agents'] & { staffed: number } {
+function agentsByState(agents: readonly AgentEntry[]): WallboardSample['agents'] & { staffed: number } {
   const out = { offline: 0, notAvailable: 0, idle: 0, talking: 0, conference: 0, staffed: 0 };
   for (const a of agents) {
     if (a.type !== ExtensionType.agent) continue;
@@ -49,7 +47,7 @@ export function agentsByState(
   return out;
 }
 
-export interface WallboardDeps {
+interface WallboardDeps {
   db: Db;
   clock: Clock;
   publisher: Publisher;

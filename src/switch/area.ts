@@ -19,7 +19,7 @@ export interface NodeReports {
   onChannels(fn: Channels): void;
 }
 
-export interface SwitchAreaDeps {
+interface SwitchAreaDeps {
   clock: Clock;
   metrics: Metrics;
   log: {

@@ -4,7 +4,7 @@
 // change on the gateway does not rewrite history.
 import { BillType } from '../core/codes.js';
 
-export interface GatewayTariff {
+interface GatewayTariff {
   billType: number | null;
   /** Seconds per block (billType 2). */
   billsec: number | null;
@@ -12,7 +12,7 @@ export interface GatewayTariff {
   priceFen: number | null;
 }
 
-export type PriceRule =
+type PriceRule =
   { kind: 'per-seconds'; blockSeconds: number; priceFen: number } | { kind: 'per-call'; priceFen: number };
 
 const PER_CALL = 'call';

@@ -13,14 +13,14 @@ export interface XmlElement {
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
-export interface XmlLimits {
+interface XmlLimits {
   maxDepth: number;
   maxElements: number;
   maxAttributes: number;
 }
 
 /** A real CDR is 5 levels deep with a few hundred elements (one per channel variable) of a handful of attributes. */
-export const CDR_XML_LIMITS: XmlLimits = { maxDepth: 32, maxElements: 10_000, maxAttributes: 64 };
+const CDR_XML_LIMITS: XmlLimits = { maxDepth: 32, maxElements: 10_000, maxAttributes: 64 };
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 /** `&#x10FFFF;` is the longest reference we decode; anything longer is kept as written. */

@@ -42,7 +42,7 @@ export interface CdrLeg {
 }
 
 /** Channel variables that may hold the recording's path; cc_record_file is ours, the others FreeSWITCH's. */
-export const RECORD_FILE_VARS = ['cc_record_file', 'record_session_path', 'last_record_file'] as const;
+const RECORD_FILE_VARS = ['cc_record_file', 'record_session_path', 'last_record_file'] as const;
 
 /** switch_url_encode writes %XX; a malformed escape is kept as written rather than losing the whole record. */
 function urlDecode(s: string): string {

@@ -19,7 +19,7 @@ export function varsBlock(vars: Record<string, string | number | boolean | undef
  * quotes (switch_separate_string), so `&socket(127.0.0.1:8084 async full)` unquoted runs `socket(127.0.0.1:8084)`:
  * a synchronous socket where linger, api and the bridge's reply never arrive in time.
  */
-export function quoteArg(arg: string): string {
+function quoteArg(arg: string): string {
   if (!/\s/.test(arg)) return arg;
   if (arg.includes("'")) throw new Error(`argument ${arg} has both spaces and a single quote`);
   return `'${arg}'`;

@@ -9,7 +9,7 @@ export interface ReachabilityLog {
   warn(obj: object, msg: string): void;
 }
 
-export interface NodeAddress {
+interface NodeAddress {
   name: string;
   eslHost: string;
   eslPort: number;

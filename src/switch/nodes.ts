@@ -17,7 +17,7 @@ import { FsCommand, parseChannelRows, parseRegisteredUsers } from './fs-commands
 import { NodeReachability, type ReachabilityLog } from './node-reachability.js';
 
 /** Events our components need from every node (CUSTOM subclasses listed explicitly; ALL would flood us). */
-export const NODE_EVENTS = [
+const NODE_EVENTS = [
   'CHANNEL_CREATE',
   'CHANNEL_ANSWER',
   'CHANNEL_BRIDGE',

@@ -4,8 +4,8 @@
 // the SIP code is what the carrier actually said and the cause is FreeSWITCH's (lossy) translation of it.
 import { Result, ResultDetail } from '../core/codes.js';
 
-export type HungUpBy = 'agent' | 'customer' | 'system';
-export type AgentOutcome = 'busy' | 'no-answer' | 'none-available';
+type HungUpBy = 'agent' | 'customer' | 'system';
+type AgentOutcome = 'busy' | 'no-answer' | 'none-available';
 
 export interface FlowOutcome {
   /** An agent's leg was bridged to the customer. */
@@ -31,7 +31,7 @@ export interface CallEnd {
   flow: FlowOutcome;
 }
 
-export interface CallOutcome {
+interface CallOutcome {
   result: Result;
   resultDetail: ResultDetail;
   /** The id of the table row that decided, for logs and tests. */

@@ -25,13 +25,13 @@ export interface RecordingQueue {
 
 export type CdrContext = ApiContext & { repos: { callLogs: CallLogsRepo } };
 
-export type IngestOutcome =
+type IngestOutcome =
   | { kind: 'call-log'; callUuid: string; created: boolean }
   | { kind: 'duplicate'; callUuid: string }
   | { kind: 'agent-leg'; callUuid: string; matched: boolean }
   | { kind: 'ignored'; reason: string };
 
-export interface IngestDeps {
+interface IngestDeps {
   callLogs: CallLogsRepo;
   gateways: Pick<GatewaysRepo, 'get' | 'byCode'>;
   recordings?: RecordingQueue;
@@ -100,7 +100,7 @@ const keptRecording = (leg: CdrLeg): string | null =>
   leg.variables.RECORD_DISCARDED === 'true' ? null : leg.recordFile;
 
 /** Applies one CDR. Synchronous SQLite: either everything is written or the caller gets the exception (→ 500). */
-export function ingestCdr(leg: CdrLeg, deps: IngestDeps): IngestOutcome {
+function ingestCdr(leg: CdrLeg, deps: IngestDeps): IngestOutcome {
   const isCustomer = leg.role === 'customer' || (leg.role === null && leg.callId !== null);
   if (!isCustomer) {
     if (leg.callId === null) return { kind: 'ignored', reason: 'not a call-center leg (no cc_call_id)' };

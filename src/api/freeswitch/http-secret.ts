@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Where the generated secret lives: `<CC_DATA_DIR>/freeswitch-http-secret` (mode 0600, one line). */
-export const fsHttpSecretFile = (dataDir: string): string => join(dataDir, 'freeswitch-http-secret');
+const fsHttpSecretFile = (dataDir: string): string => join(dataDir, 'freeswitch-http-secret');
 
-export interface FsHttpSecret {
+interface FsHttpSecret {
   secret: string;
   /** 'env': CC_FS_HTTP_SECRET; 'file': read from the data directory; 'generated': written there just now. */
   source: 'env' | 'file' | 'generated';

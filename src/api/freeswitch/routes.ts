@@ -10,7 +10,7 @@ import { normalizeIp } from '../auth.js';
 import { NOT_FOUND_XML } from './xml.js';
 import { sofiaGatewaysXml } from './sofia-conf.js';
 
-export interface DirectoryQuery {
+interface DirectoryQuery {
   user?: string;
   domain?: string;
   action?: string;

@@ -21,7 +21,7 @@ const FS_CODECS: Record<string, string> = {
   OPUS: 'opus',
 };
 
-export function gatewayXml(g: Gateway): string {
+function gatewayXml(g: Gateway): string {
   const register = Boolean(g.username && g.password);
   const lines = [
     `          <gateway name="${escapeLiteral(g.gwCode)}">`,

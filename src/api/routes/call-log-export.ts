@@ -19,7 +19,7 @@ const STEP_SPAN = 20_000;
  * (issue 17.8: a 300,000-row export held the loop for 15 s while calls were live). Ids are walked downwards from
  * the highest at the start, so rows written meanwhile neither repeat nor shift the pages.
  */
-export async function* exportSteps(repo: CallLogsRepo, filter: CallLogFilter): AsyncGenerator<CallLog[]> {
+async function* exportSteps(repo: CallLogsRepo, filter: CallLogFilter): AsyncGenerator<CallLog[]> {
   let beforeId = repo.maxId() + 1;
   while (beforeId > 0) {
     const fromId = Math.max(0, beforeId - STEP_SPAN);

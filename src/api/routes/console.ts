@@ -24,7 +24,7 @@ const projectCode = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A
 const username = { type: 'string', minLength: 1, maxLength: 32, pattern: '^[0-9A-Za-z_.-]+$' } as const;
 const tags = ['console'];
 
-export interface PreviewRequest {
+interface PreviewRequest {
   projectCode: string;
   username: string;
   callTaskCode: string;
@@ -43,7 +43,7 @@ export interface ConsoleOptions {
 }
 
 /** Who sent the request, from its Basic credentials. */
-export interface ConsoleUser {
+interface ConsoleUser {
   username: string;
   projectCode: string;
   type: number;

@@ -10,7 +10,7 @@ import { ok } from '../envelope.js';
 import type { ApiContext } from '../context.js';
 import { pageOf, pagingQuery } from '../paging.js';
 
-export const CODECS = [
+const CODECS = [
   'G711',
   'G722',
   'G726',
@@ -133,7 +133,7 @@ function fieldsOf(b: GatewayBody, priceUnit: 'yuan' | 'fen'): Omit<GatewayFields
  * signed account, a log of the answer) must not learn them; `hasCredentials` tells whether they are set, and an
  * update that leaves them out keeps them.
  */
-export function gatewayView(g: Gateway) {
+function gatewayView(g: Gateway) {
   return {
     id: g.id,
     gwCode: g.gwCode,

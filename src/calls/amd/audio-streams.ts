@@ -7,7 +7,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { PcmFramer } from './frames.js';
 
-export interface AudioStreamsConfig {
+interface AudioStreamsConfig {
   /** The address FreeSWITCH binds for each stream (its own address, as FreeSWITCH sees it). */
   fsIp: string;
   /** FreeSWITCH-side ports to hand out, [first, last]. */
@@ -19,7 +19,7 @@ export interface AudioStreamsConfig {
   frameSamples?: number;
 }
 
-export interface AudioStream {
+interface AudioStream {
   /** FreeSWITCH's side of this stream (local-ip, local-port of the unicast command). */
   fs: { ip: string; port: number };
   /** Our side (remote-ip, remote-port). */

@@ -9,8 +9,8 @@ import { BeepDetector } from './beep.js';
 import type { AmdThresholds } from './settings.js';
 import { VoiceActivity, meanSquare } from './voice-activity.js';
 
-export type AmdVerdict = 'human' | 'machine' | 'notsure';
-export type AmdReason =
+type AmdVerdict = 'human' | 'machine' | 'notsure';
+type AmdReason =
   | 'after-greeting-silence'
   | 'initial-silence'
   | 'long-greeting'

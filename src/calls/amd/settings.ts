@@ -42,22 +42,21 @@ export const DEFAULT_AMD_THRESHOLDS: Readonly<AmdThresholds> = Object.freeze({
 });
 
 /** Allowed range of each threshold: values outside make the classifier meaningless, so input is refused. */
-export const AMD_THRESHOLD_LIMITS: Readonly<Record<keyof AmdThresholds, readonly [number, number]>> =
-  Object.freeze({
-    initialSilenceMs: [500, 10000],
-    greetingMs: [300, 10000],
-    afterGreetingSilenceMs: [200, 5000],
-    totalAnalysisMs: [1000, 15000],
-    minWordMs: [20, 1000],
-    betweenWordsSilenceMs: [20, 1000],
-    maxWords: [1, 20],
-    maxWordMs: [500, 15000],
-    silenceThreshold: [16, 8000],
-    minBeepMs: [60, 2000],
-    maxBeepWaitMs: [0, 60000],
-  });
+const AMD_THRESHOLD_LIMITS: Readonly<Record<keyof AmdThresholds, readonly [number, number]>> = Object.freeze({
+  initialSilenceMs: [500, 10000],
+  greetingMs: [300, 10000],
+  afterGreetingSilenceMs: [200, 5000],
+  totalAnalysisMs: [1000, 15000],
+  minWordMs: [20, 1000],
+  betweenWordsSilenceMs: [20, 1000],
+  maxWords: [1, 20],
+  maxWordMs: [500, 15000],
+  silenceThreshold: [16, 8000],
+  minBeepMs: [60, 2000],
+  maxBeepWaitMs: [0, 60000],
+});
 
-export type ThresholdProblem = { field: string; message: string };
+type ThresholdProblem = { field: string; message: string };
 
 /**
  * Merges a partial set over the defaults, refusing unknown names, non-integers and values out of range. Pure:

@@ -2,7 +2,7 @@
 // hang up.
 import type { Effect, Flow, FlowFacts, Step } from './types.js';
 
-export interface AgentCodeState {
+interface AgentCodeState {
   phase: 'confirming' | 'ended';
 }
 

@@ -5,10 +5,10 @@
 // Not yet used by the runner (see README, "Answering-machine detection").
 import type { Effect, Flow, FlowEvent, FlowFacts, LegInfo, Step } from './types.js';
 
-export type AmdVerdictKind = 'human' | 'machine' | 'notsure';
+type AmdVerdictKind = 'human' | 'machine' | 'notsure';
 
 /** What to do with a machine: hang up, or play `file` after the beep, then hang up. */
-export type MachineAction = { kind: 'hangup' } | { kind: 'message'; file: string };
+type MachineAction = { kind: 'hangup' } | { kind: 'message'; file: string };
 
 export interface AmdPolicy {
   machine: MachineAction;
@@ -23,7 +23,7 @@ export type AmdFlowEvent =
   /** After a machine verdict with a message: the beep (or the greeting's end, or the wait's limit). */
   | { kind: 'amd-beep'; reason: 'beep' | 'silence' | 'timeout' };
 
-export type AmdEffect =
+type AmdEffect =
   | Effect
   /** Start streaming this leg's audio to the classifier. */
   | { kind: 'amd-listen' }
@@ -32,13 +32,13 @@ export type AmdEffect =
   /** Stop feeding the classifier (FreeSWITCH 1.11.1 has no nounicast: its next playback or the hangup stops it). */
   | { kind: 'amd-stop' };
 
-export interface AmdOutcome {
+interface AmdOutcome {
   verdict: AmdVerdictKind;
   reason: string;
   atMs: number;
 }
 
-export type AmdState<S> =
+type AmdState<S> =
   | {
       phase: 'listening' | 'waiting-beep' | 'messaging' | 'closing' | 'ended';
       leg: LegInfo;
@@ -47,18 +47,18 @@ export type AmdState<S> =
     }
   | { phase: 'inner'; inner: S; amd: AmdOutcome };
 
-export interface AmdStep<S> {
+interface AmdStep<S> {
   state: AmdState<S>;
   effects: AmdEffect[];
 }
 
 /** Call facts with the detector's verdict (a machine's call log carries it; results.ts decides the codes). */
-export type AmdFacts = FlowFacts & { amd?: AmdOutcome };
+type AmdFacts = FlowFacts & { amd?: AmdOutcome };
 
 const GUARD_TIMER = 'amd-guard';
 const MESSAGE_ID = 'amd-message';
 
-export interface AmdFlow<S> {
+interface AmdFlow<S> {
   readonly name: string;
   start(leg: LegInfo, now: number): AmdStep<S>;
   on(state: AmdState<S>, event: AmdFlowEvent, now: number): AmdStep<S>;

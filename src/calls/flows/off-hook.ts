@@ -5,7 +5,7 @@
 import type { Effect, Flow, FlowEvent, FlowFacts, FlowSettings, LegInfo, Step } from './types.js';
 import { Topics } from '../../core/topics.js';
 
-export interface HeldLegState {
+interface HeldLegState {
   phase: 'holding' | 'bridged' | 'closing' | 'ended';
   agent: string;
   accepted: boolean;
@@ -57,7 +57,7 @@ export function heldLegFlow(): Flow<HeldLegState> {
   };
 }
 
-export interface OffHookCustomerState {
+interface OffHookCustomerState {
   phase: 'seeking' | 'queued' | 'connecting' | 'talking' | 'closing' | 'ended';
   callId: string;
   taskCode: string;

@@ -1,7 +1,7 @@
 // scheduleType 5: the customer answers, hears the task's voice, and we hang up (architecture §3).
 import type { Flow, FlowFacts, Step } from './types.js';
 
-export interface PlayOnlyState {
+interface PlayOnlyState {
   phase: 'answering' | 'playing' | 'hanging-up' | 'ended';
   hungUpBy?: 'customer' | 'system';
 }

@@ -36,7 +36,7 @@ export interface ToAgentState {
 }
 
 /** FreeSWITCH's reason a bridge to the agent failed → what the result table calls it. */
-export function agentFailure(cause: string | undefined): 'busy' | 'no-answer' {
+function agentFailure(cause: string | undefined): 'busy' | 'no-answer' {
   return [
     'NO_ANSWER',
     'NO_USER_RESPONSE',

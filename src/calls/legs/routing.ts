@@ -23,7 +23,7 @@ const CHANNEL_HEADERS_READ = new Set([
   'variable_user_name',
 ]);
 
-export interface RoutingDeps {
+interface RoutingDeps {
   services: CallServices;
   metrics: Metrics;
   log: Logger;

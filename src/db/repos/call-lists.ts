@@ -4,7 +4,7 @@ import { and, asc, eq, gt, gte } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { callListNumbers, callLists } from '../schema.js';
 
-export type CallList = typeof callLists.$inferSelect;
+type CallList = typeof callLists.$inferSelect;
 
 const CHUNK = 500;
 

@@ -8,10 +8,10 @@ import { callLogs, projects, tasks, uploads } from '../schema.js';
 
 export type CallLog = typeof callLogs.$inferSelect;
 export type CallLogFields = Partial<Omit<CallLog, 'id' | 'callUuid' | 'addTime' | 'updateTime'>>;
-export type RecordingUpload = typeof uploads.$inferSelect;
+type RecordingUpload = typeof uploads.$inferSelect;
 
 /** What FreeSWITCH measured: a CDR's non-null value replaces the flow's estimate. */
-export const CDR_OWNED = [
+const CDR_OWNED = [
   'startTimestamp',
   'answerTimestamp',
   'endTimestamp',
@@ -50,7 +50,7 @@ export interface CallLogFilter {
   timeField?: 'start' | 'end';
 }
 
-export interface Paging {
+interface Paging {
   offset: number;
   limit: number;
 }

@@ -4,7 +4,7 @@ import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { dncNumbers } from '../schema.js';
 
-export type DncNumber = typeof dncNumbers.$inferSelect;
+type DncNumber = typeof dncNumbers.$inferSelect;
 
 /** Rows per IN (...) lookup, well under SQLite's bound-variable limit. */
 const CHUNK = 500;

@@ -38,4 +38,3 @@ export function nodesRepo(db: Db) {
         .get(),
   };
 }
-export type NodesRepo = ReturnType<typeof nodesRepo>;

@@ -4,7 +4,7 @@ import { extensions, projects } from '../schema.js';
 
 export type Project = typeof projects.$inferSelect;
 export type Extension = typeof extensions.$inferSelect;
-export const ProjectStatus = { active: 1, finished: 2 } as const;
+const ProjectStatus = { active: 1, finished: 2 } as const;
 
 export function projectsRepo(db: Db) {
   // Prepared once: read for every dialer tick and every call (issue 13).
@@ -67,8 +67,6 @@ export function projectsRepo(db: Db) {
     },
   };
 }
-export type ProjectsRepo = ReturnType<typeof projectsRepo>;
-
 export function extensionsRepo(db: Db) {
   // Prepared once: read for every agent offered a call (issue 13).
   const byUsername = db

@@ -5,8 +5,8 @@ import type { Db } from '../database.js';
 import { callLogs, gateways, taskGateways, taskNumbers, tasks } from '../schema.js';
 
 export type Task = typeof tasks.$inferSelect;
-export type NewTask = Omit<typeof tasks.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
-export type NumberState = (typeof taskNumbers.$inferSelect)['state'];
+type NewTask = Omit<typeof tasks.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
+type NumberState = (typeof taskNumbers.$inferSelect)['state'];
 
 /** Rows per multi-row insert (well under SQLite's bound-variable limit). */
 const CHUNK = 500;

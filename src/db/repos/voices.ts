@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { voices } from '../schema.js';
 
-export type Voice = typeof voices.$inferSelect;
+type Voice = typeof voices.$inferSelect;
 
 export function voicesRepo(db: Db) {
   return {

@@ -13,7 +13,7 @@ const ANSWERED_NO_AGENT = new Set([28, 30, 32, 35, 40]);
 /** resultDetail codes of a customer leg that talked with an agent. */
 const CONNECTED = new Set([50, 55]);
 
-export type LiveAnswerVerdict = { live: false } | { live: true; abandoned: boolean; waitMs: number | null };
+type LiveAnswerVerdict = { live: false } | { live: true; abandoned: boolean; waitMs: number | null };
 
 /**
  * A customer leg's verdict. `waitMs` runs from the customer's answer to the agent's connection (null when no

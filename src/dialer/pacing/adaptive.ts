@@ -50,7 +50,7 @@ export interface AdaptiveOptions {
 
 const seconds = (list: number[]): number[] => list.map((s) => s * 1000);
 
-export const defaultAdaptiveOptions: AdaptiveOptions = {
+const defaultAdaptiveOptions: AdaptiveOptions = {
   targetAbandonRate: 0.03,
   headroom: 0.8,
   maxWaitMs: 2000,
@@ -69,7 +69,7 @@ export const defaultAdaptiveOptions: AdaptiveOptions = {
   windowHalfLife: 500,
 };
 
-export interface AdaptiveState {
+interface AdaptiveState {
   /** Estimated share of attempts answered live (pessimistic while few are known). */
   liveAnswerRate: number;
   /** The marginal risk currently accepted (see `initialRisk`). */

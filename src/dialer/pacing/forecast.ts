@@ -29,7 +29,7 @@ export interface ExactDistribution {
 /** Up to this many busy agents and ringing attempts together, the exact distribution is computed. */
 const EXACT_LIMIT = 24;
 
-export interface ForecastInput {
+interface ForecastInput {
   now: number;
   idleAgents: number;
   waitingCustomers: number;

@@ -4,7 +4,7 @@
 // one pacer would launch for the whole team, and each task's abandon rate is held on its own share, so the
 // project's rate (a weighted mean of the tasks') stays under the cap too. Pure: imports nothing.
 
-export interface TaskWeight {
+interface TaskWeight {
   id: number;
   /** A positive integer; a task with weight 2 gets about twice the agents of a task with weight 1. */
   weight: number;

@@ -1,7 +1,7 @@
 // What a simulated day measured (issue 8): occupancy, abandon rate, talk and attempts per agent hour, the wait
 // between calls and the abandon rate over time. The simulator feeds a Tally; `summarise` turns it into a report.
 
-export interface AbandonBucket {
+interface AbandonBucket {
   fromS: number;
   liveAnswers: number;
   abandoned: number;

@@ -2,7 +2,7 @@
 import type { Rng } from './rng.js';
 
 /** A duration: normal(mean, sd) kept within [min, max] by redrawing (then clamping). */
-export interface Distribution {
+interface Distribution {
   mean: number;
   sd?: number;
   min?: number;
@@ -10,7 +10,7 @@ export interface Distribution {
 }
 
 /** The share of attempts answered: a constant, or [atSecond, share] points joined by straight lines. */
-export type AnswerProbability = number | readonly (readonly [number, number])[];
+type AnswerProbability = number | readonly (readonly [number, number])[];
 
 export interface Scenario {
   name: string;

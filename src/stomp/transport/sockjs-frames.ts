@@ -11,7 +11,7 @@ export function messageFrame(messages: readonly string[]): string {
   return 'a' + JSON.stringify(messages);
 }
 
-export function closeFrame(code: number, reason: string): string {
+function closeFrame(code: number, reason: string): string {
   return 'c' + JSON.stringify([code, reason]);
 }
 

@@ -40,7 +40,7 @@ export interface LegContext {
   followUp(e: FlowEvent): void;
 }
 
-export type EffectOf<K extends Effect['kind']> = Extract<Effect, { kind: K }>;
-export type EffectHandler<K extends Effect['kind']> = (ctx: LegContext, e: EffectOf<K>) => void;
+type EffectOf<K extends Effect['kind']> = Extract<Effect, { kind: K }>;
+type EffectHandler<K extends Effect['kind']> = (ctx: LegContext, e: EffectOf<K>) => void;
 /** A handler for each effect kind: the type makes a forgotten kind a compile error. */
 export type EffectHandlers = { [K in Effect['kind']]: EffectHandler<K> };

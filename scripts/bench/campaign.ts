@@ -121,15 +121,13 @@ const store = openStore(DB_PATH);
 const config = testConfig({ recordingsDir: '/tmp/cc-bench-rec' });
 const app = await buildApp(config, { store, clock: systemClock, logger: false, dialerTickMs: TICK_MS });
 seedStore({ ...config, seedAccount: BENCH_ACCOUNT }, app.ctx.repos, Date.now());
-const outboundOptions = (app.outbound as unknown as { options: { onSession: (s: OutboundSession) => void } })
-  .options;
-const onSession = outboundOptions.onSession;
-outboundOptions.onSession = (session) => {
+// When each leg's connect reply arrived: the runner serves the outbound socket, so we serve it first and hand on.
+app.outbound.serve((session: OutboundSession) => {
   void session.ready.then((r) => {
     if (r.ok) readyAt.set(session.connection, performance.now());
   });
-  onSession(session);
-};
+  app.runner.handle(session);
+});
 const socket = await app.outbound.listen();
 const fs = await forkEmulator({
   timeScale: TIME_SCALE,

@@ -13,6 +13,15 @@ import { systemClock } from '../../src/core/clock.js';
 import { ACCOUNT, FORM, SECRET, form, startTestApp, type TestApp } from '../support/app.js';
 import { chromiumFlags, chromiumPath, runSteps } from './namespace-run.js';
 
+/** Publishes until a subscriber took the message (publish answers how many did), for at most 5 s. */
+async function delivered(publish: () => number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (publish() === 0) {
+    if (Date.now() > deadline) throw new Error('nobody subscribed within 5 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 const screenshotDir = join(here, '../../test-output/pages');
 const STEP_TIMEOUT_MS = 10_000;
@@ -220,8 +229,10 @@ const steps: Array<[string, (w: World) => Promise<string | void>]> = [
       let b = await callButtons(page);
       check(!b.hangup && !b.hold && !b.unhold && !b.transfer, `with no call: ${JSON.stringify(b)}`);
       const body = { callId: 'c-1', telNo: '13900000001', callTaskCode: 't1' };
-      // What the server sends an agent for a call (spec 三.4, 三.7): offered, then connected.
-      w.ta.app.broker.publish(`/topic/invite/${w.offline}`, body);
+      // What the server sends an agent for a call (spec 三.4, 三.7): offered, then connected. The page shows
+      // "connected" when CONNECTED arrives, before the broker has taken its SUBSCRIBE frames: a publish meanwhile
+      // reaches nobody (and changes nothing), so the invite is sent until the page's subscription takes it.
+      await delivered(() => w.ta.app.broker.publish(`/topic/invite/${w.offline}`, body));
       await textOf(page, '#callPhase', /振铃/);
       w.ta.app.broker.publish(`/topic/call/${w.offline}`, body);
       await textOf(page, '#callPhase', /通话中/);

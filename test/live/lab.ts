@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { EslRecorder } from './capture.js';
 import { parseRegistrationListing, parseShowChannels } from '../support/fs-listings.js';
+import { toneWav } from '../support/tones.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FS_PREFIX = process.env.FS_PREFIX ?? '/usr/local/freeswitch';
@@ -570,24 +571,7 @@ export class Lab {
   toneFile(hz = 440): string {
     const file = join(this.dir, `tone-${hz}hz-8k.wav`);
     if (existsSync(file)) return file;
-    const rate = 8000;
-    const samples = rate * 60;
-    const wav = Buffer.alloc(44 + samples * 2);
-    wav.write('RIFF', 0);
-    wav.writeUInt32LE(36 + samples * 2, 4);
-    wav.write('WAVEfmt ', 8);
-    wav.writeUInt32LE(16, 16);
-    wav.writeUInt16LE(1, 20);
-    wav.writeUInt16LE(1, 22);
-    wav.writeUInt32LE(rate, 24);
-    wav.writeUInt32LE(rate * 2, 28);
-    wav.writeUInt16LE(2, 32);
-    wav.writeUInt16LE(16, 34);
-    wav.write('data', 36);
-    wav.writeUInt32LE(samples * 2, 40);
-    for (let i = 0; i < samples; i++)
-      wav.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
-    writeFileSync(file, wav);
+    writeFileSync(file, toneWav(hz, 60));
     return file;
   }
 

@@ -35,3 +35,48 @@ export const audioBytesIn = (page: Page) =>
       return bytes;
     }`,
   );
+
+/** How long a page step waits for what it expects. */
+export const PAGE_STEP_TIMEOUT_MS = 10_000;
+
+/**
+ * Polls `expression` in the page until it is truthy. Not page.waitForFunction: that compiles its predicate with
+ * eval inside the page, which the pages' Content-Security-Policy forbids (as it should); evaluate is not subject
+ * to it, so the pages are tested under their real policy.
+ */
+export async function poll<T>(
+  page: Page,
+  expression: string,
+  timeout = PAGE_STEP_TIMEOUT_MS,
+): Promise<T | undefined> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = (await page.evaluate(expression)) as T;
+    if (v) return v;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until the element's text matches; the error says what it showed instead. */
+export async function textOf(
+  page: Page,
+  selector: string,
+  want: RegExp,
+  timeout = PAGE_STEP_TIMEOUT_MS,
+): Promise<string> {
+  const probe = `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '')`;
+  const seen = await poll<{ text: string }>(
+    page,
+    `${want.toString()}.test(${probe}) && { text: ${probe} }`,
+    timeout,
+  );
+  if (seen) return seen.text;
+  const now = (await page.evaluate(probe)) as string;
+  throw new Error(`${selector} on ${page.url()} shows ${JSON.stringify(now.slice(0, 400))}, not ${want}`);
+}
+
+/** A step's expectation: throws `what` when it does not hold. */
+export function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(what);
+}

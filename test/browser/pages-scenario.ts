@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { systemClock } from '../../src/core/clock.js';
 import { ACCOUNT, FORM, SECRET, form, startTestApp, type TestApp } from '../support/app.js';
 import { chromiumFlags, chromiumPath, runSteps } from './namespace-run.js';
+import { textOf, check, PAGE_STEP_TIMEOUT_MS as STEP_TIMEOUT_MS } from './page-helpers.js';
 
 /** Publishes until a subscriber took the message (publish answers how many did), for at most 5 s. */
 async function delivered(publish: () => number): Promise<void> {
@@ -24,7 +25,6 @@ async function delivered(publish: () => number): Promise<void> {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const screenshotDir = join(here, '../../test-output/pages');
-const STEP_TIMEOUT_MS = 10_000;
 
 const report = (line: Record<string, unknown>) => process.stdout.write(JSON.stringify(line) + '\n');
 
@@ -68,37 +68,6 @@ interface World {
   offline: string;
   page: Page;
   pageErrors: string[];
-}
-
-/** Polls `expression` in the page (not waitForFunction: the pages' CSP forbids its eval). */
-async function poll<T>(page: Page, expression: string, timeout = STEP_TIMEOUT_MS): Promise<T | undefined> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const v = (await page.evaluate(expression)) as T;
-    if (v) return v;
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function textOf(
-  page: Page,
-  selector: string,
-  want: RegExp,
-  timeout = STEP_TIMEOUT_MS,
-): Promise<string> {
-  const probe = `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '')`;
-  const seen = await poll<{ text: string }>(
-    page,
-    `${want.toString()}.test(${probe}) && { text: ${probe} }`,
-    timeout,
-  );
-  if (seen) return seen.text;
-  throw new Error(`${selector} shows ${JSON.stringify(await page.evaluate(probe))}, not ${want}`);
-}
-
-function check(condition: boolean, what: string): void {
-  if (!condition) throw new Error(what);
 }
 
 const shot = async (page: Page, name: string) => {

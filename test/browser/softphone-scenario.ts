@@ -15,12 +15,18 @@ import {
   type RunningKamailio,
 } from '../kamailio/kamailio.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
-import { audioBytesIn, eventOn as eventWithin, inPage, type Json } from './page-helpers.js';
+import {
+  audioBytesIn,
+  eventOn as eventWithin,
+  inPage,
+  type Json,
+  check,
+  PAGE_STEP_TIMEOUT_MS as STEP_TIMEOUT_MS,
+} from './page-helpers.js';
 import { chromiumFlags, chromiumPath, runSteps } from './namespace-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const screenshotDir = join(here, '../../test-output/softphone');
-const STEP_TIMEOUT_MS = 10_000;
 
 function report(line: Json): void {
   process.stdout.write(JSON.stringify(line) + '\n');
@@ -34,10 +40,6 @@ const countEvents = (page: Page, match: Json) =>
     `(m) => window.cc.events.filter((e) => Object.entries(m).every(([k, v]) => e[k] === v)).length`,
     match,
   );
-
-function check(condition: boolean, what: string): void {
-  if (!condition) throw new Error(what);
-}
 
 async function audioFlows(page: Page): Promise<number> {
   const deadline = Date.now() + STEP_TIMEOUT_MS;

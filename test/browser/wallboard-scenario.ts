@@ -15,10 +15,10 @@ import { callLogs, tasks } from '../../src/db/schema.js';
 import { Wallboard } from '../../src/supervisor/wallboard.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { runSteps } from './namespace-run.js';
+import { poll, textOf } from './page-helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const screenshotDir = join(here, '../../test-output/pages');
-const STEP_TIMEOUT_MS = 10_000;
 const chromiumFlags = [
   '--headless',
   '--no-sandbox',
@@ -28,23 +28,6 @@ const chromiumFlags = [
 ];
 
 const report = (line: Record<string, unknown>) => process.stdout.write(JSON.stringify(line) + '\n');
-
-async function poll<T>(page: Page, expression: string, timeout = STEP_TIMEOUT_MS): Promise<T | undefined> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const v = (await page.evaluate(expression)) as T;
-    if (v) return v;
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function textOf(page: Page, selector: string, want: RegExp): Promise<string> {
-  const probe = `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '')`;
-  const seen = await poll<{ text: string }>(page, `${want.toString()}.test(${probe}) && { text: ${probe} }`);
-  if (seen) return seen.text;
-  throw new Error(`${selector} shows ${JSON.stringify(await page.evaluate(probe))}, not ${want}`);
-}
 
 interface World {
   ta: TestApp;

@@ -18,10 +18,10 @@ import { socketToken } from '../../src/calls/leg-proof.js';
 import { startEmulator, type Emulator } from '../freeswitch-emulator/index.js';
 import { FORM, form, startTestApp, type TestApp } from '../support/app.js';
 import { chromiumFlags, chromiumPath, runSteps } from './namespace-run.js';
+import { poll, textOf, check, PAGE_STEP_TIMEOUT_MS as STEP_TIMEOUT_MS } from './page-helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const screenshotDir = join(here, '../../test-output/pages');
-const STEP_TIMEOUT_MS = 10_000;
 const CUSTOMER = '13900000001';
 
 // As test/browser/softphone-scenario.ts launches it (that module runs its scenario on import).
@@ -81,39 +81,6 @@ window.MySoftPhone = class {
   }
 };`;
 
-/**
- * Polls `expression` in the page until it is truthy. Not page.waitForFunction: that compiles its predicate with
- * eval inside the page, which the pages' Content-Security-Policy forbids (as it should); evaluate is not subject
- * to it, so the pages are tested under their real policy.
- */
-async function poll<T>(page: Page, expression: string, timeout = STEP_TIMEOUT_MS): Promise<T | undefined> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const v = (await page.evaluate(expression)) as T;
-    if (v) return v;
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Waits until the element's text matches; the error says what it showed instead. */
-async function textOf(
-  page: Page,
-  selector: string,
-  want: RegExp,
-  timeout = STEP_TIMEOUT_MS,
-): Promise<string> {
-  const probe = `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '')`;
-  const seen = await poll<{ text: string }>(
-    page,
-    `${want.toString()}.test(${probe}) && { text: ${probe} }`,
-    timeout,
-  );
-  if (seen) return seen.text;
-  const now = (await page.evaluate(probe)) as string;
-  throw new Error(`${selector} on ${page.url()} shows ${JSON.stringify(now.slice(0, 400))}, not ${want}`);
-}
-
 /** Waits until the page has more than `before` elements matching `selector`. */
 async function moreThan(page: Page, selector: string, before: number): Promise<void> {
   const n = await poll<number>(
@@ -135,10 +102,6 @@ async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-function check(condition: boolean, what: string): void {
-  if (!condition) throw new Error(what);
 }
 
 const agentState = (w: World, u: string) => w.ta.app.ctx.services.agents.get(u)?.state;

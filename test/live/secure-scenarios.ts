@@ -14,8 +14,9 @@ import { chromiumFlags, chromiumPath } from '../browser/namespace-run.js';
 import { audioBytesIn } from '../browser/page-helpers.js';
 import { httpsFetch } from '../support/https-fetch.js';
 import { makeTestCa, type Leaf, type TestCa } from '../support/test-ca.js';
-import { CARRIER_PORT, GW, waitFor } from './lab.js';
+import { GW, waitFor } from './lab.js';
 import type { Ctx } from './scenarios.js';
+import { startCarrierGateway } from './world.js';
 
 type Step = [string, (c: Ctx) => Promise<string | void>];
 
@@ -107,21 +108,8 @@ export const secureGroup: Step[] = [
         fsCert.fingerprint256 === new X509Certificate(leaf.cert).fingerprint256,
         'FreeSWITCH serves the installed certificate, not a self-signed one',
       );
-      lab.startCarrier();
-      await lab.ok('POST', '/freeswitch/gateway/api/add/v1', {
-        gwCode: GW,
-        gwName: 'live carrier',
-        registerType: 1,
-        realm: `127.0.0.1:${CARRIER_PORT}`,
-        status: 1,
-        returnVisit: 0,
-        expectCount: 30,
-        billType: 2,
-        billsec: 6,
-        price: 0.1,
-      });
       // The gateway reaches sofia through mod_xml_curl, which now calls our HTTPS port.
-      await waitFor('gateway in sofia', () => lab.fsCli('sofia status gateway').includes(GW), 15_000, 250);
+      await startCarrierGateway(lab);
       const project = `sec${process.pid}`;
       const created = await lab.ok<{ servers: string; certificate: string }>(
         'POST',

@@ -31,12 +31,11 @@ let taskSeq = 0;
 /** The tone the manager's phone sends (the agents' phones send 440 Hz). */
 export const MANAGER_HZ = 1200;
 
-export async function buildWorld(
-  lab: Lab,
-  opts: { agents: number; phones?: number; manual?: number[] },
-): Promise<World> {
-  await lab.startServer();
-  await lab.startFreeswitch();
+/**
+ * sipp as the carrier, and the gateway GW to it added over our API; it reaches sofia through mod_xml_curl (our
+ * sofia.conf) and a rescan.
+ */
+export async function startCarrierGateway(lab: Lab): Promise<void> {
   lab.startCarrier();
   await lab.ok('POST', '/freeswitch/gateway/api/add/v1', {
     gwCode: GW,
@@ -50,8 +49,16 @@ export async function buildWorld(
     billsec: 6,
     price: 0.1,
   });
-  // The gateway reaches FreeSWITCH through our sofia.conf and a rescan.
   await waitFor('gateway in sofia', () => lab.fsCli('sofia status gateway').includes(GW), 15_000, 250);
+}
+
+export async function buildWorld(
+  lab: Lab,
+  opts: { agents: number; phones?: number; manual?: number[] },
+): Promise<World> {
+  await lab.startServer();
+  await lab.startFreeswitch();
+  await startCarrierGateway(lab);
 
   const project = `live${process.pid}`;
   await lab.ok('POST', '/callcenter/callProject/api/createProject/v1', {

@@ -79,14 +79,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const base = { config, clock, metrics, log, db, repos };
   // The registry publishes through the broker, which checks logins against the registry: an outbox between them.
   const publisher = new Outbox();
-  const agents = new AgentRegistry({ clock, publisher, extensions: repos.extensions });
+  const agents = new AgentRegistry({
+    clock,
+    publisher,
+    extensions: repos.extensions,
+    onStoreError: (err) => log.error({ err }, 'an agent status was not stored'),
+  });
   const stomp = composeStomp({ ...base, assigned: (username) => agents.get(username) });
   const { broker } = stomp;
   publisher.attach(broker);
   const { nodes, reports } = composeSwitch({ ...base, events, backoff: deps.eslBackoff });
   const disconnectUser = (username: string, reason: string) => void broker.disconnectUser(username, reason);
   const switchControl = deps.switchControl ?? nodes;
-  const people = composeAgents({ ...base, agents, publisher, reports, disconnectUser, switchControl });
+  const people = await composeAgents({ ...base, agents, publisher, reports, disconnectUser, switchControl });
   const socket = composeCallSocket(base);
   const flowSettings = flowSettingsOf(config, deps.flowSettings);
   const dialing = composeDialing({
@@ -140,7 +145,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ctx,
     events,
     guard,
-    ...lifecycle({ ...parts, activeNodes: () => repos.nodes.active(), recordings }),
+    ...lifecycle({ ...parts, activeNodes: () => await repos.nodes.active(), recordings }),
   };
 }
 

@@ -36,7 +36,7 @@ export function runCli(
         code: 2,
       };
     if (verb === 'list') {
-      const rows = accounts.list().map((a) => {
+      const rows = (await accounts.list()).map((a) => {
         const exp = a.expiresAt ? new Date(a.expiresAt).toISOString() : 'never';
         return `${a.account}\tstatus=${a.status ? 'enabled' : 'disabled'}\texpires=${exp}\tip=${a.ipAllowlist || 'any'}\tsign=${a.signMode}`;
       });
@@ -47,7 +47,7 @@ export function runCli(
     const secret = () => randomBytes(24).toString('hex');
     switch (verb) {
       case 'add': {
-        if (accounts.find(name)) return { out: `account ${name} already exists`, code: 1 };
+        if (await accounts.find(name)) return { out: `account ${name} already exists`, code: 1 };
         const expires = flag('--expires');
         const expiresAt = expires ? Date.parse(expires) : null;
         if (expires && Number.isNaN(expiresAt)) return { out: '--expires must be an ISO date', code: 2 };
@@ -58,20 +58,20 @@ export function runCli(
       }
       case 'rotate': {
         const s = secret();
-        return accounts.update(name, { secret: s }, now)
+        return await accounts.update(name, { secret: s }, now)
           ? { out: `account ${name} secret rotated\nsecret ${s}`, code: 0 }
           : { out: `no account ${name}`, code: 1 };
       }
       case 'enable':
       case 'disable':
-        return accounts.update(name, { status: verb === 'enable' ? 1 : 0 }, now)
+        return await accounts.update(name, { status: verb === 'enable' ? 1 : 0 }, now)
           ? { out: `account ${name} ${verb}d`, code: 0 }
           : { out: `no account ${name}`, code: 1 };
       case 'sign-mode': {
         const mode = rest[0];
         if (mode !== 'spec' && mode !== 'strict')
           return { out: `sign-mode is spec or strict\n${usage}`, code: 2 };
-        return accounts.update(name, { signMode: mode }, now)
+        return await accounts.update(name, { signMode: mode }, now)
           ? {
               out: `account ${name} signs ${mode === 'strict' ? 'strictly (nonce + HMAC-SHA256)' : 'as the spec says (MD5)'}`,
               code: 0,
@@ -79,7 +79,7 @@ export function runCli(
           : { out: `no account ${name}`, code: 1 };
       }
       case 'remove':
-        return accounts.remove(name)
+        return await accounts.remove(name)
           ? { out: `account ${name} removed`, code: 0 }
           : { out: `no account ${name}`, code: 1 };
       default:
@@ -119,7 +119,7 @@ function nodeCommand(
     const password = env.CC_FS_PASSWORD ?? '';
     if (password.length < 8 || /\s/.test(password))
       return { out: 'CC_FS_PASSWORD must hold the new password (8 or more characters, no spaces)', code: 2 };
-    return nodes.setEslPassword(name, password, now)
+    return await nodes.setEslPassword(name, password, now)
       ? { out: `node ${name}: new ESL password stored; restart the server to reconnect with it`, code: 0 }
       : { out: `no node ${name}`, code: 1 };
   }
@@ -133,7 +133,7 @@ function nodeCommand(
   }
   if (!parsed || !['wss:', 'ws:'].includes(parsed.protocol) || !parsed.hostname)
     return { out: `the address must be wss://HOST:PORT (or ws:// for plain HTTP), got ${url}`, code: 2 };
-  return nodes.setWssUrl(name, url, now)
+  return await nodes.setWssUrl(name, url, now)
     ? { out: `node ${name} hands softphones ${url}`, code: 0 }
     : { out: `no node ${name}`, code: 1 };
 }

@@ -49,7 +49,7 @@ const store = (() => {
 const app = await buildApp(config, { store, clock: systemClock, tls: tls?.identity });
 const wssCert = wss?.x509;
 for (const line of seedStore(config, app.ctx.repos, systemClock.now(), wssCert)) app.http.log.info(line);
-for (const problem of wssAddressProblems(app.ctx.repos.nodes.active(), {
+for (const problem of wssAddressProblems(await app.ctx.repos.nodes.active(), {
   cert: wssCert,
   https: Boolean(tls),
 }))
@@ -123,7 +123,7 @@ app.start();
 console.log(
   `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${config.dbPath}`,
 );
-if (app.ctx.repos.accounts.list().length === 0)
+if ((await app.ctx.repos.accounts.list()).length === 0)
   console.log(
     'No API account yet: create one with `npm run cli -- account add NAME` (it prints the secret).',
   );

@@ -10,7 +10,7 @@ export function seedStore(config: Config, repos: Repos, now: number, wssCert?: X
   const seed = config.fsWss.urlGiven
     ? config.seedNode
     : { ...config.seedNode, wssUrl: seededWssUrl(config.seedNode.wssUrl, wssCert) };
-  const node = repos.nodes.seedIfEmpty(seed, now);
+  const node = await repos.nodes.seedIfEmpty(seed, now);
   if (node)
     done.push(
       `seeded FreeSWITCH node "${node.name}" (ESL ${node.eslHost}:${node.eslPort}, softphones ${node.wssUrl})`,

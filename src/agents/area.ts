@@ -27,13 +27,13 @@ interface AgentsAreaDeps {
   disconnectUser(username: string, reason: string): void;
 }
 
-export function composeAgents(d: AgentsAreaDeps): {
+export async function composeAgents(d: AgentsAreaDeps): Promise<{
   projects: ProjectService;
   commands: Record<string, AppCommand>;
-} {
+}> {
   const { agents } = d;
   const projects = new ProjectService({
-    db: d.db,
+
     repos: d.repos,
     clock: d.clock,
     agents,
@@ -46,7 +46,7 @@ export function composeAgents(d: AgentsAreaDeps): {
     onExtensionDisabled: (username) => d.disconnectUser(username, 'the extension was disabled'),
     log: d.log,
   });
-  projects.loadAgents();
+  await projects.loadAgents();
   d.metrics.gauge('extensions.switchPending', () => projects.pendingSwitchWork().size);
   d.reports.onEvent((_nodeId, event) => {
     const change = registrationChange(event);

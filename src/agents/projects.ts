@@ -7,11 +7,8 @@ import type { Clock } from '../core/clock.js';
 import { ExtensionType, WorkStatus } from '../core/codes.js';
 import { conflict, forbidden, invalid, notFound, unavailable } from '../core/errors.js';
 import { notice, type Publisher, type SwitchControl } from '../core/ports.js';
-import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
 import type { Extension, Project } from '../db/repos/projects.js';
-import { tasks } from '../db/schema.js';
-import { and, eq, ne } from 'drizzle-orm';
 import type { AgentRegistry } from './registry.js';
 import { extStatusView } from './registry.js';
 import type { FsNode } from '../db/repos/nodes.js';
@@ -29,8 +26,8 @@ interface Claimant {
 const OPERATOR: Claimant = { operator: true };
 
 /** A gateway agents may be sent out through: it exists and is enabled; 400 naming defaultGwCode otherwise. */
-function outboundGateway(repos: Repos, gwCode: string): Gateway {
-  const gateway = repos.gateways.byCode(gwCode);
+async function outboundGateway(repos: Repos, gwCode: string): Promise<Gateway> {
+  const gateway = await repos.gateways.byCode(gwCode);
   if (!gateway) throw invalid(`defaultGwCode ${gwCode} is not a gateway`);
   if (gateway.status !== 1) throw invalid(`defaultGwCode ${gwCode} is disabled (status 0)`);
   return gateway;
@@ -47,7 +44,6 @@ const newPassword = (): string => randomBytes(9).toString('base64url');
 const newCertificate = (): string => randomBytes(16).toString('hex').toUpperCase();
 
 interface ProjectDeps {
-  db: Db;
   repos: Repos;
   clock: Clock;
   agents: AgentRegistry;
@@ -68,17 +64,17 @@ export class ProjectService {
   constructor(private readonly d: ProjectDeps) {}
 
   /** Restores the live registry from the store at start-up. */
-  loadAgents(): void {
-    for (const p of this.d.repos.projects.active())
-      for (const e of this.d.repos.extensions.ofProject(p.id))
+  async loadAgents(): Promise<void> {
+    for (const p of await this.d.repos.projects.active())
+      for (const e of await this.d.repos.extensions.ofProject(p.id))
         this.d.agents.add({ ...e, projectCode: p.projectCode, projectId: p.id });
   }
 
   /** Among active nodes with room (two legs per seat), the one with most free seats × weight. */
-  placeProject(seats: number): FsNode {
-    const used = this.d.repos.projects.seatsByNode();
+  async placeProject(seats: number): Promise<FsNode> {
+    const used = await this.d.repos.projects.seatsByNode();
     let best: { node: FsNode; score: number } | undefined;
-    for (const node of this.d.repos.nodes.active()) {
+    for (const node of await this.d.repos.nodes.active()) {
       const free = Math.floor(node.maxSessions / 2) - (used.get(node.id) ?? 0);
       if (free < seats) continue;
       const score = (free - seats + 1) * node.weight;
@@ -89,45 +85,26 @@ export class ProjectService {
   }
 
   /** `defaultGwCode` (extension, issue 17.11): the gateway the project's agents call out through first. */
-  createProject(projectCode: string, seats: number, defaultGwCode?: string) {
-    const { repos, clock, db } = this.d;
-    if (repos.projects.activeByCode(projectCode))
+  async createProject(projectCode: string, seats: number, defaultGwCode?: string) {
+    const { repos, clock } = this.d;
+    if (await repos.projects.activeByCode(projectCode))
       throw conflict(`projectCode ${projectCode} is already active; finish it before creating it again`);
-    const defaultGatewayId = defaultGwCode === undefined ? null : outboundGateway(repos, defaultGwCode).id;
-    const node = this.placeProject(seats);
+    const defaultGatewayId = defaultGwCode === undefined ? null : (await outboundGateway(repos, defaultGwCode)).id;
+    const node = await this.placeProject(seats);
     const now = clock.now();
     const managerCertificate = newCertificate();
-    const project = db.transaction(() => {
-      const p = repos.projects.insert(
-        {
-          projectCode,
-          seats,
-          nodeId: node.id,
-          certificate: newCertificate(),
-          managerCertificate,
-          defaultGatewayId,
-        },
-        now,
-      );
-      const wanted = [
-        ...Array.from({ length: seats }, () => ExtensionType.agent),
-        ...Array.from({ length: managersFor(seats) }, () => ExtensionType.manager),
-      ];
-      const free = repos.extensions.freeOnNode(node.id);
-      let next = Math.max(this.d.extensionStart, repos.extensions.highestNumber() + 1);
-      for (const type of wanted) {
-        const reuse = free.shift();
-        if (reuse) repos.extensions.assign(reuse.id, { projectId: p.id, type, password: newPassword() }, now);
-        else
-          repos.extensions.insert(
-            { username: String(next++), nodeId: node.id, password: newPassword(), type, projectId: p.id },
-            now,
-          );
-      }
-      return p;
-    });
-    for (const e of repos.extensions.ofProject(project.id))
-      this.d.agents.add({ ...e, projectCode, projectId: project.id });
+    const wanted = [
+      ...Array.from({ length: seats }, () => ExtensionType.agent),
+      ...Array.from({ length: managersFor(seats) }, () => ExtensionType.manager),
+    ];
+    const { project, extensions } = await repos.projectSetup.create(
+      { projectCode, seats, nodeId: node.id, certificate: newCertificate(), managerCertificate, defaultGatewayId },
+      wanted,
+      this.d.extensionStart,
+      newPassword,
+      now,
+    );
+    for (const e of extensions) this.d.agents.add({ ...e, projectCode, projectId: project.id });
     return {
       certificate: project.certificate,
       managerCertificate,
@@ -137,21 +114,21 @@ export class ProjectService {
   }
 
   /** Extension (issue 17.11): sets the project's default outbound gateway, or clears it ('': none given). */
-  setDefaultGateway(projectCode: string, defaultGwCode: string) {
-    const project = this.activeProject(projectCode);
-    const gateway = defaultGwCode === '' ? null : outboundGateway(this.d.repos, defaultGwCode);
-    this.d.repos.projects.setDefaultGateway(project.id, gateway?.id ?? null, this.d.clock.now());
+  async setDefaultGateway(projectCode: string, defaultGwCode: string) {
+    const project = await this.activeProject(projectCode);
+    const gateway = defaultGwCode === '' ? null : await outboundGateway(this.d.repos, defaultGwCode);
+    await this.d.repos.projects.setDefaultGateway(project.id, gateway?.id ?? null, this.d.clock.now());
     return { projectCode, defaultGwCode: gateway?.gwCode ?? null };
   }
 
-  private activeProject(projectCode: string): Project {
-    const p = this.d.repos.projects.activeByCode(projectCode);
+  private async activeProject(projectCode: string): Promise<Project> {
+    const p = await this.d.repos.projects.activeByCode(projectCode);
     if (!p) throw notFound(`projectCode ${projectCode} is not an active project`);
     return p;
   }
 
-  private nodeOf(project: Project): FsNode {
-    const node = this.d.repos.nodes.get(project.nodeId);
+  private async nodeOf(project: Project): Promise<FsNode> {
+    const node = await this.d.repos.nodes.get(project.nodeId);
     if (!node) throw unavailable(`the FreeSWITCH node of project ${project.projectCode} no longer exists`);
     return node;
   }
@@ -163,10 +140,10 @@ export class ProjectService {
    * with `managerCertificate`, and an extension already handed out only with that extension's password (its holder
    * reloading a page).
    */
-  getByCertificate(certificate: string, type: number, username?: string, claimant: Claimant = OPERATOR) {
+  async getByCertificate(certificate: string, type: number, username?: string, claimant: Claimant = OPERATOR) {
     const { repos, clock } = this.d;
-    const project = this.projectOfCertificate(certificate, type, claimant);
-    const exts = repos.extensions.ofProject(project.id).filter((e) => e.type === type);
+    const project = await this.projectOfCertificate(certificate, type, claimant);
+    const exts = (await repos.extensions.ofProject(project.id)).filter((e) => e.type === type);
     let ext: Extension | undefined;
     if (username !== undefined) {
       ext = exts.find((e) => e.username === username);
@@ -184,8 +161,8 @@ export class ProjectService {
         throw conflict(`no unclaimed type ${type} extension is left in project ${project.projectCode}`);
     }
     if (ext.workStatus === WorkStatus.disabled) throw forbidden(`extension ${ext.username} is disabled`);
-    repos.extensions.claim(ext.id, clock.now());
-    const node = this.nodeOf(project);
+    await repos.extensions.claim(ext.id, clock.now());
+    const node = await this.nodeOf(project);
     return {
       servers: node.wssUrl,
       nativeServers: node.nativeAddress,
@@ -197,10 +174,10 @@ export class ProjectService {
     };
   }
 
-  private projectOfCertificate(certificate: string, type: number, claimant: Claimant): Project {
+  private async projectOfCertificate(certificate: string, type: number, claimant: Claimant): Promise<Project> {
     const { repos } = this.d;
-    const asAgents = repos.projects.byCertificate(certificate);
-    const asManagers = asAgents ? undefined : repos.projects.byManagerCertificate(certificate);
+    const asAgents = await repos.projects.byCertificate(certificate);
+    const asManagers = asAgents ? undefined : await repos.projects.byManagerCertificate(certificate);
     const project = asAgents ?? asManagers;
     if (!project) {
       claimant.onWrongCredential?.('certificate');
@@ -216,13 +193,13 @@ export class ProjectService {
   }
 
   /** The holder gives its extension back: the next unnamed claim may hand it out (spec-silent; console only). */
-  release(username: string): void {
-    const ext = this.d.repos.extensions.byUsername(username);
-    if (ext) this.d.repos.extensions.release(ext.id, this.d.clock.now());
+  async release(username: string): Promise<void> {
+    const ext = await this.d.repos.extensions.byUsername(username);
+    if (ext) await this.d.repos.extensions.release(ext.id, this.d.clock.now());
   }
 
-  extensionsOf(projectCode: string) {
-    this.activeProject(projectCode);
+  async extensionsOf(projectCode: string) {
+    await this.activeProject(projectCode);
     return this.d.agents.ofProject(projectCode).map(extStatusView);
   }
 
@@ -243,8 +220,11 @@ export class ProjectService {
     return { username, workStatus: r.entry.state.workStatus, sessionStatus: r.entry.state.sessionStatus };
   }
 
-  setWorkStatusByProject(projectCode: string, workStatus: 0 | 1): { changed: number; skipped: string[] } {
-    this.activeProject(projectCode);
+  async setWorkStatusByProject(
+    projectCode: string,
+    workStatus: 0 | 1,
+  ): Promise<{ changed: number; skipped: string[] }> {
+    await this.activeProject(projectCode);
     const skipped: string[] = [];
     let changed = 0;
     for (const a of this.d.agents.ofProject(projectCode)) {
@@ -289,7 +269,7 @@ export class ProjectService {
 
   /** Hangs up the extension's calls and drops its registration; its directory entry is refused from now on. */
   private async disconnectPhone(nodeId: number, username: string): Promise<void> {
-    const node = this.d.repos.nodes.get(nodeId);
+    const node = await this.d.repos.nodes.get(nodeId);
     await this.d.switchControl.hangupExtensionCalls(nodeId, username);
     if (node) await this.d.switchControl.flushRegistration(nodeId, username, node.sipDomain);
   }
@@ -317,8 +297,8 @@ export class ProjectService {
       if (node === nodeId) await this.disconnectOrQueue(node, username);
   }
 
-  sendToUser(projectCode: string, content: string, username?: string): number {
-    this.activeProject(projectCode);
+  async sendToUser(projectCode: string, content: string, username?: string): Promise<number> {
+    await this.activeProject(projectCode);
     const targets = username === undefined ? this.d.agents.ofProject(projectCode) : [this.assigned(username)];
     if (username !== undefined && targets[0].projectCode !== projectCode)
       throw notFound(`username ${username} is not an extension of project ${projectCode}`);
@@ -327,10 +307,10 @@ export class ProjectService {
     return targets.length;
   }
 
-  distributionSeat(projectCode: string, username: string): void {
+  async distributionSeat(projectCode: string, username: string): Promise<void> {
     const { repos, clock, agents } = this.d;
-    const project = this.activeProject(projectCode);
-    const ext = repos.extensions.byUsername(username);
+    const project = await this.activeProject(projectCode);
+    const ext = await repos.extensions.byUsername(username);
     if (!ext) throw notFound(`username ${username} is not an extension`);
     if (ext.projectId === project.id) return;
     if (ext.nodeId !== project.nodeId)
@@ -339,29 +319,26 @@ export class ProjectService {
     if (live && (live.state.callId !== null || live.state.sessionStatus !== 0))
       throw conflict(`extension ${username} is on a call; move it when it is idle`);
     // The extension keeps its number and password (the agent's phone stays registered) and joins as an agent.
-    repos.extensions.assign(ext.id, { projectId: project.id, type: ext.type }, clock.now());
-    repos.extensions.claim(ext.id, clock.now());
+    await repos.projectSetup.move(ext.id, project.id, ext.type, clock.now());
     agents.remove(username);
     const entry = agents.add({ ...ext, workStatus: 0, projectCode, projectId: project.id });
     agents.publish(entry);
   }
 
   async finishProject(projectCode: string): Promise<void> {
-    const { repos, clock, db, agents } = this.d;
-    const project = this.activeProject(projectCode);
+    const { repos, clock, agents } = this.d;
+    const project = await this.activeProject(projectCode);
     const now = clock.now();
-    db.update(tasks)
-      .set({ status: 4, endedAt: now, updatedAt: now })
-      .where(and(eq(tasks.projectId, project.id), ne(tasks.status, 4)))
-      .run();
-    const exts = repos.extensions.ofProject(project.id);
+    await repos.projectSetup.endTasks(project.id, now);
+    const exts = await repos.extensions.ofProject(project.id);
     // A node that does not answer gets the disconnects later; the project is finished either way, so a retry of
     // this request is not needed (it would answer 404: no longer active).
     for (const e of exts) await this.disconnectOrQueue(e.nodeId, e.username);
-    db.transaction(() => {
-      for (const e of exts) repos.extensions.assign(e.id, { projectId: null, password: newPassword() }, now);
-      repos.projects.finish(project.id, now);
-    });
+    await repos.projectSetup.finish(
+      project.id,
+      exts.map((e) => ({ id: e.id, password: newPassword() })),
+      now,
+    );
     for (const e of exts) agents.remove(e.username);
     this.d.onProjectFinished(
       projectCode,

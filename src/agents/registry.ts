@@ -24,7 +24,26 @@ export class AgentRegistry {
   private readonly agents = new Map<string, AgentEntry>();
   private readonly listeners = new Set<(entry: AgentEntry, before: AgentState) => void>();
 
-  constructor(private readonly deps: { clock: Clock; publisher: Publisher; extensions: ExtensionsRepo }) {}
+  /**
+   * The stored registration and work status follow the live state in the order the changes happened: each write
+   * waits for the one before (on a store with a pool of connections two writes in flight could land swapped).
+   */
+  private storeWrites: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: {
+      clock: Clock;
+      publisher: Publisher;
+      extensions: ExtensionsRepo;
+      /** A status write the store refused (logged; the live state stays authoritative). */
+      onStoreError?: (err: unknown) => void;
+    },
+  ) {}
+
+  /** Resolves once every status write made so far is stored (tests, shutdown). */
+  stored(): Promise<void> {
+    return this.storeWrites;
+  }
 
   add(ext: {
     username: string;
@@ -103,14 +122,17 @@ export class AgentRegistry {
     if (next === before) return { ok: true, entry };
     entry.state = next;
     if (next.regStatus !== before.regStatus || next.workStatus !== before.workStatus)
-      this.deps.extensions.setStatus(
-        username,
-        { regStatus: next.regStatus, workStatus: next.workStatus },
-        this.deps.clock.now(),
-      );
+      this.storeStatus(username, { regStatus: next.regStatus, workStatus: next.workStatus });
     this.publish(entry, before);
     for (const fn of this.listeners) fn(entry, before);
     return { ok: true, entry };
+  }
+
+  private storeStatus(username: string, fields: { regStatus: number; workStatus: number }): void {
+    const now = this.deps.clock.now();
+    this.storeWrites = this.storeWrites
+      .then(() => this.deps.extensions.setStatus(username, fields, now))
+      .catch((err: unknown) => this.deps.onStoreError?.(err));
   }
 
   setWork(username: string, workStatus: WorkStatus): AgentResult {

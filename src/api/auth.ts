@@ -29,10 +29,10 @@ export interface PendingStrictSign {
   sign: string;
 }
 
-export function verifySignedRequest(
+export async function verifySignedRequest(
   request: FastifyRequest,
   deps: { accounts: AccountsRepo; clock: Clock; windowMs: number },
-): { account: ApiAccount; strict?: PendingStrictSign } {
+): Promise<{ account: ApiAccount; strict?: PendingStrictSign }> {
   const account = header(request, 'account');
   const timestamp = header(request, 'timestamp');
   const sign = header(request, 'sign');
@@ -46,7 +46,7 @@ export function verifySignedRequest(
         (inSeconds ? '; it looks like seconds, but timestamp is milliseconds since the epoch' : ''),
     );
   }
-  const row = deps.accounts.find(account);
+  const row = await deps.accounts.find(account);
   // The same answer for an unknown account and a wrong sign would hide which accounts exist, but operators
   // debugging an integration need to know which one is wrong; accounts are not secrets, secrets are.
   if (!row) throw unauthorized('account is unknown');

@@ -9,7 +9,10 @@ interface Envelope<T> {
   reqResult: { code: number; msg: string };
 }
 
-export const ok = <T>(data?: T): Envelope<T> =>
+/** A promise is never an answer's data: the storage ports are asynchronous, and `ok(promise)` would send `{}`. */
+type NotAPromise<T> = T extends PromiseLike<unknown> ? never : T;
+
+export const ok = <T>(data?: NotAPromise<T>): Envelope<T> =>
   data === undefined
     ? { reqResult: { code: 1, msg: OK_MSG } }
     : { data, reqResult: { code: 1, msg: OK_MSG } };

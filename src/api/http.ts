@@ -159,17 +159,15 @@ export async function registerRoutes(http: FastifyInstance, d: RouteDeps): Promi
   // The agent workbench and the manager page, with the few unsigned endpoints they need (src/pages/README.md).
   await http.register(consoleRoutes, {
     ctx,
-    taskStatuses: (projectCode) => {
-      const project = repos.projects.activeByCode(projectCode);
+    taskStatuses: async (projectCode) => {
+      const project = await repos.projects.activeByCode(projectCode);
       if (!project) return [];
-      return repos.tasks
-        .inStates(Object.values(TaskStatus))
-        .filter((t) => t.projectId === project.id)
-        .map((t) => tasks.statusOf(t));
+      const own = (await repos.tasks.inStates(Object.values(TaskStatus))).filter((t) => t.projectId === project.id);
+      return Promise.all(own.map((t) => tasks.statusOf(t)));
     },
-    previewNumbers: ({ projectCode, username, callTaskCode, count }) => {
-      const task = repos.tasks.byCode(callTaskCode);
-      if (!task || repos.projects.get(task.projectId)?.projectCode !== projectCode)
+    previewNumbers: async ({ projectCode, username, callTaskCode, count }) => {
+      const task = await repos.tasks.byCode(callTaskCode);
+      if (!task || (await repos.projects.get(task.projectId))?.projectCode !== projectCode)
         throw notFound(`task ${callTaskCode} is not a task of project ${projectCode}`);
       return tasks.getCallList(callTaskCode, count, username);
     },

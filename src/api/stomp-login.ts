@@ -39,7 +39,7 @@ export function stompLogin(deps: StompLoginDeps) {
       deps.log?.warn({ login: login.slice(0, 64), ip: address }, 'stomp login refused: locked out');
       return { error: locked.message };
     }
-    const principal = check(deps, login, passcode, info);
+    const principal = await check(deps, login, passcode, info);
     if ('error' in principal && principal.wrongSecret) {
       deps.logins.failed(login, address);
       deps.log?.warn(
@@ -53,19 +53,19 @@ export function stompLogin(deps: StompLoginDeps) {
   };
 }
 
-function check(
+async function check(
   deps: StompLoginDeps,
   login: string,
   passcode: string,
   info: SessionInfo,
-): Principal | { error: string; wrongSecret?: boolean } {
+): Promise<Principal | { error: string; wrongSecret?: boolean }> {
   const entry = deps.assigned(login);
-  const ext = entry && deps.repos.extensions.byUsername(login);
+  const ext = entry && (await deps.repos.extensions.byUsername(login));
   if (entry && ext && sameSecret(passcode, ext.password)) {
     if (ext.workStatus === -1) return { error: `extension ${login} is disabled` };
     return { username: login, projectCode: entry.projectCode, role: entry.type === 3 ? 'manager' : 'agent' };
   }
-  const account = deps.repos.accounts.find(login);
+  const account = await deps.repos.accounts.find(login);
   if (account && sameSecret(passcode, account.secret)) {
     const refused = accountRefusal(account, deps.clock.now(), info.remoteAddress);
     return refused ? { error: refused } : { username: login, projectCode: '*', role: 'service' };

@@ -177,7 +177,7 @@ export function composeRecovery(d: RecoveryAreaDeps): void {
     nodes: d.nodes,
     log: d.log,
     clock: d.clock,
-    activeNodes: () => d.repos.nodes.active().map((n) => n.id),
+    activeNodes: () => (await d.repos.nodes.active()).map((n) => n.id),
     knowsLeg: (uuid) => d.runner.knowsLeg(uuid) || d.supervisor.knows(uuid),
     isHeldLeg: (uuid) => d.socket.calls.isHeldLeg(uuid),
     dialerDials: (id) => d.dialing.dialer.dials(id),

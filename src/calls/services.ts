@@ -62,8 +62,8 @@ export function callServices(d: {
       return { voiceFile: voice?.filePath, evaluation: task.evaluation === 1 };
     },
     agentDomain(username) {
-      const ext = d.repos.extensions.byUsername(username);
-      const node = ext ? d.repos.nodes.get(ext.nodeId) : undefined;
+      const ext = await d.repos.extensions.byUsername(username);
+      const node = ext ? await d.repos.nodes.get(ext.nodeId) : undefined;
       return node?.sipDomain ?? '';
     },
     recordPath: (callId, now) => recordingPath(d.recordingsDir, callId, now),
@@ -75,17 +75,17 @@ export function callServices(d: {
         hangupDisposition: end.hangupDisposition,
         flow: facts,
       });
-      const { taskId, projectId } = d.callLogs.resolveCodes({
+      const { taskId, projectId } = await d.callLogs.resolveCodes({
         taskCode: leg.taskCode || null,
         projectCode: leg.projectCode || null,
       });
-      const gw = leg.gatewayCode ? d.repos.gateways.byCode(leg.gatewayCode) : undefined;
+      const gw = await leg.gatewayCode ? d.repos.gateways.byCode(leg.gatewayCode) : undefined;
       const rule = gw ? priceRuleOf(gw) : null;
       const now = d.clock.now();
       // One source per field: when FreeSWITCH's CDR came first, its measurements stay and the price follows its
       // billsec (the flow's own timing is only an estimate of the same thing).
-      const cdr = d.callLogs.get(leg.callId);
-      const measured = cdr?.cdrReceived ? cdr : undefined;
+      const cdr = await d.callLogs.get(leg.callId);
+      const measured = await cdr?.cdrReceived ? cdr : undefined;
       const billsec =
         measured?.billsec ??
         (end.answeredAt !== undefined ? Math.round((end.endedAt - end.answeredAt) / 1000) : 0);

@@ -63,6 +63,19 @@ export class InvalidFields {
     }
   }
 
+  /** As check, for a check that reads the store. */
+  async checkAsync<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof AppError && err.kind === 'invalid') {
+        this.problems.push(err.message);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
   /** The checked values once every check passed; otherwise one `invalid` listing every problem. */
   all<T extends Record<string, unknown>>(values: T): { [K in keyof T]: Exclude<T[K], undefined> } {
     if (this.problems.length > 0) throw invalid(this.problems.join('; '));

@@ -13,3 +13,6 @@ export function normalizePhone(raw: string): string | undefined {
   const bare = raw.trim().replace(GROUPING, '');
   return PHONE.test(bare) ? bare : undefined;
 }
+
+/** The key a number is kept under in the do-not-call lists: normalised, without a leading '+'. */
+export const dncKey = (phone: string): string => (normalizePhone(phone) ?? phone.trim()).replace(/^\+/, '');

@@ -2,8 +2,11 @@
 // (stomp/, calls/), and tests pass recording fakes.
 
 /** Sends a message to STOMP subscribers of a destination (`/topic/...`). */
+/** What a message may carry: never a promise (the storage ports are asynchronous; a promise would send `{}`). */
+export type MessageBody<B> = B extends PromiseLike<unknown> ? never : B;
+
 export interface Publisher {
-  publish(destination: string, body: object | string): void;
+  publish<B extends object | string>(destination: string, body: MessageBody<B>): void;
   /**
    * Runs `fn`, holding every publish it makes (its own and those of whatever it calls), then sends them in order.
    * The call runner writes a step's FreeSWITCH commands before any STOMP fan-out (issue 13: the customer hears

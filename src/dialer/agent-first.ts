@@ -15,8 +15,7 @@ import type { SocketLegs } from '../calls/socket-guard.js';
 import type { AttemptBook, Task } from './attempts.js';
 import { dialString, type GatewayRoom } from './capacity.js';
 import type { GatewayUsage } from './gateway-usage.js';
-import type { NumberSource } from './number-source.js';
-import type { Screen } from './numbers.js';
+import type { NumberSource, Screen } from './number-source.js';
 import { retryIfRuled } from './retries.js';
 
 /** What an agent-first call needs: who to ring first, and which number through which gateway afterwards. */
@@ -33,7 +32,8 @@ export interface AgentFirstCall {
 export type AgentFirstResult = { ok: true; callId: string } | { ok: false; reason: string; cause: string };
 
 interface AgentFirstDeps {
-  repos: Repos;
+  repos: Pick<Repos, 'nodes' | 'tasks'>;
+  log: { warn(obj: object, msg: string): void };
   clock: Clock;
   metrics: Metrics;
   agents: AgentRegistry;
@@ -50,7 +50,7 @@ interface AgentFirstDeps {
   /** Attempts whose agent never takes the call before the number is settled as 32 (default 3). */
   agentFirstMaxTries?: number;
   /** Puts a dispensed number back to pending (no agent or line after all). */
-  returnNumber(numberId: number, now: number): void;
+  returnNumber(numberId: number, now: number): Promise<void>;
 }
 
 export class AgentFirstCalls {
@@ -60,12 +60,12 @@ export class AgentFirstCalls {
    * One number for each idle agent of the task's share, as far as the lines allow. The agent is reserved first, so
    * the same agent is never rung twice; a number whose agent did not answer goes back to pending for another agent.
    */
-  dial(
+  async dial(
     turn: { task: Task; projectCode: string; nodeId: number; rooms: GatewayRoom[]; capacity: number },
     idle: AgentEntry[],
     now: number,
     screen: Screen | undefined,
-  ): void {
+  ): Promise<void> {
     const { d } = this;
     const { task, projectCode, rooms } = turn;
     const mine = new Set(idle.map((a) => a.username));
@@ -75,12 +75,12 @@ export class AgentFirstCalls {
         .map((a) => a.username)
         .filter((u) => !mine.has(u)),
     );
-    for (const number of d.numbers.dispense(task.id, Math.min(idle.length, turn.capacity), now, screen)) {
+    for (const number of await d.numbers.dispense(task.id, Math.min(idle.length, turn.capacity), now, screen)) {
       const room = rooms.find((r) => r.room > 0);
       const callId = randomUUID();
       const agent = room && d.agents.reserveLongestIdle(projectCode, callId, others);
       if (!room || !agent) {
-        d.returnNumber(number.id, now);
+        await d.returnNumber(number.id, now);
         continue;
       }
       room.room--;
@@ -89,11 +89,11 @@ export class AgentFirstCalls {
         { ...call, phone: number.phone, task, numberId: number.id },
         callId,
         number.retries,
-      ).then((r) => {
+      ).then(async (r) => {
         if (r.ok) return;
         const cap = d.agentFirstMaxTries ?? 3;
         const log = { callUuid: callId, agent: agent.username, cause: r.cause, projectId: task.projectId };
-        const fate = d.numbers.agentMissed(
+        const fate = await d.numbers.agentMissed(
           number.id,
           cap,
           { ...log, callTaskCode: task.callTaskCode },
@@ -111,7 +111,7 @@ export class AgentFirstCalls {
    */
   async originate(c: AgentFirstCall, callId: string = randomUUID(), retries = 0): Promise<AgentFirstResult> {
     const { d } = this;
-    const domain = d.repos.nodes.get(c.nodeId)?.sipDomain ?? '';
+    const domain = (await d.repos.nodes.get(c.nodeId))?.sipDomain ?? '';
     d.gatewayUsage.acquire(c.gateway.id);
     d.metrics.inc('dialer.agent_first_originates');
     const ring = d.agentRingSeconds ?? 20;
@@ -183,7 +183,7 @@ export class AgentFirstCalls {
         { taskId: hold.taskId, numberId: hold.numberId, retries: hold.retries ?? 0 },
         resultDetail,
         now,
-      );
+      ).catch((err: unknown) => this.d.log.warn({ err, callId }, 'could not schedule a retry'));
     return true;
   }
 }

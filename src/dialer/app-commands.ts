@@ -75,7 +75,7 @@ function projectGateway(d: GatewayDeps, projectId: number): Gateway | undefined 
         .all()
         .sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0))
     : [];
-  const preferred = d.repos.projects.get(projectId)?.defaultGatewayId;
+  const preferred = (await d.repos.projects.get(projectId))?.defaultGatewayId;
   return freeGateway(d, [...(preferred ? [preferred] : []), ...rows.map((r) => r.gatewayId)]);
 }
 
@@ -128,7 +128,7 @@ export function agentCallRouter(d: AgentCallDeps) {
     if (s.callId !== null || s.sessionStatus !== SessionStatus.idle)
       return refused(`extension ${username} is already on a call`);
     if (!TEL_NO.test(number)) return refused(`"${number}" is not a phone number`);
-    const project = d.repos.projects.activeByCode(agent.projectCode);
+    const project = await d.repos.projects.activeByCode(agent.projectCode);
     if (!project) return refused(`project ${agent.projectCode} is not active`);
     const gateway = projectGateway(d, project.id);
     if (!gateway) return refused(`project ${agent.projectCode} has no gateway with a free line`);
@@ -203,7 +203,7 @@ export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
     const projectCode = str(body.projectCode) || agent.projectCode;
     if (projectCode !== agent.projectCode)
       return reply(p, username, false, `extension ${username} is not in project ${projectCode}`);
-    const project = d.repos.projects.activeByCode(projectCode);
+    const project = await d.repos.projects.activeByCode(projectCode);
     if (!project) return reply(p, username, false, `project ${projectCode} is not active`);
     const gateway = projectGateway(d, project.id);
     if (!gateway) return reply(p, username, false, `project ${projectCode} has no gateway with a free line`);
@@ -243,7 +243,7 @@ export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
     const telNo = str(body.telNo);
     const code = str(body.callTaskCode);
     const task = d.db.select().from(tasks).where(eq(tasks.callTaskCode, code)).get();
-    const project = task && d.repos.projects.get(task.projectId);
+    const project = await task && d.repos.projects.get(task.projectId);
     if (!task || project?.projectCode !== agent.projectCode)
       return reply(p, username, false, `task ${code} is not a task of project ${agent.projectCode}`);
     if (task.callType !== CallType.preview)

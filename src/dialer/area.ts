@@ -18,8 +18,8 @@ import { CallListService } from './call-lists.js';
 import { Dialer } from './dialer.js';
 import { DncService } from './dnc.js';
 import { GatewayUsage } from './gateway-usage.js';
-import { numberSourceOf } from './number-source.js';
-import { numberStore, type NumberStore } from './numbers.js';
+import type { NumberSource } from './number-source.js';
+import type { NumberStore } from '../db/repos/numbers.js';
 import { screenFor } from './screening.js';
 import { TaskService } from './tasks.js';
 
@@ -55,21 +55,19 @@ export interface DialingArea {
 export function composeDialing(d: DialingAreaDeps): DialingArea {
   const { db, repos, clock } = d;
   const { calls } = d.socket;
-  const numbers = numberStore(db);
+  const { numbers } = repos;
   const gatewayUsage = new GatewayUsage();
-  const screen = (task: Parameters<typeof screenFor>[1]) =>
-    screenFor(
-      { dnc: repos.dnc, projectCodeOf: (id) => repos.projects.get(id)?.projectCode, now: () => clock.now() },
-      task,
-    );
+  const screen = (task: Parameters<typeof screenFor>[0], projectCode: string) =>
+    screenFor(task, projectCode, () => clock.now());
   const dnc = new DncService({
     dnc: repos.dnc,
-    projectExists: (code) => repos.callLogs.resolveCodes({ projectCode: code }).projectId !== null,
+    projectExists: async (code) => (await repos.callLogs.resolveCodes({ projectCode: code })).projectId !== null,
     clock,
   });
   const dialer = new Dialer({
     ...d,
     gatewayUsage,
+    view: repos.dialerView,
     numbers: numberSourceOf(numbers),
     socket: d.socket.reachAt,
     socketLegs: d.socket.guard.legs,
@@ -92,7 +90,7 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
     screenFor: screen,
     dialState: (taskId) => dialer.dialState(taskId),
   });
-  dialer.events.on('tick', (now) => void tasks.expireDue(now));
+  dialer.events.on('tick', (now) => tasks.expireDue(now));
   dialer.events.on('paced', (running) => tasks.publishProgress(running));
   dialer.events.on('windowTurned', (task, open) => tasks.windowChanged(task, open));
   const callLists = new CallListService({ db, callLists: repos.callLists, clock });
@@ -125,5 +123,17 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
         originateAgentFirst: (call, callId) => dialer.originateAgentFirst(call, callId),
         newCallId: randomUUID,
       }),
+  };
+}
+
+/** The dialer's number port over the number store. */
+function numberSourceOf(store: NumberStore): NumberSource {
+  return {
+    dispense: (taskId, n, now, screen) => store.dispenseNumbers(taskId, n, now, screen),
+    retryLater: (id, at, now) => store.retryLater(id, at, now),
+    agentMissed: (id, cap, log, now) => store.agentMissed(id, cap, log, now),
+    settle: (id, outcome, now) => store.settleNumber(id, outcome, now),
+    markCall: (id, callUuid, now) => store.markCall(id, callUuid, now),
+    giveBack: (id, now) => store.giveBack(id, now),
   };
 }

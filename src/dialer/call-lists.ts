@@ -96,7 +96,7 @@ export class CallListService {
   constructor(private readonly d: { db: Db; callLists: CallListsRepo; clock: Clock }) {}
 
   create(name?: string): { callListId: number } {
-    return { callListId: this.d.callLists.create(name ?? null, this.d.clock.now()).id };
+    return { callListId: (await this.d.callLists.create(name ?? null, this.d.clock.now())).id };
   }
 
   append(callListId: number, values: { position: number; value: string }[]): AppendResult {
@@ -104,7 +104,7 @@ export class CallListService {
     if (!callLists.get(callListId)) throw notFound(`callListId ${callListId} does not exist`);
     const now = clock.now();
     return db.transaction(() => {
-      const existing = callLists.existing(
+      const existing = await callLists.existing(
         callListId,
         values.map((v) => v.value),
       );
@@ -149,7 +149,7 @@ export class CallListService {
     if (!callLists.get(callListId)) throw notFound(`callListId ${callListId} does not exist`);
     const existing = new Set<string>();
     for (let after = 0; ;) {
-      const page = callLists.numbersAfter(callListId, after, APPEND_CHUNK);
+      const page = await callLists.numbersAfter(callListId, after, APPEND_CHUNK);
       for (const n of page) existing.add(n.phone);
       if (page.length < APPEND_CHUNK) break;
       after = page[page.length - 1]!.id;
@@ -163,7 +163,7 @@ export class CallListService {
       for (let i = 0; i < phones.length; i += APPEND_CHUNK) {
         await nextTurn();
         const chunk = phones.slice(i, i + APPEND_CHUNK);
-        const ids = db.transaction(() => callLists.insertNumberRange(callListId, chunk, now));
+        const ids = await db.transaction(() => callLists.insertNumberRange(callListId, chunk, now));
         if (ids) {
           firstId ??= ids.first;
           lastId = ids.last;

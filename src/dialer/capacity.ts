@@ -1,12 +1,9 @@
 // How many calls a task may start now: room on each of its gateways (its own per-gateway limit and the gateway's
 // free lines) and on its node (sessions per second, and sessions). Also how numbers are dialled through a gateway.
-import { eq } from 'drizzle-orm';
 import { RegisterType } from '../core/codes.js';
-import type { Db } from '../db/database.js';
-import type { Repos } from '../db/repos/index.js';
 import type { Gateway } from '../db/repos/gateways.js';
-import { taskGateways } from '../db/schema.js';
 import type { AttemptBook, Task } from './attempts.js';
+import type { DialerView } from './dialer-view.js';
 import type { GatewayUsage } from './gateway-usage.js';
 
 export interface GatewayRoom {
@@ -15,8 +12,6 @@ export interface GatewayRoom {
 }
 
 interface CapacityDeps {
-  db: Db;
-  repos: Repos;
   gatewayUsage: GatewayUsage;
   book: AttemptBook;
   isNodeConnected(nodeId: number): boolean;
@@ -38,11 +33,10 @@ export class DialCapacity {
   constructor(private readonly d: CapacityDeps) {}
 
   /** Room on each of the task's gateways: the task's own limit and the gateway's free lines, whichever is less. */
-  gatewayRoom(task: Task): GatewayRoom[] {
-    const rows = this.d.db.select().from(taskGateways).where(eq(taskGateways.taskId, task.id)).all();
-    return rows.flatMap((row) => {
-      const gateway = this.d.repos.gateways.get(row.gatewayId);
-      if (!gateway || gateway.status !== 1) return [];
+  gatewayRoom(task: Task, view: DialerView): GatewayRoom[] {
+    return (view.gatewaysOf.get(task.id) ?? []).flatMap((row) => {
+      const { gateway } = row;
+      if (gateway.status !== 1) return [];
       const byTask = this.d.book.linesOf(task.id, gateway.id);
       const free = (gateway.expectCount ?? 0) - this.d.gatewayUsage.inUse(gateway.id);
       return [{ gateway, room: Math.max(0, Math.min(row.concurrency - byTask, free)) }];
@@ -50,8 +44,8 @@ export class DialCapacity {
   }
 
   /** Originates this node may still start this second, and sessions it may still open. */
-  nodeRoom(nodeId: number, now: number): number {
-    const node = this.d.repos.nodes.get(nodeId);
+  nodeRoom(nodeId: number, now: number, view: DialerView): number {
+    const node = view.nodes.get(nodeId);
     if (!node || !this.d.isNodeConnected(nodeId)) return 0;
     const recent = (this.recentOriginates.get(nodeId) ?? []).filter((t) => now - t < 1000);
     this.recentOriginates.set(nodeId, recent);

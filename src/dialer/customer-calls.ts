@@ -17,14 +17,14 @@ import { classifyCall } from '../switch/results.js';
 import type { Attempt, AttemptBook, Task } from './attempts.js';
 import { dialString, type DialCapacity, type GatewayRoom } from './capacity.js';
 import type { GatewayUsage } from './gateway-usage.js';
-import type { NumberSource } from './number-source.js';
-import type { DispensedNumber, Screen } from './numbers.js';
+import type { DispensedNumber, NumberSource, Screen } from './number-source.js';
 import { judgeLiveAnswer, MAX_AGENT_WAIT_MS } from './pacing/abandon.js';
 import { retryIfRuled } from './retries.js';
 import type { TaskPacers } from './task-pacers.js';
 
 interface CustomerCallDeps {
-  repos: Repos;
+  repos: Pick<Repos, 'callLogs' | 'tasks' | 'gateways'>;
+  log: { warn(obj: object, msg: string): void };
   clock: Clock;
   metrics: Metrics;
   nodes: NodeLinks;
@@ -62,7 +62,7 @@ export class CustomerCalls {
   constructor(private readonly d: CustomerCallDeps) {}
 
   /** The pacer's number of customers for this tick, each originated on the least used gateway with room. */
-  dial(turn: DialTurn, now: number): void {
+  async dial(turn: DialTurn, now: number): Promise<void> {
     const { d } = this;
     const { task, rooms, capacity, agents, idle } = turn;
     const ringing = d.book.ringing(task.id);
@@ -83,21 +83,21 @@ export class CustomerCalls {
             busySince: agents.flatMap((a) => (a.state.talkingSince !== null ? [a.state.talkingSince] : [])),
           });
     if (wanted <= 0) return;
-    for (const number of d.numbers.dispense(task.id, wanted, now, turn.screen)) {
+    for (const number of await d.numbers.dispense(task.id, wanted, now, turn.screen)) {
       const room = rooms
         .filter((r) => r.room > 0)
         .sort((a, b) => d.gatewayUsage.inUse(a.gateway.id) - d.gatewayUsage.inUse(b.gateway.id))[0];
       if (!room) {
         // Cannot happen while capacity held; settle instead of leaving the number stuck in 'dialing'.
-        d.numbers.settle(number.id, { callUuid: '', resultDetail: 5 }, now);
+        await d.numbers.settle(number.id, { callUuid: '', resultDetail: 5 }, now);
         continue;
       }
       room.room--;
-      this.originate(turn, room.gateway, number, now);
+      await this.originate(turn, room.gateway, number, now);
     }
   }
 
-  private originate(turn: DialTurn, gateway: Gateway, number: DispensedNumber, now: number): void {
+  private async originate(turn: DialTurn, gateway: Gateway, number: DispensedNumber, now: number): Promise<void> {
     const { d } = this;
     const { task } = turn;
     const callId = randomUUID();
@@ -111,10 +111,11 @@ export class CustomerCalls {
       startedAt: now,
       answered: false,
     };
-    d.numbers.markCall(number.id, callId, now);
     d.book.originated(attempt);
     d.gatewayUsage.acquire(gateway.id);
     d.capacity.originated(turn.nodeId, now);
+    // The call's uuid is on the number before FreeSWITCH hears of it: a restart asks FreeSWITCH about that uuid.
+    await d.numbers.markCall(number.id, callId, now);
     d.metrics.inc('dialer.originates');
     const ringSeconds = d.ringSeconds ?? 30;
     const proof = d.socketLegs.originating(
@@ -163,8 +164,8 @@ export class CustomerCalls {
             ? 'RECOVERY_ON_TIMER_EXPIRE'
             : 'NORMAL_TEMPORARY_FAILURE';
       // CHANNEL_HANGUP_COMPLETE may come before or after BACKGROUND_JOB (fixtures README): wait briefly for it.
-      if (attempt.hangup) this.settleFailed(attempt);
-      else attempt.settleTimer = d.clock.setTimer(1000, () => this.settleFailed(attempt));
+      if (attempt.hangup) this.settleFailedLater(attempt);
+      else attempt.settleTimer = d.clock.setTimer(1000, () => this.settleFailedLater(attempt));
     });
   }
 
@@ -177,11 +178,17 @@ export class CustomerCalls {
     attempt.hangup = { ...event.headers };
     if (attempt.jobError) {
       attempt.settleTimer?.cancel();
-      this.settleFailed(attempt);
+      this.settleFailedLater(attempt);
     }
   }
 
-  private settleFailed(a: Attempt): void {
+  private settleFailedLater(a: Attempt): void {
+    this.settleFailed(a).catch((err: unknown) =>
+      this.d.log.warn({ err, callId: a.callId }, 'could not store a failed attempt'),
+    );
+  }
+
+  private async settleFailed(a: Attempt): Promise<void> {
     const { d } = this;
     if (!d.running() || !d.book.dropRinging(a.callId)) return;
     const now = d.clock.now();
@@ -195,8 +202,8 @@ export class CustomerCalls {
       hangupDisposition: h['variable_sip_hangup_disposition'],
       flow: { agentConnected: false, waitingForAgent: false },
     });
-    const gateway = d.repos.gateways.get(a.gatewayId);
-    d.repos.callLogs.upsert(
+    const gateway = await d.repos.gateways.get(a.gatewayId);
+    await d.repos.callLogs.upsert(
       a.callId,
       {
         taskId: a.task.id,
@@ -218,8 +225,8 @@ export class CustomerCalls {
       },
       now,
     );
-    d.numbers.settle(a.numberId, { callUuid: a.callId, resultDetail: outcome.resultDetail }, now);
-    retryIfRuled(
+    await d.numbers.settle(a.numberId, { callUuid: a.callId, resultDetail: outcome.resultDetail }, now);
+    await retryIfRuled(
       d,
       { taskId: a.task.id, numberId: a.numberId, retries: a.retries },
       outcome.resultDetail,
@@ -238,7 +245,7 @@ export class CustomerCalls {
   }
 
   /** The runner stored an answered leg's outcome: free its gateway line, judge the wait and teach the pacer. */
-  legEnded(callId: string, resultDetail: number, now: number): void {
+  async legEnded(callId: string, resultDetail: number, now: number): Promise<void> {
     const { d } = this;
     const a = d.book.endAnswered(callId);
     if (!a) return;
@@ -247,7 +254,7 @@ export class CustomerCalls {
     const waitMs = a.connectedAt !== undefined ? a.connectedAt - (a.answeredAt ?? a.connectedAt) : null;
     const verdict = judgeLiveAnswer(resultDetail, waitMs, MAX_AGENT_WAIT_MS);
     if (!verdict.live || a.task.scheduleType === ScheduleType.playOnly) return;
-    d.repos.callLogs.upsert(
+    await d.repos.callLogs.upsert(
       callId,
       { abandoned: verdict.abandoned ? 1 : 0, agentWaitMs: verdict.waitMs },
       now,

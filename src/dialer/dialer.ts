@@ -3,19 +3,16 @@
 // (agent-share.ts), room is measured on the task's gateways and node (capacity.ts), and the task's pacer decides how
 // many customers to call (customer-calls.ts) or its free agents are rung first (agent-first.ts). Calls in flight are
 // tracked in one book (attempts.ts); numbers are dispensed atomically (pending → dialing) from the number store.
-import { and, eq } from 'drizzle-orm';
 import type { AgentEntry, AgentRegistry } from '../agents/registry.js';
 import { isOfferable } from '../agents/state.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { CallType, ScheduleType, TaskStatus } from '../core/codes.js';
+import { ScheduleType } from '../core/codes.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../core/ports.js';
 import { EventHub } from '../core/events.js';
 import { Topics } from '../core/topics.js';
-import type { Db } from '../db/database.js';
-import type { Repos } from '../db/repos/index.js';
 import type { Gateway } from '../db/repos/gateways.js';
-import { taskNumbers, tasks } from '../db/schema.js';
+import type { Repos } from '../db/repos/index.js';
 import type { EslEvent } from '../esl/index.js';
 import type { NodeLinks } from '../switch/nodes.js';
 import type { SocketLegs } from '../calls/socket-guard.js';
@@ -26,8 +23,8 @@ import { AttemptBook, type Task } from './attempts.js';
 import { DialCapacity } from './capacity.js';
 import { CustomerCalls } from './customer-calls.js';
 import type { GatewayUsage } from './gateway-usage.js';
-import type { NumberSource } from './number-source.js';
-import type { Screen } from './numbers.js';
+import type { DialerView } from './dialer-view.js';
+import type { NumberSource, Screen } from './number-source.js';
 import { TaskPacers } from './task-pacers.js';
 import { TaskWindows } from './task-windows.js';
 
@@ -44,8 +41,9 @@ const FLOW_OF: Partial<Record<number, string>> = {
 };
 
 interface DialerDeps {
-  db: Db;
-  repos: Repos;
+  /** Reads what a tick decides on (db/repos/dialer-view.ts). */
+  view: { load(now: number): Promise<DialerView> };
+  repos: Pick<Repos, 'callLogs' | 'tasks' | 'gateways' | 'nodes'>;
   clock: Clock;
   metrics: Metrics;
   agents: AgentRegistry;
@@ -69,7 +67,7 @@ interface DialerDeps {
   /** Agent-first: attempts whose agent never takes the call before the number is settled as 32 (default 3). */
   agentFirstMaxTries?: number;
   /** Do-not-call and per-number window screening of a task's numbers at dispensing (dialer/screening.ts). */
-  screenFor?(task: Task): Screen | undefined;
+  screenFor?(task: Task, projectCode: string): Screen | undefined;
   /** Off-hook agents holding a fifo leg, per project (scheduleType 4 paces on these only). */
   heldAgents?(projectCode: string): ReadonlySet<string>;
 }
@@ -127,7 +125,7 @@ export class Dialer {
     this.agentFirst = new AgentFirstCalls({
       ...d,
       book,
-      returnNumber: (id, now) => this.returnNumber(id, now),
+      returnNumber: (id, now) => d.numbers.giveBack(id, now),
     });
   }
 
@@ -150,42 +148,38 @@ export class Dialer {
 
   private schedule(): void {
     if (!this.running) return;
+    // The next tick is scheduled when this one is over, so two ticks never interleave their awaits.
     this.timer = this.d.clock.setTimer(this.d.tickMs ?? 500, () => {
-      try {
-        this.tick();
-      } catch (err) {
-        this.d.log.warn({ err }, 'dialer tick failed');
-      }
-      this.schedule();
+      this.tick()
+        .catch((err: unknown) => this.d.log.warn({ err }, 'dialer tick failed'))
+        .finally(() => this.schedule());
     });
   }
 
-  private tick(): void {
+  /** One pacing round; exported for tests through the timer only. */
+  private async tick(): Promise<void> {
     const { d } = this;
     const now = d.clock.now();
-    this.events.emit('tick', now);
-    const running = d.db
-      .select()
-      .from(tasks)
-      .where(and(eq(tasks.status, TaskStatus.running), eq(tasks.callType, CallType.predictive)))
-      .all();
+    await this.events.emitAsync('tick', now);
+    const view = await d.view.load(now);
+    const { running } = view;
     const byProject = new Map<number, Task[]>();
     for (const task of running) {
       const window = this.windows.check(task, now);
       this.setDialState(task.id, { windowOpen: window.open, windowChangesAt: window.changesAt });
       if (!window.open) {
-        this.explain(task, now);
+        this.explain(task, now, view);
         continue;
       }
       byProject.set(task.projectId, [...(byProject.get(task.projectId) ?? []), task]);
     }
     for (const [projectId, projectTasks] of byProject) {
-      const project = d.repos.projects.get(projectId);
+      const project = view.projects.get(projectId);
       if (!project) continue;
       const shares = shareAgents(
         {
           agents: d.agents,
-          hasDue: (taskId, at) => d.numbers.hasDue(taskId, at),
+          hasDue: (taskId) => view.due.has(taskId),
           hasCalls: (t) => this.hasCalls(t),
           heldAgents: d.heldAgents,
         },
@@ -194,8 +188,8 @@ export class Dialer {
         now,
       );
       for (const task of projectTasks) {
-        this.dialTask(task, now, shares.get(task.id));
-        this.explain(task, now);
+        await this.dialTask(task, now, shares.get(task.id), view);
+        this.explain(task, now, view);
       }
     }
     for (const id of this.dialStates.keys())
@@ -234,22 +228,22 @@ export class Dialer {
    * Issue 17.12: after the tick's decisions, records why the task is not dialling (see not-dialling.ts) and tells
    * /topic/task/{projectCode} when that reason changes, so a manager sees it without asking.
    */
-  private explain(task: Task, now: number): void {
+  private explain(task: Task, now: number, view: DialerView): void {
     const state = this.dialStates.get(task.id);
-    const project = this.d.repos.projects.get(task.projectId);
+    const project = view.projects.get(task.projectId);
     if (!project) return;
     const why = this.hasCalls(task)
       ? null
       : whyNotDialling({
           dialling: false,
           node: {
-            name: this.d.repos.nodes.get(project.nodeId)?.name ?? String(project.nodeId),
+            name: view.nodes.get(project.nodeId)?.name ?? String(project.nodeId),
             connected: this.d.nodes.isConnected(project.nodeId),
           },
           window: { open: state?.windowOpen ?? true, changesAt: state?.windowChangesAt ?? null },
-          gateways: this.capacity.gatewayRoom(task).map((r) => ({ gwCode: r.gateway.gwCode, room: r.room })),
-          nodeRoom: this.capacity.nodeRoom(project.nodeId, now),
-          numbersDue: () => this.d.numbers.hasDue(task.id, now),
+          gateways: this.capacity.gatewayRoom(task, view).map((r) => ({ gwCode: r.gateway.gwCode, room: r.room })),
+          nodeRoom: this.capacity.nodeRoom(project.nodeId, now, view),
+          numbersDue: () => view.due.has(task.id),
           agents: NEEDS_AGENTS.includes(task.scheduleType)
             ? { staffed: state?.agentShare ?? 0, idle: state?.idleAgentShare ?? 0 }
             : undefined,
@@ -263,15 +257,20 @@ export class Dialer {
       });
   }
 
-  private dialTask(task: Task, now: number, share: AgentEntry[] | undefined): void {
+  private async dialTask(
+    task: Task,
+    now: number,
+    share: AgentEntry[] | undefined,
+    view: DialerView,
+  ): Promise<void> {
     const { d } = this;
     const flow = FLOW_OF[task.scheduleType];
-    const project = d.repos.projects.get(task.projectId);
+    const project = view.projects.get(task.projectId);
     if (!flow || !project || project.status !== 1) return;
-    const rooms = this.capacity.gatewayRoom(task);
+    const rooms = this.capacity.gatewayRoom(task, view);
     const capacity = Math.min(
       rooms.reduce((sum, r) => sum + r.room, 0),
-      this.capacity.nodeRoom(project.nodeId, now),
+      this.capacity.nodeRoom(project.nodeId, now, view),
     );
     // The task's agents: its share of the project's staffed agents (issue 14.2); off-hook tasks count only agents
     // holding a fifo leg (issue 14.4): an available agent without one cannot take an off-hook customer.
@@ -280,18 +279,10 @@ export class Dialer {
     const agents = (share ?? []).filter((a) => !held || held.has(a.username));
     const idle = agents.filter((a) => isOfferable(a.state));
     this.setDialState(task.id, { agentShare: agents.length, idleAgentShare: idle.length });
-    const screen = d.screenFor?.(task);
+    const screen = d.screenFor?.(task, project.projectCode);
     const turn = { task, projectCode: project.projectCode, nodeId: project.nodeId, flow, rooms, capacity };
     if (task.scheduleType === ScheduleType.agentFirst) return this.agentFirst.dial(turn, idle, now, screen);
-    this.customers.dial({ ...turn, agents, idle, screen }, now);
-  }
-
-  private returnNumber(id: number, now: number): void {
-    this.d.db
-      .update(taskNumbers)
-      .set({ state: 'pending', updatedAt: now })
-      .where(eq(taskNumbers.id, id))
-      .run();
+    await this.customers.dial({ ...turn, agents, idle, screen }, now);
   }
 
   /** Hangup events of legs we originated (from the node link). */
@@ -316,7 +307,9 @@ export class Dialer {
   legEnded(callId: string, resultDetail: number): void {
     const now = this.d.clock.now();
     if (this.agentFirst.legEnded(callId, resultDetail, now)) return;
-    this.customers.legEnded(callId, resultDetail, now);
+    this.customers
+      .legEnded(callId, resultDetail, now)
+      .catch((err: unknown) => this.d.log.warn({ err, callId }, 'could not store the abandon verdict'));
   }
 
   /** Calls in flight (ringing + answered) per task, for callTaskStatus.runningCnt. */

@@ -18,7 +18,8 @@ const APPLY_BATCH = 500;
 const CHECK_BATCH = 2000;
 
 /** The key a phone is listed and looked up by: its digits, grouping and a leading + dropped. */
-export const dncKey = (phone: string): string => (normalizePhone(phone) ?? phone.trim()).replace(/^\+/, '');
+export { dncKey } from '../core/phone.js';
+import { dncKey } from '../core/phone.js';
 
 /** The first column of one CSV line, unquoted; '' for a blank line. */
 const firstColumn = (line: string): string =>
@@ -114,17 +115,17 @@ export class DncKeys {
  */
 export async function applyInBatches<R>(
   keys: string[],
-  step: (batch: string[]) => R[],
-  undo: (applied: R[]) => void,
+  step: (batch: string[]) => Promise<R[]>,
+  undo: (applied: R[]) => Promise<unknown>,
 ): Promise<R[]> {
   const applied: R[] = [];
   try {
     for (let i = 0; i < keys.length; i += APPLY_BATCH) {
       if (i > 0) await setImmediate();
-      applied.push(...step(keys.slice(i, i + APPLY_BATCH)));
+      applied.push(...(await step(keys.slice(i, i + APPLY_BATCH))));
     }
   } catch (err) {
-    undo(applied);
+    await undo(applied);
     throw err;
   }
   return applied;

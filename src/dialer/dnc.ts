@@ -14,13 +14,13 @@ export class DncService {
   private readonly imports = new ImportQueue();
 
   constructor(
-    private readonly d: { dnc: DncRepo; projectExists: (projectCode: string) => boolean; clock: Clock },
+    private readonly d: { dnc: DncRepo; projectExists: (projectCode: string) => Promise<boolean>; clock: Clock },
   ) {}
 
   /** '' for the global list; a project code must be one that exists (active or finished). */
-  scopeCode(projectCode: string | undefined): string {
+  async scopeCode(projectCode: string | undefined): Promise<string> {
     if (projectCode === undefined) return '';
-    if (!this.d.projectExists(projectCode)) throw invalid(`projectCode ${projectCode} does not exist`);
+    if (!(await this.d.projectExists(projectCode))) throw invalid(`projectCode ${projectCode} does not exist`);
     return projectCode;
   }
 
@@ -30,7 +30,7 @@ export class DncService {
    */
   add(projectCode: string | undefined, keys: string[], note?: string) {
     return this.imports.run(async () => {
-      const scope = this.scopeCode(projectCode);
+      const scope = await this.scopeCode(projectCode);
       const now = this.d.clock.now();
       const added = await applyInBatches(
         keys,
@@ -47,7 +47,7 @@ export class DncService {
 
   remove(projectCode: string | undefined, keys: string[]) {
     return this.imports.run(async () => {
-      const scope = this.scopeCode(projectCode);
+      const scope = await this.scopeCode(projectCode);
       const removed = await applyInBatches(
         keys,
         (batch) => this.d.dnc.removeRows(scope, batch),
@@ -57,20 +57,20 @@ export class DncService {
     });
   }
 
-  check(phone: string, projectCode: string | undefined) {
+  async check(phone: string, projectCode: string | undefined) {
     if (normalizePhone(phone) === undefined)
       throw invalid('phone must be digits with an optional leading + (at most 20)');
     const key = dncKey(phone);
-    if (projectCode !== undefined) this.scopeCode(projectCode);
+    if (projectCode !== undefined) await this.scopeCode(projectCode);
     const lists: string[] = [];
-    if (this.d.dnc.has('', key)) lists.push('global');
-    if (projectCode !== undefined && this.d.dnc.has(projectCode, key)) lists.push(projectCode);
+    if (await this.d.dnc.has('', key)) lists.push('global');
+    if (projectCode !== undefined && (await this.d.dnc.has(projectCode, key))) lists.push(projectCode);
     return { phone, blocked: lists.length > 0, lists };
   }
 
-  list(projectCode: string | undefined, offset: number, limit: number) {
-    const scope = this.scopeCode(projectCode);
-    const page = this.d.dnc.page(scope, offset, limit);
+  async list(projectCode: string | undefined, offset: number, limit: number) {
+    const scope = await this.scopeCode(projectCode);
+    const page = await this.d.dnc.page(scope, offset, limit);
     return {
       list: scope === '' ? 'global' : scope,
       total: page.total,

@@ -1,33 +1,43 @@
-// The port through which the dialer takes numbers from the task-number store (numbers.ts), declared by the dialer
-// that needs it; numberSourceOf adapts the store to it.
-import type { DispensedNumber, NumberStore, Screen } from './numbers.js';
+// The port through which the dialer takes numbers from the task-number store, declared by the dialer that needs it
+// (the SQLite store is db/repos/numbers.ts). Asynchronous: on PostgreSQL every call is a round trip, so the tick
+// reads what it decides on first (DialerView) and awaits only the dispensing and the settling.
 
-/** Where numbers come from: the task-number store (src/dialer/numbers.ts). */
+export interface DispensedNumber {
+  id: number;
+  phone: string;
+  /** Retries the task's retry rules already gave this number. */
+  retries?: number;
+}
+
+/**
+ * What dispensing checks for each number at the moment it would be handed out (issue 14.6, 14.7): numbers on a
+ * do-not-call list are closed without a call and a call log says why; numbers outside their own calling window
+ * stay pending for later.
+ */
+export interface Screen {
+  /** The task the numbers belong to, for the skip's call log. */
+  task: { id: number; projectId: number; callTaskCode: string };
+  /** The task's project: its do-not-call list is checked with the global one (the store does it, in its transaction). */
+  projectCode: string | null;
+  /** False: not now (the number's local time is outside the window); it stays pending. */
+  callableNow?(phone: string): boolean;
+}
+
+/** Where numbers come from: the task-number store. */
 export interface NumberSource {
-  dispense(taskId: number, n: number, now: number, screen?: Screen): DispensedNumber[];
-  /** The task has a pending number due now: it needs agents to dial it. */
-  hasDue(taskId: number, now: number): boolean;
+  dispense(taskId: number, n: number, now: number, screen?: Screen): Promise<DispensedNumber[]>;
   /** The task's retry rules give a settled number another attempt at `at` (issue 14.8). */
-  retryLater(id: number, at: number, now: number): boolean;
+  retryLater(id: number, at: number, now: number): Promise<boolean>;
   /** Agent-first: the agent did not take the call; back to pending, or settled as 32 at the cap (issue 14.3). */
   agentMissed(
     id: number,
     cap: number,
     log: { callUuid: string; agent: string; cause: string; projectId: number; callTaskCode: string },
     now: number,
-  ): 'pending' | 'settled';
-  settle(id: number, outcome: { callUuid: string; resultDetail: number }, now: number): void;
+  ): Promise<'pending' | 'settled'>;
+  settle(id: number, outcome: { callUuid: string; resultDetail: number }, now: number): Promise<void>;
   /** Records the call's uuid on the number before it is originated, so a restart can ask FreeSWITCH about it. */
-  markCall(id: number, callUuid: string, now: number): void;
-}
-
-export function numberSourceOf(store: NumberStore): NumberSource {
-  return {
-    dispense: (taskId, n, now, screen) => store.dispenseNumbers(taskId, n, now, screen),
-    hasDue: (taskId, now) => store.hasDue(taskId, now),
-    retryLater: (id, at, now) => store.retryLater(id, at, now),
-    agentMissed: (id, cap, log, now) => store.agentMissed(id, cap, log, now),
-    settle: (id, outcome, now) => store.settleNumber(id, outcome, now),
-    markCall: (id, callUuid, now) => store.markCall(id, callUuid, now),
-  };
+  markCall(id: number, callUuid: string, now: number): Promise<void>;
+  /** An agent-first number whose agent never rang goes back to pending. */
+  giveBack(id: number, now: number): Promise<void>;
 }

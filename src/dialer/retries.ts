@@ -6,20 +6,20 @@ import type { NumberSource } from './number-source.js';
 import { retryAt, type RetryRule } from './retry-rules.js';
 
 interface RetryDeps {
-  repos: Repos;
+  repos: Pick<Repos, 'tasks'>;
   numbers: NumberSource;
   metrics: Metrics;
 }
 
-export function retryIfRuled(
+export async function retryIfRuled(
   d: RetryDeps,
   attempt: { taskId: number; numberId: number; retries: number },
   resultDetail: number,
   now: number,
-): void {
-  const task = d.repos.tasks.get(attempt.taskId);
+): Promise<void> {
+  const task = await d.repos.tasks.get(attempt.taskId);
   const rules = parseJsonOrUndefined<RetryRule[]>(task?.retryRules ?? null);
   if (!task || !rules) return;
   const at = retryAt(rules, resultDetail, attempt.retries, now);
-  if (at !== null && d.numbers.retryLater(attempt.numberId, at, now)) d.metrics.inc('dialer.retries');
+  if (at !== null && (await d.numbers.retryLater(attempt.numberId, at, now))) d.metrics.inc('dialer.retries');
 }

@@ -5,18 +5,17 @@ import type { Clock } from '../core/clock.js';
 import { CallType, ScheduleType, TaskStatus } from '../core/codes.js';
 import { AppError, conflict, invalid, InvalidFields, notFound } from '../core/errors.js';
 import type { Publisher } from '../core/ports.js';
-import type { Db } from '../db/database.js';
 import type { CallListsRepo } from '../db/repos/call-lists.js';
 import type { Repos } from '../db/repos/index.js';
 import type { Task, TasksRepo } from '../db/repos/tasks.js';
-import type { NumberStore } from './numbers.js';
+import type { NumberStore } from '../db/repos/numbers.js';
 import { parsePacingMode, type PacingMode } from './pacing/modes.js';
 import { checkRate, parseApiTime, parseCallGws, parseResultDetails, SCHEDULES_OF } from './task-input.js';
-import { callTaskStatusBody, taskCounts } from './task-status.js';
+import { callTaskStatusBody } from './task-status.js';
 import { isOpen, nextChange, parseCallingWindow, showCallingWindow, windowOf } from './calling-window.js';
 import { parseRetryRules, type RetryRule } from './retry-rules.js';
 import { checkAbandonTarget } from './pacing/abandon.js';
-import type { Screen } from './numbers.js';
+import type { Screen } from './number-source.js';
 import type { TaskDialState } from './dialer.js';
 import { Topics } from '../core/topics.js';
 
@@ -88,7 +87,6 @@ export interface TaskChange {
 }
 
 interface TaskDeps {
-  db: Db;
   repos: Pick<Repos, 'projects' | 'gateways' | 'voices'>;
   tasks: TasksRepo;
   callLists: CallListsRepo;
@@ -98,7 +96,7 @@ interface TaskDeps {
   /** Calls of the task in flight (the dialer knows); defaults to the task's numbers being dialled. */
   runningCount?: (taskId: number) => number;
   /** Do-not-call and per-number window screening (screening.ts), also for preview hand-outs. */
-  screenFor?: (task: Task) => Screen | undefined;
+  screenFor?: (task: Task, projectCode: string | null) => Screen | undefined;
   /** What the dialer last decided about the task: agents shared to it, calling window (callTaskStatus). */
   dialState?: (taskId: number) => TaskDialState | undefined;
 }
@@ -118,21 +116,21 @@ export class TaskService {
     this.listeners.push(listener);
   }
 
-  byCode(callTaskCode: string): Task {
-    const task = this.d.tasks.byCode(callTaskCode);
+  async byCode(callTaskCode: string): Promise<Task> {
+    const task = await this.d.tasks.byCode(callTaskCode);
     if (!task) throw notFound(`callTaskCode ${callTaskCode} does not exist`);
     return task;
   }
 
-  submit(input: SubmitInput): { callTaskCode: string; totalCount: number } {
+  async submit(input: SubmitInput): Promise<{ callTaskCode: string; totalCount: number }> {
     const { d } = this;
     const now = d.clock.now();
-    if (d.tasks.byCode(input.callTaskCode))
+    if (await d.tasks.byCode(input.callTaskCode))
       throw conflict(`callTaskCode ${input.callTaskCode} already exists`);
     // Every bad field is named in one answer (InvalidFields), not only the first.
     const fields = new InvalidFields();
-    const activeProject = fields.check(() => {
-      const p = d.repos.projects.activeByCode(input.projectCode);
+    const activeProject = await fields.checkAsync(async () => {
+      const p = await d.repos.projects.activeByCode(input.projectCode);
       if (!p) throw invalid(`projectCode ${input.projectCode} is not an active project`);
       return p;
     });
@@ -143,7 +141,7 @@ export class TaskService {
     const { project, gws, rate, expiredTime, pacing, voiceCode, source, rules } = fields.all({
       scheduleOk,
       project: activeProject,
-      gws: fields.check(() => this.resolveGateways(input.callGWs)),
+      gws: await fields.checkAsync(() => this.resolveGateways(input.callGWs)),
       rate: fields.check(() => orThrow(checkRate(input.rate))),
       expiredTime: fields.check(() => {
         const at = orThrow(parseApiTime(input.expiredTime, 'expiredTime'));
@@ -151,55 +149,38 @@ export class TaskService {
         return at;
       }),
       pacing: fields.check(() => orThrow(parsePacingMode(input.pacing))),
-      voiceCode: fields.check(() => this.checkVoice(input.scheduleType, input.voiceCode)),
-      source: activeProject && fields.check(() => this.numberSource(input, activeProject.id)),
+      voiceCode: await fields.checkAsync(() => this.checkVoice(input.scheduleType, input.voiceCode)),
+      source: activeProject && (await fields.checkAsync(() => this.numberSource(input, activeProject.id))),
       rules: fields.check(() => parseTaskRules(input)),
     });
 
-    const task = d.db.transaction(() => {
-      const t = d.tasks.insert(
-        {
-          callTaskCode: input.callTaskCode,
-          projectId: project.id,
-          scheduleType: input.scheduleType,
-          callType: input.callType,
-          callListId: source.kind === 'list' ? source.callListId : null,
-          rate,
-          pacing,
-          expiredTime,
-          voiceCode,
-          originalCallTaskCode: source.kind === 'recall' ? source.original.callTaskCode : null,
-          originalResultDetail: source.kind === 'recall' ? source.details.join(',') : null,
-          evaluation: input.evaluation ?? 0,
-          status: TaskStatus.init,
-          ...rules,
-        },
-        now,
-      );
-      d.tasks.setGateways(t.id, gws);
-      if (source.kind === 'list') {
-        const rows = d.callLists.numbersAfter(source.callListId, 0);
-        d.tasks.addNumbers(
-          t.id,
-          rows.map((r) => r.phone),
-          now,
-        );
-        const last = rows.at(-1)?.id ?? 0;
-        return d.tasks.update(t.id, { lastNumberId: last }, now);
-      }
-      if (source.kind === 'recall') {
-        const phones = d.tasks.phonesWithLastResult(source.original.id, source.details);
-        const succeeded = d.tasks.succeededInProject(project.id, phones);
-        d.tasks.addNumbers(
-          t.id,
-          phones.filter((p) => !succeeded.has(p)),
-          now,
-        );
-      }
-      return t;
-    });
+    const task = await d.tasks.create(
+      {
+        callTaskCode: input.callTaskCode,
+        projectId: project.id,
+        scheduleType: input.scheduleType,
+        callType: input.callType,
+        callListId: source.kind === 'list' ? source.callListId : null,
+        rate,
+        pacing,
+        expiredTime,
+        voiceCode,
+        originalCallTaskCode: source.kind === 'recall' ? source.original.callTaskCode : null,
+        originalResultDetail: source.kind === 'recall' ? source.details.join(',') : null,
+        evaluation: input.evaluation ?? 0,
+        status: TaskStatus.init,
+        ...rules,
+      },
+      gws,
+      source.kind === 'list'
+        ? { kind: 'list', callListId: source.callListId }
+        : source.kind === 'recall'
+          ? { kind: 'recall', originalTaskId: source.original.id, details: source.details }
+          : { kind: 'none' },
+      now,
+    );
     this.changed('submitted', task, project.projectCode);
-    return { callTaskCode: task.callTaskCode, totalCount: this.totalOf(task.id) };
+    return { callTaskCode: task.callTaskCode, totalCount: await this.totalOf(task.id) };
   }
 
   private checkSchedule(callType: number, scheduleType: number): void {
@@ -211,9 +192,9 @@ export class TaskService {
       );
   }
 
-  private resolveGateways(raw: unknown): { gatewayId: number; concurrency: number }[] {
+  private async resolveGateways(raw: unknown): Promise<{ gatewayId: number; concurrency: number }[]> {
     const shares = orThrow(parseCallGws(raw));
-    const found = new Map(this.d.repos.gateways.byCodes(shares.map((s) => s.code)).map((g) => [g.gwCode, g]));
+    const found = new Map((await this.d.repos.gateways.byCodes(shares.map((s) => s.code))).map((g) => [g.gwCode, g]));
     return shares.map((s) => {
       const gw = found.get(s.code);
       if (!gw) throw invalid(`callGWs: gateway ${s.code} does not exist`);
@@ -226,24 +207,24 @@ export class TaskService {
     });
   }
 
-  private checkVoice(scheduleType: number, voiceCode?: string): string | null {
+  private async checkVoice(scheduleType: number, voiceCode?: string): Promise<string | null> {
     const needed = scheduleType === ScheduleType.playThenAgent || scheduleType === ScheduleType.playOnly;
     if (voiceCode === undefined) {
       if (needed) throw invalid(`voiceCode is required when scheduleType is ${scheduleType}`);
       return null;
     }
-    if (!this.d.repos.voices.byCode(voiceCode)) throw invalid(`voiceCode ${voiceCode} does not exist`);
+    if (!(await this.d.repos.voices.byCode(voiceCode))) throw invalid(`voiceCode ${voiceCode} does not exist`);
     return voiceCode;
   }
 
   /** Where the task's numbers come from: a call list, a recall of another task, or none (inbound). */
-  private numberSource(input: SubmitInput, projectId: number) {
+  private async numberSource(input: SubmitInput, projectId: number) {
     const recall = input.originalCallTaskCode !== undefined || input.originalResultDetail !== undefined;
     if (input.callListId !== undefined) {
       if (recall)
         throw invalid('callListId and originalCallTaskCode/originalResultDetail exclude each other');
       const callListId = Number(input.callListId);
-      if (!Number.isInteger(callListId) || !this.d.callLists.get(callListId))
+      if (!Number.isInteger(callListId) || !(await this.d.callLists.get(callListId)))
         throw invalid(`callListId ${input.callListId} does not exist`);
       return { kind: 'list' as const, callListId };
     }
@@ -256,64 +237,59 @@ export class TaskService {
     if (input.originalResultDetail === undefined)
       throw invalid('originalResultDetail is required with originalCallTaskCode');
     const details = orThrow(parseResultDetails(input.originalResultDetail, 'originalResultDetail'));
-    const original = this.d.tasks.byCode(input.originalCallTaskCode);
+    const original = await this.d.tasks.byCode(input.originalCallTaskCode);
     if (!original || original.projectId !== projectId)
       throw invalid(`originalCallTaskCode ${input.originalCallTaskCode} is not a task of this project`);
     return { kind: 'recall' as const, original, details };
   }
 
-  start(callTaskCode: string): void {
-    const task = this.byCode(callTaskCode);
+  async start(callTaskCode: string): Promise<void> {
+    const task = await this.byCode(callTaskCode);
     if (task.status === TaskStatus.ended)
       throw conflict(`task ${callTaskCode} has ended and cannot start again`);
-    if (this.projectCode(task) === undefined)
+    if ((await this.projectCode(task)) === undefined)
       throw conflict(`the project of task ${callTaskCode} has finished`);
     if (task.status === TaskStatus.running) return;
-    this.setStatus(task, TaskStatus.running, { startedAt: task.startedAt ?? this.d.clock.now() });
+    await this.setStatus(task, TaskStatus.running, { startedAt: task.startedAt ?? this.d.clock.now() });
   }
 
-  pause(callTaskCode: string): void {
-    const task = this.byCode(callTaskCode);
+  async pause(callTaskCode: string): Promise<void> {
+    const task = await this.byCode(callTaskCode);
     if (task.status === TaskStatus.ended) throw conflict(`task ${callTaskCode} has ended`);
     if (task.status === TaskStatus.init) throw conflict(`task ${callTaskCode} has not started`);
     if (task.status === TaskStatus.paused) return;
-    this.setStatus(task, TaskStatus.paused);
+    await this.setStatus(task, TaskStatus.paused);
   }
 
   /** Ends the task; its pending numbers are closed so they are never dialled. Ending twice changes nothing. */
-  end(callTaskCode: string): void {
-    const task = this.byCode(callTaskCode);
-    if (task.status !== TaskStatus.ended) this.endTask(task);
+  async end(callTaskCode: string): Promise<void> {
+    const task = await this.byCode(callTaskCode);
+    if (task.status !== TaskStatus.ended) await this.endTask(task);
   }
 
-  private endTask(task: Task): void {
+  private async endTask(task: Task): Promise<void> {
     const now = this.d.clock.now();
-    this.d.db.transaction(() => {
-      this.d.tasks.closePending(task.id, now);
-      this.setStatus(task, TaskStatus.ended, { endedAt: now });
-    });
+    const updated = await this.d.tasks.end(task.id, now);
+    this.changed('status', updated, (await this.d.repos.projects.get(task.projectId))?.projectCode);
   }
 
   /** Ends every unfinished task whose expiredTime has passed; returns the codes ended. */
-  expireDue(now: number): string[] {
-    const due = this.d.tasks
-      .inStates([TaskStatus.init, TaskStatus.running, TaskStatus.paused])
-      .filter((t) => t.expiredTime <= now);
-    for (const t of due) this.endTask(t);
+  async expireDue(now: number): Promise<string[]> {
+    const due = (await this.d.tasks.inStates([TaskStatus.init, TaskStatus.running, TaskStatus.paused])).filter(
+      (t) => t.expiredTime <= now,
+    );
+    for (const t of due) await this.endTask(t);
     return due.map((t) => t.callTaskCode);
   }
 
-  setConcurrent(callTaskCode: string, callGWs: unknown, rate: number, pacing?: string): void {
-    const task = this.byCode(callTaskCode);
+  async setConcurrent(callTaskCode: string, callGWs: unknown, rate: number, pacing?: string): Promise<void> {
+    const task = await this.byCode(callTaskCode);
     if (task.status === TaskStatus.ended) throw conflict(`task ${callTaskCode} has ended`);
-    const gws = this.resolveGateways(callGWs);
+    const gws = await this.resolveGateways(callGWs);
     const r = orThrow(checkRate(rate));
     const mode: PacingMode | undefined = pacing === undefined ? undefined : orThrow(parsePacingMode(pacing));
     const now = this.d.clock.now();
-    const updated = this.d.db.transaction(() => {
-      this.d.tasks.setGateways(task.id, gws);
-      return this.d.tasks.update(task.id, { rate: r, ...(mode ? { pacing: mode } : {}) }, now);
-    });
+    const updated = await this.d.tasks.setConcurrency(task.id, gws, { rate: r, ...(mode ? { pacing: mode } : {}) }, now);
     this.emit({ kind: 'concurrency', task: updated });
   }
 
@@ -321,19 +297,19 @@ export class TaskService {
    * Extension (issue 14): sets any of agentWeight, callingWindow, retryRules, abandonTarget. Everything is read
    * and checked before anything is stored, so a bad field changes nothing.
    */
-  setRules(callTaskCode: string, input: TaskRulesInput): void {
-    const task = this.byCode(callTaskCode);
+  async setRules(callTaskCode: string, input: TaskRulesInput): Promise<void> {
+    const task = await this.byCode(callTaskCode);
     if (task.status === TaskStatus.ended) throw conflict(`task ${callTaskCode} has ended`);
     const rules = parseTaskRules(input);
     if (Object.keys(rules).length === 0)
       throw invalid('give at least one of agentWeight, callingWindow, retryRules, abandonTarget');
-    const updated = this.d.tasks.update(task.id, rules, this.d.clock.now());
+    const updated = await this.d.tasks.update(task.id, rules, this.d.clock.now());
     this.emit({ kind: 'concurrency', task: updated });
   }
 
   /** The dialer saw the task's calling window open or close: managers see it on /topic/task. */
-  windowChanged(task: Task, open: boolean): void {
-    const projectCode = this.projectCode(task);
+  async windowChanged(task: Task, open: boolean): Promise<void> {
+    const projectCode = await this.projectCode(task);
     if (projectCode !== undefined)
       this.d.publisher.publish(Topics.task(projectCode), {
         status: task.status,
@@ -343,30 +319,25 @@ export class TaskService {
   }
 
   /** spec 一.14: numbers of the task's list after callListLastId that the task lacks join it. */
-  additional(callTaskCode: string, callListLastId: number): { added: number; lastId: number } {
-    const task = this.byCode(callTaskCode);
+  async additional(callTaskCode: string, callListLastId: number): Promise<{ added: number; lastId: number }> {
+    const task = await this.byCode(callTaskCode);
     if (task.status === TaskStatus.ended) throw conflict(`task ${callTaskCode} has ended`);
     if (task.callListId === null)
       throw conflict(`task ${callTaskCode} has no call list (it is a recall or inbound)`);
     const listId = task.callListId;
     const now = this.d.clock.now();
-    const result = this.d.db.transaction(() => {
-      const rows = this.d.callLists.numbersAfter(listId, callListLastId);
-      const added = this.d.tasks.addNumbers(
-        task.id,
-        rows.map((r) => r.phone),
-        now,
-      );
-      const lastId = Math.max(task.lastNumberId, rows.at(-1)?.id ?? 0);
-      return { added, lastId, task: this.d.tasks.update(task.id, { lastNumberId: lastId }, now) };
-    });
+    const result = await this.d.tasks.appendFromList(task.id, listId, callListLastId, now);
     if (result.added > 0) this.emit({ kind: 'numbers', task: result.task });
     return { added: result.added, lastId: result.lastId };
   }
 
   /** spec 一.23: hands `count` pending numbers to one agent, atomically (never one number to two agents). */
-  getCallList(callTaskCode: string, count: number, username = 'api'): { items: { phone: string }[] } {
-    const task = this.byCode(callTaskCode);
+  async getCallList(
+    callTaskCode: string,
+    count: number,
+    username = 'api',
+  ): Promise<{ items: { phone: string }[] }> {
+    const task = await this.byCode(callTaskCode);
     if (task.callType !== CallType.preview)
       throw conflict(`task ${callTaskCode} is not a preview task (callType 2)`);
     if (task.status !== TaskStatus.running) throw conflict(`task ${callTaskCode} is not running`);
@@ -374,37 +345,38 @@ export class TaskService {
     const window = windowOf(task.callingWindow);
     if (window && !isOpen(window, now))
       throw conflict(`task ${callTaskCode} is outside its calling window (${window.timeZone})`);
-    const got = this.d.numbers.reservePreview(task.id, count, username, now, this.d.screenFor?.(task));
+    const screen = this.d.screenFor?.(task, (await this.projectCode(task)) ?? null);
+    const got = await this.d.numbers.reservePreview(task.id, count, username, now, screen);
     return { items: got.map((n) => ({ phone: n.phone })) };
   }
 
   /** spec 一.8, with totals as an extension. */
-  status(callTaskCode: string) {
-    const task = this.byCode(callTaskCode);
-    const c = taskCounts(this.d.db, task);
-    const states = this.d.tasks.countsByState(task.id);
+  async status(callTaskCode: string) {
+    const task = await this.byCode(callTaskCode);
+    const c = await this.d.tasks.resultCounts(task);
+    const states = await this.d.tasks.countsByState(task.id);
     return {
       successCount: c.successCount,
       failCount: c.failCount,
       missCount: c.missCount,
       totalCount: c.totalCount,
-      dialledCount: this.d.tasks.dialledCount(task.id),
+      dialledCount: await this.d.tasks.dialledCount(task.id),
       pendingCount: states.pending,
       previewCount: states.preview,
-      runningCount: this.running(task.id),
+      runningCount: await this.running(task.id),
       status: task.status,
-      ...this.rulesView(task),
+      ...(await this.rulesView(task)),
     };
   }
 
   /** callTaskStatus extensions (issue 14): the task's rules and what the dialer does with them now. */
-  private rulesView(task: Task) {
+  private async rulesView(task: Task) {
     const dial = this.d.dialState?.(task.id);
     const window = windowOf(task.callingWindow) ?? null;
     const now = this.d.clock.now();
     return {
-      skippedCount: this.d.tasks.skippedCount(task.id),
-      retryPendingCount: this.d.tasks.retryPendingCount(task.id),
+      skippedCount: await this.d.tasks.skippedCount(task.id),
+      retryPendingCount: await this.d.tasks.retryPendingCount(task.id),
       agentWeight: task.agentWeight,
       agentShare: dial?.agentShare ?? 0,
       idleAgentShare: dial?.idleAgentShare ?? 0,
@@ -419,41 +391,42 @@ export class TaskService {
   }
 
   /** The dialer paced these running tasks: their progress goes to /topic/callTaskStatus (spec 三.14). */
-  publishProgress(running: Task[]): void {
+  async publishProgress(running: Task[]): Promise<void> {
     for (const task of running) {
-      const project = this.d.repos.projects.get(task.projectId);
-      if (project) this.d.publisher.publish(Topics.callTaskStatus(project.projectCode), this.statusOf(task));
+      const project = await this.d.repos.projects.get(task.projectId);
+      if (project) this.d.publisher.publish(Topics.callTaskStatus(project.projectCode), await this.statusOf(task));
     }
   }
 
   /** spec 三.14 body for /topic/callTaskStatus/{projectCode}. */
-  statusOf(task: Task) {
+  async statusOf(task: Task) {
     // Extension (issue 17.12): the manager page shows why a running task is not dialling.
     const notDialling = this.d.dialState?.(task.id)?.notDialling ?? null;
-    return { ...callTaskStatusBody(this.d.db, task, this.running(task.id)), notDialling };
+    const counts = await this.d.tasks.resultCounts(task);
+    return { ...callTaskStatusBody(task, counts, await this.running(task.id)), notDialling };
   }
 
-  private running(taskId: number): number {
-    return this.d.runningCount ? this.d.runningCount(taskId) : this.d.tasks.countsByState(taskId).dialing;
+  private async running(taskId: number): Promise<number> {
+    return this.d.runningCount ? this.d.runningCount(taskId) : (await this.d.tasks.countsByState(taskId)).dialing;
   }
 
-  private totalOf(taskId: number): number {
-    const s = this.d.tasks.countsByState(taskId);
+  private async totalOf(taskId: number): Promise<number> {
+    const s = await this.d.tasks.countsByState(taskId);
     return s.pending + s.preview + s.dialing + s.done;
   }
 
-  private projectCode(task: Task): string | undefined {
-    const p = this.d.repos.projects.get(task.projectId);
+  private async projectCode(task: Task): Promise<string | undefined> {
+    const p = await this.d.repos.projects.get(task.projectId);
     return p && p.status === 1 ? p.projectCode : undefined;
   }
 
-  private setStatus(
+  private async setStatus(
     task: Task,
     status: TaskStatus,
     extra: Partial<Pick<Task, 'startedAt' | 'endedAt'>> = {},
-  ) {
-    const updated = this.d.tasks.update(task.id, { status, ...extra }, this.d.clock.now());
-    this.changed('status', updated, this.d.repos.projects.get(task.projectId)?.projectCode);
+  ): Promise<void> {
+    const updated = await this.d.tasks.update(task.id, { status, ...extra }, this.d.clock.now());
+    this.changed('status', updated, (await this.d.repos.projects.get(task.projectId))?.projectCode);
   }
 
   private changed(kind: TaskChange['kind'], task: Task, projectCode: string | undefined): void {

@@ -131,7 +131,7 @@ export class RecordingUploader {
   /** Attempts every row due now, once. Returns how many were attempted. */
   async runDue(): Promise<number> {
     const { uploads, clock, store } = this.o;
-    const rows = uploads.due(clock.now(), this.o.batch);
+    const rows = await uploads.due(clock.now(), this.o.batch);
     for (const row of rows) {
       const inside = await isInside(this.o.recordingsDir, row.filePath);
       const present =

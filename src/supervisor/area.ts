@@ -35,7 +35,7 @@ export function composeSupervisor(d: SupervisorAreaDeps) {
     db: d.db,
     clock: d.clock,
     publisher: d.publisher,
-    projects: () => repos.projects.active(),
+    projects: () => await repos.projects.active(),
     agentsOf: (projectCode) => agents.ofProject(projectCode),
     waitingOf: (projectCode) => calls.waitingInProject(projectCode),
   });

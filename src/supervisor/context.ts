@@ -104,7 +104,7 @@ export class SupervisorContext {
     if (row.application !== 'bridge') return false;
     // A manager↔agent call's first leg is the manager's phone running bridge.
     const ext = row.presence_id?.split('@')[0];
-    return ext !== undefined && this.d.repos.extensions.byUsername(ext)?.type === 3;
+    return ext !== undefined && (await this.d.repos.extensions.byUsername(ext))?.type === 3;
   }
 
   /** Answers the requester: success or the reason (msgType error), or an informational follow-up. */
@@ -125,8 +125,8 @@ export class SupervisorContext {
 
   /** The SIP domain of an extension's node (user/EXT@domain). */
   domainOf(username: string): string {
-    const ext = this.d.repos.extensions.byUsername(username);
-    return (ext && this.d.repos.nodes.get(ext.nodeId)?.sipDomain) ?? '';
+    const ext = await this.d.repos.extensions.byUsername(username);
+    return (ext && (await this.d.repos.nodes.get(ext.nodeId))?.sipDomain) ?? '';
   }
 
   /** Who gets the notices of a leg adopted after a restart: the tag's requester, in the tag's project. */

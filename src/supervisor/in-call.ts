@@ -32,7 +32,7 @@ export function inCallCommands(ctx: SupervisorContext): Record<string, AppComman
     if (!mine.ok) return refuse(mine.reason);
     const voiceCode = text(body, 'voiceCode');
     if (!voiceCode) return refuse('voiceCode is required');
-    const voice = repos.voices.byCode(voiceCode);
+    const voice = await repos.voices.byCode(voiceCode);
     if (!voice) return refuse(`no voice ${voiceCode} (upload it with uploadVoiceFile)`);
     const r = await mine.call.session.api(FsCommand.broadcast(mine.call.uuid, voice.filePath, 'aleg'));
     if (!r.ok || r.value.startsWith('-ERR'))

@@ -50,7 +50,7 @@ export function composeSwitch(d: SwitchAreaDeps): { nodes: NodeLinks; reports: N
   });
   d.events.on('gatewaysChanged', (gwCode) => {
     // A changed gateway must be killed before the rescan reads it again (sofia keeps the old one otherwise).
-    for (const node of d.repos.nodes.active())
+    for (const node of await d.repos.nodes.active())
       void nodes
         .api(node.id, FsCommand.killGateway(gwCode))
         .then(() => nodes.api(node.id, FsCommand.rescanGateways()));

@@ -42,16 +42,16 @@ interface IngestDeps {
    */
   flowOwns?: (callId: string) => boolean;
   /** Closes the task number dialled as this call, if it is still 'dialing' (a call that outlived our process). */
-  settleNumber?: (callUuid: string, resultDetail: number) => void;
+  settleNumber?: (callUuid: string, resultDetail: number) => Promise<void>;
 }
 
 /** The call-log fields a customer leg's CDR supplies (merged by the repo: it never erases the flow's). */
-function customerFields(leg: CdrLeg, deps: IngestDeps, key: string): CallLogFields {
-  const existing = deps.callLogs.get(key);
-  const refs = deps.callLogs.resolveCodes({ taskCode: leg.taskCode, projectCode: leg.projectCode });
+async function customerFields(leg: CdrLeg, deps: IngestDeps, key: string): Promise<CallLogFields> {
+  const existing = await deps.callLogs.get(key);
+  const refs = await deps.callLogs.resolveCodes({ taskCode: leg.taskCode, projectCode: leg.projectCode });
   const gateway =
-    (existing?.gatewayId ? deps.gateways.get(existing.gatewayId) : undefined) ??
-    (leg.gatewayCode ? deps.gateways.byCode(leg.gatewayCode) : undefined);
+    (existing?.gatewayId ? await deps.gateways.get(existing.gatewayId) : undefined) ??
+    (leg.gatewayCode ? await deps.gateways.byCode(leg.gatewayCode) : undefined);
   const rule = existing?.priceRule ?? (gateway ? priceRuleOf(gateway) : null);
   const outcome = classifyCall({
     answered: leg.answerMs !== null,
@@ -100,7 +100,7 @@ const keptRecording = (leg: CdrLeg): string | null =>
   leg.variables.RECORD_DISCARDED === 'true' ? null : leg.recordFile;
 
 /** Applies one CDR. Synchronous SQLite: either everything is written or the caller gets the exception (→ 500). */
-function ingestCdr(leg: CdrLeg, deps: IngestDeps): IngestOutcome {
+async function ingestCdr(leg: CdrLeg, deps: IngestDeps): Promise<IngestOutcome> {
   const isCustomer = leg.role === 'customer' || (leg.role === null && leg.callId !== null);
   if (!isCustomer) {
     if (leg.callId === null) return { kind: 'ignored', reason: 'not a call-center leg (no cc_call_id)' };
@@ -108,12 +108,12 @@ function ingestCdr(leg: CdrLeg, deps: IngestDeps): IngestOutcome {
       callerIdNumber: leg.dialedUser ?? leg.destinationNumber,
       recordFile: leg.recordFile,
     };
-    const row = deps.callLogs.fillMissing(leg.callId, agentFields, deps.now);
+    const row = await deps.callLogs.fillMissing(leg.callId, agentFields, deps.now);
     if (row) return { kind: 'agent-leg', callUuid: leg.callId, matched: true };
     // The agent's CDR came before the customer's (or the customer leg was never ours to log): keep what it knows
     // in a row of its own call id, which the customer's CDR and the flow complete.
-    const refs = deps.callLogs.resolveCodes({ taskCode: leg.taskCode, projectCode: leg.projectCode });
-    deps.callLogs.upsert(
+    const refs = await deps.callLogs.resolveCodes({ taskCode: leg.taskCode, projectCode: leg.projectCode });
+    await deps.callLogs.upsert(
       leg.callId,
       {
         ...agentFields,
@@ -128,10 +128,10 @@ function ingestCdr(leg: CdrLeg, deps: IngestDeps): IngestOutcome {
     return { kind: 'agent-leg', callUuid: leg.callId, matched: false };
   }
   const key = leg.callId ?? leg.uuid;
-  const before = deps.callLogs.get(key);
+  const before = await deps.callLogs.get(key);
   if (before?.cdrReceived) return { kind: 'duplicate', callUuid: key };
-  const row = deps.callLogs.mergeCdr(key, customerFields(leg, deps, key), deps.now);
-  if (row.resultDetail !== null) deps.settleNumber?.(key, row.resultDetail);
+  const row = await deps.callLogs.mergeCdr(key, await customerFields(leg, deps, key), deps.now);
+  if (row.resultDetail !== null) await deps.settleNumber?.(key, row.resultDetail);
   if (row.recordFile && !row.recordFileQiniu && deps.recordings)
     deps.recordings.enqueue(key, row.recordFile, row.startTimestamp ?? deps.now);
   return { kind: 'call-log', callUuid: key, created: before === undefined };
@@ -150,7 +150,7 @@ export const cdrRoutes: FastifyPluginAsync<{
   ctx: CdrContext;
   recordings?: RecordingQueue;
   flowOwns?: (callId: string) => boolean;
-  settleNumber?: (callUuid: string, resultDetail: number) => void;
+  settleNumber?: (callUuid: string, resultDetail: number) => Promise<void>;
 }> = async (app, { ctx, recordings, flowOwns, settleNumber }) => {
   app.addHook('onRequest', fsAccessGuard(ctx));
   // encode=false posts the XML as text/xml; the app's formbody normally parses encode=true, but the plugin must
@@ -176,7 +176,7 @@ export const cdrRoutes: FastifyPluginAsync<{
       return reply.status(400).send(`not a CDR: ${parsed.error}`);
     }
     try {
-      const outcome = ingestCdr(parsed.value, {
+      const outcome = await ingestCdr(parsed.value, {
         callLogs: ctx.repos.callLogs,
         gateways: ctx.repos.gateways,
         recordings,

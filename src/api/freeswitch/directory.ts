@@ -14,13 +14,13 @@ const DIAL_STRING =
   '{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}${sofia_contact(*/${dialed_user}@${dialed_domain})}';
 
 export function directoryLookup(repos: Repos): DirectoryLookup {
-  return (q) => {
+  return async (q) => {
     if (!q.user || q.purpose === 'gateways' || q.purpose === 'network-list') return null;
-    const ext = repos.extensions.byUsername(q.user);
+    const ext = await repos.extensions.byUsername(q.user);
     if (!ext || ext.projectId === null || ext.workStatus === WorkStatus.disabled) return null;
-    const project = repos.projects.get(ext.projectId);
+    const project = await repos.projects.get(ext.projectId);
     if (!project || project.status !== 1) return null;
-    const node = repos.nodes.get(ext.nodeId);
+    const node = await repos.nodes.get(ext.nodeId);
     const domain = q.domain || node?.sipDomain || '';
     const v = (name: string, value: string) =>
       `            <variable name="${escapeXml(name)}" value="${escapeXml(value)}"/>`;

@@ -19,7 +19,7 @@ interface DirectoryQuery {
   from: string;
 }
 /** Answers a directory lookup with a complete freeswitch/xml document, or null for "not found". */
-export type DirectoryLookup = (q: DirectoryQuery) => string | null;
+export type DirectoryLookup = (q: DirectoryQuery) => Promise<string | null>;
 
 type FsBody = Record<string, string | undefined>;
 
@@ -38,7 +38,7 @@ export function fsAccessGuard(ctx: ApiContext) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const ip = normalizeIp(request.ip);
     const allowed = new Set(['127.0.0.1', '::1', ...ctx.config.fsHttpAllow]);
-    for (const n of ctx.repos.nodes.active()) allowed.add(n.eslHost);
+    for (const n of await ctx.repos.nodes.active()) allowed.add(n.eslHost);
     if (!allowed.has(ip)) {
       request.log.warn({ ip }, 'FreeSWITCH endpoint refused: address not allowed');
       await reply.status(403).type('text/plain').send(`address ${ip} is not a FreeSWITCH node`);
@@ -78,7 +78,7 @@ export const freeswitchRoutes: FastifyPluginAsync<{ ctx: ApiContext; directory: 
       // A rescan of the external profile reads only its gateways from us (sofia-conf.ts); every other lookup,
       // sofia.conf at start-up included, comes from FreeSWITCH's own disk.
       if (b.section === 'configuration' && b.key_value === 'sofia.conf' && b.profile === 'external')
-        return xml(reply, sofiaGatewaysXml(ctx.repos.gateways.enabled()));
+        return xml(reply, sofiaGatewaysXml(await ctx.repos.gateways.enabled()));
       return xml(reply, NOT_FOUND_XML);
     },
   );
@@ -86,7 +86,7 @@ export const freeswitchRoutes: FastifyPluginAsync<{ ctx: ApiContext; directory: 
   app.post<{ Body: unknown }>(FsHttpPath.xmlCurlDirectory, { schema: { hide: true } }, async (req, reply) => {
     const b = fsFields(req.body);
     if (b.section !== 'directory') return xml(reply, NOT_FOUND_XML);
-    const answer = directory({
+    const answer = await directory({
       user: b.user,
       domain: b.domain,
       action: b.action,

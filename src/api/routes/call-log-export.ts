@@ -20,10 +20,10 @@ const STEP_SPAN = 20_000;
  * the highest at the start, so rows written meanwhile neither repeat nor shift the pages.
  */
 async function* exportSteps(repo: CallLogsRepo, filter: CallLogFilter): AsyncGenerator<CallLog[]> {
-  let beforeId = repo.maxId() + 1;
+  let beforeId = (await repo.maxId()) + 1;
   while (beforeId > 0) {
     const fromId = Math.max(0, beforeId - STEP_SPAN);
-    const batch = repo.exportStep(filter, fromId, beforeId, STEP_ROWS);
+    const batch = await repo.exportStep(filter, fromId, beforeId, STEP_ROWS);
     if (batch.length > 0) yield batch;
     beforeId = batch.length === STEP_ROWS ? (batch.at(-1)?.id ?? fromId) : fromId;
     await setImmediate();
@@ -78,7 +78,7 @@ export const callLogExportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = asyn
       },
     },
     async (req, reply) => {
-      const filter = callLogFilter(ctx, req.query);
+      const filter = await callLogFilter(ctx, req.query);
       const repo = ctx.repos.callLogs;
       async function* rows(): AsyncGenerator<string> {
         yield `\uFEFF${COLUMNS.map(([name]) => name).join(',')}\r\n`;

@@ -28,7 +28,7 @@ export interface CallLogQuery {
   queryTimeType?: number;
 }
 
-export function callLogFilter(ctx: ApiContext, q: CallLogQuery): CallLogFilter {
+export async function callLogFilter(ctx: ApiContext, q: CallLogQuery): Promise<CallLogFilter> {
   const beginTime = q.beginTime === undefined ? undefined : orThrow(parseApiTime(q.beginTime, 'beginTime'));
   const endTime = q.endTime === undefined ? undefined : orThrow(parseApiTime(q.endTime, 'endTime'));
   if (beginTime !== undefined && endTime !== undefined && beginTime > endTime)
@@ -38,7 +38,7 @@ export function callLogFilter(ctx: ApiContext, q: CallLogQuery): CallLogFilter {
     projectId:
       q.projectCode === undefined
         ? undefined
-        : (ctx.repos.callLogs.resolveCodes({ projectCode: q.projectCode }).projectId ?? -1),
+        : ((await ctx.repos.callLogs.resolveCodes({ projectCode: q.projectCode })).projectId ?? -1),
     callTaskCode: q.callTaskCode,
     beginTime,
     endTime,
@@ -105,7 +105,7 @@ export function callLogRoutes(tasks: TasksRepo): FastifyPluginAsync<{ ctx: ApiCo
       },
       async (req) => {
         const q = req.query;
-        const page = ctx.repos.callLogs.list(callLogFilter(ctx, q), pageOf(q));
+        const page = await ctx.repos.callLogs.list(await callLogFilter(ctx, q), pageOf(q));
         return ok({ total: page.total, items: page.items.map(callLogItem) });
       },
     );
@@ -140,10 +140,10 @@ export function callLogRoutes(tasks: TasksRepo): FastifyPluginAsync<{ ctx: ApiCo
       async (req) => {
         const q = req.query;
         const details = orThrow(parseResultDetails(q.resultDetail, 'resultDetail'));
-        const task = tasks.byCode(q.callTaskCode);
+        const task = await tasks.byCode(q.callTaskCode);
         if (!task) throw notFound(`callTaskCode ${q.callTaskCode} does not exist`);
         const { offset, limit } = pageOf(q);
-        return ok(tasks.recallPage(task.id, details, q.recallLastId, offset, limit));
+        return ok(await tasks.recallPage(task.id, details, q.recallLastId, offset, limit));
       },
     );
   };

@@ -56,7 +56,7 @@ export const consoleReportRoutes: FastifyPluginAsync<{
     },
     async (req) => {
       await managerOf(ctx, req, req.query.projectCode);
-      return ok(reportFor(ctx, db, { projectCode: req.query.projectCode }));
+      return ok(await reportFor(ctx, db, { projectCode: req.query.projectCode }));
     },
   );
 };

@@ -73,7 +73,7 @@ export async function authenticate(ctx: ApiContext, request: FastifyRequest): Pr
   const locked = await passLoginGate(ctx, creds.user, address);
   if (locked) throw tooManyAttempts(locked.message, locked.retryAfterS);
   const entry = ctx.services.agents.get(creds.user);
-  const ext = entry && ctx.repos.extensions.byUsername(creds.user);
+  const ext = entry && (await ctx.repos.extensions.byUsername(creds.user));
   if (!entry || !ext || !samePassword(creds.password, ext.password)) {
     ctx.logins.failed(creds.user, address);
     request.log.warn({ login: creds.user.slice(0, 64), ip: address }, 'console login failed');
@@ -127,7 +127,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
         req.log.warn({ login: login?.slice(0, 64), ip: address, what }, 'console claim: wrong credential');
       };
       return ok(
-        ctx.services.projects.getByCertificate(certificate, type, username, {
+        await ctx.services.projects.getByCertificate(certificate, type, username, {
           operator: false,
           password,
           onWrongCredential,
@@ -140,7 +140,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     `${CONSOLE_PREFIX}/release`,
     { schema: { summary: 'Give the claimed extension back so it can be claimed again (Basic)', tags } },
     async (req) => {
-      ctx.services.projects.release((await authenticate(ctx, req)).username);
+      await ctx.services.projects.release((await authenticate(ctx, req)).username);
       return ok();
     },
   );
@@ -156,7 +156,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     },
     async (req) => {
       await managerOf(ctx, req, req.query.projectCode);
-      return ok(ctx.services.projects.extensionsOf(req.query.projectCode));
+      return ok(await ctx.services.projects.extensionsOf(req.query.projectCode));
     },
   );
 

@@ -123,7 +123,7 @@ export function dncRoutes(dnc: DncService): FastifyPluginAsync<{ ctx: ApiContext
           },
         },
       },
-      async (req) => ok(dnc.check(req.query.phone, req.query.projectCode)),
+      async (req) => ok(await dnc.check(req.query.phone, req.query.projectCode)),
     );
 
     app.get<{ Querystring: { projectCode?: string; pageNum?: number; pageSize?: number } }>(
@@ -137,7 +137,7 @@ export function dncRoutes(dnc: DncService): FastifyPluginAsync<{ ctx: ApiContext
       },
       async (req) => {
         const { offset, limit } = pageOf(req.query);
-        return ok(dnc.list(req.query.projectCode, offset, limit));
+        return ok(await dnc.list(req.query.projectCode, offset, limit));
       },
     );
   };

@@ -185,9 +185,9 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
     async (req) => {
       const b = req.body;
       checkBilling(b);
-      if (b.gwCode !== undefined && gateways.byCode(b.gwCode))
+      if (b.gwCode !== undefined && await gateways.byCode(b.gwCode))
         throw conflict(`gwCode ${b.gwCode} already exists`);
-      const row = gateways.insert({ ...fieldsOf(b, 'yuan'), gwCode: b.gwCode ?? newCode() }, ctx.clock.now());
+      const row = await gateways.insert({ ...fieldsOf(b, 'yuan'), gwCode: b.gwCode ?? newCode() }, ctx.clock.now());
       ctx.events.gatewaysChanged(row.gwCode);
       return ok({ id: row.id, gwCode: row.gwCode });
     },
@@ -208,9 +208,9 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
     },
     async (req) => {
       const b = req.body;
-      const existing = gateways.get(b.id);
+      const existing = await gateways.get(b.id);
       if (!existing) throw notFound(`gateway id ${b.id} does not exist`);
-      if (b.gwCode !== existing.gwCode && gateways.byCode(b.gwCode))
+      if (b.gwCode !== existing.gwCode && await gateways.byCode(b.gwCode))
         throw conflict(`gwCode ${b.gwCode} already belongs to another gateway`);
       checkBilling(b);
       // Optional fields left out keep their stored value: an edit never silently erases data.
@@ -218,7 +218,7 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
       const patch = Object.fromEntries(
         Object.entries(fields).filter(([k, v]) => v !== null || k === 'status'),
       ) as Partial<GatewayFields>;
-      const row = gateways.update(b.id, { ...patch, gwCode: b.gwCode }, ctx.clock.now());
+      const row = await gateways.update(b.id, { ...patch, gwCode: b.gwCode }, ctx.clock.now());
       if (existing.gwCode !== b.gwCode) ctx.events.gatewaysChanged(existing.gwCode);
       ctx.events.gatewaysChanged(b.gwCode);
       return ok(row ? { id: row.id, gwCode: row.gwCode } : undefined);
@@ -244,7 +244,7 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
     },
     async (req) => {
       const { offset, limit } = pageOf(req.query);
-      const { total, items } = gateways.page({ status: req.query.status, id: req.query.id }, offset, limit);
+      const { total, items } = await gateways.page({ status: req.query.status, id: req.query.id }, offset, limit);
       return ok({ total, items: items.map(gatewayView) });
     },
   );
@@ -256,7 +256,7 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
     },
     async () =>
       ok(
-        gateways.enabled().map((g) => {
+        (await gateways.enabled()).map((g) => {
           const concurrency = g.expectCount ?? 0;
           const usedConcurrency = ctx.gatewayUsage.inUse(g.id);
           return {

@@ -14,7 +14,7 @@ export const signedApi: FastifyPluginAsync<{
   const nonces = new NonceCache(ctx.config.signWindowMs);
   app.addHook('onRoute', markSigned);
   app.addHook('onRequest', async (request) => {
-    const verified = verifySignedRequest(request, {
+    const verified = await verifySignedRequest(request, {
       accounts: ctx.repos.accounts,
       clock: ctx.clock,
       windowMs: ctx.config.signWindowMs,

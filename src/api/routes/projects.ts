@@ -38,7 +38,7 @@ function projectLifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
       },
     },
-    async (req) => ok(projects().createProject(req.body.projectCode, req.body.seats, req.body.defaultGwCode)),
+    async (req) => ok(await projects().createProject(req.body.projectCode, req.body.seats, req.body.defaultGwCode)),
   );
 
   // Extension (issue 17.11): agents can call customers back when no task of the project is open.
@@ -56,7 +56,7 @@ function projectLifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
       },
     },
-    async (req) => ok(projects().setDefaultGateway(req.body.projectCode, req.body.defaultGwCode ?? '')),
+    async (req) => ok(await projects().setDefaultGateway(req.body.projectCode, req.body.defaultGwCode ?? '')),
   );
 
   app.get<{ Querystring: { certificate: string; username?: string; type: number } }>(
@@ -81,7 +81,7 @@ function projectLifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
         projectCode: _p,
         type: _t,
         ...data
-      } = projects().getByCertificate(req.query.certificate, req.query.type, req.query.username);
+      } = await projects().getByCertificate(req.query.certificate, req.query.type, req.query.username);
       return ok(data);
     },
   );
@@ -95,7 +95,7 @@ function projectLifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
         querystring: { type: 'object', required: ['projectCode'], properties: { projectCode } },
       },
     },
-    async (req) => ok(projects().extensionsOf(req.query.projectCode)),
+    async (req) => ok(await projects().extensionsOf(req.query.projectCode)),
   );
 }
 
@@ -134,7 +134,7 @@ function agentStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req) => {
-      projects().setWorkStatusByProject(req.body.projectCode, req.body.workStatus);
+      await projects().setWorkStatusByProject(req.body.projectCode, req.body.workStatus);
       return ok();
     },
   );
@@ -171,7 +171,7 @@ function agentStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req) => {
-      projects().sendToUser(req.body.projectCode, req.body.content, req.body.username);
+      await projects().sendToUser(req.body.projectCode, req.body.content, req.body.username);
       return ok();
     },
   );
@@ -190,7 +190,7 @@ function agentStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req) => {
-      projects().distributionSeat(req.body.projectCode, req.body.username);
+      await projects().distributionSeat(req.body.projectCode, req.body.username);
       return ok();
     },
   );

@@ -10,19 +10,19 @@ import { ok } from '../envelope.js';
 const P = '/callcenter/report/api';
 
 /** The report for a project code (its newest project) or a task code; throws naming the field. */
-export function reportFor(ctx: ApiContext, db: Db, q: { projectCode?: string; callTaskCode?: string }) {
+export async function reportFor(ctx: ApiContext, db: Db, q: { projectCode?: string; callTaskCode?: string }) {
   if (q.callTaskCode !== undefined) {
-    const task = ctx.repos.tasks.byCode(q.callTaskCode);
+    const task = await ctx.repos.tasks.byCode(q.callTaskCode);
     if (!task) throw notFound(`callTaskCode ${q.callTaskCode} does not exist`);
-    const project = ctx.repos.projects.get(task.projectId);
+    const project = await ctx.repos.projects.get(task.projectId);
     if (!project) throw notFound(`the project of task ${q.callTaskCode} does not exist`);
     if (q.projectCode !== undefined && q.projectCode !== project.projectCode)
       throw invalid(`callTaskCode ${q.callTaskCode} is not a task of projectCode ${q.projectCode}`);
     return abandonReport(db, project, ctx.clock.now(), task.id);
   }
   if (q.projectCode === undefined) throw invalid('projectCode or callTaskCode is required');
-  const projectId = ctx.repos.callLogs.resolveCodes({ projectCode: q.projectCode }).projectId;
-  const project = projectId === null ? undefined : ctx.repos.projects.get(projectId);
+  const projectId = (await ctx.repos.callLogs.resolveCodes({ projectCode: q.projectCode })).projectId;
+  const project = projectId === null ? undefined : await ctx.repos.projects.get(projectId);
   if (!project) throw notFound(`projectCode ${q.projectCode} does not exist`);
   return abandonReport(db, project, ctx.clock.now());
 }
@@ -45,7 +45,7 @@ export function reportRoutes(db: Db): FastifyPluginAsync<{ ctx: ApiContext }> {
           },
         },
       },
-      async (req) => ok(reportFor(ctx, db, req.query)),
+      async (req) => ok(await reportFor(ctx, db, req.query)),
     );
   };
 }

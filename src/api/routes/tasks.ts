@@ -87,15 +87,15 @@ export function taskRoutes(tasks: TaskService): FastifyPluginAsync<{ ctx: ApiCon
           body: submitBody,
         },
       },
-      async (req) => ok(tasks.submit(req.body)),
+      async (req) => ok(await tasks.submit(req.body)),
     );
 
-    const transition = (name: string, summary: string, run: (code: string) => void) =>
+    const transition = (name: string, summary: string, run: (code: string) => Promise<void>) =>
       app.post<{ Body: { callTaskCode: string } }>(
         `${P}/${name}/v1`,
         { schema: { summary, tags, body: codeOnly } },
         async (req) => {
-          run(req.body.callTaskCode);
+          await run(req.body.callTaskCode);
           return ok();
         },
       );
@@ -119,7 +119,7 @@ export function taskRoutes(tasks: TaskService): FastifyPluginAsync<{ ctx: ApiCon
         },
       },
       async (req) => {
-        tasks.setConcurrent(req.body.callTaskCode, req.body.callGWs, req.body.rate, req.body.pacing);
+        await tasks.setConcurrent(req.body.callTaskCode, req.body.callGWs, req.body.rate, req.body.pacing);
         return ok();
       },
     );
@@ -136,7 +136,7 @@ export function taskRoutes(tasks: TaskService): FastifyPluginAsync<{ ctx: ApiCon
       },
       async (req) => {
         const { callTaskCode: code, ...rules } = req.body;
-        tasks.setRules(code, rules);
+        await tasks.setRules(code, rules);
         return ok();
       },
     );
@@ -150,7 +150,7 @@ export function taskRoutes(tasks: TaskService): FastifyPluginAsync<{ ctx: ApiCon
           body: codeOnly,
         },
       },
-      async (req) => ok(tasks.status(req.body.callTaskCode)),
+      async (req) => ok(await tasks.status(req.body.callTaskCode)),
     );
 
     app.post<{ Body: { callTaskCode: string; callListLastId: number } }>(
@@ -169,7 +169,7 @@ export function taskRoutes(tasks: TaskService): FastifyPluginAsync<{ ctx: ApiCon
           },
         },
       },
-      async (req) => ok(tasks.additional(req.body.callTaskCode, req.body.callListLastId)),
+      async (req) => ok(await tasks.additional(req.body.callTaskCode, req.body.callListLastId)),
     );
 
     app.get<{ Querystring: { callTaskCode: string; count: number; username?: string } }>(
@@ -194,7 +194,7 @@ export function taskRoutes(tasks: TaskService): FastifyPluginAsync<{ ctx: ApiCon
           },
         },
       },
-      async (req) => ok(tasks.getCallList(req.query.callTaskCode, req.query.count, req.query.username)),
+      async (req) => ok(await tasks.getCallList(req.query.callTaskCode, req.query.count, req.query.username)),
     );
   };
 }

@@ -63,7 +63,7 @@ export const voiceRoutes: FastifyPluginAsync<{ ctx: VoicesContext }> = async (ap
         'Qiniu is not configured: set CC_QINIU_ACCESS_KEY, CC_QINIU_SECRET_KEY, CC_QINIU_BUCKET and ' +
           'CC_QINIU_DOWNLOAD_DOMAIN (or upload the file directly as multipart field "file")',
       );
-    const existing = voices.byCode(voiceCode);
+    const existing = await voices.byCode(voiceCode);
     if (existing && existing.qiniuKey !== qiniuStoreKey)
       throw conflict(
         `voiceCode ${voiceCode} is already registered with ${existing.qiniuKey === null ? 'a directly uploaded file' : `qiniuStoreKey ${existing.qiniuKey}`}`,
@@ -78,7 +78,7 @@ export const voiceRoutes: FastifyPluginAsync<{ ctx: VoicesContext }> = async (ap
         throw notFound(`qiniuStoreKey ${qiniuStoreKey} was not found in Qiniu bucket ${qiniu.bucket}`);
       throw unavailable(`could not fetch qiniuStoreKey ${qiniuStoreKey} from Qiniu: ${got.message}`);
     }
-    if (existing) voices.setFile(existing.id, dest, ctx.clock.now());
+    if (existing) await voices.setFile(existing.id, dest, ctx.clock.now());
     else voices.insert({ voiceCode, qiniuKey: qiniuStoreKey, filePath: dest }, ctx.clock.now());
   }
 
@@ -106,7 +106,7 @@ export const voiceRoutes: FastifyPluginAsync<{ ctx: VoicesContext }> = async (ap
       const ext = extname(filename).toLowerCase();
       if (!AUDIO.includes(ext))
         throw invalid(`file must be a ${AUDIO.join(' or ')} file, got "${filename.slice(0, 80)}"`);
-      const existing = voices.byCode(voiceCode);
+      const existing = await voices.byCode(voiceCode);
       if (existing) {
         const same = existing.qiniuKey === null && existsSync(existing.filePath);
         if (same && (await sha256(existing.filePath)) === (await sha256(tmp))) return;

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import type { Async } from './async.js';
 import type { Db } from '../database.js';
 import { apiAccounts } from '../schema.js';
 
@@ -44,4 +45,4 @@ export function accountsRepo(db: Db) {
       db.delete(apiAccounts).where(eq(apiAccounts.account, account)).run().changes > 0,
   };
 }
-export type AccountsRepo = ReturnType<typeof accountsRepo>;
+export type AccountsRepo = Async<ReturnType<typeof accountsRepo>>;

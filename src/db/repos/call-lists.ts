@@ -1,6 +1,7 @@
 // Call lists (the numbers a task dials). Numbers carry a global id so "everything after id N" (callListLastId,
 // callTaskAdditional) is one range query.
 import { and, asc, eq, gt, gte } from 'drizzle-orm';
+import type { Async } from './async.js';
 import type { Db } from '../database.js';
 import { callListNumbers, callLists } from '../schema.js';
 
@@ -67,4 +68,4 @@ export function callListsRepo(db: Db) {
     },
   };
 }
-export type CallListsRepo = ReturnType<typeof callListsRepo>;
+export type CallListsRepo = Async<ReturnType<typeof callListsRepo>>;

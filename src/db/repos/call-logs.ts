@@ -3,6 +3,7 @@
 // knows the result, the agent and the recording path; and mod_xml_cdr, which knows FreeSWITCH's durable times,
 // billsec and causes. Whichever arrives first creates the row; neither erases what the other wrote.
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import type { Async } from './async.js';
 import type { Db } from '../database.js';
 import { callLogs, projects, tasks, uploads } from '../schema.js';
 
@@ -294,7 +295,7 @@ export function callLogsRepo(db: Db) {
     },
   };
 }
-export type CallLogsRepo = ReturnType<typeof callLogsRepo>;
+export type CallLogsRepo = Async<ReturnType<typeof callLogsRepo>>;
 
 /** The `uploads` table: recordings waiting for (or retrying) their upload. Rows are kept as the upload history. */
 export function recordingUploadsRepo(db: Db) {
@@ -348,4 +349,4 @@ export function recordingUploadsRepo(db: Db) {
     },
   };
 }
-export type RecordingUploadsRepo = ReturnType<typeof recordingUploadsRepo>;
+export type RecordingUploadsRepo = Async<ReturnType<typeof recordingUploadsRepo>>;

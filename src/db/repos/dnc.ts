@@ -1,6 +1,7 @@
 // Do-not-call numbers (issue 14.6): the global list (projectCode '') and one list per project code. Phones are
 // stored as their digits (a leading + dropped), which is also how dispensing looks them up.
 import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Async } from './async.js';
 import type { Db } from '../database.js';
 import { dncNumbers } from '../schema.js';
 
@@ -130,4 +131,4 @@ export function dncRepo(db: Db) {
     },
   };
 }
-export type DncRepo = ReturnType<typeof dncRepo>;
+export type DncRepo = Async<ReturnType<typeof dncRepo>>;

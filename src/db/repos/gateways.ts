@@ -1,4 +1,5 @@
 import { and, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Async } from './async.js';
 import type { Db } from '../database.js';
 import { gateways } from '../schema.js';
 
@@ -60,4 +61,4 @@ export function gatewaysRepo(db: Db) {
     },
   };
 }
-export type GatewaysRepo = ReturnType<typeof gatewaysRepo>;
+export type GatewaysRepo = Async<ReturnType<typeof gatewaysRepo>>;

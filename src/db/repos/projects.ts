@@ -1,4 +1,5 @@
 import { and, eq, isNull, max, sql } from 'drizzle-orm';
+import type { Async } from './async.js';
 import type { Db } from '../database.js';
 import { extensions, projects } from '../schema.js';
 
@@ -132,4 +133,4 @@ export function extensionsRepo(db: Db) {
     },
   };
 }
-export type ExtensionsRepo = ReturnType<typeof extensionsRepo>;
+export type ExtensionsRepo = Async<ReturnType<typeof extensionsRepo>>;

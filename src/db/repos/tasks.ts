@@ -1,6 +1,9 @@
 // Tasks, their gateways and the numbers each task dials (task_numbers). Loading numbers ignores a phone the task
 // already has (unique task+phone), so a task never holds, and so never dials, one number twice.
 import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Async } from './async.js';
+import { callListsRepo } from './call-lists.js';
+import { TaskStatus } from '../../core/codes.js';
 import type { Db } from '../database.js';
 import { callLogs, gateways, taskGateways, taskNumbers, tasks } from '../schema.js';
 
@@ -12,7 +15,7 @@ type NumberState = (typeof taskNumbers.$inferSelect)['state'];
 const CHUNK = 500;
 
 export function tasksRepo(db: Db) {
-  return {
+  const base = {
     byCode: (callTaskCode: string): Task | undefined =>
       db.select().from(tasks).where(eq(tasks.callTaskCode, callTaskCode)).get(),
     get: (id: number): Task | undefined => db.select().from(tasks).where(eq(tasks.id, id)).get(),
@@ -180,5 +183,116 @@ export function tasksRepo(db: Db) {
     inStates: (statuses: number[]): Task[] =>
       db.select().from(tasks).where(inArray(tasks.status, statuses)).all(),
   };
+  const list = callListsRepo(db);
+  return {
+    ...base,
+    /**
+     * A new task with its gateways and its numbers, in one transaction: the numbers of its call list, or for a
+     * recall the phones of the original task whose last result is in `details` and that no call of the project
+     * reached with success.
+     */
+    create(
+      row: NewTask,
+      gws: { gatewayId: number; concurrency: number }[],
+      source:
+        | { kind: 'list'; callListId: number }
+        | { kind: 'recall'; originalTaskId: number; details: number[] }
+        | { kind: 'none' },
+      now: number,
+    ): Task {
+      return db.transaction(() => {
+        const t = base.insert(row, now);
+        base.setGateways(t.id, gws);
+        if (source.kind === 'list') {
+          const rows = list.numbersAfter(source.callListId, 0);
+          base.addNumbers(
+            t.id,
+            rows.map((r) => r.phone),
+            now,
+          );
+          return base.update(t.id, { lastNumberId: rows.at(-1)?.id ?? 0 }, now);
+        }
+        if (source.kind === 'recall') {
+          const phones = base.phonesWithLastResult(source.originalTaskId, source.details);
+          const succeeded = base.succeededInProject(row.projectId, phones);
+          base.addNumbers(
+            t.id,
+            phones.filter((p) => !succeeded.has(p)),
+            now,
+          );
+        }
+        return t;
+      });
+    },
+    /** Ends the task and closes its pending numbers, in one transaction. */
+    end(taskId: number, now: number): Task {
+      return db.transaction(() => {
+        base.closePending(taskId, now);
+        return base.update(taskId, { status: TaskStatus.ended, endedAt: now }, now);
+      });
+    },
+    /** New gateway shares and rate (and pacing) for the task, in one transaction. */
+    setConcurrency(
+      taskId: number,
+      gws: { gatewayId: number; concurrency: number }[],
+      fields: Partial<NewTask>,
+      now: number,
+    ): Task {
+      return db.transaction(() => {
+        base.setGateways(taskId, gws);
+        return base.update(taskId, fields, now);
+      });
+    },
+    /** spec 一.14: the list's numbers after `afterId` join the task (the ones it lacks); its lastNumberId moves on. */
+    appendFromList(
+      taskId: number,
+      callListId: number,
+      afterId: number,
+      now: number,
+    ): { added: number; lastId: number; task: Task } {
+      return db.transaction(() => {
+        const task = base.get(taskId);
+        const rows = list.numbersAfter(callListId, afterId);
+        const added = base.addNumbers(
+          taskId,
+          rows.map((r) => r.phone),
+          now,
+        );
+        const lastId = Math.max(task?.lastNumberId ?? 0, rows.at(-1)?.id ?? 0);
+        return { added, lastId, task: base.update(taskId, { lastNumberId: lastId }, now) };
+      });
+    },
+    /** The task's results (spec 一.8 counts) and its numbers in all. */
+    resultCounts(task: Pick<Task, 'id'>): TaskCounts {
+      const r = db
+        .select({
+          success: sql<number>`sum(case when ${callLogs.result} = 10 then 1 else 0 end)`,
+          fail: sql<number>`sum(case when ${callLogs.result} = 20 then 1 else 0 end)`,
+          miss: sql<number>`sum(case when ${callLogs.result} = 30 then 1 else 0 end)`,
+          reject: sql<number>`sum(case when ${callLogs.resultDetail} = 10 then 1 else 0 end)`,
+        })
+        .from(callLogs)
+        .where(eq(callLogs.taskId, task.id))
+        .get();
+      const total =
+        db.select({ n: count() }).from(taskNumbers).where(eq(taskNumbers.taskId, task.id)).get()?.n ?? 0;
+      return {
+        successCount: Number(r?.success ?? 0),
+        failCount: Number(r?.fail ?? 0),
+        missCount: Number(r?.miss ?? 0),
+        rejectCount: Number(r?.reject ?? 0),
+        totalCount: total,
+      };
+    },
+  };
 }
-export type TasksRepo = ReturnType<typeof tasksRepo>;
+
+/** A task's results as callTaskStatus counts them. */
+export interface TaskCounts {
+  successCount: number;
+  failCount: number;
+  missCount: number;
+  rejectCount: number;
+  totalCount: number;
+}
+export type TasksRepo = Async<ReturnType<typeof tasksRepo>>;

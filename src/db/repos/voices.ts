@@ -1,6 +1,7 @@
 // Voice prompts (spec 一.24): a voiceCode names a file on local disk that tasks (scheduleType 2, 5) and agents
 // (/app/playVoice) play. qiniuKey records where it came from; null for files uploaded directly.
 import { eq } from 'drizzle-orm';
+import type { Async } from './async.js';
 import type { Db } from '../database.js';
 import { voices } from '../schema.js';
 
@@ -22,4 +23,4 @@ export function voicesRepo(db: Db) {
     },
   };
 }
-export type VoicesRepo = ReturnType<typeof voicesRepo>;
+export type VoicesRepo = Async<ReturnType<typeof voicesRepo>>;

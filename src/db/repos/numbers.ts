@@ -1,32 +1,17 @@
-// Number dispensing for the dialer and for preview agents. Every hand-out moves rows out of 'pending' inside one
+// Number dispensing for the dialer and for preview agents (SQLite). Every hand-out moves rows out of 'pending' inside one
 // SQLite transaction (better-sqlite3 runs it synchronously, and SQLite serialises writers across processes), so a
 // task never hands out a number twice: not to two ticks, not to two agents, not after a restart.
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
-import { callLogs, taskNumbers, tasks } from '../db/schema.js';
-import { Result, ResultDetail, TaskStatus } from '../core/codes.js';
+import type { Db } from '../database.js';
+import { callLogs, taskNumbers, tasks } from '../schema.js';
+import { Result, ResultDetail, TaskStatus } from '../../core/codes.js';
+import type { DispensedNumber, Screen } from '../../dialer/number-source.js';
+import type { Async } from './async.js';
+import { dncKey } from '../../core/phone.js';
+import { dncRepo } from './dnc.js';
 
-export interface DispensedNumber {
-  id: number;
-  phone: string;
-  /** Retries the task's retry rules already gave this number. */
-  retries?: number;
-}
-
-/**
- * What dispensing checks for each number at the moment it would be handed out (issue 14.6, 14.7): numbers on a
- * do-not-call list are closed without a call and a call log says why; numbers outside their own calling window
- * stay pending for later.
- */
-export interface Screen {
-  /** The task the numbers belong to, for the skip's call log. */
-  task: { id: number; projectId: number; callTaskCode: string };
-  /** phone → why it must not be dialled (e.g. `dnc-global`), for the phones that must not. */
-  blocked(phones: string[]): Map<string, string>;
-  /** False: not now (the number's local time is outside the window); it stays pending. */
-  callableNow?(phone: string): boolean;
-}
+const SkipReason = { dncGlobal: 'dnc-global', dncProject: 'dnc-project' } as const;
 
 /** Pending rows read per round while screening (bounded, so a long blocked run cannot stall a tick). */
 const SCAN_BATCH = 200;
@@ -45,6 +30,19 @@ interface Recovery {
 const RECOVERY_NOTE = 'closed at start-up: the call was in flight when the server stopped';
 
 export function numberStore(db: Db) {
+  const dnc = dncRepo(db);
+  /** phone → why it must not be dialled (`dnc-global`, `dnc-project`), for the phones on a list. */
+  function blocked(projectCode: string | null, phones: string[]): Map<string, string> {
+    const keys = phones.map(dncKey);
+    const listed = dnc.listed(projectCode, keys);
+    const out = new Map<string, string>();
+    phones.forEach((phone, i) => {
+      const row = listed.get(keys[i] ?? '');
+      if (row) out.set(phone, row.projectCode === '' ? SkipReason.dncGlobal : SkipReason.dncProject);
+    });
+    return out;
+  }
+
   /**
    * Moves up to n due pending numbers of the task to `state` in one transaction and returns them, oldest first.
    * With a screen, blocked numbers are closed (with their call log) in the same transaction and numbers outside
@@ -79,9 +77,9 @@ export function numberStore(db: Db) {
         if (rows.length === 0) break;
         scanned += rows.length;
         after = rows[rows.length - 1]?.id ?? after;
-        const blocked = screen ? screen.blocked(rows.map((r) => r.phone)) : new Map<string, string>();
+        const listed = screen ? blocked(screen.projectCode, rows.map((r) => r.phone)) : new Map<string, string>();
         for (const r of rows) {
-          const reason = blocked.get(r.phone);
+          const reason = listed.get(r.phone);
           if (reason !== undefined && screen) {
             tx.update(taskNumbers)
               .set({ state: 'done', note: skipNote(reason), retryAt: null, updatedAt: now })
@@ -147,6 +145,11 @@ export function numberStore(db: Db) {
     /** The dialer's batch: pending → dialing. */
     dispenseNumbers: (taskId: number, n: number, now: number, screen?: Screen): DispensedNumber[] =>
       take(taskId, n, 'dialing', null, now, screen),
+
+    /** An agent-first number whose agent never rang goes back to pending (it was not dialled). */
+    giveBack(id: number, now: number): void {
+      db.update(taskNumbers).set({ state: 'pending', updatedAt: now }).where(eq(taskNumbers.id, id)).run();
+    },
 
     /** Records the call's uuid on a dialing number, so a restart can ask FreeSWITCH whether it is still live. */
     markCall(id: number, callUuid: string, now: number): void {
@@ -342,4 +345,4 @@ export function numberStore(db: Db) {
   };
   return store;
 }
-export type NumberStore = ReturnType<typeof numberStore>;
+export type NumberStore = Async<ReturnType<typeof numberStore>>;

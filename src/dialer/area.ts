@@ -93,7 +93,7 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
   dialer.events.on('tick', (now) => tasks.expireDue(now));
   dialer.events.on('paced', (running) => tasks.publishProgress(running));
   dialer.events.on('windowTurned', (task, open) => tasks.windowChanged(task, open));
-  const callLists = new CallListService({ db, callLists: repos.callLists, clock });
+  const callLists = new CallListService({ callLists: repos.callLists, clock });
   const routeAgentCall = agentCallRouter({
     db,
     repos,

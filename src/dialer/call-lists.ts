@@ -3,7 +3,6 @@
 import type { Clock } from '../core/clock.js';
 import { normalizePhone } from '../core/phone.js';
 import { invalid, notFound, type AppError } from '../core/errors.js';
-import type { Db } from '../db/database.js';
 import type { CallListsRepo } from '../db/repos/call-lists.js';
 
 interface Rejected {
@@ -93,25 +92,27 @@ export class CallListService {
   /** The append in progress per call list: appends to one list run one after another. */
   private readonly appending = new Map<number, Promise<unknown>>();
 
-  constructor(private readonly d: { db: Db; callLists: CallListsRepo; clock: Clock }) {}
+  constructor(private readonly d: { callLists: CallListsRepo; clock: Clock }) {}
 
-  create(name?: string): { callListId: number } {
+  async create(name?: string): Promise<{ callListId: number }> {
     return { callListId: (await this.d.callLists.create(name ?? null, this.d.clock.now())).id };
   }
 
-  append(callListId: number, values: { position: number; value: string }[]): AppendResult {
-    const { db, callLists, clock } = this.d;
-    if (!callLists.get(callListId)) throw notFound(`callListId ${callListId} does not exist`);
-    const now = clock.now();
-    return db.transaction(() => {
-      const existing = await callLists.existing(
-        callListId,
-        values.map((v) => v.value),
-      );
-      const { phones, rejected } = screenNumbers(values, existing);
-      const lastId = callLists.insertNumbers(callListId, phones, now) ?? null;
-      return { callListId, lastId, accepted: phones.length, rejected };
-    });
+  async append(callListId: number, values: { position: number; value: string }[]): Promise<AppendResult> {
+    const { callLists, clock } = this.d;
+    if (!(await callLists.get(callListId))) throw notFound(`callListId ${callListId} does not exist`);
+    let rejected: Rejected[] = [];
+    const r = await callLists.appendScreened(
+      callListId,
+      values.map((v) => v.value),
+      (existing) => {
+        const screened = screenNumbers(values, existing);
+        rejected = screened.rejected;
+        return screened.phones;
+      },
+      clock.now(),
+    );
+    return { callListId, lastId: r.lastId, accepted: r.accepted, rejected };
   }
 
   /**
@@ -145,8 +146,8 @@ export class CallListService {
     callListId: number,
     values: { position: number; value: string }[],
   ): Promise<AppendResult> {
-    const { db, callLists, clock } = this.d;
-    if (!callLists.get(callListId)) throw notFound(`callListId ${callListId} does not exist`);
+    const { callLists, clock } = this.d;
+    if (!(await callLists.get(callListId))) throw notFound(`callListId ${callListId} does not exist`);
     const existing = new Set<string>();
     for (let after = 0; ;) {
       const page = await callLists.numbersAfter(callListId, after, APPEND_CHUNK);
@@ -163,14 +164,14 @@ export class CallListService {
       for (let i = 0; i < phones.length; i += APPEND_CHUNK) {
         await nextTurn();
         const chunk = phones.slice(i, i + APPEND_CHUNK);
-        const ids = await db.transaction(() => callLists.insertNumberRange(callListId, chunk, now));
+        const ids = await callLists.insertNumberRange(callListId, chunk, now);
         if (ids) {
           firstId ??= ids.first;
           lastId = ids.last;
         }
       }
     } catch (err) {
-      if (firstId !== undefined) db.transaction(() => callLists.removeFrom(callListId, firstId!));
+      if (firstId !== undefined) await callLists.removeFrom(callListId, firstId);
       throw err;
     }
     return { callListId, lastId, accepted: phones.length, rejected };

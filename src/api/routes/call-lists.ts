@@ -55,7 +55,7 @@ export function callListRoutes(lists: CallListService): FastifyPluginAsync<{ ctx
           body: { type: 'object', properties: { name: { type: 'string', maxLength: 128 } } },
         },
       },
-      async (req) => ok(lists.create(req.body?.name)),
+      async (req) => ok(await lists.create(req.body?.name)),
     );
 
     app.post<{ Body: { callListId: number; numbers: unknown } }>(

@@ -15,7 +15,7 @@ export function asyncRepo<T extends object>(repo: T): Async<T> {
     if (typeof fn !== 'function') continue;
     out[name] = (...args: unknown[]) => {
       try {
-        return Promise.resolve(fn(...args));
+        return Promise.resolve((fn as (...a: unknown[]) => unknown).apply(repo, args));
       } catch (err) {
         return Promise.reject(err);
       }

@@ -28,8 +28,30 @@ export function callListsRepo(db: Db) {
     insertNumbers(callListId: number, phones: string[], now: number): number | undefined {
       return this.insertNumberRange(callListId, phones, now)?.last;
     },
-    /** As insertNumbers, returning the first and last id written. */
+    /**
+     * Screens the phones against the list's numbers and inserts what `screen` keeps, in one transaction (two
+     * appends to one list never both take the same new number). `screen` is pure: it sees the listed phones.
+     */
+    appendScreened(
+      callListId: number,
+      phones: string[],
+      screen: (existing: Set<string>) => string[],
+      now: number,
+    ): { lastId: number | null; accepted: number } {
+      return db.transaction(() => {
+        const kept = screen(this.existing(callListId, phones));
+        return { lastId: this.insertRange(callListId, kept, now)?.last ?? null, accepted: kept.length };
+      });
+    },
+    /** As insertNumbers, returning the first and last id written; one transaction. */
     insertNumberRange(
+      callListId: number,
+      phones: string[],
+      now: number,
+    ): { first: number; last: number } | undefined {
+      return db.transaction(() => this.insertRange(callListId, phones, now));
+    },
+    insertRange(
       callListId: number,
       phones: string[],
       now: number,

@@ -27,6 +27,7 @@ import { composeSupervisor } from './supervisor/area.js';
 import type { Wallboard } from './supervisor/wallboard.js';
 import { composeSwitch } from './switch/area.js';
 import type { NodeLinks } from './switch/nodes.js';
+import type { NodeDirectory } from './switch/node-directory.js';
 
 export { loggerOptions } from './api/http.js';
 
@@ -74,9 +75,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const http = createHttp(config, { logger: deps.logger, tls: deps.tls }, metrics);
   const log = http.log;
   const events = new EventHub((err) => log.error({ err }, 'event listener failed'));
-  const { db } = deps.store;
-  const repos = createRepos(db);
-  const base = { config, clock, metrics, log, db, repos };
+  const repos = createRepos(deps.store.db);
+  const base = { config, clock, metrics, log, repos };
   // The registry publishes through the broker, which checks logins against the registry: an outbox between them.
   const publisher = new Outbox();
   const agents = new AgentRegistry({
@@ -88,11 +88,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const stomp = composeStomp({ ...base, assigned: (username) => agents.get(username) });
   const { broker } = stomp;
   publisher.attach(broker);
-  const { nodes, reports } = composeSwitch({ ...base, events, backoff: deps.eslBackoff });
+  const { nodes, reports, directory } = composeSwitch({ ...base, events, backoff: deps.eslBackoff });
+  await directory.refresh();
   const disconnectUser = (username: string, reason: string) => void broker.disconnectUser(username, reason);
   const switchControl = deps.switchControl ?? nodes;
   const people = await composeAgents({ ...base, agents, publisher, reports, disconnectUser, switchControl });
-  const socket = composeCallSocket(base);
+  const socket = composeCallSocket({ ...base, directory });
   const flowSettings = flowSettingsOf(config, deps.flowSettings);
   const dialing = composeDialing({
     ...base,
@@ -119,7 +120,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   const supervisor = composeSupervisor({ ...base, agents, publisher, nodes, calls: socket.calls });
   const { wallboard } = supervisor;
-  composeRecovery({ ...base, agents, nodes, reports, runner, socket, supervisor, dialing });
+  composeRecovery({ ...base, agents, nodes, directory, reports, runner, socket, supervisor, dialing });
   stomp.addCommands(people.commands);
   stomp.addCommands(supervisor.commands);
   stomp.addCommands(dialing.commands((callId) => runner.hangupByAgent(callId)));
@@ -129,7 +130,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const ctx = apiContext({ ...base, events, logins, gatewayUsage: dialing.gatewayUsage, services });
   await registerRoutes(http, {
     ctx,
-    store: deps.store,
     dialing,
     broker,
     wallboard,
@@ -145,26 +145,28 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ctx,
     events,
     guard,
-    ...lifecycle({ ...parts, activeNodes: () => await repos.nodes.active(), recordings }),
+    ...lifecycle({ ...parts, directory, recordings }),
   };
 }
 
 /** Starting connects to the nodes and starts the timers; stopping waits for in-flight work, in dependency order. */
 function lifecycle(
   p: Pick<App, 'http' | 'broker' | 'nodes' | 'outbound' | 'runner' | 'dialer' | 'wallboard'> & {
-    activeNodes(): Parameters<NodeLinks['start']>[0];
+    directory: NodeDirectory;
     recordings?: { start(): void; stop(): Promise<void> };
   },
 ): Pick<App, 'start' | 'close'> {
   return {
     start() {
-      p.nodes.start(p.activeNodes());
+      p.nodes.start(p.directory.active());
+      p.directory.start();
       p.recordings?.start();
       p.dialer.start();
       p.wallboard.start();
     },
     async close() {
       p.dialer.stop();
+      p.directory.stop();
       p.wallboard.stop();
       await p.recordings?.stop();
       await p.outbound.close();

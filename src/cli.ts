@@ -7,17 +7,17 @@ import { backupDatabase, restoreDatabase } from './db/backup.js';
 import { DatabaseTooNewError, openStore } from './db/database.js';
 import { createRepos } from './db/repos/index.js';
 
-export function runCli(
+export async function runCli(
   argv: string[],
   dbPath: string,
   now = Date.now(),
   env: Record<string, string | undefined> = process.env,
-): { out: string; code: number } {
+): Promise<{ out: string; code: number }> {
   const store = openStore(dbPath);
   try {
     const { accounts, nodes } = createRepos(store.db);
     const [noun, verb, name, ...rest] = argv;
-    if (noun === 'node') return nodeCommand(nodes, verb, name, rest, now, env);
+    if (noun === 'node') return await nodeCommand(nodes, verb, name, rest, now, env);
     const flag = (f: string): string | undefined => {
       const i = rest.indexOf(f);
       return i >= 0 ? rest[i + 1] : undefined;
@@ -52,26 +52,26 @@ export function runCli(
         const expiresAt = expires ? Date.parse(expires) : null;
         if (expires && Number.isNaN(expiresAt)) return { out: '--expires must be an ISO date', code: 2 };
         const s = secret();
-        accounts.insert({ account: name, secret: s, ipAllowlist: flag('--ip') ?? '', expiresAt, now });
-        if (rest.includes('--strict')) accounts.update(name, { signMode: 'strict' }, now);
+        await accounts.insert({ account: name, secret: s, ipAllowlist: flag('--ip') ?? '', expiresAt, now });
+        if (rest.includes('--strict')) await accounts.update(name, { signMode: 'strict' }, now);
         return { out: `account ${name} created\nsecret ${s}`, code: 0 };
       }
       case 'rotate': {
         const s = secret();
-        return await accounts.update(name, { secret: s }, now)
+        return (await accounts.update(name, { secret: s }, now))
           ? { out: `account ${name} secret rotated\nsecret ${s}`, code: 0 }
           : { out: `no account ${name}`, code: 1 };
       }
       case 'enable':
       case 'disable':
-        return await accounts.update(name, { status: verb === 'enable' ? 1 : 0 }, now)
+        return (await accounts.update(name, { status: verb === 'enable' ? 1 : 0 }, now))
           ? { out: `account ${name} ${verb}d`, code: 0 }
           : { out: `no account ${name}`, code: 1 };
       case 'sign-mode': {
         const mode = rest[0];
         if (mode !== 'spec' && mode !== 'strict')
           return { out: `sign-mode is spec or strict\n${usage}`, code: 2 };
-        return await accounts.update(name, { signMode: mode }, now)
+        return (await accounts.update(name, { signMode: mode }, now))
           ? {
               out: `account ${name} signs ${mode === 'strict' ? 'strictly (nonce + HMAC-SHA256)' : 'as the spec says (MD5)'}`,
               code: 0,
@@ -79,7 +79,7 @@ export function runCli(
           : { out: `no account ${name}`, code: 1 };
       }
       case 'remove':
-        return await accounts.remove(name)
+        return (await accounts.remove(name))
           ? { out: `account ${name} removed`, code: 0 }
           : { out: `no account ${name}`, code: 1 };
       default:
@@ -94,19 +94,18 @@ const NODE_USAGE =
   'usage: cli node list | node wss NAME wss://HOST:PORT | node esl-password NAME (the new password in CC_FS_PASSWORD)';
 
 /** The FreeSWITCH nodes: seeded at first start; their softphone address changes with the WSS certificate. */
-function nodeCommand(
+async function nodeCommand(
   nodes: ReturnType<typeof createRepos>['nodes'],
   verb: string | undefined,
   name: string | undefined,
   rest: string[],
   now: number,
   env: Record<string, string | undefined>,
-): { out: string; code: number } {
+): Promise<{ out: string; code: number }> {
   if (verb === 'list')
     return {
       out:
-        nodes
-          .list()
+        (await nodes.list())
           .map(
             (n) =>
               `${n.name}\tesl=${n.eslHost}:${n.eslPort}\twss=${n.wssUrl}\tstatus=${n.status ? 'active' : 'off'}`,
@@ -119,7 +118,7 @@ function nodeCommand(
     const password = env.CC_FS_PASSWORD ?? '';
     if (password.length < 8 || /\s/.test(password))
       return { out: 'CC_FS_PASSWORD must hold the new password (8 or more characters, no spaces)', code: 2 };
-    return await nodes.setEslPassword(name, password, now)
+    return (await nodes.setEslPassword(name, password, now))
       ? { out: `node ${name}: new ESL password stored; restart the server to reconnect with it`, code: 0 }
       : { out: `no node ${name}`, code: 1 };
   }
@@ -133,7 +132,7 @@ function nodeCommand(
   }
   if (!parsed || !['wss:', 'ws:'].includes(parsed.protocol) || !parsed.hostname)
     return { out: `the address must be wss://HOST:PORT (or ws:// for plain HTTP), got ${url}`, code: 2 };
-  return await nodes.setWssUrl(name, url, now)
+  return (await nodes.setWssUrl(name, url, now))
     ? { out: `node ${name} hands softphones ${url}`, code: 0 }
     : { out: `no node ${name}`, code: 1 };
 }
@@ -153,7 +152,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const argv = process.argv.slice(2);
   const dbPath = loadConfig().dbPath;
   try {
-    const { out, code } = argv[0] === 'db' ? await runDbCli(argv, dbPath) : runCli(argv, dbPath);
+    const { out, code } = argv[0] === 'db' ? await runDbCli(argv, dbPath) : await runCli(argv, dbPath);
     console.log(out);
     process.exit(code);
   } catch (err) {

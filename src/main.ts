@@ -48,7 +48,7 @@ const store = (() => {
 })();
 const app = await buildApp(config, { store, clock: systemClock, tls: tls?.identity });
 const wssCert = wss?.x509;
-for (const line of seedStore(config, app.ctx.repos, systemClock.now(), wssCert)) app.http.log.info(line);
+for (const line of await seedStore(config, app.ctx.repos, systemClock.now(), wssCert)) app.http.log.info(line);
 for (const problem of wssAddressProblems(await app.ctx.repos.nodes.active(), {
   cert: wssCert,
   https: Boolean(tls),

@@ -5,7 +5,12 @@ import type { Config } from './config.js';
 import type { Repos } from './db/repos/index.js';
 
 /** `wssCert`: the certificate FreeSWITCH serves on WSS; without CC_FS_WSS, the seeded address uses its name. */
-export function seedStore(config: Config, repos: Repos, now: number, wssCert?: X509Certificate): string[] {
+export async function seedStore(
+  config: Config,
+  repos: Repos,
+  now: number,
+  wssCert?: X509Certificate,
+): Promise<string[]> {
   const done: string[] = [];
   const seed = config.fsWss.urlGiven
     ? config.seedNode
@@ -16,8 +21,8 @@ export function seedStore(config: Config, repos: Repos, now: number, wssCert?: X
       `seeded FreeSWITCH node "${node.name}" (ESL ${node.eslHost}:${node.eslPort}, softphones ${node.wssUrl})`,
     );
   const account = config.seedAccount;
-  if (account && !repos.accounts.find(account.account)) {
-    repos.accounts.insert({ account: account.account, secret: account.secret, now });
+  if (account && !(await repos.accounts.find(account.account))) {
+    await repos.accounts.insert({ account: account.account, secret: account.secret, now });
     done.push(`seeded API account "${account.account}"`);
   }
   return done;

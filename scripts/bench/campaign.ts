@@ -120,7 +120,7 @@ EslConnection.prototype.execute = function (this: EslConnection, input, options)
 const store = openStore(DB_PATH);
 const config = testConfig({ recordingsDir: '/tmp/cc-bench-rec' });
 const app = await buildApp(config, { store, clock: systemClock, logger: false, dialerTickMs: TICK_MS });
-seedStore({ ...config, seedAccount: BENCH_ACCOUNT }, app.ctx.repos, Date.now());
+await seedStore({ ...config, seedAccount: BENCH_ACCOUNT }, app.ctx.repos, Date.now());
 // When each leg's connect reply arrived: the runner serves the outbound socket, so we serve it first and hand on.
 app.outbound.serve((session: OutboundSession) => {
   void session.ready.then((r) => {

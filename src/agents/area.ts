@@ -4,7 +4,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Publisher, SwitchControl } from '../core/ports.js';
-import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
 import type { NodeReports } from '../switch/area.js';
 import { agentCommands, type AppCommand } from './commands.js';
@@ -13,7 +12,6 @@ import { registrationChange } from './registrations.js';
 import type { AgentRegistry } from './registry.js';
 
 interface AgentsAreaDeps {
-  db: Db;
   repos: Repos;
   clock: Clock;
   metrics: Metrics;

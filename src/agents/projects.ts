@@ -65,9 +65,10 @@ export class ProjectService {
 
   /** Restores the live registry from the store at start-up. */
   async loadAgents(): Promise<void> {
+    const domains = new Map((await this.d.repos.nodes.list()).map((n) => [n.id, n.sipDomain]));
     for (const p of await this.d.repos.projects.active())
       for (const e of await this.d.repos.extensions.ofProject(p.id))
-        this.d.agents.add({ ...e, projectCode: p.projectCode, projectId: p.id });
+        this.d.agents.add({ ...e, projectCode: p.projectCode, projectId: p.id, sipDomain: domains.get(e.nodeId) });
   }
 
   /** Among active nodes with room (two legs per seat), the one with most free seats × weight. */
@@ -104,7 +105,8 @@ export class ProjectService {
       newPassword,
       now,
     );
-    for (const e of extensions) this.d.agents.add({ ...e, projectCode, projectId: project.id });
+    for (const e of extensions)
+      this.d.agents.add({ ...e, projectCode, projectId: project.id, sipDomain: node.sipDomain });
     return {
       certificate: project.certificate,
       managerCertificate,
@@ -321,7 +323,8 @@ export class ProjectService {
     // The extension keeps its number and password (the agent's phone stays registered) and joins as an agent.
     await repos.projectSetup.move(ext.id, project.id, ext.type, clock.now());
     agents.remove(username);
-    const entry = agents.add({ ...ext, workStatus: 0, projectCode, projectId: project.id });
+    const { sipDomain } = await this.nodeOf(project);
+    const entry = agents.add({ ...ext, workStatus: 0, projectCode, projectId: project.id, sipDomain });
     agents.publish(entry);
   }
 

@@ -12,6 +12,11 @@ export interface AgentEntry {
   projectCode: string;
   projectId: number;
   nodeId: number;
+  /**
+   * The SIP domain of the agent's node (`user/EXT@domain`), known when the extension is loaded: bridging to an
+   * agent never waits on the store for it.
+   */
+  sipDomain: string;
   type: number;
   /** What calls the agent takes (spec 三.2 workType): 10 direct, 20 off-hook (fifo), 30 inbound. */
   workType: 10 | 20 | 30;
@@ -50,6 +55,7 @@ export class AgentRegistry {
     projectCode: string;
     projectId: number;
     nodeId: number;
+    sipDomain?: string;
     type: number;
     regStatus: number;
     workStatus: number;
@@ -59,6 +65,7 @@ export class AgentRegistry {
       projectCode: ext.projectCode,
       projectId: ext.projectId,
       nodeId: ext.nodeId,
+      sipDomain: ext.sipDomain ?? '',
       type: ext.type,
       workType: 10,
       state: initialAgent(ext.username, this.deps.clock.now(), ext),

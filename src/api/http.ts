@@ -7,7 +7,6 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Config } from '../config.js';
 import { TaskStatus } from '../core/codes.js';
 import { notFound } from '../core/errors.js';
-import type { Store } from '../db/database.js';
 import type { DialingArea } from '../dialer/area.js';
 import type { RecordingUploader } from '../storage/uploader.js';
 import { attachStomp, type Broker } from '../stomp/index.js';
@@ -96,7 +95,6 @@ export function createHttp(
 
 interface RouteDeps {
   ctx: ApiContext;
-  store: Pick<Store, 'db' | 'sqlite'>;
   dialing: DialingArea;
   broker: Broker;
   wallboard: Wallboard;
@@ -133,7 +131,7 @@ export async function registerRoutes(http: FastifyInstance, d: RouteDeps): Promi
     return payload;
   });
 
-  await http.register(healthRoutes, { ctx, sqlite: d.store.sqlite, startedAt: clock.now() });
+  await http.register(healthRoutes, { ctx, startedAt: clock.now() });
   await http.register(freeswitchRoutes, { ctx, directory: directoryLookup(repos) });
   await http.register(cdrRoutes, {
     ctx,
@@ -150,7 +148,7 @@ export async function registerRoutes(http: FastifyInstance, d: RouteDeps): Promi
       callListRoutes(callLists),
       callLogRoutes(repos.tasks),
       dncRoutes(dnc),
-      reportRoutes(d.store.db),
+      reportRoutes(),
       callLogExportRoutes,
     ],
   });
@@ -172,6 +170,6 @@ export async function registerRoutes(http: FastifyInstance, d: RouteDeps): Promi
       return tasks.getCallList(callTaskCode, count, username);
     },
   });
-  await http.register(consoleReportRoutes, { ctx, db: d.store.db, wallboard: d.wallboard });
+  await http.register(consoleReportRoutes, { ctx, wallboard: d.wallboard });
   await http.register(pageRoutes);
 }

@@ -7,8 +7,8 @@ import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../core/ports.js';
-import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
+import type { NodeDirectory } from '../switch/node-directory.js';
 import { OutboundServer } from '../esl/index.js';
 import { createQiniu } from '../storage/qiniu.js';
 import { RecordingUploader } from '../storage/uploader.js';
@@ -36,7 +36,6 @@ interface CallBase {
   clock: Clock;
   metrics: Metrics;
   log: Logger;
-  db: Db;
   repos: Repos;
 }
 
@@ -60,9 +59,9 @@ export interface CallSocket {
   reachAt(): { host: string; port: number };
 }
 
-export function composeCallSocket(d: CallBase): CallSocket {
+export function composeCallSocket(d: CallBase & { directory: NodeDirectory }): CallSocket {
   const { config, metrics } = d;
-  const guard = socketGuard({ config, nodes: d.repos.nodes, clock: d.clock, metrics, log: d.log });
+  const guard = socketGuard({ config, nodes: d.directory, clock: d.clock, metrics, log: d.log });
   const outbound = new OutboundServer({
     host: config.outboundSocket.host,
     port: config.outboundSocket.port,
@@ -131,12 +130,11 @@ export function composeCallRuntime(d: CallRuntimeDeps): {
     publisher: d.publisher,
     settings: d.flowSettings,
     services: {
-      routeInbound: inboundRouter(d.db),
+      routeInbound: inboundRouter(repos.inbound),
       routeAgentCall: d.dialing.routeAgentCall,
       ...callServices({
-        db: d.db,
         repos,
-        callLogs: repos.callLogs,
+        agents: d.agents,
         clock: d.clock,
         recordingsDir: config.recordingsDir,
         enqueueRecording: recordings ? (id, path, at) => recordings.enqueue(id, path, at) : undefined,
@@ -151,7 +149,7 @@ export function composeCallRuntime(d: CallRuntimeDeps): {
 interface RecoveryAreaDeps {
   clock: Clock;
   log: Logger;
-  repos: Repos;
+  directory: NodeDirectory;
   agents: AgentRegistry;
   nodes: Parameters<typeof callRecovery>[0]['nodes'];
   reports: NodeReports;
@@ -177,7 +175,7 @@ export function composeRecovery(d: RecoveryAreaDeps): void {
     nodes: d.nodes,
     log: d.log,
     clock: d.clock,
-    activeNodes: () => (await d.repos.nodes.active()).map((n) => n.id),
+    activeNodes: () => d.directory.active().map((n) => n.id),
     knowsLeg: (uuid) => d.runner.knowsLeg(uuid) || d.supervisor.knows(uuid),
     isHeldLeg: (uuid) => d.socket.calls.isHeldLeg(uuid),
     dialerDials: (id) => d.dialing.dialer.dials(id),
@@ -188,6 +186,7 @@ export function composeRecovery(d: RecoveryAreaDeps): void {
     void d.supervisor
       .recover(nodeId, rows as unknown as SupervisorRow[])
       .catch((err: unknown) => d.log.warn({ err, nodeId }, 'supervisor legs could not be recovered'))
-      .finally(() => recovery.channels(nodeId, rows as unknown as ChannelRow[]));
+      .then(() => recovery.channels(nodeId, rows as unknown as ChannelRow[]))
+      .catch((err: unknown) => d.log.warn({ err, nodeId }, 'calls left by the last run could not be recovered'));
   });
 }

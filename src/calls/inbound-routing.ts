@@ -3,13 +3,9 @@
 // from cc_gateway (sofia-conf sets it on inbound legs of gateways we register to); without it, the dialled DID is
 // compared with the numbers we own on each gateway (its caller id, its account), then the carrier's address with
 // the gateway's realm (carriers registered to us send from there).
-import { and, eq } from 'drizzle-orm';
-import { CallType, TaskStatus } from '../core/codes.js';
-import type { Db } from '../db/database.js';
-import { gateways, projects, taskGateways, tasks } from '../db/schema.js';
 import type { InboundCall } from './legs/types.js';
 
-interface InboundGateway {
+export interface InboundGateway {
   gwCode: string;
   realm: string;
   originationCallId: string | null;
@@ -56,54 +52,8 @@ export function pickInboundTask(candidates: InboundCandidate[], call: InboundCal
   return undefined;
 }
 
-/** Running inbound tasks of active projects, with their gateways, read fresh for each call. */
-function inboundCandidates(db: Db): InboundCandidate[] {
-  const rows = db
-    .select({
-      taskId: tasks.id,
-      taskCode: tasks.callTaskCode,
-      startedAt: tasks.startedAt,
-      projectCode: projects.projectCode,
-      gwCode: gateways.gwCode,
-      realm: gateways.realm,
-      originationCallId: gateways.originationCallId,
-      username: gateways.username,
-    })
-    .from(tasks)
-    .innerJoin(projects, eq(projects.id, tasks.projectId))
-    .innerJoin(taskGateways, eq(taskGateways.taskId, tasks.id))
-    .innerJoin(gateways, eq(gateways.id, taskGateways.gatewayId))
-    .where(
-      and(
-        eq(tasks.status, TaskStatus.running),
-        eq(tasks.callType, CallType.inbound),
-        eq(projects.status, 1),
-        eq(gateways.status, 1),
-      ),
-    )
-    .all();
-  const byTask = new Map<number, InboundCandidate>();
-  for (const r of rows) {
-    const c = byTask.get(r.taskId) ?? {
-      taskCode: r.taskCode,
-      projectCode: r.projectCode,
-      startedAt: r.startedAt,
-      taskId: r.taskId,
-      gateways: [],
-    };
-    c.gateways.push({
-      gwCode: r.gwCode,
-      realm: r.realm,
-      originationCallId: r.originationCallId,
-      username: r.username,
-    });
-    byTask.set(r.taskId, c);
-  }
-  return [...byTask.values()];
-}
-
 /** CallServices.routeInbound. */
 export const inboundRouter =
-  (db: Db) =>
-  (call: InboundCall): InboundRoute | undefined =>
-    pickInboundTask(inboundCandidates(db), call);
+  (store: { candidates(): Promise<InboundCandidate[]> }) =>
+  async (call: InboundCall): Promise<InboundRoute | undefined> =>
+    pickInboundTask(await store.candidates(), call);

@@ -64,12 +64,12 @@ interface RecoveryDeps {
     ): { ok: boolean };
   };
   numbers: {
-    dialing(): { id: number; callUuid: string | null }[];
+    dialing(): Promise<{ id: number; callUuid: string | null }[]>;
     recoverAtStartup(
       now: number,
       isCallLive: (uuid: string) => boolean,
       onlyIds?: ReadonlySet<number>,
-    ): { kept: unknown[]; closed: unknown[] };
+    ): Promise<{ kept: unknown[]; closed: unknown[] }>;
   };
   nodes: { api(nodeId: number, command: string): Promise<unknown> };
   log: { warn(obj: object, msg: string): void };
@@ -102,7 +102,7 @@ export function callRecovery(d: RecoveryDeps) {
   // Only what a previous run left 'dialing' is recovered: the dialer starts at once, and its own numbers are not.
   let leftovers: { id: number; callUuid: string | null }[] | undefined;
   return {
-    channels(nodeId: number, rows: ChannelRow[]): void {
+    async channels(nodeId: number, rows: ChannelRow[]): Promise<void> {
       const names = new Set(
         d.agents
           .all()
@@ -135,7 +135,7 @@ export function callRecovery(d: RecoveryDeps) {
           }
         });
       }
-      leftovers ??= d.numbers.dialing().filter((n) => !d.dialerDials(n.id));
+      leftovers ??= (await d.numbers.dialing()).filter((n) => !d.dialerDials(n.id));
       reported.set(nodeId, rows);
       if (numbersDone || !d.activeNodes().every((id) => reported.has(id))) return;
       numbersDone = true;
@@ -147,7 +147,7 @@ export function callRecovery(d: RecoveryDeps) {
         void d.nodes.api(node, FsCommand.kill(uuid));
       }
       const live = new Set(all.map((r) => r.uuid));
-      const { kept, closed } = d.numbers.recoverAtStartup(
+      const { kept, closed } = await d.numbers.recoverAtStartup(
         d.clock.now(),
         (uuid) => live.has(uuid),
         new Set(leftovers.map((n) => n.id)),

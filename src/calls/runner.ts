@@ -30,10 +30,11 @@ export class CallRunner {
     this.live = d.calls?.live ?? new Map();
     this.held = d.calls?.held ?? new Map();
     const outcomes = new OutcomeQueue(
-      { inTransaction: (writes) => (d.services.inTransaction ? d.services.inTransaction(writes) : writes()) },
-      (err) => {
+      { store: (records) => d.services.storeOutcomes(records) },
+      (err, callId) => {
+        // The CDR will still bring the durable record; the flow's facts are lost, so say so loudly.
         d.metrics.inc('calls.record_failures');
-        d.log.warn({ err }, 'could not commit call outcomes');
+        d.log.warn({ err, callId }, callId ? 'could not store the call outcome' : 'could not commit call outcomes');
       },
     );
     this.shared = {
@@ -82,7 +83,7 @@ export class CallRunner {
       return;
     }
     const h = ready.value.headers;
-    const leg = await routeLeg(this.d, session, legInfo(this.d.services, h), h);
+    const leg = await routeLeg(this.d, session, await legInfo(this.d.services, h), h);
     if (!leg) return;
     const flow = this.flows[leg.flow];
     if (!flow) {
@@ -111,7 +112,7 @@ export class CallRunner {
     const runs = [...this.shared.settlingRuns];
     for (const run of runs) run.stopWaitingForCompletion();
     await Promise.all(runs.map((run) => run.queued));
-    this.shared.outcomes.flush();
+    await this.shared.outcomes.flush();
   }
 
   /** A leg this process runs or bridged (a call's own leg, its agent leg, an off-hook agent's held leg). */

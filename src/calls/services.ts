@@ -1,17 +1,15 @@
 // What the call runner needs from the rest of the system: task facts for a leg, agents' SIP domains, recording
 // paths, and the durable outcome of each customer leg (call log, billing, the dialled number settled, the
 // recording queued for upload).
-import { eq, sql } from 'drizzle-orm';
+import type { AgentRegistry } from '../agents/registry.js';
 import type { Clock } from '../core/clock.js';
-import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
-import type { CallLogsRepo } from '../db/repos/call-logs.js';
-import { taskNumbers, tasks, voices } from '../db/schema.js';
+import type { CallOutcome } from '../db/repos/call-outcomes.js';
 import { recordingPath } from '../storage/keys.js';
 import { priceCal, priceRuleOf } from '../switch/billing.js';
 import { classifyCall } from '../switch/results.js';
 import type { FlowFacts, LegInfo } from './flows/types.js';
-import type { CallServices, LegEnd } from './legs/types.js';
+import type { CallServices, LegEnd, StoredOutcome } from './legs/types.js';
 
 interface LegOutcome {
   leg: LegInfo;
@@ -19,10 +17,18 @@ interface LegOutcome {
   resultDetail: number;
 }
 
+/**
+ * How long a task's voice and evaluation setting are kept once read. A leg connecting reads them before its flow's
+ * first command: on a networked store a read per leg would put a round trip there (issue 18.6), so a task's facts
+ * are read once and then kept this long; a change reaches new calls within it.
+ */
+const TASK_FACTS_TTL_MS = 5_000;
+
+type TaskFacts = { voiceFile?: string; evaluation: boolean } | undefined;
+
 export function callServices(d: {
-  db: Db;
-  repos: Repos;
-  callLogs: CallLogsRepo;
+  repos: Pick<Repos, 'tasks' | 'voices' | 'callOutcomes'>;
+  agents: Pick<AgentRegistry, 'get'>;
   clock: Clock;
   recordingsDir: string;
   /** Queues a finished recording for upload (when Qiniu is configured). */
@@ -30,44 +36,25 @@ export function callServices(d: {
   /** Told after each customer leg is stored (the dialer updates its counters and pacing). */
   onOutcome?: (o: LegOutcome) => void;
 }): CallServices {
-  // Prepared once: read as each leg connects, before its flow's first command (issue 13).
-  const taskByCode = d.db
-    .select()
-    .from(tasks)
-    .where(eq(tasks.callTaskCode, sql.placeholder('code')))
-    .prepare();
-  const voiceByCode = d.db
-    .select()
-    .from(voices)
-    .where(eq(voices.voiceCode, sql.placeholder('code')))
-    .prepare();
-  const settleNumber = d.db
-    .update(taskNumbers)
-    .set({
-      state: 'done',
-      resultDetail: sql`${sql.placeholder('resultDetail')}`,
-      callUuid: sql`${sql.placeholder('callUuid')}`,
-      updatedAt: sql`${sql.placeholder('now')}`,
-    })
-    .where(eq(taskNumbers.id, sql.placeholder('id')))
-    .prepare();
+  const taskFacts = new Map<string, { facts: TaskFacts; until: number }>();
+  async function readTaskFacts(taskCode: string): Promise<TaskFacts> {
+    const task = await d.repos.tasks.byCode(taskCode);
+    if (!task) return undefined;
+    const voice = task.voiceCode ? await d.repos.voices.byCode(task.voiceCode) : undefined;
+    return { voiceFile: voice?.filePath, evaluation: task.evaluation === 1 };
+  }
   return {
-    inTransaction(writes) {
-      d.db.transaction(() => writes());
+    async taskInfo(taskCode) {
+      const now = d.clock.now();
+      const kept = taskFacts.get(taskCode);
+      if (kept && kept.until > now) return kept.facts;
+      const facts = await readTaskFacts(taskCode);
+      taskFacts.set(taskCode, { facts, until: now + TASK_FACTS_TTL_MS });
+      return facts;
     },
-    taskInfo(taskCode) {
-      const task = taskByCode.get({ code: taskCode });
-      if (!task) return undefined;
-      const voice = task.voiceCode ? voiceByCode.get({ code: task.voiceCode }) : undefined;
-      return { voiceFile: voice?.filePath, evaluation: task.evaluation === 1 };
-    },
-    agentDomain(username) {
-      const ext = await d.repos.extensions.byUsername(username);
-      const node = ext ? await d.repos.nodes.get(ext.nodeId) : undefined;
-      return node?.sipDomain ?? '';
-    },
+    agentDomain: (username) => d.agents.get(username)?.sipDomain ?? '',
     recordPath: (callId, now) => recordingPath(d.recordingsDir, callId, now),
-    legEnded(leg: LegInfo, facts: FlowFacts, end: LegEnd) {
+    outcomeOf(leg: LegInfo, facts: FlowFacts, end: LegEnd): StoredOutcome {
       const outcome = classifyCall({
         answered: end.answered,
         hangupCause: end.hangupCause,
@@ -75,56 +62,58 @@ export function callServices(d: {
         hangupDisposition: end.hangupDisposition,
         flow: facts,
       });
-      const { taskId, projectId } = await d.callLogs.resolveCodes({
+      const record: CallOutcome = {
+        callId: leg.callId,
         taskCode: leg.taskCode || null,
         projectCode: leg.projectCode || null,
-      });
-      const gw = await leg.gatewayCode ? d.repos.gateways.byCode(leg.gatewayCode) : undefined;
-      const rule = gw ? priceRuleOf(gw) : null;
-      const now = d.clock.now();
-      // One source per field: when FreeSWITCH's CDR came first, its measurements stay and the price follows its
-      // billsec (the flow's own timing is only an estimate of the same thing).
-      const cdr = await d.callLogs.get(leg.callId);
-      const measured = await cdr?.cdrReceived ? cdr : undefined;
-      const billsec =
-        measured?.billsec ??
-        (end.answeredAt !== undefined ? Math.round((end.endedAt - end.answeredAt) / 1000) : 0);
-      d.callLogs.upsert(
-        leg.callId,
-        {
-          taskId,
-          projectId,
-          callTaskCode: leg.taskCode || null,
-          direction: leg.flow === 'inbound' ? 'inbound' : 'outbound',
-          callerIdNumber: facts.agent ?? null,
-          destinationNumber: leg.flow === 'inbound' ? leg.callerIdNumber : leg.destinationNumber,
-          gatewayId: gw?.id ?? null,
-          ...(measured
-            ? {}
-            : {
-                startTimestamp: end.startedAt,
-                answerTimestamp: end.answeredAt ?? null,
-                endTimestamp: end.endedAt,
-                duration: Math.round((end.endedAt - end.startedAt) / 1000),
-                billsec,
-                hangupCause: end.hangupCause,
-                sipTermStatus: end.sipTermStatus ?? null,
-                hangupDisposition: end.hangupDisposition ?? null,
-              }),
-          // FreeSWITCH deletes a recording without audio and says so (RECORD_DISCARDED): the log must not name it.
-          recordFile: end.answered && !end.recordDiscarded ? (end.recordFile ?? null) : null,
-          priceRule: rule,
-          priceCal: priceCal(rule, billsec),
-          result: outcome.result,
-          resultDetail: outcome.resultDetail,
-          evaluation: facts.evaluation ?? null,
+        gatewayCode: leg.gatewayCode || null,
+        numberId: leg.numberId,
+        resultDetail: outcome.resultDetail,
+        // One source per field: when FreeSWITCH's CDR came first, its measurements stay and the price follows its
+        // billsec (the flow's own timing is only an estimate of the same thing).
+        compose: ({ taskId, projectId, gateway, measured }) => {
+          const rule = gateway ? priceRuleOf(gateway) : null;
+          const billsec =
+            measured?.billsec ??
+            (end.answeredAt !== undefined ? Math.round((end.endedAt - end.answeredAt) / 1000) : 0);
+          return {
+            taskId,
+            projectId,
+            callTaskCode: leg.taskCode || null,
+            direction: leg.flow === 'inbound' ? 'inbound' : 'outbound',
+            callerIdNumber: facts.agent ?? null,
+            destinationNumber: leg.flow === 'inbound' ? leg.callerIdNumber : leg.destinationNumber,
+            gatewayId: gateway?.id ?? null,
+            ...(measured
+              ? {}
+              : {
+                  startTimestamp: end.startedAt,
+                  answerTimestamp: end.answeredAt ?? null,
+                  endTimestamp: end.endedAt,
+                  duration: Math.round((end.endedAt - end.startedAt) / 1000),
+                  billsec,
+                  hangupCause: end.hangupCause,
+                  sipTermStatus: end.sipTermStatus ?? null,
+                  hangupDisposition: end.hangupDisposition ?? null,
+                }),
+            // FreeSWITCH deletes a recording without audio and says so (RECORD_DISCARDED): the log must not name it.
+            recordFile: end.answered && !end.recordDiscarded ? (end.recordFile ?? null) : null,
+            priceRule: rule,
+            priceCal: priceCal(rule, billsec),
+            result: outcome.result,
+            resultDetail: outcome.resultDetail,
+            evaluation: facts.evaluation ?? null,
+          };
         },
-        now,
-      );
-      if (leg.numberId !== null)
-        settleNumber.run({ resultDetail: outcome.resultDetail, callUuid: leg.callId, now, id: leg.numberId });
-      if (end.answered && end.recordFile) d.enqueueRecording?.(leg.callId, end.recordFile, end.startedAt);
-      d.onOutcome?.({ leg, result: outcome.result, resultDetail: outcome.resultDetail });
+      };
+      return {
+        record,
+        stored: () => {
+          if (end.answered && end.recordFile) d.enqueueRecording?.(leg.callId, end.recordFile, end.startedAt);
+          d.onOutcome?.({ leg, result: outcome.result, resultDetail: outcome.resultDetail });
+        },
+      };
     },
+    storeOutcomes: (records) => d.repos.callOutcomes.store(records, d.clock.now()),
   };
 }

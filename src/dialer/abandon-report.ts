@@ -1,9 +1,7 @@
 // Abandon-rate reporting (issue 14.9): abandoned / live answers per task and per project over the two regulatory
 // windows, the last 24 hours (UK Ofcom) and the last 30 days (US FTC/FCC). It counts the verdicts the dialer stored
 // on each call log (pacing/abandon.ts: no agent within 2 s is an abandon), so the report and the pacer agree.
-import { and, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
-import { callLogs, tasks } from '../db/schema.js';
+import type { AbandonRepo } from '../db/repos/abandon.js';
 import { ABANDON_CAP, MAX_AGENT_WAIT_MS } from './pacing/abandon.js';
 
 const REPORT_WINDOWS = [
@@ -36,50 +34,22 @@ function figures(live: number, abandoned: number, from: number, to: number): Aba
   return { from, to, liveAnswers: live, abandoned, abandonRate, overCap: abandonRate > ABANDON_CAP };
 }
 
-/** Live answers and abandons per task of the project since `since` (calls started since then). */
-function countsSince(db: Db, projectId: number, since: number, taskIds?: number[]) {
-  const conds = [
-    eq(callLogs.projectId, projectId),
-    isNotNull(callLogs.abandoned),
-    gte(callLogs.startTimestamp, since),
-  ];
-  if (taskIds) conds.push(inArray(callLogs.taskId, taskIds));
-  return db
-    .select({
-      taskId: callLogs.taskId,
-      live: sql<number>`count(*)`,
-      abandoned: sql<number>`sum(${callLogs.abandoned})`,
-    })
-    .from(callLogs)
-    .where(and(...conds))
-    .groupBy(callLogs.taskId)
-    .all();
-}
-
 /** The project's report, with every task it has (or just `onlyTaskId`'s). */
-export function abandonReport(
-  db: Db,
+export async function abandonReport(
+  store: AbandonRepo,
   project: { id: number; projectCode: string },
   now: number,
   onlyTaskId?: number,
-): AbandonReport {
-  const taskRows = db
-    .select()
-    .from(tasks)
-    .where(onlyTaskId === undefined ? eq(tasks.projectId, project.id) : eq(tasks.id, onlyTaskId))
-    .orderBy(tasks.id)
-    .all();
-  const perWindow = REPORT_WINDOWS.map((w) => {
-    const from = now - w.ms;
-    const rows = countsSince(db, project.id, from, onlyTaskId === undefined ? undefined : [onlyTaskId]);
-    return { name: w.name, from, rows };
-  });
+): Promise<AbandonReport> {
+  const since = REPORT_WINDOWS.map((w) => now - w.ms);
+  const { tasks: taskRows, counts } = await store.read(project.id, since, onlyTaskId);
+  const perWindow = REPORT_WINDOWS.map((w, i) => ({ name: w.name, from: since[i] ?? now, rows: counts[i] ?? [] }));
   const windowsOf = (taskId?: number): Windows => {
     const out = {} as Windows;
     for (const w of perWindow) {
       const rows = taskId === undefined ? w.rows : w.rows.filter((r) => r.taskId === taskId);
-      const live = rows.reduce((s, r) => s + Number(r.live), 0);
-      const abandoned = rows.reduce((s, r) => s + Number(r.abandoned ?? 0), 0);
+      const live = rows.reduce((s, r) => s + r.live, 0);
+      const abandoned = rows.reduce((s, r) => s + r.abandoned, 0);
       out[w.name] = figures(live, abandoned, w.from, now);
     }
     return out;

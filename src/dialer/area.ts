@@ -8,7 +8,6 @@ import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../core/ports.js';
-import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
 import type { CallSocket, DialingPort } from '../calls/area.js';
 import type { FlowSettings } from '../calls/flows/types.js';
@@ -24,7 +23,6 @@ import { screenFor } from './screening.js';
 import { TaskService } from './tasks.js';
 
 interface DialingAreaDeps {
-  db: Db;
   repos: Repos;
   clock: Clock;
   metrics: Metrics;
@@ -53,11 +51,11 @@ export interface DialingArea {
 }
 
 export function composeDialing(d: DialingAreaDeps): DialingArea {
-  const { db, repos, clock } = d;
+  const { repos, clock } = d;
   const { calls } = d.socket;
   const { numbers } = repos;
   const gatewayUsage = new GatewayUsage();
-  const screen = (task: Parameters<typeof screenFor>[0], projectCode: string) =>
+  const screen = (task: Parameters<typeof screenFor>[0], projectCode: string | null) =>
     screenFor(task, projectCode, () => clock.now());
   const dnc = new DncService({
     dnc: repos.dnc,
@@ -79,7 +77,6 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
     heldAgents: (projectCode) => calls.heldAgents(projectCode),
   });
   const tasks = new TaskService({
-    db,
     repos,
     tasks: repos.tasks,
     callLists: repos.callLists,
@@ -90,12 +87,11 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
     screenFor: screen,
     dialState: (taskId) => dialer.dialState(taskId),
   });
-  dialer.events.on('tick', (now) => tasks.expireDue(now));
+  dialer.events.on('tick', async (now) => void (await tasks.expireDue(now)));
   dialer.events.on('paced', (running) => tasks.publishProgress(running));
   dialer.events.on('windowTurned', (task, open) => tasks.windowChanged(task, open));
   const callLists = new CallListService({ callLists: repos.callLists, clock });
   const routeAgentCall = agentCallRouter({
-    db,
     repos,
     gatewayUsage,
     agents: d.agents,
@@ -113,7 +109,6 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
     port: { legEnded: (callId, detail) => dialer.legEnded(callId, detail), routeAgentCall },
     commands: (hangupByAgent) =>
       callCommands({
-        db,
         repos,
         agents: d.agents,
         publisher: d.publisher,

@@ -18,12 +18,12 @@ interface UploaderOptions {
   store: RecordingStore;
   uploads: RecordingUploadsRepo;
   /** Writes the uploaded copy's ref on the call log (recordFileQiniu). */
-  onUploaded(callUuid: string, ref: string, now: number): void;
+  onUploaded(callUuid: string, ref: string, now: number): Promise<void>;
   /**
    * The recording is not there (FreeSWITCH discards a recording without audio: "Discarding empty file"): the call log
    * should stop naming it.
    */
-  onMissing?(callUuid: string, now: number): void;
+  onMissing?(callUuid: string, now: number): Promise<void>;
   /** Failed attempts before a row is given up for good (logged); default 12 (about 7 h with the default backoff). */
   maxAttempts?: number;
   clock: Clock;
@@ -88,8 +88,12 @@ export class RecordingUploader {
   /** Queues a recording (idempotent per call) and starts uploading it now if the uploader is running. */
   enqueue(callUuid: string, filePath: string, callStartMs: number): void {
     const key = keyForFile(callUuid, callStartMs, filePath, this.o.utcOffsetMinutes);
-    this.o.uploads.enqueue({ callUuid, filePath, key }, this.o.clock.now());
-    if (!this.stopped) this.kick();
+    this.o.uploads
+      .enqueue({ callUuid, filePath, key }, this.o.clock.now())
+      .then(() => {
+        if (!this.stopped) this.kick();
+      })
+      .catch((err: unknown) => this.o.log?.warn({ err, callUuid }, 'recording upload could not be queued'));
   }
 
   start(): void {
@@ -124,7 +128,10 @@ export class RecordingUploader {
         if (this.again && !this.stopped) {
           this.again = false;
           this.kick();
-        } else this.schedule();
+        } else
+          this.schedule().catch((err: unknown) =>
+            this.o.log?.warn({ err }, 'recording uploads could not be scheduled'),
+          );
       });
   }
 
@@ -152,11 +159,11 @@ export class RecordingUploader {
               final: true,
             } as const)
           : await store.upload(row.filePath, row.key);
-      if (gone) this.o.onMissing?.(row.callUuid, clock.now());
+      if (gone) await this.o.onMissing?.(row.callUuid, clock.now());
       const now = clock.now();
       if (res.ok) {
-        uploads.succeeded(row.id, now);
-        this.o.onUploaded(row.callUuid, res.ref, now);
+        await uploads.succeeded(row.id, now);
+        await this.o.onUploaded(row.callUuid, res.ref, now);
         this.counters.uploaded++;
         this.o.log?.info({ callUuid: row.callUuid, ref: res.ref }, 'recording uploaded');
       } else {
@@ -168,7 +175,7 @@ export class RecordingUploader {
             { callUuid: row.callUuid, attempts, error: res.error },
             'recording upload given up; the local file (if any) is kept',
           );
-        uploads.failed(row.id, attempts, res.error, next, now);
+        await uploads.failed(row.id, attempts, res.error, next, now);
         this.counters.failed++;
         this.o.log?.warn({ callUuid: row.callUuid, attempts, error: res.error }, 'recording upload failed');
       }
@@ -178,11 +185,12 @@ export class RecordingUploader {
     return rows.length;
   }
 
-  private schedule(): void {
+  private async schedule(): Promise<void> {
+    if (this.stopped) return;
+    const due = await this.o.uploads.nextDueAt();
     if (this.stopped) return;
     this.timer?.cancel();
     const now = this.o.clock.now();
-    const due = this.o.uploads.nextDueAt();
     const wait = due === null ? this.o.pollMs : Math.min(this.o.pollMs, Math.max(MIN_WAIT_MS, due - now));
     this.timer = this.o.clock.setTimer(wait, () => {
       this.timer = null;

@@ -3,7 +3,6 @@
 import type { AgentRegistry } from '../agents/registry.js';
 import type { Clock } from '../core/clock.js';
 import type { Publisher } from '../core/ports.js';
-import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repos/index.js';
 import type { LiveCalls } from '../calls/live-calls.js';
 import type { NodeLinks } from '../switch/nodes.js';
@@ -11,7 +10,6 @@ import { supervisorCommands } from './commands.js';
 import { Wallboard } from './wallboard.js';
 
 interface SupervisorAreaDeps {
-  db: Db;
   repos: Repos;
   clock: Clock;
   log: { warn(obj: object, msg: string): void };
@@ -32,10 +30,11 @@ export function composeSupervisor(d: SupervisorAreaDeps) {
     log: d.log,
   });
   const wallboard = new Wallboard({
-    db: d.db,
+    figures: (projectId, now) => repos.wallboard.figures(projectId, now),
     clock: d.clock,
     publisher: d.publisher,
-    projects: () => await repos.projects.active(),
+    projects: () => repos.projects.active(),
+    onError: (err) => d.log.warn({ err }, 'a wallboard sample failed'),
     agentsOf: (projectCode) => agents.ofProject(projectCode),
     waitingOf: (projectCode) => calls.waitingInProject(projectCode),
   });

@@ -36,7 +36,7 @@ export interface SupervisorDeps {
   live: ReadonlyMap<string, LiveCall>;
   nodes: Pick<NodeLinks, 'api' | 'bgapi' | 'client'>;
   publisher: Publisher;
-  repos: Pick<Repos, 'extensions' | 'nodes' | 'voices'>;
+  repos: Pick<Repos, 'voices'>;
   log?: { warn(obj: object, msg: string): void };
   /** How long the phones we call ring before we give up (seconds; default 30). */
   ringSeconds?: number;
@@ -104,7 +104,7 @@ export class SupervisorContext {
     if (row.application !== 'bridge') return false;
     // A manager↔agent call's first leg is the manager's phone running bridge.
     const ext = row.presence_id?.split('@')[0];
-    return ext !== undefined && (await this.d.repos.extensions.byUsername(ext))?.type === 3;
+    return ext !== undefined && this.d.agents.get(ext)?.type === 3;
   }
 
   /** Answers the requester: success or the reason (msgType error), or an informational follow-up. */
@@ -123,10 +123,9 @@ export class SupervisorContext {
     });
   }
 
-  /** The SIP domain of an extension's node (user/EXT@domain). */
+  /** The SIP domain of an extension's node (user/EXT@domain), as the live registry knows it. */
   domainOf(username: string): string {
-    const ext = await this.d.repos.extensions.byUsername(username);
-    return (ext && (await this.d.repos.nodes.get(ext.nodeId))?.sipDomain) ?? '';
+    return this.d.agents.get(username)?.sipDomain ?? '';
   }
 
   /** Who gets the notices of a leg adopted after a restart: the tag's requester, in the tag's project. */

@@ -2,13 +2,11 @@
 // waiting for an agent, calls started in the last minute, occupancy (agents talking / agents staffed) and the
 // abandon rate of the last hour against the 3% cap. Each sample is published on /topic/wallboard/{projectCode}
 // and the last hour is kept in memory, so a manager page that opens draws the hour at once and then follows live.
-import { and, count, eq, gte, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { ExtensionType, SessionStatus, WorkStatus } from '../core/codes.js';
 import type { Publisher } from '../core/ports.js';
 import type { AgentEntry } from '../agents/registry.js';
-import type { Db } from '../db/database.js';
-import { callLogs } from '../db/schema.js';
+import type { CallFigures } from '../db/repos/wallboard.js';
 import { ABANDON_CAP } from '../dialer/pacing/abandon.js';
 import { Topics } from '../core/topics.js';
 
@@ -48,14 +46,17 @@ function agentsByState(agents: readonly AgentEntry[]): WallboardSample['agents']
 }
 
 interface WallboardDeps {
-  db: Db;
+  /** What the call logs say of the project (db/repos/wallboard.ts). */
+  figures(projectId: number, now: number): Promise<CallFigures>;
   clock: Clock;
   publisher: Publisher;
   /** Active projects: id and code. */
-  projects(): { id: number; projectCode: string }[];
+  projects(): Promise<{ id: number; projectCode: string }[]>;
   agentsOf(projectCode: string): AgentEntry[];
   /** Answered customers of the project with no agent yet. */
   waitingOf(projectCode: string): number;
+  /** A sampling round that failed (logged). */
+  onError?(err: unknown): void;
   /** How often to sample (default 5 s). */
   sampleMs?: number;
 }
@@ -68,14 +69,18 @@ export class Wallboard {
 
   start(): void {
     const tick = () => {
-      this.sampleAll();
-      this.timer = this.d.clock.setTimer(this.d.sampleMs ?? 5000, tick);
+      this.sampleAll()
+        .catch((err: unknown) => this.d.onError?.(err))
+        .finally(() => {
+          if (this.timer) this.timer = this.d.clock.setTimer(this.d.sampleMs ?? 5000, tick);
+        });
     };
     this.timer = this.d.clock.setTimer(this.d.sampleMs ?? 5000, tick);
   }
 
   stop(): void {
     this.timer?.cancel();
+    this.timer = undefined;
   }
 
   /** The last hour of a project's samples, oldest first. */
@@ -84,53 +89,31 @@ export class Wallboard {
     return (this.history.get(projectCode) ?? []).filter((s) => s.at >= cutoff);
   }
 
-  sampleAll(): void {
+  async sampleAll(): Promise<void> {
     const now = this.d.clock.now();
-    for (const p of this.d.projects()) {
-      const sample = this.sample(p, now);
+    const projects = await this.d.projects();
+    for (const p of projects) {
+      const sample = await this.sample(p, now);
       const kept = (this.history.get(p.projectCode) ?? []).filter((s) => s.at >= now - HOUR_MS);
       kept.push(sample);
       this.history.set(p.projectCode, kept);
       this.d.publisher.publish(Topics.wallboard(p.projectCode), sample);
     }
     for (const code of this.history.keys())
-      if (!this.d.projects().some((p) => p.projectCode === code)) this.history.delete(code);
+      if (!projects.some((p) => p.projectCode === code)) this.history.delete(code);
   }
 
-  private sample(p: { id: number; projectCode: string }, now: number): WallboardSample {
+  private async sample(p: { id: number; projectCode: string }, now: number): Promise<WallboardSample> {
     const { staffed, ...agents } = agentsByState(this.d.agentsOf(p.projectCode));
-    const calls =
-      this.d.db
-        .select({ n: count() })
-        .from(callLogs)
-        .where(
-          and(
-            eq(callLogs.projectId, p.id),
-            gte(callLogs.startTimestamp, now - 60_000),
-            isNull(callLogs.skipReason),
-          ),
-        )
-        .get()?.n ?? 0;
-    const live = this.d.db
-      .select({ n: count(), abandoned: sql<number>`coalesce(sum(${callLogs.abandoned}), 0)` })
-      .from(callLogs)
-      .where(
-        and(
-          eq(callLogs.projectId, p.id),
-          isNotNull(callLogs.abandoned),
-          gte(callLogs.startTimestamp, now - HOUR_MS),
-        ),
-      )
-      .get();
-    const liveAnswers = live?.n ?? 0;
+    const f = await this.d.figures(p.id, now);
     return {
       at: now,
       agents,
       waiting: this.d.waitingOf(p.projectCode),
-      callsPerMinute: calls,
+      callsPerMinute: f.callsLastMinute,
       occupancy: staffed ? agents.talking / staffed : 0,
-      abandonRate: liveAnswers ? Number(live?.abandoned ?? 0) / liveAnswers : null,
-      liveAnswersLastHour: liveAnswers,
+      abandonRate: f.liveAnswersLastHour ? f.abandonedLastHour / f.liveAnswersLastHour : null,
+      liveAnswersLastHour: f.liveAnswersLastHour,
       cap: ABANDON_CAP,
     };
   }

@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import type { EventHub } from '../core/events.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Repos } from '../db/repos/index.js';
+import { NodeDirectory } from './node-directory.js';
 import type { EslEvent } from '../esl/index.js';
 import { FsCommand } from './fs-commands.js';
 import { NodeLinks, type NodeLinkEvents } from './nodes.js';
@@ -32,7 +33,16 @@ interface SwitchAreaDeps {
   backoff?: { initialMs: number; maxMs: number };
 }
 
-export function composeSwitch(d: SwitchAreaDeps): { nodes: NodeLinks; reports: NodeReports } {
+export function composeSwitch(d: SwitchAreaDeps): {
+  nodes: NodeLinks;
+  reports: NodeReports;
+  directory: NodeDirectory;
+} {
+  const directory = new NodeDirectory({
+    list: () => d.repos.nodes.list(),
+    clock: d.clock,
+    onError: (err) => d.log.warn({ err }, 'the node list could not be read'),
+  });
   const events: ((nodeId: number, event: EslEvent) => void)[] = [];
   const registrations: Registrations[] = [];
   const channels: Channels[] = [];
@@ -50,13 +60,14 @@ export function composeSwitch(d: SwitchAreaDeps): { nodes: NodeLinks; reports: N
   });
   d.events.on('gatewaysChanged', (gwCode) => {
     // A changed gateway must be killed before the rescan reads it again (sofia keeps the old one otherwise).
-    for (const node of await d.repos.nodes.active())
+    for (const node of directory.active())
       void nodes
         .api(node.id, FsCommand.killGateway(gwCode))
         .then(() => nodes.api(node.id, FsCommand.rescanGateways()));
   });
   return {
     nodes,
+    directory,
     reports: {
       onEvent: (fn) => void events.push(fn),
       onRegistrations: (fn) => void registrations.push(fn),

@@ -4,7 +4,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ExtensionType } from '../../core/codes.js';
 import { forbidden } from '../../core/errors.js';
-import type { Db } from '../../db/database.js';
 import type { Wallboard } from '../../supervisor/wallboard.js';
 import type { ApiContext } from '../context.js';
 import { ok } from '../envelope.js';
@@ -26,9 +25,8 @@ async function managerOf(ctx: ApiContext, request: FastifyRequest, projectCode: 
 
 export const consoleReportRoutes: FastifyPluginAsync<{
   ctx: ApiContext;
-  db: Db;
   wallboard: Wallboard;
-}> = async (app, { ctx, db, wallboard }) => {
+}> = async (app, { ctx, wallboard }) => {
   app.get<{ Querystring: { projectCode: string } }>(
     `${CONSOLE_PREFIX}/wallboard`,
     {
@@ -56,7 +54,7 @@ export const consoleReportRoutes: FastifyPluginAsync<{
     },
     async (req) => {
       await managerOf(ctx, req, req.query.projectCode);
-      return ok(await reportFor(ctx, db, { projectCode: req.query.projectCode }));
+      return ok(await reportFor(ctx, { projectCode: req.query.projectCode }));
     },
   );
 };

@@ -37,9 +37,9 @@ export interface ConsoleOptions {
    * The dialer's getCallList (spec 一.23) for preview agents. It must refuse a task of another project than
    * `projectCode`. Absent until the dialer offers it: the endpoint then answers 503 with the reason.
    */
-  previewNumbers?: (req: PreviewRequest) => { items: { phone: string }[] };
+  previewNumbers?: (req: PreviewRequest) => Promise<{ items: { phone: string }[] }>;
   /** /topic/callTaskStatus bodies (spec 三.14) of the project's tasks, for the manager page's first paint. */
-  taskStatuses?: (projectCode: string) => unknown[];
+  taskStatuses?: (projectCode: string) => Promise<unknown[]>;
 }
 
 /** Who sent the request, from its Basic credentials. */
@@ -172,7 +172,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     async (req) => {
       await managerOf(ctx, req, req.query.projectCode);
       if (!opts.taskStatuses) throw unavailable('task progress is not offered by this server yet');
-      return ok(opts.taskStatuses(req.query.projectCode));
+      return ok(await opts.taskStatuses(req.query.projectCode));
     },
   );
 
@@ -198,7 +198,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       if (!opts.previewNumbers)
         throw unavailable('preview dialling (getCallList) is not offered by this server yet');
       return ok(
-        opts.previewNumbers({
+        await opts.previewNumbers({
           projectCode: user.projectCode,
           username: user.username,
           callTaskCode: req.query.callTaskCode,

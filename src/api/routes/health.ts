@@ -1,34 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type Database from 'better-sqlite3';
 import { failure, ok } from '../envelope.js';
 import type { ApiContext } from '../context.js';
 
-const COUNTED = [
-  'api_accounts',
-  'fs_nodes',
-  'gateways',
-  'projects',
-  'extensions',
-  'tasks',
-  'call_logs',
-] as const;
-
 export const healthRoutes: FastifyPluginAsync<{
   ctx: ApiContext;
-  sqlite: Database.Database;
   startedAt: number;
-}> = async (app, { ctx, sqlite, startedAt }) => {
+}> = async (app, { ctx, startedAt }) => {
   app.get(
     '/health',
     { schema: { summary: 'Liveness: database reachable, row counts, counters', tags: ['ops'] } },
     async (_req, reply) => {
       try {
-        const counts = Object.fromEntries(
-          COUNTED.map((t) => [
-            t,
-            (sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n,
-          ]),
-        );
+        const counts = await ctx.repos.health.counts();
         return ok({
           status: 'ok',
           db: 'ok',

@@ -3,14 +3,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { invalid, notFound } from '../../core/errors.js';
 import { abandonReport } from '../../dialer/abandon-report.js';
-import type { Db } from '../../db/database.js';
 import type { ApiContext } from '../context.js';
 import { ok } from '../envelope.js';
 
 const P = '/callcenter/report/api';
 
 /** The report for a project code (its newest project) or a task code; throws naming the field. */
-export async function reportFor(ctx: ApiContext, db: Db, q: { projectCode?: string; callTaskCode?: string }) {
+export async function reportFor(ctx: ApiContext, q: { projectCode?: string; callTaskCode?: string }) {
   if (q.callTaskCode !== undefined) {
     const task = await ctx.repos.tasks.byCode(q.callTaskCode);
     if (!task) throw notFound(`callTaskCode ${q.callTaskCode} does not exist`);
@@ -18,16 +17,16 @@ export async function reportFor(ctx: ApiContext, db: Db, q: { projectCode?: stri
     if (!project) throw notFound(`the project of task ${q.callTaskCode} does not exist`);
     if (q.projectCode !== undefined && q.projectCode !== project.projectCode)
       throw invalid(`callTaskCode ${q.callTaskCode} is not a task of projectCode ${q.projectCode}`);
-    return abandonReport(db, project, ctx.clock.now(), task.id);
+    return abandonReport(ctx.repos.abandon, project, ctx.clock.now(), task.id);
   }
   if (q.projectCode === undefined) throw invalid('projectCode or callTaskCode is required');
   const projectId = (await ctx.repos.callLogs.resolveCodes({ projectCode: q.projectCode })).projectId;
   const project = projectId === null ? undefined : await ctx.repos.projects.get(projectId);
   if (!project) throw notFound(`projectCode ${q.projectCode} does not exist`);
-  return abandonReport(db, project, ctx.clock.now());
+  return abandonReport(ctx.repos.abandon, project, ctx.clock.now());
 }
 
-export function reportRoutes(db: Db): FastifyPluginAsync<{ ctx: ApiContext }> {
+export function reportRoutes(): FastifyPluginAsync<{ ctx: ApiContext }> {
   return async (app, { ctx }) => {
     app.get<{ Querystring: { projectCode?: string; callTaskCode?: string } }>(
       `${P}/abandonRate/v1`,
@@ -45,7 +44,7 @@ export function reportRoutes(db: Db): FastifyPluginAsync<{ ctx: ApiContext }> {
           },
         },
       },
-      async (req) => ok(await reportFor(ctx, db, req.query)),
+      async (req) => ok(await reportFor(ctx, req.query)),
     );
   };
 }

@@ -8,7 +8,7 @@ import type { Effect, Flow, FlowEvent, FlowFacts, LegInfo } from '../flows/types
 import type { LegContext, LegScratch } from './effects/context.js';
 import { perform } from './effects/index.js';
 import { HANGUP_COMPLETE_WAIT_MS, hangupHeadersOf, type HangupHeaders } from './hangup-completions.js';
-import type { LegEnd, RunnerDeps, RunnerState, SettlingRun } from './types.js';
+import type { LegEnd, RunnerDeps, RunnerState, SettlingRun, StoredOutcome } from './types.js';
 
 export class LegRun implements LegContext, SettlingRun {
   private state: unknown;
@@ -180,8 +180,10 @@ export class LegRun implements LegContext, SettlingRun {
       settlingRuns.delete(this);
       // Written with the other outcomes of this turn, outside the event that ended the leg.
       const endedAt = this.deps.clock.now();
+      const outcome = this.outcome(facts, last, endedAt);
       outcomes.add(
-        () => this.record(facts, last, endedAt),
+        outcome.record,
+        outcome.stored,
         () => {
           settling.delete(this.leg.callId);
           this.done();
@@ -190,7 +192,7 @@ export class LegRun implements LegContext, SettlingRun {
     });
   }
 
-  private record(facts: FlowFacts, last: FlowEvent, endedAt: number): void {
+  private outcome(facts: FlowFacts, last: FlowEvent, endedAt: number): StoredOutcome {
     const h = this.hangupHeaders;
     const end: LegEnd = {
       answered: this.answeredAt !== undefined,
@@ -213,13 +215,7 @@ export class LegRun implements LegContext, SettlingRun {
       sipTermStatus: undefined,
       hangupDisposition: undefined,
     };
-    try {
-      this.deps.services.legEnded(this.leg, facts, customerEnd ?? end);
-    } catch (err) {
-      // The CDR will still bring the durable record; the flow's facts are lost, so say so loudly.
-      this.deps.metrics.inc('calls.record_failures');
-      this.deps.log.warn({ err, callId: this.leg.callId }, 'could not store the call outcome');
-    }
+    return this.deps.services.outcomeOf(this.leg, facts, customerEnd ?? end);
   }
 
   execute(

@@ -30,11 +30,11 @@ interface RoutingDeps {
 }
 
 /** The leg as our variables (set by the originate or the dialplan) describe it. */
-export function legInfo(services: CallServices, h: Record<string, string>): LegInfo {
+export async function legInfo(services: CallServices, h: Record<string, string>): Promise<LegInfo> {
   const v = (name: string) => h[`variable_${name}`] ?? '';
   const uuid = h['Unique-ID'] ?? '';
   const taskCode = v('cc_task');
-  const task = taskCode ? services.taskInfo(taskCode) : undefined;
+  const task = taskCode ? await services.taskInfo(taskCode) : undefined;
   const role = v('cc_role') || 'customer';
   const flow = v('cc_flow');
   const callerId = h['Caller-Caller-ID-Number'] ?? '';
@@ -80,7 +80,7 @@ async function routeInbound(
   h: Record<string, string>,
 ): Promise<LegInfo | null> {
   const v = (name: string) => h[`variable_${name}`] ?? '';
-  const route = d.services.routeInbound?.({
+  const route = await d.services.routeInbound?.({
     did: h['Caller-Destination-Number'] ?? '',
     gatewayCode: v('cc_gateway') || v('sip_gateway_name'),
     networkIp: v('sip_network_ip'),
@@ -95,7 +95,7 @@ async function routeInbound(
   // On the channel too, so the CDR names the task (cdr.ts reads cc_* variables).
   await session.api(FsCommand.setvar(leg.uuid, 'cc_task', route.taskCode));
   await session.api(FsCommand.setvar(leg.uuid, 'cc_project', route.projectCode));
-  const task = d.services.taskInfo(route.taskCode);
+  const task = await d.services.taskInfo(route.taskCode);
   return {
     ...leg,
     taskCode: route.taskCode,
@@ -114,7 +114,7 @@ async function routeAgentCall(
   h: Record<string, string>,
 ): Promise<LegInfo | null> {
   const number = h['Caller-Destination-Number'] ?? '';
-  const r = d.services.routeAgentCall?.(leg.callerIdNumber, number) ?? {
+  const r = (await d.services.routeAgentCall?.(leg.callerIdNumber, number)) ?? {
     ok: false as const,
     reason: 'agents cannot dial out here',
   };

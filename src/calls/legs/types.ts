@@ -7,6 +7,7 @@ import type { Publisher } from '../../core/ports.js';
 import type { AgentRegistry } from '../../agents/registry.js';
 import type { OutboundSession } from '../../esl/index.js';
 import type { OutcomeQueue } from '../outcomes.js';
+import type { CallOutcome } from '../../db/repos/call-outcomes.js';
 import type { FlowEvent, FlowFacts, FlowSettings, LegInfo } from '../flows/types.js';
 import type { HangupCompletions } from './hangup-completions.js';
 import type { LegProof } from '../leg-proof.js';
@@ -25,15 +26,22 @@ export interface LegEnd {
   recordDiscarded?: boolean;
 }
 
+/** A customer leg's outcome: the record to store, and what to do once it is stored. */
+export interface StoredOutcome {
+  record: CallOutcome;
+  stored(): void;
+}
+
 export interface CallServices {
   /** The task's voice file and settings, if the leg belongs to a task. */
-  taskInfo(taskCode: string): { voiceFile?: string; evaluation: boolean } | undefined;
+  taskInfo(taskCode: string): Promise<{ voiceFile?: string; evaluation: boolean } | undefined>;
+  /** The agent's SIP domain, known without the store (the answer → bridge path never waits on it). */
   agentDomain(username: string): string;
   recordPath(callId: string, now: number): string;
-  /** Persist the outcome (call log) of a customer leg. */
-  legEnded(leg: LegInfo, facts: FlowFacts, end: LegEnd): void;
-  /** Runs several legEnded in one transaction (without it, each writes on its own). */
-  inTransaction?(writes: () => void): void;
+  /** What a customer leg's outcome stores (its call log, its number settled), and what follows once it is stored. */
+  outcomeOf(leg: LegInfo, facts: FlowFacts, end: LegEnd): StoredOutcome;
+  /** Stores a batch of outcomes in one transaction. */
+  storeOutcomes(records: CallOutcome[]): Promise<{ callId: string; err: unknown }[]>;
   /**
    * An agent dialling a customer from the phone (cc_flow=agent_call): the gateway, dial string and call id, or why
    * not (told to the agent on /topic/notify by the router).
@@ -41,7 +49,7 @@ export interface CallServices {
   routeAgentCall?(
     username: string,
     number: string,
-  ):
+  ): Promise<
     | {
         ok: true;
         route: {
@@ -52,11 +60,12 @@ export interface CallServices {
           customerCallerId?: string;
         };
       }
-    | { ok: false; reason: string };
+    | { ok: false; reason: string }
+  >;
   /** The task an inbound call belongs to (calls/inbound-routing.ts); undefined: nobody takes this call. */
   routeInbound?(
     call: InboundCall,
-  ): { taskCode: string; projectCode: string; gatewayCode: string } | undefined;
+  ): Promise<{ taskCode: string; projectCode: string; gatewayCode: string } | undefined>;
 }
 
 /** What an inbound leg tells about where it came from. */

@@ -31,7 +31,8 @@ export function dialerViewRepo(db: Db) {
         view.projects.set(p.id, p);
       const nodeIds = [...new Set([...view.projects.values()].map((p) => p.nodeId))];
       if (nodeIds.length)
-        for (const n of db.select().from(fsNodes).where(inArray(fsNodes.id, nodeIds)).all()) view.nodes.set(n.id, n);
+        for (const n of db.select().from(fsNodes).where(inArray(fsNodes.id, nodeIds)).all())
+          view.nodes.set(n.id, n);
       const rows = db
         .select({ taskId: taskGateways.taskId, concurrency: taskGateways.concurrency, gateway: gateways })
         .from(taskGateways)

@@ -12,6 +12,12 @@ import { asyncRepo } from './async.js';
 import { numberStore } from './numbers.js';
 import { dialerViewRepo } from './dialer-view.js';
 import { projectSetupRepo } from './project-setup.js';
+import { agentCallsRepo } from './agent-calls.js';
+import { callOutcomesRepo } from './call-outcomes.js';
+import { inboundRepo } from './inbound.js';
+import { wallboardRepo } from './wallboard.js';
+import { abandonRepo } from './abandon.js';
+import { healthRepo } from './health.js';
 
 export function createRepos(db: Db) {
   return {
@@ -29,6 +35,12 @@ export function createRepos(db: Db) {
     numbers: asyncRepo(numberStore(db)),
     dialerView: asyncRepo(dialerViewRepo(db)),
     projectSetup: asyncRepo(projectSetupRepo(db)),
+    agentCalls: asyncRepo(agentCallsRepo(db)),
+    callOutcomes: asyncRepo(callOutcomesRepo(db)),
+    inbound: asyncRepo(inboundRepo(db)),
+    wallboard: asyncRepo(wallboardRepo(db)),
+    abandon: asyncRepo(abandonRepo(db)),
+    health: asyncRepo(healthRepo(db)),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

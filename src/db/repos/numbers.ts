@@ -77,7 +77,12 @@ export function numberStore(db: Db) {
         if (rows.length === 0) break;
         scanned += rows.length;
         after = rows[rows.length - 1]?.id ?? after;
-        const listed = screen ? blocked(screen.projectCode, rows.map((r) => r.phone)) : new Map<string, string>();
+        const listed = screen
+          ? blocked(
+              screen.projectCode,
+              rows.map((r) => r.phone),
+            )
+          : new Map<string, string>();
         for (const r of rows) {
           const reason = listed.get(r.phone);
           if (reason !== undefined && screen) {

@@ -33,7 +33,13 @@ export function projectSetupRepo(db: Db) {
           if (reuse) extensions.assign(reuse.id, { projectId: p.id, type, password: newPassword() }, now);
           else
             extensions.insert(
-              { username: String(next++), nodeId: row.nodeId, password: newPassword(), type, projectId: p.id },
+              {
+                username: String(next++),
+                nodeId: row.nodeId,
+                password: newPassword(),
+                type,
+                projectId: p.id,
+              },
               now,
             );
         }

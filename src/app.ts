@@ -63,8 +63,11 @@ export interface App {
   runner: CallRunner;
   dialer: Dialer;
   wallboard: Wallboard;
-  /** Connects to the FreeSWITCH nodes (outbound connections only: nothing listens here). */
-  start(): void;
+  /**
+   * Connects to the FreeSWITCH nodes (outbound connections only: nothing listens here), as the store lists them at
+   * this moment (resolves once the links are started).
+   */
+  start(): Promise<void>;
   /** Stops every component and waits for in-flight work; the caller closes the store afterwards. */
   close(): Promise<void>;
 }
@@ -157,7 +160,8 @@ function lifecycle(
   },
 ): Pick<App, 'start' | 'close'> {
   return {
-    start() {
+    async start() {
+      await p.directory.refresh();
       p.nodes.start(p.directory.active());
       p.directory.start();
       p.recordings?.start();

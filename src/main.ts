@@ -48,7 +48,8 @@ const store = (() => {
 })();
 const app = await buildApp(config, { store, clock: systemClock, tls: tls?.identity });
 const wssCert = wss?.x509;
-for (const line of await seedStore(config, app.ctx.repos, systemClock.now(), wssCert)) app.http.log.info(line);
+for (const line of await seedStore(config, app.ctx.repos, systemClock.now(), wssCert))
+  app.http.log.info(line);
 for (const problem of wssAddressProblems(await app.ctx.repos.nodes.active(), {
   cert: wssCert,
   https: Boolean(tls),
@@ -119,7 +120,7 @@ const address = await listenOrExit(
   },
   () => app.http.listen({ host: config.http.host, port: config.http.port }),
 );
-app.start();
+await app.start();
 console.log(
   `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${config.dbPath}`,
 );

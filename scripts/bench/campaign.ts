@@ -147,10 +147,10 @@ store.db
   .update(fsNodes)
   .set({ eslPort: fs.port, sipDomain: '127.0.0.1', sessionsPerSecond: 2000, maxSessions: 5000 })
   .run();
-app.start();
+await app.start();
 while (!app.nodes.isConnected(1)) await new Promise((r) => setTimeout(r, 20));
 
-app.ctx.services.projects.createProject('bench', AGENTS);
+await app.ctx.services.projects.createProject('bench', AGENTS);
 const agents = app.ctx.services.agents.ofProject('bench').filter((a) => a.type === 2);
 await fs.register(
   agents.map((a) => a.username),
@@ -160,12 +160,12 @@ for (const a of agents) app.ctx.services.agents.setWork(a.username, 1);
 while (agents.some((a) => a.state.regStatus !== 1)) await new Promise((r) => setTimeout(r, 20));
 
 const now = Date.now();
-const gw = insertGateway(
+const gw = await insertGateway(
   app.ctx.repos.gateways,
   { gwCode: 'bench', realm: '127.0.0.1', expectCount: AGENTS * 3 },
   now,
 );
-const project = app.ctx.repos.projects.activeByCode('bench')!;
+const project = (await app.ctx.repos.projects.activeByCode('bench'))!;
 const task = store.db
   .insert(tasks)
   .values({

@@ -31,7 +31,6 @@ export async function composeAgents(d: AgentsAreaDeps): Promise<{
 }> {
   const { agents } = d;
   const projects = new ProjectService({
-
     repos: d.repos,
     clock: d.clock,
     agents,

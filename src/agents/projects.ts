@@ -68,7 +68,12 @@ export class ProjectService {
     const domains = new Map((await this.d.repos.nodes.list()).map((n) => [n.id, n.sipDomain]));
     for (const p of await this.d.repos.projects.active())
       for (const e of await this.d.repos.extensions.ofProject(p.id))
-        this.d.agents.add({ ...e, projectCode: p.projectCode, projectId: p.id, sipDomain: domains.get(e.nodeId) });
+        this.d.agents.add({
+          ...e,
+          projectCode: p.projectCode,
+          projectId: p.id,
+          sipDomain: domains.get(e.nodeId),
+        });
   }
 
   /** Among active nodes with room (two legs per seat), the one with most free seats × weight. */
@@ -90,7 +95,8 @@ export class ProjectService {
     const { repos, clock } = this.d;
     if (await repos.projects.activeByCode(projectCode))
       throw conflict(`projectCode ${projectCode} is already active; finish it before creating it again`);
-    const defaultGatewayId = defaultGwCode === undefined ? null : (await outboundGateway(repos, defaultGwCode)).id;
+    const defaultGatewayId =
+      defaultGwCode === undefined ? null : (await outboundGateway(repos, defaultGwCode)).id;
     const node = await this.placeProject(seats);
     const now = clock.now();
     const managerCertificate = newCertificate();
@@ -99,7 +105,14 @@ export class ProjectService {
       ...Array.from({ length: managersFor(seats) }, () => ExtensionType.manager),
     ];
     const { project, extensions } = await repos.projectSetup.create(
-      { projectCode, seats, nodeId: node.id, certificate: newCertificate(), managerCertificate, defaultGatewayId },
+      {
+        projectCode,
+        seats,
+        nodeId: node.id,
+        certificate: newCertificate(),
+        managerCertificate,
+        defaultGatewayId,
+      },
       wanted,
       this.d.extensionStart,
       newPassword,
@@ -142,7 +155,12 @@ export class ProjectService {
    * with `managerCertificate`, and an extension already handed out only with that extension's password (its holder
    * reloading a page).
    */
-  async getByCertificate(certificate: string, type: number, username?: string, claimant: Claimant = OPERATOR) {
+  async getByCertificate(
+    certificate: string,
+    type: number,
+    username?: string,
+    claimant: Claimant = OPERATOR,
+  ) {
     const { repos, clock } = this.d;
     const project = await this.projectOfCertificate(certificate, type, claimant);
     const exts = (await repos.extensions.ofProject(project.id)).filter((e) => e.type === type);
@@ -176,7 +194,11 @@ export class ProjectService {
     };
   }
 
-  private async projectOfCertificate(certificate: string, type: number, claimant: Claimant): Promise<Project> {
+  private async projectOfCertificate(
+    certificate: string,
+    type: number,
+    claimant: Claimant,
+  ): Promise<Project> {
     const { repos } = this.d;
     const asAgents = await repos.projects.byCertificate(certificate);
     const asManagers = asAgents ? undefined : await repos.projects.byManagerCertificate(certificate);

@@ -160,7 +160,9 @@ export async function registerRoutes(http: FastifyInstance, d: RouteDeps): Promi
     taskStatuses: async (projectCode) => {
       const project = await repos.projects.activeByCode(projectCode);
       if (!project) return [];
-      const own = (await repos.tasks.inStates(Object.values(TaskStatus))).filter((t) => t.projectId === project.id);
+      const own = (await repos.tasks.inStates(Object.values(TaskStatus))).filter(
+        (t) => t.projectId === project.id,
+      );
       return Promise.all(own.map((t) => tasks.statusOf(t)));
     },
     previewNumbers: async ({ projectCode, username, callTaskCode, count }) => {

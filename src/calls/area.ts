@@ -187,6 +187,8 @@ export function composeRecovery(d: RecoveryAreaDeps): void {
       .recover(nodeId, rows as unknown as SupervisorRow[])
       .catch((err: unknown) => d.log.warn({ err, nodeId }, 'supervisor legs could not be recovered'))
       .then(() => recovery.channels(nodeId, rows as unknown as ChannelRow[]))
-      .catch((err: unknown) => d.log.warn({ err, nodeId }, 'calls left by the last run could not be recovered'));
+      .catch((err: unknown) =>
+        d.log.warn({ err, nodeId }, 'calls left by the last run could not be recovered'),
+      );
   });
 }

@@ -34,7 +34,10 @@ export class CallRunner {
       (err, callId) => {
         // The CDR will still bring the durable record; the flow's facts are lost, so say so loudly.
         d.metrics.inc('calls.record_failures');
-        d.log.warn({ err, callId }, callId ? 'could not store the call outcome' : 'could not commit call outcomes');
+        d.log.warn(
+          { err, callId },
+          callId ? 'could not store the call outcome' : 'could not commit call outcomes',
+        );
       },
     );
     this.shared = {

@@ -43,7 +43,11 @@ export async function abandonReport(
 ): Promise<AbandonReport> {
   const since = REPORT_WINDOWS.map((w) => now - w.ms);
   const { tasks: taskRows, counts } = await store.read(project.id, since, onlyTaskId);
-  const perWindow = REPORT_WINDOWS.map((w, i) => ({ name: w.name, from: since[i] ?? now, rows: counts[i] ?? [] }));
+  const perWindow = REPORT_WINDOWS.map((w, i) => ({
+    name: w.name,
+    from: since[i] ?? now,
+    rows: counts[i] ?? [],
+  }));
   const windowsOf = (taskId?: number): Windows => {
     const out = {} as Windows;
     for (const w of perWindow) {

@@ -75,7 +75,12 @@ export class AgentFirstCalls {
         .map((a) => a.username)
         .filter((u) => !mine.has(u)),
     );
-    for (const number of await d.numbers.dispense(task.id, Math.min(idle.length, turn.capacity), now, screen)) {
+    for (const number of await d.numbers.dispense(
+      task.id,
+      Math.min(idle.length, turn.capacity),
+      now,
+      screen,
+    )) {
       const room = rooms.find((r) => r.room > 0);
       const callId = randomUUID();
       const agent = room && d.agents.reserveLongestIdle(projectCode, callId, others);

@@ -147,11 +147,14 @@ export function callCommands(d: CallCommandDeps): Record<string, AppCommand> {
   ): void {
     if (agent.state.workStatus === WorkStatus.available)
       d.agents.apply(agent.username, { kind: 'reserve', callId });
-    void d.originateAgentFirst({ ...call, agent: agent.username }, callId).then(async (r) => {
-      if (r.ok) return;
-      await onFail?.();
-      reply(p, agent.username, false, r.reason);
-    }).catch(() => reply(p, agent.username, false, 'the call could not be started'));
+    void d
+      .originateAgentFirst({ ...call, agent: agent.username }, callId)
+      .then(async (r) => {
+        if (r.ok) return;
+        await onFail?.();
+        reply(p, agent.username, false, r.reason);
+      })
+      .catch(() => reply(p, agent.username, false, 'the call could not be started'));
   }
 
   const call: AppCommand = async (p, body) => {

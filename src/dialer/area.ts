@@ -59,7 +59,8 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
     screenFor(task, projectCode, () => clock.now());
   const dnc = new DncService({
     dnc: repos.dnc,
-    projectExists: async (code) => (await repos.callLogs.resolveCodes({ projectCode: code })).projectId !== null,
+    projectExists: async (code) =>
+      (await repos.callLogs.resolveCodes({ projectCode: code })).projectId !== null,
     clock,
   });
   const dialer = new Dialer({

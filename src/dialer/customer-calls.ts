@@ -97,7 +97,12 @@ export class CustomerCalls {
     }
   }
 
-  private async originate(turn: DialTurn, gateway: Gateway, number: DispensedNumber, now: number): Promise<void> {
+  private async originate(
+    turn: DialTurn,
+    gateway: Gateway,
+    number: DispensedNumber,
+    now: number,
+  ): Promise<void> {
     const { d } = this;
     const { task } = turn;
     const callId = randomUUID();

@@ -241,7 +241,9 @@ export class Dialer {
             connected: this.d.nodes.isConnected(project.nodeId),
           },
           window: { open: state?.windowOpen ?? true, changesAt: state?.windowChangesAt ?? null },
-          gateways: this.capacity.gatewayRoom(task, view).map((r) => ({ gwCode: r.gateway.gwCode, room: r.room })),
+          gateways: this.capacity
+            .gatewayRoom(task, view)
+            .map((r) => ({ gwCode: r.gateway.gwCode, room: r.room })),
           nodeRoom: this.capacity.nodeRoom(project.nodeId, now, view),
           numbersDue: () => view.due.has(task.id),
           agents: NEEDS_AGENTS.includes(task.scheduleType)

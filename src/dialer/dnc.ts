@@ -14,13 +14,18 @@ export class DncService {
   private readonly imports = new ImportQueue();
 
   constructor(
-    private readonly d: { dnc: DncRepo; projectExists: (projectCode: string) => Promise<boolean>; clock: Clock },
+    private readonly d: {
+      dnc: DncRepo;
+      projectExists: (projectCode: string) => Promise<boolean>;
+      clock: Clock;
+    },
   ) {}
 
   /** '' for the global list; a project code must be one that exists (active or finished). */
   async scopeCode(projectCode: string | undefined): Promise<string> {
     if (projectCode === undefined) return '';
-    if (!(await this.d.projectExists(projectCode))) throw invalid(`projectCode ${projectCode} does not exist`);
+    if (!(await this.d.projectExists(projectCode)))
+      throw invalid(`projectCode ${projectCode} does not exist`);
     return projectCode;
   }
 

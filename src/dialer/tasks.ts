@@ -194,7 +194,9 @@ export class TaskService {
 
   private async resolveGateways(raw: unknown): Promise<{ gatewayId: number; concurrency: number }[]> {
     const shares = orThrow(parseCallGws(raw));
-    const found = new Map((await this.d.repos.gateways.byCodes(shares.map((s) => s.code))).map((g) => [g.gwCode, g]));
+    const found = new Map(
+      (await this.d.repos.gateways.byCodes(shares.map((s) => s.code))).map((g) => [g.gwCode, g]),
+    );
     return shares.map((s) => {
       const gw = found.get(s.code);
       if (!gw) throw invalid(`callGWs: gateway ${s.code} does not exist`);
@@ -213,7 +215,8 @@ export class TaskService {
       if (needed) throw invalid(`voiceCode is required when scheduleType is ${scheduleType}`);
       return null;
     }
-    if (!(await this.d.repos.voices.byCode(voiceCode))) throw invalid(`voiceCode ${voiceCode} does not exist`);
+    if (!(await this.d.repos.voices.byCode(voiceCode)))
+      throw invalid(`voiceCode ${voiceCode} does not exist`);
     return voiceCode;
   }
 
@@ -275,9 +278,9 @@ export class TaskService {
 
   /** Ends every unfinished task whose expiredTime has passed; returns the codes ended. */
   async expireDue(now: number): Promise<string[]> {
-    const due = (await this.d.tasks.inStates([TaskStatus.init, TaskStatus.running, TaskStatus.paused])).filter(
-      (t) => t.expiredTime <= now,
-    );
+    const due = (
+      await this.d.tasks.inStates([TaskStatus.init, TaskStatus.running, TaskStatus.paused])
+    ).filter((t) => t.expiredTime <= now);
     for (const t of due) await this.endTask(t);
     return due.map((t) => t.callTaskCode);
   }
@@ -289,7 +292,12 @@ export class TaskService {
     const r = orThrow(checkRate(rate));
     const mode: PacingMode | undefined = pacing === undefined ? undefined : orThrow(parsePacingMode(pacing));
     const now = this.d.clock.now();
-    const updated = await this.d.tasks.setConcurrency(task.id, gws, { rate: r, ...(mode ? { pacing: mode } : {}) }, now);
+    const updated = await this.d.tasks.setConcurrency(
+      task.id,
+      gws,
+      { rate: r, ...(mode ? { pacing: mode } : {}) },
+      now,
+    );
     this.emit({ kind: 'concurrency', task: updated });
   }
 
@@ -394,7 +402,8 @@ export class TaskService {
   async publishProgress(running: Task[]): Promise<void> {
     for (const task of running) {
       const project = await this.d.repos.projects.get(task.projectId);
-      if (project) this.d.publisher.publish(Topics.callTaskStatus(project.projectCode), await this.statusOf(task));
+      if (project)
+        this.d.publisher.publish(Topics.callTaskStatus(project.projectCode), await this.statusOf(task));
     }
   }
 
@@ -407,7 +416,9 @@ export class TaskService {
   }
 
   private async running(taskId: number): Promise<number> {
-    return this.d.runningCount ? this.d.runningCount(taskId) : (await this.d.tasks.countsByState(taskId)).dialing;
+    return this.d.runningCount
+      ? this.d.runningCount(taskId)
+      : (await this.d.tasks.countsByState(taskId)).dialing;
   }
 
   private async totalOf(taskId: number): Promise<number> {

@@ -76,6 +76,8 @@ export class RecordingUploader {
   private timer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** Enqueues not yet stored (the run they start is waited for by idle). */
+  private readonly queueing = new Set<Promise<void>>();
   private stopped = true;
   readonly counters = { uploaded: 0, failed: 0 };
   private readonly o: Required<Omit<UploaderOptions, 'log' | 'onMissing'>> &
@@ -88,12 +90,14 @@ export class RecordingUploader {
   /** Queues a recording (idempotent per call) and starts uploading it now if the uploader is running. */
   enqueue(callUuid: string, filePath: string, callStartMs: number): void {
     const key = keyForFile(callUuid, callStartMs, filePath, this.o.utcOffsetMinutes);
-    this.o.uploads
+    const queued = this.o.uploads
       .enqueue({ callUuid, filePath, key }, this.o.clock.now())
       .then(() => {
         if (!this.stopped) this.kick();
       })
-      .catch((err: unknown) => this.o.log?.warn({ err, callUuid }, 'recording upload could not be queued'));
+      .catch((err: unknown) => this.o.log?.warn({ err, callUuid }, 'recording upload could not be queued'))
+      .finally(() => this.queueing.delete(queued));
+    this.queueing.add(queued);
   }
 
   start(): void {
@@ -111,6 +115,7 @@ export class RecordingUploader {
 
   /** Resolves when no run is in progress. */
   async idle(): Promise<void> {
+    while (this.queueing.size > 0) await Promise.all(this.queueing);
     while (this.running) await this.running;
   }
 

@@ -277,7 +277,7 @@ async function main(): Promise<void> {
     const appUrl = new URL(await ta.app.http.listen({ host: '127.0.0.1', port: 0 }));
     relay = new Relay(Number(appUrl.port));
     await relay.up();
-    const { certificate, managerCertificate } = ta.app.ctx.services.projects.createProject('pp', 2);
+    const { certificate, managerCertificate } = await ta.app.ctx.services.projects.createProject('pp', 2);
     const offline = ta.app.ctx.services.agents.ofProject('pp').find((a) => a.type === 2)!.username;
     const r = await ta.app.http.inject({
       method: 'POST',

@@ -128,7 +128,7 @@ const steps: Array<[string, (w: World) => Promise<string | void>]> = [
         destinationNumber: '1',
         destinationUUID: 'u',
       });
-      w.wallboard.sampleAll();
+      await w.wallboard.sampleAll();
       await textOf(w.page, '#wbWaiting', /^3$/);
       await textOf(w.page, '#wbOccupancy', /^75\.0%$/);
       mkdirSync(screenshotDir, { recursive: true });
@@ -156,7 +156,11 @@ process.once('SIGTERM', () => {
 });
 
 /** An hour of history: every minute an agent may change state and calls are logged (a few abandoned). */
-function makeHistory(w: Omit<World, 'page' | 'pageErrors'>, projectId: number, taskId: number): void {
+async function makeHistory(
+  w: Omit<World, 'page' | 'pageErrors'>,
+  projectId: number,
+  taskId: number,
+): Promise<void> {
   const agents = w.ta.app.ctx.services.agents;
   const start = Date.now() - 3600_000;
   const db = w.ta.store.db;
@@ -187,7 +191,7 @@ function makeHistory(w: Omit<World, 'page' | 'pageErrors'>, projectId: number, t
           updateTime: w.clock.at,
         })
         .run();
-    w.wallboard.sampleAll();
+    await w.wallboard.sampleAll();
   }
   // The live state the page opens on: 2 of 4 agents talking.
   for (const [k, u] of w.agents.entries()) {
@@ -196,7 +200,7 @@ function makeHistory(w: Omit<World, 'page' | 'pageErrors'>, projectId: number, t
     if (k === 0 || k === 2) talk(u, `now${k}`);
   }
   w.clock.at = Date.now() - 1000;
-  w.wallboard.sampleAll();
+  await w.wallboard.sampleAll();
 }
 
 async function main(): Promise<void> {
@@ -209,18 +213,18 @@ async function main(): Promise<void> {
     const waiting = { n: 0 };
     // As buildApp composes it, with a clock the scenario steps through the last hour.
     const wallboard = new Wallboard({
-      db,
+      figures: (projectId, now) => app.ctx.repos.wallboard.figures(projectId, now),
       clock: { now: () => clock.at, setTimer: systemClock.setTimer },
       publisher: app.broker,
       projects: () => app.ctx.repos.projects.active(),
       agentsOf: (code) => app.ctx.services.agents.ofProject(code),
       waitingOf: () => waiting.n,
     });
-    await app.http.register(consoleRoutes, { ctx: app.ctx, taskStatuses: () => [] });
-    await app.http.register(consoleReportRoutes, { ctx: app.ctx, db, wallboard });
+    await app.http.register(consoleRoutes, { ctx: app.ctx, taskStatuses: async () => [] });
+    await app.http.register(consoleReportRoutes, { ctx: app.ctx, wallboard });
     await app.http.register(pageRoutes);
     const baseUrl = await app.http.listen({ host: '127.0.0.1', port: 0 });
-    const { managerCertificate: certificate } = app.ctx.services.projects.createProject('pw', 4);
+    const { managerCertificate: certificate } = await app.ctx.services.projects.createProject('pw', 4);
     const agents = app.ctx.services.agents
       .ofProject('pw')
       .filter((a) => a.type === 2)
@@ -229,7 +233,7 @@ async function main(): Promise<void> {
       app.ctx.services.agents.apply(u, { kind: 'registered' });
       app.ctx.services.agents.setWork(u, 1);
     }
-    const project = app.ctx.repos.projects.activeByCode('pw');
+    const project = await app.ctx.repos.projects.activeByCode('pw');
     const now = Date.now();
     const task = db
       .insert(tasks)
@@ -246,7 +250,11 @@ async function main(): Promise<void> {
       })
       .returning()
       .get();
-    makeHistory({ ta, baseUrl, certificate, wallboard, clock, waiting, agents }, project?.id ?? 0, task.id);
+    await makeHistory(
+      { ta, baseUrl, certificate, wallboard, clock, waiting, agents },
+      project?.id ?? 0,
+      task.id,
+    );
 
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',

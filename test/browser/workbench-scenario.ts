@@ -308,7 +308,7 @@ const steps = (socketApp: string): Array<[string, (w: World) => Promise<string |
       const options = (await w.stand.evaluate('window.fake.options')) as Record<string, unknown>;
       check(
         options.authorizationUser === w.other &&
-          options.password === w.ta.app.ctx.repos.extensions.byUsername(w.other)?.password &&
+          options.password === (await w.ta.app.ctx.repos.extensions.byUsername(w.other))?.password &&
           JSON.stringify(options.wsServers) === '["ws://127.0.0.1:5066"]' &&
           options.uri === `sip:${w.other}@127.0.0.1`,
         `the softphone got ${JSON.stringify(options)}`,
@@ -404,27 +404,31 @@ async function startWorld(): Promise<{ ta: TestApp; fs: Emulator; baseUrl: strin
   // fixed pair: the dialer's getCallList is not this test's subject).
   await app.http.register(consoleRoutes, {
     ctx: app.ctx,
-    taskStatuses: (projectCode) => {
-      const project = app.ctx.repos.projects.activeByCode(projectCode);
+    taskStatuses: async (projectCode) => {
+      const project = await app.ctx.repos.projects.activeByCode(projectCode);
       if (!project) return [];
-      return db
-        .select()
-        .from(tasks)
-        .where(eq(tasks.projectId, project.id))
-        .all()
-        .map((task) => callTaskStatusBody(db, task, app.dialer.inFlight(task.id)));
+      const own = db.select().from(tasks).where(eq(tasks.projectId, project.id)).all();
+      return Promise.all(
+        own.map(async (task) =>
+          callTaskStatusBody(
+            task,
+            await app.ctx.repos.tasks.resultCounts(task),
+            app.dialer.inFlight(task.id),
+          ),
+        ),
+      );
     },
-    previewNumbers: () => ({ items: [{ phone: '13700000001' }, { phone: '13700000002' }] }),
+    previewNumbers: async () => ({ items: [{ phone: '13700000001' }, { phone: '13700000002' }] }),
   });
   await app.http.register(pageRoutes);
   const socket = await app.outbound.listen();
   fs = await startEmulator({
     timeScale: 0.02,
     dialplanSocket: { host: '127.0.0.1', port: socket.port },
-    socketToken: socketToken(ta.config.socketSecret, app.ctx.repos.nodes.get(1)?.name ?? ''),
+    socketToken: socketToken(ta.config.socketSecret, (await app.ctx.repos.nodes.get(1))?.name ?? ''),
   });
   db.update(fsNodes).set({ eslPort: fs.port, sipDomain: '127.0.0.1' }).run();
-  app.start();
+  await app.start();
   await fs.waitFor(() => app.nodes.isConnected(1));
   const baseUrl = await app.http.listen({ host: '127.0.0.1', port: 0 });
   return { ta, fs, baseUrl, socketApp: `socket(127.0.0.1:${socket.port} async full)` };
@@ -434,7 +438,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   try {
     const s = await startWorld();
-    const { certificate, managerCertificate } = s.ta.app.ctx.services.projects.createProject('pw', 2);
+    const { certificate, managerCertificate } = await s.ta.app.ctx.services.projects.createProject('pw', 2);
     const exts = s.ta.app.ctx.services.agents.ofProject('pw');
     const [agent, other] = exts.filter((a) => a.type === 2).map((a) => a.username);
     const manager = exts.find((a) => a.type === 3)!.username;

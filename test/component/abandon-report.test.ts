@@ -58,7 +58,7 @@ t.test(
       'the three others had no agent: abandoned',
     );
 
-    const project = h.app.ctx.repos.projects.activeByCode('pa');
+    const project = await h.app.ctx.repos.projects.activeByCode('pa');
     const now = Date.now();
     storedLog(h, taskId, project?.id ?? 0, now - 2 * 86_400_000, 1); // in 30 days only
     storedLog(h, other, project?.id ?? 0, now - 3 * 3600_000, 0); // another task, in both
@@ -92,7 +92,7 @@ t.test(
       },
     );
 
-    h.app.ctx.services.tasks.setRules('tb', { abandonTarget: 0.015 });
+    await h.app.ctx.services.tasks.setRules('tb', { abandonTarget: 0.015 });
     r = await get(h, { callTaskCode: 'tb' });
     t.match(r.json().data, {
       projectCode: 'pa',

@@ -46,7 +46,7 @@ t.test(
     );
     t.teardown(h.close);
     await h.project('pb', 1, { register: false });
-    const gw = insertGateway(
+    const gw = await insertGateway(
       h.app.ctx.repos.gateways,
       { gwCode: 'gwB', expectCount: 3 },
       h.app.ctx.clock.now(),

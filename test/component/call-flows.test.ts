@@ -78,7 +78,7 @@ t.test(
     t.teardown(h.close);
     const [a1, a2] = await h.project('p1', 2);
     h.task({ code: 't1', projectCode: 'p1', scheduleType: 1 });
-    const pw = h.app.ctx.repos.extensions.byUsername(a1)!.password;
+    const pw = (await h.app.ctx.repos.extensions.byUsername(a1))!.password;
     const stomp = await connectStomp(h.baseUrl, a1, pw);
     t.teardown(() => stomp.close());
     for (const topic of ['invite', 'call', 'bye']) stomp.subscribe(`/topic/${topic}/${a1}`);

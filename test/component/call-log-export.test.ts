@@ -34,7 +34,7 @@ const exportCsv = (ta: TestApp, q: Record<string, string>) =>
 t.test('a large export reads the store one step per turn of the event loop', async (t) => {
   const ta = await startTestApp();
   t.teardown(ta.close);
-  const p = ta.app.ctx.repos.projects.insert(
+  const p = await ta.app.ctx.repos.projects.insert(
     { projectCode: 'p1', seats: 1, nodeId: 1, certificate: 'C1' },
     ta.clock.now(),
   );

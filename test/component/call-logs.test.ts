@@ -4,7 +4,7 @@ import { LOG_API, TASK_API, startTaskApp } from '../support/tasks.js';
 t.test('call logs', async (t) => {
   const ta = await startTaskApp();
   t.teardown(ta.close);
-  const { callListId } = ta.list(['1001', '1002', '1003']);
+  const { callListId } = await ta.list(['1001', '1002', '1003']);
   const common = {
     scheduleType: 1,
     callType: 1,
@@ -19,13 +19,13 @@ t.test('call logs', async (t) => {
     expiredTime: '2026-11-30 00:00:00',
   });
   const start = ta.clock.now();
-  const a = ta.result('L1', '1001', 5);
+  const a = await ta.result('L1', '1001', 5);
   ta.clock.advance(60_000);
-  const b = ta.result('L1', '1002', 55);
+  const b = await ta.result('L1', '1002', 55);
   ta.clock.advance(60_000);
-  const c = ta.result('L1', '1003', 25);
+  const c = await ta.result('L1', '1003', 25);
   ta.clock.advance(60_000);
-  const d = ta.result('L1', '1001', 20); // 1001 called again: its last result is now 20
+  const d = await ta.result('L1', '1001', 20); // 1001 called again: its last result is now 20
 
   await t.test(
     'getList pages a task newest first, with result and resultDetail as strings and priceCal in fen',

@@ -1,5 +1,6 @@
 // mod_xml_cdr → /freeswitch/cdr → call_logs, with the app's own body parsing, envelope and FreeSWITCH guard, on
 // ':memory:' SQLite. The plugin is built here (not through app.ts) so that this test owns its composition.
+import { asyncRepo } from '../../src/db/repos/async.js';
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -41,10 +42,10 @@ async function rig(t: { teardown(fn: () => unknown): void }, overrides: Partial<
   const ta = await startTestApp(overrides);
   ta.clock.advance(NOW - ta.clock.now());
   const store = ta.store;
-  const repos = { ...ta.app.ctx.repos, callLogs: callLogsRepo(store.db) };
+  const repos = { ...ta.app.ctx.repos, callLogs: asyncRepo(callLogsRepo(store.db)) };
   const ctx: CdrContext = { ...ta.app.ctx, repos };
-  const node = repos.nodes.active()[0]!;
-  const project = repos.projects.insert(
+  const node = (await repos.nodes.active())[0]!;
+  const project = await repos.projects.insert(
     { projectCode: 'P2026', seats: 2, nodeId: node.id, certificate: 'cert' },
     NOW,
   );
@@ -62,7 +63,7 @@ async function rig(t: { teardown(fn: () => unknown): void }, overrides: Partial<
     })
     .returning()
     .get();
-  const gw = repos.gateways.insert(
+  const gw = await repos.gateways.insert(
     {
       gwCode: 'carrier-a',
       gwName: 'A',
@@ -193,7 +194,7 @@ t.test('a busy customer leg posted as text/xml is a failed call that costs nothi
 
 t.test('when the flow wrote first, the CDR adds its measurements and keeps the flow result', async (t) => {
   const r = await rig(t);
-  r.ctx.repos.callLogs.upsert(
+  await r.ctx.repos.callLogs.upsert(
     BRIDGED_ID,
     {
       destinationNumber: '13800138000',
@@ -224,7 +225,7 @@ t.test('when the flow wrote first, the CDR adds its measurements and keeps the f
 
 t.test("a flow's detail without a result gets the result of that detail", async (t) => {
   const r = await rig(t);
-  r.ctx.repos.callLogs.upsert(BUSY_ID, { destinationNumber: '13900139000', resultDetail: 35 }, NOW);
+  await r.ctx.repos.callLogs.upsert(BUSY_ID, { destinationNumber: '13900139000', resultDetail: 35 }, NOW);
   await r.post(BUSY);
   t.match(r.ctx.repos.callLogs.get(BUSY_ID), { result: 30, resultDetail: 35 });
 });
@@ -236,8 +237,12 @@ const agentLeg = (callId: string, extra = '') =>
 
 t.test("an agent leg fills the agent's extension on its call, never overwriting", async (t) => {
   const r = await rig(t);
-  r.ctx.repos.callLogs.upsert('call-a', { destinationNumber: '13800000001' }, NOW);
-  r.ctx.repos.callLogs.upsert('call-b', { destinationNumber: '13800000002', callerIdNumber: '1009' }, NOW);
+  await r.ctx.repos.callLogs.upsert('call-a', { destinationNumber: '13800000001' }, NOW);
+  await r.ctx.repos.callLogs.upsert(
+    'call-b',
+    { destinationNumber: '13800000002', callerIdNumber: '1009' },
+    NOW,
+  );
   t.equal(
     (await r.post(agentLeg('call-a', '<cc_record_file>%2Frec%2Fa.wav</cc_record_file>'))).statusCode,
     200,
@@ -311,7 +316,7 @@ t.test('call-log queries: spec 一.10 filters and 一.13 recall lists', async (t
     ['r4', at(7), at(8), 25],
   ];
   for (const [id, start, end, detail] of rows)
-    logs.upsert(
+    await logs.upsert(
       id,
       {
         destinationNumber: `138${id}`,
@@ -324,28 +329,31 @@ t.test('call-log queries: spec 一.10 filters and 一.13 recall lists', async (t
       },
       NOW,
     );
-  logs.upsert('other', { destinationNumber: '1', callTaskCode: 'T-200', startTimestamp: at(3) }, NOW);
+  await logs.upsert('other', { destinationNumber: '1', callTaskCode: 'T-200', startTimestamp: at(3) }, NOW);
   const page = { offset: 0, limit: 10 };
   const ids = (x: { items: { callUuid: string }[] }) => x.items.map((i) => i.callUuid);
 
-  t.same(ids(logs.list({ callTaskCode: 'T-100' }, page)), ['r4', 'r3', 'r2', 'r1'], 'newest first');
-  t.equal(logs.list({}, page).total, 5);
-  t.same(ids(logs.list({ projectId: r.projectId, beginTime: at(3), endTime: at(5) }, page)), ['r3', 'r2']);
+  t.same(ids(await logs.list({ callTaskCode: 'T-100' }, page)), ['r4', 'r3', 'r2', 'r1'], 'newest first');
+  t.equal((await logs.list({}, page)).total, 5);
+  t.same(ids(await logs.list({ projectId: r.projectId, beginTime: at(3), endTime: at(5) }, page)), [
+    'r3',
+    'r2',
+  ]);
   t.same(
-    ids(logs.list({ beginTime: at(4), endTime: at(6), timeField: 'end' }, page)),
+    ids(await logs.list({ beginTime: at(4), endTime: at(6), timeField: 'end' }, page)),
     ['r3', 'r2'],
     'queryTimeType 2 filters on the end time',
   );
-  const paged = logs.list({ callTaskCode: 'T-100' }, { offset: 1, limit: 2 });
+  const paged = await logs.list({ callTaskCode: 'T-100' }, { offset: 1, limit: 2 });
   t.same([paged.total, ids(paged)], [4, ['r3', 'r2']]);
 
-  const recall = logs.listByResult(r.taskId, [25, 20], 0, page);
+  const recall = await logs.listByResult(r.taskId, [25, 20], 0, page);
   t.same(
     [recall.total, ids(recall)],
     [3, ['r1', 'r2', 'r4']],
     'oldest first, so the last id is the next cursor',
   );
-  const after = logs.listByResult(r.taskId, [25, 20], recall.items[1]!.id, page);
+  const after = await logs.listByResult(r.taskId, [25, 20], recall.items[1]!.id, page);
   t.same(ids(after), ['r4'], 'recallLastId skips what was already recalled');
-  t.same(logs.listByResult(r.taskId, [], 0, page), { total: 0, items: [] });
+  t.same(await logs.listByResult(r.taskId, [], 0, page), { total: 0, items: [] });
 });

@@ -1,5 +1,6 @@
 // The browser-facing endpoints (src/api/routes/console.ts) and the page server (src/api/pages.ts) on a whole app:
 // registered on the app the test harness builds, before it listens, as buildApp's integrator will.
+import { extensionsRepo } from '../../src/db/repos/projects.js';
 import t, { type Test } from 'tap';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,9 +24,9 @@ async function world(t: Test, opts: Omit<ConsoleOptions, 'ctx'> = {}, pageDirs =
   t.teardown(ta.close);
   await ta.app.http.register(consoleRoutes, { ctx: ta.app.ctx, ...opts });
   await ta.app.http.register(pageRoutes, pageDirs);
-  const { certificate, managerCertificate } = ta.app.ctx.services.projects.createProject('p1', 2);
+  const { certificate, managerCertificate } = await ta.app.ctx.services.projects.createProject('p1', 2);
   const all = ta.app.ctx.services.agents.ofProject('p1');
-  const password = (u: string) => ta.app.ctx.repos.extensions.byUsername(u)!.password;
+  const password = (u: string) => extensionsRepo(ta.store.db).byUsername(u)!.password;
   return {
     ta,
     certificate,
@@ -200,7 +201,7 @@ t.test('the manager reads its project extensions with Basic credentials; others 
   t.equal(agent.statusCode, 403);
   t.match(json(agent).reqResult.msg, /not a manager/);
 
-  w.ta.app.ctx.services.projects.createProject('p2', 1);
+  await w.ta.app.ctx.services.projects.createProject('p2', 1);
   const other = await get(w.basic(w.manager), 'p2');
   t.equal(other.statusCode, 403);
   t.match(json(other).reqResult.msg, /does not belong to project p2/);
@@ -253,7 +254,7 @@ t.test(
 
     const asked: unknown[] = [];
     const w = await world(t, {
-      previewNumbers: (req) => {
+      previewNumbers: async (req) => {
         asked.push(req);
         return { items: [{ phone: '13800000001' }] };
       },
@@ -290,7 +291,7 @@ t.test('task snapshot for the manager: 503 until offered, then the bodies as giv
     headers: without.basic(without.manager),
   });
   t.equal(r.statusCode, 503);
-  const w = await world(t, { taskStatuses: (p) => [{ code: `${p}-t1`, status: 2 }] });
+  const w = await world(t, { taskStatuses: async (p) => [{ code: `${p}-t1`, status: 2 }] });
   const got = await w.ta.app.http.inject({
     method: 'GET',
     url: '/callcenter/console/tasks?projectCode=p1',

@@ -9,7 +9,7 @@ t.test('the call-log CSV neutralises + and - formulas in task codes and keeps +8
   const ta = await startTestApp();
   t.teardown(ta.close);
   const now = ta.clock.now();
-  const p = ta.app.ctx.repos.projects.insert(
+  const p = await ta.app.ctx.repos.projects.insert(
     { projectCode: 'p1', seats: 1, nodeId: 1, certificate: 'C1' },
     now,
   );

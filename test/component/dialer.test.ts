@@ -29,7 +29,7 @@ t.test(
     const h = await startCallHarness({ emulator: { defaultPlaybackMs: 2000 } }, { dialerTickMs: 50 });
     t.teardown(h.close);
     await h.project('pd', 1, { register: false });
-    const gw = gateway(h, 'gwA', 3);
+    const gw = await gateway(h, 'gwA', 3);
     const taskId = h.task({ code: 'td', projectCode: 'pd', scheduleType: 5, voiceFile: '/var/voices/a.wav' });
     h.store.db.update(tasks).set({ rate: 1 }).where(eq(tasks.id, taskId)).run();
     const phones = Array.from({ length: 12 }, (_, i) => `1380000${String(i).padStart(4, '0')}`);
@@ -81,7 +81,7 @@ t.test('a predictive task to agents dials no more than idle agents × rate', asy
   const h = await startCallHarness({}, { dialerTickMs: 50 });
   t.teardown(h.close);
   const agents = await h.project('pa', 2);
-  const gw = gateway(h, 'gwB', 10);
+  const gw = await gateway(h, 'gwB', 10);
   const taskId = h.task({ code: 'ta', projectCode: 'pa', scheduleType: 1 });
   const phones = Array.from({ length: 6 }, (_, i) => `1390000${String(i).padStart(4, '0')}`);
   for (const p of phones)

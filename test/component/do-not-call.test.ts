@@ -113,7 +113,7 @@ t.test('do-not-call lists: add, import, check, list and remove, global and per p
 
   // The same signed-request auth as the rest: no signature, or an agent's extension and SIP password, is refused.
   const [agent] = h.app.ctx.services.agents.ofProject('pd').map((x) => x.username);
-  const pw = h.app.ctx.repos.extensions.byUsername(agent ?? '')?.password ?? '';
+  const pw = (await h.app.ctx.repos.extensions.byUsername(agent ?? ''))?.password ?? '';
   const ts = String(Date.now());
   for (const headers of [{}, { account: agent ?? '', timestamp: ts, sign: signOf(agent ?? '', ts, pw) }]) {
     const res = await h.app.http.inject({ method: 'GET', url: `${DNC}/list/v1`, headers });
@@ -134,11 +134,11 @@ t.test(
       callLists: h.app.ctx.services.callLists,
     };
     const now = Date.now();
-    dnc.add('', ['13900001001'], null, now);
-    dnc.add('px', ['13900001002'], null, now);
-    dnc.add('other', ['13900001003'], null, now);
-    const { callListId } = callLists.create('x');
-    const first = callLists.append(callListId, [
+    await dnc.add('', ['13900001001'], null, now);
+    await dnc.add('px', ['13900001002'], null, now);
+    await dnc.add('other', ['13900001003'], null, now);
+    const { callListId } = await callLists.create('x');
+    const first = await callLists.append(callListId, [
       { position: 1, value: '13900001001' },
       { position: 2, value: '13900001002' },
       { position: 3, value: '13900001003' },
@@ -147,9 +147,9 @@ t.test(
     const taskId = h.task({ code: 'tx', projectCode: 'px', scheduleType: 5, voiceFile: '/v/a.wav' });
     setTask(h, taskId, { callListId, status: 1 });
     gatewayFor(h, taskId, 'gwX');
-    tasks.additional('tx', 0);
+    await tasks.additional('tx', 0);
     h.fs.setPeer('013900001004', { kind: 'busy' });
-    tasks.start('tx');
+    await tasks.start('tx');
     const logs = await h.fs.waitFor(
       () => (logsOfTask(h, taskId).length === 4 ? logsOfTask(h, taskId) : undefined),
       8000,
@@ -174,12 +174,12 @@ t.test(
     t.match(tasks.status('tx'), { skippedCount: 2, totalCount: 4 });
 
     // Appended while the task runs: a number put on the list meanwhile is screened too.
-    dnc.add('px', ['13900001006'], null, Date.now());
-    callLists.append(callListId, [
+    await dnc.add('px', ['13900001006'], null, Date.now());
+    await callLists.append(callListId, [
       { position: 1, value: '13900001005' },
       { position: 2, value: '13900001006' },
     ]);
-    tasks.additional('tx', first.lastId ?? 0);
+    await tasks.additional('tx', first.lastId ?? 0);
     await h.fs.waitFor(() => logsOfTask(h, taskId).length === 6, 8000);
     t.same(dialled().sort(), ['13900001003', '13900001004', '13900001005']);
     t.match(
@@ -189,8 +189,8 @@ t.test(
 
     // A recall of the busy number after its owner asked not to be called.
     await h.fs.waitFor(() => logsOfTask(h, taskId).some((l) => l.resultDetail === 20));
-    dnc.add('', ['13900001004'], null, Date.now());
-    const submitted = tasks.submit({
+    await dnc.add('', ['13900001004'], null, Date.now());
+    const submitted = await tasks.submit({
       callTaskCode: 'tr',
       scheduleType: 5,
       callType: 1,
@@ -203,8 +203,8 @@ t.test(
       originalResultDetail: '20',
     });
     t.equal(submitted.totalCount, 1, 'the recall selects the busy number');
-    tasks.start('tr');
-    const recall = tasks.byCode('tr').id;
+    await tasks.start('tr');
+    const recall = (await tasks.byCode('tr')).id;
     await h.fs.waitFor(() => logsOfTask(h, recall).length === 1, 8000);
     t.match(logsOfTask(h, recall)[0], { destinationNumber: '13900001004', skipReason: 'dnc-global' });
     t.equal(dialled().filter((n) => n === '13900001004').length, 1, 'the recall did not dial it again');

@@ -10,7 +10,7 @@ const GWS = JSON.stringify([{ code: '1001', concurrency: 10 }]);
 t.test('a submit with several bad fields names every one of them', async (t) => {
   const ta = await startTaskApp();
   t.teardown(ta.close);
-  const { callListId } = ta.list(['13800000001']);
+  const { callListId } = await ta.list(['13800000001']);
   const base = {
     callTaskCode: 'T1',
     scheduleType: 1,
@@ -61,13 +61,13 @@ t.test('a submit with several bad fields names every one of them', async (t) => 
     'voiceCode is required when scheduleType is 2',
   ])
     t.match(msg2, part, part);
-  t.equal(ta.app.ctx.repos.tasks.byCode('T1'), undefined, 'nothing stored');
+  t.equal(await ta.app.ctx.repos.tasks.byCode('T1'), undefined, 'nothing stored');
 });
 
 t.test('a callTaskCode with spaces is refused at submit, saying what a code may hold', async (t) => {
   const ta = await startTaskApp();
   t.teardown(ta.close);
-  const { callListId } = ta.list(['13800000001']);
+  const { callListId } = await ta.list(['13800000001']);
   const res = await ta.post(`${TASK_API}/submitCallTask/v1`, {
     callTaskCode: 'spring campaign',
     scheduleType: 1,
@@ -80,7 +80,7 @@ t.test('a callTaskCode with spaces is refused at submit, saying what a code may 
   });
   t.equal(res.statusCode, 400);
   t.match(res.json().reqResult.msg, `callTaskCode must be text without whitespace, {, }, ', " or \\`);
-  t.equal(ta.app.ctx.repos.tasks.byCode('spring campaign'), undefined);
+  t.equal(await ta.app.ctx.repos.tasks.byCode('spring campaign'), undefined);
 });
 
 t.test('a projectCode in the wrong format is told the format', async (t) => {
@@ -115,7 +115,7 @@ t.test(
   async (t) => {
     const ta = await startTaskApp();
     t.teardown(ta.close);
-    const { callListId } = ta.lists.create('csv');
+    const { callListId } = await ta.lists.create('csv');
     const boundary = 'b0undary';
     const csv =
       'phone,name\n+86 138 0000 0005,Li\n138-0000-0006,Wang\n(010) 8888 6666,Zhao\nnot a number,X\n';
@@ -136,7 +136,7 @@ t.test(
       'only "not a number" is rejected: not the header (line 1)',
     );
     t.same(
-      ta.app.ctx.repos.callLists.numbersAfter(callListId, 0).map((r) => r.phone),
+      (await ta.app.ctx.repos.callLists.numbersAfter(callListId, 0)).map((r) => r.phone),
       ['+8613800000005', '13800000006', '01088886666'],
     );
     const json = await ta.post('/callcenter/callList/api/append/v1', {

@@ -1,7 +1,8 @@
 // Fixtures shared by the flows-* component tests: a gateway on a task, numbers, call logs, and an agent's STOMP
 // session with the topics it listens to.
 import { eq } from 'drizzle-orm';
-import { insertGateway } from '../support/gateways.js';
+import { gatewayFields } from '../support/gateways.js';
+import { gatewaysRepo } from '../../src/db/repos/gateways.js';
 import { callLogs, taskGateways, taskNumbers, tasks } from '../../src/db/schema.js';
 import type { CallHarness } from '../support/calls.js';
 import { connectStomp, type AppStompClient } from '../support/stomp-client.js';
@@ -13,15 +14,15 @@ export function gatewayFor(
   opts: { lines?: number; originationCallId?: string; realm?: string } = {},
 ) {
   const now = h.app.ctx.clock.now();
-  const gw = insertGateway(
-    h.app.ctx.repos.gateways,
-    {
+  // Written straight to the SQLite store, synchronously, as the other fixtures here.
+  const gw = gatewaysRepo(h.store.db).insert(
+    gatewayFields({
       gwCode,
       realm: opts.realm ?? '192.0.2.10:5060',
       expectCount: opts.lines ?? 5,
       originationCallId: opts.originationCallId ?? '02100000000',
       mobilePhonePrefix: '0',
-    },
+    }),
     now,
   );
   h.store.db
@@ -67,7 +68,7 @@ export async function agentSession(
   projectCode: string,
   username: string,
 ): Promise<AppStompClient> {
-  const pw = h.app.ctx.repos.extensions.byUsername(username)?.password ?? '';
+  const pw = (await h.app.ctx.repos.extensions.byUsername(username))?.password ?? '';
   const stomp = await connectStomp(h.baseUrl, username, pw);
   stomp.subscribe(`/topic/notify/${projectCode}/${username}`);
   for (const topic of ['invite', 'call', 'bye']) stomp.subscribe(`/topic/${topic}/${username}`);

@@ -27,7 +27,7 @@ t.test('mod_xml_curl endpoints', async (t) => {
     fixedPhonePrefix: null,
     remark: null,
   };
-  ta.app.ctx.repos.gateways.insert(
+  await ta.app.ctx.repos.gateways.insert(
     {
       ...base,
       gwCode: 'carrier-a',
@@ -39,7 +39,7 @@ t.test('mod_xml_curl endpoints', async (t) => {
     },
     now,
   );
-  ta.app.ctx.repos.gateways.insert(
+  await ta.app.ctx.repos.gateways.insert(
     {
       ...base,
       gwCode: 'ip-trunk',
@@ -51,7 +51,7 @@ t.test('mod_xml_curl endpoints', async (t) => {
     },
     now,
   );
-  ta.app.ctx.repos.gateways.insert(
+  await ta.app.ctx.repos.gateways.insert(
     {
       ...base,
       gwCode: 'disabled',
@@ -64,7 +64,7 @@ t.test('mod_xml_curl endpoints', async (t) => {
     },
     now,
   );
-  ta.app.ctx.repos.gateways.insert(
+  await ta.app.ctx.repos.gateways.insert(
     {
       ...base,
       gwCode: 'passive',

@@ -2,6 +2,7 @@
 // (FUZZ_SEED and FUZZ_CASES override them; a failure prints the seed, the case number and the request). For each
 // case: no 500 (a 503 only with one of the named availability reasons below), and a refused request stored no row
 // in any table; every 25 cases and at the end, /health still answers.
+import { extensionsRepo } from '../../src/db/repos/projects.js';
 import t from 'tap';
 import type { InjectOptions } from 'fastify';
 import { FsHttpPath } from '../../src/core/freeswitch.js';
@@ -155,13 +156,13 @@ t.test(`fuzz: ${CASES} seeded cases (seed ${SEED}) over every route`, async (t) 
   const ta = await startTestApp({}, { pages: true });
   t.teardown(ta.close);
   await ta.app.http.ready();
-  const { certificate, managerCertificate } = ta.app.ctx.services.projects.createProject('fz', 2);
+  const { certificate, managerCertificate } = await ta.app.ctx.services.projects.createProject('fz', 2);
   const exts = ta.app.ctx.services.agents.ofProject('fz');
   const usernames = exts.map((e) => e.username);
-  const password = (u: string) => ta.app.ctx.repos.extensions.byUsername(u)!.password;
-  insertGateway(ta.app.ctx.repos.gateways, { gwCode: 'gw1', expectCount: 10 }, ta.clock.now());
-  const { callListId } = ta.app.ctx.services.callLists.create('fz');
-  ta.app.ctx.services.callLists.append(callListId, [{ position: 1, value: '13800000000' }]);
+  const password = (u: string) => extensionsRepo(ta.store.db).byUsername(u)!.password;
+  await insertGateway(ta.app.ctx.repos.gateways, { gwCode: 'gw1', expectCount: 10 }, ta.clock.now());
+  const { callListId } = await ta.app.ctx.services.callLists.create('fz');
+  await ta.app.ctx.services.callLists.append(callListId, [{ position: 1, value: '13800000000' }]);
 
   /** Plausible values by parameter name, so that some requests get past validation to the code behind it. */
   const plausible: Record<string, unknown[]> = {

@@ -69,7 +69,7 @@ t.test('gateways', async (t) => {
       t.notOk('password' in list.data.items[0], 'and so is the password');
       t.notMatch(JSON.stringify(list), /s3cret|trunk1/, 'neither appears anywhere in the answer');
       t.match(
-        ta.app.ctx.repos.gateways.get(id),
+        await ta.app.ctx.repos.gateways.get(id),
         { username: 'trunk1', password: 's3cret' },
         'they are stored',
       );
@@ -144,7 +144,7 @@ t.test('gateways', async (t) => {
         expectCount: 30,
       });
       t.match(
-        ta.app.ctx.repos.gateways.get(id),
+        await ta.app.ctx.repos.gateways.get(id),
         { username: 'trunk1', password: 's3cret' },
         'credentials kept',
       );
@@ -194,7 +194,7 @@ t.test('gateways', async (t) => {
   });
 
   await t.test('getAvailableList shows enabled gateways with live concurrency', async (t) => {
-    const gw = ta.app.ctx.repos.gateways.byCode('1001');
+    const gw = await ta.app.ctx.repos.gateways.byCode('1001');
     t.ok(gw);
     ta.app.ctx.gatewayUsage.acquire(gw!.id);
     ta.app.ctx.gatewayUsage.acquire(gw!.id);

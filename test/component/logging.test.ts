@@ -52,7 +52,7 @@ t.test('an unreachable node gets one warning across its retries, and one line wh
     { logger: log.logger, eslBackoff: { initialMs: 100, maxMs: 100 } },
   );
   t.teardown(ta.close);
-  ta.app.start();
+  await ta.app.start();
   const attempts = () => ta.app.ctx.metrics.snapshot()['esl.disconnects'] ?? 0;
   for (let i = 0; i < 200 && attempts() < 5; i++) {
     await new Promise((r) => setTimeout(r, 20));

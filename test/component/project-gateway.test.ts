@@ -39,7 +39,7 @@ t.test('with no task open, an agent calls a customer back through the default ga
   const h = await startCallHarness();
   t.teardown(h.close);
   const [a1] = await h.project('pg', 1);
-  const gw = insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwDefault' }, Date.now());
+  const gw = await insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwDefault' }, Date.now());
   const stomp = await agentSession(h, 'pg', a1!);
   t.teardown(() => stomp.close());
 
@@ -57,7 +57,7 @@ t.test('with no task open, an agent calls a customer back through the default ga
 
   r = await post(h, 'setDefaultGateway', { projectCode: 'pg' });
   t.match(r.json(), { data: { defaultGwCode: null } }, 'without defaultGwCode it is cleared');
-  t.equal(h.app.ctx.repos.projects.activeByCode('pg')?.defaultGatewayId, null);
+  t.equal((await h.app.ctx.repos.projects.activeByCode('pg'))?.defaultGatewayId, null);
 });
 
 t.test('without a default, the gateways of its tasks carry the call, ended tasks too', async (t) => {
@@ -75,11 +75,11 @@ t.test('without a default, the gateways of its tasks carry the call, ended tasks
 t.test('createProject takes defaultGwCode; bad codes are refused naming the field', async (t) => {
   const h = await startCallHarness();
   t.teardown(h.close);
-  const gw = insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwC' }, Date.now());
-  insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwOff', status: 0 }, Date.now());
+  const gw = await insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwC' }, Date.now());
+  await insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwOff', status: 0 }, Date.now());
   let r = await post(h, 'createProject', { projectCode: 'pc', seats: 1, defaultGwCode: 'gwC' });
   t.equal(r.statusCode, 200, r.body);
-  t.equal(h.app.ctx.repos.projects.activeByCode('pc')?.defaultGatewayId, gw.id);
+  t.equal((await h.app.ctx.repos.projects.activeByCode('pc'))?.defaultGatewayId, gw.id);
   for (const [path, fields, status, msg] of [
     [
       'createProject',
@@ -106,8 +106,12 @@ t.test('createProject takes defaultGwCode; bad codes are refused naming the fiel
     t.equal(r.statusCode, status, `${path} ${JSON.stringify(fields)}`);
     t.match(r.json().reqResult.msg, msg);
   }
-  t.notOk(h.app.ctx.repos.projects.activeByCode('pn'), 'no project made by a refused request');
-  t.equal(h.app.ctx.repos.projects.activeByCode('pc')?.defaultGatewayId, gw.id, 'unchanged by refusals');
+  t.notOk(await h.app.ctx.repos.projects.activeByCode('pn'), 'no project made by a refused request');
+  t.equal(
+    (await h.app.ctx.repos.projects.activeByCode('pc'))?.defaultGatewayId,
+    gw.id,
+    'unchanged by refusals',
+  );
 });
 
 t.test(
@@ -117,12 +121,12 @@ t.test(
     t.teardown(h.close);
     await h.project('pa', 1, { register: false });
     await h.project('pb', 1, { register: false });
-    insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwA' }, Date.now());
-    const project = h.app.ctx.repos.projects.activeByCode('pa')!;
-    const other = h.app.ctx.repos.projects.activeByCode('pb')!;
+    await insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwA' }, Date.now());
+    const project = (await h.app.ctx.repos.projects.activeByCode('pa'))!;
+    const other = (await h.app.ctx.repos.projects.activeByCode('pb'))!;
     const exts = [
-      ...h.app.ctx.repos.extensions.ofProject(project.id),
-      ...h.app.ctx.repos.extensions.ofProject(other.id),
+      ...(await h.app.ctx.repos.extensions.ofProject(project.id)),
+      ...(await h.app.ctx.repos.extensions.ofProject(other.id)),
     ];
     const basic = (u: string, p: string) => ({
       authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`,
@@ -141,6 +145,6 @@ t.test(
       const r = await post(h, 'setDefaultGateway', { projectCode: 'pa', defaultGwCode: 'gwA' }, headers);
       t.equal(r.statusCode, 401, who);
     }
-    t.equal(h.app.ctx.repos.projects.activeByCode('pa')?.defaultGatewayId, null, 'nothing changed');
+    t.equal((await h.app.ctx.repos.projects.activeByCode('pa'))?.defaultGatewayId, null, 'nothing changed');
   },
 );

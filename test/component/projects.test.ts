@@ -19,7 +19,7 @@ t.test('projects, extensions and agents', async (t) => {
     },
   });
   t.teardown(ta.close);
-  ta.app.start();
+  await ta.app.start();
   const base = await ta.app.http.listen({ host: '127.0.0.1', port: 0 });
   await fs.waitFor(() => ta.app.nodes.isConnected(1));
 

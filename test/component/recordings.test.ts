@@ -1,4 +1,5 @@
 // Recordings: local file → uploads row → Qiniu (the fake, through the real SDK) → recordFileQiniu on the call log.
+import { asyncRepo } from '../../src/db/repos/async.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,9 +24,9 @@ async function rig(t: { teardown(fn: () => unknown): void; testdir(): string }, 
   const dir = t.testdir();
   const uploader = new RecordingUploader({
     store: createQiniu(qiniu.config()),
-    uploads,
-    onUploaded: (callUuid, ref, now) => callLogs.setQiniuRef(callUuid, ref, now),
-    onMissing: (callUuid, now) => callLogs.clearRecording(callUuid, now),
+    uploads: asyncRepo(uploads),
+    onUploaded: async (callUuid, ref, now) => callLogs.setQiniuRef(callUuid, ref, now),
+    onMissing: async (callUuid, now) => callLogs.clearRecording(callUuid, now),
     clock,
     recordingsDir: dir,
   });
@@ -130,8 +131,8 @@ t.test('a failing upload is given up after maxAttempts, not retried forever', as
   const r = await rig(t);
   const capped = new RecordingUploader({
     store: { upload: async () => ({ ok: false, error: 'qiniu says no' }) },
-    uploads: r.uploads,
-    onUploaded: () => undefined,
+    uploads: asyncRepo(r.uploads),
+    onUploaded: async () => undefined,
     clock: r.clock,
     recordingsDir: r.dir,
     maxAttempts: 4,
@@ -171,8 +172,8 @@ t.test('a wrong secret key is refused by Qiniu and recorded as the error', async
   const r = await rig(t, fake);
   const bad = new RecordingUploader({
     store: createQiniu(fake.config({ secretKey: 'wrong' })),
-    uploads: r.uploads,
-    onUploaded: () => t.fail('must not succeed'),
+    uploads: asyncRepo(r.uploads),
+    onUploaded: async () => void t.fail('must not succeed'),
     clock: r.clock,
     recordingsDir: r.dir,
   });
@@ -204,8 +205,8 @@ t.test('many due recordings are all uploaded in one wake-up, batch after batch',
   const r = await rig(t, fake);
   const many = new RecordingUploader({
     store: createQiniu(fake.config()),
-    uploads: r.uploads,
-    onUploaded: (id, ref, now) => r.callLogs.setQiniuRef(id, ref, now),
+    uploads: asyncRepo(r.uploads),
+    onUploaded: async (id, ref, now) => r.callLogs.setQiniuRef(id, ref, now),
     clock: r.clock,
     recordingsDir: r.dir,
     batch: 2,

@@ -23,7 +23,7 @@ const multipart = (boundary: string, parts: { name: string; value: string; filen
 
 t.test('numbers nested 20,000 deep are a 400 naming numbers, not a stack overflow', async (t) => {
   const ta = await app(t);
-  const { callListId } = ta.app.ctx.services.callLists.create('deep');
+  const { callListId } = await ta.app.ctx.services.callLists.create('deep');
   for (const [url, payload, type] of [
     [
       '/callcenter/callList/api/append/v1',
@@ -66,7 +66,7 @@ t.test('a multipart projectCode of 900,000 characters is refused without being e
 
 t.test('a multipart CSV upload larger than the 5 MB body limit is refused with 413', async (t) => {
   const ta = await app(t);
-  const { callListId } = ta.app.ctx.services.callLists.create('big');
+  const { callListId } = await ta.app.ctx.services.callLists.create('big');
   const b = 'zz';
   const line = '13800000001\n';
   const r = await ta.app.http.inject({
@@ -80,7 +80,7 @@ t.test('a multipart CSV upload larger than the 5 MB body limit is refused with 4
   });
   t.equal(r.statusCode, 413, r.body.slice(0, 200));
   t.match(r.json().reqResult, { code: 413, msg: 'file must be at most 5242880 bytes' });
-  t.equal(ta.app.ctx.repos.callLists.numbersAfter(callListId, 0).length, 0, 'nothing appended');
+  t.equal((await ta.app.ctx.repos.callLists.numbersAfter(callListId, 0)).length, 0, 'nothing appended');
 });
 
 /** A raw TCP client; `closed` resolves with what the server sent before it closed the socket. */

@@ -13,7 +13,7 @@ t.test(
     t.teardown(h.close);
     await h.project('pr', 1, { register: false });
     const now = h.app.ctx.clock.now();
-    const gw = insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwR', expectCount: 5 }, now);
+    const gw = await insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwR', expectCount: 5 }, now);
     // A play-only task as the last run left it: two numbers in flight (their calls died with the process), two done, two pending.
     const taskId = h.task({ code: 'tr', projectCode: 'pr', scheduleType: 5, voiceFile: '/var/voices/r.wav' });
     h.store.db.insert(taskGateways).values({ taskId, gatewayId: gw.id, concurrency: 5 }).run();

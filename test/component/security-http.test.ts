@@ -78,7 +78,7 @@ t.test(
 
 t.test('a parameter the spec does not name is refused, a case slip with a hint', async (t) => {
   const ta = await app(t);
-  ta.app.ctx.services.projects.createProject('p1', 1);
+  await ta.app.ctx.services.projects.createProject('p1', 1);
   const [agent] = ta.app.ctx.services.agents.ofProject('p1').map((a) => a.username);
   const slip = await post(ta, `${P}/setWorkStatus/v1`, { username: agent, workstatus: 0 });
   t.equal(slip.statusCode, 400);
@@ -109,7 +109,7 @@ t.test(
       },
     );
     t.teardown(ta.close);
-    ta.app.ctx.services.projects.createProject('p1', 1);
+    await ta.app.ctx.services.projects.createProject('p1', 1);
     const [agent] = ta.app.ctx.services.agents.ofProject('p1').map((a) => a.username);
     const disable = () => post(ta, `${P}/setExtensionStatus/v1`, { username: agent, workStatus: -1 });
     const first = await disable();
@@ -118,10 +118,10 @@ t.test(
     const retry = await disable();
     t.equal(retry.statusCode, 200);
     t.equal(JSON.parse(retry.body).data.workStatus, -1, 'a retry with the target does not toggle it back on');
-    t.equal(ta.app.ctx.repos.extensions.byUsername(agent)?.workStatus, -1);
+    t.equal((await ta.app.ctx.repos.extensions.byUsername(agent))?.workStatus, -1);
     t.same(done, []);
     up = true;
-    await ta.app.ctx.services.projects.retryDisconnects(ta.app.ctx.repos.nodes.active()[0]!.id);
+    await ta.app.ctx.services.projects.retryDisconnects((await ta.app.ctx.repos.nodes.active())[0]!.id);
     t.same(done, [`hangup ${agent}`, `flush ${agent}`], 'the queued disconnect ran once the node answered');
     t.equal(ta.app.ctx.services.projects.pendingSwitchWork().size, 0);
   },
@@ -155,7 +155,7 @@ t.test('hostile gateway fields are refused on input and escaped on output into s
 
   // A row stored before the validation existed (or written by another tool) is still served safely.
   const hostile = { username: 'u"/><param name="x', password: 'p$${cc_sip_ip}&<\u0001>' };
-  ta.app.ctx.repos.gateways.insert(
+  await ta.app.ctx.repos.gateways.insert(
     {
       gwCode: 'gw1',
       gwName: 'g',
@@ -220,7 +220,7 @@ t.test(
       200,
     );
 
-    ta.app.ctx.repos.accounts.update(ACCOUNT, { signMode: 'strict' }, ta.clock.now());
+    await ta.app.ctx.repos.accounts.update(ACCOUNT, { signMode: 'strict' }, ta.clock.now());
     let n = 0;
     const strictHeaders = (method: string, target: string, body = '') => {
       const timestamp = String(ta.clock.now());
@@ -322,7 +322,7 @@ t.test('the certificate never reaches the request log', async (t) => {
   const stream = { write: (line: string) => void lines.push(line) };
   const ta = await startTestApp({}, { logger: { ...loggerOptions(testConfig()), level: 'debug', stream } });
   t.teardown(ta.close);
-  const { certificate, managerCertificate } = ta.app.ctx.services.projects.createProject('p1', 1);
+  const { certificate, managerCertificate } = await ta.app.ctx.services.projects.createProject('p1', 1);
   await get(ta, `${P}/getByCertificate/v1?type=2&certificate=${certificate}`);
   await get(ta, `${P}/getByCertificate/v1?certificate=${managerCertificate}&type=3`);
   await ta.app.http.inject({
@@ -344,9 +344,9 @@ t.test('failed console logins are logged and lock the login out from every addre
     { logger: { level: 'warn', stream: { write: (l: string) => void lines.push(l) } }, pages: true },
   );
   t.teardown(ta.close);
-  ta.app.ctx.services.projects.createProject('p1', 1);
+  await ta.app.ctx.services.projects.createProject('p1', 1);
   const [agent] = ta.app.ctx.services.agents.ofProject('p1').map((a) => a.username);
-  const pw = ta.app.ctx.repos.extensions.byUsername(agent)!.password;
+  const pw = (await ta.app.ctx.repos.extensions.byUsername(agent))!.password;
   const status = async (password: string, remoteAddress = '127.0.0.1') =>
     (
       await ta.app.http.inject({
@@ -370,9 +370,9 @@ t.test(
   async (t) => {
     const ta = await startTestApp({}, { pages: true });
     t.teardown(ta.close);
-    ta.app.ctx.services.projects.createProject('p1', 2);
+    await ta.app.ctx.services.projects.createProject('p1', 2);
     const [agentB] = ta.app.ctx.services.agents.ofProject('p1').map((a) => a.username);
-    const pwB = ta.app.ctx.repos.extensions.byUsername(agentB)!.password;
+    const pwB = (await ta.app.ctx.repos.extensions.byUsername(agentB))!.password;
     const login = (user: string, password: string) =>
       ta.app.http.inject({
         method: 'GET',
@@ -408,7 +408,7 @@ t.test(
   async (t) => {
     const ta = await startTestApp({}, { pages: true });
     t.teardown(ta.close);
-    const { certificate } = ta.app.ctx.services.projects.createProject('p1', 1);
+    const { certificate } = await ta.app.ctx.services.projects.createProject('p1', 1);
     const claim = (payload: object) =>
       ta.app.http.inject({ method: 'POST', url: '/callcenter/console/claim', payload });
     const first = JSON.parse((await claim({ certificate, type: 2 })).body).data as { username: string };
@@ -428,7 +428,7 @@ t.test(
   'a large append lets the event loop run between chunks, and stays all-or-nothing when a chunk fails',
   async (t) => {
     const ta = await app(t);
-    const { callListId } = ta.app.ctx.services.callLists.create('big');
+    const { callListId } = await ta.app.ctx.services.callLists.create('big');
     const numbers = Array.from({ length: 3 * APPEND_CHUNK }, (_, i) => `138${String(i).padStart(8, '0')}`);
     const count = () =>
       (

@@ -1,5 +1,6 @@
 // Issue #12 (security and input hardening), the STOMP side, on a whole app listening on an ephemeral port: who may
 // log in, what a session may subscribe to, how much a session may hold.
+import { extensionsRepo } from '../../src/db/repos/projects.js';
 import t, { type Test } from 'tap';
 import WebSocket from 'ws';
 import { testConfig } from '../../src/config.js';
@@ -81,7 +82,7 @@ async function world(t: Test): Promise<World> {
   return {
     ta,
     base,
-    password: (u) => ta.app.ctx.repos.extensions.byUsername(u)!.password,
+    password: (u) => extensionsRepo(ta.store.db).byUsername(u)!.password,
     agentsOf: (p) =>
       ta.app.ctx.services.agents
         .ofProject(p)
@@ -94,10 +95,10 @@ t.test(
   'given a project whose code equals an agent’s extension number, that agent cannot read the project’s topics',
   async (t) => {
     const w = await world(t);
-    w.ta.app.ctx.services.projects.createProject('pa', 1);
+    await w.ta.app.ctx.services.projects.createProject('pa', 1);
     const [agent] = w.agentsOf('pa');
     // Another operator's project happens to be named like the agent's extension.
-    w.ta.app.ctx.services.projects.createProject(agent, 1);
+    await w.ta.app.ctx.services.projects.createProject(agent, 1);
     for (const topic of ['callExtStatus', 'callTaskStatus', 'task']) {
       const c = await rawStomp(w.base, agent, w.password(agent));
       t.teardown(() => c.close());
@@ -118,15 +119,20 @@ t.test('STOMP service logins obey the account’s rules: disabled, expired, IP a
   const w = await world(t);
   const { repos, clock } = w.ta.app.ctx;
   const now = clock.now();
-  repos.accounts.insert({
+  await repos.accounts.insert({
     account: 'walled',
     secret: 'walled-secret-0123456789',
     ipAllowlist: '10.0.0.5',
     now,
   });
-  repos.accounts.insert({ account: 'old', secret: 'old-secret-0123456789abc', expiresAt: now - 1000, now });
-  repos.accounts.insert({ account: 'off', secret: 'off-secret-0123456789abc', now });
-  repos.accounts.update('off', { status: 0 }, now);
+  await repos.accounts.insert({
+    account: 'old',
+    secret: 'old-secret-0123456789abc',
+    expiresAt: now - 1000,
+    now,
+  });
+  await repos.accounts.insert({ account: 'off', secret: 'off-secret-0123456789abc', now });
+  await repos.accounts.update('off', { status: 0 }, now);
   for (const [login, secret, why] of [
     ['walled', 'walled-secret-0123456789', /not allowed/],
     ['old', 'old-secret-0123456789abc', /expired/],
@@ -148,7 +154,7 @@ t.test('STOMP service logins obey the account’s rules: disabled, expired, IP a
 
 t.test('disabling an extension closes its open STOMP session', async (t) => {
   const w = await world(t);
-  w.ta.app.ctx.services.projects.createProject('p1', 1);
+  await w.ta.app.ctx.services.projects.createProject('p1', 1);
   const [agent] = w.agentsOf('p1');
   const c = await rawStomp(w.base, agent, w.password(agent));
   t.teardown(() => c.close());
@@ -172,7 +178,7 @@ t.test('disabling an extension closes its open STOMP session', async (t) => {
 
 t.test('failed STOMP logins are logged with login and address, and locked out', async (t) => {
   const w = await world(t);
-  w.ta.app.ctx.services.projects.createProject('p1', 1);
+  await w.ta.app.ctx.services.projects.createProject('p1', 1);
   const [agent] = w.agentsOf('p1');
   for (let i = 0; i < 5; i++) {
     const c = await rawStomp(w.base, agent, 'wrong');
@@ -194,7 +200,7 @@ t.test(
   "issue #17: wrong passwords for a login that does not exist do not lock out another agent's right password",
   async (t) => {
     const w = await world(t);
-    w.ta.app.ctx.services.projects.createProject('p1', 2);
+    await w.ta.app.ctx.services.projects.createProject('p1', 2);
     const [, agentB] = w.agentsOf('p1');
     for (let i = 0; i < 6; i++) {
       const c = await rawStomp(w.base, '9999', 'wrong');
@@ -221,9 +227,9 @@ t.test('issue #17: one login holds at most CC_STOMP_SESSIONS_PER_USER sessions a
   const ta = await startTestApp({ limits: { ...testConfig().limits, stompSessionsPerUser: 2 } });
   t.teardown(ta.close);
   const base = await ta.app.http.listen({ host: '127.0.0.1', port: 0 });
-  ta.app.ctx.services.projects.createProject('p1', 2);
+  await ta.app.ctx.services.projects.createProject('p1', 2);
   const [agent, other] = ta.app.ctx.services.agents.ofProject('p1').map((a) => a.username);
-  const pw = (u: string) => ta.app.ctx.repos.extensions.byUsername(u)!.password;
+  const pw = (u: string) => extensionsRepo(ta.store.db).byUsername(u)!.password;
   const held = [await rawStomp(base, agent!, pw(agent!)), await rawStomp(base, agent!, pw(agent!))];
   t.teardown(() => held.forEach((c) => c.close()));
   for (const c of held) await c.next('CONNECTED');

@@ -12,7 +12,7 @@ t.test(
   async (t) => {
     const s = await supervisorScene('si1', 2, { emulator: { defaultPlaybackMs: 10_000_000 } });
     t.teardown(s.h.close);
-    s.h.app.ctx.repos.voices.insert(
+    await s.h.app.ctx.repos.voices.insert(
       { voiceCode: 'terms', qiniuKey: null, filePath: '/var/voices/terms.wav' },
       0,
     );

@@ -43,7 +43,7 @@ export async function supervisorScene(
     agents,
     notify,
     async login(username, topics = []) {
-      const pw = h.app.ctx.repos.extensions.byUsername(username)!.password;
+      const pw = (await h.app.ctx.repos.extensions.byUsername(username))!.password;
       const c = await connectStomp(h.baseUrl, username, pw);
       clients.push(c);
       for (const t of [notify(username), ...topics]) c.subscribe(t);

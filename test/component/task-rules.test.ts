@@ -144,7 +144,7 @@ t.test(
       retryRules: rules,
     });
 
-    h.app.ctx.repos.dnc.add('pr', ['13900003003'], null, Date.now());
+    await h.app.ctx.repos.dnc.add('pr', ['13900003003'], null, Date.now());
     dueNow();
     await h.fs.waitFor(() => numberRow(h, busy)?.retries === 2, 8000);
     t.equal(dialsOf('13900003001'), 2, 'redialled once due');
@@ -190,7 +190,7 @@ t.test(
       t.not(r.json().reqResult.code, 1);
       t.match(r.json().reqResult.msg, msg);
     }
-    t.match(h.app.ctx.repos.tasks.get(taskId), {
+    t.match(await h.app.ctx.repos.tasks.get(taskId), {
       agentWeight: 1,
       abandonTarget: null,
       retryRules: null,
@@ -202,8 +202,8 @@ t.test(
       abandonTarget: 0.02,
     });
     t.equal(ok.statusCode, 200, ok.body);
-    t.match(h.app.ctx.repos.tasks.get(taskId), { agentWeight: 2, abandonTarget: 0.02 });
-    const { callListId } = h.app.ctx.services.callLists.create('v');
+    t.match(await h.app.ctx.repos.tasks.get(taskId), { agentWeight: 2, abandonTarget: 0.02 });
+    const { callListId } = await h.app.ctx.services.callLists.create('v');
     const submit = await post(h, `${TASK}/submitCallTask/v1`, {
       callTaskCode: 'tv2',
       scheduleType: 1,
@@ -217,7 +217,7 @@ t.test(
     });
     t.equal(submit.statusCode, 400);
     t.match(submit.json().reqResult.msg, /retryRules\[0\].afterMinutes/);
-    t.equal(h.app.ctx.repos.tasks.byCode('tv2'), undefined, 'no task was created');
+    t.equal(await h.app.ctx.repos.tasks.byCode('tv2'), undefined, 'no task was created');
   },
 );
 
@@ -227,7 +227,7 @@ t.test('retry rules also apply to agent-first calls: a busy customer is due agai
   await h.project('pa', 1);
   const taskId = h.task({ code: 'taf', projectCode: 'pa', scheduleType: 3 });
   gatewayFor(h, taskId, 'gwAF');
-  h.app.ctx.services.tasks.setRules('taf', {
+  await h.app.ctx.services.tasks.setRules('taf', {
     retryRules: [{ resultDetail: [20], afterMinutes: 5, maxRetries: 1 }],
   });
   h.fs.setPeer('013900005001', { kind: 'busy' });
@@ -259,7 +259,7 @@ t.test(
     });
     t.equal(r.statusCode, 400);
     t.match(r.json().reqResult.msg, /callingWindow.prefixTimeZones may hold at most 2000 prefixes/);
-    t.equal(h.app.ctx.repos.tasks.get(taskId)?.callingWindow, null, 'nothing stored');
+    t.equal((await h.app.ctx.repos.tasks.get(taskId))?.callingWindow, null, 'nothing stored');
     const days = { timeZone: 'UTC', days: Array(100_000).fill(1), hours: [['09:00', '10:00']] };
     const d = await post(h, `${TASK}/setTaskRules/v1`, {
       callTaskCode: 'tz',

@@ -8,7 +8,7 @@ const GWS = JSON.stringify([{ code: '1001', concurrency: 10 }]);
 t.test('submitCallTask', async (t) => {
   const ta = await startTaskApp();
   t.teardown(ta.close);
-  const { callListId } = ta.list(['13800000001', '13800000002', '13800000003']);
+  const { callListId } = await ta.list(['13800000001', '13800000002', '13800000003']);
   const base = {
     callTaskCode: 'T1',
     scheduleType: 1,
@@ -26,7 +26,7 @@ t.test('submitCallTask', async (t) => {
     const res = await submit({});
     t.equal(res.statusCode, 200, res.body);
     t.same(res.json().data, { callTaskCode: 'T1', totalCount: 3 });
-    const task = ta.tasks.byCode('T1');
+    const task = await ta.tasks.byCode('T1');
     t.match(task, { status: 1, rate: 1.5, pacing: 'fixed', scheduleType: 1, callType: 1 });
     t.equal(task.expiredTime, Date.UTC(2026, 10, 24, 8), 'the datetime is read in UTC+8');
     t.same(ta.published.sent.at(-1), {
@@ -54,7 +54,7 @@ t.test('submitCallTask', async (t) => {
         evaluation: 1,
       });
       t.equal(res.statusCode, 200, res.body);
-      t.match(ta.tasks.byCode('TJ'), {
+      t.match(await ta.tasks.byCode('TJ'), {
         pacing: 'adaptive',
         evaluation: 1,
         expiredTime: Date.UTC(2026, 10, 30),
@@ -159,7 +159,7 @@ t.test('submitCallTask', async (t) => {
       });
       t.equal(res.statusCode, 400, res.body);
       t.match(res.json().reqResult.msg, msg);
-      t.equal(ta.tasks.byCode('T1').callTaskCode, 'T1');
+      t.equal((await ta.tasks.byCode('T1')).callTaskCode, 'T1');
     });
   t.equal(
     (await ta.post(`${TASK_API}/callTaskStatus/v1`, { callTaskCode: 'BAD' })).statusCode,
@@ -185,7 +185,7 @@ t.test('submitCallTask', async (t) => {
 t.test('the status machine', async (t) => {
   const ta = await startTaskApp();
   t.teardown(ta.close);
-  const { callListId } = ta.list(['13800000001', '13800000002']);
+  const { callListId } = await ta.list(['13800000001', '13800000002']);
   t.equal(
     (
       await ta.post(`${TASK_API}/submitCallTask/v1`, {
@@ -202,7 +202,7 @@ t.test('the status machine', async (t) => {
     200,
   );
   const act = (name: string) => ta.post(`${TASK_API}/${name}/v1`, { callTaskCode: 'S1' });
-  const status = () => ta.tasks.byCode('S1').status;
+  const status = async () => (await ta.tasks.byCode('S1')).status;
 
   await t.test('given a new task, pausing it is refused: it has not started', async (t) => {
     const res = await act('callTaskPause');
@@ -212,12 +212,12 @@ t.test('the status machine', async (t) => {
   await t.test('start runs it, pause pauses it, start resumes it; each change is published', async (t) => {
     ta.published.sent.length = 0;
     t.equal((await act('callTaskStart')).statusCode, 200);
-    t.equal(status(), 2);
+    t.equal(await status(), 2);
     t.equal((await act('callTaskStart')).statusCode, 200, 'starting a running task changes nothing');
     t.equal((await act('callTaskPause')).statusCode, 200);
-    t.equal(status(), 3);
+    t.equal(await status(), 3);
     t.equal((await act('callTaskStart')).statusCode, 200);
-    t.equal(status(), 2);
+    t.equal(await status(), 2);
     t.same(
       ta.published.sent.map((m) => m.body),
       [2, 3, 2].map((s) => ({ status: s, callTaskCode: 'S1' })),
@@ -232,7 +232,7 @@ t.test('the status machine', async (t) => {
     'ending closes the pending numbers so they are never dialled, and an ended task stays ended',
     async (t) => {
       t.equal((await act('callTaskEnd')).statusCode, 200);
-      t.equal(status(), 4);
+      t.equal(await status(), 4);
       const s = (await act('callTaskStatus')).json().data;
       t.match(s, { status: 4, totalCount: 2, pendingCount: 0, dialledCount: 0, runningCount: 0 });
       const start = await act('callTaskStart');
@@ -240,7 +240,7 @@ t.test('the status machine', async (t) => {
       t.match(start.json().reqResult.msg, 'task S1 has ended and cannot start again');
       t.equal((await act('callTaskPause')).statusCode, 409);
       t.equal((await act('callTaskEnd')).statusCode, 200, 'ending again is harmless');
-      t.equal(status(), 4);
+      t.equal(await status(), 4);
       const conc = await ta.post(`${TASK_API}/setTaskConcurrent/v1`, {
         callTaskCode: 'S1',
         callGWs: GWS,
@@ -250,7 +250,7 @@ t.test('the status machine', async (t) => {
     },
   );
   await t.test('a task of a finished project cannot start', async (t) => {
-    const { callListId: other } = ta.list(['13800000009']);
+    const { callListId: other } = await ta.list(['13800000009']);
     await ta.post(`${TASK_API}/submitCallTask/v1`, {
       callTaskCode: 'S2',
       scheduleType: 1,
@@ -261,7 +261,7 @@ t.test('the status machine', async (t) => {
       projectCode: 'p1',
       rate: 1,
     });
-    ta.app.ctx.repos.projects.finish(ta.projectId, ta.clock.now());
+    await ta.app.ctx.repos.projects.finish(ta.projectId, ta.clock.now());
     const res = await ta.post(`${TASK_API}/callTaskStart/v1`, { callTaskCode: 'S2' });
     t.equal(res.statusCode, 409);
     t.match(res.json().reqResult.msg, 'the project of task S2 has finished');
@@ -276,7 +276,7 @@ t.test('the status machine', async (t) => {
 t.test('expiry, concurrency changes, appends and progress', async (t) => {
   const ta = await startTaskApp();
   t.teardown(ta.close);
-  const { callListId, lastId } = ta.list(['13800000001', '13800000002']);
+  const { callListId, lastId } = await ta.list(['13800000001', '13800000002']);
   const submit = (code: string, expiredTime: string) =>
     ta.post(`${TASK_API}/submitCallTask/v1`, {
       callTaskCode: code,
@@ -303,7 +303,7 @@ t.test('expiry, concurrency changes, appends and progress', async (t) => {
         pacing: 'adaptive',
       });
       t.equal(res.statusCode, 200, res.body);
-      t.match(ta.tasks.byCode('E2'), { rate: 3, pacing: 'adaptive', status: 2 });
+      t.match(await ta.tasks.byCode('E2'), { rate: 3, pacing: 'adaptive', status: 2 });
       t.equal(ta.changes.at(-1)?.kind, 'concurrency');
       const bad = await ta.post(`${TASK_API}/setTaskConcurrent/v1`, {
         callTaskCode: 'E2',
@@ -318,7 +318,7 @@ t.test('expiry, concurrency changes, appends and progress', async (t) => {
   await t.test(
     'when numbers are appended to the list while the task runs, callTaskAdditional adds only the new ones',
     async (t) => {
-      const appended = ta.lists.append(callListId, [
+      const appended = await ta.lists.append(callListId, [
         { position: 1, value: '13800000003' },
         { position: 2, value: '13800000004' },
       ]);
@@ -342,13 +342,13 @@ t.test('expiry, concurrency changes, appends and progress', async (t) => {
   );
 
   await t.test('progress counts success, fail and miss from the call results', async (t) => {
-    ta.result('E2', '13800000001', 55);
-    ta.result('E2', '13800000002', 20);
-    ta.result('E2', '13800000003', 10);
-    ta.result('E2', '13800000004', 32);
+    await ta.result('E2', '13800000001', 55);
+    await ta.result('E2', '13800000002', 20);
+    await ta.result('E2', '13800000003', 10);
+    await ta.result('E2', '13800000004', 32);
     const s = (await ta.post(`${TASK_API}/callTaskStatus/v1`, { callTaskCode: 'E2' })).json().data;
     t.match(s, { successCount: 1, failCount: 2, missCount: 1 });
-    t.match(ta.tasks.statusOf(ta.tasks.byCode('E2')), {
+    t.match(ta.tasks.statusOf(await ta.tasks.byCode('E2')), {
       code: 'E2',
       totalCnt: 4,
       successCnt: 1,
@@ -366,8 +366,8 @@ t.test('expiry, concurrency changes, appends and progress', async (t) => {
     ta.published.sent.length = 0;
     ta.clock.advance(3600_000);
     t.same(ta.tasks.expireDue(ta.clock.now()), ['E1']);
-    t.equal(ta.tasks.byCode('E1').status, 4);
-    t.equal(ta.tasks.byCode('E2').status, 2);
+    t.equal((await ta.tasks.byCode('E1')).status, 4);
+    t.equal((await ta.tasks.byCode('E2')).status, 2);
     t.same(ta.published.sent, [{ destination: '/topic/task/p1', body: { status: 4, callTaskCode: 'E1' } }]);
     t.match((await ta.post(`${TASK_API}/callTaskStatus/v1`, { callTaskCode: 'E1' })).json().data, {
       pendingCount: 0,
@@ -381,7 +381,7 @@ t.test('expiry, concurrency changes, appends and progress', async (t) => {
 t.test('recall', async (t) => {
   const ta = await startTaskApp();
   t.teardown(ta.close);
-  const { callListId } = ta.list(['1001', '1002', '1003', '1004', '1005']);
+  const { callListId } = await ta.list(['1001', '1002', '1003', '1004', '1005']);
   const common = {
     scheduleType: 1,
     callType: 1,
@@ -391,16 +391,16 @@ t.test('recall', async (t) => {
     rate: 1,
   };
   await ta.post(`${TASK_API}/submitCallTask/v1`, { ...common, callTaskCode: 'R0', callListId });
-  ta.result('R0', '1001', 5); // not connected
-  ta.result('R0', '1002', 25); // no answer
-  ta.result('R0', '1003', 55); // success
-  ta.result('R0', '1004', 5);
-  ta.result('R0', '1005', 5);
-  ta.result('R0', '1005', 55); // its last result is a success
+  await ta.result('R0', '1001', 5); // not connected
+  await ta.result('R0', '1002', 25); // no answer
+  await ta.result('R0', '1003', 55); // success
+  await ta.result('R0', '1004', 5);
+  await ta.result('R0', '1005', 5);
+  await ta.result('R0', '1005', 55); // its last result is a success
   // 1004 was reached later by another task of the project.
-  const { callListId: other } = ta.list(['1004']);
+  const { callListId: other } = await ta.list(['1004']);
   await ta.post(`${TASK_API}/submitCallTask/v1`, { ...common, callTaskCode: 'R1', callListId: other });
-  ta.result('R1', '1004', 50);
+  await ta.result('R1', '1004', 50);
 
   await t.test(
     'given a recall of results 5 and 25, the numbers whose last result matches join, minus later successes',
@@ -413,13 +413,13 @@ t.test('recall', async (t) => {
       });
       t.equal(res.statusCode, 200, res.body);
       t.equal(res.json().data.totalCount, 2);
-      const r2 = ta.tasks.byCode('R2').id;
+      const r2 = (await ta.tasks.byCode('R2')).id;
       const phones = ta.store.sqlite
         .prepare('select phone from task_numbers where task_id = ? order by id')
         .all(r2)
         .map((r) => (r as { phone: string }).phone);
       t.same(phones, ['1001', '1002'], '1004 later succeeded in R1 and 1005 last succeeded: both stay out');
-      t.match(ta.tasks.byCode('R2'), {
+      t.match(await ta.tasks.byCode('R2'), {
         callListId: null,
         originalCallTaskCode: 'R0',
         originalResultDetail: '5,25',
@@ -440,7 +440,7 @@ t.test('preview: two agents asking at once never get the same number', async (t)
   const ta = await startTaskApp();
   t.teardown(ta.close);
   const phones = Array.from({ length: 25 }, (_, i) => `1390000${String(i).padStart(4, '0')}`);
-  const { callListId } = ta.list(phones);
+  const { callListId } = await ta.list(phones);
   await ta.post(`${TASK_API}/submitCallTask/v1`, {
     callTaskCode: 'PV',
     scheduleType: 3,

@@ -1,4 +1,5 @@
 // uploadVoiceFile (spec 一.24) against the fake Qiniu, plus the direct multipart extension.
+import { asyncRepo } from '../../src/db/repos/async.js';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import formbody from '@fastify/formbody';
@@ -23,7 +24,7 @@ async function rig(t: { teardown(fn: () => unknown): void; testdir(): string }, 
   const ta = await startTestApp(overrides);
   const ctx: VoicesContext = {
     ...ta.app.ctx,
-    repos: { ...ta.app.ctx.repos, voices: voicesRepo(ta.store.db) },
+    repos: { ...ta.app.ctx.repos, voices: asyncRepo(voicesRepo(ta.store.db)) },
   };
   const http = Fastify({ logger: false });
   await http.register(formbody);
@@ -85,7 +86,7 @@ t.test('voices from Qiniu', async (t) => {
     const res = await r.post({ qiniuStoreKey: 'prompts/welcome.wav', voiceCode: 'welcome' });
     t.same(res, { status: 200, body: { reqResult: { code: 1, msg: '成功' } } });
     t.same(readFileSync(path), HELLO);
-    t.match(r.ctx.repos.voices.byCode('welcome'), { qiniuKey: 'prompts/welcome.wav', filePath: path });
+    t.match(await r.ctx.repos.voices.byCode('welcome'), { qiniuKey: 'prompts/welcome.wav', filePath: path });
     t.same(fake.refusals, [], 'the private download URL was signed correctly');
   });
 
@@ -124,7 +125,7 @@ t.test('voices from Qiniu', async (t) => {
       res.body.reqResult.msg,
       'qiniuStoreKey prompts/missing.mp3 was not found in Qiniu bucket zprecord',
     );
-    t.equal(r.ctx.repos.voices.byCode('missing'), undefined);
+    t.equal(await r.ctx.repos.voices.byCode('missing'), undefined);
   });
 
   await t.test('an mp3 key keeps its format; JSON bodies work too', async (t) => {
@@ -136,7 +137,7 @@ t.test('voices from Qiniu', async (t) => {
       payload: { qiniuStoreKey: 'prompts/bye.mp3', voiceCode: '再见' },
     });
     t.equal(res.statusCode, 200, res.body);
-    const voice = r.ctx.repos.voices.byCode('再见');
+    const voice = await r.ctx.repos.voices.byCode('再见');
     t.match(
       voice?.filePath,
       /\/__-[0-9a-f]{8}\.mp3$/,
@@ -168,7 +169,7 @@ t.test('direct multipart uploads (extension)', async (t) => {
   await t.test('a wav with its voiceCode is stored and registered', async (t) => {
     const res = await r.upload({ voiceCode: 'hold-music', file: { name: 'hold.wav', body: HELLO } });
     t.equal(res.status, 200, res.body.reqResult.msg);
-    const voice = r.ctx.repos.voices.byCode('hold-music');
+    const voice = await r.ctx.repos.voices.byCode('hold-music');
     t.match(voice, { qiniuKey: null, filePath: join(voicesDir, voiceFileName('hold-music', '.wav')) });
     t.same(readFileSync(voice!.filePath), HELLO);
   });
@@ -183,7 +184,7 @@ t.test('direct multipart uploads (extension)', async (t) => {
       [res.status, res.body.reqResult.msg],
       [409, 'voiceCode hold-music is already registered with another file'],
     );
-    t.same(readFileSync(r.ctx.repos.voices.byCode('hold-music')!.filePath), HELLO);
+    t.same(readFileSync((await r.ctx.repos.voices.byCode('hold-music'))!.filePath), HELLO);
   });
 
   await t.test('bad uploads are refused and leave no file behind', async (t) => {

@@ -1,5 +1,6 @@
 // Issue 14.10, server side: the wallboard's samples (published live to the project's managers, the last hour on a
 // manager-only console endpoint) and the CSV export of call logs with getList's filters.
+import { extensionsRepo } from '../../src/db/repos/projects.js';
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { callLogs } from '../../src/db/schema.js';
@@ -25,7 +26,7 @@ t.test(
       destinationNumber: '139',
       destinationUUID: 'u1',
     });
-    const project = h.app.ctx.repos.projects.activeByCode('pw');
+    const project = await h.app.ctx.repos.projects.activeByCode('pw');
     const now = Date.now();
     for (const [ago, abandoned] of [
       [10_000, 1],
@@ -46,7 +47,7 @@ t.test(
         })
         .run();
     const manager = agents.ofProject('pw').find((a) => a.type === 3)?.username ?? '';
-    const pw = (u: string) => h.app.ctx.repos.extensions.byUsername(u)?.password ?? '';
+    const pw = (u: string) => extensionsRepo(h.store.db).byUsername(u)?.password ?? '';
     const stomp = await connectStomp(h.baseUrl, manager, pw(manager));
     t.teardown(() => stomp.close());
     stomp.subscribe('/topic/wallboard/pw');
@@ -54,7 +55,7 @@ t.test(
     t.teardown(() => agentStomp.close());
     agentStomp.subscribe('/topic/wallboard/pw');
     await new Promise((r) => setTimeout(r, 100));
-    h.app.wallboard.sampleAll();
+    await h.app.wallboard.sampleAll();
     const sample = await stomp.next<Record<string, unknown>>('/topic/wallboard/pw');
     t.match(sample, {
       agents: { offline: 0, notAvailable: 1, idle: 1, talking: 1, conference: 0 },
@@ -118,11 +119,11 @@ t.test(
     const ta = await startTestApp();
     t.teardown(ta.close);
     const now = ta.clock.now();
-    const p1 = ta.app.ctx.repos.projects.insert(
+    const p1 = await ta.app.ctx.repos.projects.insert(
       { projectCode: 'p1', seats: 1, nodeId: 1, certificate: 'C1' },
       now,
     );
-    const p2 = ta.app.ctx.repos.projects.insert(
+    const p2 = await ta.app.ctx.repos.projects.insert(
       { projectCode: 'p2', seats: 1, nodeId: 1, certificate: 'C2' },
       now,
     );

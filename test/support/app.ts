@@ -32,7 +32,11 @@ export async function startTestApp(
     logger: process.env.CC_TEST_LOG ? { level: 'warn' } : false,
     ...deps,
   });
-  await seedStore({ ...config, seedAccount: { account: ACCOUNT, secret: SECRET } }, app.ctx.repos, clock.now());
+  await seedStore(
+    { ...config, seedAccount: { account: ACCOUNT, secret: SECRET } },
+    app.ctx.repos,
+    clock.now(),
+  );
   return {
     app,
     store,

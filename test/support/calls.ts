@@ -3,6 +3,7 @@
 import { eq } from 'drizzle-orm';
 import { systemClock } from '../../src/core/clock.js';
 import { fsNodes, tasks, voices } from '../../src/db/schema.js';
+import { projectsRepo } from '../../src/db/repos/projects.js';
 import type { Config } from '../../src/config.js';
 import type { AppDeps } from '../../src/app.js';
 import type { FlowSettings } from '../../src/calls/flows/types.js';
@@ -43,12 +44,12 @@ export async function startCallHarness(
   const fs = await startEmulator({
     timeScale: 0.02,
     // As configure.mjs writes it into the node's vars.xml.
-    socketToken: socketToken(ta.config.socketSecret, ta.app.ctx.repos.nodes.get(1)?.name ?? ''),
+    socketToken: socketToken(ta.config.socketSecret, (await ta.app.ctx.repos.nodes.get(1))?.name ?? ''),
     ...opts.emulator,
     dialplanSocket: { host: '127.0.0.1', port: socket.port },
   });
   ta.store.db.update(fsNodes).set({ eslPort: fs.port, sipDomain: '127.0.0.1' }).run();
-  ta.app.start();
+  await ta.app.start();
   await fs.waitFor(() => ta.app.nodes.isConnected(1));
   const baseUrl = await ta.app.http.listen({ host: '127.0.0.1', port: 0 });
   return {
@@ -64,7 +65,7 @@ export async function startCallHarness(
       await fs.close();
     },
     async project(code, seats, o = {}) {
-      ta.app.ctx.services.projects.createProject(code, seats);
+      await ta.app.ctx.services.projects.createProject(code, seats);
       const agents = ta.app.ctx.services.agents
         .ofProject(code)
         .filter((a) => a.type === 2)
@@ -79,7 +80,8 @@ export async function startCallHarness(
     },
     task(f) {
       const now = ta.app.ctx.clock.now();
-      const project = ta.app.ctx.repos.projects.activeByCode(f.projectCode);
+      // Fixtures write the SQLite store directly (synchronously), as the tests' own setup.
+      const project = projectsRepo(ta.store.db).activeByCode(f.projectCode);
       if (!project) throw new Error(`no project ${f.projectCode}`);
       let voiceCode: string | null = null;
       if (f.voiceFile) {

@@ -30,4 +30,4 @@ export const insertGateway = (
   gateways: GatewaysRepo,
   overrides: Partial<GatewayFields> & { gwCode: string },
   now: number,
-): Gateway => gateways.insert(gatewayFields(overrides), now);
+): Promise<Gateway> => gateways.insert(gatewayFields(overrides), now);

@@ -24,9 +24,9 @@ export interface TaskApp extends TestApp {
   postJson(path: string, body: object): Promise<Response>;
   get(path: string, query: Record<string, string | number>): Promise<Response>;
   /** A new call list holding the phones; returns its id and the last number's id. */
-  list(phones: string[]): { callListId: number; lastId: number };
+  list(phones: string[]): Promise<{ callListId: number; lastId: number }>;
   /** Stores a call result of a task as the call flow would. */
-  result(callTaskCode: string, phone: string, resultDetail: number, result?: number): number;
+  result(callTaskCode: string, phone: string, resultDetail: number, result?: number): Promise<number>;
 }
 
 const resultOf = (detail: number): number => (detail >= 50 ? 10 : detail >= 28 ? 30 : 20);
@@ -48,11 +48,11 @@ export async function startTaskApp(): Promise<TaskApp> {
   const changes: TaskChange[] = [];
   tasks.onChange((c) => changes.push(c));
 
-  const project = repos.projects.insert(
+  const project = await repos.projects.insert(
     { projectCode: 'p1', seats: 5, nodeId: 1, certificate: 'CERT1' },
     now,
   );
-  repos.projects.insert({ projectCode: 'p2', seats: 5, nodeId: 1, certificate: 'CERT2' }, now);
+  await repos.projects.insert({ projectCode: 'p2', seats: 5, nodeId: 1, certificate: 'CERT2' }, now);
   const gw = (gwCode: string, status: number, expectCount: number | null) =>
     repos.gateways.insert(
       {
@@ -79,10 +79,10 @@ export async function startTaskApp(): Promise<TaskApp> {
       },
       now,
     );
-  gw('1001', 1, 100);
-  gw('1002', 1, null);
-  gw('1003', 0, 100);
-  repos.voices.insert({ voiceCode: 'hello', qiniuKey: null, filePath: '/tmp/hello.wav' }, now);
+  await gw('1001', 1, 100);
+  await gw('1002', 1, null);
+  await gw('1003', 0, 100);
+  await repos.voices.insert({ voiceCode: 'hello', qiniuKey: null, filePath: '/tmp/hello.wav' }, now);
 
   let callSeq = 0;
   return {
@@ -108,19 +108,19 @@ export async function startTaskApp(): Promise<TaskApp> {
         headers: ta.signed(),
         query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])),
       }),
-    list(phones) {
-      const { callListId } = lists.create('fixture');
-      const r = lists.append(
+    async list(phones) {
+      const { callListId } = await lists.create('fixture');
+      const r = await lists.append(
         callListId,
         phones.map((value, i) => ({ position: i + 1, value })),
       );
       return { callListId, lastId: r.lastId ?? 0 };
     },
-    result(callTaskCode, phone, resultDetail, result = resultOf(resultDetail)) {
-      const task = repos.tasks.byCode(callTaskCode);
+    async result(callTaskCode, phone, resultDetail, result = resultOf(resultDetail)) {
+      const task = await repos.tasks.byCode(callTaskCode);
       if (!task) throw new Error(`no task ${callTaskCode}`);
       const at = ta.clock.now();
-      return repos.callLogs.upsert(
+      const row = await repos.callLogs.upsert(
         `call-${++callSeq}`,
         {
           taskId: task.id,
@@ -135,7 +135,8 @@ export async function startTaskApp(): Promise<TaskApp> {
           priceRule: '6|10.0',
         },
         at,
-      ).id;
+      );
+      return row.id;
     },
   };
 }

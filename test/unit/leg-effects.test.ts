@@ -38,10 +38,13 @@ function stand(overrides: { agents?: Partial<RunnerDeps['agents']> } = {}) {
       agents: overrides.agents as RunnerDeps['agents'],
       publisher: { publish: () => 0 },
       services: {
-        taskInfo: () => undefined,
+        taskInfo: async () => undefined,
         agentDomain: (u) => `${u}.example`,
         recordPath: (id) => `/rec/${id}.wav`,
-        legEnded: () => undefined,
+        outcomeOf: () => {
+          throw new Error('no outcome in these tests');
+        },
+        storeOutcomes: async () => [],
       },
       settings: {} as RunnerDeps['settings'],
       proveLeg: () => ({ ok: true }) as ReturnType<RunnerDeps['proveLeg']>,

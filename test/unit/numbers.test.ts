@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { openStore, type Store } from '../../src/db/database.js';
-import { createRepos } from '../../src/db/repos/index.js';
+import { nodesRepo } from '../../src/db/repos/nodes.js';
+import { projectsRepo } from '../../src/db/repos/projects.js';
 import { tasksRepo } from '../../src/db/repos/tasks.js';
-import { numberStore, type DispensedNumber } from '../../src/dialer/numbers.js';
-import { numberSourceOf } from '../../src/dialer/number-source.js';
+import { numberStore } from '../../src/db/repos/numbers.js';
+import type { DispensedNumber } from '../../src/dialer/number-source.js';
 
 const NOW = Date.UTC(2026, 10, 23, 8);
 
 /** A store with one project and one task holding `count` numbers; returns the task id. */
 function seedTask(store: Store, count: number): number {
-  const repos = createRepos(store.db);
-  const node = repos.nodes.seedIfEmpty(
+  const node = nodesRepo(store.db).seedIfEmpty(
     {
       name: 'n',
       eslHost: '127.0.0.1',
@@ -27,7 +27,7 @@ function seedTask(store: Store, count: number): number {
     },
     NOW,
   );
-  const project = repos.projects.insert(
+  const project = projectsRepo(store.db).insert(
     { projectCode: 'p', seats: 1, nodeId: node?.id ?? 1, certificate: 'C' },
     NOW,
   );
@@ -85,7 +85,7 @@ t.test('dispensing within one process', async (t) => {
         .get() as { phone: string };
       t.equal(numbers.releasePreview(taskId, 'agent-b', NOW, [phoneOfB.phone]), 1);
       t.equal(numbers.releasePreview(taskId, 'agent-b', NOW), 1);
-      const again = numberSourceOf(numbers).dispense(taskId, 5, NOW);
+      const again = numbers.dispenseNumbers(taskId, 5, NOW);
       t.equal(again.length, 2);
       t.same(numbers.dispenseNumbers(taskId, 5, NOW), []);
     },
@@ -96,7 +96,7 @@ t.test('dispensing within one process', async (t) => {
       id: number;
     }[];
     if (!n) throw new Error('no dialing number');
-    numberSourceOf(numbers).settle(n.id, { callUuid: 'u-1', resultDetail: 55 }, NOW + 1);
+    numbers.settleNumber(n.id, { callUuid: 'u-1', resultDetail: 55 }, NOW + 1);
     t.match(store.sqlite.prepare('select * from task_numbers where id = ?').get(n.id), {
       state: 'done',
       call_uuid: 'u-1',

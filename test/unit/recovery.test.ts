@@ -59,7 +59,7 @@ t.test(
           return { ok: true };
         },
       },
-      numbers: { dialing: () => [], recoverAtStartup: () => ({ kept: [], closed: [] }) },
+      numbers: { dialing: async () => [], recoverAtStartup: async () => ({ kept: [], closed: [] }) },
       nodes: { api: async () => '' },
       log: { warn: () => undefined },
       clock,
@@ -73,7 +73,7 @@ t.test(
       name: `sofia/internal/${ext}@127.0.0.1`,
       presence_id: `${ext}@127.0.0.1`,
     });
-    recovery.channels(1, [leg('old-1001', '1001'), leg('held-1000', '1000')]);
+    await recovery.channels(1, [leg('old-1001', '1001'), leg('held-1000', '1000')]);
     t.same(
       applied,
       [

@@ -58,7 +58,7 @@ t.test('cli node wss changes the address softphones get, node esl-password the E
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'cc.db');
   const store = openStore(db);
-  createRepos(store.db).nodes.seedIfEmpty(
+  await createRepos(store.db).nodes.seedIfEmpty(
     {
       name: 'local',
       eslHost: '127.0.0.1',
@@ -73,20 +73,32 @@ t.test('cli node wss changes the address softphones get, node esl-password the E
     0,
   );
   store.close();
-  t.match(runCli(['node', 'wss', 'local', 'wss://fs.test:7443'], db), { code: 0 });
+  t.match(await runCli(['node', 'wss', 'local', 'wss://fs.test:7443'], db), { code: 0 });
   t.match(
-    runCli(['node', 'list'], db).out,
+    (await runCli(['node', 'list'], db)).out,
     /local\tesl=127\.0\.0\.1:8021\twss=wss:\/\/fs\.test:7443\tstatus=active/,
   );
-  t.match(runCli(['node', 'wss', 'local', 'http://fs.test'], db), {
+  t.match(await runCli(['node', 'wss', 'local', 'http://fs.test'], db), {
     code: 2,
     out: /must be wss:\/\/HOST:PORT/,
   });
-  t.match(runCli(['node', 'wss', 'nobody', 'wss://fs.test:7443'], db), { code: 1, out: /no node nobody/ });
-  t.match(runCli(['node', 'frob'], db), { code: 2, out: /usage: cli node list/ });
-  t.match(runCli(['node', 'esl-password', 'local'], db, 0, {}), { code: 2, out: /CC_FS_PASSWORD must hold/ });
-  t.match(runCli(['node', 'esl-password', 'local'], db, 0, { CC_FS_PASSWORD: 'n3w-esl-pass' }), { code: 0 });
+  t.match(await runCli(['node', 'wss', 'nobody', 'wss://fs.test:7443'], db), {
+    code: 1,
+    out: /no node nobody/,
+  });
+  t.match(await runCli(['node', 'frob'], db), { code: 2, out: /usage: cli node list/ });
+  t.match(await runCli(['node', 'esl-password', 'local'], db, 0, {}), {
+    code: 2,
+    out: /CC_FS_PASSWORD must hold/,
+  });
+  t.match(await runCli(['node', 'esl-password', 'local'], db, 0, { CC_FS_PASSWORD: 'n3w-esl-pass' }), {
+    code: 0,
+  });
   const after = openStore(db);
-  t.equal(createRepos(after.db).nodes.list()[0]!.eslPassword, 'n3w-esl-pass', 'the node reconnects with it');
+  t.equal(
+    (await createRepos(after.db).nodes.list())[0]!.eslPassword,
+    'n3w-esl-pass',
+    'the node reconnects with it',
+  );
   after.close();
 });

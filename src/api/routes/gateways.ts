@@ -162,10 +162,10 @@ function gatewayView(g: Gateway) {
 
 export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
   const { gateways } = ctx.repos;
-  const newCode = (): string => {
+  const newCode = async (): Promise<string> => {
     for (;;) {
       const code = `GW${randomBytes(4).toString('hex').toUpperCase()}`;
-      if (!gateways.byCode(code)) return code;
+      if (!(await gateways.byCode(code))) return code;
     }
   };
 
@@ -185,9 +185,12 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
     async (req) => {
       const b = req.body;
       checkBilling(b);
-      if (b.gwCode !== undefined && await gateways.byCode(b.gwCode))
+      if (b.gwCode !== undefined && (await gateways.byCode(b.gwCode)))
         throw conflict(`gwCode ${b.gwCode} already exists`);
-      const row = await gateways.insert({ ...fieldsOf(b, 'yuan'), gwCode: b.gwCode ?? newCode() }, ctx.clock.now());
+      const row = await gateways.insert(
+        { ...fieldsOf(b, 'yuan'), gwCode: b.gwCode ?? (await newCode()) },
+        ctx.clock.now(),
+      );
       ctx.events.gatewaysChanged(row.gwCode);
       return ok({ id: row.id, gwCode: row.gwCode });
     },
@@ -210,7 +213,7 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
       const b = req.body;
       const existing = await gateways.get(b.id);
       if (!existing) throw notFound(`gateway id ${b.id} does not exist`);
-      if (b.gwCode !== existing.gwCode && await gateways.byCode(b.gwCode))
+      if (b.gwCode !== existing.gwCode && (await gateways.byCode(b.gwCode)))
         throw conflict(`gwCode ${b.gwCode} already belongs to another gateway`);
       checkBilling(b);
       // Optional fields left out keep their stored value: an edit never silently erases data.
@@ -244,7 +247,11 @@ export const gatewayRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
     },
     async (req) => {
       const { offset, limit } = pageOf(req.query);
-      const { total, items } = await gateways.page({ status: req.query.status, id: req.query.id }, offset, limit);
+      const { total, items } = await gateways.page(
+        { status: req.query.status, id: req.query.id },
+        offset,
+        limit,
+      );
       return ok({ total, items: items.map(gatewayView) });
     },
   );

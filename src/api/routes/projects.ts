@@ -38,7 +38,8 @@ function projectLifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
       },
     },
-    async (req) => ok(await projects().createProject(req.body.projectCode, req.body.seats, req.body.defaultGwCode)),
+    async (req) =>
+      ok(await projects().createProject(req.body.projectCode, req.body.seats, req.body.defaultGwCode)),
   );
 
   // Extension (issue 17.11): agents can call customers back when no task of the project is open.

@@ -79,7 +79,7 @@ export const voiceRoutes: FastifyPluginAsync<{ ctx: VoicesContext }> = async (ap
       throw unavailable(`could not fetch qiniuStoreKey ${qiniuStoreKey} from Qiniu: ${got.message}`);
     }
     if (existing) await voices.setFile(existing.id, dest, ctx.clock.now());
-    else voices.insert({ voiceCode, qiniuKey: qiniuStoreKey, filePath: dest }, ctx.clock.now());
+    else await voices.insert({ voiceCode, qiniuKey: qiniuStoreKey, filePath: dest }, ctx.clock.now());
   }
 
   /** Streams the multipart file to a temporary name, then registers it; the temporary file never survives. */
@@ -114,7 +114,7 @@ export const voiceRoutes: FastifyPluginAsync<{ ctx: VoicesContext }> = async (ap
       }
       const dest = join(ctx.config.voicesDir, voiceFileName(voiceCode, ext));
       await rename(tmp, dest);
-      voices.insert({ voiceCode, qiniuKey: null, filePath: dest }, ctx.clock.now());
+      await voices.insert({ voiceCode, qiniuKey: null, filePath: dest }, ctx.clock.now());
     } finally {
       await rm(tmp, { force: true });
     }

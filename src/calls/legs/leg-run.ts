@@ -181,14 +181,10 @@ export class LegRun implements LegContext, SettlingRun {
       // Written with the other outcomes of this turn, outside the event that ended the leg.
       const endedAt = this.deps.clock.now();
       const outcome = this.outcome(facts, last, endedAt);
-      outcomes.add(
-        outcome.record,
-        outcome.stored,
-        () => {
-          settling.delete(this.leg.callId);
-          this.done();
-        },
-      );
+      outcomes.add(outcome.record, outcome.stored, () => {
+        settling.delete(this.leg.callId);
+        this.done();
+      });
     });
   }
 

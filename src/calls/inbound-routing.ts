@@ -5,7 +5,7 @@
 // the gateway's realm (carriers registered to us send from there).
 import type { InboundCall } from './legs/types.js';
 
-export interface InboundGateway {
+interface InboundGateway {
   gwCode: string;
   realm: string;
   originationCallId: string | null;

@@ -3,7 +3,7 @@
 
 /** Sends a message to STOMP subscribers of a destination (`/topic/...`). */
 /** What a message may carry: never a promise (the storage ports are asynchronous; a promise would send `{}`). */
-export type MessageBody<B> = B extends PromiseLike<unknown> ? never : B;
+type MessageBody<B> = B extends PromiseLike<unknown> ? never : B;
 
 export interface Publisher {
   publish<B extends object | string>(destination: string, body: MessageBody<B>): void;

@@ -7,7 +7,7 @@ import type { AgentEntry, AgentRegistry } from '../agents/registry.js';
 import type { AppCommand, AppPrincipal } from '../agents/commands.js';
 import type { Repos } from '../db/repos/index.js';
 import type { Gateway } from '../db/repos/gateways.js';
-import type { AgentFirstCall, AgentFirstResult, Task } from './dialer.js';
+import type { AgentFirstCall, AgentFirstResult } from './dialer.js';
 import type { GatewayUsage } from './gateway-usage.js';
 import type { LiveCall } from '../calls/legs/types.js';
 import { Topics } from '../core/topics.js';

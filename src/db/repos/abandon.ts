@@ -7,7 +7,7 @@ import type { Async } from './async.js';
 
 type Task = typeof tasks.$inferSelect;
 
-export interface VerdictCounts {
+interface VerdictCounts {
   taskId: number | null;
   live: number;
   abandoned: number;

@@ -4,12 +4,11 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { TaskStatus } from '../../core/codes.js';
 import type { Db } from '../database.js';
 import { gateways, projects, taskGateways, taskNumbers, tasks } from '../schema.js';
-import type { Async } from './async.js';
 import type { Gateway } from './gateways.js';
 
 type Task = typeof tasks.$inferSelect;
 
-export type PreviewClaim = { ok: true; numberId: number } | { ok: false; reason: string };
+type PreviewClaim = { ok: true; numberId: number } | { ok: false; reason: string };
 
 export function agentCallsRepo(db: Db) {
   const gatewaysByIds = (ids: number[]): Gateway[] => {
@@ -102,4 +101,3 @@ export function agentCallsRepo(db: Db) {
     },
   };
 }
-export type AgentCallsRepo = Async<ReturnType<typeof agentCallsRepo>>;

@@ -6,11 +6,10 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { taskNumbers } from '../schema.js';
-import type { Async } from './async.js';
 import { callLogsRepo, type CallLog, type CallLogFields } from './call-logs.js';
 import { gatewaysRepo, type Gateway } from './gateways.js';
 
-export interface OutcomeRead {
+interface OutcomeRead {
   taskId: number | null;
   projectId: number | null;
   gateway: Gateway | undefined;
@@ -64,4 +63,3 @@ export function callOutcomesRepo(db: Db) {
     },
   };
 }
-export type CallOutcomesRepo = Async<ReturnType<typeof callOutcomesRepo>>;

@@ -7,7 +7,6 @@ import { CallType, TaskStatus } from '../../core/codes.js';
 import type { DialerView } from '../../dialer/dialer-view.js';
 import type { Db } from '../database.js';
 import { fsNodes, gateways, projects, taskGateways, taskNumbers, tasks } from '../schema.js';
-import type { Async } from './async.js';
 
 export function dialerViewRepo(db: Db) {
   return {
@@ -64,4 +63,3 @@ export function dialerViewRepo(db: Db) {
     },
   };
 }
-export type DialerViewRepo = Async<ReturnType<typeof dialerViewRepo>>;

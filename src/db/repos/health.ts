@@ -2,7 +2,6 @@
 import { count } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { apiAccounts, callLogs, extensions, fsNodes, gateways, projects, tasks } from '../schema.js';
-import type { Async } from './async.js';
 
 const COUNTED = {
   api_accounts: apiAccounts,
@@ -26,4 +25,3 @@ export function healthRepo(db: Db) {
     },
   };
 }
-export type HealthRepo = Async<ReturnType<typeof healthRepo>>;

@@ -5,7 +5,6 @@ import { CallType, TaskStatus } from '../../core/codes.js';
 import type { InboundCandidate } from '../../calls/inbound-routing.js';
 import type { Db } from '../database.js';
 import { gateways, projects, taskGateways, tasks } from '../schema.js';
-import type { Async } from './async.js';
 
 export function inboundRepo(db: Db) {
   return {
@@ -55,4 +54,3 @@ export function inboundRepo(db: Db) {
     },
   };
 }
-export type InboundRepo = Async<ReturnType<typeof inboundRepo>>;

@@ -4,7 +4,6 @@
 import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { tasks } from '../schema.js';
-import type { Async } from './async.js';
 import { extensionsRepo, projectsRepo, type Extension, type Project } from './projects.js';
 
 type NewProject = Parameters<ReturnType<typeof projectsRepo>['insert']>[0];
@@ -69,4 +68,3 @@ export function projectSetupRepo(db: Db) {
     },
   };
 }
-export type ProjectSetupRepo = Async<ReturnType<typeof projectSetupRepo>>;

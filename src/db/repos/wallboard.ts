@@ -3,7 +3,6 @@
 import { and, count, eq, gte, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { callLogs } from '../schema.js';
-import type { Async } from './async.js';
 
 const HOUR_MS = 3600_000;
 
@@ -47,4 +46,3 @@ export function wallboardRepo(db: Db) {
     },
   };
 }
-export type WallboardRepo = Async<ReturnType<typeof wallboardRepo>>;

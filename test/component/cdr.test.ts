@@ -129,7 +129,7 @@ t.test('a bridged customer leg becomes a complete call log', async (t) => {
   const res = await r.post(BRIDGED);
   t.equal(res.statusCode, 200, res.body);
   t.equal(res.body, 'OK');
-  t.match(r.ctx.repos.callLogs.get(BRIDGED_ID), {
+  t.match(await r.ctx.repos.callLogs.get(BRIDGED_ID), {
     callUuid: BRIDGED_ID,
     taskId: r.taskId,
     projectId: r.projectId,
@@ -166,12 +166,12 @@ t.test('a bridged customer leg becomes a complete call log', async (t) => {
 t.test('FreeSWITCH retrying a CDR we already took gets 200 and changes nothing', async (t) => {
   const r = await rig(t);
   await r.post(BRIDGED);
-  const before = r.ctx.repos.callLogs.get(BRIDGED_ID);
+  const before = await r.ctx.repos.callLogs.get(BRIDGED_ID);
   (r.ctx.clock as FakeClock).advance(5000);
   const again = await r.post(BRIDGED);
   t.equal(again.statusCode, 200);
   t.equal(again.body, 'OK (already recorded)');
-  t.same(r.ctx.repos.callLogs.get(BRIDGED_ID), before);
+  t.same(await r.ctx.repos.callLogs.get(BRIDGED_ID), before);
   t.equal(r.queued.length, 1, 'the recording is queued once');
 });
 
@@ -179,7 +179,7 @@ t.test('a busy customer leg posted as text/xml is a failed call that costs nothi
   const r = await rig(t);
   const res = await r.post(BUSY, { as: 'xml' });
   t.equal(res.statusCode, 200, res.body);
-  t.match(r.ctx.repos.callLogs.get(BUSY_ID), {
+  t.match(await r.ctx.repos.callLogs.get(BUSY_ID), {
     destinationNumber: '13900139000',
     answerTimestamp: null,
     billsec: 0,
@@ -209,7 +209,7 @@ t.test('when the flow wrote first, the CDR adds its measurements and keeps the f
     NOW - 1000,
   );
   await r.post(BRIDGED);
-  t.match(r.ctx.repos.callLogs.get(BRIDGED_ID), {
+  t.match(await r.ctx.repos.callLogs.get(BRIDGED_ID), {
     callerIdNumber: '1001',
     result: 10,
     resultDetail: 50,
@@ -227,7 +227,7 @@ t.test("a flow's detail without a result gets the result of that detail", async 
   const r = await rig(t);
   await r.ctx.repos.callLogs.upsert(BUSY_ID, { destinationNumber: '13900139000', resultDetail: 35 }, NOW);
   await r.post(BUSY);
-  t.match(r.ctx.repos.callLogs.get(BUSY_ID), { result: 30, resultDetail: 35 });
+  t.match(await r.ctx.repos.callLogs.get(BUSY_ID), { result: 30, resultDetail: 35 });
 });
 
 const agentLeg = (callId: string, extra = '') =>
@@ -248,16 +248,16 @@ t.test("an agent leg fills the agent's extension on its call, never overwriting"
     200,
   );
   t.equal((await r.post(agentLeg('call-b'))).statusCode, 200);
-  t.match(r.ctx.repos.callLogs.get('call-a'), {
+  t.match(await r.ctx.repos.callLogs.get('call-a'), {
     callerIdNumber: '1001',
     recordFile: '/rec/a.wav',
     cdrReceived: 0,
   });
-  t.match(r.ctx.repos.callLogs.get('call-b'), { callerIdNumber: '1009' });
+  t.match(await r.ctx.repos.callLogs.get('call-b'), { callerIdNumber: '1009' });
   const early = await r.post(agentLeg('not-yet-logged'));
   t.equal(early.statusCode, 200, "an agent leg that comes before its customer's is acknowledged");
   t.match(
-    r.ctx.repos.callLogs.get('not-yet-logged'),
+    await r.ctx.repos.callLogs.get('not-yet-logged'),
     { callerIdNumber: '1001', cdrReceived: 0 },
     "and kept on the call's row, for the customer's CDR or the flow to complete (not dropped)",
   );
@@ -270,7 +270,7 @@ t.test('legs without our variables are acknowledged and ignored', async (t) => {
     '<cdr><variables><uuid>other</uuid><hangup_cause>NORMAL_CLEARING</hangup_cause></variables></cdr>',
   );
   t.equal(res.statusCode, 200);
-  t.equal(r.ctx.repos.callLogs.get('other'), undefined);
+  t.equal(await r.ctx.repos.callLogs.get('other'), undefined);
   t.equal(r.ctx.metrics.snapshot()['cdr.ignored'], 1);
 });
 

@@ -99,13 +99,13 @@ t.test(
     await h.fs.waitFor(() => originates(h, 'sofia/gateway').length >= 1);
     await pause(300);
     t.equal(peak, 1, 'one off-hook idle agent at rate 1: one call at a time');
-    t.match(h.app.ctx.services.tasks.status('tf'), { agentShare: 1 });
+    t.match(await h.app.ctx.services.tasks.status('tf'), { agentShare: 1 });
     const second = h.fs.dialFromExtension(a2, 'fifopf') ?? '';
     await h.fs.waitFor(() => h.app.runner.held.get(a2)?.uuid === second);
     await h.fs.waitFor(() => h.app.dialer.inFlight(taskId) === 2);
     await pause(300);
     t.equal(peak, 2, 'a second held leg: two calls at a time, never more');
-    t.match(h.app.ctx.services.tasks.status('tf'), { agentShare: 2 });
+    t.match(await h.app.ctx.services.tasks.status('tf'), { agentShare: 2 });
   },
 );
 
@@ -147,8 +147,8 @@ t.test(
       originates(h, 'cc_task=ta,').length >= 3 && originates(h, 'cc_task=tb,').length >= 1,
       'both tasks dialled',
     );
-    t.match(h.app.ctx.services.tasks.status('ta'), { agentWeight: 3, agentShare: 3 });
-    t.match(h.app.ctx.services.tasks.status('tb'), { agentWeight: 1, agentShare: 1 });
+    t.match(await h.app.ctx.services.tasks.status('ta'), { agentWeight: 3, agentShare: 3 });
+    t.match(await h.app.ctx.services.tasks.status('tb'), { agentWeight: 1, agentShare: 1 });
   },
 );
 
@@ -186,11 +186,11 @@ t.test(
     }
     await h.fs.waitFor(() => h.app.dialer.inFlight(fresh) === 3);
     t.match(
-      h.app.ctx.services.tasks.status('d4'),
+      await h.app.ctx.services.tasks.status('d4'),
       { agentShare: 3 },
       'all three agents go to the task with numbers',
     );
-    for (const code of ['d1', 'd2', 'd3']) t.match(h.app.ctx.services.tasks.status(code), { agentShare: 0 });
+    for (const code of ['d1', 'd2', 'd3']) t.match(await h.app.ctx.services.tasks.status(code), { agentShare: 0 });
     t.equal(originates(h, 'cc_task=d1,').length, 0, 'nothing due, nothing dialled');
   },
 );

@@ -171,7 +171,7 @@ t.test(
       logs.find((l) => l.destinationNumber === '13900001002'),
       { skipReason: 'dnc-project', result: null },
     );
-    t.match(tasks.status('tx'), { skippedCount: 2, totalCount: 4 });
+    t.match(await tasks.status('tx'), { skippedCount: 2, totalCount: 4 });
 
     // Appended while the task runs: a number put on the list meanwhile is screened too.
     await dnc.add('px', ['13900001006'], null, Date.now());
@@ -208,7 +208,7 @@ t.test(
     await h.fs.waitFor(() => logsOfTask(h, recall).length === 1, 8000);
     t.match(logsOfTask(h, recall)[0], { destinationNumber: '13900001004', skipReason: 'dnc-global' });
     t.equal(dialled().filter((n) => n === '13900001004').length, 1, 'the recall did not dial it again');
-    const row = h.app.ctx.repos.tasks.countsByState(recall);
+    const row = await h.app.ctx.repos.tasks.countsByState(recall);
     t.match(row, { pending: 0, dialing: 0, done: 1 });
   },
 );

@@ -348,7 +348,7 @@ t.test('expiry, concurrency changes, appends and progress', async (t) => {
     await ta.result('E2', '13800000004', 32);
     const s = (await ta.post(`${TASK_API}/callTaskStatus/v1`, { callTaskCode: 'E2' })).json().data;
     t.match(s, { successCount: 1, failCount: 2, missCount: 1 });
-    t.match(ta.tasks.statusOf(await ta.tasks.byCode('E2')), {
+    t.match(await ta.tasks.statusOf(await ta.tasks.byCode('E2')), {
       code: 'E2',
       totalCnt: 4,
       successCnt: 1,
@@ -362,10 +362,10 @@ t.test('expiry, concurrency changes, appends and progress', async (t) => {
   });
 
   await t.test('when its expiredTime passes, a task ends and says so', async (t) => {
-    t.same(ta.tasks.expireDue(ta.clock.now()), [], 'nothing is due yet');
+    t.same(await ta.tasks.expireDue(ta.clock.now()), [], 'nothing is due yet');
     ta.published.sent.length = 0;
     ta.clock.advance(3600_000);
-    t.same(ta.tasks.expireDue(ta.clock.now()), ['E1']);
+    t.same(await ta.tasks.expireDue(ta.clock.now()), ['E1']);
     t.equal((await ta.tasks.byCode('E1')).status, 4);
     t.equal((await ta.tasks.byCode('E2')).status, 2);
     t.same(ta.published.sent, [{ destination: '/topic/task/p1', body: { status: 4, callTaskCode: 'E1' } }]);

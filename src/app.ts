@@ -10,6 +10,8 @@ import { composeCallRuntime, composeCallSocket, composeRecovery, flowSettingsOf 
 import type { FlowSettings } from './calls/flows/types.js';
 import type { CallRunner } from './calls/runner.js';
 import type { SocketGuard } from './calls/socket-guard.js';
+import { composeCluster } from './cluster/area.js';
+import type { Bus } from './cluster/bus.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { EventHub } from './core/events.js';
@@ -80,7 +82,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // The registry publishes through the broker, which checks logins against the registry: an outbox between them.
   const publisher = new Outbox();
   const agents = new AgentRegistry({ clock, publisher, extensions: repos.extensions });
-  const stomp = composeStomp({ ...base, assigned: (username) => agents.get(username) });
+  const bus = composeCluster(base); // only with CC_AMQP_URL: other instances' STOMP subscribers
+  const stomp = composeStomp({ ...base, relay: bus, assigned: (username) => agents.get(username) });
   const { broker } = stomp;
   publisher.attach(broker);
   const { nodes, reports } = composeSwitch({ ...base, events, backoff: deps.eslBackoff });
@@ -140,7 +143,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ctx,
     events,
     guard,
-    ...lifecycle({ ...parts, activeNodes: () => repos.nodes.active(), recordings }),
+    ...lifecycle({ ...parts, activeNodes: () => repos.nodes.active(), recordings, bus }),
   };
 }
 
@@ -149,10 +152,12 @@ function lifecycle(
   p: Pick<App, 'http' | 'broker' | 'nodes' | 'outbound' | 'runner' | 'dialer' | 'wallboard'> & {
     activeNodes(): Parameters<NodeLinks['start']>[0];
     recordings?: { start(): void; stop(): Promise<void> };
+    bus?: Bus;
   },
 ): Pick<App, 'start' | 'close'> {
   return {
     start() {
+      p.bus?.start();
       p.nodes.start(p.activeNodes());
       p.recordings?.start();
       p.dialer.start();
@@ -166,6 +171,7 @@ function lifecycle(
       await p.runner.close();
       await p.nodes.stop();
       p.broker.close();
+      await p.bus?.close();
       await p.http.close();
     },
   };

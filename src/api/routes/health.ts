@@ -3,6 +3,15 @@ import type Database from 'better-sqlite3';
 import { failure, ok } from '../envelope.js';
 import type { ApiContext } from '../context.js';
 
+/** The RabbitMQ link (issue 20): 'off' for a lone instance, else what the bus's gauge says. */
+function amqpLink(ctx: ApiContext, metrics: Record<string, number>): 'off' | 'up' | 'down' {
+  if (!ctx.config.cluster.amqpUrl) return 'off';
+  return metrics['cluster.amqp.up'] === 1 ? 'up' : 'down';
+}
+
+/** Prometheus label values escape backslash, double quote and newline. */
+const label = (v: string): string => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+
 const COUNTED = [
   'api_accounts',
   'fs_nodes',
@@ -29,12 +38,15 @@ export const healthRoutes: FastifyPluginAsync<{
             (sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n,
           ]),
         );
+        const metrics = ctx.metrics.snapshot();
         return ok({
           status: 'ok',
           db: 'ok',
+          instance: ctx.config.cluster.instanceId,
+          amqp: amqpLink(ctx, metrics),
           uptimeMs: ctx.clock.now() - startedAt,
           counts,
-          metrics: ctx.metrics.snapshot(),
+          metrics,
         });
       } catch (err) {
         reply.log.error({ err }, 'health check: database unreachable');
@@ -45,6 +57,11 @@ export const healthRoutes: FastifyPluginAsync<{
   app.get(
     '/metrics',
     { schema: { summary: 'Counters in Prometheus text format', tags: ['ops'] } },
-    async (_req, reply) => reply.type('text/plain; version=0.0.4').send(ctx.metrics.prometheus()),
+    async (_req, reply) =>
+      reply
+        .type('text/plain; version=0.0.4')
+        .send(
+          `callcenter_instance_info{instance="${label(ctx.config.cluster.instanceId)}"} 1\n${ctx.metrics.prometheus()}`,
+        ),
   );
 };

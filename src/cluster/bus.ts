@@ -45,6 +45,11 @@ export interface Bus extends Relay {
 const BUS_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 5000, factor: 2, jitter: 0.2 };
 /** Frames a slow instance may have waiting in RabbitMQ before the oldest are dropped. */
 const QUEUE_MAX_FRAMES = 100_000;
+/**
+ * Frames amqplib may hold for the socket before `publish` says "full" and the bus drops frames until it drains. Its
+ * default (1,024) is smaller than one burst of a large call center (every agent's three status frames at once).
+ */
+const WRITE_BUFFER_FRAMES = 32_768;
 /** A dead TCP peer (no RST, e.g. a partition) is noticed after two missed heart-beats. */
 const HEARTBEAT_S = 5;
 
@@ -138,7 +143,7 @@ export function createBus(o: BusOptions): Bus {
     });
     model.on('unblocked', () => (link.blocked = false));
     try {
-      const channel = await model.createChannel();
+      const channel = await model.createChannel({ highWaterMark: WRITE_BUFFER_FRAMES });
       channel.on('error', (err: Error) => log.warn({ err: err.message }, 'RabbitMQ channel error'));
       // The server closes a channel on a protocol fault: end the connection too, and the reconnect starts afresh.
       channel.on('close', () => void model.close().catch(() => undefined));

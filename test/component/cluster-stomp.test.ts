@@ -76,3 +76,18 @@ t.test(
     );
   },
 );
+
+t.test(
+  'given a burst bigger than the AMQP client’s default write buffer (every agent’s status at once), none is dropped',
+  async (t) => {
+    const { a, b, agent, login } = await pair(t, await amqpUrl(t));
+    const onB = await login(b);
+    const status = Topics.status(agent);
+    await subscribed(onB, status);
+    const burst = 5000;
+    for (let seq = 1; seq <= burst; seq++) a.ta.app.broker.publish(status, { seq });
+    await onB.next<{ seq: number }>(status, (m) => m.seq === burst, 30_000);
+    t.equal(onB.messages.get(status)!.length, burst, 'B has every frame of the burst');
+    t.equal(a.metric('cluster.frames.dropped'), 0);
+  },
+);

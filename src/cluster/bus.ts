@@ -102,7 +102,7 @@ export function createBus(o: BusOptions): Bus {
   let failures = 0;
   let downSince: number | undefined;
   let retry: TimerHandle | undefined;
-  let pending: Promise<void> | undefined;
+  let started = false;
   let clashWarned = false;
 
   metrics.gauge('cluster.amqp.up', () => (state === 'up' ? 1 : 0));
@@ -169,7 +169,7 @@ export function createBus(o: BusOptions): Bus {
     retry = undefined;
     if (closed) return;
     state = 'connecting';
-    pending = open().then(
+    void open().then(
       (link) => {
         if (closed || !link.alive) {
           void link.model.close().catch(() => undefined);
@@ -217,7 +217,9 @@ export function createBus(o: BusOptions): Bus {
 
   return {
     start() {
-      if (!closed && state === 'down' && !retry && !pending) attempt();
+      if (closed || started) return;
+      started = true;
+      attempt();
     },
     publish({ destination, body, headers }) {
       const link = current;
@@ -251,7 +253,8 @@ export function createBus(o: BusOptions): Bus {
       closed = true;
       state = 'closed';
       retry?.cancel();
-      await pending?.catch(() => undefined);
+      // A connection attempt in flight is not awaited (it may hang until its 10 s timeout when RabbitMQ is cut off):
+      // its handler sees `closed` and closes what it opened.
       const link = current;
       current = undefined;
       if (link) await link.model.close().catch(() => undefined);

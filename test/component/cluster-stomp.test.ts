@@ -1,5 +1,6 @@
 // Issue 20, STOMP across instances: two whole apps (SQLite each) joined by a real RabbitMQ. An agent's session on
 // one instance receives what the other publishes for its destinations, once each; a lone instance is unchanged.
+import { connect } from 'amqplib';
 import t from 'tap';
 import { Topics } from '../../src/core/topics.js';
 import { startTestApp } from '../support/app.js';
@@ -91,3 +92,30 @@ t.test(
     t.equal(a.metric('cluster.frames.dropped'), 0);
   },
 );
+
+t.test('given junk on the exchange, an instance counts it and keeps delivering what is sound', async (t) => {
+  const url = await amqpUrl(t);
+  const { a, b, agent, login, exchange } = await pair(t, url);
+  const onB = await login(b);
+  const status = Topics.status(agent);
+  await subscribed(onB, status);
+  const conn = await connect(url);
+  t.teardown(() => conn.close());
+  const ch = await conn.createChannel();
+  const key = 'topic.status.' + agent;
+  ch.publish(exchange, key, Buffer.from('{}'), { headers: {} }); // no destination
+  ch.publish(exchange, key, Buffer.from('{}'), { headers: { 'cc-destination': '/queue/x' } }); // not a topic
+  ch.publish(exchange, key, Buffer.from('{not json'), {
+    type: 'json',
+    headers: { 'cc-destination': status },
+  });
+  ch.publish(exchange, key, Buffer.from('"x"'), {
+    headers: { 'cc-destination': status, 'cc-headers': '{"a":1}' }, // a header that is not a string
+  });
+  await ch.close();
+  a.ta.app.broker.publish(status, { seq: 1 });
+  await onB.next<{ seq: number }>(status, (m) => m.seq === 1, 10_000);
+  t.same(onB.messages.get(status), [{ seq: 1 }], 'only the sound frame reached the session');
+  t.equal(b.metric('cluster.frames.malformed'), 4);
+  t.equal(b.metric('cluster.amqp.up'), 1, 'the link stayed up');
+});

@@ -54,7 +54,7 @@ export async function pair(t: Test, url: string) {
     t.same(c.errors, [], 'the agent logs in');
     return c;
   };
-  return { a, b, agent, login };
+  return { a, b, agent, login, exchange };
 }
 
 /** Subscribes; resolves once the server has them (frames are handled in order: a receipt for one more says so). */

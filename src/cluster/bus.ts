@@ -53,6 +53,18 @@ const WRITE_BUFFER_FRAMES = 32_768;
 /** A dead TCP peer (no RST, e.g. a partition) is noticed after two missed heart-beats. */
 const HEARTBEAT_S = 5;
 
+const BUS_COUNTERS = [
+  'cluster.amqp.connects',
+  'cluster.amqp.reconnects',
+  'cluster.amqp.lost',
+  'cluster.amqp.failures',
+  'cluster.frames.in',
+  'cluster.frames.out',
+  'cluster.frames.dropped',
+  'cluster.frames.malformed',
+  'cluster.instanceIdClashes',
+];
+
 const H_DESTINATION = 'cc-destination';
 /** Which process published a frame: each instance skips its own (already delivered to its sessions). */
 const H_RUN = 'cc-run';
@@ -106,6 +118,8 @@ export function createBus(o: BusOptions): Bus {
   let clashWarned = false;
 
   metrics.gauge('cluster.amqp.up', () => (state === 'up' ? 1 : 0));
+  // Present from the start, at 0: a scrape tells "none yet" from "not counted".
+  for (const name of BUS_COUNTERS) metrics.inc(name, 0);
 
   function receive(msg: ConsumeMessage): void {
     const headers = msg.properties.headers ?? {};

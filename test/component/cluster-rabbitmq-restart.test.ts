@@ -27,7 +27,7 @@ t.test(
     const duringOutage = seq + 5;
     await onA.next<{ seq: number }>(status, (m) => m.seq === duringOutage, 10_000);
     t.pass("A's own sessions still get A's frames while RabbitMQ is away");
-    t.match((await a.ta.app.http.inject({ url: '/health' })).json().data, { amqp: 'down' });
+    t.match((await a.ta.app.http.inject({ url: '/health' })).json().data, { amqp: { link: 'down' } });
 
     await rabbit.start();
     // The reconnect backoff runs on the apps' fake clocks: let them run while RabbitMQ comes back.
@@ -57,7 +57,7 @@ t.test(
     t.equal(a.metric('cluster.amqp.reconnects'), 1);
     t.equal(b.metric('cluster.amqp.reconnects'), 1);
     t.match((await b.ta.app.http.inject({ url: '/health' })).json().data, {
-      amqp: 'up',
+      amqp: { link: 'up' },
       instance: 'instance-b',
     });
   },

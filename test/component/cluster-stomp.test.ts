@@ -54,7 +54,8 @@ t.test(
     t.equal(a.metric('cluster.frames.malformed') + b.metric('cluster.frames.malformed'), 0);
 
     const health = (await a.ta.app.http.inject({ url: '/health' })).json();
-    t.match(health.data, { instance: 'instance-a', amqp: 'up' });
+    t.match(health.data, { instance: 'instance-a', amqp: { link: 'up' } });
+    t.same(health.data.amqp, { link: 'up', reconnects: 0, framesIn: 1, framesOut: 204, framesDropped: 0 });
     t.match(health.data.metrics, { 'cluster.amqp.up': 1, 'cluster.frames.out': 204 });
     const metrics = (await b.ta.app.http.inject({ url: '/metrics' })).body;
     t.match(metrics, /^callcenter_instance_info\{instance="instance-b"\} 1$/m);
@@ -70,7 +71,7 @@ t.test(
     ta.app.ctx.services.projects.createProject('pa', 1);
     ta.app.broker.publish(Topics.status('1000'), { seq: 1 });
     const health = (await ta.app.http.inject({ url: '/health' })).json();
-    t.match(health.data, { instance: 'alone', amqp: 'off' });
+    t.match(health.data, { instance: 'alone', amqp: { link: 'off' } });
     t.notOk(
       Object.keys(health.data.metrics).some((k) => k.startsWith('cluster.')),
       'no cluster counter exists',

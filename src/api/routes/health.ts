@@ -3,10 +3,16 @@ import type Database from 'better-sqlite3';
 import { failure, ok } from '../envelope.js';
 import type { ApiContext } from '../context.js';
 
-/** The RabbitMQ link (issue 20): 'off' for a lone instance, else what the bus's gauge says. */
-function amqpLink(ctx: ApiContext, metrics: Record<string, number>): 'off' | 'up' | 'down' {
-  if (!ctx.config.cluster.amqpUrl) return 'off';
-  return metrics['cluster.amqp.up'] === 1 ? 'up' : 'down';
+/** The RabbitMQ link (issue 20), from the bus's counters: 'off' for a lone instance. */
+function amqpLink(ctx: ApiContext, m: Record<string, number>) {
+  if (!ctx.config.cluster.amqpUrl) return { link: 'off' };
+  return {
+    link: m['cluster.amqp.up'] === 1 ? 'up' : 'down',
+    reconnects: m['cluster.amqp.reconnects'],
+    framesIn: m['cluster.frames.in'],
+    framesOut: m['cluster.frames.out'],
+    framesDropped: m['cluster.frames.dropped'],
+  };
 }
 
 /** Prometheus label values escape backslash, double quote and newline. */

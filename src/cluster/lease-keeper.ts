@@ -57,6 +57,7 @@ export class LeaseKeeper {
 
   start(): void {
     const loop = () => {
+      if (this.stopping) return;
       this.timer = this.o.clock.setTimer(this.o.tickMs, () => void this.tick().finally(loop));
     };
     void this.tick().finally(loop);

@@ -217,3 +217,18 @@ t.test(
     t.same(c.violations(), []);
   },
 );
+
+t.test('started, keepers run their rounds on their own clock', async (t) => {
+  const c = cluster(['a', 'b'], ['p1', 'p2']);
+  c.k('a').start();
+  c.k('b').start();
+  for (let i = 0; i < 6; i++) {
+    await new Promise((r) => setImmediate(r));
+    c.clock.advance(1000);
+  }
+  await new Promise((r) => setImmediate(r));
+  t.same([c.k('a').owned(), c.k('b').owned()], [['p1'], ['p2']]);
+  await c.k('a').stop();
+  await c.k('b').stop();
+  t.same([c.owner('p1'), c.owner('p2')], [null, null], 'both released on stop');
+});

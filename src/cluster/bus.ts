@@ -30,8 +30,6 @@ interface BusOptions {
   clock: Clock;
   metrics: Metrics;
   log: BusLog;
-  backoff?: Partial<BackoffPolicy>;
-  random?: () => number;
 }
 
 export interface Bus extends Relay {
@@ -104,7 +102,6 @@ function decode(msg: ConsumeMessage): RelayedFrame | string {
 
 export function createBus(o: BusOptions): Bus {
   const { metrics, log, instanceId, exchange } = o;
-  const policy = { ...BUS_BACKOFF, ...o.backoff };
   const run = randomBytes(8).toString('hex');
   let deliver: ((frame: RelayedFrame) => void) | undefined;
   let current: Link | undefined;
@@ -215,7 +212,7 @@ export function createBus(o: BusOptions): Bus {
     if (closed) return;
     state = 'down';
     downSince ??= o.clock.now();
-    const ms = backoffDelay(policy, failures++, (o.random ?? Math.random)());
+    const ms = backoffDelay(BUS_BACKOFF, failures++, Math.random());
     retry = o.clock.setTimer(ms, attempt);
   }
 

@@ -6,6 +6,17 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh --test || { echo "0 passed, 1 failed"; exit 1; }
 
+# One throwaway RabbitMQ for the run (issue 20; scripts/rabbitmq/broker.sh), removed however the run ends. Tests that
+# need one read CC_TEST_AMQP_URL; without it (it did not start, or a test file is run alone) they start their own.
+rabbitmq_dir=$(mktemp -d "${TMPDIR:-/tmp}/cc-rabbitmq.XXXXXX")
+trap 'bash scripts/rabbitmq/broker.sh remove "$rabbitmq_dir"' EXIT
+trap 'exit 130' INT TERM
+if CC_TEST_AMQP_URL=$(bash scripts/rabbitmq/broker.sh start "$rabbitmq_dir" $$); then
+  export CC_TEST_AMQP_URL
+else
+  echo "RabbitMQ did not start for the run: the tests that need it start their own"
+fi
+
 checks_passed=0
 checks_failed=0
 check() {

@@ -10,6 +10,8 @@ import { composeCallRuntime, composeCallSocket, composeRecovery, flowSettingsOf 
 import type { FlowSettings } from './calls/flows/types.js';
 import type { CallRunner } from './calls/runner.js';
 import type { SocketGuard } from './calls/socket-guard.js';
+import { composeCluster } from './cluster/area.js';
+import type { Bus } from './cluster/bus.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { EventHub } from './core/events.js';
@@ -88,7 +90,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     extensions: repos.extensions,
     onStoreError: (err) => log.error({ err }, 'an agent status was not stored'),
   });
-  const stomp = composeStomp({ ...base, assigned: (username) => agents.get(username) });
+  const bus = composeCluster(base); // only with CC_AMQP_URL: other instances' STOMP subscribers
+  const stomp = composeStomp({ ...base, relay: bus, assigned: (username) => agents.get(username) });
   const { broker } = stomp;
   publisher.attach(broker);
   const { nodes, reports, directory } = composeSwitch({ ...base, events, backoff: deps.eslBackoff });
@@ -148,7 +151,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ctx,
     events,
     guard,
-    ...lifecycle({ ...parts, directory, recordings }),
+    ...lifecycle({ ...parts, directory, recordings, bus }),
   };
 }
 
@@ -157,10 +160,12 @@ function lifecycle(
   p: Pick<App, 'http' | 'broker' | 'nodes' | 'outbound' | 'runner' | 'dialer' | 'wallboard'> & {
     directory: NodeDirectory;
     recordings?: { start(): void; stop(): Promise<void> };
+    bus?: Bus;
   },
 ): Pick<App, 'start' | 'close'> {
   return {
     async start() {
+      p.bus?.start();
       await p.directory.refresh();
       p.nodes.start(p.directory.active());
       p.directory.start();
@@ -177,6 +182,7 @@ function lifecycle(
       await p.runner.close();
       await p.nodes.stop();
       p.broker.close();
+      await p.bus?.close();
       await p.http.close();
     },
   };

@@ -1,5 +1,6 @@
 // Every setting and its default lives here (architecture §2). main.ts reads the environment once through
 // loadConfig; tests build a Config with testConfig() and override what they need.
+import { hostname } from 'node:os';
 import { EVENT_SOCKET_DEFAULT, OUTBOUND_SOCKET_DEFAULT } from './core/freeswitch.js';
 
 export interface NodeSeed {
@@ -113,6 +114,17 @@ export interface Config {
     /** STOMP sessions one login (extension or API account) may hold at once. */
     stompSessionsPerUser: number;
   };
+  /** Several instances side by side (issue 20). Without `amqpUrl` the instance runs alone, exactly as before. */
+  cluster: ClusterConfig;
+}
+
+export interface ClusterConfig {
+  /** CC_INSTANCE_ID: names this instance in the cluster, /health and /metrics (default host name and HTTP port). */
+  instanceId: string;
+  /** CC_AMQP_URL (amqp:// or amqps://): the RabbitMQ that carries STOMP frames between instances. */
+  amqpUrl?: string;
+  /** CC_AMQP_EXCHANGE: the topic exchange those frames go through (one per cluster sharing a vhost). */
+  exchange: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -167,6 +179,23 @@ function hostPort(env: Env, key: string): { host: string; port: number } | undef
   return { host: m[1]!, port };
 }
 
+const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+function clusterConfig(env: Env, httpPort: number): ClusterConfig {
+  const instanceId = str(env, 'CC_INSTANCE_ID', `${hostname()}:${httpPort}`);
+  if (!INSTANCE_ID.test(instanceId))
+    throw new ConfigError(
+      `CC_INSTANCE_ID must be 1-64 letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(instanceId)}`,
+    );
+  const amqpUrl = env.CC_AMQP_URL || undefined;
+  if (amqpUrl !== undefined && !/^amqps?:\/\/[^\s]+$/.test(amqpUrl))
+    throw new ConfigError('CC_AMQP_URL must be amqp://user:pass@host:5672/vhost (or amqps://)');
+  const exchange = str(env, 'CC_AMQP_EXCHANGE', 'callcenter.stomp');
+  if (!/^[A-Za-z0-9._:-]{1,127}$/.test(exchange))
+    throw new ConfigError(`CC_AMQP_EXCHANGE must be 1-127 letters, digits, '.', '_', ':' or '-'`);
+  return { instanceId, amqpUrl, exchange };
+}
+
 export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.stdout.isTTY === true): Config {
   const dataDir = str(env, 'CC_DATA_DIR', './data');
   const seedAccount = env.CC_SEED_ACCOUNT
@@ -180,10 +209,11 @@ export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.st
     throw new ConfigError(`Qiniu needs all of ${qiniuKeys.join(', ')}`);
   const fsHost = str(env, 'CC_FS_HOST', EVENT_SOCKET_DEFAULT.host);
   const tlsSet = ['CC_TLS_CERT', 'CC_TLS_KEY'].filter((k) => env[k]);
+  const httpPort = int(env, 'CC_HTTP_PORT', 8080, 0, 65535);
   if (tlsSet.length === 1)
     throw new ConfigError('CC_TLS_CERT and CC_TLS_KEY go together: set both or neither');
   return {
-    http: { host: str(env, 'CC_HTTP_HOST', '127.0.0.1'), port: int(env, 'CC_HTTP_PORT', 8080, 0, 65535) },
+    http: { host: str(env, 'CC_HTTP_HOST', '127.0.0.1'), port: httpPort },
     tls:
       tlsSet.length === 2
         ? { certFile: env.CC_TLS_CERT as string, keyFile: env.CC_TLS_KEY as string }
@@ -255,6 +285,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.st
       maxConnectionsPerAddress: int(env, 'CC_HTTP_MAX_CONNECTIONS_PER_IP', 1000, 1),
       stompSessionsPerUser: int(env, 'CC_STOMP_SESSIONS_PER_USER', 16, 1, 10_000),
     },
+    cluster: clusterConfig(env, httpPort),
   };
 }
 

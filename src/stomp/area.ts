@@ -11,6 +11,7 @@ import { Topics } from '../core/topics.js';
 import type { Repos } from '../db/repos/index.js';
 import { projectAccessRules } from './access.js';
 import { createBroker } from './broker.js';
+import type { Relay } from './relay.js';
 import type { Broker } from './types.js';
 
 interface StompAreaDeps {
@@ -25,6 +26,8 @@ interface StompAreaDeps {
   repos: Repos;
   /** The agent (or manager) an extension is assigned as, for logins and the access rules. */
   assigned(username: string): AgentEntry | undefined;
+  /** The other instances' subscribers (src/cluster, only when CC_AMQP_URL is set). */
+  relay?: Relay;
 }
 
 interface StompArea {
@@ -43,6 +46,7 @@ export function composeStomp(d: StompAreaDeps): StompArea {
     clock,
     logger: d.log,
     maxSessionsPerUser: d.config.limits.stompSessionsPerUser,
+    relay: d.relay,
     ...projectAccessRules({
       isUsernameInProject: (username, projectCode) => d.assigned(username)?.projectCode === projectCode,
     }),

@@ -69,6 +69,13 @@ export function createBroker(options: BrokerOptions): Broker {
       held.push([destination, body, headers]);
       return 0;
     }
+    const delivered = deliver(destination, body, headers);
+    opts.relay?.publish({ destination, body, headers });
+    return delivered;
+  }
+
+  /** Fan-out to this instance's subscribers; frames relayed from the other instances come in here. */
+  function deliver(destination: string, body: string | object, headers: Record<string, string>): number {
     counters.publishes++;
     const subs = byDestination.get(destination);
     if (!subs || subs.size === 0) return 0;
@@ -101,6 +108,8 @@ export function createBroker(options: BrokerOptions): Broker {
     counters.messagesOut += delivered;
     return delivered;
   }
+
+  opts.relay?.onFrame((frame) => deliver(frame.destination, frame.body, frame.headers));
 
   const host: SessionHost = {
     options: opts,

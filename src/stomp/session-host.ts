@@ -6,7 +6,8 @@ import type { BrokerCounters, BrokerOptions } from './types.js';
 
 export type AckMode = 'auto' | 'client' | 'client-individual';
 
-export type ResolvedOptions = Required<Omit<BrokerOptions, 'logger'>> & Pick<BrokerOptions, 'logger'>;
+export type ResolvedOptions = Required<Omit<BrokerOptions, 'logger' | 'relay'>> &
+  Pick<BrokerOptions, 'logger' | 'relay'>;
 
 /** A connected session as the broker's fan-out and the frame handlers see it. */
 export interface SessionPort {

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { Principal } from './access.js';
 import type { HeartbeatPolicy } from './negotiate.js';
 import type { FrameParserLimits } from './parser.js';
+import type { Relay } from './relay.js';
 
 export type { Principal, Role } from './access.js';
 
@@ -45,6 +46,8 @@ export interface BrokerOptions {
   maxSubscriptions?: number;
   /** Connected sessions one login may hold at once; a CONNECT past it is refused. Default 16. */
   maxSessionsPerUser?: number;
+  /** Other instances' subscribers (issue 20): every publish goes out through it, and what it brings in is delivered. */
+  relay?: Relay;
 }
 
 /** What a transport gives the broker for one connection. */

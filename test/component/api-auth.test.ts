@@ -106,13 +106,17 @@ t.test('signed requests', async (t) => {
 
   await t.test('a disabled account is refused', async (t) => {
     await ta.app.ctx.repos.accounts.update(ACCOUNT, { status: 0 }, ta.clock.now());
-    t.teardown(async () => void await ta.app.ctx.repos.accounts.update(ACCOUNT, { status: 1 }, ta.clock.now()));
+    t.teardown(
+      async () => void (await ta.app.ctx.repos.accounts.update(ACCOUNT, { status: 1 }, ta.clock.now())),
+    );
     await refused(t, ta.signed(), 403, /account is disabled/);
   });
 
   await t.test('an expired account is refused', async (t) => {
     await ta.app.ctx.repos.accounts.update(ACCOUNT, { expiresAt: ta.clock.now() - 1 }, ta.clock.now());
-    t.teardown(async () => void await ta.app.ctx.repos.accounts.update(ACCOUNT, { expiresAt: null }, ta.clock.now()));
+    t.teardown(
+      async () => void (await ta.app.ctx.repos.accounts.update(ACCOUNT, { expiresAt: null }, ta.clock.now())),
+    );
     await refused(t, ta.signed(), 403, /account has expired/);
   });
 
@@ -120,7 +124,10 @@ t.test('signed requests', async (t) => {
     'with an IP allowlist, other client addresses are refused and listed ones served',
     async (t) => {
       await ta.app.ctx.repos.accounts.update(ACCOUNT, { ipAllowlist: '10.1.2.3, 127.0.0.1' }, ta.clock.now());
-      t.teardown(async () => void await ta.app.ctx.repos.accounts.update(ACCOUNT, { ipAllowlist: '' }, ta.clock.now()));
+      t.teardown(
+        async () =>
+          void (await ta.app.ctx.repos.accounts.update(ACCOUNT, { ipAllowlist: '' }, ta.clock.now())),
+      );
       await refused(t, ta.signed(), 403, /client address 192.0.2.9 is not allowed/, '192.0.2.9');
       t.equal((await get(ta.signed(), '10.1.2.3')).statusCode, 200);
     },

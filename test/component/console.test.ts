@@ -188,7 +188,11 @@ t.test('the manager reads its project extensions with Basic credentials; others 
     [...w.agents, w.manager],
   );
   t.match(rows[0], { username: w.agents[0], status: 1, workStatus: 1, sessionStatus: 0, type: 2 });
-  t.same(rows, await w.ta.app.ctx.services.projects.extensionsOf('p1'), 'the same rows as getExtentionByProject');
+  t.same(
+    rows,
+    await w.ta.app.ctx.services.projects.extensionsOf('p1'),
+    'the same rows as getExtentionByProject',
+  );
 
   const none = await get();
   t.equal(none.statusCode, 401);

@@ -190,7 +190,8 @@ t.test(
       { agentShare: 3 },
       'all three agents go to the task with numbers',
     );
-    for (const code of ['d1', 'd2', 'd3']) t.match(await h.app.ctx.services.tasks.status(code), { agentShare: 0 });
+    for (const code of ['d1', 'd2', 'd3'])
+      t.match(await h.app.ctx.services.tasks.status(code), { agentShare: 0 });
     t.equal(originates(h, 'cc_task=d1,').length, 0, 'nothing due, nothing dialled');
   },
 );

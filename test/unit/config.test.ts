@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import t from 'tap';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -93,3 +94,27 @@ t.test('bad settings are refused with the variable named', async (t) => {
   );
   t.throws(() => loadConfig({ CC_QINIU_ACCESS_KEY: 'a' }), /Qiniu needs all of/);
 });
+
+t.test(
+  'several instances (issue 20): the instance id and the RabbitMQ link are settings, checked',
+  async (t) => {
+    const alone = loadConfig({ CC_HTTP_PORT: '8090' });
+    t.equal(alone.cluster.amqpUrl, undefined, 'no CC_AMQP_URL: the instance runs alone');
+    t.equal(alone.cluster.instanceId, `${hostname()}:8090`, 'the default id is the host name and HTTP port');
+    t.equal(alone.cluster.exchange, 'callcenter.stomp');
+    const joined = loadConfig({
+      CC_AMQP_URL: 'amqp://cc:pw@rabbit:5672/cc',
+      CC_INSTANCE_ID: 'cc-2',
+      CC_AMQP_EXCHANGE: 'site-a.stomp',
+    });
+    t.same(joined.cluster, {
+      instanceId: 'cc-2',
+      amqpUrl: 'amqp://cc:pw@rabbit:5672/cc',
+      exchange: 'site-a.stomp',
+    });
+    t.throws(() => loadConfig({ CC_AMQP_URL: 'http://rabbit:5672' }), /CC_AMQP_URL must be amqp:\/\//);
+    t.throws(() => loadConfig({ CC_INSTANCE_ID: 'a b' }), /CC_INSTANCE_ID must be 1-64 letters/);
+    t.throws(() => loadConfig({ CC_INSTANCE_ID: 'x'.repeat(65) }), /CC_INSTANCE_ID must be 1-64/);
+    t.throws(() => loadConfig({ CC_AMQP_EXCHANGE: 'a/b' }), /CC_AMQP_EXCHANGE must be/);
+  },
+);

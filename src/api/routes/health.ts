@@ -2,6 +2,21 @@ import type { FastifyPluginAsync } from 'fastify';
 import { failure, ok } from '../envelope.js';
 import type { ApiContext } from '../context.js';
 
+/** The RabbitMQ link (issue 20), from the bus's counters: 'off' for a lone instance. */
+function amqpLink(ctx: ApiContext, m: Record<string, number>) {
+  if (!ctx.config.cluster.amqpUrl) return { link: 'off' };
+  return {
+    link: m['cluster.amqp.up'] === 1 ? 'up' : 'down',
+    reconnects: m['cluster.amqp.reconnects'],
+    framesIn: m['cluster.frames.in'],
+    framesOut: m['cluster.frames.out'],
+    framesDropped: m['cluster.frames.dropped'],
+  };
+}
+
+/** Prometheus label values escape backslash, double quote and newline. */
+const label = (v: string): string => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+
 export const healthRoutes: FastifyPluginAsync<{
   ctx: ApiContext;
   startedAt: number;
@@ -12,12 +27,15 @@ export const healthRoutes: FastifyPluginAsync<{
     async (_req, reply) => {
       try {
         const counts = await ctx.repos.health.counts();
+        const metrics = ctx.metrics.snapshot();
         return ok({
           status: 'ok',
           db: 'ok',
+          instance: ctx.config.cluster.instanceId,
+          amqp: amqpLink(ctx, metrics),
           uptimeMs: ctx.clock.now() - startedAt,
           counts,
-          metrics: ctx.metrics.snapshot(),
+          metrics,
         });
       } catch (err) {
         reply.log.error({ err }, 'health check: database unreachable');
@@ -28,6 +46,11 @@ export const healthRoutes: FastifyPluginAsync<{
   app.get(
     '/metrics',
     { schema: { summary: 'Counters in Prometheus text format', tags: ['ops'] } },
-    async (_req, reply) => reply.type('text/plain; version=0.0.4').send(ctx.metrics.prometheus()),
+    async (_req, reply) =>
+      reply
+        .type('text/plain; version=0.0.4')
+        .send(
+          `callcenter_instance_info{instance="${label(ctx.config.cluster.instanceId)}"} 1\n${ctx.metrics.prometheus()}`,
+        ),
   );
 };

@@ -1,0 +1,135 @@
+// Carries out the lease rules for one instance (issue 20): every tick it heartbeats, reads the leases, plans
+// (lease-rules.ts) and runs the plan against the store. Between ticks `mayDial` answers from the grant's local
+// deadline alone, so an instance cut off from the database, or paused, stops dialling on time without any tick.
+import type { Clock, TimerHandle } from '../core/clock.js';
+import {
+  checkTimings,
+  grantOf,
+  mayAct,
+  planLeases,
+  type Grant,
+  type LeaseAction,
+  type LeaseTimings,
+} from './lease-rules.js';
+import type { LeaseStore } from './lease-store.js';
+
+interface LeaseKeeperOptions {
+  me: string;
+  store: LeaseStore;
+  /** Local time for the grants: production passes a monotonic clock (a wall clock can jump). */
+  clock: Clock;
+  timings: LeaseTimings;
+  /** How often to tick (a fraction of renewAfterMs). */
+  tickMs: number;
+  /** Load beyond its projects, in projects (lease-rules.ts InstanceRow.load), reported with each heartbeat. */
+  load(): number;
+  /** Whether a draining project has no call in progress any more. */
+  drained(projectCode: string): boolean;
+  log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}
+
+export class LeaseKeeper {
+  private readonly grants = new Map<string, Grant>();
+  private draining = new Set<string>();
+  private stopping = false;
+  private timer: TimerHandle | undefined;
+  private running: Promise<void> | undefined;
+  /** The first round only joins: instances started together then all count when the projects are shared out. */
+  private joined = false;
+
+  constructor(private readonly o: LeaseKeeperOptions) {
+    checkTimings(o.timings);
+  }
+
+  /** Whether this instance may start a call (or write) for the project now. */
+  mayDial(projectCode: string): boolean {
+    return !this.draining.has(projectCode) && mayAct(this.grants.get(projectCode), this.o.clock.now());
+  }
+
+  /** The fencing epoch every write for the project carries, while this instance holds it. */
+  epochOf(projectCode: string): number | undefined {
+    return this.grants.get(projectCode)?.epoch;
+  }
+
+  owned(): string[] {
+    return [...this.grants.keys()].sort();
+  }
+
+  start(): void {
+    const loop = () => {
+      if (this.stopping) return;
+      this.timer = this.o.clock.setTimer(this.o.tickMs, () => void this.tick().finally(loop));
+    };
+    void this.tick().finally(loop);
+  }
+
+  /**
+   * Drains and releases every project (a rolling restart hands them over at once, not at expiry), then stops. Waits
+   * for calls in progress at most one lease: by then any grant left has lapsed anyway.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.timer?.cancel();
+    const { clock, timings, tickMs } = this.o;
+    const until = clock.now() + timings.ttlMs;
+    await this.running;
+    // Out of the live instances first (a stopping round sends no heartbeat), or the others would leave what it
+    // releases to it for a grace period.
+    await this.o.store.leave(this.o.me).catch(() => undefined);
+    await this.tick();
+    while (this.grants.size > 0 && clock.now() < until) {
+      await new Promise<void>((resolve) => clock.setTimer(tickMs, resolve));
+      await this.tick();
+    }
+  }
+
+  /** One round; concurrent calls share it. Store failures are logged: grants then lapse on their own. */
+  tick(): Promise<void> {
+    this.running ??= this.round()
+      .catch((err: Error) =>
+        this.o.log.warn({ err: err.message }, 'lease round failed: grants lapse unless renewed'),
+      )
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async round(): Promise<void> {
+    const { store, me, timings, clock } = this.o;
+    if (!this.stopping) await store.heartbeat(me, this.o.load());
+    if (!this.joined && !this.stopping) return void (this.joined = true);
+    const view = await store.view();
+    const drained = new Set([...this.grants.keys()].filter((p) => this.o.drained(p)));
+    const plan = planLeases({
+      me,
+      view,
+      grants: this.grants,
+      localNow: clock.now(),
+      timings,
+      stopping: this.stopping,
+      drained,
+    });
+    // Stopping comes first and synchronously: nothing below may delay it.
+    for (const a of plan) if (a.kind === 'stopDialling') this.grants.delete(a.projectCode);
+    this.draining = new Set(plan.filter((a) => a.kind === 'drain').map((a) => a.projectCode));
+    for (const a of plan) await this.carryOut(a);
+  }
+
+  private async carryOut(a: LeaseAction): Promise<void> {
+    const { store, me, timings, clock } = this.o;
+    const sentAt = clock.now();
+    if (a.kind === 'take' || a.kind === 'renew') {
+      const reply =
+        a.kind === 'take'
+          ? await store.take(a.projectCode, me, a.fromEpoch, timings.ttlMs)
+          : await store.renew(a.projectCode, me, a.epoch, timings.ttlMs);
+      if (reply) this.grants.set(a.projectCode, grantOf(a.projectCode, reply, sentAt, timings));
+      else if (a.kind === 'renew') this.grants.delete(a.projectCode);
+      if (reply && a.kind === 'take')
+        this.o.log.info({ project: a.projectCode, epoch: reply.epoch }, 'project taken');
+    } else if (a.kind === 'release') {
+      this.grants.delete(a.projectCode);
+      this.draining.delete(a.projectCode);
+      await store.release(a.projectCode, me, a.epoch);
+    }
+  }
+}

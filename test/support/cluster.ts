@@ -1,0 +1,72 @@
+// Two whole apps (SQLite each, the same project in both) joined by a real RabbitMQ, for the tests of several
+// instances (issue 20). Each pair has its own exchange, so test files sharing the suite's broker never meet.
+import { randomBytes } from 'node:crypto';
+import type { Test } from 'tap';
+import { testConfig } from '../../src/config.js';
+import { Topics } from '../../src/core/topics.js';
+import { startTestApp, type TestApp } from './app.js';
+import { connectStomp, type AppStompClient } from './stomp-client.js';
+
+export interface Instance {
+  ta: TestApp;
+  base: string;
+  metric(name: string): number;
+}
+
+async function instance(t: Test, url: string, instanceId: string, exchange: string): Promise<Instance> {
+  const ta = await startTestApp({
+    cluster: { instanceId, amqpUrl: url, exchange },
+    // No FreeSWITCH here: the seeded node's port is one nothing listens on.
+    seedNode: { ...testConfig().seedNode, eslPort: 1 },
+  });
+  t.teardown(ta.close);
+  const base = await ta.app.http.listen({ host: '127.0.0.1', port: 0 });
+  ta.app.start();
+  return { ta, base, metric: (name) => ta.app.ctx.metrics.snapshot()[name] ?? 0 };
+}
+
+/** Polls `ok`, running `tick` between polls (the apps' fake clocks drive the reconnect backoff). */
+export async function until(
+  what: string,
+  ok: () => boolean,
+  tick: () => void = () => undefined,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    tick();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function pair(t: Test, url: string) {
+  const exchange = `cc-test-${randomBytes(6).toString('hex')}`;
+  const a = await instance(t, url, 'instance-a', exchange);
+  const b = await instance(t, url, 'instance-b', exchange);
+  // The same project in both databases: the same agents, each instance with its own passwords.
+  for (const i of [a, b]) await i.ta.app.ctx.services.projects.createProject('pa', 1);
+  await until('both links up', () => a.metric('cluster.amqp.up') === 1 && b.metric('cluster.amqp.up') === 1);
+  const agent = a.ta.app.ctx.services.agents.ofProject('pa').find((x) => x.type === 2)!.username;
+  const login = async (i: Instance): Promise<AppStompClient> => {
+    const c = await connectStomp(
+      i.base,
+      agent,
+      (await i.ta.app.ctx.repos.extensions.byUsername(agent))!.password,
+    );
+    t.teardown(() => c.close());
+    t.same(c.errors, [], 'the agent logs in');
+    return c;
+  };
+  return { a, b, agent, login, exchange };
+}
+
+/** Subscribes; resolves once the server has them (frames are handled in order: a receipt for one more says so). */
+export async function subscribed(c: AppStompClient, ...destinations: string[]): Promise<void> {
+  for (const d of destinations) c.subscribe(d);
+  await new Promise<void>((resolve) => {
+    const receipt = randomBytes(4).toString('hex');
+    c.client.watchForReceipt(receipt, () => resolve());
+    c.client.subscribe(Topics.task('pa'), () => undefined, { receipt });
+  });
+}

@@ -12,6 +12,8 @@ export function taskCounts(db: Db, task: Task) {
       fail: sql<number>`sum(case when ${callLogs.result} = 20 then 1 else 0 end)`,
       miss: sql<number>`sum(case when ${callLogs.result} = 30 then 1 else 0 end)`,
       reject: sql<number>`sum(case when ${callLogs.resultDetail} = 10 then 1 else 0 end)`,
+      // Answering machines (issue 23, resultDetail 60 and 61): counted within failCount, and on their own.
+      machine: sql<number>`sum(case when ${callLogs.resultDetail} in (60, 61) then 1 else 0 end)`,
     })
     .from(callLogs)
     .where(eq(callLogs.taskId, task.id))
@@ -23,6 +25,7 @@ export function taskCounts(db: Db, task: Task) {
     failCount: Number(r?.fail ?? 0),
     missCount: Number(r?.miss ?? 0),
     rejectCount: Number(r?.reject ?? 0),
+    machineCount: Number(r?.machine ?? 0),
     totalCount: total,
   };
 }
@@ -40,5 +43,7 @@ export function callTaskStatusBody(db: Db, task: Task, runningCnt: number) {
     rate: task.rate,
     status: task.status,
     runningCnt,
+    /** Extension (issue 23): answering machines among failCnt. */
+    machineCnt: c.machineCount,
   };
 }

@@ -19,6 +19,7 @@ import { checkAbandonTarget } from './pacing/abandon.js';
 import type { Screen } from './numbers.js';
 import type { TaskDialState } from './dialer.js';
 import { Topics } from '../core/topics.js';
+import { AMD_DEFAULTS, hasAmdInput, parseAmdSettings, type AmdInput } from './amd-settings.js';
 
 export type { Task };
 
@@ -41,6 +42,11 @@ export interface SubmitInput {
   callingWindow?: unknown;
   retryRules?: unknown;
   abandonTarget?: number | string;
+  /** Extensions (issue 23): answering-machine detection, see amd-settings.ts. */
+  amd?: number | string;
+  amdMachineAction?: string;
+  amdVoiceCode?: string | null;
+  amdThresholds?: unknown;
 }
 
 /** The dialling rules a task may carry beyond the contract (issue 14.2, 14.7, 14.8, 14.9). */
@@ -140,7 +146,7 @@ export class TaskService {
       this.checkSchedule(input.callType, input.scheduleType);
       return true;
     });
-    const { project, gws, rate, expiredTime, pacing, voiceCode, source, rules } = fields.all({
+    const { project, gws, rate, expiredTime, pacing, voiceCode, source, rules, amd } = fields.all({
       scheduleOk,
       project: activeProject,
       gws: fields.check(() => this.resolveGateways(input.callGWs)),
@@ -154,6 +160,9 @@ export class TaskService {
       voiceCode: fields.check(() => this.checkVoice(input.scheduleType, input.voiceCode)),
       source: activeProject && fields.check(() => this.numberSource(input, activeProject.id)),
       rules: fields.check(() => parseTaskRules(input)),
+      amd: fields.check(() =>
+        parseAmdSettings(input, AMD_DEFAULTS, input, (code) => !!d.repos.voices.byCode(code)),
+      ),
     });
 
     const task = d.db.transaction(() => {
@@ -173,6 +182,7 @@ export class TaskService {
           evaluation: input.evaluation ?? 0,
           status: TaskStatus.init,
           ...rules,
+          ...amd,
         },
         now,
       );
@@ -331,6 +341,21 @@ export class TaskService {
     this.emit({ kind: 'concurrency', task: updated });
   }
 
+  /**
+   * Extension (issue 23): turns answering-machine detection on or off and sets what machines get; the fields given
+   * are merged over the task's current settings and the whole is checked before it is stored. Calls connected
+   * from then on follow it.
+   */
+  setAmd(callTaskCode: string, input: AmdInput): void {
+    const task = this.byCode(callTaskCode);
+    if (task.status === TaskStatus.ended) throw conflict(`task ${callTaskCode} has ended`);
+    if (!hasAmdInput(input))
+      throw invalid('give at least one of amd, amdMachineAction, amdVoiceCode, amdThresholds');
+    const amd = parseAmdSettings(input, task, task, (code) => !!this.d.repos.voices.byCode(code));
+    const updated = this.d.tasks.update(task.id, amd, this.d.clock.now());
+    this.emit({ kind: 'concurrency', task: updated });
+  }
+
   /** The dialer saw the task's calling window open or close: managers see it on /topic/task. */
   windowChanged(task: Task, open: boolean): void {
     const projectCode = this.projectCode(task);
@@ -388,6 +413,7 @@ export class TaskService {
       failCount: c.failCount,
       missCount: c.missCount,
       totalCount: c.totalCount,
+      machineCount: c.machineCount,
       dialledCount: this.d.tasks.dialledCount(task.id),
       pendingCount: states.pending,
       previewCount: states.preview,

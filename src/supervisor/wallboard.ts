@@ -11,6 +11,7 @@ import type { Db } from '../db/database.js';
 import { callLogs } from '../db/schema.js';
 import { ABANDON_CAP } from '../dialer/pacing/abandon.js';
 import { Topics } from '../core/topics.js';
+import { machinesSince } from './wallboard-machines.js';
 
 export interface WallboardSample {
   at: number;
@@ -22,6 +23,8 @@ export interface WallboardSample {
   /** abandoned / live answers of the last hour (the dialer's verdicts); null without live answers. */
   abandonRate: number | null;
   liveAnswersLastHour: number;
+  /** Answering machines among the last hour's calls (issue 23): not live answers, never abandoned. */
+  machinesLastHour: number;
   cap: number;
 }
 
@@ -131,6 +134,7 @@ export class Wallboard {
       occupancy: staffed ? agents.talking / staffed : 0,
       abandonRate: liveAnswers ? Number(live?.abandoned ?? 0) / liveAnswers : null,
       liveAnswersLastHour: liveAnswers,
+      machinesLastHour: machinesSince(this.d.db, p.id, now - HOUR_MS),
       cap: ABANDON_CAP,
     };
   }

@@ -119,9 +119,19 @@ const address = await listenOrExit(
   },
   () => app.http.listen({ host: config.http.host, port: config.http.port }),
 );
+// Answering-machine detection's audio (UDP): a failure to bind is fatal like the other listeners.
+const amdPort = await listenOrExit(
+  {
+    what: 'answering-machine detection audio (UDP)',
+    host: config.amd.host,
+    port: config.amd.port,
+    settings: 'CC_AMD_PORT / CC_AMD_HOST',
+  },
+  () => app.amdStreams.listen(),
+);
 app.start();
 console.log(
-  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${config.dbPath}`,
+  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, AMD audio udp ${config.amd.host}:${amdPort}, database ${config.dbPath}`,
 );
 if (app.ctx.repos.accounts.list().length === 0)
   console.log(

@@ -12,6 +12,7 @@ import { priceCal, priceRuleOf } from '../switch/billing.js';
 import { classifyCall } from '../switch/results.js';
 import type { FlowFacts, LegInfo } from './flows/types.js';
 import type { CallServices, LegEnd } from './legs/types.js';
+import { amdOfTask } from './amd/task-amd.js';
 
 interface LegOutcome {
   leg: LegInfo;
@@ -59,7 +60,9 @@ export function callServices(d: {
       const task = taskByCode.get({ code: taskCode });
       if (!task) return undefined;
       const voice = task.voiceCode ? voiceByCode.get({ code: task.voiceCode }) : undefined;
-      return { voiceFile: voice?.filePath, evaluation: task.evaluation === 1 };
+      // Answering-machine detection (issue 23): read with the task, so the answer adds no query of its own.
+      const amd = amdOfTask(task, (code) => voiceByCode.get({ code })?.filePath);
+      return { voiceFile: voice?.filePath, evaluation: task.evaluation === 1, amd };
     },
     agentDomain(username) {
       const ext = d.repos.extensions.byUsername(username);
@@ -118,6 +121,8 @@ export function callServices(d: {
           result: outcome.result,
           resultDetail: outcome.resultDetail,
           evaluation: facts.evaluation ?? null,
+          amdVerdict: facts.amd?.verdict ?? null,
+          amdMs: facts.amd?.atMs ?? null,
         },
         now,
       );

@@ -319,6 +319,11 @@ export class Dialer {
     this.customers.legEnded(callId, resultDetail, now);
   }
 
+  /** Answering-machine detection's verdict on one of our customers (the pacer learns from it). */
+  amdVerdict(callId: string, verdict: 'human' | 'machine' | 'notsure'): void {
+    this.customers.amdVerdict(callId, verdict, this.d.clock.now());
+  }
+
   /** Calls in flight (ringing + answered) per task, for callTaskStatus.runningCnt. */
   inFlight(taskId: number): number {
     return this.book.inFlight(taskId);

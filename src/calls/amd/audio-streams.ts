@@ -19,7 +19,7 @@ interface AudioStreamsConfig {
   frameSamples?: number;
 }
 
-interface AudioStream {
+export interface AudioStream {
   /** FreeSWITCH's side of this stream (local-ip, local-port of the unicast command). */
   fs: { ip: string; port: number };
   /** Our side (remote-ip, remote-port). */
@@ -58,8 +58,9 @@ export class AudioStreams {
     });
   }
 
-  /** A stream for one leg, or null when every FreeSWITCH-side port is held. */
+  /** A stream for one leg, or null when nothing listens yet or every FreeSWITCH-side port is held. */
   open(onFrame: (frame: Int16Array) => void): AudioStream | null {
+    if (!this.socket) return null;
     const port = this.freePort();
     if (port === null) return null;
     const entry: Entry = { framer: new PcmFramer(this.cfg.frameSamples ?? 160), onFrame };

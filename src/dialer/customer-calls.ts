@@ -73,8 +73,13 @@ export class CustomerCalls {
     const { d } = this;
     const { task, rooms, capacity, agents, idle } = turn;
     // Answers still under answering-machine detection may yet be people who need an agent: for the pacer they
-    // ring on until the verdict (issue 23).
-    const ringing = [...d.book.ringing(task.id), ...d.book.analysing(task.id)];
+    // ring on until the verdict (issue 23), as attempts launched at their answer. Their age since the dial would
+    // put them in the tail of the ring-time distribution, where the forecast takes a late answer as likely and
+    // holds back as if each were a person about to need an agent.
+    const ringing = [
+      ...d.book.ringing(task.id),
+      ...d.book.analysing(task.id).map((a) => ({ startedAt: a.answeredAt ?? a.startedAt })),
+    ];
     const waiting = d.waitingCustomers(task.callTaskCode);
     // play-only tasks need no agents: their pace is the capacity itself, scaled by the rate.
     const wanted =

@@ -14,7 +14,7 @@ export interface AmdInput {
 }
 
 /** The task columns (schema.ts `tasks.amd*`). */
-export interface AmdColumns {
+interface AmdColumns {
   amd: number;
   amdMachineAction: 'hangup' | 'message';
   amdVoiceCode: string | null;

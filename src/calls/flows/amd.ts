@@ -14,7 +14,7 @@ export interface AmdPolicy {
   guardMs: number;
 }
 
-export type AmdState<S> =
+type AmdState<S> =
   | {
       phase: 'listening' | 'waiting-beep' | 'messaging' | 'closing' | 'ended';
       leg: LegInfo;

@@ -117,7 +117,7 @@ export interface RunnerDeps {
   proveLeg(headers: Readonly<Record<string, string>>, peer: string): LegProof;
 }
 
-export interface AmdRuntime {
+interface AmdRuntime {
   streams: AudioStreams;
   /** Wall-clock ms past the task's analysis time after which a leg that sent no audio goes on as "not sure". */
   guardMarginMs: number;

@@ -131,7 +131,7 @@ const amdPort = await listenOrExit(
 );
 app.start();
 console.log(
-  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, AMD audio udp ${config.amd.host}:${amdPort}, database ${config.dbPath}`,
+  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${config.dbPath}, answering-machine audio udp ${config.amd.host}:${amdPort}`,
 );
 if (app.ctx.repos.accounts.list().length === 0)
   console.log(

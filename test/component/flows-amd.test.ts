@@ -138,6 +138,12 @@ t.test('a machine with the hang-up action is hung up on at the verdict: 20 / 60'
   const log = await h.fs.waitFor(() => (logOf(h, callId)?.resultDetail ? logOf(h, callId) : undefined), 8000);
   t.match(log, { result: 20, resultDetail: 60, amdVerdict: 'machine' });
   t.same(legCommands(h, callId), ['unicast', 'hangup'], 'hung up without any application');
+  h.app.wallboard.sampleAll();
+  t.match(
+    h.app.wallboard.lastHour('pa3').at(-1),
+    { machinesLastHour: 1, liveAnswersLastHour: 0, waiting: 0 },
+    'the wallboard counts the machine, not as a live answer',
+  );
 });
 
 t.test('without amd the leg is not analysed (no unicast) and the log carries no verdict', async (t) => {

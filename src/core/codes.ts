@@ -38,8 +38,7 @@ export const ResultDetail = {
  */
 export const AmdResultDetail = { machineHungUp: 60, machineMessage: 61 } as const;
 export type ResultDetail =
-  | (typeof ResultDetail)[keyof typeof ResultDetail]
-  | (typeof AmdResultDetail)[keyof typeof AmdResultDetail];
+  (typeof ResultDetail)[keyof typeof ResultDetail] | (typeof AmdResultDetail)[keyof typeof AmdResultDetail];
 /** Every code a call log may carry: the contract's, then the extension's (recall and filters accept both). */
 export const resultDetails: readonly number[] = [
   ...Object.values(ResultDetail),

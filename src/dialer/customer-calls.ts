@@ -260,14 +260,12 @@ export class CustomerCalls {
     if (!a?.analysing) return;
     a.analysing = false;
     this.d.metrics.inc(verdict === 'machine' ? 'dialer.machines' : 'dialer.amd_live');
-    this.d.pacers
-      .of(a.task)
-      .observe({
-        kind: 'attempt-ended',
-        at: now,
-        answered: verdict !== 'machine',
-        ringMs: now - a.startedAt,
-      });
+    this.d.pacers.of(a.task).observe({
+      kind: 'attempt-ended',
+      at: now,
+      answered: verdict !== 'machine',
+      ringMs: now - a.startedAt,
+    });
   }
 
   /** An agent started talking on one of our answered calls: the end of the customer's wait. */

@@ -2,12 +2,7 @@ import t from 'tap';
 import { withAmd, type AmdPolicy } from '../../src/calls/flows/amd.js';
 import { playOnlyFlow } from '../../src/calls/flows/play-only.js';
 import { toAgentFlow } from '../../src/calls/flows/to-agent.js';
-import {
-  defaultFlowSettings,
-  type Flow,
-  type FlowEvent,
-  type LegInfo,
-} from '../../src/calls/flows/types.js';
+import { defaultFlowSettings, type Flow, type FlowEvent, type LegInfo } from '../../src/calls/flows/types.js';
 
 const leg: LegInfo = {
   uuid: 'u',

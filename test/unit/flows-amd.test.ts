@@ -1,5 +1,6 @@
 import t from 'tap';
 import { withAmd, type AmdPolicy } from '../../src/calls/flows/amd.js';
+import { offHookCustomerFlow } from '../../src/calls/flows/off-hook.js';
 import { playOnlyFlow } from '../../src/calls/flows/play-only.js';
 import { toAgentFlow } from '../../src/calls/flows/to-agent.js';
 import { defaultFlowSettings, type Flow, type FlowEvent, type LegInfo } from '../../src/calls/flows/types.js';
@@ -128,3 +129,20 @@ t.test('a late detector event after the task flow started changes nothing', asyn
   ]);
   t.same(effects.slice(2), [[], []]);
 });
+
+t.test(
+  'scheduleType 4: a person goes on to the off-hook flow (an agent holding a leg is sought)',
+  async (t) => {
+    const inner = offHookCustomerFlow(defaultFlowSettings);
+    const offHook = { ...leg, flow: 'off-hook' };
+    const first = inner.start(offHook, 0).effects.map((e) => e.kind);
+    const flow = withAmd(inner, hangupPolicy);
+    const s = flow.start(offHook, 0);
+    const next = flow.on(s.state, verdict('human', 'after-greeting-silence'), 0);
+    t.same(
+      next.effects.map((e) => e.kind),
+      ['clear-timer', 'amd-stop', 'amd-decided', ...first],
+    );
+    t.ok(first.includes('find-held-agent'), 'the off-hook flow looks for a held leg');
+  },
+);

@@ -15,17 +15,23 @@ async function clip(name: RegExp): Promise<Int16Array> {
 
 let n = 0;
 /** What the dialer does: the answered customer leg, with our variables, to the socket. */
-async function dial(h: CallHarness, number: string, task: string, project: string): Promise<string> {
+async function dial(
+  h: CallHarness,
+  number: string,
+  task: string,
+  project: string,
+  flow = 'direct',
+): Promise<string> {
   const callId = `00000000-0000-4000-8023-${String(++n).padStart(12, '0')}`;
   const v = {
     origination_uuid: callId,
     cc_call_id: callId,
     cc_role: 'customer',
     cc_number: number,
-    cc_flow: 'direct',
+    cc_flow: flow,
     cc_task: task,
     cc_project: project,
-    ...h.socketLeg(callId, 'direct'),
+    ...h.socketLeg(callId, flow),
   };
   const block = `{${Object.entries(v)
     .map(([k, x]) => `${k}=${x}`)
@@ -182,3 +188,31 @@ t.test(
     t.match(log, { result: 10, callerIdNumber: a1, amdVerdict: 'notsure' });
   },
 );
+
+t.test("scheduleType 2 with amd: a person hears the task's prompt, then reaches the agent", async (t) => {
+  const h = await startCallHarness(fast);
+  t.teardown(h.close);
+  const [a1] = await h.project('pa6', 1);
+  const task = h.task({
+    code: 'ta6',
+    projectCode: 'pa6',
+    scheduleType: 2,
+    voiceFile: '/var/voices/prompt.wav',
+  });
+  setTask(h, task, { amd: 1 });
+  h.fs.setPeer('13900230006', {
+    kind: 'answer',
+    audio: await clip(/^human-cmn-wei2-ni3-hao3-s175-lead1$/),
+    hangupAfterMs: 8000,
+  });
+  const callId = await dial(h, '13900230006', 'ta6', 'pa6', 'play-agent');
+  const log = await h.fs.waitFor(() => (logOf(h, callId)?.resultDetail ? logOf(h, callId) : undefined), 8000);
+  t.match(log, { result: 10, callerIdNumber: a1, amdVerdict: 'human' });
+  const cmds = legCommands(h, callId);
+  t.equal(cmds[0], 'unicast');
+  t.ok(
+    cmds.indexOf('playback:/var/voices/prompt.wav') > 0 &&
+      cmds.findIndex((c) => c.startsWith('bridge:')) > cmds.indexOf('playback:/var/voices/prompt.wav'),
+    `the prompt after the verdict, then the agent (${cmds.join(' ')})`,
+  );
+});

@@ -7,6 +7,7 @@ import { AgentRegistry } from './agents/registry.js';
 import { apiContext, type ApiContext } from './api/context.js';
 import { createHttp, registerRoutes } from './api/http.js';
 import { composeCallRuntime, composeCallSocket, composeRecovery, flowSettingsOf } from './calls/area.js';
+import type { AudioStreams } from './calls/amd/audio-streams.js';
 import type { FlowSettings } from './calls/flows/types.js';
 import type { CallRunner } from './calls/runner.js';
 import type { SocketGuard } from './calls/socket-guard.js';
@@ -58,6 +59,8 @@ export interface App {
   events: EventHub;
   broker: Broker;
   nodes: NodeLinks;
+  /** Answering-machine detection's UDP listener (issue 23); main.ts (or a test) binds it. */
+  amdStreams: AudioStreams;
   /** FreeSWITCH's `socket` app connects here, one connection per call leg; main.ts (or a test) listens. */
   outbound: OutboundServer;
   /** Who may use the outbound socket, and what our originates to it carry (issue 17.1). */
@@ -119,7 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     flowSettings,
     dialing: dialing.port,
   });
-  const { runner, recordings } = calls;
+  const { runner, recordings, amdStreams } = calls;
   reports.onEvent((_nodeId, event) => {
     dialer.onNodeEvent(event);
     runner.onNodeEvent(event);
@@ -145,7 +148,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
 
   const { outbound, guard } = socket;
-  const parts = { http, broker, nodes, outbound, runner, dialer, wallboard };
+  const parts = { http, broker, nodes, outbound, runner, dialer, wallboard, amdStreams };
   return {
     ...parts,
     ctx,
@@ -157,7 +160,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
 /** Starting connects to the nodes and starts the timers; stopping waits for in-flight work, in dependency order. */
 function lifecycle(
-  p: Pick<App, 'http' | 'broker' | 'nodes' | 'outbound' | 'runner' | 'dialer' | 'wallboard'> & {
+  p: Pick<
+    App,
+    'http' | 'broker' | 'nodes' | 'outbound' | 'runner' | 'dialer' | 'wallboard' | 'amdStreams'
+  > & {
     directory: NodeDirectory;
     recordings?: { start(): void; stop(): Promise<void> };
     bus?: Bus;
@@ -180,6 +186,7 @@ function lifecycle(
       await p.recordings?.stop();
       await p.outbound.close();
       await p.runner.close();
+      await p.amdStreams.close();
       await p.nodes.stop();
       p.broker.close();
       await p.bus?.close();

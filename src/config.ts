@@ -102,6 +102,11 @@ export interface Config {
     /** A customer's phone rings before the call is given up (25). */
     customerRingSeconds: number;
   };
+  /**
+   * Answering-machine detection's audio (issue 23, README): FreeSWITCH binds `fsIp` and one port of `fsPorts` per
+   * analysed call and streams the leg's audio over UDP to `host:port`, where we listen (0: any free port).
+   */
+  amd: { host: string; port: number; fsIp: string; fsPorts: [number, number] };
   /** Agent-first tasks: attempts whose agent never takes the call before the number is settled as 32 (issue 14.3). */
   agentFirstMaxTries: number;
   /** Caps on what one client may hold open (issue #17). */
@@ -169,6 +174,17 @@ function oneOf(env: Env, key: string, allowed: string[]): string {
 }
 
 /** `host:port`, or undefined when the variable is unset. */
+/** `first-last` (inclusive), both 1-65535. */
+function portRange(env: Env, key: string, def: [number, number]): [number, number] {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return def;
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(raw.trim());
+  const [first, last] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (!m || first < 1 || last > 65535 || first > last)
+    throw new ConfigError(`${key} must be a port range first-last (1-65535), e.g. 41000-41999`);
+  return [first, last];
+}
+
 function hostPort(env: Env, key: string): { host: string; port: number } | undefined {
   const raw = env[key];
   if (raw === undefined || raw === '') return undefined;
@@ -279,6 +295,12 @@ export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.st
       customerRingSeconds: int(env, 'CC_CUSTOMER_RING_S', 30, 5, 300),
     },
     agentFirstMaxTries: int(env, 'CC_AGENT_FIRST_MAX_TRIES', 3, 1, 20),
+    amd: {
+      host: str(env, 'CC_AMD_HOST', '127.0.0.1'),
+      port: int(env, 'CC_AMD_PORT', 0, 0, 65535),
+      fsIp: str(env, 'CC_AMD_FS_IP', fsHost),
+      fsPorts: portRange(env, 'CC_AMD_FS_PORTS', [41000, 41999]),
+    },
     limits: {
       requestTimeoutMs: int(env, 'CC_HTTP_REQUEST_TIMEOUT_MS', 60_000, 1000, 3_600_000),
       maxConnections: int(env, 'CC_HTTP_MAX_CONNECTIONS', 10_000, 1),

@@ -120,9 +120,19 @@ const address = await listenOrExit(
   },
   () => app.http.listen({ host: config.http.host, port: config.http.port }),
 );
+// Answering-machine detection's audio (UDP): a failure to bind is fatal like the other listeners.
+const amdPort = await listenOrExit(
+  {
+    what: 'answering-machine detection audio (UDP)',
+    host: config.amd.host,
+    port: config.amd.port,
+    settings: 'CC_AMD_PORT / CC_AMD_HOST',
+  },
+  () => app.amdStreams.listen(),
+);
 await app.start();
 console.log(
-  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${config.dbPath}`,
+  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${config.dbPath}, answering-machine audio udp ${config.amd.host}:${amdPort}`,
 );
 if ((await app.ctx.repos.accounts.list()).length === 0)
   console.log(

@@ -21,6 +21,8 @@ import { isChannelHeaderRead } from './legs/routing.js';
 import type { CallServices } from './legs/types.js';
 import { LiveCalls } from './live-calls.js';
 import { CallRunner } from './runner.js';
+import { AudioStreams } from './amd/audio-streams.js';
+import type { AmdVerdictKind } from './flows/types.js';
 import { callServices } from './services.js';
 import { socketGuard, type SocketGuard } from './socket-guard.js';
 
@@ -91,6 +93,8 @@ export function composeCallSocket(d: CallBase & { directory: NodeDirectory }): C
 export interface DialingPort {
   /** A customer leg's outcome is stored: its line is free and its pacer learns. */
   legEnded(callId: string, resultDetail: number): void;
+  /** Answering-machine detection's verdict on an answered customer (the pacer learns the machine rate). */
+  amdVerdict(callId: string, verdict: AmdVerdictKind): void;
   /** An agent dials a customer from the phone: the gateway and dial string, or why not. */
   routeAgentCall: NonNullable<CallServices['routeAgentCall']>;
 }
@@ -106,6 +110,7 @@ interface CallRuntimeDeps extends CallBase {
 export function composeCallRuntime(d: CallRuntimeDeps): {
   runner: CallRunner;
   recordings?: RecordingUploader;
+  amdStreams: AudioStreams;
 } {
   const { config, repos } = d;
   // Recordings go to Qiniu when it is configured; the local file is always kept.
@@ -120,7 +125,21 @@ export function composeCallRuntime(d: CallRuntimeDeps): {
         log: d.log,
       })
     : undefined;
+  // Bound by main.ts (tests bind their own); until then no leg is analysed (they go on as "not sure").
+  const amdStreams = new AudioStreams({
+    fsIp: config.amd.fsIp,
+    fsPorts: config.amd.fsPorts,
+    ourIp: config.amd.host,
+    ourPort: config.amd.port,
+  });
+  d.metrics.gauge('amd.streams_held', () => amdStreams.held);
+  d.metrics.gauge('amd.stray_datagrams', () => amdStreams.strayDatagrams);
   const runner = new CallRunner({
+    amd: {
+      streams: amdStreams,
+      guardMarginMs: 3000,
+      onVerdict: (callId, verdict) => d.dialing.amdVerdict(callId, verdict),
+    },
     clock: d.clock,
     metrics: d.metrics,
     log: d.log,
@@ -143,7 +162,7 @@ export function composeCallRuntime(d: CallRuntimeDeps): {
     },
   });
   d.socket.outbound.serve(runner.handle);
-  return { runner, recordings };
+  return { runner, recordings, amdStreams };
 }
 
 interface RecoveryAreaDeps {

@@ -2,6 +2,9 @@
 // (by username). The runner fills it; the dialer, the wallboard, the supervisor and the agents' commands read it.
 import type { HeldLeg, LiveCall } from './legs/types.js';
 
+/** No agent yet, and not under answering-machine detection nor found a machine: nobody waits for an agent there. */
+const isWaiting = (c: LiveCall): boolean => c.agent === undefined && c.amd === undefined;
+
 export class LiveCalls {
   readonly live = new Map<string, LiveCall>();
   /** Off-hook agents' held legs by username. */
@@ -10,14 +13,14 @@ export class LiveCalls {
   /** Answered customers of the task still waiting for an agent. */
   waitingInTask(taskCode: string): number {
     let n = 0;
-    for (const c of this.live.values()) if (c.taskCode === taskCode && c.agent === undefined) n++;
+    for (const c of this.live.values()) if (c.taskCode === taskCode && isWaiting(c)) n++;
     return n;
   }
 
   /** Answered customers of the project still waiting for an agent. */
   waitingInProject(projectCode: string): number {
     let n = 0;
-    for (const c of this.live.values()) if (c.projectCode === projectCode && c.agent === undefined) n++;
+    for (const c of this.live.values()) if (c.projectCode === projectCode && isWaiting(c)) n++;
     return n;
   }
 

@@ -4,16 +4,21 @@
 import type { EslEvent, OutboundSession } from '../esl/index.js';
 import { FsCommand } from '../switch/fs-commands.js';
 import { agentCodeFlow } from './flows/agent-code.js';
+import { withAmd } from './flows/amd.js';
 import { agentFirstFlow } from './flows/agent-first.js';
 import { heldLegFlow, offHookCustomerFlow } from './flows/off-hook.js';
 import { playOnlyFlow } from './flows/play-only.js';
 import { toAgentFlow } from './flows/to-agent.js';
-import type { Flow } from './flows/types.js';
+import type { Flow, LegInfo } from './flows/types.js';
 import { OutcomeQueue } from './outcomes.js';
+import { DEFAULT_AMD_THRESHOLDS, resolveThresholds } from './amd/settings.js';
 import { HangupCompletions } from './legs/hangup-completions.js';
 import { LegRun } from './legs/leg-run.js';
 import { legInfo, routeLeg } from './legs/routing.js';
 import type { HeldLeg, LiveCall, RunnerDeps, RunnerState } from './legs/types.js';
+
+/** The flows answering-machine detection may stand in front of (scheduleType 1, 2 and 4). */
+const AMD_FLOWS = new Set(['direct', 'play-agent', 'off-hook']);
 
 export class CallRunner {
   readonly live: Map<string, LiveCall>;
@@ -63,6 +68,23 @@ export class CallRunner {
     };
   }
 
+  /**
+   * The leg's flow; a customer of a task with answering-machine detection (scheduleType 1, 2, 4) is analysed first
+   * (flows/amd.ts), when this process has the audio listener.
+   */
+  private flowOf(leg: LegInfo): Flow<unknown> | undefined {
+    const flow = this.flows[leg.flow];
+    const amd = this.d.amd;
+    if (!flow || !leg.amd || !amd || !AMD_FLOWS.has(leg.flow)) return flow;
+    const thresholds = resolveThresholds(leg.amd.thresholds);
+    const analysisMs = (thresholds.ok ? thresholds.value : DEFAULT_AMD_THRESHOLDS).totalAnalysisMs;
+    const file = leg.amd.machineFile;
+    return withAmd(flow, {
+      machine: file ? { kind: 'message', file } : { kind: 'hangup' },
+      guardMs: analysisMs + amd.guardMarginMs,
+    }) as Flow<unknown>;
+  }
+
   /** Events from the nodes' inbound links (the runner needs CHANNEL_HANGUP_COMPLETE of its legs). */
   onNodeEvent(e: EslEvent): void {
     const uuid = e.headers['Unique-ID'];
@@ -88,7 +110,7 @@ export class CallRunner {
     const h = ready.value.headers;
     const leg = await routeLeg(this.d, session, await legInfo(this.d.services, h), h);
     if (!leg) return;
-    const flow = this.flows[leg.flow];
+    const flow = this.flowOf(leg);
     if (!flow) {
       this.d.log.warn(
         { flow: leg.flow, uuid: leg.uuid },

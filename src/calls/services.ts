@@ -10,6 +10,7 @@ import { priceCal, priceRuleOf } from '../switch/billing.js';
 import { classifyCall } from '../switch/results.js';
 import type { FlowFacts, LegInfo } from './flows/types.js';
 import type { CallServices, LegEnd, StoredOutcome } from './legs/types.js';
+import { amdOfTask } from './amd/task-amd.js';
 
 interface LegOutcome {
   leg: LegInfo;
@@ -24,7 +25,7 @@ interface LegOutcome {
  */
 const TASK_FACTS_TTL_MS = 5_000;
 
-type TaskFacts = { voiceFile?: string; evaluation: boolean } | undefined;
+type TaskFacts = { voiceFile?: string; evaluation: boolean; amd?: LegInfo['amd'] } | undefined;
 
 export function callServices(d: {
   repos: Pick<Repos, 'tasks' | 'voices' | 'callOutcomes'>;
@@ -41,7 +42,15 @@ export function callServices(d: {
     const task = await d.repos.tasks.byCode(taskCode);
     if (!task) return undefined;
     const voice = task.voiceCode ? await d.repos.voices.byCode(task.voiceCode) : undefined;
-    return { voiceFile: voice?.filePath, evaluation: task.evaluation === 1 };
+    // Answering-machine detection (issue 23): read with the task, so the answer adds no query of its own.
+    const machineVoice =
+      task.amd === 1 && task.amdMachineAction === 'message' && task.amdVoiceCode
+        ? await d.repos.voices.byCode(task.amdVoiceCode)
+        : undefined;
+    const amd = amdOfTask(task, (code) =>
+      code === machineVoice?.voiceCode ? machineVoice.filePath : undefined,
+    );
+    return { voiceFile: voice?.filePath, evaluation: task.evaluation === 1, amd };
   }
   return {
     async taskInfo(taskCode) {
@@ -103,6 +112,8 @@ export function callServices(d: {
             result: outcome.result,
             resultDetail: outcome.resultDetail,
             evaluation: facts.evaluation ?? null,
+            amdVerdict: facts.amd?.verdict ?? null,
+            amdMs: facts.amd?.atMs ?? null,
           };
         },
       };

@@ -32,8 +32,18 @@ export const ResultDetail = {
   successAgentHungUp: 50,
   successCustomerHungUp: 55,
 } as const;
-export type ResultDetail = (typeof ResultDetail)[keyof typeof ResultDetail];
-export const resultDetails: readonly number[] = Object.values(ResultDetail);
+/**
+ * Extension codes (issue 23, README "Answering-machine detection"), kept apart from the contract's: result 20 with
+ * 60 (an answering machine, hung up on) or 61 (an answering machine that got the task's message after its beep).
+ */
+export const AmdResultDetail = { machineHungUp: 60, machineMessage: 61 } as const;
+export type ResultDetail =
+  (typeof ResultDetail)[keyof typeof ResultDetail] | (typeof AmdResultDetail)[keyof typeof AmdResultDetail];
+/** Every code a call log may carry: the contract's, then the extension's (recall and filters accept both). */
+export const resultDetails: readonly number[] = [
+  ...Object.values(ResultDetail),
+  ...Object.values(AmdResultDetail),
+];
 
 /** Extension registration (spec 一.9 `status`). */
 export const RegStatus = { unregistered: 0, registered: 1 } as const;

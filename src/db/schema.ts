@@ -173,6 +173,15 @@ export const tasks = sqliteTable(
     retryRules: text('retry_rules'),
     /** The adaptive pacer's abandon target for this task, at most the 3% cap; null = 3% (issue 14.9). */
     abandonTarget: real('abandon_target'),
+    /** Answering-machine detection (issue 23): 1 on, 0 off (default). */
+    amd: integer('amd').notNull().default(0),
+    /** What a machine gets: 'hangup', or 'message' (amdVoiceCode played after its beep, then hang up). */
+    amdMachineAction: text('amd_machine_action', { enum: ['hangup', 'message'] })
+      .notNull()
+      .default('hangup'),
+    amdVoiceCode: text('amd_voice_code'),
+    /** JSON Partial<AmdThresholds> (src/calls/amd/settings.ts) over the defaults, or null: the defaults. */
+    amdThresholds: text('amd_thresholds'),
     ...timestamps,
   },
   (t) => [index('tasks_project').on(t.projectId)],
@@ -262,6 +271,10 @@ export const callLogs = sqliteTable(
     abandoned: integer('abandoned'),
     /** Live answer → agent connected, in ms (null when no agent was connected). */
     agentWaitMs: integer('agent_wait_ms'),
+    /** Answering-machine detection's verdict (human, machine, notsure) or null: not analysed (issue 23). */
+    amdVerdict: text('amd_verdict'),
+    /** Audio analysed when the verdict fell (ms after the answer). */
+    amdMs: integer('amd_ms'),
     addTime: integer('add_time').notNull(),
     updateTime: integer('update_time').notNull(),
   },

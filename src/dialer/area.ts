@@ -107,7 +107,11 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
     tasks,
     callLists,
     dialer,
-    port: { legEnded: (callId, detail) => dialer.legEnded(callId, detail), routeAgentCall },
+    port: {
+      legEnded: (callId, detail) => dialer.legEnded(callId, detail),
+      amdVerdict: (callId, verdict) => dialer.amdVerdict(callId, verdict),
+      routeAgentCall,
+    },
     commands: (hangupByAgent) =>
       callCommands({
         repos,

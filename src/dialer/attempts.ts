@@ -18,6 +18,8 @@ export interface Attempt {
   /** When the customer answered, and when an agent was connected (the abandon rule's 2 s run between them). */
   answeredAt?: number;
   connectedAt?: number;
+  /** Answered, answering-machine detection's verdict not in yet (issue 23): may still be a live answer. */
+  analysing?: boolean;
   hangup?: Record<string, string>;
   jobError?: string;
   settleTimer?: TimerHandle;
@@ -84,6 +86,11 @@ export class AttemptBook {
   /** Attempts originated and not yet answered or failed, of one task. */
   ringing(taskId: number): Attempt[] {
     return [...this.ringingCalls.values()].filter((a) => a.task.id === taskId && !a.answered);
+  }
+
+  /** Answered attempts of one task still under answering-machine detection. */
+  analysing(taskId: number): Attempt[] {
+    return [...this.answeredCalls.values()].filter((a) => a.task.id === taskId && a.analysing === true);
   }
 
   /** The task has calls of its own in progress: ringing, answered, or an agent-first agent ringing. */

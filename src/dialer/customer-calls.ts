@@ -22,6 +22,13 @@ import { judgeLiveAnswer, MAX_AGENT_WAIT_MS } from './pacing/abandon.js';
 import { retryIfRuled } from './retries.js';
 import type { TaskPacers } from './task-pacers.js';
 
+/** Tasks whose calls answering-machine detection analyses (dialer/amd-settings.ts allows no others). */
+const AMD_SCHEDULES = new Set<number>([
+  ScheduleType.directToAgent,
+  ScheduleType.playThenAgent,
+  ScheduleType.offHookAgent,
+]);
+
 interface CustomerCallDeps {
   repos: Pick<Repos, 'callLogs' | 'tasks' | 'gateways'>;
   log: { warn(obj: object, msg: string): void };
@@ -65,7 +72,14 @@ export class CustomerCalls {
   async dial(turn: DialTurn, now: number): Promise<void> {
     const { d } = this;
     const { task, rooms, capacity, agents, idle } = turn;
-    const ringing = d.book.ringing(task.id);
+    // Answers still under answering-machine detection may yet be people who need an agent: for the pacer they
+    // ring on until the verdict (issue 23), as attempts launched at their answer. Their age since the dial would
+    // put them in the tail of the ring-time distribution, where the forecast takes a late answer as likely and
+    // holds back as if each were a person about to need an agent.
+    const ringing = [
+      ...d.book.ringing(task.id),
+      ...d.book.analysing(task.id).map((a) => ({ startedAt: a.answeredAt ?? a.startedAt })),
+    ];
     const waiting = d.waitingCustomers(task.callTaskCode);
     // play-only tasks need no agents: their pace is the capacity itself, scaled by the rate.
     const wanted =
@@ -157,6 +171,11 @@ export class CustomerCalls {
         const at = d.clock.now();
         d.book.answer(attempt, at);
         d.metrics.inc('dialer.answers');
+        // With AMD the pacer learns the answer once the detector says whether it needs an agent (amdVerdict).
+        if (task.amd === 1 && AMD_SCHEDULES.has(task.scheduleType)) {
+          attempt.analysing = true;
+          return;
+        }
         d.pacers
           .of(task)
           .observe({ kind: 'attempt-ended', at, answered: true, ringMs: at - attempt.startedAt });
@@ -243,6 +262,24 @@ export class CustomerCalls {
       .observe({ kind: 'attempt-ended', at: now, answered: false, ringMs: now - a.startedAt });
   }
 
+  /**
+   * Answering-machine detection's verdict (issue 23): a machine is not a live answer (it needs no agent), so the
+   * pacer learns the task's machine rate within its live-answer rate; a person (or "not sure") is a live answer
+   * from now on, and their wait still counts from the answer (the abandon rule).
+   */
+  amdVerdict(callId: string, verdict: 'human' | 'machine' | 'notsure', now: number): void {
+    const a = this.d.book.answeredCall(callId);
+    if (!a?.analysing) return;
+    a.analysing = false;
+    this.d.metrics.inc(verdict === 'machine' ? 'dialer.machines' : 'dialer.amd_live');
+    this.d.pacers.of(a.task).observe({
+      kind: 'attempt-ended',
+      at: now,
+      answered: verdict !== 'machine',
+      ringMs: now - a.startedAt,
+    });
+  }
+
   /** An agent started talking on one of our answered calls: the end of the customer's wait. */
   agentConnected(callId: string, at: number): void {
     const a = this.d.book.answeredCall(callId);
@@ -258,6 +295,11 @@ export class CustomerCalls {
     // One rule (pacing/abandon.ts) for the pacer and for the stored verdict the abandon-rate report counts.
     const waitMs = a.connectedAt !== undefined ? a.connectedAt - (a.answeredAt ?? a.connectedAt) : null;
     const verdict = judgeLiveAnswer(resultDetail, waitMs, MAX_AGENT_WAIT_MS);
+    // Hung up before the detector's verdict: the pacer learns the answer now, live or not as the outcome says.
+    if (a.analysing)
+      d.pacers
+        .of(a.task)
+        .observe({ kind: 'attempt-ended', at: now, answered: verdict.live, ringMs: now - a.startedAt });
     if (!verdict.live || a.task.scheduleType === ScheduleType.playOnly) return;
     await d.repos.callLogs.upsert(
       callId,

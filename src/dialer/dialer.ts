@@ -314,6 +314,11 @@ export class Dialer {
       .catch((err: unknown) => this.d.log.warn({ err, callId }, 'could not store the abandon verdict'));
   }
 
+  /** Answering-machine detection's verdict on one of our customers (the pacer learns from it). */
+  amdVerdict(callId: string, verdict: 'human' | 'machine' | 'notsure'): void {
+    this.customers.amdVerdict(callId, verdict, this.d.clock.now());
+  }
+
   /** Calls in flight (ringing + answered) per task, for callTaskStatus.runningCnt. */
   inFlight(taskId: number): number {
     return this.book.inFlight(taskId);

@@ -13,5 +13,7 @@ export function callTaskStatusBody(task: Task, c: TaskCounts, runningCnt: number
     rate: task.rate,
     status: task.status,
     runningCnt,
+    /** Extension (issue 23): answering machines among failCnt. */
+    machineCnt: c.machineCount,
   };
 }

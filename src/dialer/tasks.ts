@@ -18,6 +18,7 @@ import { checkAbandonTarget } from './pacing/abandon.js';
 import type { Screen } from './number-source.js';
 import type { TaskDialState } from './dialer.js';
 import { Topics } from '../core/topics.js';
+import { AMD_DEFAULTS, hasAmdInput, parseAmdSettings, type AmdInput } from './amd-settings.js';
 
 export type { Task };
 
@@ -40,6 +41,11 @@ export interface SubmitInput {
   callingWindow?: unknown;
   retryRules?: unknown;
   abandonTarget?: number | string;
+  /** Extensions (issue 23): answering-machine detection, see amd-settings.ts. */
+  amd?: number | string;
+  amdMachineAction?: string;
+  amdVoiceCode?: string | null;
+  amdThresholds?: unknown;
 }
 
 /** The dialling rules a task may carry beyond the contract (issue 14.2, 14.7, 14.8, 14.9). */
@@ -138,7 +144,7 @@ export class TaskService {
       this.checkSchedule(input.callType, input.scheduleType);
       return true;
     });
-    const { project, gws, rate, expiredTime, pacing, voiceCode, source, rules } = fields.all({
+    const { project, gws, rate, expiredTime, pacing, voiceCode, source, rules, amd } = fields.all({
       scheduleOk,
       project: activeProject,
       gws: await fields.checkAsync(() => this.resolveGateways(input.callGWs)),
@@ -152,6 +158,10 @@ export class TaskService {
       voiceCode: await fields.checkAsync(() => this.checkVoice(input.scheduleType, input.voiceCode)),
       source: activeProject && (await fields.checkAsync(() => this.numberSource(input, activeProject.id))),
       rules: fields.check(() => parseTaskRules(input)),
+      amd: await fields.checkAsync(async () => {
+        const known = await this.knownVoices([input.amdVoiceCode]);
+        return parseAmdSettings(input, AMD_DEFAULTS, input, (code) => known.has(code));
+      }),
     });
 
     const task = await d.tasks.create(
@@ -170,6 +180,7 @@ export class TaskService {
         evaluation: input.evaluation ?? 0,
         status: TaskStatus.init,
         ...rules,
+        ...amd,
       },
       gws,
       source.kind === 'list'
@@ -315,6 +326,31 @@ export class TaskService {
     this.emit({ kind: 'concurrency', task: updated });
   }
 
+  /**
+   * Extension (issue 23): turns answering-machine detection on or off and sets what machines get; the fields given
+   * are merged over the task's current settings and the whole is checked before it is stored. Calls connected
+   * from then on follow it.
+   */
+  async setAmd(callTaskCode: string, input: AmdInput): Promise<void> {
+    const task = await this.byCode(callTaskCode);
+    if (task.status === TaskStatus.ended) throw conflict(`task ${callTaskCode} has ended`);
+    if (!hasAmdInput(input))
+      throw invalid('give at least one of amd, amdMachineAction, amdVoiceCode, amdThresholds');
+    const known = await this.knownVoices([input.amdVoiceCode, task.amdVoiceCode]);
+    const amd = parseAmdSettings(input, task, task, (code) => known.has(code));
+    const updated = await this.d.tasks.update(task.id, amd, this.d.clock.now());
+    this.emit({ kind: 'concurrency', task: updated });
+  }
+
+  /** Which of the given voice codes the voice library has (the checks that use it are synchronous). */
+  private async knownVoices(codes: unknown[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    for (const code of codes)
+      if (typeof code === 'string' && code !== '' && (await this.d.repos.voices.byCode(code)))
+        known.add(code);
+    return known;
+  }
+
   /** The dialer saw the task's calling window open or close: managers see it on /topic/task. */
   async windowChanged(task: Task, open: boolean): Promise<void> {
     const projectCode = await this.projectCode(task);
@@ -368,6 +404,7 @@ export class TaskService {
       failCount: c.failCount,
       missCount: c.missCount,
       totalCount: c.totalCount,
+      machineCount: c.machineCount,
       dialledCount: await this.d.tasks.dialledCount(task.id),
       pendingCount: states.pending,
       previewCount: states.preview,

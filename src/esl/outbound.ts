@@ -90,6 +90,11 @@ export class OutboundSession {
     return this.connection.command(format === 'plain' ? 'myevents' : `myevents ${format}`, options);
   }
 
+  /** A sendmsg to this socket's own leg with `headers` (call-command: unicast, ...). */
+  sendmsg(headers: Readonly<Record<string, string>>, options?: WaitOptions): Promise<EslResult<Reply>> {
+    return this.connection.sendmsg({ headers }, options);
+  }
+
   /** Keep the socket after hangup to receive the last events: forever (`exit` ends it) or `seconds`. */
   linger(seconds?: number, options?: WaitOptions): Promise<EslResult<Reply>> {
     return this.connection.command(seconds === undefined ? 'linger' : `linger ${seconds}`, options);

@@ -20,6 +20,8 @@ export interface WallboardSample {
   /** abandoned / live answers of the last hour (the dialer's verdicts); null without live answers. */
   abandonRate: number | null;
   liveAnswersLastHour: number;
+  /** Answering machines among the last hour's calls (issue 23): not live answers, never abandoned. */
+  machinesLastHour: number;
   cap: number;
 }
 
@@ -114,6 +116,7 @@ export class Wallboard {
       occupancy: staffed ? agents.talking / staffed : 0,
       abandonRate: f.liveAnswersLastHour ? f.abandonedLastHour / f.liveAnswersLastHour : null,
       liveAnswersLastHour: f.liveAnswersLastHour,
+      machinesLastHour: f.machinesLastHour,
       cap: ABANDON_CAP,
     };
   }

@@ -2,7 +2,7 @@
 // table: the first row whose condition holds decides. Answered legs are judged by the flow's own state (did an agent
 // take the call, who hung up); unanswered legs by the SIP final response, then by FreeSWITCH's Hangup-Cause, because
 // the SIP code is what the carrier actually said and the cause is FreeSWITCH's (lossy) translation of it.
-import { Result, ResultDetail } from '../core/codes.js';
+import { AmdResultDetail, Result, ResultDetail } from '../core/codes.js';
 
 type HungUpBy = 'agent' | 'customer' | 'system';
 type AgentOutcome = 'busy' | 'no-answer' | 'none-available';
@@ -18,6 +18,11 @@ export interface FlowOutcome {
   hungUpBy?: HungUpBy;
   /** scheduleType 5: the call's purpose is the playback; no agent is ever sought. */
   playOnly?: boolean;
+  /**
+   * Answering-machine detection's verdict (issue 23): a machine never reached the task's flow; `message` is true
+   * once its message started after the beep.
+   */
+  amd?: { verdict: 'human' | 'machine' | 'notsure'; message?: boolean };
 }
 
 export interface CallEnd {
@@ -75,6 +80,19 @@ const D = ResultDetail;
  * customer answered but no agent took the call. Fail: the customer never answered.
  */
 export const RESULT_TABLE: readonly Row[] = [
+  // An answering machine (issue 23, extension codes): not a live answer, so never missed nor abandoned.
+  {
+    id: 'answering-machine-message',
+    when: (c) => c.answered && c.flow.amd?.verdict === 'machine' && c.flow.amd.message === true,
+    result: fail,
+    resultDetail: AmdResultDetail.machineMessage,
+  },
+  {
+    id: 'answering-machine',
+    when: (c) => c.answered && c.flow.amd?.verdict === 'machine',
+    result: fail,
+    resultDetail: AmdResultDetail.machineHungUp,
+  },
   // Answered and talked: whoever sent BYE. "system" (task ended, supervisor kill) counts as our side hanging up.
   {
     id: 'talked-customer-hung-up',
@@ -183,6 +201,8 @@ export function classifyCall(c: CallEnd): CallOutcome {
 /** The result a detail belongs to (for details written by a flow without a result). */
 export function resultOfDetail(detail: number): Result {
   if (detail === D.successAgentHungUp || detail === D.successCustomerHungUp) return success;
+  // An answering machine is a failed attempt, not a missed customer (issue 23).
+  if (detail === AmdResultDetail.machineHungUp || detail === AmdResultDetail.machineMessage) return fail;
   if (detail >= D.customerHungUpWaiting) return missed;
   return fail;
 }

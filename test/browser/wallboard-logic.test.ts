@@ -15,6 +15,7 @@ const sample = (at: number, over: Partial<WallboardSample> = {}): WallboardSampl
   occupancy: 0.5,
   abandonRate: 0.024,
   liveAnswersLastHour: 40,
+  machinesLastHour: 0,
   cap: 0.03,
   ...over,
 });

@@ -357,3 +357,20 @@ t.test('call-log queries: spec 一.10 filters and 一.13 recall lists', async (t
   t.same(ids(after), ['r4'], 'recallLastId skips what was already recalled');
   t.same(await logs.listByResult(r.taskId, [], 0, page), { total: 0, items: [] });
 });
+
+t.test(
+  'a CDR of a call answered by a machine (cc_amd, the flow gone) is an answering machine: 20 / 60, billed as answered',
+  async (t) => {
+    const r = await rig(t);
+    const machine = BRIDGED.replace('<variables>', '<variables><cc_amd>machine</cc_amd>');
+    const res = await r.post(machine);
+    t.equal(res.statusCode, 200, res.body);
+    t.match(r.ctx.repos.callLogs.get(BRIDGED_ID), {
+      result: 20,
+      resultDetail: 60,
+      amdVerdict: 'machine',
+      billsec: 34,
+      priceCal: 60,
+    });
+  },
+);

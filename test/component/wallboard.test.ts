@@ -173,13 +173,13 @@ t.test(
     t.ok(r.body.startsWith('\uFEFF'), 'a BOM for spreadsheet programs');
     t.equal(
       lines[0],
-      'id,callTaskCode,callerIdNumber,destinationNumber,recordFile,recordFileQiniu,startTimestamp,endTimestamp,addTime,updateTime,duration,billsec,priceCal,priceRule,result,resultDetail,evaluation,skipReason,abandoned,agentWaitMs',
+      'id,callTaskCode,callerIdNumber,destinationNumber,recordFile,recordFileQiniu,startTimestamp,endTimestamp,addTime,updateTime,duration,billsec,priceCal,priceRule,result,resultDetail,evaluation,skipReason,abandoned,agentWaitMs,amdVerdict,amdMs',
     );
     t.equal(lines.length, 3, 'the header and the two calls of t1');
     t.match(lines[1], /^2502,t1,,'=cmd\(\),/, 'newest first; a formula-like cell is made inert');
-    t.match(lines[1], /,dnc-global,,$/);
+    t.match(lines[1], /,dnc-global,,,,$/);
     t.match(lines[2], /,"\/rec\/a,""b"".wav",/, 'commas and quotes are quoted');
-    t.match(lines[2], /,30,35,,,1,$/);
+    t.match(lines[2], /,30,35,,,1,,,$/);
 
     r = await get({ queryTimeType: '1', projectCode: 'p1' });
     t.equal(r.body.trimEnd().split('\r\n').length, 2503, 'every matching row, past the 1000-row pages');

@@ -298,6 +298,8 @@ export class AppQueue {
     ch.setVar('current_application', app.name);
     sw.publish('CHANNEL_EXECUTE', { channel: ch, post: appHeaders(app) });
     ch.appResponse = undefined;
+    // switch_core_session_reset (which playback calls) deactivates unicast for good.
+    if (app.name === 'playback') ch.unicast?.close();
     const impl = APPS[app.name];
     let finished = false;
     const complete = (response: string) => {

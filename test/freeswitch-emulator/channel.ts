@@ -1,5 +1,6 @@
 // One call leg as FreeSWITCH describes it in events: running state, call state, caller profile, variables
 // (insertion-ordered, like the channel's variable list) and the leg it is bridged to.
+import type { UnicastStream } from './unicast.js';
 import type { Headers } from './wire.js';
 
 export const STATE_NUMBER: Record<string, number> = {
@@ -83,6 +84,10 @@ export class Channel {
   appResponse?: string;
   /** Where DTMF from the peer goes while an app collects digits (play_and_get_digits). */
   dtmfSink?: (digits: string) => void;
+  /** What the far end says from its answer on (8 kHz L16), for `unicast` (peers' `audio`). */
+  peerAudio?: Int16Array;
+  /** The leg's `unicast` stream, while it lasts. */
+  unicast?: UnicastStream;
   /** Recordings in progress: path → start time in µs. */
   readonly recordings = new Map<string, number>();
 

@@ -1,4 +1,5 @@
 // The inbound event socket (what clients reach on :8021): auth, api/bgapi, subscriptions, sendmsg, exit.
+import { startUnicast } from './unicast.js';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { runBackground } from './api-commands.js';
@@ -205,7 +206,7 @@ function publishApiEvent(core: EmulatorCore, cmd: string, args: string): void {
   core.sw.publish('API', { pre });
 }
 
-/** `sendmsg`: execute (with the client's Event-UUID), hangup, unhold/nomedia ignored. */
+/** `sendmsg`: execute (with the client's Event-UUID), hangup, unicast (unicast.ts), unhold/nomedia ignored. */
 export function sendmsg(core: EmulatorCore, uuid: string, command: ClientCommand, onDone?: () => void): void {
   const ch = core.sw.channels.get(uuid);
   if (!ch) return;
@@ -225,6 +226,8 @@ export function sendmsg(core: EmulatorCore, uuid: string, command: ClientCommand
     const times = Math.max(1, loops);
     for (let i = 0; i < times; i++)
       core.apps.enqueue(ch, app, expanded, eventUuid, i === times - 1 ? onDone : undefined);
+  } else if (callCommand === 'unicast') {
+    startUnicast(core.sw, ch, (name) => header(command.headers, name));
   } else if (callCommand === 'hangup') {
     const cause = header(command.headers, 'hangup-cause') ?? 'NORMAL_CLEARING';
     core.sw.soon(() => core.kill(ch, cause));

@@ -165,6 +165,7 @@ function playPeer(env: LegEnvironment, ch: Channel, behaviour: PeerBehaviour, re
       sw.after(delay, () => {
         if (timedOut || !ch.alive) return;
         announceCodecs(sw, ch);
+        ch.peerAudio = behaviour.audio;
         sw.answer(ch);
         flipCallerId(ch);
         sw.publish('CALL_UPDATE', { channel: ch, pre: [['Direction', 'RECV']] });

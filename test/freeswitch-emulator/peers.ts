@@ -10,6 +10,8 @@ export type PeerBehaviour =
       hangupAfterMs?: number;
       /** DTMF the peer sends, at ms after answer. */
       dtmf?: { atMs: number; digits: string }[];
+      /** What the peer says from its answer on (8 kHz 16-bit samples, then silence): heard through `unicast`. */
+      audio?: Int16Array;
     }
   | { kind: 'busy'; afterMs?: number }
   | { kind: 'no-answer' }

@@ -9,6 +9,7 @@ import { DEFAULT_AMD_THRESHOLDS } from '../../src/calls/amd/settings.js';
 import { amdTestSet, loadClip, ulawPathOf, type Clip } from '../support/amd-audio.js';
 import { BareOutboundSocket, StreamProbe, startRecordingCustomer, ulawToLinear } from './amd-peers.js';
 import { sleep, waitFor, type Lab } from './lab.js';
+import { amdEndToEnd } from './amd-e2e-scenarios.js';
 
 type Step = [string, (c: { lab: Lab }) => Promise<string | void>];
 
@@ -157,4 +158,4 @@ const unicastNative: Step = [
   },
 ];
 
-export const amdGroup: Step[] = [unicastFacts, unicastNative];
+export const amdGroup: Step[] = [unicastFacts, unicastNative, ...amdEndToEnd];

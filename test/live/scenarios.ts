@@ -800,7 +800,7 @@ const transfer: Step = [
     w.stomp
       .get(talk.agent)!
       .send('/app/transfer', { username: talk.agent, callId: talk.callId, otherUsername: other });
-    (await w.stomp.get(other))!.next(`/topic/transfer/${other}`, () => true, 15_000);
+    await w.stomp.get(other)!.next(`/topic/transfer/${other}`, () => true, 15_000);
     await w.stomp
       .get(other)!
       .next(`/topic/call/${other}`, (m: { callId?: string }) => m.callId === talk.callId, 20_000);
@@ -1093,7 +1093,7 @@ const agentDialsOutNoTask: Step = [
     });
     const agent = w.autoAgents[0]!.username;
     const number = '13600000702';
-    (await w.phones.get(agent))!.dial(number);
+    await w.phones.get(agent)!.dial(number);
     const log = await waitFor(
       'the call log of the agent’s call with no task open',
       () =>

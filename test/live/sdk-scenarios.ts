@@ -130,7 +130,7 @@ export const sdkGroup: Step[] = [
       // The carrier echoes what it hears: the SDK's own tone coming back has been to the customer and back.
       const heard = await heardInPage(sdk.page, 2);
       check(heard[SDK_HZ]! >= 1, "the customer heard the SDK's tone (echoed back to it)", heard);
-      (await w.stomp.get(sdk.username))!.next(`/topic/call/${sdk.username}`, () => true, 10_000);
+      await w.stomp.get(sdk.username)!.next(`/topic/call/${sdk.username}`, () => true, 10_000);
       const log = await waitFor(
         'the call log',
         async () => (await w.logs(task)).find((l) => l.result !== null && l.result !== ''),

@@ -36,11 +36,21 @@ export async function startCallHarness(
   opts: { emulator?: EmulatorOptions; config?: Partial<Config>; flow?: Partial<FlowSettings> } = {},
   deps: Partial<AppDeps> = {},
 ): Promise<CallHarness> {
+  // The emulator binds these ports for its unicast streams: a range of its own, so tests running side by side on
+  // one machine do not try the same ones.
+  const amdBase = 20_000 + Math.floor(Math.random() * 400) * 100;
+  const amd = {
+    host: '127.0.0.1',
+    port: 0,
+    fsIp: '127.0.0.1',
+    fsPorts: [amdBase, amdBase + 99] as [number, number],
+  };
   const ta = await startTestApp(
-    { recordingsDir: '/var/lib/freeswitch/recordings', ...opts.config },
+    { recordingsDir: '/var/lib/freeswitch/recordings', amd, ...opts.config },
     { flowSettings: opts.flow, clock: systemClock, ...deps },
   );
   const socket = await ta.app.outbound.listen();
+  await ta.app.amdStreams.listen();
   const fs = await startEmulator({
     timeScale: 0.02,
     // As configure.mjs writes it into the node's vars.xml.

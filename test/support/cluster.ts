@@ -21,7 +21,7 @@ async function instance(t: Test, url: string, instanceId: string, exchange: stri
   });
   t.teardown(ta.close);
   const base = await ta.app.http.listen({ host: '127.0.0.1', port: 0 });
-  ta.app.start();
+  await ta.app.start();
   return { ta, base, metric: (name) => ta.app.ctx.metrics.snapshot()[name] ?? 0 };
 }
 

@@ -1,8 +1,9 @@
 import t from 'tap';
-import { withAmd, type AmdFlowEvent, type AmdPolicy } from '../../src/calls/flows/amd.js';
+import { withAmd, type AmdPolicy } from '../../src/calls/flows/amd.js';
+import { offHookCustomerFlow } from '../../src/calls/flows/off-hook.js';
 import { playOnlyFlow } from '../../src/calls/flows/play-only.js';
 import { toAgentFlow } from '../../src/calls/flows/to-agent.js';
-import { defaultFlowSettings, type Flow, type LegInfo } from '../../src/calls/flows/types.js';
+import { defaultFlowSettings, type Flow, type FlowEvent, type LegInfo } from '../../src/calls/flows/types.js';
 
 const leg: LegInfo = {
   uuid: 'u',
@@ -22,14 +23,14 @@ const leg: LegInfo = {
 
 const hangupPolicy: AmdPolicy = { machine: { kind: 'hangup' }, guardMs: 7000 };
 const messagePolicy: AmdPolicy = { machine: { kind: 'message', file: '/voices/vm.wav' }, guardMs: 7000 };
-const verdict = (v: 'human' | 'machine' | 'notsure', reason = 'r'): AmdFlowEvent => ({
+const verdict = (v: 'human' | 'machine' | 'notsure', reason = 'r'): FlowEvent => ({
   kind: 'amd-verdict',
   verdict: v,
   reason,
   atMs: 1200,
 });
 
-function run<S>(inner: Flow<S>, policy: AmdPolicy, events: AmdFlowEvent[]) {
+function run<S>(inner: Flow<S>, policy: AmdPolicy, events: FlowEvent[]) {
   const flow = withAmd(inner, policy);
   let step = flow.start(leg, 0);
   const effects = [step.effects.map((e) => e.kind)];
@@ -52,7 +53,7 @@ t.test(
     const inner = toAgentFlow(defaultFlowSettings);
     const direct = inner.start(leg, 0).effects.map((e) => e.kind);
     const { effects, facts } = run(inner, hangupPolicy, [verdict('human', 'after-greeting-silence')]);
-    t.same(effects[1], ['clear-timer', 'amd-stop', ...direct]);
+    t.same(effects[1], ['clear-timer', 'amd-stop', 'amd-decided', ...direct]);
     t.same(facts.amd, { verdict: 'human', reason: 'after-greeting-silence', atMs: 1200 });
   },
 );
@@ -65,10 +66,11 @@ t.test(
     t.same(run(inner, hangupPolicy, [verdict('notsure', 'too-long')]).effects[1], [
       'clear-timer',
       'amd-stop',
+      'amd-decided',
       ...first,
     ]);
     const guarded = run(inner, hangupPolicy, [{ kind: 'timer', name: 'amd-guard' }]);
-    t.same(guarded.effects[1], ['clear-timer', 'amd-stop', ...first]);
+    t.same(guarded.effects[1], ['clear-timer', 'amd-stop', 'amd-decided', ...first]);
     t.same(guarded.facts.amd, { verdict: 'notsure', reason: 'no-audio', atMs: 0 });
   },
 );
@@ -79,7 +81,7 @@ t.test('a machine with the hang-up action is hung up; the call log will say mach
     { kind: 'hangup', cause: 'NORMAL_CLEARING' },
   ]);
   t.same(effects.slice(1), [
-    ['clear-timer', 'amd-stop', 'hangup'],
+    ['clear-timer', 'amd-stop', 'amd-decided', 'hangup'],
     ['clear-timer', 'amd-stop'],
   ]);
   t.equal(facts.amd?.verdict, 'machine');
@@ -95,11 +97,12 @@ t.test('a machine with a message: wait for the beep, play the voice file, then h
     { kind: 'amd-beep', reason: 'beep' },
   ]);
   t.same(effects.slice(1), [
-    ['clear-timer', 'amd-wait-beep'],
+    ['clear-timer', 'amd-decided', 'amd-wait-beep'],
     ['amd-stop', 'playback'],
   ]);
   t.same(last[1], { kind: 'playback', id: 'amd-message', file: '/voices/vm.wav' });
   t.equal(facts.amd?.reason, 'max-words');
+  t.equal(facts.amd?.message, true, 'the call log will say the message was left');
   const after = run(toAgentFlow(defaultFlowSettings), messagePolicy, [
     verdict('machine'),
     { kind: 'amd-beep', reason: 'timeout' },
@@ -115,6 +118,7 @@ t.test('the customer hanging up during the analysis ends the leg (hung up by the
   t.equal(done, true);
   t.equal(facts.hungUpBy, 'customer');
   t.equal(facts.amd, undefined);
+  t.equal(facts.waitingForAgent, true, 'a person who left before the verdict waited from the answer on');
 });
 
 t.test('a late detector event after the task flow started changes nothing', async (t) => {
@@ -125,3 +129,20 @@ t.test('a late detector event after the task flow started changes nothing', asyn
   ]);
   t.same(effects.slice(2), [[], []]);
 });
+
+t.test(
+  'scheduleType 4: a person goes on to the off-hook flow (an agent holding a leg is sought)',
+  async (t) => {
+    const inner = offHookCustomerFlow(defaultFlowSettings);
+    const offHook = { ...leg, flow: 'off-hook' };
+    const first = inner.start(offHook, 0).effects.map((e) => e.kind);
+    const flow = withAmd(inner, hangupPolicy);
+    const s = flow.start(offHook, 0);
+    const next = flow.on(s.state, verdict('human', 'after-greeting-silence'), 0);
+    t.same(
+      next.effects.map((e) => e.kind),
+      ['clear-timer', 'amd-stop', 'amd-decided', ...first],
+    );
+    t.ok(first.includes('find-held-agent'), 'the off-hook flow looks for a held leg');
+  },
+);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Result, ResultDetail } from '../../src/core/codes.js';
+import { AmdResultDetail, Result, ResultDetail } from '../../src/core/codes.js';
 import {
   RESULT_TABLE,
   classifyCall,
@@ -26,6 +26,16 @@ const unanswered = (hangupCause: string, sipTermStatus?: string, hangupDispositi
 
 /** One story per row of the table: the call, and what the report must say. */
 const stories: Record<string, { story: string; call: CallEnd; detail: ResultDetail }> = {
+  'answering-machine-message': {
+    story: "an answering machine takes the call and gets the task's message after its beep (issue 23)",
+    call: answered({ amd: { verdict: 'machine', message: true }, hungUpBy: 'system' }),
+    detail: AmdResultDetail.machineMessage,
+  },
+  'answering-machine': {
+    story: 'an answering machine takes the call and is hung up on, even when it hangs up first',
+    call: answered({ amd: { verdict: 'machine' }, hungUpBy: 'customer' }, { hangupDisposition: 'recv_bye' }),
+    detail: AmdResultDetail.machineHungUp,
+  },
   'talked-customer-hung-up': {
     story: 'the customer talks with an agent and hangs up first (recv_bye on the customer leg)',
     call: answered({ agentConnected: true }, { hangupDisposition: 'recv_bye' }),

@@ -63,6 +63,8 @@ async function customerFields(leg: CdrLeg, deps: IngestDeps, key: string): Promi
       agentConnected: leg.bridged,
       waitingForAgent: false,
       playOnly: leg.flow === String(ScheduleType.playOnly),
+      // Answering-machine detection's verdict, set on the channel as it fell (cc_amd, issue 23).
+      amd: leg.variables.cc_amd === 'machine' ? { verdict: 'machine' } : undefined,
     },
   });
   const inbound = leg.direction === 'inbound';
@@ -86,6 +88,7 @@ async function customerFields(leg: CdrLeg, deps: IngestDeps, key: string): Promi
     recordFile: keptRecording(leg),
     priceRule: rule,
     priceCal: leg.billsec === null ? null : priceCal(rule, leg.billsec),
+    amdVerdict: nonEmptyVar(leg.variables.cc_amd),
     ...(deps.flowOwns?.(key)
       ? {}
       : {
@@ -94,6 +97,8 @@ async function customerFields(leg: CdrLeg, deps: IngestDeps, key: string): Promi
         }),
   };
 }
+
+const nonEmptyVar = (v: string | undefined): string | null => (v ? v : null);
 
 /** FreeSWITCH deletes a recording that held no audio and sets RECORD_DISCARDED: such a CDR names no recording. */
 const keptRecording = (leg: CdrLeg): string | null =>

@@ -55,6 +55,9 @@ const COLUMNS: [string, (c: CallLog) => unknown][] = [
   ...ITEM_FIELDS.map((k): [string, (c: CallLog) => unknown] => [k, (c) => callLogItem(c)[k]]),
   ['abandoned', (c) => c.abandoned],
   ['agentWaitMs', (c) => c.agentWaitMs],
+  // Answering-machine detection (issue 23): human, machine or notsure, and the audio it took; empty: not analysed.
+  ['amdVerdict', (c) => c.amdVerdict],
+  ['amdMs', (c) => c.amdMs],
 ];
 
 export const callLogExportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {

@@ -4,12 +4,13 @@
 // - callGWs: JSON array text in a form field, or an array in a JSON body; every gateway exists, is enabled, and
 //   its concurrency is an integer > 0 and at most the gateway's lines (expectCount) when those are known.
 // - expiredTime: `yyyy-MM-dd HH:mm:ss` in Asia/Shanghai (UTC+8) or epoch milliseconds, in the future.
-// - Extensions: optional `pacing` (fixed | adaptive) and `evaluation` (0/1); getCallList's optional `username`
+// - Extensions: optional `pacing` (fixed | adaptive), `evaluation` (0/1), answering-machine detection (`amd`...); getCallList's optional `username`
 //   (without it the numbers are reserved for 'api'); callTaskStatus adds totals and the status.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { ok } from '../envelope.js';
 import type { SubmitInput, TaskRulesInput, TaskService } from '../../dialer/tasks.js';
+import type { AmdInput } from '../../dialer/amd-settings.js';
 
 const P = '/callcenter/callTask/api';
 const tags = ['task'];
@@ -45,6 +46,23 @@ const ruleFields = {
       "Extension: the adaptive pacer's abandon target, > 0 and ≤ 0.03 (default 0.03); null clears it",
   },
 } as const;
+/** Extensions of issue 23 (README "Answering-machine detection"); also accepted by setTaskAmd. */
+const amdFields = {
+  amd: {
+    description: 'Extension: 1 turns answering-machine detection on (scheduleType 1, 2, 4), 0 off (default)',
+  },
+  amdMachineAction: {
+    type: 'string',
+    description: 'Extension: what a machine gets: hangup (default), or message (amdVoiceCode after its beep)',
+  },
+  amdVoiceCode: {
+    description: 'Extension: the voice played to a machine (amdMachineAction message); null clears it',
+  },
+  amdThresholds: {
+    description:
+      'Extension: JSON {"afterGreetingSilenceMs":600,...} over the detector\'s defaults (README); null restores them',
+  },
+} as const;
 const codeOnly = {
   type: 'object',
   required: ['callTaskCode'],
@@ -73,6 +91,7 @@ const submitBody = {
       description: 'Extension: 1 asks the customer to rate the call',
     },
     ...ruleFields,
+    ...amdFields,
   },
 } as const;
 
@@ -137,6 +156,23 @@ export function taskRoutes(tasks: TaskService): FastifyPluginAsync<{ ctx: ApiCon
       async (req) => {
         const { callTaskCode: code, ...rules } = req.body;
         await tasks.setRules(code, rules);
+        return ok();
+      },
+    );
+
+    app.post<{ Body: AmdInput & { callTaskCode: string } }>(
+      `${P}/setTaskAmd/v1`,
+      {
+        schema: {
+          summary:
+            "Extension: set a task's answering-machine detection (amd, amdMachineAction, amdVoiceCode, amdThresholds; checked as a whole before it is stored)",
+          tags,
+          body: { type: 'object', required: ['callTaskCode'], properties: { callTaskCode, ...amdFields } },
+        },
+      },
+      async (req) => {
+        const { callTaskCode: code, ...amd } = req.body;
+        await tasks.setAmd(code, amd);
         return ok();
       },
     );

@@ -19,7 +19,7 @@ interface AudioStreamsConfig {
   frameSamples?: number;
 }
 
-interface AudioStream {
+export interface AudioStream {
   /** FreeSWITCH's side of this stream (local-ip, local-port of the unicast command). */
   fs: { ip: string; port: number };
   /** Our side (remote-ip, remote-port). */
@@ -38,10 +38,13 @@ interface Entry {
 export class AudioStreams {
   private socket?: Socket;
   private readonly byPort = new Map<number, Entry>();
+  private lastPort: number;
   /** Datagrams from a port no call holds (a stream that outlived its call, or a stranger). */
   strayDatagrams = 0;
 
-  constructor(private readonly cfg: AudioStreamsConfig) {}
+  constructor(private readonly cfg: AudioStreamsConfig) {
+    this.lastPort = cfg.fsPorts[1];
+  }
 
   /** Binds the UDP socket; resolves with the bound port (0 in the config: any free one). */
   listen(): Promise<number> {
@@ -58,8 +61,9 @@ export class AudioStreams {
     });
   }
 
-  /** A stream for one leg, or null when every FreeSWITCH-side port is held. */
+  /** A stream for one leg, or null when nothing listens yet or every FreeSWITCH-side port is held. */
   open(onFrame: (frame: Int16Array) => void): AudioStream | null {
+    if (!this.socket) return null;
     const port = this.freePort();
     if (port === null) return null;
     const entry: Entry = { framer: new PcmFramer(this.cfg.frameSamples ?? 160), onFrame };
@@ -81,9 +85,20 @@ export class AudioStreams {
     return this.byPort.size;
   }
 
+  /**
+   * The next free port after the last one handed out: a port released just now is the last to be taken again, so
+   * FreeSWITCH has unbound it (it does so as the leg hangs up, which we may hear of first) before another call asks.
+   */
   private freePort(): number | null {
     const [first, last] = this.cfg.fsPorts;
-    for (let p = first; p <= last; p++) if (!this.byPort.has(p)) return p;
+    const size = last - first + 1;
+    for (let i = 1; i <= size; i++) {
+      const p = first + ((((this.lastPort - first + i) % size) + size) % size);
+      if (!this.byPort.has(p)) {
+        this.lastPort = p;
+        return p;
+      }
+    }
     return null;
   }
 

@@ -24,6 +24,21 @@ export interface LegInfo {
   agent?: string;
   customerDial?: string;
   customerCallerId?: string;
+  /**
+   * Answering-machine detection on this leg (issue 23): a machine gets `machineFile` after its beep (or a hang-up
+   * without one); `thresholds` are the task's, over the defaults (calls/amd/settings.ts checks them).
+   */
+  amd?: { machineFile?: string; thresholds: Readonly<Record<string, number>> };
+}
+
+/** Answering-machine detection's verdict: "not sure" goes on as a human (nobody is dropped). */
+export type AmdVerdictKind = 'human' | 'machine' | 'notsure';
+/** What the detector decided and when (ms of audio after the answer); `message`: a machine's message started. */
+export interface AmdOutcome {
+  verdict: AmdVerdictKind;
+  reason: string;
+  atMs: number;
+  message?: boolean;
 }
 
 export type AgentRef = { username: string; domain: string };
@@ -48,7 +63,11 @@ export type FlowEvent =
    * Blind transfer asked by the agent `from` (supervisor/in-call.ts): `agent` is already reserved for this call,
    * `agentLeg` is the leg of `from` to drop. A flow that cannot transfer now must release `agent`.
    */
-  | { kind: 'transfer'; agent: AgentRef; from: string; agentLeg: string };
+  | { kind: 'transfer'; agent: AgentRef; from: string; agentLeg: string }
+  /** Answering-machine detection (calls/amd): the classifier's verdict, `atMs` of audio after the answer. */
+  | { kind: 'amd-verdict'; verdict: AmdVerdictKind; reason: string; atMs: number }
+  /** After a machine verdict with a message: its beep (or the greeting's end, or the wait's limit). */
+  | { kind: 'amd-beep'; reason: 'beep' | 'silence' | 'timeout' };
 
 export type Effect =
   | { kind: 'answer'; id: string }
@@ -80,7 +99,15 @@ export type Effect =
   /** Off-hook: uuid_bridge this leg to the agent's held leg (a failure comes back as executed `id`, ok false). */
   | { kind: 'bridge-held'; id: string; agent: string; leg: string }
   /** Hang up another leg by uuid (the agent's leg being transferred away). */
-  | { kind: 'kill-leg'; uuid: string };
+  | { kind: 'kill-leg'; uuid: string }
+  /** Start streaming this leg's audio to the answering-machine classifier. */
+  | { kind: 'amd-listen' }
+  /** Keep streaming, now to the beep detector (a machine gets its message after the beep). */
+  | { kind: 'amd-wait-beep' }
+  /** Stop feeding the detector (FreeSWITCH 1.11.1 has no nounicast: its next application or the hangup ends it). */
+  | { kind: 'amd-stop' }
+  /** The detector's verdict is final for this call: told to the dialer (pacing) and to the CDR (cc_amd). */
+  | { kind: 'amd-decided'; outcome: AmdOutcome };
 
 /** What the flow knows when the leg ends; the runner adds FreeSWITCH's hangup facts and classifies. */
 export interface FlowFacts {
@@ -99,6 +126,8 @@ export interface FlowFacts {
    * outcome), not by this leg's own answer and hangup.
    */
   customer?: { answered: boolean; answeredAt?: number; hangupCause: string };
+  /** Answering-machine detection's verdict, when the leg was analysed (issue 23). */
+  amd?: AmdOutcome;
 }
 
 export interface Step<S> {

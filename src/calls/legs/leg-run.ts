@@ -156,6 +156,8 @@ export class LegRun implements LegContext, SettlingRun {
     this.ended = true;
     for (const t of this.timers.values()) t.cancel();
     this.scratch.stopWaiting?.();
+    // FreeSWITCH unbinds the leg's unicast port only now (no nounicast in 1.11.1): the port may serve another call.
+    this.scratch.amd?.stream.release();
     const facts = this.flow.facts(this.state);
     const { agents } = this.deps;
     // Safety net: no agent stays reserved or talking for a call that is over.

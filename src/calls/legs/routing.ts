@@ -52,6 +52,7 @@ export async function legInfo(services: CallServices, h: Record<string, string>)
     answered: h['Answer-State'] === 'answered' || h['Channel-Call-State'] === 'ACTIVE',
     voiceFile: task?.voiceFile,
     evaluation: task?.evaluation ?? false,
+    amd: role === 'customer' ? task?.amd : undefined,
     gatewayCode: v('cc_gw'),
     numberId: v('cc_number_id') ? Number(v('cc_number_id')) : null,
     agent: v('cc_agent') || undefined,

@@ -8,9 +8,10 @@ import type { AgentRegistry } from '../../agents/registry.js';
 import type { OutboundSession } from '../../esl/index.js';
 import type { OutcomeQueue } from '../outcomes.js';
 import type { CallOutcome } from '../../db/repos/call-outcomes.js';
-import type { FlowEvent, FlowFacts, FlowSettings, LegInfo } from '../flows/types.js';
+import type { AmdVerdictKind, FlowEvent, FlowFacts, FlowSettings, LegInfo } from '../flows/types.js';
 import type { HangupCompletions } from './hangup-completions.js';
 import type { LegProof } from '../leg-proof.js';
+import type { AudioStreams } from '../amd/audio-streams.js';
 
 /** How the leg ended, as FreeSWITCH reported it. */
 export interface LegEnd {
@@ -34,7 +35,9 @@ export interface StoredOutcome {
 
 export interface CallServices {
   /** The task's voice file and settings, if the leg belongs to a task. */
-  taskInfo(taskCode: string): Promise<{ voiceFile?: string; evaluation: boolean } | undefined>;
+  taskInfo(
+    taskCode: string,
+  ): Promise<{ voiceFile?: string; evaluation: boolean; amd?: LegInfo['amd'] } | undefined>;
   /** The agent's SIP domain, known without the store (the answer → bridge path never waits on it). */
   agentDomain(username: string): string;
   recordPath(callId: string, now: number): string;
@@ -96,6 +99,8 @@ export interface LiveCall {
   agent?: string;
   /** The leg bridged to this one (CHANNEL_BRIDGE's Other-Leg-Unique-ID): the agent's, on a customer leg. */
   otherLeg?: string;
+  /** Under answering-machine detection, or found to be a machine (issue 23): nobody waiting for an agent. */
+  amd?: 'analysing' | 'machine';
   /** The leg's role (cc_role): customer, agent or manager. */
   role: string;
   /** Hands an event to the leg's flow from outside (an agent's transfer request). */
@@ -117,8 +122,18 @@ export interface RunnerDeps {
   settings: FlowSettings;
   /** The registry of calls in progress the runner fills (others read it); its own when not given. */
   calls?: { live: Map<string, LiveCall>; held: Map<string, HeldLeg> };
+  /** Answering-machine detection (issue 23): where the legs' audio arrives; absent, no leg is analysed. */
+  amd?: AmdRuntime;
   /** Whether a connected leg is ours (calls/socket-guard.ts); refusals are counted and logged there. */
   proveLeg(headers: Readonly<Record<string, string>>, peer: string): LegProof;
+}
+
+interface AmdRuntime {
+  streams: AudioStreams;
+  /** Wall-clock ms past the task's analysis time after which a leg that sent no audio goes on as "not sure". */
+  guardMarginMs: number;
+  /** Each analysed call's verdict, as it falls (the dialer's pacer learns the machine rate from it). */
+  onVerdict?(callId: string, verdict: AmdVerdictKind): void;
 }
 
 /** A finished customer leg waiting for its outcome to be stored. */

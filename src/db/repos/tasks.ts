@@ -270,6 +270,8 @@ export function tasksRepo(db: Db) {
           fail: sql<number>`sum(case when ${callLogs.result} = 20 then 1 else 0 end)`,
           miss: sql<number>`sum(case when ${callLogs.result} = 30 then 1 else 0 end)`,
           reject: sql<number>`sum(case when ${callLogs.resultDetail} = 10 then 1 else 0 end)`,
+          // Answering machines (issue 23, resultDetail 60 and 61): counted within failCount, and on their own.
+          machine: sql<number>`sum(case when ${callLogs.resultDetail} in (60, 61) then 1 else 0 end)`,
         })
         .from(callLogs)
         .where(eq(callLogs.taskId, task.id))
@@ -281,6 +283,7 @@ export function tasksRepo(db: Db) {
         failCount: Number(r?.fail ?? 0),
         missCount: Number(r?.miss ?? 0),
         rejectCount: Number(r?.reject ?? 0),
+        machineCount: Number(r?.machine ?? 0),
         totalCount: total,
       };
     },
@@ -293,6 +296,8 @@ export interface TaskCounts {
   failCount: number;
   missCount: number;
   rejectCount: number;
+  /** Answering machines (issue 23), among failCount. */
+  machineCount: number;
   totalCount: number;
 }
 export type TasksRepo = Async<ReturnType<typeof tasksRepo>>;

@@ -1,6 +1,7 @@
 // The wallboard's figures that come from the call logs (SQLite): calls started in the last minute and the dialer's
 // live-answer verdicts of the last hour, per project.
-import { and, count, eq, gte, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { AmdResultDetail } from '../../core/codes.js';
 import type { Db } from '../database.js';
 import { callLogs } from '../schema.js';
 
@@ -10,6 +11,8 @@ export interface CallFigures {
   callsLastMinute: number;
   liveAnswersLastHour: number;
   abandonedLastHour: number;
+  /** Calls an answering machine took (issue 23: resultDetail 60, 61) in the last hour. */
+  machinesLastHour: number;
 }
 
 export function wallboardRepo(db: Db) {
@@ -38,8 +41,21 @@ export function wallboardRepo(db: Db) {
           ),
         )
         .get();
+      const machines =
+        db
+          .select({ n: count() })
+          .from(callLogs)
+          .where(
+            and(
+              eq(callLogs.projectId, projectId),
+              gte(callLogs.startTimestamp, now - HOUR_MS),
+              inArray(callLogs.resultDetail, Object.values(AmdResultDetail)),
+            ),
+          )
+          .get()?.n ?? 0;
       return {
         callsLastMinute: calls,
+        machinesLastHour: machines,
         liveAnswersLastHour: live?.n ?? 0,
         abandonedLastHour: Number(live?.abandoned ?? 0),
       };

@@ -27,6 +27,11 @@ export interface Scenario {
   machineShare?: number;
   /** How long detecting a machine keeps the line after it answers. */
   machineDetectS?: number;
+  /**
+   * Answering-machine detection's time for a person (issue 23): their live answer comes this long after they
+   * answered (the attempt rings on for the pacer until then), and their 2 s wait still counts from the answer.
+   */
+  humanDetectS?: number;
   /** Time from originate to answer, for attempts that are answered. */
   ringS: Distribution;
   /** Unanswered attempts are dropped after this; an answer drawn later than this is a no-answer too. */

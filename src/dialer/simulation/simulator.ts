@@ -272,7 +272,7 @@ class Simulation {
         machine: true,
       });
     } else {
-      this.queue.push(this.now + ring, { kind: 'live-answer', attempt });
+      this.queue.push(this.now + ring + s2ms(this.sc.humanDetectS ?? 0), { kind: 'live-answer', attempt });
     }
   }
 
@@ -284,11 +284,12 @@ class Simulation {
       answered: true,
       ringMs: this.now - attempt.since,
     });
-    attempt.answeredAt = this.now;
+    // The person answered before detection said so: their wait, and the abandon rule's 2 s, run from the answer.
+    attempt.answeredAt = this.now - s2ms(this.sc.humanDetectS ?? 0);
     const agent = this.idle.shift();
     if (agent) return this.connect(attempt, agent);
     this.waiting.push(attempt);
-    this.queue.push(this.now + this.maxWaitMs, { kind: 'abandon', attempt });
+    this.queue.push(Math.max(this.now, attempt.answeredAt + this.maxWaitMs), { kind: 'abandon', attempt });
   }
 
   private connect(attempt: Attempt, agent: Agent): void {

@@ -79,3 +79,25 @@ t.test('the unicast sendmsg names FreeSWITCH’s port as local and ours as remot
     ['transport', 'udp'],
   ]);
 });
+
+t.test(
+  'a port released just now is the last one handed out again (FreeSWITCH may not have unbound it yet)',
+  async (t) => {
+    const streams = new AudioStreams({
+      fsIp: '127.0.0.1',
+      fsPorts: [47200, 47202],
+      ourIp: '127.0.0.1',
+      ourPort: 0,
+    });
+    await streams.listen();
+    t.teardown(() => streams.close());
+    const a = streams.open(() => undefined)!;
+    t.equal(a.fs.port, 47200);
+    a.release();
+    const b = streams.open(() => undefined)!;
+    t.equal(b.fs.port, 47201, 'not the port just released');
+    const c = streams.open(() => undefined)!;
+    t.equal(c.fs.port, 47202);
+    t.equal(streams.open(() => undefined)!.fs.port, 47200, 'then round again');
+  },
+);

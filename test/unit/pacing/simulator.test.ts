@@ -221,3 +221,24 @@ t.test('the seeded random source is uniform and its normals have the asked mean 
   t.equal(rng.normal(3, 0), 3);
   t.end();
 });
+
+t.test(
+  'with AMD a person is a live answer once detected, and the 2 s they may wait run from their answer',
+  (t) => {
+    // Two attempts at once, one agent: the first person gets the agent; the second waits from their answer (10 s),
+    // detected 1.5 s later, so they are abandoned at 12 s, 0.5 s after the pacer heard of them.
+    const pacer = spy(scripted([0, 0]));
+    const r = simulate({ ...tiny, humanDetectS: 1.5 }, { pacer, rate: 1, seed: 1 });
+    t.same(
+      pacer.seen.filter((o) => o.kind !== 'agent-freed'),
+      [
+        { kind: 'attempt-ended', at: 11_500, answered: true, ringMs: 11_500 },
+        { kind: 'connected', at: 11_500, waitMs: 1500 },
+        { kind: 'attempt-ended', at: 11_500, answered: true, ringMs: 11_500 },
+        { kind: 'abandoned', at: 12_000, waitMs: 2000 },
+      ],
+    );
+    t.equal(r.abandoned, 1);
+    t.end();
+  },
+);

@@ -4,6 +4,7 @@ import type { TimerHandle } from '../../../core/clock.js';
 import type { OutboundSession } from '../../../esl/index.js';
 import type { Effect, FlowEvent, LegInfo } from '../../flows/types.js';
 import type { HeldLeg, LiveCall, RunnerDeps } from '../types.js';
+import type { AudioStream } from '../../amd/audio-streams.js';
 
 /** What the handlers keep per leg between effects. */
 export interface LegScratch {
@@ -15,6 +16,8 @@ export interface LegScratch {
   stopWaiting?: () => void;
   /** continue_on_fail is set on this leg. */
   continuing?: boolean;
+  /** The leg's audio stream under answering-machine detection (released when the leg is over). */
+  amd?: { stream: AudioStream; waitBeep(): void };
 }
 
 export interface LegContext {

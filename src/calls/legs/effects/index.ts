@@ -1,6 +1,7 @@
 // The effect interpreter: one handler per effect kind, grouped by what they act on.
 import type { Effect } from '../../flows/types.js';
 import { agentEffects } from './agents.js';
+import { amdEffects } from './amd.js';
 import { bridgeEffects } from './bridges.js';
 import type { EffectHandlers, LegContext } from './context.js';
 import { heldLegEffects } from './held-legs.js';
@@ -13,6 +14,7 @@ export const effectHandlers: EffectHandlers = {
   ...bridgeEffects,
   ...agentEffects,
   ...heldLegEffects,
+  ...amdEffects,
 };
 
 /** Carries out one effect for the leg. */

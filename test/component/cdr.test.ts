@@ -365,7 +365,7 @@ t.test(
     const machine = BRIDGED.replace('<variables>', '<variables><cc_amd>machine</cc_amd>');
     const res = await r.post(machine);
     t.equal(res.statusCode, 200, res.body);
-    t.match(r.ctx.repos.callLogs.get(BRIDGED_ID), {
+    t.match(await r.ctx.repos.callLogs.get(BRIDGED_ID), {
       result: 20,
       resultDetail: 60,
       amdVerdict: 'machine',

@@ -30,7 +30,7 @@ export interface AmdThresholds {
 export const DEFAULT_AMD_THRESHOLDS: Readonly<AmdThresholds> = Object.freeze({
   initialSilenceMs: 2500,
   greetingMs: 1500,
-  afterGreetingSilenceMs: 500,
+  afterGreetingSilenceMs: 425,
   totalAnalysisMs: 5000,
   minWordMs: 100,
   betweenWordsSilenceMs: 50,

@@ -96,11 +96,13 @@ export class CallRunner {
     }
     // Neither reply is waited for: FreeSWITCH handles one socket's commands in order, so the subscription and linger
     // are in force before the flow's first command runs and before any event it causes. No round trip stands
-    // between the leg's connect and its first command (for a customer with an idle agent: the bridge).
-    void session.myevents();
-    void session.linger();
+    // between the leg's connect and its first command (for a customer with an idle agent: the bridge), and the
+    // three leave in one write.
     this.d.metrics.inc(`calls.legs.${flow.name}`);
-    await new LegRun(this.d, this.shared, session, leg, flow).start();
+    await new LegRun(this.d, this.shared, session, leg, flow).start(() => {
+      void session.myevents();
+      void session.linger();
+    });
   }
 
   /**

@@ -121,7 +121,9 @@ function decodeJson(text: string): EslEvent | undefined {
 function make(headers: Record<string, string>, body: string | undefined): EslEvent | undefined {
   const name = headers['Event-Name'];
   if (!name) return undefined;
-  const subclass = headers['Event-Subclass'];
+  // FreeSWITCH gives only CUSTOM events a subclass (switch_event_create_subclass refuses it to any other id), and
+  // looking for a header that is not there reads the whole event's text.
+  const subclass = name === 'CUSTOM' ? headers['Event-Subclass'] : undefined;
   return {
     name,
     headers,

@@ -129,6 +129,11 @@ export class OutboundSession {
     return this.connection.command('exit', options);
   }
 
+  /** See EslConnection.batch: the commands `fn` writes leave together when it returns. */
+  batch<T>(fn: () => T): T {
+    return this.connection.batch(fn);
+  }
+
   /** Drops the socket without ceremony. */
   destroy(): void {
     this.connection.destroy();

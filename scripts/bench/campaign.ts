@@ -16,7 +16,7 @@
 // --history N stores N past calls of the project first; --background then runs, for the whole campaign, CSV exports
 // of them and imports of a --dnc-number do-not-call CSV, back to back, from curl processes (background-load.ts).
 import type { Socket } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { eq } from 'drizzle-orm';
@@ -218,6 +218,19 @@ const rssBefore = process.memoryUsage().rss;
 const fsBefore = await fs.usage();
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
+// Garbage collection in the run: the young generation's collections count what the app allocates (each one follows
+// a filled semi-space), a figure the machine's load does not change, unlike times; and the pauses, which hold the loop.
+const gcs = { scavenges: 0, major: 0, pauseMs: 0, longestMs: 0 };
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+    if (kind === perf.NODE_PERFORMANCE_GC_MINOR) gcs.scavenges++;
+    else if (kind === perf.NODE_PERFORMANCE_GC_MAJOR) gcs.major++;
+    gcs.pauseMs += e.duration;
+    gcs.longestMs = Math.max(gcs.longestMs, e.duration);
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 const cpu0 = process.cpuUsage();
 const t0 = Date.now();
 store.db.update(tasks).set({ status: 2 }).where(eq(tasks.id, task.id)).run();
@@ -260,6 +273,7 @@ const rssAtEnd = process.memoryUsage().rss;
 const heapAtEnd = heapAfterWarmup === undefined ? undefined : heapAfterGc(soakGc);
 const cpu = process.cpuUsage(cpu0);
 loop.disable();
+gcObserver.disconnect();
 const fsAfter = await fs.usage();
 store.db.update(tasks).set({ status: 3 }).where(eq(tasks.id, task.id)).run();
 
@@ -324,6 +338,14 @@ const rows = [
   [
     'APP event-loop delay p50 / p99 / max',
     `${(loop.percentile(50) / 1e6).toFixed(1)} / ${(loop.percentile(99) / 1e6).toFixed(1)} / ${(loop.max / 1e6).toFixed(0)} ms`,
+  ],
+  [
+    'APP GC: young collections per 1,000 attempts, full ones',
+    `${((gcs.scavenges / dialled) * 1000).toFixed(0)}, ${gcs.major}`,
+  ],
+  [
+    'APP GC pauses: per attempt, longest',
+    `${(gcs.pauseMs / dialled).toFixed(3)} ms, ${gcs.longestMs.toFixed(1)} ms`,
   ],
   ['APP RSS before → peak → end', `${mib(rssBefore)} → ${mib(peakRss)} → ${mib(process.memoryUsage().rss)}`],
   ...(rssAfterWarmup === undefined

@@ -15,6 +15,31 @@ import { LegRun } from './legs/leg-run.js';
 import { legInfo, routeLeg } from './legs/routing.js';
 import type { HeldLeg, LiveCall, RunnerDeps, RunnerState } from './legs/types.js';
 
+/**
+ * Of the events `myevents` subscribes a leg's socket to (a fixed list in mod_event_socket.c), those no part of a leg's
+ * run reads. A leg's run reads CHANNEL_ANSWER, CHANNEL_BRIDGE, CHANNEL_UNBRIDGE, CHANNEL_HANGUP(_COMPLETE), DTMF and
+ * CHANNEL_EXECUTE_COMPLETE (its executes' results); every other event was parsed, decoded and dropped: a CHANNEL_STATE
+ * per state change and a CHANNEL_EXECUTE per application, a few KB each (issue 21: what a leg allocates).
+ */
+const UNREAD_LEG_EVENTS = [
+  'CHANNEL_APPLICATION',
+  'CHANNEL_CREATE',
+  'CHANNEL_DATA',
+  'CHANNEL_DESTROY',
+  'CHANNEL_EXECUTE',
+  'CHANNEL_ORIGINATE',
+  'CHANNEL_UUID',
+  'CHANNEL_OUTGOING',
+  'CHANNEL_PARK',
+  'CHANNEL_PROGRESS',
+  'CHANNEL_PROGRESS_MEDIA',
+  'CHANNEL_STATE',
+  'CHANNEL_UNPARK',
+  'DETECTED_SPEECH',
+  'NOTALK',
+  'TALK',
+];
+
 export class CallRunner {
   readonly live: Map<string, LiveCall>;
   /** Off-hook agents' held legs by username. */
@@ -101,6 +126,7 @@ export class CallRunner {
     this.d.metrics.inc(`calls.legs.${flow.name}`);
     await new LegRun(this.d, this.shared, session, leg, flow).start(() => {
       void session.myevents();
+      void session.nixevents(UNREAD_LEG_EVENTS);
       void session.linger();
     });
   }

@@ -90,6 +90,11 @@ export class OutboundSession {
     return this.connection.command(format === 'plain' ? 'myevents' : `myevents ${format}`, options);
   }
 
+  /** `nixevent`: stop receiving these events (e.g. those of `myevents`' fixed list nobody reads). */
+  nixevents(names: readonly string[], options?: WaitOptions): Promise<EslResult<Reply>> {
+    return this.connection.command(`nixevent ${names.join(' ')}`, options);
+  }
+
   /** Keep the socket after hangup to receive the last events: forever (`exit` ends it) or `seconds`. */
   linger(seconds?: number, options?: WaitOptions): Promise<EslResult<Reply>> {
     return this.connection.command(seconds === undefined ? 'linger' : `linger ${seconds}`, options);

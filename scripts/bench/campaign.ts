@@ -15,7 +15,8 @@
 //
 // --history N stores N past calls of the project first; --background then runs, for the whole campaign, CSV exports
 // of them and imports of a --dnc-number do-not-call CSV, back to back, from curl processes (background-load.ts).
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Socket } from 'node:net';
+import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { eq } from 'drizzle-orm';
@@ -100,6 +101,10 @@ EslConnection.prototype.command = function (this: EslConnection, line, options) 
   return reply;
 };
 const queuedConn = new WeakSet<EslConnection>();
+// At the socket: when the connect reply's first bytes reached our JS (the first 'data' of the leg's socket, before
+// the parser), and when the bridge's bytes were written, for customers who found an idle agent (leg uuid → hrtime).
+const replyReadAt = new WeakMap<EslConnection, bigint>();
+const idleBridge = new Map<string, { read: bigint; written: bigint; at: number }>();
 const originalExecute = EslConnection.prototype.execute;
 EslConnection.prototype.execute = function (this: EslConnection, input, options) {
   const t = performance.now();
@@ -114,7 +119,15 @@ EslConnection.prototype.execute = function (this: EslConnection, input, options)
     if (!queuedConn.has(this) && subscribed !== undefined) appOwn.push(t - subscribed);
     readyAt.delete(this);
   }
-  return originalExecute.call(this, input, options);
+  const result = originalExecute.call(this, input, options);
+  // execute writes synchronously (the socket has noDelay and no cork): the bytes have left once it returns.
+  const read = replyReadAt.get(this);
+  if (input.app === 'bridge' && read !== undefined) {
+    if (!queuedConn.has(this) && this.channelUuid)
+      idleBridge.set(this.channelUuid, { read, written: process.hrtime.bigint(), at: Date.now() });
+    replyReadAt.delete(this);
+  }
+  return result;
 };
 
 const store = openStore(DB_PATH);
@@ -123,6 +136,11 @@ const app = await buildApp(config, { store, clock: systemClock, logger: false, d
 await seedStore({ ...config, seedAccount: BENCH_ACCOUNT }, app.ctx.repos, Date.now());
 // When each leg's connect reply arrived: the runner serves the outbound socket, so we serve it first and hand on.
 app.outbound.serve((session: OutboundSession) => {
+  // Called as the socket is accepted, before any byte can arrive; prepended, so it stamps before the parser runs.
+  const socketOf = session.connection as unknown as { socket: Socket };
+  socketOf.socket.prependOnceListener('data', () =>
+    replyReadAt.set(session.connection, process.hrtime.bigint()),
+  );
   void session.ready.then((r) => {
     if (r.ok) readyAt.set(session.connection, performance.now());
   });
@@ -200,6 +218,24 @@ const rssBefore = process.memoryUsage().rss;
 const fsBefore = await fs.usage();
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
+// The campaign opens with every agent idle: the dialler's first ticks originate ~1.2 × the team at once, and those
+// customers answer together. The figures after that opening burst are printed as well.
+const OPENING_MS = 5000;
+const steadyLoop = monitorEventLoopDelay({ resolution: 5 });
+setTimeout(() => steadyLoop.enable(), OPENING_MS).unref();
+// Garbage collection in the run: the young generation's collections count what the app allocates (each one follows
+// a filled semi-space), a figure the machine's load does not change, unlike times; and the pauses, which hold the loop.
+const gcs = { scavenges: 0, major: 0, pauseMs: 0, longestMs: 0 };
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+    if (kind === perf.NODE_PERFORMANCE_GC_MINOR) gcs.scavenges++;
+    else if (kind === perf.NODE_PERFORMANCE_GC_MAJOR) gcs.major++;
+    gcs.pauseMs += e.duration;
+    gcs.longestMs = Math.max(gcs.longestMs, e.duration);
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 const cpu0 = process.cpuUsage();
 const t0 = Date.now();
 store.db.update(tasks).set({ status: 2 }).where(eq(tasks.id, task.id)).run();
@@ -242,10 +278,23 @@ const rssAtEnd = process.memoryUsage().rss;
 const heapAtEnd = heapAfterWarmup === undefined ? undefined : heapAfterGc(soakGc);
 const cpu = process.cpuUsage(cpu0);
 loop.disable();
+steadyLoop.disable();
+gcObserver.disconnect();
 const fsAfter = await fs.usage();
 store.db.update(tasks).set({ status: 3 }).where(eq(tasks.id, task.id)).run();
 
 const legs = await fs.legs();
+const replyWritten = new Map((await fs.connectReplies()).map(([u, t]) => [u, BigInt(t)]));
+const atSocket: number[] = [];
+const beforeRead: number[] = [];
+const steadyAtSocket: number[] = [];
+for (const [uuid, t] of idleBridge) {
+  const sent = replyWritten.get(uuid);
+  if (sent === undefined) continue;
+  atSocket.push(Number(t.written - sent) / 1e6);
+  beforeRead.push(Number(t.read - sent) / 1e6);
+  if (t.at - t0 >= OPENING_MS) steadyAtSocket.push(Number(t.written - sent) / 1e6);
+}
 const toSocket: number[] = [];
 const toExecute: number[] = [];
 const emuSide = { idle: [] as number[], queued: [] as number[] };
@@ -280,9 +329,23 @@ const rows = [
     'socket connect → first execute (emulator clock) p50 / p99',
     `${pct(toExecute, 50)} / ${pct(toExecute, 99)} ms`,
   ],
-  ['answer → bridge, idle agent, APP-SIDE p50 / p99 / max', p50p99(appSide.idle, 1)],
-  ['answer → bridge, queued, APP-SIDE p50 / p99 / max', p50p99(appSide.queued, 0)],
-  ['myevents reply → bridge, idle agent, APP-SIDE p50 / p99 / max', p50p99(appOwn, 2)],
+  ['connect reply in → bridge out, idle agent, AT THE SOCKET p50 / p99 / max', p50p99(atSocket, 1)],
+  ['  of which before our code read the reply p50 / p99 / max', p50p99(beforeRead, 1)],
+  [
+    `  the same after the opening burst (from ${OPENING_MS / 1000} s) p50 / p99 / max`,
+    p50p99(steadyAtSocket, 1),
+  ],
+  [
+    '  APP event-loop delay p99 after the opening burst',
+    `${(steadyLoop.percentile(99) / 1e6).toFixed(1)} ms (max ${(steadyLoop.max / 1e6).toFixed(0)})`,
+  ],
+  [
+    '  APP event-loop delay p99 in the same run',
+    `${(loop.percentile(99) / 1e6).toFixed(1)} ms (p50 ${(loop.percentile(50) / 1e6).toFixed(1)})`,
+  ],
+  ['answer → bridge, idle agent, APP-SIDE handler-internal p50 / p99 / max', p50p99(appSide.idle, 1)],
+  ['answer → bridge, queued, APP-SIDE handler-internal p50 / p99 / max', p50p99(appSide.queued, 0)],
+  ['myevents reply → bridge, idle agent, handler-internal p50 / p99 / max', p50p99(appOwn, 2)],
   ['answer → bridge, idle agent, emulator clock p50 / p99 / max', p50p99(emuSide.idle)],
   ['answer → bridge, queued, emulator clock p50 / p99 / max', p50p99(emuSide.queued)],
   ['APP CPU', `${(cpuMs / 1000).toFixed(1)} s = ${((cpuMs / 1000 / elapsed) * 100).toFixed(0)}% of one core`],
@@ -291,6 +354,14 @@ const rows = [
   [
     'APP event-loop delay p50 / p99 / max',
     `${(loop.percentile(50) / 1e6).toFixed(1)} / ${(loop.percentile(99) / 1e6).toFixed(1)} / ${(loop.max / 1e6).toFixed(0)} ms`,
+  ],
+  [
+    'APP GC: young collections per 1,000 attempts, full ones',
+    `${((gcs.scavenges / dialled) * 1000).toFixed(0)}, ${gcs.major}`,
+  ],
+  [
+    'APP GC pauses: per attempt, longest',
+    `${(gcs.pauseMs / dialled).toFixed(3)} ms, ${gcs.longestMs.toFixed(1)} ms`,
   ],
   ['APP RSS before → peak → end', `${mib(rssBefore)} → ${mib(peakRss)} → ${mib(process.memoryUsage().rss)}`],
   ...(rssAfterWarmup === undefined

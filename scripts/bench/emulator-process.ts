@@ -2,8 +2,10 @@
 // log and its sockets then count in neither the app's process.cpuUsage(), nor its RSS, nor its event-loop delay.
 // The parent forks this file; the child starts the emulator and answers a few requests over IPC.
 import { fork, type ChildProcess } from 'node:child_process';
+import { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HOLD_FALLBACK, HOLD_MUSIC } from '../../src/core/freeswitch.js';
 import type { EmulatorOptions, ExtensionOptions } from '../../test/freeswitch-emulator/index.js';
 import { loader } from './side-by-side.js';
 
@@ -22,6 +24,7 @@ export interface LegTimes {
 type Op =
   | { op: 'register'; exts: string[]; options: ExtensionOptions }
   | { op: 'legs' }
+  | { op: 'connect-replies' }
   | { op: 'usage' }
   | { op: 'close' };
 type Request = Op & { id: number };
@@ -33,6 +36,12 @@ export interface RemoteEmulator {
   register(exts: string[], options: ExtensionOptions): Promise<void>;
   /** Every customer leg originated so far, with its timings. */
   legs(): Promise<LegTimes[]>;
+  /**
+   * When each leg's connect reply was handed to the kernel (leg uuid → process.hrtime in ns, as a string: IPC has no
+   * bigint). hrtime is CLOCK_MONOTONIC, one clock for every process on the machine, so the app's process can
+   * subtract it from its own stamps: on loopback the bytes are readable on our side from that moment.
+   */
+  connectReplies(): Promise<Array<[string, string]>>;
   /** The emulator's own CPU and RSS, to show what no longer counts in the app's figures. */
   usage(): Promise<{ cpuMs: number; rss: number }>;
   close(): Promise<void>;
@@ -68,6 +77,7 @@ export async function forkEmulator(options: EmulatorOptions): Promise<RemoteEmul
     pid: child.pid ?? 0,
     register: (exts, o) => ask({ op: 'register', exts, options: o }),
     legs: () => ask({ op: 'legs' }),
+    connectReplies: () => ask({ op: 'connect-replies' }),
     usage: () => ask({ op: 'usage' }),
     close: async () => {
       const exited = new Promise((r) => child.once('exit', r));
@@ -80,6 +90,7 @@ export async function forkEmulator(options: EmulatorOptions): Promise<RemoteEmul
 async function runChild(): Promise<void> {
   const { startEmulator } = await import('../../test/freeswitch-emulator/index.js');
   const { options } = await new Promise<{ options: EmulatorOptions }>((r) => process.once('message', r));
+  const replies = stampConnectReplies(options.dialplanSocket?.port);
   const fs = await startEmulator(options);
   process.send!({ port: fs.port });
   const reply = (id: number, value: unknown) => process.send!({ id, value } satisfies Reply);
@@ -88,6 +99,11 @@ async function runChild(): Promise<void> {
       for (const ext of m.exts) fs.register(ext, m.options);
       reply(m.id, null);
     } else if (m.op === 'legs') reply(m.id, legTimes(fs.commands));
+    else if (m.op === 'connect-replies')
+      reply(
+        m.id,
+        [...replies].map(([u, t]) => [u, String(t)]),
+      );
     else if (m.op === 'usage') {
       const cpu = process.cpuUsage();
       reply(m.id, { cpuMs: (cpu.user + cpu.system) / 1000, rss: process.memoryUsage().rss });
@@ -98,6 +114,29 @@ async function runChild(): Promise<void> {
     }
   });
   process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * Stamps, on this process's side of each outbound socket to the app, the moment the connect reply (the first bytes
+ * the switch writes on it: it answers commands only, and the app's first is `connect`) left for the kernel. Done
+ * from here, not in the emulator, which stays the switch and nothing more.
+ */
+function stampConnectReplies(appPort: number | undefined): Map<string, bigint> {
+  const at = new Map<string, bigint>();
+  const seen = new WeakSet<Socket>();
+  const write = Socket.prototype.write as (this: Socket, ...args: unknown[]) => boolean;
+  Socket.prototype.write = function (this: Socket, ...args: unknown[]): boolean {
+    const flushed = write.apply(this, args);
+    const chunk = args[0];
+    if (appPort !== undefined && this.remotePort === appPort && !seen.has(this) && Buffer.isBuffer(chunk)) {
+      const t = process.hrtime.bigint();
+      seen.add(this);
+      const uuid = /(?:^|\n)Unique-ID: ([0-9a-f-]{36})\n/.exec(chunk.toString('latin1'))?.[1];
+      if (uuid) at.set(uuid, t);
+    }
+    return flushed;
+  } as typeof Socket.prototype.write;
+  return at;
 }
 
 function legTimes(
@@ -118,7 +157,8 @@ function legTimes(
     const arg = c.headers.find(([k]) => k === 'execute-app-arg')?.[1] ?? '';
     if (!app) continue;
     leg.firstExecuteAt ??= c.at;
-    if (app === 'playback' && arg.includes('moh')) leg.queued = true;
+    // Hold music: the channel's ${cc_hold_music} or the fallback (the check looked for "moh", which it never holds).
+    if (app === 'playback' && (arg === HOLD_MUSIC || arg === HOLD_FALLBACK)) leg.queued = true;
     if (app === 'bridge') leg.bridgeAt = c.at;
   }
   return [...legs.values()];

@@ -19,8 +19,18 @@ import type { ExpectedLeg, ExpectedLegs } from './expected-legs.js';
  * escaping in XML, a channel-variable block or a URL). scripts/freeswitch/configure.mjs computes the same.
  */
 export function socketToken(secret: string, nodeName: string): string {
-  return createHmac('sha256', secret).update(`callcenter socket ${nodeName}`).digest('base64url');
+  // Every originate and every connected leg needs its node's token: computed once per node (and secret), not per use.
+  const key = `${nodeName}\n${secret}`;
+  let token = tokens.get(key);
+  if (token === undefined) {
+    if (tokens.size >= TOKENS_KEPT) tokens.clear();
+    token = createHmac('sha256', secret).update(`callcenter socket ${nodeName}`).digest('base64url');
+    tokens.set(key, token);
+  }
+  return token;
 }
+const tokens = new Map<string, string>();
+const TOKENS_KEPT = 256;
 
 /** Flows freeswitch-conf's dialplan starts (dialplan/default.xml, public.xml); every other flow is our originate's. */
 export const DIALPLAN_FLOWS: ReadonlySet<string> = new Set([

@@ -20,6 +20,31 @@ import type { HeldLeg, LiveCall, RunnerDeps, RunnerState } from './legs/types.js
 /** The flows answering-machine detection may stand in front of (scheduleType 1, 2 and 4). */
 const AMD_FLOWS = new Set(['direct', 'play-agent', 'off-hook']);
 
+/**
+ * Of the events `myevents` subscribes a leg's socket to (a fixed list in mod_event_socket.c), those no part of a leg's
+ * run reads. A leg's run reads CHANNEL_ANSWER, CHANNEL_BRIDGE, CHANNEL_UNBRIDGE, CHANNEL_HANGUP(_COMPLETE), DTMF and
+ * CHANNEL_EXECUTE_COMPLETE (its executes' results); every other event was parsed, decoded and dropped: a CHANNEL_STATE
+ * per state change and a CHANNEL_EXECUTE per application, a few KB each (issue 21: what a leg allocates).
+ */
+const UNREAD_LEG_EVENTS = [
+  'CHANNEL_APPLICATION',
+  'CHANNEL_CREATE',
+  'CHANNEL_DATA',
+  'CHANNEL_DESTROY',
+  'CHANNEL_EXECUTE',
+  'CHANNEL_ORIGINATE',
+  'CHANNEL_UUID',
+  'CHANNEL_OUTGOING',
+  'CHANNEL_PARK',
+  'CHANNEL_PROGRESS',
+  'CHANNEL_PROGRESS_MEDIA',
+  'CHANNEL_STATE',
+  'CHANNEL_UNPARK',
+  'DETECTED_SPEECH',
+  'NOTALK',
+  'TALK',
+];
+
 export class CallRunner {
   readonly live: Map<string, LiveCall>;
   /** Off-hook agents' held legs by username. */
@@ -122,11 +147,14 @@ export class CallRunner {
     }
     // Neither reply is waited for: FreeSWITCH handles one socket's commands in order, so the subscription and linger
     // are in force before the flow's first command runs and before any event it causes. No round trip stands
-    // between the leg's connect and its first command (for a customer with an idle agent: the bridge).
-    void session.myevents();
-    void session.linger();
+    // between the leg's connect and its first command (for a customer with an idle agent: the bridge), and the
+    // three leave in one write.
     this.d.metrics.inc(`calls.legs.${flow.name}`);
-    await new LegRun(this.d, this.shared, session, leg, flow).start();
+    await new LegRun(this.d, this.shared, session, leg, flow).start(() => {
+      void session.myevents();
+      void session.nixevents(UNREAD_LEG_EVENTS);
+      void session.linger();
+    });
   }
 
   /**

@@ -43,6 +43,11 @@ export interface EslConnectionOptions {
   readonly onListenerError?: (err: unknown) => void;
   /** Caps on one frame's header block and body; past them the connection is closed (issue 17.2). */
   readonly limits?: EslParserLimits;
+  /**
+   * Hold the commands written in one turn of the event loop and send them together once it ends (process.nextTick),
+   * in one system call instead of one each: a node's link carries a burst of originates per dialler tick.
+   */
+  readonly coalesceWrites?: boolean;
 }
 
 export interface CloseInfo {
@@ -114,6 +119,8 @@ export class EslConnection {
   private lastError: string | undefined;
   private resolveClosed!: (info: CloseInfo) => void;
   private readonly newUuid: () => string;
+  /** coalesceWrites: the socket is corked until the end of this turn. */
+  private corked = false;
 
   constructor(
     private readonly socket: Duplex,
@@ -230,6 +237,19 @@ export class EslConnection {
     return this.request(encodeSendmsg(input), 'sendmsg', options);
   }
 
+  /**
+   * Runs `fn` with the socket corked: the commands it writes leave together when it returns, in one system call
+   * (a leg's myevents, linger and first execute; a step's commands), before anything `fn`'s caller sends after it.
+   */
+  batch<T>(fn: () => T): T {
+    this.socket.cork();
+    try {
+      return fn();
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
   /** True when this socket saw the channel's CHANNEL_HANGUP_COMPLETE or a disconnect-notice naming it. */
   isChannelGone(uuid: string): boolean {
     return this.goneChannels.has(uuid);
@@ -295,6 +315,14 @@ export class EslConnection {
 
   private write(bytes: Buffer): void {
     this.counters.commandsSent++;
+    if (this.options.coalesceWrites && !this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(bytes);
   }
 

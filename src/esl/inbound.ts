@@ -160,7 +160,11 @@ export class InboundClient {
     this.stateNow = 'connecting';
     const attemptNo = ++this.attempts;
     const socket = (this.options.connect ?? tcpConnect)(this.options.host, this.options.port);
-    const conn = new EslConnection(socket, { ...this.options.connection, clock: this.options.clock });
+    const conn = new EslConnection(socket, {
+      coalesceWrites: true,
+      ...this.options.connection,
+      clock: this.options.clock,
+    });
     this.current = conn;
     conn.on('event', (event) => this.listeners.emit('event', event));
     void conn.closed.then((info) => this.onClosed(conn, attemptNo, info.error ?? `closed by ${info.by}`));

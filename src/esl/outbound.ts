@@ -95,6 +95,11 @@ export class OutboundSession {
     return this.connection.sendmsg({ headers }, options);
   }
 
+  /** `nixevent`: stop receiving these events (e.g. those of `myevents`' fixed list nobody reads). */
+  nixevents(names: readonly string[], options?: WaitOptions): Promise<EslResult<Reply>> {
+    return this.connection.command(`nixevent ${names.join(' ')}`, options);
+  }
+
   /** Keep the socket after hangup to receive the last events: forever (`exit` ends it) or `seconds`. */
   linger(seconds?: number, options?: WaitOptions): Promise<EslResult<Reply>> {
     return this.connection.command(seconds === undefined ? 'linger' : `linger ${seconds}`, options);
@@ -134,6 +139,11 @@ export class OutboundSession {
     return this.connection.command('exit', options);
   }
 
+  /** See EslConnection.batch: the commands `fn` writes leave together when it returns. */
+  batch<T>(fn: () => T): T {
+    return this.connection.batch(fn);
+  }
+
   /** Drops the socket without ceremony. */
   destroy(): void {
     this.connection.destroy();
@@ -149,9 +159,9 @@ export class OutboundSession {
     }
     const headers = emptyHeaders();
     const keep = this.options.keepChannelHeader;
-    for (const [name, value] of Object.entries(reply.value.headers))
-      if (!keep || keep(name)) headers[name] = urlDecode(value);
     const raw = reply.value.headers;
+    // for-in, not Object.entries: no [name, value] pair per header of the ~200 (the headers have no prototype).
+    for (const name in raw) if (!keep || keep(name)) headers[name] = urlDecode(raw[name]!);
     const uuid = urlDecode(raw['Unique-ID'] ?? raw['Channel-Unique-ID'] ?? '');
     if (!uuid) {
       this.destroy();

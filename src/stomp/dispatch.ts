@@ -17,10 +17,10 @@ export function subscribe(session: SessionPort, frame: StompFrame): void {
   if (!id) return session.fail('missing id', 'SUBSCRIBE needs an id header', receipt);
   if (!ACK_MODES.includes(ack))
     return session.fail('invalid ack mode', `ack must be auto, client or client-individual`, receipt);
-  if (session.subscriptions.has(id))
+  if (session.subscriptions.some((sub) => sub.id === id))
     return session.fail('duplicate subscription id', `subscription ${id} already exists`, receipt);
   // Each subscription costs memory and one frame per publish: 50,000 of them made one sendToUser a 0.5 s stall.
-  for (const sub of session.subscriptions.values())
+  for (const sub of session.subscriptions)
     if (sub.destination === destination)
       return session.fail(
         'duplicate subscription',
@@ -28,7 +28,7 @@ export function subscribe(session: SessionPort, frame: StompFrame): void {
         receipt,
       );
   const max = session.host.options.maxSubscriptions;
-  if (session.subscriptions.size >= max)
+  if (session.subscriptions.length >= max)
     return session.fail('too many subscriptions', `a session may hold at most ${max} subscriptions`, receipt);
   const verdict = session.host.options.authorizeSubscribe(session.principal!, destination);
   if (verdict !== true) {
@@ -36,7 +36,7 @@ export function subscribe(session: SessionPort, frame: StompFrame): void {
     return session.fail('subscription refused', verdict, receipt);
   }
   const sub: Subscription = { session, id, destination, ack: ack as AckMode };
-  session.subscriptions.set(id, sub);
+  session.subscriptions = session.subscriptions.concat([sub]);
   session.host.subscribe(sub);
   session.receipt(frame);
 }
@@ -44,9 +44,9 @@ export function subscribe(session: SessionPort, frame: StompFrame): void {
 export function unsubscribe(session: SessionPort, frame: StompFrame): void {
   const id = frame.headers.id ?? (session.version === '1.0' ? frame.headers.destination : undefined);
   if (!id) return session.fail('missing id', 'UNSUBSCRIBE needs an id header', frame.headers.receipt);
-  const sub = session.subscriptions.get(id);
+  const sub = session.subscriptions.find((s) => s.id === id);
   if (sub) {
-    session.subscriptions.delete(id);
+    session.subscriptions = session.subscriptions.filter((s) => s !== sub);
     session.host.unsubscribe(sub);
   }
   session.receipt(frame);

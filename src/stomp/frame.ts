@@ -15,10 +15,8 @@ export interface StompFrame {
 /** A single EOL between frames is a heart-beat (1.1+); we send LF, the shortest one. */
 export const HEARTBEAT = '\n';
 
-const utf8 = new TextEncoder();
-
 export function byteLength(text: string): number {
-  return utf8.encode(text).length;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /** CONNECT and CONNECTED never escape headers, so that 1.0 peers can read them (1.2 §Value Encoding). */
@@ -26,7 +24,11 @@ function escapes(command: string, version: StompVersion): boolean {
   return version !== '1.0' && command !== 'CONNECT' && command !== 'CONNECTED';
 }
 
+/** Characters some version escapes or replaces: most values (ids, destinations) have none and are kept as they are. */
+const SPECIAL = /[\\\n\r:]/;
+
 export function escapeHeader(value: string, version: StompVersion): string {
+  if (!SPECIAL.test(value)) return value;
   if (version === '1.0') return value.replace(/[\r\n]/g, ' ');
   let out = value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/:/g, '\\c');
   // 1.1 defines no escape for CR, so a 1.1 peer gets a space rather than an escape it would reject.

@@ -3,8 +3,8 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 
 interface HeartbeatLine {
-  lastSent(): number;
-  lastReceived(): number;
+  sentAt(): number;
+  receivedAt(): number;
   /** Send one EOL. */
   beat(): void;
   /** Nothing arrived for incoming × grace: the peer is gone. */
@@ -23,7 +23,7 @@ export function startHeartbeats(
   if (outgoingMs > 0) {
     const beat = (): void => {
       if (stopped) return;
-      const wait = line.lastSent() + outgoingMs - clock.now();
+      const wait = line.sentAt() + outgoingMs - clock.now();
       if (wait <= 0) line.beat();
       out = clock.setTimer(wait <= 0 ? outgoingMs : wait, beat);
     };
@@ -33,7 +33,7 @@ export function startHeartbeats(
     const limit = incomingMs * grace;
     const check = (): void => {
       if (stopped) return;
-      const wait = line.lastReceived() + limit - clock.now();
+      const wait = line.receivedAt() + limit - clock.now();
       if (wait > 0) inc = clock.setTimer(wait, check);
       else line.silent();
     };

@@ -14,9 +14,15 @@ export interface SessionPort {
   readonly id: string;
   readonly version: StompVersion;
   readonly principal: Principal | null;
-  readonly subscriptions: Map<string, Subscription>;
+  /**
+   * In the order they were made; a few per session (at most maxSubscriptions), so a list, not a Map. Replaced, not
+   * changed in place: an array built at its size holds one slot per subscription, where a push or a spread reserves 17.
+   */
+  subscriptions: readonly Subscription[];
   readonly host: SessionHost;
   sendText(text: string): void;
+  /** A MESSAGE frame's bytes, shared with the other sessions of the same publish. */
+  sendBytes(bytes: Buffer): void;
   /** Sends ERROR and closes. */
   fail(message: string, detail: string, receipt?: string): void;
   /** Answers the frame's receipt header, if any. */

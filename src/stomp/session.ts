@@ -17,7 +17,7 @@ export class Session implements BrokerSession, SessionPort {
   state: State = 'connecting';
   version: StompVersion = '1.0';
   principal: Principal | null = null;
-  readonly subscriptions = new Map<string, Subscription>();
+  subscriptions: readonly Subscription[] = [];
   private readonly parser: FrameParser;
   private pending: StompFrame[] = [];
   private draining = false;
@@ -74,6 +74,35 @@ export class Session implements BrokerSession, SessionPort {
     this.transport.send(text);
   }
 
+  sendBytes(bytes: Buffer): void {
+    if (this.state === 'closed') return;
+    this.lastSent = this.host.options.clock.now();
+    if (this.transport.sendBytes) this.transport.sendBytes(bytes);
+    else this.transport.send(bytes.toString('utf8'));
+  }
+
+  // The heart-beat line (heartbeat.ts): the session is its own, rather than four closures per session.
+  sentAt(): number {
+    return this.lastSent;
+  }
+
+  receivedAt(): number {
+    return this.lastReceived;
+  }
+
+  beat(): void {
+    this.sendText(HEARTBEAT);
+  }
+
+  silent(): void {
+    this.host.counters.heartbeatTimeouts++;
+    this.host.options.logger?.info(
+      { session: this.id, user: this.principal?.username },
+      'stomp heart-beat timeout',
+    );
+    this.teardown(true);
+  }
+
   /** Sends ERROR (its short `message` header plus a text body) and closes; 1.2 §ERROR. */
   fail(message: string, detail: string, receipt?: string): void {
     if (this.state === 'closed') return;
@@ -93,8 +122,8 @@ export class Session implements BrokerSession, SessionPort {
     this.connectTimer?.cancel();
     this.heartbeats?.cancel();
     this.connectTimer = this.heartbeats = undefined;
-    for (const sub of this.subscriptions.values()) this.host.unsubscribe(sub);
-    this.subscriptions.clear();
+    for (const sub of this.subscriptions) this.host.unsubscribe(sub);
+    this.subscriptions = [];
     this.pending = [];
     this.host.forget(this);
     if (closeTransport) this.transport.close();
@@ -117,6 +146,8 @@ export class Session implements BrokerSession, SessionPort {
         this.fail('internal error', `${frame.command} could not be handled`, frame.headers.receipt);
       }
     }
+    // A fresh empty list: the drained one keeps the capacity its busiest moment needed, for the session's life.
+    if (this.pending.length === 0) this.pending = [];
     this.draining = false;
   }
 
@@ -230,21 +261,9 @@ export class Session implements BrokerSession, SessionPort {
   }
 
   private startHeartbeats(outgoingMs: number, incomingMs: number): void {
-    const { clock, heartbeatGrace: grace, logger } = this.host.options;
-    const handle = startHeartbeats(
-      clock,
-      { outgoingMs, incomingMs, grace },
-      {
-        lastSent: () => this.lastSent,
-        lastReceived: () => this.lastReceived,
-        beat: () => this.sendText(HEARTBEAT),
-        silent: () => {
-          this.host.counters.heartbeatTimeouts++;
-          logger?.info({ session: this.id, user: this.principal?.username }, 'stomp heart-beat timeout');
-          this.teardown(true);
-        },
-      },
-    );
-    this.heartbeats = handle;
+    // heart-beat 0,0 (either side): no timer, nothing to hold.
+    if (outgoingMs <= 0 && incomingMs <= 0) return;
+    const { clock, heartbeatGrace: grace } = this.host.options;
+    this.heartbeats = startHeartbeats(clock, { outgoingMs, incomingMs, grace }, this);
   }
 }

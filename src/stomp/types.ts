@@ -54,6 +54,11 @@ export interface BrokerOptions {
 export interface StompTransport {
   /** One text message (a whole frame, or a heart-beat EOL). */
   send(text: string): void;
+  /**
+   * One MESSAGE frame as UTF-8 bytes, sent as a text message. A publish hands the same bytes to every session it
+   * reaches: read them, never change them. Without it the broker sends their text with `send`.
+   */
+  sendBytes?(bytes: Buffer): void;
   /** Ends the connection; called once, after any ERROR frame was handed to `send`. */
   close(): void;
 }

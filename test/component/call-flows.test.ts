@@ -47,6 +47,19 @@ t.test('play only (scheduleType 5): answer, play the voice, hang up, outcome sto
     sent.includes('connect') && sent.includes('myevents') && sent.includes('linger'),
     'the socket session is set up as FreeSWITCH expects',
   );
+  // Issue 21: of myevents' fixed list, the events no part of a leg's run reads are dropped at the switch (a
+  // CHANNEL_STATE per state change, a CHANNEL_EXECUTE per application), and the call still completes as above.
+  const nixed = sent.find((line) => line.startsWith('nixevent '))?.split(' ') ?? [];
+  t.ok(
+    ['CHANNEL_EXECUTE', 'CHANNEL_STATE', 'CHANNEL_PROGRESS'].every((name) => nixed.includes(name)),
+    'the events a leg does not read are nixed',
+  );
+  t.notOk(
+    ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_BRIDGE', 'DTMF'].some(
+      (name) => nixed.includes(name),
+    ),
+    'and none it reads',
+  );
   const apps = h.fs.commands
     .filter((c) => c.from === callId)
     .flatMap((c) => c.headers.filter(([k]) => k === 'execute-app-name').map(([, v]) => v));

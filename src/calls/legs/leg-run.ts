@@ -50,7 +50,8 @@ export class LegRun implements LegContext, SettlingRun {
     this.hangupCompleted();
   }
 
-  async start(): Promise<void> {
+  /** `prelude` writes what must precede the flow's first commands (myevents, linger), in the same write. */
+  async start(prelude?: () => void): Promise<void> {
     const { leg } = this;
     const { completions } = this.shared;
     this.live.set(leg.callId, {
@@ -75,7 +76,7 @@ export class LegRun implements LegContext, SettlingRun {
     );
     const first = this.flow.start(leg, this.deps.clock.now());
     this.state = first.state;
-    this.drain(first.effects);
+    this.drain(first.effects, prelude);
     await this.finished;
   }
 
@@ -123,22 +124,25 @@ export class LegRun implements LegContext, SettlingRun {
   }
 
   /**
-   * Carries out `effects` (the flow's first step), then the queued events one at a time. STOMP messages published
-   * meanwhile, the flow's and the agent registry's, leave after the steps' FreeSWITCH commands are written.
+   * Carries out `effects` (the flow's first step), then the queued events one at a time. The steps' FreeSWITCH
+   * commands leave together, in one write, when they are done; STOMP messages published meanwhile, the flow's and
+   * the agent registry's, leave after them.
    */
-  private drain(effects?: Effect[]): void {
+  private drain(effects?: Effect[], prelude?: () => void): void {
     if (this.busy) return;
     this.busy = true;
-    const steps = (): void => {
-      if (effects) this.performAll(effects);
-      while (this.queue.length && !this.ended) {
-        const event = this.queue.shift() as FlowEvent;
-        const step = this.flow.on(this.state, event, this.deps.clock.now());
-        this.state = step.state;
-        this.performAll(step.effects);
-        if (event.kind === 'hangup' || this.flow.finished(this.state)) this.finish(event);
-      }
-    };
+    const steps = (): void =>
+      this.session.batch(() => {
+        prelude?.();
+        if (effects) this.performAll(effects);
+        while (this.queue.length && !this.ended) {
+          const event = this.queue.shift() as FlowEvent;
+          const step = this.flow.on(this.state, event, this.deps.clock.now());
+          this.state = step.state;
+          this.performAll(step.effects);
+          if (event.kind === 'hangup' || this.flow.finished(this.state)) this.finish(event);
+        }
+      });
     try {
       if (this.deps.publisher.deferWhile) this.deps.publisher.deferWhile(steps);
       else steps();

@@ -14,6 +14,11 @@ export interface UpgradeRouter {
   readonly handle: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
+// Shared by every upgraded socket (`this` is the socket): a closure per socket lived as long as its session.
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 function matches(match: PathMatcher, pathname: string): boolean {
   if (typeof match === 'string') return match === pathname;
   if (match instanceof RegExp) return match.test(pathname);
@@ -36,7 +41,7 @@ export function createUpgradeRouter(): UpgradeRouter {
     },
     handle(req, socket, head) {
       // A client that resets mid-handshake must not crash the process with an unhandled 'error'.
-      socket.on('error', () => socket.destroy());
+      socket.on('error', destroyOnError);
       route(req, socket, head);
     },
   };

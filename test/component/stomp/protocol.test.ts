@@ -252,3 +252,43 @@ t.test('other features can add upgrade routes to the same router', async (t) => 
   t.equal(status, 418);
   ws.terminate();
 });
+
+t.test(
+  'MESSAGE frames written as ready-made WebSocket frames arrive whole at every length encoding',
+  async (t) => {
+    const h = await startServer();
+    t.teardown(() => h.close());
+    const a = rawWs(h.wsBase, ['v12.stomp']);
+    const b = rawWs(h.wsBase, ['v12.stomp']);
+    await Promise.all([a.opened, b.opened]);
+    for (const c of [a, b]) {
+      // Two sessions of one agent on its own topic: one publish, the same bytes to both sockets.
+      c.ws.send(CONNECT);
+      c.ws.send('SUBSCRIBE\nid:0\ndestination:/topic/status/1001\nreceipt:r\n\n\0');
+    }
+    await until(() => a.received.some((m) => m.startsWith('RECEIPT')), 'a subscribed');
+    await until(() => b.received.some((m) => m.startsWith('RECEIPT')), 'b subscribed');
+    // 7-bit, 16-bit and 64-bit payload lengths (RFC 6455 §5.2), either side of each boundary, one multi-byte.
+    const bodies = [10, 60, 61, 65_400, 65_500, 70_000].map((n, i) =>
+      i === 2 ? 'é'.repeat(n / 2) : 'x'.repeat(n),
+    );
+    for (const body of bodies) h.broker.publish('/topic/status/1001', body);
+    for (const c of [a, b]) {
+      await until(
+        () => c.received.filter((m) => m.startsWith('MESSAGE')).length === bodies.length,
+        'every MESSAGE',
+      );
+      const got = c.received.filter((m) => m.startsWith('MESSAGE'));
+      t.same(
+        got.map((m) => m.slice(m.indexOf('\n\n') + 2, -1)),
+        bodies,
+        'every body, in order',
+      );
+    }
+    // ws still sends its own frames on the same socket after ours: the close handshake completes.
+    a.ws.close(1000);
+    t.equal((await a.closed).code, 1000);
+    b.ws.close(1000);
+    await b.closed;
+  },
+);

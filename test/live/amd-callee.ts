@@ -2,11 +2,11 @@
 // side carries its media. It sends a recording (raw µ-law, 20 ms PCMU packets) to FreeSWITCH from the port the SDP
 // offered, and keeps what FreeSWITCH sends back, with arrival times: what the customer heard (an agent's tone, the
 // machine's message) is measured on the carrier's side of the call.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ulawToLinear } from './amd-peers.js';
+import { sippListening, ulawToLinear } from './amd-peers.js';
 import { root, waitFor, type Lab } from './lab.js';
 
 const PACKET = 160;
@@ -70,17 +70,7 @@ export class RtpCallee {
       c.udp.close();
       if (child.exitCode === null) child.kill('SIGKILL');
     });
-    await waitFor(
-      `the sipp callee listening on ${sipPort}`,
-      () => {
-        if (child.exitCode !== null) throw new Error(`sipp exited (${child.exitCode})`);
-        return spawnSync('ss', ['-H', '-lun', `sport = :${sipPort}`], { encoding: 'utf8' }).stdout.includes(
-          `:${sipPort}`,
-        );
-      },
-      10_000,
-      50,
-    );
+    await sippListening(child, sipPort, 'callee');
     void c.sendOnAnswer();
     return c;
   }

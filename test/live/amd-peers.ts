@@ -8,6 +8,25 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { root, waitFor, type Lab } from './lab.js';
 
+/** Waits until a sipp started here listens on its UDP SIP port (it exits at once on a bad scenario). */
+export async function sippListening(
+  child: { exitCode: number | null },
+  port: number,
+  what: string,
+): Promise<void> {
+  await waitFor(
+    `the sipp ${what} listening on ${port}`,
+    () => {
+      if (child.exitCode !== null) throw new Error(`sipp exited (${child.exitCode})`);
+      return spawnSync('ss', ['-H', '-lun', `sport = :${port}`], { encoding: 'utf8' }).stdout.includes(
+        `:${port}`,
+      );
+    },
+    10_000,
+    50,
+  );
+}
+
 /**
  * A sipp UAS on `port` that answers one call after 1 s and plays `ulawFile` (raw µ-law) as PCMU
  * `loops` times (-1: until the call ends); resolves once it
@@ -49,17 +68,7 @@ export async function startRecordingCustomer(
   lab.onClose(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  await waitFor(
-    `the sipp customer listening on ${port}`,
-    () => {
-      if (child.exitCode !== null) throw new Error(`sipp exited (${child.exitCode})`);
-      return spawnSync('ss', ['-H', '-lun', `sport = :${port}`], { encoding: 'utf8' }).stdout.includes(
-        `:${port}`,
-      );
-    },
-    10_000,
-    50,
-  );
+  await sippListening(child, port, 'customer');
   return {
     log: () => {
       try {

@@ -58,6 +58,11 @@ export interface Config {
    */
   socketSecret: string;
   dbPath: string;
+  /**
+   * CC_DATABASE_URL: a postgres:// or postgresql:// URL to keep the store in PostgreSQL instead of the SQLite file at
+   * dbPath (issue 19); undefined = SQLite, the embedded default.
+   */
+  databaseUrl?: string;
   dataDir: string;
   recordingsDir: string;
   voicesDir: string;
@@ -167,6 +172,28 @@ function hostPort(env: Env, key: string): { host: string; port: number } | undef
   return { host: m[1]!, port };
 }
 
+/** CC_DATABASE_URL, checked here so that a typo fails at start-up with a message, not at the first query. */
+function databaseUrl(env: Env): string | undefined {
+  const raw = env.CC_DATABASE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  // The value holds a password: the messages never repeat it.
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol))
+    throw new ConfigError(
+      'CC_DATABASE_URL must be a PostgreSQL URL, postgres://USER:PASSWORD@HOST:5432/DATABASE (unset it to use SQLite)',
+    );
+  if (!url.hostname && !url.searchParams.get('host'))
+    throw new ConfigError('CC_DATABASE_URL names no host (postgres://USER:PASSWORD@HOST:5432/DATABASE)');
+  if (url.pathname.length <= 1)
+    throw new ConfigError('CC_DATABASE_URL names no database (postgres://USER:PASSWORD@HOST:5432/DATABASE)');
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.stdout.isTTY === true): Config {
   const dataDir = str(env, 'CC_DATA_DIR', './data');
   const seedAccount = env.CC_SEED_ACCOUNT
@@ -199,6 +226,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.st
     socketSecret: str(env, 'CC_SOCKET_SECRET', ''),
     dataDir,
     dbPath: str(env, 'CC_DB_PATH', `${dataDir}/callcenter.db`),
+    databaseUrl: databaseUrl(env),
     recordingsDir: str(env, 'CC_RECORDINGS_DIR', '/var/lib/freeswitch/recordings'),
     voicesDir: str(env, 'CC_VOICES_DIR', `${dataDir}/voices`),
     logLevel: str(env, 'CC_LOG_LEVEL', 'info'),

@@ -4,7 +4,7 @@
 // dispenser (another tick, another agent, another server) is taking is locked, and is skipped rather than waited
 // for, so two dispensers never take the same number and never queue behind each other.
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { Result, ResultDetail, TaskStatus } from '../../core/codes.js';
 import type { PgDb } from './open.js';
 import { changed, first, type PgTx } from './rows.js';
@@ -30,6 +30,15 @@ const SCAN_LIMIT = 5000;
 
 const skipNote = (reason: string): string => `not dialled: ${reason}`;
 const RECOVERY_NOTE = 'closed at start-up: the call was in flight when the server stopped';
+
+/**
+ * Pending rows of the task after `after`, as a range of the (task_id, state, id) index. Written as a row comparison
+ * because the planner otherwise walks the primary key from the task's first number, filtering out every number
+ * already dialled: its statistics cannot see that those all sit at the low ids (a batch cost 10 ms half-way through a
+ * 100,000-number task, against well under 1 ms on the index range).
+ */
+const pendingAfter = (taskId: number, after: number) =>
+  sql`(${taskNumbers.taskId}, ${taskNumbers.state}, ${taskNumbers.id}) > (${taskId}, 'pending', ${after})`;
 
 /** A number closed by a do-not-call list, with the call log that says why (issue 14.6). */
 async function closeBlocked(
@@ -84,8 +93,8 @@ function take(
       const rows = await tx
         .select({ id: taskNumbers.id, phone: taskNumbers.phone, retries: taskNumbers.retries })
         .from(taskNumbers)
-        .where(and(due, gt(taskNumbers.id, after)))
-        .orderBy(asc(taskNumbers.id))
+        .where(and(due, pendingAfter(taskId, after)))
+        .orderBy(asc(taskNumbers.taskId), asc(taskNumbers.state), asc(taskNumbers.id))
         .limit(screen ? SCAN_BATCH : n - picked.length)
         .for('update', { skipLocked: true });
       if (rows.length === 0) break;

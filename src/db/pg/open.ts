@@ -1,6 +1,6 @@
 // Opens the PostgreSQL store (CC_DATABASE_URL, issue 19): a node-postgres pool, drizzle over it with the pg schema,
 // and the committed pg migrations applied at start-up. The SQLite counterpart is src/db/database.ts.
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
@@ -16,7 +16,12 @@ export interface PgStore {
   close(): Promise<void>;
 }
 
-export const pgMigrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
+const here = dirname(fileURLToPath(import.meta.url));
+/**
+ * Under tsx this file is src/db/pg/open.ts, beside migrations/; bundled into dist/main.js it sits beside the SQLite
+ * migrations, and scripts/build-server.mjs copies these to dist/pg-migrations.
+ */
+export const pgMigrationsFolder = resolve(here, basename(here) === 'pg' ? 'migrations' : 'pg-migrations');
 
 /** Where drizzle records the applied migrations (its defaults, spelled out because refuseNewerDatabase reads it). */
 const MIGRATIONS_SCHEMA = 'drizzle';

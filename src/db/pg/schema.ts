@@ -246,7 +246,7 @@ export const taskNumbers = pgTable(
   },
   (t) => [
     uniqueIndex('task_numbers_task_phone').on(t.taskId, t.phone),
-    index('task_numbers_task_state').on(t.taskId, t.state),
+    index('task_numbers_task_state').on(t.taskId, t.state, t.id),
   ],
 );
 

@@ -235,5 +235,5 @@ CREATE INDEX "dnc_numbers_phone" ON "dnc_numbers" USING btree ("phone");--> stat
 CREATE UNIQUE INDEX "extensions_node_username" ON "extensions" USING btree ("node_id","username");--> statement-breakpoint
 CREATE INDEX "extensions_project" ON "extensions" USING btree ("project_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "task_numbers_task_phone" ON "task_numbers" USING btree ("task_id","phone");--> statement-breakpoint
-CREATE INDEX "task_numbers_task_state" ON "task_numbers" USING btree ("task_id","state");--> statement-breakpoint
+CREATE INDEX "task_numbers_task_state" ON "task_numbers" USING btree ("task_id","state","id");--> statement-breakpoint
 CREATE INDEX "tasks_project" ON "tasks" USING btree ("project_id");

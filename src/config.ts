@@ -175,22 +175,23 @@ function hostPort(env: Env, key: string): { host: string; port: number } | undef
 /** CC_DATABASE_URL, checked here so that a typo fails at start-up with a message, not at the first query. */
 function databaseUrl(env: Env): string | undefined {
   const raw = env.CC_DATABASE_URL;
-  if (raw === undefined || raw === '') return undefined;
+  return raw === undefined || raw === '' ? undefined : checkPostgresUrl(raw, 'CC_DATABASE_URL');
+}
+
+/** A postgres:// or postgresql:// URL naming a host and a database; the messages never repeat the password. */
+export function checkPostgresUrl(raw: string, name: string): string {
   let url: URL | undefined;
   try {
     url = new URL(raw);
   } catch {
     url = undefined;
   }
-  // The value holds a password: the messages never repeat it.
+  const form = 'postgres://USER:PASSWORD@HOST:5432/DATABASE';
   if (!url || !['postgres:', 'postgresql:'].includes(url.protocol))
-    throw new ConfigError(
-      'CC_DATABASE_URL must be a PostgreSQL URL, postgres://USER:PASSWORD@HOST:5432/DATABASE (unset it to use SQLite)',
-    );
+    throw new ConfigError(`${name} must be a PostgreSQL URL, ${form}`);
   if (!url.hostname && !url.searchParams.get('host'))
-    throw new ConfigError('CC_DATABASE_URL names no host (postgres://USER:PASSWORD@HOST:5432/DATABASE)');
-  if (url.pathname.length <= 1)
-    throw new ConfigError('CC_DATABASE_URL names no database (postgres://USER:PASSWORD@HOST:5432/DATABASE)');
+    throw new ConfigError(`${name} names no host (${form})`);
+  if (url.pathname.length <= 1) throw new ConfigError(`${name} names no database (${form})`);
   return raw;
 }
 

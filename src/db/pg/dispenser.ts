@@ -10,7 +10,7 @@ import type { PgDb } from './open.js';
 import { changed, first, type PgTx } from './rows.js';
 import { callLogs, taskNumbers, tasks } from './schema.js';
 
-export interface PgDispensedNumber {
+interface PgDispensedNumber {
   id: number;
   phone: string;
   /** Retries the task's retry rules already gave this number. */
@@ -18,7 +18,7 @@ export interface PgDispensedNumber {
 }
 
 /** As numbers.ts's Screen; the do-not-call lookup may be a query of its own, hence the Promise. */
-export interface PgScreen {
+interface PgScreen {
   task: { id: number; projectId: number; callTaskCode: string };
   blocked(phones: string[]): Map<string, string> | Promise<Map<string, string>>;
   callableNow?(phone: string): boolean;

@@ -35,7 +35,7 @@ const MIGRATION_LOCK = 0x63616c6c63656e74n;
 /** PostgreSQL could not be reached or refused us: the message names where, never the password. */
 export class PgUnavailableError extends Error {}
 
-export interface PgStoreOptions {
+interface PgStoreOptions {
   /** Connections in the pool (default 10). */
   max?: number;
   /** How long to wait for a connection before failing (default 10 s). */
@@ -60,7 +60,8 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
       await refuseNewerDatabase(client, url);
-      await migrate(db, {
+      // On the locked connection itself: the pool may have no other (max 1, as the CLI opens it).
+      await migrate(drizzle(client, { schema }), {
         migrationsFolder: pgMigrationsFolder,
         migrationsSchema: MIGRATIONS_SCHEMA,
         migrationsTable: MIGRATIONS_TABLE,

@@ -23,9 +23,17 @@ export function clusterUrl(): string {
   const dir = join(tmpdir(), `cc-test-pg-${process.pid}-${randomBytes(4).toString('hex')}`);
   const url = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8' }).trim();
   ownCluster = dir;
-  process.on('exit', () => {
+  const stop = () => {
     if (ownCluster) execFileSync('bash', [script, 'stop', ownCluster], { stdio: 'ignore' });
-  });
+    ownCluster = undefined;
+  };
+  process.on('exit', stop);
+  // 'exit' does not run when a signal ends the process (tap's timeout sends SIGTERM): stop the cluster, then die.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(signal, () => {
+      stop();
+      process.kill(process.pid, signal);
+    });
   // Child processes this test starts (the concurrency test's dispensers) find it too.
   process.env.CC_TEST_PG_URL = url;
   return url;

@@ -20,6 +20,16 @@ if [ $# -eq 0 ]; then
 fi
 
 rm -rf .tap/test-results
+# One throwaway PostgreSQL for the whole suite (scripts/postgres/cluster.sh); each test file makes its own database
+# in it (test/support/postgres.ts). Stopped and removed however the run ends.
+pg_dir=$(mktemp -u /tmp/cc-test-pg.XXXXXX)
+trap 'bash scripts/postgres/cluster.sh stop "$pg_dir"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+echo "== PostgreSQL for the tests"
+CC_TEST_PG_URL=$(bash scripts/postgres/cluster.sh start "$pg_dir") || { echo "0 passed, 1 failed"; exit 1; }
+export CC_TEST_PG_URL
+
 echo "== tests (tap)"
 npx --no-install tap "$@"
 tap_exit=$?

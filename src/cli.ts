@@ -1,11 +1,14 @@
 // Operator commands against the configured database: `npm run cli -- account add NAME [--ip A,B] [--expires ISO]`,
 // `account list`, `account enable|disable|remove|rotate NAME`, `account sign-mode NAME spec|strict`. Secrets are
 // printed once, at creation or rotation. `node list`, `node wss NAME URL`. `db backup FILE` / `db restore FILE`: src/db/backup.ts.
+// `db migrate`, `db copy --to postgres://…`: src/db/store-commands.ts.
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
 import { backupDatabase, restoreDatabase } from './db/backup.js';
 import { DatabaseTooNewError, openStore } from './db/database.js';
+import { PgUnavailableError } from './db/pg/open.js';
 import { createRepos } from './db/repos/index.js';
+import { copyCommand, migrateCommand, STORE_USAGE } from './db/store-commands.js';
 
 export async function runCli(
   argv: string[],
@@ -137,11 +140,17 @@ async function nodeCommand(
     : { out: `no node ${name}`, code: 1 };
 }
 
-const DB_USAGE = 'usage: cli db backup FILE | db restore FILE (with the server stopped)';
+const DB_USAGE = `usage: cli db backup FILE | db restore FILE (with the server stopped)\n${STORE_USAGE}`;
 
 /** `db backup FILE` runs beside the server (an online copy); `db restore FILE` needs it stopped. */
-export async function runDbCli(argv: string[], dbPath: string): Promise<{ out: string; code: number }> {
+export async function runDbCli(
+  argv: string[],
+  dbPath: string,
+  databaseUrl?: string,
+): Promise<{ out: string; code: number }> {
   const [, verb, file, ...rest] = argv;
+  if (verb === 'migrate' && argv.length === 2) return migrateCommand(dbPath, databaseUrl);
+  if (verb === 'copy') return copyCommand(argv.slice(2), dbPath, databaseUrl);
   if (!file || rest.length > 0) return { out: DB_USAGE, code: 2 };
   if (verb === 'backup') return backupDatabase(dbPath, file);
   if (verb === 'restore') return restoreDatabase(dbPath, file);
@@ -150,13 +159,14 @@ export async function runDbCli(argv: string[], dbPath: string): Promise<{ out: s
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const argv = process.argv.slice(2);
-  const dbPath = loadConfig().dbPath;
+  const { dbPath, databaseUrl } = loadConfig();
   try {
-    const { out, code } = argv[0] === 'db' ? await runDbCli(argv, dbPath) : await runCli(argv, dbPath);
+    const { out, code } =
+      argv[0] === 'db' ? await runDbCli(argv, dbPath, databaseUrl) : await runCli(argv, dbPath);
     console.log(out);
     process.exit(code);
   } catch (err) {
-    if (!(err instanceof DatabaseTooNewError)) throw err;
+    if (!(err instanceof DatabaseTooNewError || err instanceof PgUnavailableError)) throw err;
     console.error(err.message);
     process.exit(1);
   }

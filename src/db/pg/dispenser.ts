@@ -1,0 +1,347 @@
+// Number dispensing on PostgreSQL: the counterpart of src/dialer/numbers.ts (numberStore), the same methods returning
+// Promises. SQLite serialises writers, so there a transaction alone keeps two dispensers apart; PostgreSQL runs them
+// side by side, so every hand-out reads its pending rows with SELECT … FOR UPDATE SKIP LOCKED: a row another
+// dispenser (another tick, another agent, another server) is taking is locked, and is skipped rather than waited
+// for, so two dispensers never take the same number and never queue behind each other.
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { Result, ResultDetail, TaskStatus } from '../../core/codes.js';
+import type { PgDb } from './open.js';
+import { changed, first, type PgTx } from './rows.js';
+import { callLogs, taskNumbers, tasks } from './schema.js';
+
+interface PgDispensedNumber {
+  id: number;
+  phone: string;
+  /** Retries the task's retry rules already gave this number. */
+  retries?: number;
+}
+
+/** As numbers.ts's Screen; the do-not-call lookup may be a query of its own, hence the Promise. */
+interface PgScreen {
+  task: { id: number; projectId: number; callTaskCode: string };
+  blocked(phones: string[]): Map<string, string> | Promise<Map<string, string>>;
+  callableNow?(phone: string): boolean;
+}
+
+/** Pending rows read per round while screening (bounded, so a long blocked run cannot stall a tick). */
+const SCAN_BATCH = 200;
+const SCAN_LIMIT = 5000;
+
+const skipNote = (reason: string): string => `not dialled: ${reason}`;
+const RECOVERY_NOTE = 'closed at start-up: the call was in flight when the server stopped';
+
+/**
+ * Pending rows of the task after `after`, as a range of the (task_id, state, id) index. Written as a row comparison
+ * because the planner otherwise walks the primary key from the task's first number, filtering out every number
+ * already dialled: its statistics cannot see that those all sit at the low ids (a batch cost 10 ms half-way through a
+ * 100,000-number task, against well under 1 ms on the index range).
+ */
+const pendingAfter = (taskId: number, after: number) =>
+  sql`(${taskNumbers.taskId}, ${taskNumbers.state}, ${taskNumbers.id}) > (${taskId}, 'pending', ${after})`;
+
+/** A number closed by a do-not-call list, with the call log that says why (issue 14.6). */
+async function closeBlocked(
+  tx: PgTx,
+  row: { id: number; phone: string },
+  reason: string,
+  task: PgScreen['task'],
+  now: number,
+) {
+  await tx
+    .update(taskNumbers)
+    .set({ state: 'done', note: skipNote(reason), retryAt: null, updatedAt: now })
+    .where(eq(taskNumbers.id, row.id));
+  await tx.insert(callLogs).values({
+    callUuid: randomUUID(),
+    taskId: task.id,
+    projectId: task.projectId,
+    callTaskCode: task.callTaskCode,
+    destinationNumber: row.phone,
+    startTimestamp: now,
+    endTimestamp: now,
+    duration: 0,
+    billsec: 0,
+    skipReason: reason,
+    addTime: now,
+    updateTime: now,
+  });
+}
+
+/**
+ * Moves up to n due pending numbers of the task to `state` in one transaction and returns them, oldest first (as
+ * numbers.ts's take). Rows are read FOR UPDATE SKIP LOCKED, so they stay ours until the commit.
+ */
+function take(
+  db: PgDb,
+  taskId: number,
+  n: number,
+  target: { state: 'dialing' | 'preview'; assignedTo: string | null },
+  now: number,
+  screen?: PgScreen,
+): Promise<PgDispensedNumber[]> {
+  if (n <= 0) return Promise.resolve([]);
+  return db.transaction(async (tx) => {
+    const due = and(
+      eq(taskNumbers.taskId, taskId),
+      eq(taskNumbers.state, 'pending'),
+      or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, now)),
+    );
+    const picked: PgDispensedNumber[] = [];
+    let after = 0;
+    for (let scanned = 0; picked.length < n && scanned < SCAN_LIMIT;) {
+      const rows = await tx
+        .select({ id: taskNumbers.id, phone: taskNumbers.phone, retries: taskNumbers.retries })
+        .from(taskNumbers)
+        .where(and(due, pendingAfter(taskId, after)))
+        .orderBy(asc(taskNumbers.taskId), asc(taskNumbers.state), asc(taskNumbers.id))
+        .limit(screen ? SCAN_BATCH : n - picked.length)
+        .for('update', { skipLocked: true });
+      if (rows.length === 0) break;
+      scanned += rows.length;
+      after = rows[rows.length - 1]?.id ?? after;
+      const blocked = screen ? await screen.blocked(rows.map((r) => r.phone)) : new Map<string, string>();
+      for (const r of rows) {
+        const reason = blocked.get(r.phone);
+        if (reason !== undefined && screen) {
+          await closeBlocked(tx, r, reason, screen.task, now);
+          continue;
+        }
+        if (picked.length >= n || (screen?.callableNow && !screen.callableNow(r.phone))) continue;
+        picked.push(r);
+      }
+      if (!screen) break;
+    }
+    if (picked.length)
+      await tx
+        .update(taskNumbers)
+        .set({ ...target, retryAt: null, updatedAt: now })
+        .where(
+          and(
+            eq(taskNumbers.state, 'pending'),
+            inArray(
+              taskNumbers.id,
+              picked.map((r) => r.id),
+            ),
+          ),
+        );
+    return picked;
+  });
+}
+
+/** Agent-first (issue 14.3), at the cap: the number is settled as agent no answer (32) with its call log. */
+async function settleAgentMiss(
+  tx: PgTx,
+  row: { id: number; taskId: number; phone: string },
+  misses: number,
+  log: { callUuid: string; agent: string; cause: string; projectId: number; callTaskCode: string },
+  now: number,
+) {
+  await tx
+    .update(taskNumbers)
+    .set({
+      state: 'done',
+      agentMisses: misses,
+      resultDetail: ResultDetail.agentNoAnswer,
+      callUuid: log.callUuid,
+      note: `no agent took the call in ${misses} attempts`,
+      updatedAt: now,
+    })
+    .where(eq(taskNumbers.id, row.id));
+  const outcome = {
+    taskId: row.taskId,
+    projectId: log.projectId,
+    callTaskCode: log.callTaskCode,
+    callerIdNumber: log.agent,
+    destinationNumber: row.phone,
+    result: Result.missed,
+    resultDetail: ResultDetail.agentNoAnswer,
+  };
+  await tx
+    .insert(callLogs)
+    .values({
+      ...outcome,
+      callUuid: log.callUuid,
+      startTimestamp: now,
+      endTimestamp: now,
+      duration: 0,
+      billsec: 0,
+      hangupCause: log.cause,
+      addTime: now,
+      updateTime: now,
+    })
+    // A CDR of the agent's leg may have created the row already: the outcome is ours to set.
+    .onConflictDoUpdate({ target: callLogs.callUuid, set: { ...outcome, updateTime: now } });
+}
+
+export function pgNumberStore(db: PgDb) {
+  /** One number's row, locked for the rest of the transaction (a settle and a retry must not interleave). */
+  const lockedRow = async (tx: PgTx, id: number) =>
+    first(await tx.select().from(taskNumbers).where(eq(taskNumbers.id, id)).for('update'));
+  return {
+    /** The task has a pending number that is due now (a retry's time has come, or none was set). */
+    hasDue: async (taskId: number, now: number): Promise<boolean> =>
+      first(
+        await db
+          .select({ id: taskNumbers.id })
+          .from(taskNumbers)
+          .where(
+            and(
+              eq(taskNumbers.taskId, taskId),
+              eq(taskNumbers.state, 'pending'),
+              or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, now)),
+            ),
+          )
+          .limit(1),
+      ) !== undefined,
+
+    /** The dialer's batch: pending → dialing. */
+    dispenseNumbers: (
+      taskId: number,
+      n: number,
+      now: number,
+      screen?: PgScreen,
+    ): Promise<PgDispensedNumber[]> =>
+      take(db, taskId, n, { state: 'dialing', assignedTo: null }, now, screen),
+
+    /** Preview (spec 一.23): pending → preview, held by one agent. */
+    reservePreview: (
+      taskId: number,
+      n: number,
+      username: string,
+      now: number,
+      screen?: PgScreen,
+    ): Promise<PgDispensedNumber[]> =>
+      take(db, taskId, n, { state: 'preview', assignedTo: username }, now, screen),
+
+    /** Records the call's uuid on a dialing number, so a restart can ask FreeSWITCH whether it is still live. */
+    async markCall(id: number, callUuid: string, now: number): Promise<void> {
+      await db.update(taskNumbers).set({ callUuid, updatedAt: now }).where(eq(taskNumbers.id, id));
+    },
+
+    /** The number's attempt is over (dialing or preview → done). */
+    async settleNumber(
+      id: number,
+      outcome: { callUuid: string; resultDetail: number },
+      now: number,
+    ): Promise<void> {
+      await db
+        .update(taskNumbers)
+        .set({
+          state: 'done',
+          callUuid: outcome.callUuid || null,
+          resultDetail: outcome.resultDetail,
+          updatedAt: now,
+        })
+        .where(eq(taskNumbers.id, id));
+    },
+
+    /** The numbers being dialled (id and call uuid), e.g. those a previous run left at start-up. */
+    dialing: (): Promise<{ id: number; callUuid: string | null }[]> =>
+      db
+        .select({ id: taskNumbers.id, callUuid: taskNumbers.callUuid })
+        .from(taskNumbers)
+        .where(eq(taskNumbers.state, 'dialing')),
+
+    /** A call that outlived the process that dialled it ended: its number, if still 'dialing', is done. */
+    async settleByCall(callUuid: string, resultDetail: number, now: number): Promise<void> {
+      await db
+        .update(taskNumbers)
+        .set({ state: 'done', resultDetail, updatedAt: now })
+        .where(and(eq(taskNumbers.callUuid, callUuid), eq(taskNumbers.state, 'dialing')));
+    },
+
+    /** The task's retry rules give a done number another attempt, unless its task has ended (issue 14.8). */
+    retryLater: (id: number, at: number, now: number): Promise<boolean> =>
+      db.transaction(async (tx) => {
+        const row = await lockedRow(tx, id);
+        if (!row || row.state !== 'done') return false;
+        const task = first(
+          await tx.select({ status: tasks.status }).from(tasks).where(eq(tasks.id, row.taskId)),
+        );
+        if (!task || task.status === TaskStatus.ended) return false;
+        await tx
+          .update(taskNumbers)
+          .set({ state: 'pending', retries: row.retries + 1, retryAt: at, updatedAt: now })
+          .where(eq(taskNumbers.id, id));
+        return true;
+      }),
+
+    /** Agent-first (issue 14.3): below the cap back to pending for another agent, at the cap settled as 32. */
+    agentMissed: (
+      id: number,
+      cap: number,
+      log: { callUuid: string; agent: string; cause: string; projectId: number; callTaskCode: string },
+      now: number,
+    ): Promise<'pending' | 'settled'> =>
+      db.transaction(async (tx) => {
+        const row = await lockedRow(tx, id);
+        if (!row || row.state !== 'dialing') return 'settled';
+        const misses = row.agentMisses + 1;
+        if (misses < cap) {
+          await tx
+            .update(taskNumbers)
+            .set({ state: 'pending', agentMisses: misses, updatedAt: now })
+            .where(eq(taskNumbers.id, id));
+          return 'pending';
+        }
+        await settleAgentMiss(tx, row, misses, log, now);
+        return 'settled';
+      }),
+
+    /** An agent gives back previewed numbers it did not call (all of the task's, or the given phones). */
+    async releasePreview(taskId: number, username: string, now: number, phones?: string[]): Promise<number> {
+      const conds = [
+        eq(taskNumbers.taskId, taskId),
+        eq(taskNumbers.state, 'preview'),
+        eq(taskNumbers.assignedTo, username),
+      ];
+      if (phones) conds.push(inArray(taskNumbers.phone, phones));
+      return changed(
+        await db
+          .update(taskNumbers)
+          .set({ state: 'pending', assignedTo: null, updatedAt: now })
+          .where(and(...conds)),
+      );
+    },
+
+    /**
+     * After a crash, numbers left 'dialing' whose call FreeSWITCH no longer has are closed with resultDetail 5
+     * (未接通), never put back to pending (numbers.ts says why); those still live stay for their call's outcome.
+     */
+    recoverAtStartup: (
+      now: number,
+      isCallLive: (callUuid: string) => boolean,
+      onlyIds?: ReadonlySet<number>,
+    ): Promise<{ kept: PgDispensedNumber[]; closed: PgDispensedNumber[] }> =>
+      db.transaction(async (tx) => {
+        const rows = (
+          await tx
+            .select({ id: taskNumbers.id, phone: taskNumbers.phone, callUuid: taskNumbers.callUuid })
+            .from(taskNumbers)
+            .where(eq(taskNumbers.state, 'dialing'))
+            .orderBy(asc(taskNumbers.id))
+            .for('update')
+        ).filter((r) => !onlyIds || onlyIds.has(r.id));
+        const kept = rows.filter((r) => r.callUuid && isCallLive(r.callUuid));
+        const closed = rows.filter((r) => !kept.includes(r));
+        if (closed.length)
+          await tx
+            .update(taskNumbers)
+            .set({
+              state: 'done',
+              resultDetail: ResultDetail.notConnected,
+              note: RECOVERY_NOTE,
+              updatedAt: now,
+            })
+            .where(
+              inArray(
+                taskNumbers.id,
+                closed.map((r) => r.id),
+              ),
+            );
+        const plain = (r: { id: number; phone: string }) => ({ id: r.id, phone: r.phone });
+        return { kept: kept.map(plain), closed: closed.map(plain) };
+      }),
+  };
+}

@@ -37,8 +37,7 @@ t.test(
     await repos.dnc.add('', ['200'], '投诉', SEED_NOW);
     const got = await numbers.dispenseNumbers(taskId, 5, NOW, {
       task: { id: taskId, projectId, callTaskCode: 'T1' },
-      blocked: async (phones) =>
-        new Map([...(await repos.dnc.listed('P1', phones)).keys()].map((p) => [p, 'dnc-global'])),
+      projectCode: 'P1',
       callableNow: (phone) => phone !== '300',
     });
     t.same(

@@ -1,35 +1,27 @@
-// Number dispensing on PostgreSQL: the counterpart of src/dialer/numbers.ts (numberStore), the same methods returning
+// Number dispensing on PostgreSQL: the counterpart of src/db/repos/numbers.ts (numberStore), the same methods returning
 // Promises. SQLite serialises writers, so there a transaction alone keeps two dispensers apart; PostgreSQL runs them
 // side by side, so every hand-out reads its pending rows with SELECT … FOR UPDATE SKIP LOCKED: a row another
 // dispenser (another tick, another agent, another server) is taking is locked, and is skipped rather than waited
 // for, so two dispensers never take the same number and never queue behind each other.
-import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import { Result, ResultDetail, TaskStatus } from '../../core/codes.js';
+import { TaskStatus } from '../../core/codes.js';
+import type { DispensedNumber, Screen } from '../../dialer/number-source.js';
+import {
+  agentMissSettle,
+  blockedReasons,
+  dncKeys,
+  recoveredNumber,
+  SCAN_BATCH,
+  SCAN_LIMIT,
+  skipLog,
+  skipNote,
+  type AgentMissLog,
+  type Recovery,
+} from '../repos/number-rules.js';
+import { pgDncRepo } from './repos/dnc.js';
 import type { PgDb } from './open.js';
 import { changed, first, type PgTx } from './rows.js';
 import { callLogs, taskNumbers, tasks } from './schema.js';
-
-interface PgDispensedNumber {
-  id: number;
-  phone: string;
-  /** Retries the task's retry rules already gave this number. */
-  retries?: number;
-}
-
-/** As numbers.ts's Screen; the do-not-call lookup may be a query of its own, hence the Promise. */
-interface PgScreen {
-  task: { id: number; projectId: number; callTaskCode: string };
-  blocked(phones: string[]): Map<string, string> | Promise<Map<string, string>>;
-  callableNow?(phone: string): boolean;
-}
-
-/** Pending rows read per round while screening (bounded, so a long blocked run cannot stall a tick). */
-const SCAN_BATCH = 200;
-const SCAN_LIMIT = 5000;
-
-const skipNote = (reason: string): string => `not dialled: ${reason}`;
-const RECOVERY_NOTE = 'closed at start-up: the call was in flight when the server stopped';
 
 /**
  * Pending rows of the task after `after`, as a range of the (task_id, state, id) index. Written as a row comparison
@@ -45,27 +37,20 @@ async function closeBlocked(
   tx: PgTx,
   row: { id: number; phone: string },
   reason: string,
-  task: PgScreen['task'],
+  task: Screen['task'],
   now: number,
 ) {
   await tx
     .update(taskNumbers)
     .set({ state: 'done', note: skipNote(reason), retryAt: null, updatedAt: now })
     .where(eq(taskNumbers.id, row.id));
-  await tx.insert(callLogs).values({
-    callUuid: randomUUID(),
-    taskId: task.id,
-    projectId: task.projectId,
-    callTaskCode: task.callTaskCode,
-    destinationNumber: row.phone,
-    startTimestamp: now,
-    endTimestamp: now,
-    duration: 0,
-    billsec: 0,
-    skipReason: reason,
-    addTime: now,
-    updateTime: now,
-  });
+  await tx.insert(callLogs).values(skipLog(task, row.phone, reason, now));
+}
+
+/** phone → why it must not be dialled, read in the dispensing transaction (a list change commits before or after). */
+async function blocked(tx: PgTx, projectCode: string | null, phones: string[]): Promise<Map<string, string>> {
+  const keys = dncKeys(phones);
+  return blockedReasons(phones, keys, await pgDncRepo(tx).listed(projectCode, keys));
 }
 
 /**
@@ -78,8 +63,8 @@ function take(
   n: number,
   target: { state: 'dialing' | 'preview'; assignedTo: string | null },
   now: number,
-  screen?: PgScreen,
-): Promise<PgDispensedNumber[]> {
+  screen?: Screen,
+): Promise<DispensedNumber[]> {
   if (n <= 0) return Promise.resolve([]);
   return db.transaction(async (tx) => {
     const due = and(
@@ -87,7 +72,7 @@ function take(
       eq(taskNumbers.state, 'pending'),
       or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, now)),
     );
-    const picked: PgDispensedNumber[] = [];
+    const picked: DispensedNumber[] = [];
     let after = 0;
     for (let scanned = 0; picked.length < n && scanned < SCAN_LIMIT;) {
       const rows = await tx
@@ -100,9 +85,15 @@ function take(
       if (rows.length === 0) break;
       scanned += rows.length;
       after = rows[rows.length - 1]?.id ?? after;
-      const blocked = screen ? await screen.blocked(rows.map((r) => r.phone)) : new Map<string, string>();
+      const listed = screen
+        ? await blocked(
+            tx,
+            screen.projectCode,
+            rows.map((r) => r.phone),
+          )
+        : new Map<string, string>();
       for (const r of rows) {
-        const reason = blocked.get(r.phone);
+        const reason = listed.get(r.phone);
         if (reason !== undefined && screen) {
           await closeBlocked(tx, r, reason, screen.task, now);
           continue;
@@ -129,51 +120,6 @@ function take(
   });
 }
 
-/** Agent-first (issue 14.3), at the cap: the number is settled as agent no answer (32) with its call log. */
-async function settleAgentMiss(
-  tx: PgTx,
-  row: { id: number; taskId: number; phone: string },
-  misses: number,
-  log: { callUuid: string; agent: string; cause: string; projectId: number; callTaskCode: string },
-  now: number,
-) {
-  await tx
-    .update(taskNumbers)
-    .set({
-      state: 'done',
-      agentMisses: misses,
-      resultDetail: ResultDetail.agentNoAnswer,
-      callUuid: log.callUuid,
-      note: `no agent took the call in ${misses} attempts`,
-      updatedAt: now,
-    })
-    .where(eq(taskNumbers.id, row.id));
-  const outcome = {
-    taskId: row.taskId,
-    projectId: log.projectId,
-    callTaskCode: log.callTaskCode,
-    callerIdNumber: log.agent,
-    destinationNumber: row.phone,
-    result: Result.missed,
-    resultDetail: ResultDetail.agentNoAnswer,
-  };
-  await tx
-    .insert(callLogs)
-    .values({
-      ...outcome,
-      callUuid: log.callUuid,
-      startTimestamp: now,
-      endTimestamp: now,
-      duration: 0,
-      billsec: 0,
-      hangupCause: log.cause,
-      addTime: now,
-      updateTime: now,
-    })
-    // A CDR of the agent's leg may have created the row already: the outcome is ours to set.
-    .onConflictDoUpdate({ target: callLogs.callUuid, set: { ...outcome, updateTime: now } });
-}
-
 export function pgNumberStore(db: PgDb) {
   /** One number's row, locked for the rest of the transaction (a settle and a retry must not interleave). */
   const lockedRow = async (tx: PgTx, id: number) =>
@@ -196,12 +142,7 @@ export function pgNumberStore(db: PgDb) {
       ) !== undefined,
 
     /** The dialer's batch: pending → dialing. */
-    dispenseNumbers: (
-      taskId: number,
-      n: number,
-      now: number,
-      screen?: PgScreen,
-    ): Promise<PgDispensedNumber[]> =>
+    dispenseNumbers: (taskId: number, n: number, now: number, screen?: Screen): Promise<DispensedNumber[]> =>
       take(db, taskId, n, { state: 'dialing', assignedTo: null }, now, screen),
 
     /** Preview (spec 一.23): pending → preview, held by one agent. */
@@ -210,9 +151,14 @@ export function pgNumberStore(db: PgDb) {
       n: number,
       username: string,
       now: number,
-      screen?: PgScreen,
-    ): Promise<PgDispensedNumber[]> =>
+      screen?: Screen,
+    ): Promise<DispensedNumber[]> =>
       take(db, taskId, n, { state: 'preview', assignedTo: username }, now, screen),
+
+    /** An agent-first number whose agent never rang goes back to pending (it was not dialled). */
+    async giveBack(id: number, now: number): Promise<void> {
+      await db.update(taskNumbers).set({ state: 'pending', updatedAt: now }).where(eq(taskNumbers.id, id));
+    },
 
     /** Records the call's uuid on a dialing number, so a restart can ask FreeSWITCH whether it is still live. */
     async markCall(id: number, callUuid: string, now: number): Promise<void> {
@@ -268,12 +214,7 @@ export function pgNumberStore(db: PgDb) {
       }),
 
     /** Agent-first (issue 14.3): below the cap back to pending for another agent, at the cap settled as 32. */
-    agentMissed: (
-      id: number,
-      cap: number,
-      log: { callUuid: string; agent: string; cause: string; projectId: number; callTaskCode: string },
-      now: number,
-    ): Promise<'pending' | 'settled'> =>
+    agentMissed: (id: number, cap: number, log: AgentMissLog, now: number): Promise<'pending' | 'settled'> =>
       db.transaction(async (tx) => {
         const row = await lockedRow(tx, id);
         if (!row || row.state !== 'dialing') return 'settled';
@@ -285,7 +226,13 @@ export function pgNumberStore(db: PgDb) {
             .where(eq(taskNumbers.id, id));
           return 'pending';
         }
-        await settleAgentMiss(tx, row, misses, log, now);
+        const settle = agentMissSettle(row, misses, log, now);
+        await tx.update(taskNumbers).set(settle.number).where(eq(taskNumbers.id, id));
+        await tx
+          .insert(callLogs)
+          .values(settle.log)
+          // A CDR of the agent's leg may have created the row already: the outcome is ours to set.
+          .onConflictDoUpdate({ target: callLogs.callUuid, set: settle.conflictSet });
         return 'settled';
       }),
 
@@ -313,7 +260,7 @@ export function pgNumberStore(db: PgDb) {
       now: number,
       isCallLive: (callUuid: string) => boolean,
       onlyIds?: ReadonlySet<number>,
-    ): Promise<{ kept: PgDispensedNumber[]; closed: PgDispensedNumber[] }> =>
+    ): Promise<Recovery> =>
       db.transaction(async (tx) => {
         const rows = (
           await tx
@@ -328,12 +275,7 @@ export function pgNumberStore(db: PgDb) {
         if (closed.length)
           await tx
             .update(taskNumbers)
-            .set({
-              state: 'done',
-              resultDetail: ResultDetail.notConnected,
-              note: RECOVERY_NOTE,
-              updatedAt: now,
-            })
+            .set(recoveredNumber(now))
             .where(
               inArray(
                 taskNumbers.id,

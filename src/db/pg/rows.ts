@@ -24,3 +24,10 @@ export const changed = (result: { rowCount: number | null }): number => result.r
  * here (dnc restore) has 5 columns.
  */
 export const INSERT_CHUNK = 2000;
+
+/**
+ * A transaction on either: on the database a new one, inside a transaction a savepoint. So a repository built on a
+ * transaction (`pgTasksRepo(tx)`) runs its own atomic steps inside the caller's unit.
+ */
+export const transaction = <T>(db: PgExecutor, fn: (tx: PgTx) => Promise<T>): Promise<T> =>
+  (db as PgDb).transaction(fn);

@@ -1,11 +1,10 @@
 import { eq } from 'drizzle-orm';
-import type { PgDb } from '../open.js';
-import { changed, first, one } from '../rows.js';
+import { changed, first, one, type PgExecutor } from '../rows.js';
 import { apiAccounts } from '../schema.js';
 
 type ApiAccount = typeof apiAccounts.$inferSelect;
 
-export function pgAccountsRepo(db: PgDb) {
+export function pgAccountsRepo(db: PgExecutor) {
   return {
     find: async (account: string): Promise<ApiAccount | undefined> =>
       first(await db.select().from(apiAccounts).where(eq(apiAccounts.account, account))),

@@ -1,14 +1,13 @@
 // Call lists (the numbers a task dials), as src/db/repos/call-lists.ts. An import is one transaction: a failure
 // leaves the list as it was.
 import { and, asc, eq, gt, gte, inArray } from 'drizzle-orm';
-import type { PgDb } from '../open.js';
 import { BULK_CHUNK, insertListNumbers } from '../bulk.js';
-import { first, INSERT_CHUNK, one } from '../rows.js';
+import { first, INSERT_CHUNK, one, type PgExecutor, transaction } from '../rows.js';
 import { callListNumbers, callLists } from '../schema.js';
 
 type CallList = typeof callLists.$inferSelect;
 
-export function pgCallListsRepo(db: PgDb) {
+export function pgCallListsRepo(db: PgExecutor) {
   return {
     get: async (id: number): Promise<CallList | undefined> =>
       first(await db.select().from(callLists).where(eq(callLists.id, id))),
@@ -35,23 +34,52 @@ export function pgCallListsRepo(db: PgDb) {
     async insertNumbers(callListId: number, phones: string[], now: number): Promise<number | undefined> {
       return (await this.insertNumberRange(callListId, phones, now))?.last;
     },
-    /** As insertNumbers, returning the first and last id written. */
+    /**
+     * Screens the phones against the list's numbers and inserts what `screen` keeps, in one transaction. The list's
+     * row is locked first, so two appends to one list run one after the other and never both take a new number.
+     */
+    appendScreened: (
+      callListId: number,
+      phones: string[],
+      screen: (existing: Set<string>) => string[],
+      now: number,
+    ): Promise<{ lastId: number | null; accepted: number }> =>
+      transaction(db, async (tx) => {
+        await tx
+          .select({ id: callLists.id })
+          .from(callLists)
+          .where(eq(callLists.id, callListId))
+          .for('update');
+        const list = pgCallListsRepo(tx);
+        const kept = screen(await list.existing(callListId, phones));
+        return {
+          lastId: (await list.insertRange(callListId, kept, now))?.last ?? null,
+          accepted: kept.length,
+        };
+      }),
+    /** As insertNumbers, returning the first and last id written; one transaction. */
     insertNumberRange: (
       callListId: number,
       phones: string[],
       now: number,
     ): Promise<{ first: number; last: number } | undefined> =>
-      db.transaction(async (tx) => {
-        let low: number | undefined;
-        let high: number | undefined;
-        for (let i = 0; i < phones.length; i += BULK_CHUNK)
-          for (const id of await insertListNumbers(tx, callListId, phones.slice(i, i + BULK_CHUNK), now)) {
-            low = Math.min(low ?? id, id);
-            high = Math.max(high ?? id, id);
-          }
-        await tx.update(callLists).set({ updatedAt: now }).where(eq(callLists.id, callListId));
-        return low === undefined || high === undefined ? undefined : { first: low, last: high };
-      }),
+      transaction(db, (tx) => pgCallListsRepo(tx).insertRange(callListId, phones, now)),
+    /** Inserts the phones in order (in the caller's transaction); returns the first and last id written. */
+    async insertRange(
+      callListId: number,
+      phones: string[],
+      now: number,
+    ): Promise<{ first: number; last: number } | undefined> {
+      let low: number | undefined;
+      let high: number | undefined;
+      for (let i = 0; i < phones.length; i += BULK_CHUNK)
+        for (const id of await insertListNumbers(db, callListId, phones.slice(i, i + BULK_CHUNK), now)) {
+          low = Math.min(low ?? id, id);
+          high = Math.max(high ?? id, id);
+        }
+      await db.update(callLists).set({ updatedAt: now }).where(eq(callLists.id, callListId));
+      return low === undefined || high === undefined ? undefined : { first: low, last: high };
+    },
     /** Deletes the list's numbers from id `fromId` on (undoing an append that failed half-way). */
     async removeFrom(callListId: number, fromId: number): Promise<void> {
       await db

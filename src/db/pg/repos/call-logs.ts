@@ -4,8 +4,7 @@
 // NOTHING, so the loser of that race re-reads the winner's row and merges instead of failing on the unique call id.
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import { mergeCdrFields, type CallLogFilter, type CallLogFields } from '../../repos/call-logs.js';
-import type { PgDb } from '../open.js';
-import { first, one, type PgExecutor, type PgTx } from '../rows.js';
+import { first, one, type PgExecutor, type PgTx, transaction } from '../rows.js';
 import { callLogs, projects, tasks, uploads } from '../schema.js';
 
 type CallLog = typeof callLogs.$inferSelect;
@@ -81,7 +80,7 @@ async function countWhere(db: PgExecutor, where: SQL | undefined): Promise<numbe
   return first(await db.select({ n: count() }).from(callLogs).where(where))?.n ?? 0;
 }
 
-export function pgCallLogsRepo(db: PgDb) {
+export function pgCallLogsRepo(db: PgExecutor) {
   const get = async (callUuid: string): Promise<CallLog | undefined> =>
     first(await db.select().from(callLogs).where(eq(callLogs.callUuid, callUuid)));
   const setWhereCall = async (callUuid: string, fields: CallLogFields, now: number): Promise<void> => {
@@ -97,17 +96,17 @@ export function pgCallLogsRepo(db: PgDb) {
 
     /** The flow's write: creates the row or sets the given fields (undefined ones are left alone). */
     upsert: async (callUuid: string, fields: CallLogFields, now: number): Promise<CallLog> =>
-      (await db.transaction((tx) => write(tx, callUuid, () => fields, now))) as CallLog,
+      (await transaction(db, (tx) => write(tx, callUuid, () => fields, now))) as CallLog,
 
     /** The CDR's write (see mergeCdrFields), with cdrReceived set, merged with the row as it is under lock. */
     mergeCdr: async (callUuid: string, fields: CallLogFields, now: number): Promise<CallLog> =>
-      (await db.transaction((tx) =>
+      (await transaction(db, (tx) =>
         write(tx, callUuid, (existing) => mergeCdrFields(existing, { ...fields, cdrReceived: 1 }), now),
       )) as CallLog,
 
     /** Fills fields only where the row has none (agent legs adding the agent's extension, a recording path). */
     fillMissing: (callUuid: string, fields: CallLogFields, now: number): Promise<CallLog | undefined> =>
-      db.transaction((tx) =>
+      transaction(db, (tx) =>
         write(
           tx,
           callUuid,
@@ -222,7 +221,7 @@ export function pgCallLogsRepo(db: PgDb) {
 }
 
 /** The `uploads` table: recordings waiting for (or retrying) their upload. Rows are kept as the upload history. */
-export function pgRecordingUploadsRepo(db: PgDb) {
+export function pgRecordingUploadsRepo(db: PgExecutor) {
   const set = async (id: number, fields: Partial<RecordingUpload>): Promise<void> => {
     await db.update(uploads).set(fields).where(eq(uploads.id, id));
   };
@@ -235,7 +234,7 @@ export function pgRecordingUploadsRepo(db: PgDb) {
       row: { callUuid: string; filePath: string; key: string },
       now: number,
     ): Promise<RecordingUpload> =>
-      db.transaction(async (tx) => {
+      transaction(db, async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${row.callUuid}, 0))`);
         const existing = first(await tx.select().from(uploads).where(eq(uploads.callUuid, row.callUuid)));
         if (existing) return existing;

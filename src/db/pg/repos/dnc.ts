@@ -1,16 +1,15 @@
 // Do-not-call numbers (issue 14.6), as src/db/repos/dnc.ts: every change is one transaction.
 import { and, asc, count, eq, inArray, type SQL } from 'drizzle-orm';
-import type { PgDb } from '../open.js';
 import { BULK_CHUNK, insertDncNumbers } from '../bulk.js';
-import { changed, first, INSERT_CHUNK } from '../rows.js';
+import { changed, first, INSERT_CHUNK, type PgExecutor, transaction } from '../rows.js';
 import { dncNumbers } from '../schema.js';
 
 type DncNumber = typeof dncNumbers.$inferSelect;
 
-export function pgDncRepo(db: PgDb) {
+export function pgDncRepo(db: PgExecutor) {
   /** Inserts the phones a list lacks; returns the phones that were new, each once, in the order given. */
   const insertNew = (projectCode: string, phones: string[], note: string | null, now: number) =>
-    db.transaction(async (tx) => {
+    transaction(db, async (tx) => {
       const added = new Set<string>();
       for (let i = 0; i < phones.length; i += BULK_CHUNK)
         for (const phone of await insertDncNumbers(
@@ -33,7 +32,7 @@ export function pgDncRepo(db: PgDb) {
       insertNew(projectCode, phones, note, now),
     /** Deletes the phones from the list; returns the rows deleted (in the order given), so they can be restored. */
     removeRows: (projectCode: string, phones: string[]): Promise<DncNumber[]> =>
-      db.transaction(async (tx) => {
+      transaction(db, async (tx) => {
         const deleted = new Map<string, DncNumber>();
         for (let i = 0; i < phones.length; i += INSERT_CHUNK)
           for (const row of await tx
@@ -54,7 +53,7 @@ export function pgDncRepo(db: PgDb) {
       }),
     /** Puts deleted rows back as they were (same id, note and time). */
     restore: (rows: DncNumber[]): Promise<void> =>
-      db.transaction(async (tx) => {
+      transaction(db, async (tx) => {
         for (let i = 0; i < rows.length; i += INSERT_CHUNK)
           await tx
             .insert(dncNumbers)
@@ -62,7 +61,7 @@ export function pgDncRepo(db: PgDb) {
             .onConflictDoNothing();
       }),
     remove: (projectCode: string, phones: string[]): Promise<number> =>
-      db.transaction(async (tx) => {
+      transaction(db, async (tx) => {
         let removed = 0;
         for (let i = 0; i < phones.length; i += INSERT_CHUNK)
           removed += changed(

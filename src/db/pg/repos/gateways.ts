@@ -1,12 +1,11 @@
 import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
-import type { PgDb } from '../open.js';
-import { first, one } from '../rows.js';
+import { first, one, type PgExecutor } from '../rows.js';
 import { gateways } from '../schema.js';
 
 type Gateway = typeof gateways.$inferSelect;
 type GatewayFields = Omit<Gateway, 'id' | 'createdAt' | 'updatedAt'>;
 
-export function pgGatewaysRepo(db: PgDb) {
+export function pgGatewaysRepo(db: PgExecutor) {
   return {
     get: async (id: number): Promise<Gateway | undefined> =>
       first(await db.select().from(gateways).where(eq(gateways.id, id))),

@@ -1,12 +1,11 @@
 import { eq, sql } from 'drizzle-orm';
 import type { NodeSeed } from '../../../config.js';
-import type { PgDb } from '../open.js';
-import { changed, first, one } from '../rows.js';
+import { changed, first, one, type PgExecutor, transaction } from '../rows.js';
 import { fsNodes } from '../schema.js';
 
 type FsNode = typeof fsNodes.$inferSelect;
 
-export function pgNodesRepo(db: PgDb) {
+export function pgNodesRepo(db: PgExecutor) {
   return {
     list: (): Promise<FsNode[]> => db.select().from(fsNodes),
     active: (): Promise<FsNode[]> => db.select().from(fsNodes).where(eq(fsNodes.status, 1)),
@@ -17,7 +16,7 @@ export function pgNodesRepo(db: PgDb) {
      * locked for the check and the insert: two servers starting at once on one database seed it once.
      */
     seedIfEmpty: (seed: NodeSeed, now: number): Promise<FsNode | undefined> =>
-      db.transaction(async (tx) => {
+      transaction(db, async (tx) => {
         await tx.execute(sql`LOCK TABLE ${fsNodes} IN SHARE ROW EXCLUSIVE MODE`);
         if (first(await tx.select({ id: fsNodes.id }).from(fsNodes).limit(1))) return undefined;
         return one(

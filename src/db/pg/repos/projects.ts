@@ -1,6 +1,5 @@
 import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
-import type { PgDb } from '../open.js';
-import { first, one } from '../rows.js';
+import { first, one, type PgExecutor } from '../rows.js';
 import { extensions, projects } from '../schema.js';
 
 type Project = typeof projects.$inferSelect;
@@ -10,7 +9,7 @@ const ProjectStatus = { active: 1, finished: 2 } as const;
 /** An extension's number for ordering: SQLite's cast reads a non-number as 0; PostgreSQL's would fail the query. */
 const extensionNumber = sql`(case when ${extensions.username} ~ '^[0-9]{1,18}$' then ${extensions.username}::bigint else 0 end)`;
 
-export function pgProjectsRepo(db: PgDb) {
+export function pgProjectsRepo(db: PgExecutor) {
   const by = async (where: SQL | undefined): Promise<Project | undefined> =>
     first(await db.select().from(projects).where(where).limit(1));
   return {
@@ -63,7 +62,7 @@ export function pgProjectsRepo(db: PgDb) {
   };
 }
 
-export function pgExtensionsRepo(db: PgDb) {
+export function pgExtensionsRepo(db: PgExecutor) {
   const update = async (where: SQL, fields: Partial<typeof extensions.$inferInsert>): Promise<void> => {
     await db.update(extensions).set(fields).where(where);
   };

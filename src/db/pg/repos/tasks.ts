@@ -1,10 +1,12 @@
 // Tasks, their gateways and the numbers each task dials, as src/db/repos/tasks.ts. Loading numbers ignores a phone
 // the task already has (unique task+phone), so a task never holds, and so never dials, one number twice.
 import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
-import type { PgDb } from '../open.js';
 import { BULK_CHUNK, insertTaskNumbers } from '../bulk.js';
-import { changed, first, one } from '../rows.js';
+import { changed, first, one, type PgExecutor, transaction } from '../rows.js';
 import { callLogs, gateways, taskGateways, taskNumbers, tasks } from '../schema.js';
+import { TaskStatus } from '../../../core/codes.js';
+import { pgCallListsRepo } from './call-lists.js';
+import { lastResultIn, toTaskCounts, type TaskCounts } from '../../repos/tasks.js';
 
 type Task = typeof tasks.$inferSelect;
 type NewTask = Omit<typeof tasks.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
@@ -13,7 +15,7 @@ type NumberState = (typeof taskNumbers.$inferSelect)['state'];
 /** The call log is the last one of its number in its task (recall looks at a number's last result only). */
 const lastOfNumber = sql`${callLogs.id} = (select max(c2.id) from call_logs c2 where c2.task_id = ${callLogs.taskId} and c2.destination_number = ${callLogs.destinationNumber})`;
 
-export function pgTasksRepo(db: PgDb) {
+function pgTaskRows(db: PgExecutor) {
   const countOf = async (q: Promise<{ n: number }[]>): Promise<number> => first(await q)?.n ?? 0;
   return {
     byCode: async (callTaskCode: string): Promise<Task | undefined> =>
@@ -37,7 +39,7 @@ export function pgTasksRepo(db: PgDb) {
       ),
     /** Replaces the task's gateways, in one transaction (a reader never sees the task without any). */
     setGateways: (taskId: number, gws: { gatewayId: number; concurrency: number }[]): Promise<void> =>
-      db.transaction(async (tx) => {
+      transaction(db, async (tx) => {
         await tx.delete(taskGateways).where(eq(taskGateways.taskId, taskId));
         if (gws.length) await tx.insert(taskGateways).values(gws.map((g) => ({ taskId, ...g })));
       }),
@@ -50,7 +52,7 @@ export function pgTasksRepo(db: PgDb) {
         .orderBy(gateways.id),
     /** Adds pending numbers in one transaction; phones the task already has are skipped. Returns how many were added. */
     addNumbers: (taskId: number, phones: string[], now: number): Promise<number> =>
-      db.transaction(async (tx) => {
+      transaction(db, async (tx) => {
         let added = 0;
         for (let i = 0; i < phones.length; i += BULK_CHUNK)
           added += await insertTaskNumbers(tx, taskId, phones.slice(i, i + BULK_CHUNK), now);
@@ -97,19 +99,12 @@ export function pgTasksRepo(db: PgDb) {
         .select({ phone: callLogs.destinationNumber, detail: callLogs.resultDetail })
         .from(callLogs)
         .where(and(eq(callLogs.taskId, taskId), lastOfNumber));
-      const last = new Map(fromLogs.map((r) => [r.phone, r.detail]));
       const rows = await db
         .select({ phone: taskNumbers.phone, detail: taskNumbers.resultDetail })
         .from(taskNumbers)
         .where(eq(taskNumbers.taskId, taskId))
         .orderBy(taskNumbers.id);
-      const wanted = new Set(details);
-      return rows
-        .filter((r) => {
-          const d = last.has(r.phone) ? last.get(r.phone) : r.detail;
-          return d !== null && d !== undefined && wanted.has(d);
-        })
-        .map((r) => r.phone);
+      return lastResultIn(fromLogs, rows, details);
     },
     /** Phones among `phones` that some call of the project's tasks reached with success (result 10). */
     async succeededInProject(projectId: number, phones: string[]): Promise<Set<string>> {
@@ -170,5 +165,105 @@ export function pgTasksRepo(db: PgDb) {
       ),
     inStates: async (statuses: number[]): Promise<Task[]> =>
       statuses.length === 0 ? [] : db.select().from(tasks).where(inArray(tasks.status, statuses)),
+  };
+}
+
+export function pgTasksRepo(db: PgExecutor) {
+  const base = pgTaskRows(db);
+  /** The same steps inside the caller's transaction (each atomic unit below is one transaction). */
+  const within = <T>(fn: (rows: ReturnType<typeof pgTaskRows>, tx: PgExecutor) => Promise<T>): Promise<T> =>
+    transaction(db, (tx) => fn(pgTaskRows(tx), tx));
+  return {
+    ...base,
+    /** A new task with its gateways and its numbers (its call list's, or a recall's), in one transaction. */
+    create: (
+      row: NewTask,
+      gws: { gatewayId: number; concurrency: number }[],
+      source:
+        | { kind: 'list'; callListId: number }
+        | { kind: 'recall'; originalTaskId: number; details: number[] }
+        | { kind: 'none' },
+      now: number,
+    ): Promise<Task> =>
+      within(async (b, tx) => {
+        const t = await b.insert(row, now);
+        await b.setGateways(t.id, gws);
+        if (source.kind === 'list') {
+          const rows = await pgCallListsRepo(tx).numbersAfter(source.callListId, 0);
+          await b.addNumbers(
+            t.id,
+            rows.map((r) => r.phone),
+            now,
+          );
+          return b.update(t.id, { lastNumberId: rows.at(-1)?.id ?? 0 }, now);
+        }
+        if (source.kind === 'recall') {
+          const phones = await b.phonesWithLastResult(source.originalTaskId, source.details);
+          const succeeded = await b.succeededInProject(row.projectId, phones);
+          await b.addNumbers(
+            t.id,
+            phones.filter((p) => !succeeded.has(p)),
+            now,
+          );
+        }
+        return t;
+      }),
+    /** Ends the task and closes its pending numbers, in one transaction. */
+    end: (taskId: number, now: number): Promise<Task> =>
+      within(async (b) => {
+        await b.closePending(taskId, now);
+        return b.update(taskId, { status: TaskStatus.ended, endedAt: now }, now);
+      }),
+    /** New gateway shares and rate (and pacing) for the task, in one transaction. */
+    setConcurrency: (
+      taskId: number,
+      gws: { gatewayId: number; concurrency: number }[],
+      fields: Partial<NewTask>,
+      now: number,
+    ): Promise<Task> =>
+      within(async (b) => {
+        await b.setGateways(taskId, gws);
+        return b.update(taskId, fields, now);
+      }),
+    /**
+     * spec 一.14: the list's numbers after `afterId` join the task, in one transaction; the task's row is locked
+     * first, so two appends to one task move lastNumberId one after the other.
+     */
+    appendFromList: (
+      taskId: number,
+      callListId: number,
+      afterId: number,
+      now: number,
+    ): Promise<{ added: number; lastId: number; task: Task }> =>
+      within(async (b, tx) => {
+        const task = first(await tx.select().from(tasks).where(eq(tasks.id, taskId)).for('update'));
+        const rows = await pgCallListsRepo(tx).numbersAfter(callListId, afterId);
+        const added = await b.addNumbers(
+          taskId,
+          rows.map((r) => r.phone),
+          now,
+        );
+        const lastId = Math.max(task?.lastNumberId ?? 0, rows.at(-1)?.id ?? 0);
+        return { added, lastId, task: await b.update(taskId, { lastNumberId: lastId }, now) };
+      }),
+    /** The task's results (spec 一.8 counts) and its numbers in all, read in one snapshot. */
+    resultCounts: (task: Pick<Task, 'id'>): Promise<TaskCounts> =>
+      within(async (_b, tx) => {
+        const r = first(
+          await tx
+            .select({
+              success: sql<string>`sum(case when ${callLogs.result} = 10 then 1 else 0 end)`,
+              fail: sql<string>`sum(case when ${callLogs.result} = 20 then 1 else 0 end)`,
+              miss: sql<string>`sum(case when ${callLogs.result} = 30 then 1 else 0 end)`,
+              reject: sql<string>`sum(case when ${callLogs.resultDetail} = 10 then 1 else 0 end)`,
+            })
+            .from(callLogs)
+            .where(eq(callLogs.taskId, task.id)),
+        );
+        const total = first(
+          await tx.select({ n: count() }).from(taskNumbers).where(eq(taskNumbers.taskId, task.id)),
+        );
+        return toTaskCounts(r, total?.n ?? 0);
+      }),
   };
 }

@@ -1,12 +1,11 @@
 // Voice prompts (spec 一.24), as src/db/repos/voices.ts.
 import { eq } from 'drizzle-orm';
-import type { PgDb } from '../open.js';
-import { first, one } from '../rows.js';
+import { first, one, type PgExecutor } from '../rows.js';
 import { voices } from '../schema.js';
 
 type Voice = typeof voices.$inferSelect;
 
-export function pgVoicesRepo(db: PgDb) {
+export function pgVoicesRepo(db: PgExecutor) {
   return {
     byCode: async (voiceCode: string): Promise<Voice | undefined> =>
       first(await db.select().from(voices).where(eq(voices.voiceCode, voiceCode))),

@@ -5,9 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
 import { backupDatabase, restoreDatabase } from './db/backup.js';
-import { DatabaseTooNewError, openStore } from './db/database.js';
+import { DatabaseTooNewError } from './db/database.js';
 import { PgUnavailableError } from './db/pg/open.js';
-import { createRepos } from './db/repos/index.js';
+import { openRepos } from './db/open-repos.js';
+import type { Repos } from './db/repos/index.js';
 import { copyCommand, migrateCommand, STORE_USAGE } from './db/store-commands.js';
 
 export async function runCli(
@@ -15,10 +16,12 @@ export async function runCli(
   dbPath: string,
   now = Date.now(),
   env: Record<string, string | undefined> = process.env,
+  /** CC_DATABASE_URL: the commands then work on PostgreSQL. */
+  databaseUrl?: string,
 ): Promise<{ out: string; code: number }> {
-  const store = openStore(dbPath);
+  const store = await openRepos({ dbPath, databaseUrl }, { max: 1 });
   try {
-    const { accounts, nodes } = createRepos(store.db);
+    const { accounts, nodes } = store.repos;
     const [noun, verb, name, ...rest] = argv;
     if (noun === 'node') return await nodeCommand(nodes, verb, name, rest, now, env);
     const flag = (f: string): string | undefined => {
@@ -89,7 +92,7 @@ export async function runCli(
         return { out: usage, code: 2 };
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -98,7 +101,7 @@ const NODE_USAGE =
 
 /** The FreeSWITCH nodes: seeded at first start; their softphone address changes with the WSS certificate. */
 async function nodeCommand(
-  nodes: ReturnType<typeof createRepos>['nodes'],
+  nodes: Repos['nodes'],
   verb: string | undefined,
   name: string | undefined,
   rest: string[],
@@ -162,7 +165,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { dbPath, databaseUrl } = loadConfig();
   try {
     const { out, code } =
-      argv[0] === 'db' ? await runDbCli(argv, dbPath, databaseUrl) : await runCli(argv, dbPath);
+      argv[0] === 'db'
+        ? await runDbCli(argv, dbPath, databaseUrl)
+        : await runCli(argv, dbPath, Date.now(), process.env, databaseUrl);
     console.log(out);
     process.exit(code);
   } catch (err) {

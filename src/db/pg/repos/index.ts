@@ -1,6 +1,5 @@
 // The PostgreSQL repositories: exactly the ports createRepos (src/db/repos) gives on SQLite, so the server runs on
 // either store (test/unit/pg-repos-shape.test.ts has tsc check that the two types are the same).
-import type { Repos } from '../../repos/index.js';
 import { pgNumberStore } from '../dispenser.js';
 import type { PgDb } from '../open.js';
 import { pgAccountsRepo } from './accounts.js';
@@ -40,6 +39,3 @@ export function createPgRepos(db: PgDb) {
   };
 }
 export type PgRepos = ReturnType<typeof createPgRepos>;
-
-/** The same ports, typed as what buildApp takes. */
-export const pgRepos = (db: PgDb): Repos => createPgRepos(db);

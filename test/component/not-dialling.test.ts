@@ -27,7 +27,7 @@ t.test('a running task that dials nothing says why, and says it again when the r
   stomp.subscribe('/topic/task/pn');
   // A round trip, so the subscription is in place before the task runs.
   await new Promise((r) => setTimeout(r, 50));
-  const taskId = h.task({ code: 'tn', projectCode: 'pn', scheduleType: 1 });
+  const taskId = await h.task({ code: 'tn', projectCode: 'pn', scheduleType: 1 });
   const gw = gatewayFor(h, taskId, 'gwN', { lines: 2 });
   addNumber(h, taskId, '13900000001');
   const until = async (reason: string) => {

@@ -15,7 +15,7 @@ t.test(
     const now = h.app.ctx.clock.now();
     const gw = await insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwR', expectCount: 5 }, now);
     // A play-only task as the last run left it: two numbers in flight (their calls died with the process), two done, two pending.
-    const taskId = h.task({ code: 'tr', projectCode: 'pr', scheduleType: 5, voiceFile: '/var/voices/r.wav' });
+    const taskId = await h.task({ code: 'tr', projectCode: 'pr', scheduleType: 5, voiceFile: '/var/voices/r.wav' });
     h.store.db.insert(taskGateways).values({ taskId, gatewayId: gw.id, concurrency: 5 }).run();
     const rows: [string, 'dialing' | 'done' | 'pending', string | null][] = [
       ['13700000001', 'dialing', '11111111-1111-4111-8111-111111111111'],

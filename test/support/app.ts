@@ -6,19 +6,12 @@ import { signOf } from '../../src/api/auth.js';
 import { TEST_FS_HTTP_SECRET, testConfig, type Config } from '../../src/config.js';
 import { FakeClock } from '../../src/core/clock.js';
 import type { SQL } from 'drizzle-orm';
-import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
-import { openStore, type Store } from '../../src/db/database.js';
-import { openPgStore, type PgStore } from '../../src/db/pg/open.js';
-import { createPgRepos } from '../../src/db/pg/repos/index.js';
-import { freshPgDatabase } from './postgres.js';
+import type { Store } from '../../src/db/database.js';
+import { testDatabase, type OpenedTestStore } from './store.js';
 import { seedStore } from '../../src/seed.js';
-import { createRepos } from '../../src/db/repos/index.js';
 
 export const ACCOUNT = 'crm';
 export const SECRET = 'test-secret-0123456789abcdef';
-
-/** Which store the tests run on: SQLite unless CC_TEST_STORE=pg. */
-export const testStore = (): 'sqlite' | 'pg' => (process.env.CC_TEST_STORE === 'pg' ? 'pg' : 'sqlite');
 
 export interface TestApp {
   app: App;
@@ -64,6 +57,7 @@ export async function startTestApp(
     async close() {
       await app.close();
       await opened.close();
+      await opened.drop();
     },
   };
 }
@@ -87,38 +81,16 @@ const noSqlite = new Proxy({} as Store, {
   },
 });
 
-/** The store for one test app: SQLite at config.dbPath (':memory:' unless a test asks), or a fresh PostgreSQL database dropped on close. */
-async function openTestStore(dbPath: string): Promise<{
-  repos: NonNullable<AppDeps['repos']>;
-  sqlite?: Store;
-  exec<T>(query: SQL): Promise<T[]>;
-  close(): Promise<void>;
-}> {
-  if (testStore() === 'pg') {
-    const drops: (() => unknown)[] = [];
-    const url = await freshPgDatabase({ teardown: (fn) => drops.push(fn) });
-    const pg: PgStore = await openPgStore(url);
-    return {
-      repos: createPgRepos(pg.db),
-      exec: async <T>(query: SQL) => (await pg.db.execute(query)).rows as T[],
-      async close() {
-        await pg.close();
-        for (const drop of drops) await drop();
-      },
-    };
-  }
-  const sqlite = openStore(dbPath);
+/** The store for one test app: SQLite at config.dbPath (':memory:' unless a test asks), or a fresh PostgreSQL database. */
+async function openTestStore(dbPath: string): Promise<OpenedTestStore & { drop(): Promise<void> }> {
+  const drops: (() => unknown)[] = [];
+  const db = await testDatabase({ teardown: (fn) => drops.push(fn) }, dbPath);
+  const opened = await db.open();
   return {
-    repos: createRepos(sqlite.db),
-    sqlite,
-    async exec<T>(query: SQL) {
-      const q = new SQLiteSyncDialect().sqlToQuery(query);
-      const stmt = sqlite.sqlite.prepare(q.sql);
-      if (stmt.reader) return stmt.all(...q.params) as T[];
-      stmt.run(...q.params);
-      return [];
+    ...opened,
+    async drop() {
+      for (const fn of drops.reverse()) await fn();
     },
-    close: async () => sqlite.close(),
   };
 }
 

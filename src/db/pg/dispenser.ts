@@ -55,7 +55,8 @@ async function blocked(tx: PgTx, projectCode: string | null, phones: string[]): 
 
 /**
  * Moves up to n due pending numbers of the task to `state` in one transaction and returns them, oldest first (as
- * numbers.ts's take). Rows are read FOR UPDATE SKIP LOCKED, so they stay ours until the commit.
+ * numbers.ts's take). Only the rows taken (and those closed) are locked, FOR UPDATE SKIP LOCKED, so dispensers side
+ * by side never take one number twice and never hold back from each other more than they take.
  */
 function take(
   db: PgDb,
@@ -72,36 +73,48 @@ function take(
       eq(taskNumbers.state, 'pending'),
       or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, now)),
     );
-    const picked: DispensedNumber[] = [];
-    let after = 0;
-    for (let scanned = 0; picked.length < n && scanned < SCAN_LIMIT;) {
-      const rows = await tx
+    const scan = (after: number, limit: number) =>
+      tx
         .select({ id: taskNumbers.id, phone: taskNumbers.phone, retries: taskNumbers.retries })
         .from(taskNumbers)
         .where(and(due, pendingAfter(taskId, after)))
         .orderBy(asc(taskNumbers.taskId), asc(taskNumbers.state), asc(taskNumbers.id))
-        .limit(screen ? SCAN_BATCH : n - picked.length)
-        .for('update', { skipLocked: true });
+        .limit(limit);
+    // Unscreened: the first n due rows another dispenser is not taking, in one statement.
+    const picked: DispensedNumber[] = screen ? [] : await scan(0, n).for('update', { skipLocked: true });
+    let after = 0;
+    for (let scanned = 0; screen && picked.length < n && scanned < SCAN_LIMIT;) {
+      // Screened: read a batch unlocked, decide, then lock what is taken or closed (a row another dispenser holds
+      // is skipped; the next round reads on from the last row decided on).
+      const rows = await scan(after, SCAN_BATCH);
       if (rows.length === 0) break;
       scanned += rows.length;
-      after = rows[rows.length - 1]?.id ?? after;
-      const listed = screen
-        ? await blocked(
-            tx,
-            screen.projectCode,
-            rows.map((r) => r.phone),
-          )
-        : new Map<string, string>();
+      const listed = await blocked(
+        tx,
+        screen.projectCode,
+        rows.map((r) => r.phone),
+      );
+      const wanted: { row: DispensedNumber; reason?: string }[] = [];
+      let room = n - picked.length;
       for (const r of rows) {
+        if (room === 0) break;
+        after = r.id;
         const reason = listed.get(r.phone);
-        if (reason !== undefined && screen) {
-          await closeBlocked(tx, r, reason, screen.task, now);
-          continue;
+        if (reason !== undefined) wanted.push({ row: r, reason });
+        else if (!screen.callableNow || screen.callableNow(r.phone)) {
+          wanted.push({ row: r });
+          room--;
         }
-        if (picked.length >= n || (screen?.callableNow && !screen.callableNow(r.phone))) continue;
-        picked.push(r);
       }
-      if (!screen) break;
+      const mine = await lockPending(
+        tx,
+        wanted.map((w) => w.row.id),
+      );
+      for (const w of wanted) {
+        if (!mine.has(w.row.id)) continue;
+        if (w.reason !== undefined) await closeBlocked(tx, w.row, w.reason, screen.task, now);
+        else picked.push(w.row);
+      }
     }
     if (picked.length)
       await tx
@@ -118,6 +131,17 @@ function take(
         );
     return picked;
   });
+}
+
+/** Of these rows, the ones still pending that no other transaction holds, now locked by this one. */
+async function lockPending(tx: PgTx, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await tx
+    .select({ id: taskNumbers.id })
+    .from(taskNumbers)
+    .where(and(inArray(taskNumbers.id, ids), eq(taskNumbers.state, 'pending')))
+    .for('update', { skipLocked: true });
+  return new Set(rows.map((r) => r.id));
 }
 
 export function pgNumberStore(db: PgDb) {

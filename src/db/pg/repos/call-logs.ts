@@ -3,7 +3,12 @@
 // before reading what it merges with, and a row that does not exist yet is created with INSERT … ON CONFLICT DO
 // NOTHING, so the loser of that race re-reads the winner's row and merges instead of failing on the unique call id.
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
-import { mergeCdrFields, type CallLogFilter, type CallLogFields } from '../../repos/call-logs.js';
+import {
+  mergeCdrFields,
+  missingOnly,
+  type CallLogFilter,
+  type CallLogFields,
+} from '../../repos/call-logs.js';
 import { first, one, type PgExecutor, type PgTx, transaction } from '../rows.js';
 import { callLogs, projects, tasks, uploads } from '../schema.js';
 
@@ -107,20 +112,31 @@ export function pgCallLogsRepo(db: PgExecutor) {
     /** Fills fields only where the row has none (agent legs adding the agent's extension, a recording path). */
     fillMissing: (callUuid: string, fields: CallLogFields, now: number): Promise<CallLog | undefined> =>
       transaction(db, (tx) =>
+        write(tx, callUuid, (existing) => existing && missingOnly(existing, fields), now),
+      ),
+
+    /** As the SQLite one: fill where the row has nothing, or create it; decided under the row's lock. */
+    async fillOrCreate(
+      callUuid: string,
+      fill: CallLogFields,
+      create: CallLogFields,
+      now: number,
+    ): Promise<{ created: boolean }> {
+      let created = false;
+      await transaction(db, (tx) =>
         write(
           tx,
           callUuid,
-          (existing) =>
-            existing &&
-            (Object.fromEntries(
-              Object.entries(fields).filter(
-                ([k, v]) =>
-                  v !== undefined && v !== null && (existing as Record<string, unknown>)[k] === null,
-              ),
-            ) as CallLogFields),
+          (existing) => {
+            // Called again with the row when another writer created it between our read and our insert.
+            created = !existing;
+            return existing ? missingOnly(existing, fill) : { ...fill, ...create };
+          },
           now,
         ),
-      ),
+      );
+      return { created };
+    },
 
     /** The recording named on the call is gone (FreeSWITCH discarded it as empty): stop naming it. */
     clearRecording: (callUuid: string, now: number): Promise<void> =>

@@ -42,9 +42,12 @@ case "$cmd" in
       --auth-local=scram-sha-256 --auth-host=scram-sha-256 --no-sync >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
     # Durability settings off: the cluster lives for one test run. Memory kept small: 2 cores, 6 engineers.
+    # CC_PG_DURABLE=1 (the benchmarks): PostgreSQL's defaults, every commit flushed, as a real installation runs.
+    durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${CC_PG_DURABLE:-}" = 1 ] && durability=""
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -s \
-      -o "-c listen_addresses='' -c unix_socket_directories='$dir/run' -c port=5432 -c fsync=off \
--c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=32MB" start ||
+      -o "-c listen_addresses='' -c unix_socket_directories='$dir/run' -c port=5432 $durability \
+-c max_connections=300 -c shared_buffers=32MB" start ||
       { cat "$dir/server.log" >&2; exit 1; }
     echo "postgresql://postgres:$password@localhost:5432/postgres?host=$dir/run"
     ;;

@@ -30,7 +30,7 @@ const definedOnly = (fields: CallLogFields): CallLogFields =>
  * Writes the fields `decide` picks given the row as it is (undefined: no row yet), in the caller's transaction.
  * Returns the row after the write, or undefined when `decide` says there is nothing to create.
  */
-async function write(
+export async function write(
   tx: PgTx,
   callUuid: string,
   decide: (existing: CallLog | undefined) => CallLogFields | undefined,

@@ -6,9 +6,9 @@ import { projectGatewayOrder, inIdOrder, previewRefusal } from '../../repos/agen
 import type { CallOutcome } from '../../repos/call-outcomes.js';
 import type { Gateway } from '../../repos/gateways.js';
 import type { Extension, Project } from '../../repos/projects.js';
-import { first, type PgExecutor, transaction } from '../rows.js';
-import { callLogs, gateways, projects, taskGateways, taskNumbers, tasks } from '../schema.js';
-import { pgCallLogsRepo } from './call-logs.js';
+import { first, type PgExecutor, type PgTx, transaction } from '../rows.js';
+import { gateways, projects, taskGateways, taskNumbers, tasks } from '../schema.js';
+import { pgCallLogsRepo, write as writeCallLog } from './call-logs.js';
 import { pgGatewaysRepo } from './gateways.js';
 import { pgExtensionsRepo, pgProjectsRepo } from './projects.js';
 
@@ -153,19 +153,23 @@ export function pgAgentCallsRepo(db: PgExecutor) {
 }
 
 export function pgCallOutcomesRepo(db: PgExecutor) {
-  /** One outcome, in the caller's savepoint: the call log row is locked before it is read and composed. */
-  async function storeOne(tx: PgExecutor, o: CallOutcome, now: number): Promise<void> {
-    const logs = pgCallLogsRepo(tx);
-    const { taskId, projectId } = await logs.resolveCodes({
+  /**
+   * One outcome, in the caller's savepoint: the call log is composed from the row as it is under its lock (a CDR
+   * written meanwhile is read again: `compose` is pure), in the same statements as the flow's upsert.
+   */
+  async function storeOne(tx: PgTx, o: CallOutcome, now: number): Promise<void> {
+    const { taskId, projectId } = await pgCallLogsRepo(tx).resolveCodes({
       taskCode: o.taskCode,
       projectCode: o.projectCode,
     });
     const gateway = o.gatewayCode ? await pgGatewaysRepo(tx).byCode(o.gatewayCode) : undefined;
-    const existing = first(
-      await tx.select().from(callLogs).where(eq(callLogs.callUuid, o.callId)).for('update'),
+    await writeCallLog(
+      tx,
+      o.callId,
+      (existing) =>
+        o.compose({ taskId, projectId, gateway, measured: existing?.cdrReceived ? existing : undefined }),
+      now,
     );
-    const measured = existing?.cdrReceived ? existing : undefined;
-    await logs.upsert(o.callId, o.compose({ taskId, projectId, gateway, measured }), now);
     if (o.numberId !== null)
       await tx
         .update(taskNumbers)

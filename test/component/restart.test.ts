@@ -1,6 +1,7 @@
 // A server restart in the middle of a campaign: numbers that were being dialled when it stopped are settled from
 // FreeSWITCH, never dialled again; the rest of the list goes on.
-// Runs on both stores (restart-pg.test.ts): the fixtures are SQL both take.
+// The fixtures are SQL either store takes. (Not in the PostgreSQL set: the rows must be written before the
+// start-up recovery reads them, a race PostgreSQL round trips lose; the live faults group proves the restart there.)
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { eventually } from '../support/app.js';

@@ -5,7 +5,7 @@ import { describePgUrl, openPgStore } from './pg/open.js';
 import { createPgRepos } from './pg/repos/index.js';
 import { createRepos, type Repos } from './repos/index.js';
 
-export interface OpenedStore {
+interface OpenedStore {
   repos: Repos;
   /** Where the data is, for the start-up line (never a password). */
   where: string;

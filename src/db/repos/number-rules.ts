@@ -15,7 +15,7 @@ export const SCAN_LIMIT = 5000;
 export const skipNote = (reason: string): string => `not dialled: ${reason}`;
 
 /** Why a number that was being dialled when we stopped was closed (logged by the caller; see report). */
-export const RECOVERY_NOTE = 'closed at start-up: the call was in flight when the server stopped';
+const RECOVERY_NOTE = 'closed at start-up: the call was in flight when the server stopped';
 
 /** What recoverAtStartup did: numbers whose call is still live stay 'dialing'; the rest were closed. */
 export interface Recovery {

@@ -1,8 +1,9 @@
 // Builds the server for production into dist/: main.js (+ main.js.map), one esbuild bundle of src/main.ts with
-// every npm package left external (resolved from node_modules at run time, as under tsx), and migrations/ (the
-// SQL that src/db/database.ts applies, found next to the bundle). `npm start` runs `node dist/main.js`, so a start
-// neither loads tsx nor compiles TypeScript (issue 13: start-up time and RSS); tests and scripts keep tsx.
-// It writes only those three paths: dist/sdk and dist/pages belong to build-sdk.mjs and build-pages.mjs.
+// every npm package left external (resolved from node_modules at run time, as under tsx), migrations/ (the SQL
+// that src/db/database.ts applies, found next to the bundle) and pg-migrations/ (src/db/pg/open.ts's). `npm start`
+// runs `node dist/main.js`, so a start neither loads tsx nor compiles TypeScript (issue 13: start-up time and RSS);
+// tests and scripts keep tsx. It writes only those paths: dist/sdk and dist/pages belong to build-sdk.mjs and
+// build-pages.mjs.
 // Type errors are not its business (esbuild strips types); `npm test` runs tsc.
 // setup.sh runs it before every start and test run, so it skips all work while its inputs are unchanged.
 import { cpSync, readdirSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ const srcDir = join(root, 'src');
 const outDir = join(root, 'dist');
 const outfile = join(outDir, 'main.js');
 const migrationsOut = join(outDir, 'migrations');
+const pgMigrationsOut = join(outDir, 'pg-migrations');
 
 function filesUnder(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
@@ -33,7 +35,7 @@ const done = await startIncrementalBuild({
   name: 'server',
   root,
   inputs,
-  outputs: [outfile, join(migrationsOut, 'meta/_journal.json')],
+  outputs: [outfile, join(migrationsOut, 'meta/_journal.json'), join(pgMigrationsOut, 'meta/_journal.json')],
   stampFile: join(outDir, '.server-build-stamp'),
   lockFile: join(outDir, '.server-build.lock'),
 });
@@ -53,5 +55,8 @@ await build({
 });
 rmSync(migrationsOut, { recursive: true, force: true });
 cpSync(join(srcDir, 'db/migrations'), migrationsOut, { recursive: true });
+// PostgreSQL's (src/db/pg/open.ts finds them there when bundled).
+rmSync(pgMigrationsOut, { recursive: true, force: true });
+cpSync(join(srcDir, 'db/pg/migrations'), pgMigrationsOut, { recursive: true });
 done();
 console.log(`server: built dist/main.js in ${Date.now() - started} ms`);

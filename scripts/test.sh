@@ -9,8 +9,15 @@ bash scripts/setup.sh --test || { echo "0 passed, 1 failed"; exit 1; }
 # One throwaway RabbitMQ for the run (issue 20; scripts/rabbitmq/broker.sh), removed however the run ends. Tests that
 # need one read CC_TEST_AMQP_URL; without it (it did not start, or a test file is run alone) they start their own.
 rabbitmq_dir=$(mktemp -d "${TMPDIR:-/tmp}/cc-rabbitmq.XXXXXX")
-trap 'bash scripts/rabbitmq/broker.sh remove "$rabbitmq_dir"' EXIT
-trap 'exit 130' INT TERM
+pg_dir=$(mktemp -u /tmp/cc-test-pg.XXXXXX)
+# One exit trap for both services (a second `trap ... EXIT` would replace the first).
+cleanup() {
+  bash scripts/postgres/cluster.sh stop "$pg_dir"
+  bash scripts/rabbitmq/broker.sh remove "$rabbitmq_dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 if CC_TEST_AMQP_URL=$(bash scripts/rabbitmq/broker.sh start "$rabbitmq_dir" $$); then
   export CC_TEST_AMQP_URL
 else
@@ -31,6 +38,12 @@ if [ $# -eq 0 ]; then
 fi
 
 rm -rf .tap/test-results
+# One throwaway PostgreSQL for the whole suite (scripts/postgres/cluster.sh); each test file makes its own database
+# in it (test/support/postgres.ts). Stopped and removed however the run ends.
+echo "== PostgreSQL for the tests"
+CC_TEST_PG_URL=$(bash scripts/postgres/cluster.sh start "$pg_dir") || { echo "0 passed, 1 failed"; exit 1; }
+export CC_TEST_PG_URL
+
 echo "== tests (tap)"
 npx --no-install tap "$@"
 tap_exit=$?

@@ -20,7 +20,7 @@ import { Metrics } from './core/metrics.js';
 import { Outbox } from './core/outbox.js';
 import type { SwitchControl } from './core/ports.js';
 import type { Store } from './db/database.js';
-import { createRepos } from './db/repos/index.js';
+import { createRepos, type Repos } from './db/repos/index.js';
 import { composeDialing } from './dialer/area.js';
 import type { Dialer } from './dialer/dialer.js';
 import type { OutboundServer } from './esl/index.js';
@@ -35,7 +35,9 @@ import type { NodeDirectory } from './switch/node-directory.js';
 export { loggerOptions } from './api/http.js';
 
 export interface AppDeps {
-  store: Store;
+  /** The store's repositories (either store: src/db/open-repos.ts); else they are built on `store` (SQLite). */
+  repos?: Repos;
+  store?: Store;
   clock?: Clock;
   /** Fastify logger options; defaults to pino at config.logLevel with secrets redacted. */
   logger?: FastifyServerOptions['logger'];
@@ -83,7 +85,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const http = createHttp(config, { logger: deps.logger, tls: deps.tls }, metrics);
   const log = http.log;
   const events = new EventHub((err) => log.error({ err }, 'event listener failed'));
-  const repos = createRepos(deps.store.db);
+  const repos = deps.repos ?? (deps.store && createRepos(deps.store.db));
+  if (!repos) throw new Error('buildApp needs the repositories or a store');
   const base = { config, clock, metrics, log, repos };
   // The registry publishes through the broker, which checks logins against the registry: an outbox between them.
   const publisher = new Outbox();

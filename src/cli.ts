@@ -1,21 +1,27 @@
 // Operator commands against the configured database: `npm run cli -- account add NAME [--ip A,B] [--expires ISO]`,
 // `account list`, `account enable|disable|remove|rotate NAME`, `account sign-mode NAME spec|strict`. Secrets are
 // printed once, at creation or rotation. `node list`, `node wss NAME URL`. `db backup FILE` / `db restore FILE`: src/db/backup.ts.
+// `db migrate`, `db copy --to postgres://…`: src/db/store-commands.ts.
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
 import { backupDatabase, restoreDatabase } from './db/backup.js';
-import { DatabaseTooNewError, openStore } from './db/database.js';
-import { createRepos } from './db/repos/index.js';
+import { DatabaseTooNewError } from './db/database.js';
+import { PgUnavailableError } from './db/pg/open.js';
+import { openRepos } from './db/open-repos.js';
+import type { Repos } from './db/repos/index.js';
+import { copyCommand, migrateCommand, STORE_USAGE } from './db/store-commands.js';
 
 export async function runCli(
   argv: string[],
   dbPath: string,
   now = Date.now(),
   env: Record<string, string | undefined> = process.env,
+  /** CC_DATABASE_URL: the commands then work on PostgreSQL. */
+  databaseUrl?: string,
 ): Promise<{ out: string; code: number }> {
-  const store = openStore(dbPath);
+  const store = await openRepos({ dbPath, databaseUrl }, { max: 1 });
   try {
-    const { accounts, nodes } = createRepos(store.db);
+    const { accounts, nodes } = store.repos;
     const [noun, verb, name, ...rest] = argv;
     if (noun === 'node') return await nodeCommand(nodes, verb, name, rest, now, env);
     const flag = (f: string): string | undefined => {
@@ -86,7 +92,7 @@ export async function runCli(
         return { out: usage, code: 2 };
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -95,7 +101,7 @@ const NODE_USAGE =
 
 /** The FreeSWITCH nodes: seeded at first start; their softphone address changes with the WSS certificate. */
 async function nodeCommand(
-  nodes: ReturnType<typeof createRepos>['nodes'],
+  nodes: Repos['nodes'],
   verb: string | undefined,
   name: string | undefined,
   rest: string[],
@@ -137,11 +143,17 @@ async function nodeCommand(
     : { out: `no node ${name}`, code: 1 };
 }
 
-const DB_USAGE = 'usage: cli db backup FILE | db restore FILE (with the server stopped)';
+const DB_USAGE = `usage: cli db backup FILE | db restore FILE (with the server stopped)\n${STORE_USAGE}`;
 
 /** `db backup FILE` runs beside the server (an online copy); `db restore FILE` needs it stopped. */
-export async function runDbCli(argv: string[], dbPath: string): Promise<{ out: string; code: number }> {
+export async function runDbCli(
+  argv: string[],
+  dbPath: string,
+  databaseUrl?: string,
+): Promise<{ out: string; code: number }> {
   const [, verb, file, ...rest] = argv;
+  if (verb === 'migrate' && argv.length === 2) return migrateCommand(dbPath, databaseUrl);
+  if (verb === 'copy') return copyCommand(argv.slice(2), dbPath, databaseUrl);
   if (!file || rest.length > 0) return { out: DB_USAGE, code: 2 };
   if (verb === 'backup') return backupDatabase(dbPath, file);
   if (verb === 'restore') return restoreDatabase(dbPath, file);
@@ -150,13 +162,16 @@ export async function runDbCli(argv: string[], dbPath: string): Promise<{ out: s
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const argv = process.argv.slice(2);
-  const dbPath = loadConfig().dbPath;
+  const { dbPath, databaseUrl } = loadConfig();
   try {
-    const { out, code } = argv[0] === 'db' ? await runDbCli(argv, dbPath) : await runCli(argv, dbPath);
+    const { out, code } =
+      argv[0] === 'db'
+        ? await runDbCli(argv, dbPath, databaseUrl)
+        : await runCli(argv, dbPath, Date.now(), process.env, databaseUrl);
     console.log(out);
     process.exit(code);
   } catch (err) {
-    if (!(err instanceof DatabaseTooNewError)) throw err;
+    if (!(err instanceof DatabaseTooNewError || err instanceof PgUnavailableError)) throw err;
     console.error(err.message);
     process.exit(1);
   }

@@ -59,6 +59,11 @@ export interface Config {
    */
   socketSecret: string;
   dbPath: string;
+  /**
+   * CC_DATABASE_URL: a postgres:// or postgresql:// URL to keep the store in PostgreSQL instead of the SQLite file at
+   * dbPath (issue 19); undefined = SQLite, the embedded default.
+   */
+  databaseUrl?: string;
   dataDir: string;
   recordingsDir: string;
   voicesDir: string;
@@ -212,6 +217,29 @@ function clusterConfig(env: Env, httpPort: number): ClusterConfig {
   return { instanceId, amqpUrl, exchange };
 }
 
+/** CC_DATABASE_URL, checked here so that a typo fails at start-up with a message, not at the first query. */
+function databaseUrl(env: Env): string | undefined {
+  const raw = env.CC_DATABASE_URL;
+  return raw === undefined || raw === '' ? undefined : checkPostgresUrl(raw, 'CC_DATABASE_URL');
+}
+
+/** A postgres:// or postgresql:// URL naming a host and a database; the messages never repeat the password. */
+export function checkPostgresUrl(raw: string, name: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  const form = 'postgres://USER:PASSWORD@HOST:5432/DATABASE';
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol))
+    throw new ConfigError(`${name} must be a PostgreSQL URL, ${form}`);
+  if (!url.hostname && !url.searchParams.get('host'))
+    throw new ConfigError(`${name} names no host (${form})`);
+  if (url.pathname.length <= 1) throw new ConfigError(`${name} names no database (${form})`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.stdout.isTTY === true): Config {
   const dataDir = str(env, 'CC_DATA_DIR', './data');
   const seedAccount = env.CC_SEED_ACCOUNT
@@ -245,6 +273,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.st
     socketSecret: str(env, 'CC_SOCKET_SECRET', ''),
     dataDir,
     dbPath: str(env, 'CC_DB_PATH', `${dataDir}/callcenter.db`),
+    databaseUrl: databaseUrl(env),
     recordingsDir: str(env, 'CC_RECORDINGS_DIR', '/var/lib/freeswitch/recordings'),
     voicesDir: str(env, 'CC_VOICES_DIR', `${dataDir}/voices`),
     logLevel: str(env, 'CC_LOG_LEVEL', 'info'),

@@ -1,7 +1,10 @@
-// Composition root: the only place that reads the environment, opens SQLite, listens and handles signals.
+// Composition root: the only place that reads the environment, opens the store (SQLite, or PostgreSQL with
+// CC_DATABASE_URL), listens and handles signals.
 import { loadConfig } from './config.js';
 import { systemClock } from './core/clock.js';
-import { DatabaseTooNewError, openStore } from './db/database.js';
+import { DatabaseTooNewError } from './db/database.js';
+import { PgUnavailableError } from './db/pg/open.js';
+import { openRepos } from './db/open-repos.js';
 import { ensurePrivateDir } from './db/private-files.js';
 import { buildApp } from './app.js';
 import { seedStore } from './seed.js';
@@ -38,15 +41,11 @@ const tls = config.tls ? readTlsIdentity(config.tls) : undefined;
 if (tls && !tls.ok) refuse(tls.reason);
 const wss = config.fsWss.certFile ? readWssCertificate(config.fsWss.certFile) : undefined;
 if (wss && !wss.ok) refuse(wss.reason);
-const store = (() => {
-  try {
-    return openStore(config.dbPath);
-  } catch (err) {
-    if (err instanceof DatabaseTooNewError) refuse(err.message);
-    throw err;
-  }
-})();
-const app = await buildApp(config, { store, clock: systemClock, tls: tls?.identity });
+const store = await openRepos(config).catch((err: unknown) => {
+  if (err instanceof DatabaseTooNewError || err instanceof PgUnavailableError) refuse(err.message);
+  throw err;
+});
+const app = await buildApp(config, { repos: store.repos, clock: systemClock, tls: tls?.identity });
 const wssCert = wss?.x509;
 for (const line of await seedStore(config, app.ctx.repos, systemClock.now(), wssCert))
   app.http.log.info(line);
@@ -69,7 +68,7 @@ async function shutdown(signal: string): Promise<void> {
   try {
     await app.close();
   } finally {
-    store.close();
+    await store.close();
   }
   process.exit(0);
 }
@@ -96,7 +95,7 @@ async function listenOrExit<T>(target: ListenTarget, listen: () => Promise<T>): 
   } catch (err) {
     console.error(listenFailureLine(target, err));
     await app.close().catch(() => undefined);
-    store.close();
+    await store.close();
     process.exit(1);
   }
 }
@@ -132,7 +131,7 @@ const amdPort = await listenOrExit(
 );
 await app.start();
 console.log(
-  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${config.dbPath}, answering-machine audio udp ${config.amd.host}:${amdPort}`,
+  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database: ${store.where}, answering-machine audio udp ${config.amd.host}:${amdPort}`,
 );
 if ((await app.ctx.repos.accounts.list()).length === 0)
   console.log(

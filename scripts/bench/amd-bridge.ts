@@ -19,7 +19,7 @@ const clips = await loadClips(specs);
 const h: CallHarness = await startCallHarness({ emulator: { timeScale: 1 } });
 const agents = await h.project('pb', concurrent);
 for (const a of agents) h.fs.register(a, { mode: 'auto-answer', hangupAfterMs: 300 });
-const taskId = h.task({ code: 'tb', projectCode: 'pb', scheduleType: 1 });
+const taskId = await h.task({ code: 'tb', projectCode: 'pb', scheduleType: 1 });
 h.store.db.update(tasks).set({ amd: 1 }).where(eq(tasks.id, taskId)).run();
 
 const answeredAt = new Map<string, number>();

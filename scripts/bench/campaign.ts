@@ -11,7 +11,10 @@
 //
 //   node --import=tsx scripts/bench/campaign.ts [--numbers 20000] [--agents 200] [--seconds 120]
 //        [--answer-ms 200] [--talk-ms 2000] [--jitter 0.5] [--rate 1.2] [--tick-ms 100] [--sample-agents]
-//        [--history 300000 [--background] [--dnc 100000]]
+//        [--history 300000 [--background] [--dnc 100000]] [--store sqlite|pg] [--db FILE]
+//
+// --store pg runs the app on PostgreSQL (a durable cluster of its own, bench-store.ts); the default is SQLite at
+// --db (':memory:' unless given). Statements per attempt count what the app sent the store during the campaign.
 //
 // --history N stores N past calls of the project first; --background then runs, for the whole campaign, CSV exports
 // of them and imports of a --dnc-number do-not-call CSV, back to back, from curl processes (background-load.ts).
@@ -19,18 +22,17 @@ import type { Socket } from 'node:net';
 import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { buildApp } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import { HOLD_FALLBACK, HOLD_MUSIC } from '../../src/core/freeswitch.js';
-import { openStore } from '../../src/db/database.js';
-import { fsNodes, taskGateways, tasks } from '../../src/db/schema.js';
 import { EslConnection, type OutboundSession } from '../../src/esl/index.js';
 import { seedStore } from '../../src/seed.js';
 import { insertGateway } from '../../test/support/gateways.js';
 import { BENCH_ACCOUNT, describeRuns, runBackgroundLoad, seedCallLogs } from './background-load.js';
 import { forkEmulator } from './emulator-process.js';
+import { openBenchStore } from './bench-store.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,6 +49,9 @@ const SAMPLE_AGENTS = process.argv.includes('--sample-agents');
 const HISTORY = arg('history', 0);
 const BACKGROUND = process.argv.includes('--background');
 const DNC_NUMBERS = arg('dnc', 100_000);
+const STORE = process.argv.includes('--store')
+  ? process.argv[process.argv.indexOf('--store') + 1]!
+  : 'sqlite';
 // For a soak (soak.sh): a database file instead of :memory: (whose call logs would grow in the app's RSS), and the
 // RSS printed after this many seconds of warm-up, to compare with the RSS at the end.
 const DB_PATH = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1]! : ':memory:';
@@ -130,9 +135,14 @@ EslConnection.prototype.execute = function (this: EslConnection, input, options)
   return result;
 };
 
-const store = openStore(DB_PATH);
+const store = await openBenchStore(STORE, DB_PATH);
 const config = testConfig({ recordingsDir: '/tmp/cc-bench-rec' });
-const app = await buildApp(config, { store, clock: systemClock, logger: false, dialerTickMs: TICK_MS });
+const app = await buildApp(config, {
+  repos: store.repos,
+  clock: systemClock,
+  logger: false,
+  dialerTickMs: TICK_MS,
+});
 await seedStore({ ...config, seedAccount: BENCH_ACCOUNT }, app.ctx.repos, Date.now());
 // When each leg's connect reply arrived: the runner serves the outbound socket, so we serve it first and hand on.
 app.outbound.serve((session: OutboundSession) => {
@@ -161,10 +171,9 @@ const fs = await forkEmulator({
     }),
   ),
 });
-store.db
-  .update(fsNodes)
-  .set({ eslPort: fs.port, sipDomain: '127.0.0.1', sessionsPerSecond: 2000, maxSessions: 5000 })
-  .run();
+await store.exec(
+  sql`update fs_nodes set esl_port = ${fs.port}, sip_domain = '127.0.0.1', sessions_per_second = 2000, max_sessions = 5000`,
+);
 await app.start();
 while (!app.nodes.isConnected(1)) await new Promise((r) => setTimeout(r, 20));
 
@@ -184,9 +193,9 @@ const gw = await insertGateway(
   now,
 );
 const project = (await app.ctx.repos.projects.activeByCode('bench'))!;
-const task = store.db
-  .insert(tasks)
-  .values({
+const { tasks } = store.repos;
+const task = await tasks.insert(
+  {
     callTaskCode: 'bench',
     projectId: project.id,
     scheduleType: 1,
@@ -194,23 +203,20 @@ const task = store.db
     rate: RATE,
     expiredTime: now + 86_400_000,
     status: 1,
-    createdAt: now,
-    updatedAt: now,
-  })
-  .returning()
-  .get();
-store.db
-  .insert(taskGateways)
-  .values({ taskId: task.id, gatewayId: gw.id, concurrency: AGENTS * 3 })
-  .run();
-store.sqlite.transaction(() => {
-  const ins = store.sqlite.prepare(
-    'INSERT INTO task_numbers (task_id, phone, state, updated_at) VALUES (?, ?, ?, ?)',
-  );
-  for (let i = 0; i < NUMBERS; i++) ins.run(task.id, phoneOf(i), 'pending', now);
-})();
+  },
+  now,
+);
+await tasks.setGateways(task.id, [{ gatewayId: gw.id, concurrency: AGENTS * 3 }]);
+await tasks.addNumbers(
+  task.id,
+  Array.from({ length: NUMBERS }, (_, i) => phoneOf(i)),
+  now,
+);
 
-if (HISTORY > 0) seedCallLogs(store.sqlite, project.id, HISTORY);
+if (HISTORY > 0) {
+  if (!store.sqlite) throw new Error('--history is written to SQLite only');
+  seedCallLogs(store.sqlite, project.id, HISTORY);
+}
 const baseUrl = BACKGROUND ? await app.http.listen({ host: '127.0.0.1', port: 0 }) : '';
 
 globalThis.gc?.();
@@ -238,7 +244,8 @@ const gcObserver = new PerformanceObserver((list) => {
 gcObserver.observe({ entryTypes: ['gc'] });
 const cpu0 = process.cpuUsage();
 const t0 = Date.now();
-store.db.update(tasks).set({ status: 2 }).where(eq(tasks.id, task.id)).run();
+const statements0 = store.statements();
+await tasks.update(task.id, { status: 2 }, Date.now());
 let peakRss = 0;
 let peakLive = 0;
 const rssAtLive: Array<[number, number]> = [];
@@ -246,10 +253,15 @@ let rssAfterWarmup: number | undefined;
 let heapAfterWarmup: number | undefined;
 const deadline = t0 + SECONDS * 1000;
 const load = BACKGROUND ? runBackgroundLoad(baseUrl, DNC_NUMBERS, deadline) : undefined;
-const left = store.sqlite.prepare(
-  "SELECT count(*) AS n FROM task_numbers WHERE task_id = ? AND state != 'done'",
-);
-const success = store.sqlite.prepare('SELECT count(*) AS n FROM call_logs WHERE result = 10');
+// The harness's own polls, subtracted from the app's statements.
+let pollStatements = 0;
+const count = async (q: ReturnType<typeof sql>) => {
+  pollStatements++;
+  return Number((await store.exec<{ n: number }>(q))[0]?.n ?? 0);
+};
+const left = () =>
+  count(sql`SELECT count(*) AS n FROM task_numbers WHERE task_id = ${task.id} AND state != 'done'`);
+const success = () => count(sql`SELECT count(*) AS n FROM call_logs WHERE result = 10`);
 while (Date.now() < deadline) {
   await new Promise((r) => setTimeout(r, 1000));
   const rss = process.memoryUsage().rss;
@@ -268,20 +280,21 @@ while (Date.now() < deadline) {
     const count = (c: string) => states.filter((s) => s === c).length;
     const waiting = [...app.runner.live.values()].filter((c) => c.agent === undefined).length;
     console.log(
-      `t=${((Date.now() - t0) / 1000).toFixed(0)}s idle=${count('i')} reserved=${count('r')} talking=${count('t')} live=${app.runner.live.size} noAgent=${waiting} success=${(success.get() as { n: number }).n}`,
+      `t=${((Date.now() - t0) / 1000).toFixed(0)}s idle=${count('i')} reserved=${count('r')} talking=${count('t')} live=${app.runner.live.size} noAgent=${waiting} success=${await success()}`,
     );
   }
-  if ((left.get(task.id) as { n: number }).n === 0) break;
+  if ((await left()) === 0) break;
 }
 const elapsed = (Date.now() - t0) / 1000;
 const rssAtEnd = process.memoryUsage().rss;
 const heapAtEnd = heapAfterWarmup === undefined ? undefined : heapAfterGc(soakGc);
 const cpu = process.cpuUsage(cpu0);
+const statements1 = store.statements();
 loop.disable();
 steadyLoop.disable();
 gcObserver.disconnect();
 const fsAfter = await fs.usage();
-store.db.update(tasks).set({ status: 3 }).where(eq(tasks.id, task.id)).run();
+await tasks.update(task.id, { status: 3 }, Date.now());
 
 const legs = await fs.legs();
 const replyWritten = new Map((await fs.connectReplies()).map(([u, t]) => [u, BigInt(t)]));
@@ -304,15 +317,17 @@ for (const l of legs) {
   if (l.firstExecuteAt !== undefined) toExecute.push(l.firstExecuteAt - l.connectAt);
   if (l.bridgeAt !== undefined) (l.queued ? emuSide.queued : emuSide.idle).push(l.bridgeAt - l.connectAt);
 }
-const logs = store.sqlite.prepare('SELECT result, count(*) AS n FROM call_logs GROUP BY result').all() as {
-  result: number;
-  n: number;
-}[];
+const logs = await store.exec<{ result: number; n: number }>(
+  sql`SELECT result, count(*) AS n FROM call_logs GROUP BY result`,
+);
 const dialled = legs.length;
 const bridged = appSide.idle.length + appSide.queued.length;
 const cpuMs = (cpu.user + cpu.system) / 1000;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const appData = statements1.data - statements0.data - pollStatements;
+const appControl = statements1.control - statements0.control;
 const rows = [
+  ['store', store.kind === 'pg' ? 'PostgreSQL (durable defaults, Unix socket)' : `SQLite ${DB_PATH}`],
   [
     'numbers / agents / rate / answer / talk (± jitter)',
     `${NUMBERS} / ${AGENTS} / ${RATE} / ${ANSWER_MS} ms / ${TALK_MS} ms (± ${JITTER * 100}%)`,
@@ -351,6 +366,10 @@ const rows = [
   ['APP CPU', `${(cpuMs / 1000).toFixed(1)} s = ${((cpuMs / 1000 / elapsed) * 100).toFixed(0)}% of one core`],
   ['APP CPU per originated attempt', `${(cpuMs / dialled).toFixed(2)} ms`],
   ['APP CPU per bridged call', `${(cpuMs / bridged).toFixed(2)} ms`],
+  [
+    'store statements per originated attempt (+ BEGIN/COMMIT/SAVEPOINT)',
+    `${(appData / dialled).toFixed(2)} (+ ${(appControl / dialled).toFixed(2)})`,
+  ],
   [
     'APP event-loop delay p50 / p99 / max',
     `${(loop.percentile(50) / 1e6).toFixed(1)} / ${(loop.percentile(99) / 1e6).toFixed(1)} / ${(loop.max / 1e6).toFixed(0)} ms`,
@@ -393,5 +412,5 @@ else if (HISTORY > 0) rows.push(['background', `none (${HISTORY} past calls stor
 for (const [k, v] of rows) console.log(`${k.padEnd(62)} ${v}`);
 await app.close();
 await fs.close();
-store.close();
+await store.close();
 process.exit(0);

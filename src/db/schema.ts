@@ -230,7 +230,7 @@ export const taskNumbers = sqliteTable(
   },
   (t) => [
     uniqueIndex('task_numbers_task_phone').on(t.taskId, t.phone),
-    index('task_numbers_task_state').on(t.taskId, t.state),
+    index('task_numbers_task_state').on(t.taskId, t.state, t.id),
   ],
 );
 

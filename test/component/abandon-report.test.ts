@@ -35,8 +35,8 @@ t.test(
     const h = await startCallHarness({ flow: { agentWaitMs: 300 } }, { dialerTickMs: 50 });
     t.teardown(h.close);
     const [agent] = await h.project('pa', 1);
-    const taskId = h.task({ code: 'ta', projectCode: 'pa', scheduleType: 1 });
-    const other = h.task({ code: 'tb', projectCode: 'pa', scheduleType: 1 });
+    const taskId = await h.task({ code: 'ta', projectCode: 'pa', scheduleType: 1 });
+    const other = await h.task({ code: 'tb', projectCode: 'pa', scheduleType: 1 });
     setTask(h, other, { status: 3 });
     setTask(h, taskId, { rate: 4 });
     gatewayFor(h, taskId, 'gwA', { lines: 10 });

@@ -42,7 +42,7 @@ async function campaign(opts: { amd: boolean; machines: boolean }) {
       { gwCode: 'gwp', expectCount: 30, originationCallId: '02100000000', mobilePhonePrefix: '0' },
       now,
     );
-    const taskId = h.task({ code: 'tp', projectCode: 'pp', scheduleType: 1 });
+    const taskId = await h.task({ code: 'tp', projectCode: 'pp', scheduleType: 1 });
     h.store.db
       .update(tasks)
       .set({ pacing: 'adaptive', amd: opts.amd ? 1 : 0, status: 1 })

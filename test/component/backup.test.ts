@@ -51,7 +51,12 @@ t.test(
       { gwCode: 'gwB', expectCount: 3 },
       h.app.ctx.clock.now(),
     );
-    const taskId = h.task({ code: 'tb', projectCode: 'pb', scheduleType: 5, voiceFile: '/var/voices/b.wav' });
+    const taskId = await h.task({
+      code: 'tb',
+      projectCode: 'pb',
+      scheduleType: 5,
+      voiceFile: '/var/voices/b.wav',
+    });
     h.store.db.insert(taskGateways).values({ taskId, gatewayId: gw.id, concurrency: 3 }).run();
     const phones = Array.from({ length: 12 }, (_, i) => `1390000${String(i).padStart(4, '0')}`);
     for (const phone of phones)

@@ -31,7 +31,7 @@ t.test('play only (scheduleType 5): answer, play the voice, hang up, outcome sto
   const h = await startCallHarness();
   t.teardown(h.close);
   await h.project('p5', 1, { register: false });
-  h.task({ code: 't5', projectCode: 'p5', scheduleType: 5, voiceFile: '/var/voices/promo.wav' });
+  await h.task({ code: 't5', projectCode: 'p5', scheduleType: 5, voiceFile: '/var/voices/promo.wav' });
   const callId = await dial(h, '13800000001', { cc_flow: 'play', cc_task: 't5', cc_project: 'p5' });
   const log = await h.fs.waitFor(() => logOf(h, callId));
   t.match(log, {
@@ -77,7 +77,7 @@ t.test('play only: the customer hangs up during the voice → success, customer 
   const h = await startCallHarness({ emulator: { defaultPlaybackMs: 100_000 } });
   t.teardown(h.close);
   await h.project('p5b', 1, { register: false });
-  h.task({ code: 't5b', projectCode: 'p5b', scheduleType: 5, voiceFile: '/var/voices/long.wav' });
+  await h.task({ code: 't5b', projectCode: 'p5b', scheduleType: 5, voiceFile: '/var/voices/long.wav' });
   h.fs.setPeer('13800000002', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 3000 });
   const callId = await dial(h, '13800000002', { cc_flow: 'play', cc_task: 't5b', cc_project: 'p5b' });
   const log = await h.fs.waitFor(() => logOf(h, callId));
@@ -90,7 +90,7 @@ t.test(
     const h = await startCallHarness();
     t.teardown(h.close);
     const [a1, a2] = await h.project('p1', 2);
-    h.task({ code: 't1', projectCode: 'p1', scheduleType: 1 });
+    await h.task({ code: 't1', projectCode: 'p1', scheduleType: 1 });
     const pw = (await h.app.ctx.repos.extensions.byUsername(a1))!.password;
     const stomp = await connectStomp(h.baseUrl, a1, pw);
     t.teardown(() => stomp.close());
@@ -121,7 +121,7 @@ t.test(
     const h = await startCallHarness({ emulator: { outboundEventLagMs: 2000 } });
     t.teardown(h.close);
     const [a1] = await h.project('p1l', 1);
-    h.task({ code: 't1l', projectCode: 'p1l', scheduleType: 1 });
+    await h.task({ code: 't1l', projectCode: 'p1l', scheduleType: 1 });
     h.fs.setPeer('13900000009', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 25_000 });
     const callId = await dial(h, '13900000009', { cc_flow: 'direct', cc_task: 't1l', cc_project: 'p1l' });
     const log = await h.fs.waitFor(() => (logOf(h, callId)?.resultDetail ? logOf(h, callId) : undefined));
@@ -135,7 +135,7 @@ t.test('direct to agent: a rejecting agent is skipped, the next one takes the ca
   t.teardown(h.close);
   const [a1, a2] = await h.project('p2', 2);
   h.fs.register(a1, { mode: 'reject' });
-  h.task({ code: 't2', projectCode: 'p2', scheduleType: 1 });
+  await h.task({ code: 't2', projectCode: 'p2', scheduleType: 1 });
   h.fs.setPeer('13900000002', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 25_000 });
   const callId = await dial(h, '13900000002', { cc_flow: 'direct', cc_task: 't2', cc_project: 'p2' });
   const log = await h.fs.waitFor(() => logOf(h, callId), 8000);
@@ -148,7 +148,7 @@ t.test('direct to agent: nobody available → the customer waits, then all agent
   const h = await startCallHarness({ flow: { agentWaitMs: 300 } });
   t.teardown(h.close);
   await h.project('p3', 1, { available: false });
-  h.task({ code: 't3', projectCode: 'p3', scheduleType: 1 });
+  await h.task({ code: 't3', projectCode: 'p3', scheduleType: 1 });
   const callId = await dial(h, '13900000003', { cc_flow: 'direct', cc_task: 't3', cc_project: 'p3' });
   const log = await h.fs.waitFor(() => logOf(h, callId), 5000);
   t.match(log, { result: 30, resultDetail: 35 });
@@ -158,7 +158,7 @@ t.test('direct to agent: the customer hangs up while waiting → 28', async (t) 
   const h = await startCallHarness({ flow: { agentWaitMs: 60_000 } });
   t.teardown(h.close);
   await h.project('p4', 1, { available: false });
-  h.task({ code: 't4', projectCode: 'p4', scheduleType: 1 });
+  await h.task({ code: 't4', projectCode: 'p4', scheduleType: 1 });
   h.fs.setPeer('13900000004', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 2000 });
   const callId = await dial(h, '13900000004', { cc_flow: 'direct', cc_task: 't4', cc_project: 'p4' });
   const log = await h.fs.waitFor(() => logOf(h, callId), 5000);
@@ -169,7 +169,7 @@ t.test('an agent waiting in the queue is connected as soon as one becomes availa
   const h = await startCallHarness({ flow: { agentWaitMs: 60_000 } });
   t.teardown(h.close);
   const [a1] = await h.project('p6', 1, { available: false });
-  h.task({ code: 't6', projectCode: 'p6', scheduleType: 1 });
+  await h.task({ code: 't6', projectCode: 'p6', scheduleType: 1 });
   h.fs.setPeer('13900000006', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 30_000 });
   const callId = await dial(h, '13900000006', { cc_flow: 'direct', cc_task: 't6', cc_project: 'p6' });
   await h.fs.waitFor(() => h.app.runner.live.has(callId));

@@ -16,7 +16,7 @@ t.test(
     t.teardown(h.close);
     const [a1] = await h.project('pm', 1);
     h.fs.register(a1, { mode: 'reject' });
-    const taskId = h.task({ code: 'tm', projectCode: 'pm', scheduleType: 3 });
+    const taskId = await h.task({ code: 'tm', projectCode: 'pm', scheduleType: 3 });
     const gw = gatewayFor(h, taskId, 'gwM');
     const id = addNumber(h, taskId, '13900008001');
     const row = await h.fs.waitFor(
@@ -44,7 +44,7 @@ t.test('agent first: one missed attempt puts the number back for the next try, b
   t.teardown(h.close);
   const [a1] = await h.project('pq', 1);
   h.fs.register(a1, { mode: 'reject' });
-  const taskId = h.task({ code: 'tq', projectCode: 'pq', scheduleType: 3 });
+  const taskId = await h.task({ code: 'tq', projectCode: 'pq', scheduleType: 3 });
   gatewayFor(h, taskId, 'gwQ');
   const id = addNumber(h, taskId, '13900008002');
   await h.fs.waitFor(() => (numberRow(h, id)?.agentMisses ?? 0) >= 1, 10_000);
@@ -61,7 +61,7 @@ t.test(
     t.teardown(h.close);
     const [a1] = await h.project('pr', 1);
     h.fs.register(a1, { mode: 'no-answer' });
-    const taskId = h.task({ code: 'tr', projectCode: 'pr', scheduleType: 3 });
+    const taskId = await h.task({ code: 'tr', projectCode: 'pr', scheduleType: 3 });
     gatewayFor(h, taskId, 'gwR');
     const id = addNumber(h, taskId, '13900008003');
     await h.fs.waitFor(() => originates(h, `user/${a1}`).length === 1);
@@ -76,7 +76,7 @@ t.test(
     const h = await startCallHarness({ flow: { agentWaitMs: 60_000 }, emulator: moh }, { dialerTickMs: 50 });
     t.teardown(h.close);
     const [a1, a2] = await h.project('pf', 2);
-    const taskId = h.task({ code: 'tf', projectCode: 'pf', scheduleType: 4 });
+    const taskId = await h.task({ code: 'tf', projectCode: 'pf', scheduleType: 4 });
     gatewayFor(h, taskId, 'gwF', { lines: 10 });
     for (let i = 0; i < 6; i++) {
       const phone = `1390000900${i}`;
@@ -115,8 +115,8 @@ t.test(
     const h = await startCallHarness({}, { dialerTickMs: 50 });
     t.teardown(h.close);
     await h.project('ps', 4);
-    const a = h.task({ code: 'ta', projectCode: 'ps', scheduleType: 1 });
-    const b = h.task({ code: 'tb', projectCode: 'ps', scheduleType: 1 });
+    const a = await h.task({ code: 'ta', projectCode: 'ps', scheduleType: 1 });
+    const b = await h.task({ code: 'tb', projectCode: 'ps', scheduleType: 1 });
     setTask(h, a, { agentWeight: 3 });
     gatewayFor(h, a, 'gwA', { lines: 20 });
     gatewayFor(h, b, 'gwB', { lines: 20 });
@@ -158,7 +158,9 @@ t.test(
     const h = await startCallHarness({}, { dialerTickMs: 50 });
     t.teardown(h.close);
     await h.project('pd', 3);
-    const done = ['d1', 'd2', 'd3'].map((code) => h.task({ code, projectCode: 'pd', scheduleType: 1 }));
+    const done: number[] = [];
+    for (const code of ['d1', 'd2', 'd3'])
+      done.push(await h.task({ code, projectCode: 'pd', scheduleType: 1 }));
     for (const [i, id] of done.entries()) {
       gatewayFor(h, id, `gwD${i}`, { lines: 10 });
       // One number already settled, and one due only tomorrow (a retry rule's later attempt).
@@ -177,7 +179,7 @@ t.test(
         ])
         .run();
     }
-    const fresh = h.task({ code: 'd4', projectCode: 'pd', scheduleType: 1 });
+    const fresh = await h.task({ code: 'd4', projectCode: 'pd', scheduleType: 1 });
     gatewayFor(h, fresh, 'gwD4', { lines: 10 });
     for (let i = 0; i < 5; i++) {
       const p = `1390002200${i}`;

@@ -144,7 +144,7 @@ t.test(
       { position: 3, value: '13900001003' },
       { position: 4, value: '13900001004' },
     ]);
-    const taskId = h.task({ code: 'tx', projectCode: 'px', scheduleType: 5, voiceFile: '/v/a.wav' });
+    const taskId = await h.task({ code: 'tx', projectCode: 'px', scheduleType: 5, voiceFile: '/v/a.wav' });
     setTask(h, taskId, { callListId, status: 1 });
     gatewayFor(h, taskId, 'gwX');
     await tasks.additional('tx', 0);

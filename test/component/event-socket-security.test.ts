@@ -58,7 +58,7 @@ async function world(t: Test) {
   const h = await startCallHarness();
   t.teardown(h.close);
   const [a1, a2] = await h.project('psec', 2);
-  const taskId = h.task({ code: 'tsec', projectCode: 'psec', scheduleType: 1 });
+  const taskId = await h.task({ code: 'tsec', projectCode: 'psec', scheduleType: 1 });
   setTask(h, taskId, { status: 1 }); // never started
   const numberId = addNumber(h, taskId, '13900000001');
   const now = h.app.ctx.clock.now();

@@ -21,7 +21,7 @@ t.test(
     const h = await startCallHarness();
     t.teardown(h.close);
     const [a1] = await h.project('pc', 1);
-    const taskId = h.task({ code: 'tc', projectCode: 'pc', scheduleType: 1 });
+    const taskId = await h.task({ code: 'tc', projectCode: 'pc', scheduleType: 1 });
     const gw = gatewayFor(h, taskId, 'gwC', { originationCallId: '02188880000' });
     h.fs.setPeer('013900001111', { kind: 'answer', answerAfterMs: 500, hangupAfterMs: 4000 });
     const stomp = await agentSession(h, 'pc', a1);
@@ -62,7 +62,7 @@ t.test('agent first: a busy customer is logged as busy (20) and the agent is fre
   const h = await startCallHarness();
   t.teardown(h.close);
   const [a1] = await h.project('pb', 1);
-  const taskId = h.task({ code: 'tb', projectCode: 'pb', scheduleType: 1 });
+  const taskId = await h.task({ code: 'tb', projectCode: 'pb', scheduleType: 1 });
   gatewayFor(h, taskId, 'gwB');
   h.fs.setPeer('013900002222', { kind: 'busy' });
   const stomp = await agentSession(h, 'pb', a1);
@@ -106,7 +106,7 @@ t.test('an agent who does not answer is told so and is not left reserved', async
   t.teardown(h.close);
   const [a1] = await h.project('pn', 1);
   h.fs.register(a1, { mode: 'reject' });
-  const taskId = h.task({ code: 'tn', projectCode: 'pn', scheduleType: 1 });
+  const taskId = await h.task({ code: 'tn', projectCode: 'pn', scheduleType: 1 });
   const gw = gatewayFor(h, taskId, 'gwN');
   const stomp = await agentSession(h, 'pn', a1);
   t.teardown(() => stomp.close());
@@ -124,7 +124,7 @@ t.test(
     const h = await startCallHarness();
     t.teardown(h.close);
     const [a1, a2] = await h.project('py', 2);
-    const taskId = h.task({ code: 'ty', projectCode: 'py', scheduleType: 1 });
+    const taskId = await h.task({ code: 'ty', projectCode: 'py', scheduleType: 1 });
     gatewayFor(h, taskId, 'gwY');
     h.fs.setPeer('013900005555', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 60_000 });
     const s1 = await agentSession(h, 'py', a1);
@@ -154,7 +154,7 @@ t.test('/app/previewCall dials a number getCallList handed out, and refuses the 
   const h = await startCallHarness();
   t.teardown(h.close);
   const [a1, a2] = await h.project('pp', 2);
-  const taskId = h.task({ code: 'tp', projectCode: 'pp', scheduleType: 3 });
+  const taskId = await h.task({ code: 'tp', projectCode: 'pp', scheduleType: 3 });
   setTask(h, taskId, { callType: 2 });
   gatewayFor(h, taskId, 'gwP');
   const mine = addNumber(h, taskId, '13900006666', 'preview', a1);
@@ -189,7 +189,7 @@ t.test(
     const h = await startCallHarness({}, { dialerTickMs: 50 });
     t.teardown(h.close);
     const agents = await h.project('pf', 2);
-    const taskId = h.task({ code: 'tf', projectCode: 'pf', scheduleType: 3 });
+    const taskId = await h.task({ code: 'tf', projectCode: 'pf', scheduleType: 3 });
     const gw = gatewayFor(h, taskId, 'gwF');
     const phones = ['13900007001', '13900007002', '13900007003', '13900007004', '13900007005'];
     for (const p of phones) {
@@ -228,7 +228,7 @@ t.test(
     const h = await startCallHarness();
     t.teardown(h.close);
     const [a1] = await h.project('pd', 1);
-    const taskId = h.task({ code: 'td', projectCode: 'pd', scheduleType: 1 });
+    const taskId = await h.task({ code: 'td', projectCode: 'pd', scheduleType: 1 });
     const gw = gatewayFor(h, taskId, 'gwD', { originationCallId: '02188880001' });
     h.fs.setPeer('013900002222', { kind: 'answer', answerAfterMs: 300, hangupAfterMs: 3000 });
     const stomp = await agentSession(h, 'pd', a1);

@@ -66,7 +66,7 @@ t.test(
     const h = await startCallHarness(fast);
     t.teardown(h.close);
     const [a1] = await h.project('pa1', 1);
-    const task = h.task({ code: 'ta1', projectCode: 'pa1', scheduleType: 1 });
+    const task = await h.task({ code: 'ta1', projectCode: 'pa1', scheduleType: 1 });
     setTask(h, task, { amd: 1 });
     h.fs.setPeer('13900230001', {
       kind: 'answer',
@@ -96,7 +96,7 @@ t.test(
     const h = await startCallHarness(fast);
     t.teardown(h.close);
     const [a1] = await h.project('pa2', 1);
-    const task = h.task({ code: 'ta2', projectCode: 'pa2', scheduleType: 1 });
+    const task = await h.task({ code: 'ta2', projectCode: 'pa2', scheduleType: 1 });
     voice(h, 'vm1', '/var/voices/leave-a-message.wav');
     setTask(h, task, { amd: 1, amdMachineAction: 'message', amdVoiceCode: 'vm1' });
     const machine = amdTestSet().find((s) => /^machine-en-Hello-you-have-s210-lead0.4$/.test(s.name));
@@ -137,7 +137,7 @@ t.test('a machine with the hang-up action is hung up on at the verdict: 20 / 60'
   const h = await startCallHarness(fast);
   t.teardown(h.close);
   await h.project('pa3', 1);
-  const task = h.task({ code: 'ta3', projectCode: 'pa3', scheduleType: 1 });
+  const task = await h.task({ code: 'ta3', projectCode: 'pa3', scheduleType: 1 });
   setTask(h, task, { amd: 1 });
   h.fs.setPeer('13900230003', { kind: 'answer', audio: await clip(/^machine-cmn-.*-s175-lead0.4$/) });
   const callId = await dial(h, '13900230003', 'ta3', 'pa3');
@@ -156,7 +156,7 @@ t.test('without amd the leg is not analysed (no unicast) and the log carries no 
   const h = await startCallHarness(fast);
   t.teardown(h.close);
   await h.project('pa4', 1);
-  h.task({ code: 'ta4', projectCode: 'pa4', scheduleType: 1 });
+  await h.task({ code: 'ta4', projectCode: 'pa4', scheduleType: 1 });
   h.fs.setPeer('13900230004', {
     kind: 'answer',
     audio: await clip(/^human-en-Hello-s175-lead0.3$/),
@@ -177,7 +177,7 @@ t.test(
     });
     t.teardown(h.close);
     const [a1] = await h.project('pa5', 1);
-    const task = h.task({ code: 'ta5', projectCode: 'pa5', scheduleType: 1 });
+    const task = await h.task({ code: 'ta5', projectCode: 'pa5', scheduleType: 1 });
     setTask(h, task, { amd: 1 });
     h.fs.setPeer('13900230005', { kind: 'answer', hangupAfterMs: 3000 });
     const callId = await dial(h, '13900230005', 'ta5', 'pa5');
@@ -193,7 +193,7 @@ t.test("scheduleType 2 with amd: a person hears the task's prompt, then reaches 
   const h = await startCallHarness(fast);
   t.teardown(h.close);
   const [a1] = await h.project('pa6', 1);
-  const task = h.task({
+  const task = await h.task({
     code: 'ta6',
     projectCode: 'pa6',
     scheduleType: 2,

@@ -8,7 +8,7 @@ t.test(
     const h = await startCallHarness();
     t.teardown(h.close);
     const [a1] = await h.project('pi', 1);
-    const taskId = h.task({ code: 'ti', projectCode: 'pi', scheduleType: 11 });
+    const taskId = await h.task({ code: 'ti', projectCode: 'pi', scheduleType: 11 });
     setTask(h, taskId, { startedAt: h.app.ctx.clock.now() });
     const gw = gatewayFor(h, taskId, 'gwI', { originationCallId: '02166660000' });
     const leg = h.fs.inboundCall('13900009001', '02166660000', { hangupAfterMs: 25_000 }) ?? '';
@@ -36,7 +36,7 @@ t.test('a call whose DID no running inbound task owns is hung up without ringing
   const h = await startCallHarness();
   t.teardown(h.close);
   const [a1] = await h.project('pu', 1);
-  const taskId = h.task({ code: 'tu', projectCode: 'pu', scheduleType: 11 });
+  const taskId = await h.task({ code: 'tu', projectCode: 'pu', scheduleType: 11 });
   gatewayFor(h, taskId, 'gwU', { originationCallId: '02177770000' });
   const paused = h.fs.inboundCall('13900009002', '02100001234') ?? '';
   await h.fs.waitFor(() => !h.fs.channels().some((c) => c.uuid === paused));

@@ -20,7 +20,7 @@ t.test('an off-hook agent’s held leg takes one customer after another and wait
   const h = await startCallHarness({ flow: { agentWaitMs: 60_000 }, emulator });
   t.teardown(h.close);
   const [a1] = await h.project('po', 1, { available: false });
-  h.task({ code: 'to', projectCode: 'po', scheduleType: 4 });
+  await h.task({ code: 'to', projectCode: 'po', scheduleType: 4 });
   const leg = h.fs.dialFromExtension(a1, 'fifopo') ?? '';
   await h.fs.waitFor(() => h.app.runner.held.get(a1)?.uuid === leg);
   await h.fs.waitFor(() => agentState(h, a1)?.workStatus === 1);
@@ -70,7 +70,7 @@ t.test('off-hook: with no held leg the customer waits, then all agents busy (35)
   const h = await startCallHarness({ flow: { agentWaitMs: 300 } });
   t.teardown(h.close);
   await h.project('pq', 1);
-  h.task({ code: 'tq', projectCode: 'pq', scheduleType: 4 });
+  await h.task({ code: 'tq', projectCode: 'pq', scheduleType: 4 });
   const callId = await dialCustomer(h, '13900008003', 'pq', 'tq');
   t.match(await h.fs.waitFor(() => logOf(h, callId), 5000), { result: 30, resultDetail: 35 });
 });
@@ -79,7 +79,7 @@ t.test('off-hook: a customer waiting is connected as soon as an agent picks up i
   const h = await startCallHarness({ flow: { agentWaitMs: 60_000 }, emulator });
   t.teardown(h.close);
   const [a1] = await h.project('pw', 1, { available: false });
-  h.task({ code: 'tw', projectCode: 'pw', scheduleType: 4 });
+  await h.task({ code: 'tw', projectCode: 'pw', scheduleType: 4 });
   h.fs.setPeer('13900008004', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 30_000 });
   const callId = await dialCustomer(h, '13900008004', 'pw', 'tw');
   await h.fs.waitFor(() => h.app.runner.live.has(callId));

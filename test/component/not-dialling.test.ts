@@ -1,8 +1,6 @@
 // Issue 17.12: a running task that dials nothing says why, in callTaskStatus (`notDialling`, an extension), on
 // /topic/task/{projectCode} when the reason changes, and in its /topic/callTaskStatus body (the manager page).
-import { eq } from 'drizzle-orm';
 import t from 'tap';
-import { gateways } from '../../src/db/schema.js';
 import { ACCOUNT, form, FORM, SECRET } from '../support/app.js';
 import { startCallHarness, type CallHarness } from '../support/calls.js';
 import { connectStomp } from '../support/stomp-client.js';
@@ -27,7 +25,7 @@ t.test('a running task that dials nothing says why, and says it again when the r
   stomp.subscribe('/topic/task/pn');
   // A round trip, so the subscription is in place before the task runs.
   await new Promise((r) => setTimeout(r, 50));
-  const taskId = h.task({ code: 'tn', projectCode: 'pn', scheduleType: 1 });
+  const taskId = await h.task({ code: 'tn', projectCode: 'pn', scheduleType: 1 });
   const gw = gatewayFor(h, taskId, 'gwN', { lines: 2 });
   addNumber(h, taskId, '13900000001');
   const until = async (reason: string) => {
@@ -45,10 +43,10 @@ t.test('a running task that dials nothing says why, and says it again when the r
     notDialling: { reason: 'no-agent', detail: /no agent of its project is available/ },
   });
 
-  h.store.db.update(gateways).set({ expectCount: 0 }).where(eq(gateways.id, gw.id)).run();
+  await h.app.ctx.repos.gateways.update(gw.id, { expectCount: 0 }, h.app.ctx.clock.now());
   s = await until('gateways-full');
   t.match(s.notDialling, { reason: 'gateways-full', detail: /gwN/ });
-  h.store.db.update(gateways).set({ expectCount: 2 }).where(eq(gateways.id, gw.id)).run();
+  await h.app.ctx.repos.gateways.update(gw.id, { expectCount: 2 }, h.app.ctx.clock.now());
 
   const today = ((new Date().getUTCDay() + 6) % 7) + 1;
   await h.app.http.inject({

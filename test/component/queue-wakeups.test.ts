@@ -9,7 +9,7 @@ t.test(
     const h = await startCallHarness({ flow: { agentWaitMs: 60_000 } });
     t.teardown(h.close);
     const [a1] = await h.project('pq', 1, { available: false });
-    h.task({ code: 'tq', projectCode: 'pq', scheduleType: 1 });
+    await h.task({ code: 'tq', projectCode: 'pq', scheduleType: 1 });
     const agents = h.app.ctx.services.agents;
     let searches = 0;
     const reserve = agents.reserveLongestIdle.bind(agents);

@@ -28,7 +28,7 @@ export async function supervisorScene(
   const manager = h.app.ctx.services.agents.ofProject(code).find((a) => a.type === 3)!.username;
   h.fs.register(manager);
   await h.fs.waitFor(() => h.app.ctx.services.agents.get(manager)?.state.regStatus === 1);
-  h.task({ code: `t-${code}`, projectCode: code, scheduleType: 1 });
+  await h.task({ code: `t-${code}`, projectCode: code, scheduleType: 1 });
   const clients: AppStompClient[] = [];
   const close = h.close;
   h.close = async () => {

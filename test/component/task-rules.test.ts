@@ -33,7 +33,7 @@ t.test(
     const h = await startCallHarness({ emulator: { defaultPlaybackMs: 200 } }, { dialerTickMs: 50 });
     t.teardown(h.close);
     await h.project('pw', 1, { register: false });
-    const taskId = h.task({ code: 'tw', projectCode: 'pw', scheduleType: 5, voiceFile: '/v/a.wav' });
+    const taskId = await h.task({ code: 'tw', projectCode: 'pw', scheduleType: 5, voiceFile: '/v/a.wav' });
     gatewayFor(h, taskId, 'gwW');
     let r = await post(h, `${TASK}/setTaskRules/v1`, {
       callTaskCode: 'tw',
@@ -79,7 +79,7 @@ t.test('a number whose own zone is outside the window waits while the others are
   const h = await startCallHarness({ emulator: { defaultPlaybackMs: 200 } }, { dialerTickMs: 50 });
   t.teardown(h.close);
   await h.project('pz', 1, { register: false });
-  const taskId = h.task({ code: 'tz', projectCode: 'pz', scheduleType: 5, voiceFile: '/v/a.wav' });
+  const taskId = await h.task({ code: 'tz', projectCode: 'pz', scheduleType: 5, voiceFile: '/v/a.wav' });
   gatewayFor(h, taskId, 'gwZ');
   // Open for three hours around the current UTC hour, in UTC; numbers starting 44 are called at UTC+12, where
   // the same local hours are half a day away.
@@ -109,7 +109,7 @@ t.test(
     const h = await startCallHarness({ emulator: { defaultPlaybackMs: 200 } }, { dialerTickMs: 50 });
     t.teardown(h.close);
     await h.project('pr', 1, { register: false });
-    const taskId = h.task({ code: 'tr', projectCode: 'pr', scheduleType: 5, voiceFile: '/v/a.wav' });
+    const taskId = await h.task({ code: 'tr', projectCode: 'pr', scheduleType: 5, voiceFile: '/v/a.wav' });
     gatewayFor(h, taskId, 'gwR');
     const busy = addNumber(h, taskId, '13900003001');
     const answered = addNumber(h, taskId, '13900003002');
@@ -168,7 +168,7 @@ t.test(
     const h = await startCallHarness();
     t.teardown(h.close);
     await h.project('pv', 1, { register: false });
-    const taskId = h.task({ code: 'tv', projectCode: 'pv', scheduleType: 1 });
+    const taskId = await h.task({ code: 'tv', projectCode: 'pv', scheduleType: 1 });
     gatewayFor(h, taskId, 'gwV');
     const bad: [Record<string, string | number>, RegExp][] = [
       [{ agentWeight: 0 }, /agentWeight must be at least 1/],
@@ -225,7 +225,7 @@ t.test('retry rules also apply to agent-first calls: a busy customer is due agai
   const h = await startCallHarness({}, { dialerTickMs: 50 });
   t.teardown(h.close);
   await h.project('pa', 1);
-  const taskId = h.task({ code: 'taf', projectCode: 'pa', scheduleType: 3 });
+  const taskId = await h.task({ code: 'taf', projectCode: 'pa', scheduleType: 3 });
   gatewayFor(h, taskId, 'gwAF');
   await h.app.ctx.services.tasks.setRules('taf', {
     retryRules: [{ resultDetail: [20], afterMinutes: 5, maxRetries: 1 }],
@@ -246,7 +246,7 @@ t.test(
     const h = await startCallHarness();
     t.teardown(h.close);
     await h.project('pz', 1, { register: false });
-    const taskId = h.task({ code: 'tz', projectCode: 'pz', scheduleType: 1 });
+    const taskId = await h.task({ code: 'tz', projectCode: 'pz', scheduleType: 1 });
     gatewayFor(h, taskId, 'gwZ');
     const prefixTimeZones = Array.from({ length: 40_000 }, (_, i) => ({
       prefix: String(100_000 + i),

@@ -24,6 +24,7 @@ import Database from 'better-sqlite3';
 import { EslRecorder } from './capture.js';
 import { parseRegistrationListing, parseShowChannels } from '../support/fs-listings.js';
 import { toneWav } from '../support/tones.js';
+import { freshPgDatabase } from '../support/postgres.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FS_PREFIX = process.env.FS_PREFIX ?? '/usr/local/freeswitch';
@@ -102,6 +103,8 @@ export class Lab {
   private fs?: Proc;
   private server?: Proc;
   private db?: Database.Database;
+  /** CC_LIVE_STORE=pg: the server's PostgreSQL database (issue 19), one per lab, kept across server restarts. */
+  private pgUrl?: string;
   private recorders: EslRecorder[] = [];
   /** Where api() and upload() reach our server, and with what (the secure group: HTTPS trusting its test CA). */
   baseUrl = 'http://127.0.0.1:8080';
@@ -313,8 +316,11 @@ export class Lab {
     const captureEnv = this.capture
       ? { CC_FS_PORT: String(CAPTURE_ESL_PORT), CC_SOCKET_REACH_AT: `127.0.0.1:${CAPTURE_SOCKET_PORT}` }
       : {};
+    if (process.env.CC_LIVE_STORE === 'pg')
+      this.pgUrl ??= await freshPgDatabase({ teardown: (fn) => this.onClose(async () => void (await fn())) });
     this.server = this.spawn('server', process.execPath, ['--import=tsx', 'src/main.ts'], {
       env: {
+        ...(this.pgUrl ? { CC_DATABASE_URL: this.pgUrl } : {}),
         CC_DATA_DIR: this.dataDir,
         CC_SEED_ACCOUNT: ACCOUNT,
         CC_SEED_SECRET: SECRET,
@@ -376,8 +382,12 @@ export class Lab {
     return this.server?.out.join('\n') ?? '';
   }
 
-  /** The server's database, read-only (WAL: it sees every commit). */
+  /**
+   * The server's database, read-only (WAL: it sees every commit). On PostgreSQL through psql, synchronously as on
+   * SQLite, with `?` bound as quoted literals (the scenarios' own values) and rows as JSON.
+   */
   sql<T = Record<string, unknown>>(query: string, ...params: unknown[]): T[] {
+    if (this.pgUrl) return psqlRows<T>(this.pgUrl, query, params);
     this.db ??= new Database(join(this.dataDir, 'callcenter.db'), { readonly: true, fileMustExist: true });
     return this.db.prepare(query).all(...params) as T[];
   }
@@ -664,4 +674,26 @@ export class Phone {
       .map((f) => join(this.dir, f))
       .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
   }
+}
+
+/** Rows of `query` on PostgreSQL (psql -At, json_agg): `?` placeholders become quoted literals. */
+function psqlRows<T>(url: string, query: string, params: unknown[]): T[] {
+  let i = 0;
+  const bound = query.replace(/\?/g, () => {
+    const v = params[i++];
+    return v === null || v === undefined
+      ? 'NULL'
+      : typeof v === 'number'
+        ? String(v)
+        : `'${String(v).replace(/'/g, "''")}'`;
+  });
+  const r = spawnSync(
+    'psql',
+    ['-At', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', `SELECT coalesce(json_agg(q), '[]') FROM (${bound}) q`],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0) throw new Error(`psql: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout) as T[];
 }

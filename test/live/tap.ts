@@ -9,7 +9,8 @@ import { liveUnavailable } from './lab.js';
 export async function runLiveGroup(group: string, limitMs: number): Promise<void> {
   // .taprc's 120 s per file is for ordinary tests; a group runs against real peers in its own namespace.
   t.setTimeout(limitMs + 60_000);
-  await t.test(`live: ${group}`, { timeout: limitMs + 30_000 }, async (t) => {
+  const store = process.env.CC_LIVE_STORE === 'pg' ? ' on PostgreSQL' : '';
+  await t.test(`live: ${group}${store}`, { timeout: limitMs + 30_000 }, async (t) => {
     const why = namespaceUnavailableFor('live tier') ?? liveUnavailable();
     if (why) {
       t.fail(`the live tier cannot run: ${why}`);

@@ -1,9 +1,8 @@
 // The whole app against the FreeSWITCH emulator: the app's outbound socket listens on an ephemeral port, the
 // emulator's dialplan sends legs there, and the seeded node points at the emulator's event socket.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { systemClock } from '../../src/core/clock.js';
-import { fsNodes, tasks, voices } from '../../src/db/schema.js';
-import { projectsRepo } from '../../src/db/repos/projects.js';
+import { tasks } from '../../src/db/schema.js';
 import type { Config } from '../../src/config.js';
 import type { AppDeps } from '../../src/app.js';
 import type { FlowSettings } from '../../src/calls/flows/types.js';
@@ -29,7 +28,7 @@ export interface CallHarness extends TestApp {
     scheduleType: number;
     voiceFile?: string;
     evaluation?: boolean;
-  }): number;
+  }): Promise<number>;
 }
 
 export async function startCallHarness(
@@ -58,7 +57,7 @@ export async function startCallHarness(
     ...opts.emulator,
     dialplanSocket: { host: '127.0.0.1', port: socket.port },
   });
-  ta.store.db.update(fsNodes).set({ eslPort: fs.port, sipDomain: '127.0.0.1' }).run();
+  await ta.exec(sql`update fs_nodes set esl_port = ${fs.port}, sip_domain = '127.0.0.1'`);
   await ta.app.start();
   await fs.waitFor(() => ta.app.nodes.isConnected(1));
   const baseUrl = await ta.app.http.listen({ host: '127.0.0.1', port: 0 });
@@ -88,22 +87,19 @@ export async function startCallHarness(
         await fs.waitFor(() => agents.every((u) => ta.app.ctx.services.agents.get(u)?.state.regStatus === 1));
       return agents;
     },
-    task(f) {
+    async task(f) {
       const now = ta.app.ctx.clock.now();
-      // Fixtures write the SQLite store directly (synchronously), as the tests' own setup.
-      const project = projectsRepo(ta.store.db).activeByCode(f.projectCode);
+      const project = await ta.app.ctx.repos.projects.activeByCode(f.projectCode);
       if (!project) throw new Error(`no project ${f.projectCode}`);
       let voiceCode: string | null = null;
       if (f.voiceFile) {
         voiceCode = `v-${f.code}`;
-        ta.store.db
-          .insert(voices)
-          .values({ voiceCode, filePath: f.voiceFile, createdAt: now, updatedAt: now })
-          .run();
+        await ta.exec(
+          sql`insert into voices (voice_code, file_path, created_at, updated_at) values (${voiceCode}, ${f.voiceFile}, ${now}, ${now})`,
+        );
       }
-      return ta.store.db
-        .insert(tasks)
-        .values({
+      const task = await ta.app.ctx.repos.tasks.insert(
+        {
           callTaskCode: f.code,
           projectId: project.id,
           scheduleType: f.scheduleType,
@@ -113,11 +109,10 @@ export async function startCallHarness(
           voiceCode,
           evaluation: f.evaluation ? 1 : 0,
           status: 2,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning()
-        .get().id;
+        },
+        now,
+      );
+      return task.id;
     },
   };
 }

@@ -1,19 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The number store's story, on SQLite and (numbers-pg.test.ts, CC_TEST_STORE=pg) on PostgreSQL: one suite.
+import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { openStore, type Store } from '../../src/db/database.js';
-import { nodesRepo } from '../../src/db/repos/nodes.js';
-import { projectsRepo } from '../../src/db/repos/projects.js';
-import { tasksRepo } from '../../src/db/repos/tasks.js';
-import { numberStore } from '../../src/db/repos/numbers.js';
+import type { Repos } from '../../src/db/repos/index.js';
 import type { DispensedNumber } from '../../src/dialer/number-source.js';
+import { testDatabase, testStore } from '../support/store.js';
 
 const NOW = Date.UTC(2026, 10, 23, 8);
 
 /** A store with one project and one task holding `count` numbers; returns the task id. */
-function seedTask(store: Store, count: number): number {
-  const node = nodesRepo(store.db).seedIfEmpty(
+async function seedTask(repos: Repos, count: number): Promise<number> {
+  const node = await repos.nodes.seedIfEmpty(
     {
       name: 'n',
       eslHost: '127.0.0.1',
@@ -27,12 +23,11 @@ function seedTask(store: Store, count: number): number {
     },
     NOW,
   );
-  const project = projectsRepo(store.db).insert(
+  const project = await repos.projects.insert(
     { projectCode: 'p', seats: 1, nodeId: node?.id ?? 1, certificate: 'C' },
     NOW,
   );
-  const tasks = tasksRepo(store.db);
-  const task = tasks.insert(
+  const task = await repos.tasks.insert(
     {
       callTaskCode: 'T',
       projectId: project.id,
@@ -43,7 +38,7 @@ function seedTask(store: Store, count: number): number {
     },
     NOW,
   );
-  tasks.addNumbers(
+  await repos.tasks.addNumbers(
     task.id,
     Array.from({ length: count }, (_, i) => `1380000${String(i).padStart(4, '0')}`),
     NOW,
@@ -54,18 +49,18 @@ function seedTask(store: Store, count: number): number {
 const ids = (batches: DispensedNumber[][]) => batches.flat().map((n) => n.id);
 
 t.test('dispensing within one process', async (t) => {
-  const store = openStore(':memory:');
+  const store = await (await testDatabase(t)).open();
   t.teardown(() => store.close());
-  const taskId = seedTask(store, 10);
-  const numbers = numberStore(store.db);
+  const taskId = await seedTask(store.repos, 10);
+  const { numbers } = store.repos;
 
   await t.test('interleaved batches and preview reservations never share a number', async (t) => {
     const got = [
-      numbers.dispenseNumbers(taskId, 3, NOW),
-      numbers.reservePreview(taskId, 2, 'agent-a', NOW),
-      numbers.dispenseNumbers(taskId, 0, NOW),
-      numbers.reservePreview(taskId, 2, 'agent-b', NOW),
-      numbers.dispenseNumbers(taskId, 5, NOW),
+      await numbers.dispenseNumbers(taskId, 3, NOW),
+      await numbers.reservePreview(taskId, 2, 'agent-a', NOW),
+      await numbers.dispenseNumbers(taskId, 0, NOW),
+      await numbers.reservePreview(taskId, 2, 'agent-b', NOW),
+      await numbers.dispenseNumbers(taskId, 5, NOW),
     ];
     t.same(
       got.map((g) => g.length),
@@ -73,31 +68,31 @@ t.test('dispensing within one process', async (t) => {
       'the last batch gets what is left',
     );
     t.equal(new Set(ids(got)).size, 10);
-    t.same(numbers.dispenseNumbers(taskId, 5, NOW), [], 'an exhausted task dispenses nothing');
+    t.same(await numbers.dispenseNumbers(taskId, 5, NOW), [], 'an exhausted task dispenses nothing');
   });
 
   await t.test(
     'an agent gives back only its own previewed numbers, which may then be dispensed once',
     async (t) => {
-      t.equal(numbers.releasePreview(taskId, 'agent-c', NOW), 0);
-      const phoneOfB = store.sqlite
-        .prepare("select phone from task_numbers where assigned_to = 'agent-b' order by id limit 1")
-        .get() as { phone: string };
-      t.equal(numbers.releasePreview(taskId, 'agent-b', NOW, [phoneOfB.phone]), 1);
-      t.equal(numbers.releasePreview(taskId, 'agent-b', NOW), 1);
-      const again = numbers.dispenseNumbers(taskId, 5, NOW);
+      t.equal(await numbers.releasePreview(taskId, 'agent-c', NOW), 0);
+      const [phoneOfB] = await store.exec<{ phone: string }>(
+        sql`select phone from task_numbers where assigned_to = 'agent-b' order by id limit 1`,
+      );
+      t.equal(await numbers.releasePreview(taskId, 'agent-b', NOW, [phoneOfB!.phone]), 1);
+      t.equal(await numbers.releasePreview(taskId, 'agent-b', NOW), 1);
+      const again = await numbers.dispenseNumbers(taskId, 5, NOW);
       t.equal(again.length, 2);
-      t.same(numbers.dispenseNumbers(taskId, 5, NOW), []);
+      t.same(await numbers.dispenseNumbers(taskId, 5, NOW), []);
     },
   );
 
   await t.test('settling marks a number done with its call and result', async (t) => {
-    const [n] = store.sqlite.prepare("select id from task_numbers where state = 'dialing' limit 1").all() as {
-      id: number;
-    }[];
+    const [n] = await store.exec<{ id: number }>(
+      sql`select id from task_numbers where state = 'dialing' limit 1`,
+    );
     if (!n) throw new Error('no dialing number');
-    numbers.settleNumber(n.id, { callUuid: 'u-1', resultDetail: 55 }, NOW + 1);
-    t.match(store.sqlite.prepare('select * from task_numbers where id = ?').get(n.id), {
+    await numbers.settleNumber(n.id, { callUuid: 'u-1', resultDetail: 55 }, NOW + 1);
+    t.match((await store.exec(sql`select * from task_numbers where id = ${n.id}`))[0], {
       state: 'done',
       call_uuid: 'u-1',
       result_detail: 55,
@@ -105,32 +100,30 @@ t.test('dispensing within one process', async (t) => {
   });
 });
 
-t.test('across a restart and a second process on the same file', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-numbers-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'cc.sqlite');
-  const first = openStore(file);
-  const taskId = seedTask(first, 30);
-  const before = numberStore(first.db);
-  const handed: DispensedNumber[][] = [before.dispenseNumbers(taskId, 4, NOW)];
-  before.markCall(handed[0]![0]!.id, 'live-call', NOW);
-  before.markCall(handed[0]![1]!.id, 'dead-call', NOW);
-  handed.push(before.reservePreview(taskId, 3, 'agent-a', NOW));
-  first.close(); // the "crash": nothing settled
+t.test(`across a restart and a second process on the same ${testStore()} database`, async (t) => {
+  const db = await testDatabase(t);
+  const first = await db.open();
+  const taskId = await seedTask(first.repos, 30);
+  const before = first.repos.numbers;
+  const handed: DispensedNumber[][] = [await before.dispenseNumbers(taskId, 4, NOW)];
+  await before.markCall(handed[0]![0]!.id, 'live-call', NOW);
+  await before.markCall(handed[0]![1]!.id, 'dead-call', NOW);
+  handed.push(await before.reservePreview(taskId, 3, 'agent-a', NOW));
+  await first.close(); // the "crash": nothing settled
 
-  const second = openStore(file);
-  const other = openStore(file); // another process on the same file
-  t.teardown(() => {
-    second.close();
-    other.close();
+  const second = await db.open();
+  const other = await db.open(); // another process on the same data
+  t.teardown(async () => {
+    await second.close();
+    await other.close();
   });
-  const after = numberStore(second.db);
-  const otherNumbers = numberStore(other.db);
+  const after = second.repos.numbers;
+  const otherNumbers = other.repos.numbers;
 
   await t.test(
     'recovery keeps live calls dialing and closes the rest as not connected, never pending',
     async (t) => {
-      const r = after.recoverAtStartup(NOW + 1000, (uuid) => uuid === 'live-call');
+      const r = await after.recoverAtStartup(NOW + 1000, (uuid) => uuid === 'live-call');
       t.same(
         r.kept.map((n) => n.id),
         [handed[0]![0]!.id],
@@ -139,13 +132,13 @@ t.test('across a restart and a second process on the same file', async (t) => {
         r.closed.map((n) => n.id),
         handed[0]!.slice(1).map((n) => n.id),
       );
-      const rows = second.sqlite
-        .prepare('select state, result_detail, assigned_to from task_numbers where id in (?, ?, ?)')
-        .all(handed[0]![1]!.id, handed[1]![0]!.id, handed[0]![0]!.id) as {
+      const rows = await second.exec<{
         state: string;
         result_detail: number | null;
         assigned_to: string | null;
-      }[];
+      }>(
+        sql`select state, result_detail, assigned_to from task_numbers where id in (${handed[0]![1]!.id}, ${handed[1]![0]!.id}, ${handed[0]![0]!.id}) order by id`,
+      );
       t.same(
         rows,
         [
@@ -162,13 +155,13 @@ t.test('across a restart and a second process on the same file', async (t) => {
     'numbers handed out before the restart are never handed out again, whichever process asks',
     async (t) => {
       for (let i = 0; i < 12; i++) {
-        handed.push(after.dispenseNumbers(taskId, 2, NOW + i));
-        handed.push(otherNumbers.dispenseNumbers(taskId, 1, NOW + i));
+        handed.push(await after.dispenseNumbers(taskId, 2, NOW + i));
+        handed.push(await otherNumbers.dispenseNumbers(taskId, 1, NOW + i));
       }
       const all = ids(handed);
       t.equal(all.length, 30, 'all 30 numbers were handed out');
       t.equal(new Set(all).size, 30, 'none twice');
-      const again = after.recoverAtStartup(NOW + 2000, () => true);
+      const again = await after.recoverAtStartup(NOW + 2000, () => true);
       t.equal(again.kept.length, 1, 'the call FreeSWITCH still has stays dialing');
       t.equal(
         again.closed.length,

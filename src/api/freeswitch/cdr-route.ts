@@ -113,15 +113,14 @@ async function ingestCdr(leg: CdrLeg, deps: IngestDeps): Promise<IngestOutcome> 
       callerIdNumber: leg.dialedUser ?? leg.destinationNumber,
       recordFile: leg.recordFile,
     };
-    const row = await deps.callLogs.fillMissing(leg.callId, agentFields, deps.now);
-    if (row) return { kind: 'agent-leg', callUuid: leg.callId, matched: true };
-    // The agent's CDR came before the customer's (or the customer leg was never ours to log): keep what it knows
-    // in a row of its own call id, which the customer's CDR and the flow complete.
+    // Fills the call's row where it has nothing; when the agent's CDR came before the customer's (or the customer
+    // leg was never ours to log) it keeps what it knows in a row of its own call id, which the customer's CDR and
+    // the flow complete. One step: the customer's CDR may be creating the row at the same moment.
     const refs = await deps.callLogs.resolveCodes({ taskCode: leg.taskCode, projectCode: leg.projectCode });
-    await deps.callLogs.upsert(
+    const { created } = await deps.callLogs.fillOrCreate(
       leg.callId,
+      agentFields,
       {
-        ...agentFields,
         taskId: refs.taskId,
         projectId: refs.projectId,
         callTaskCode: leg.taskCode,
@@ -130,7 +129,7 @@ async function ingestCdr(leg: CdrLeg, deps: IngestDeps): Promise<IngestOutcome> 
       },
       deps.now,
     );
-    return { kind: 'agent-leg', callUuid: leg.callId, matched: false };
+    return { kind: 'agent-leg', callUuid: leg.callId, matched: !created };
   }
   const key = leg.callId ?? leg.uuid;
   const before = await deps.callLogs.get(key);

@@ -10,18 +10,55 @@ type Task = typeof tasks.$inferSelect;
 
 type PreviewClaim = { ok: true; numberId: number } | { ok: false; reason: string };
 
+/**
+ * The gateway ids for a project's own calls, in the order to try them: its default gateway (issue 17.11), then those
+ * of its tasks, running tasks' first, then the other open ones, then those of ended tasks, newest first (an agent
+ * calling a customer back after the campaign is the normal case). Shared by both stores.
+ */
+export function projectGatewayOrder(
+  own: Pick<Task, 'id' | 'status'>[],
+  links: { taskId: number; gatewayId: number }[],
+  preferred: number | null | undefined,
+): number[] {
+  const rank = (t: Pick<Task, 'status'>) =>
+    t.status === TaskStatus.running ? 0 : t.status === TaskStatus.ended ? 2 : 1;
+  const sorted = [...own].sort((a, b) => rank(a) - rank(b) || b.id - a.id);
+  const order = new Map(sorted.map((t, i) => [t.id, i]));
+  const ordered = [...links].sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0));
+  return [...(preferred ? [preferred] : []), ...ordered.map((r) => r.gatewayId)];
+}
+
+/** Why the agent may not call the preview number (undefined: it may); shared by both stores. */
+export function previewRefusal(
+  row: { state: string; assignedTo: string | null } | undefined,
+  taskCode: string,
+  phone: string,
+  username: string,
+): string | undefined {
+  if (!row) return `${phone} is not a number of task ${taskCode}`;
+  if (row.state === 'pending') return `${phone} has not been handed out by getCallList`;
+  if (row.state !== 'preview') return `${phone} has already been dialled`;
+  if (row.assignedTo !== username && row.assignedTo !== 'api') return `${phone} was handed to another agent`;
+  return undefined;
+}
+
+/** The gateways by id, in the order of `ids` (an id listed twice comes twice, as the callers expect). */
+export function inIdOrder(ids: number[], rows: Gateway[]): Gateway[] {
+  const byId = new Map(rows.map((g) => [g.id, g]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 export function agentCallsRepo(db: Db) {
   const gatewaysByIds = (ids: number[]): Gateway[] => {
     if (ids.length === 0) return [];
-    const rows = new Map(
+    return inIdOrder(
+      ids,
       db
         .select()
         .from(gateways)
         .where(inArray(gateways.id, [...new Set(ids)]))
-        .all()
-        .map((g) => [g.id, g]),
+        .all(),
     );
-    return ids.flatMap((id) => rows.get(id) ?? []);
   };
   return {
     /** The gateways of the given tasks, in link-table order. */
@@ -36,28 +73,25 @@ export function agentCallsRepo(db: Db) {
      * (an agent calling a customer back after the campaign is the normal case).
      */
     ofProject(projectId: number): Gateway[] {
-      const rank = (t: Task) => (t.status === TaskStatus.running ? 0 : t.status === TaskStatus.ended ? 2 : 1);
-      const own = db
-        .select()
-        .from(tasks)
-        .where(eq(tasks.projectId, projectId))
-        .all()
-        .sort((a, b) => rank(a) - rank(b) || b.id - a.id);
-      const order = new Map(own.map((t, i) => [t.id, i]));
+      const own = db.select().from(tasks).where(eq(tasks.projectId, projectId)).all();
       const links = own.length
         ? db
             .select()
             .from(taskGateways)
-            .where(inArray(taskGateways.taskId, [...order.keys()]))
+            .where(
+              inArray(
+                taskGateways.taskId,
+                own.map((t) => t.id),
+              ),
+            )
             .all()
-            .sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0))
         : [];
       const preferred = db
         .select({ id: projects.defaultGatewayId })
         .from(projects)
         .where(eq(projects.id, projectId))
         .get()?.id;
-      return gatewaysByIds([...(preferred ? [preferred] : []), ...links.map((r) => r.gatewayId)]);
+      return gatewaysByIds(projectGatewayOrder(own, links, preferred));
     },
     /**
      * The number must be one getCallList handed out ('preview'): to this agent, or to the business system ('api').
@@ -76,12 +110,8 @@ export function agentCallsRepo(db: Db) {
           .from(taskNumbers)
           .where(and(eq(taskNumbers.taskId, taskId), eq(taskNumbers.phone, phone)))
           .get();
-        if (!row) return { ok: false, reason: `${phone} is not a number of task ${taskCode}` };
-        if (row.state === 'pending')
-          return { ok: false, reason: `${phone} has not been handed out by getCallList` };
-        if (row.state !== 'preview') return { ok: false, reason: `${phone} has already been dialled` };
-        if (row.assignedTo !== username && row.assignedTo !== 'api')
-          return { ok: false, reason: `${phone} was handed to another agent` };
+        const refused = previewRefusal(row, taskCode, phone, username);
+        if (refused || !row) return { ok: false, reason: refused ?? '' };
         const claimed = db
           .update(taskNumbers)
           .set({ state: 'dialing', callUuid: callId })

@@ -41,6 +41,15 @@ export function mergeCdrFields(existing: CallLog | undefined, cdr: CallLogFields
   return out;
 }
 
+/** The fields of `fields` the row has no value for (an agent leg adding what it knows). Shared by both stores. */
+export function missingOnly(existing: CallLog, fields: CallLogFields): CallLogFields {
+  return Object.fromEntries(
+    Object.entries(fields).filter(
+      ([k, v]) => v !== undefined && v !== null && (existing as Record<string, unknown>)[k] === null,
+    ),
+  ) as CallLogFields;
+}
+
 export interface CallLogFilter {
   projectId?: number;
   taskId?: number;
@@ -192,13 +201,25 @@ export function callLogsRepo(db: Db) {
     fillMissing(callUuid: string, fields: CallLogFields, now: number): CallLog | undefined {
       return db.transaction(() => {
         const existing = get(callUuid);
-        if (!existing) return undefined;
-        const patch = Object.fromEntries(
-          Object.entries(fields).filter(
-            ([k, v]) => v !== undefined && v !== null && (existing as Record<string, unknown>)[k] === null,
-          ),
-        ) as CallLogFields;
-        return write(callUuid, patch, now);
+        return existing ? write(callUuid, missingOnly(existing, fields), now) : undefined;
+      });
+    },
+
+    /**
+     * In one transaction: fills `fill` where the row has nothing (as fillMissing), or, when there is no row yet,
+     * creates it with `fill` and `create`. One step, so a writer creating the row meanwhile (the customer's CDR
+     * arriving at the same time) is never overwritten.
+     */
+    fillOrCreate(
+      callUuid: string,
+      fill: CallLogFields,
+      create: CallLogFields,
+      now: number,
+    ): { created: boolean } {
+      return db.transaction(() => {
+        const existing = get(callUuid);
+        write(callUuid, existing ? missingOnly(existing, fill) : { ...fill, ...create }, now);
+        return { created: !existing };
       });
     },
 

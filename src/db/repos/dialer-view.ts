@@ -6,7 +6,20 @@ import { and, eq, inArray, isNull, lte, or } from 'drizzle-orm';
 import { CallType, TaskStatus } from '../../core/codes.js';
 import type { DialerView } from '../../dialer/dialer-view.js';
 import type { Db } from '../database.js';
+import type { Gateway } from './gateways.js';
 import { fsNodes, gateways, projects, taskGateways, taskNumbers, tasks } from '../schema.js';
+
+/** The task's gateway rows (ordered by task, then gateway) into view.gatewaysOf; shared by both stores. */
+export function groupTaskGateways(
+  view: DialerView,
+  rows: { taskId: number; concurrency: number; gateway: Gateway }[],
+): void {
+  for (const r of rows) {
+    const list = view.gatewaysOf.get(r.taskId) ?? [];
+    list.push({ gateway: r.gateway, concurrency: r.concurrency });
+    view.gatewaysOf.set(r.taskId, list);
+  }
+}
 
 export function dialerViewRepo(db: Db) {
   return {
@@ -39,11 +52,7 @@ export function dialerViewRepo(db: Db) {
         .where(inArray(taskGateways.taskId, taskIds))
         .orderBy(taskGateways.taskId, gateways.id)
         .all();
-      for (const r of rows) {
-        const list = view.gatewaysOf.get(r.taskId) ?? [];
-        list.push({ gateway: r.gateway, concurrency: r.concurrency });
-        view.gatewaysOf.set(r.taskId, list);
-      }
+      groupTaskGateways(view, rows);
       for (const taskId of taskIds) {
         const due = db
           .select({ id: taskNumbers.id })

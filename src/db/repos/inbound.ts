@@ -33,24 +33,40 @@ export function inboundRepo(db: Db) {
           ),
         )
         .all();
-      const byTask = new Map<number, InboundCandidate>();
-      for (const r of rows) {
-        const c = byTask.get(r.taskId) ?? {
-          taskCode: r.taskCode,
-          projectCode: r.projectCode,
-          startedAt: r.startedAt,
-          taskId: r.taskId,
-          gateways: [],
-        };
-        c.gateways.push({
-          gwCode: r.gwCode,
-          realm: r.realm,
-          originationCallId: r.originationCallId,
-          username: r.username,
-        });
-        byTask.set(r.taskId, c);
-      }
-      return [...byTask.values()];
+      return groupCandidates(rows);
     },
   };
+}
+
+/** One candidate per task with its gateways, from the joined rows; shared by both stores. */
+export function groupCandidates(
+  rows: {
+    taskId: number;
+    taskCode: string;
+    startedAt: number | null;
+    projectCode: string;
+    gwCode: string;
+    realm: string;
+    originationCallId: string | null;
+    username: string | null;
+  }[],
+): InboundCandidate[] {
+  const byTask = new Map<number, InboundCandidate>();
+  for (const r of rows) {
+    const c = byTask.get(r.taskId) ?? {
+      taskCode: r.taskCode,
+      projectCode: r.projectCode,
+      startedAt: r.startedAt,
+      taskId: r.taskId,
+      gateways: [],
+    };
+    c.gateways.push({
+      gwCode: r.gwCode,
+      realm: r.realm,
+      originationCallId: r.originationCallId,
+      username: r.username,
+    });
+    byTask.set(r.taskId, c);
+  }
+  return [...byTask.values()];
 }

@@ -1,46 +1,32 @@
 // Number dispensing for the dialer and for preview agents (SQLite). Every hand-out moves rows out of 'pending' inside one
 // SQLite transaction (better-sqlite3 runs it synchronously, and SQLite serialises writers across processes), so a
 // task never hands out a number twice: not to two ticks, not to two agents, not after a restart.
-import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { callLogs, taskNumbers, tasks } from '../schema.js';
-import { Result, ResultDetail, TaskStatus } from '../../core/codes.js';
+import { TaskStatus } from '../../core/codes.js';
 import type { DispensedNumber, Screen } from '../../dialer/number-source.js';
 import type { Async } from './async.js';
-import { dncKey } from '../../core/phone.js';
 import { dncRepo } from './dnc.js';
-
-const SkipReason = { dncGlobal: 'dnc-global', dncProject: 'dnc-project' } as const;
-
-/** Pending rows read per round while screening (bounded, so a long blocked run cannot stall a tick). */
-const SCAN_BATCH = 200;
-const SCAN_LIMIT = 5000;
-
-/** The note on a number closed by a do-not-call list. */
-const skipNote = (reason: string): string => `not dialled: ${reason}`;
-
-/** What recoverAtStartup did: numbers whose call is still live stay 'dialing'; the rest were closed. */
-interface Recovery {
-  kept: DispensedNumber[];
-  closed: DispensedNumber[];
-}
-
-/** Why a number that was being dialled when we stopped was closed (logged by the caller; see report). */
-const RECOVERY_NOTE = 'closed at start-up: the call was in flight when the server stopped';
+import {
+  agentMissSettle,
+  blockedReasons,
+  dncKeys,
+  recoveredNumber,
+  SCAN_BATCH,
+  SCAN_LIMIT,
+  skipLog,
+  skipNote,
+  type AgentMissLog,
+  type Recovery,
+} from './number-rules.js';
 
 export function numberStore(db: Db) {
   const dnc = dncRepo(db);
   /** phone → why it must not be dialled (`dnc-global`, `dnc-project`), for the phones on a list. */
   function blocked(projectCode: string | null, phones: string[]): Map<string, string> {
-    const keys = phones.map(dncKey);
-    const listed = dnc.listed(projectCode, keys);
-    const out = new Map<string, string>();
-    phones.forEach((phone, i) => {
-      const row = listed.get(keys[i] ?? '');
-      if (row) out.set(phone, row.projectCode === '' ? SkipReason.dncGlobal : SkipReason.dncProject);
-    });
-    return out;
+    const keys = dncKeys(phones);
+    return blockedReasons(phones, keys, dnc.listed(projectCode, keys));
   }
 
   /**
@@ -91,20 +77,7 @@ export function numberStore(db: Db) {
               .where(eq(taskNumbers.id, r.id))
               .run();
             tx.insert(callLogs)
-              .values({
-                callUuid: randomUUID(),
-                taskId: screen.task.id,
-                projectId: screen.task.projectId,
-                callTaskCode: screen.task.callTaskCode,
-                destinationNumber: r.phone,
-                startTimestamp: now,
-                endTimestamp: now,
-                duration: 0,
-                billsec: 0,
-                skipReason: reason,
-                addTime: now,
-                updateTime: now,
-              })
+              .values(skipLog(screen.task, r.phone, reason, now))
               .run();
             continue;
           }
@@ -224,12 +197,7 @@ export function numberStore(db: Db) {
      * number goes back to pending for another agent; at the cap it is settled as agent no answer (32) with a call
      * log. Returns which.
      */
-    agentMissed(
-      id: number,
-      cap: number,
-      log: { callUuid: string; agent: string; cause: string; projectId: number; callTaskCode: string },
-      now: number,
-    ): 'pending' | 'settled' {
+    agentMissed(id: number, cap: number, log: AgentMissLog, now: number): 'pending' | 'settled' {
       return db.transaction((tx) => {
         const row = tx.select().from(taskNumbers).where(eq(taskNumbers.id, id)).get();
         if (!row || row.state !== 'dialing') return 'settled';
@@ -241,49 +209,12 @@ export function numberStore(db: Db) {
             .run();
           return 'pending';
         }
-        tx.update(taskNumbers)
-          .set({
-            state: 'done',
-            agentMisses: misses,
-            resultDetail: ResultDetail.agentNoAnswer,
-            callUuid: log.callUuid,
-            note: `no agent took the call in ${misses} attempts`,
-            updatedAt: now,
-          })
-          .where(eq(taskNumbers.id, id))
-          .run();
+        const settle = agentMissSettle(row, misses, log, now);
+        tx.update(taskNumbers).set(settle.number).where(eq(taskNumbers.id, id)).run();
         tx.insert(callLogs)
-          .values({
-            callUuid: log.callUuid,
-            taskId: row.taskId,
-            projectId: log.projectId,
-            callTaskCode: log.callTaskCode,
-            callerIdNumber: log.agent,
-            destinationNumber: row.phone,
-            startTimestamp: now,
-            endTimestamp: now,
-            duration: 0,
-            billsec: 0,
-            hangupCause: log.cause,
-            result: Result.missed,
-            resultDetail: ResultDetail.agentNoAnswer,
-            addTime: now,
-            updateTime: now,
-          })
+          .values(settle.log)
           // A CDR of the agent's leg may have created the row already: the outcome is ours to set.
-          .onConflictDoUpdate({
-            target: callLogs.callUuid,
-            set: {
-              taskId: row.taskId,
-              projectId: log.projectId,
-              callTaskCode: log.callTaskCode,
-              callerIdNumber: log.agent,
-              destinationNumber: row.phone,
-              result: Result.missed,
-              resultDetail: ResultDetail.agentNoAnswer,
-              updateTime: now,
-            },
-          })
+          .onConflictDoUpdate({ target: callLogs.callUuid, set: settle.conflictSet })
           .run();
         return 'settled';
       });
@@ -333,15 +264,7 @@ export function numberStore(db: Db) {
             out.kept.push({ id: r.id, phone: r.phone });
             continue;
           }
-          tx.update(taskNumbers)
-            .set({
-              state: 'done',
-              resultDetail: ResultDetail.notConnected,
-              note: RECOVERY_NOTE,
-              updatedAt: now,
-            })
-            .where(eq(taskNumbers.id, r.id))
-            .run();
+          tx.update(taskNumbers).set(recoveredNumber(now)).where(eq(taskNumbers.id, r.id)).run();
           out.closed.push({ id: r.id, phone: r.phone });
         }
         return out;

@@ -109,20 +109,13 @@ export function tasksRepo(db: Db) {
           ),
         )
         .all();
-      const last = new Map(fromLogs.map((r) => [r.phone, r.detail]));
       const rows = db
         .select({ phone: taskNumbers.phone, detail: taskNumbers.resultDetail })
         .from(taskNumbers)
         .where(eq(taskNumbers.taskId, taskId))
         .orderBy(taskNumbers.id)
         .all();
-      const wanted = new Set(details);
-      return rows
-        .filter((r) => {
-          const d = last.has(r.phone) ? last.get(r.phone) : r.detail;
-          return d !== null && d !== undefined && wanted.has(d);
-        })
-        .map((r) => r.phone);
+      return lastResultIn(fromLogs, rows, details);
     },
     /** Phones among `phones` that some call of the project's tasks reached with success (result 10). */
     succeededInProject(projectId: number, phones: string[]): Set<string> {
@@ -278,15 +271,42 @@ export function tasksRepo(db: Db) {
         .get();
       const total =
         db.select({ n: count() }).from(taskNumbers).where(eq(taskNumbers.taskId, task.id)).get()?.n ?? 0;
-      return {
-        successCount: Number(r?.success ?? 0),
-        failCount: Number(r?.fail ?? 0),
-        missCount: Number(r?.miss ?? 0),
-        rejectCount: Number(r?.reject ?? 0),
-        machineCount: Number(r?.machine ?? 0),
-        totalCount: total,
-      };
+      return toTaskCounts(r, total);
     },
+  };
+}
+
+/**
+ * The phones (in the order of `numbers`) whose last result is in `details`: the newest call log's (`fromLogs`, one
+ * per phone), else the result stored on the number's row. Shared by both stores.
+ */
+export function lastResultIn(
+  fromLogs: { phone: string; detail: number | null }[],
+  numbers: { phone: string; detail: number | null }[],
+  details: number[],
+): string[] {
+  const last = new Map(fromLogs.map((r) => [r.phone, r.detail]));
+  const wanted = new Set(details);
+  return numbers
+    .filter((r) => {
+      const d = last.has(r.phone) ? last.get(r.phone) : r.detail;
+      return d !== null && d !== undefined && wanted.has(d);
+    })
+    .map((r) => r.phone);
+}
+
+/** The sums a store read (numbers, or bigint sums as text) as callTaskStatus counts them. */
+export function toTaskCounts(
+  sums: { success: unknown; fail: unknown; miss: unknown; reject: unknown; machine: unknown } | undefined,
+  total: number,
+): TaskCounts {
+  return {
+    successCount: Number(sums?.success ?? 0),
+    failCount: Number(sums?.fail ?? 0),
+    missCount: Number(sums?.miss ?? 0),
+    rejectCount: Number(sums?.reject ?? 0),
+    machineCount: Number(sums?.machine ?? 0),
+    totalCount: total,
   };
 }
 

@@ -1,0 +1,6 @@
+// Live tier: the "outbound" group again with our server on PostgreSQL (CC_DATABASE_URL, issue 19): the lab gives the
+// server a database of its own on the suite's cluster (test/support/postgres.ts) and reads it with psql.
+import { runLiveGroup } from './tap.js';
+
+process.env.CC_LIVE_STORE = 'pg';
+await runLiveGroup('outbound', 240_000);

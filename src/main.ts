@@ -121,7 +121,7 @@ const address = await listenOrExit(
 );
 await app.start();
 console.log(
-  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database: ${store.where}`,
+  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${store.where}`,
 );
 if ((await app.ctx.repos.accounts.list()).length === 0)
   console.log(

@@ -131,7 +131,7 @@ const amdPort = await listenOrExit(
 );
 await app.start();
 console.log(
-  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database: ${store.where}, answering-machine audio udp ${config.amd.host}:${amdPort}`,
+  `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${store.where}, answering-machine audio udp ${config.amd.host}:${amdPort}`,
 );
 if ((await app.ctx.repos.accounts.list()).length === 0)
   console.log(

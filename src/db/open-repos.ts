@@ -31,7 +31,7 @@ export async function openRepos(
   const store = openStore(config.dbPath);
   return {
     repos: createRepos(store.db),
-    where: `SQLite ${config.dbPath}`,
+    where: config.dbPath,
     close: async () => store.close(),
   };
 }

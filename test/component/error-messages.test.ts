@@ -1,11 +1,8 @@
 // Issue #17 item 15: errors that help. Every bad field of a request is named, a pattern says the format, a
 // timestamp in seconds is recognised as such, a CSV header is no rejected number, grouped numbers are read.
 import t from 'tap';
-import { TASK_API, startTaskApp } from '../support/tasks.js';
+import { TASK_API, startTaskApp, GWS, TOMORROW, taskBody } from '../support/tasks.js';
 import { FORM, form } from '../support/app.js';
-
-const TOMORROW = '2026-11-24 16:00:00';
-const GWS = JSON.stringify([{ code: '1001', concurrency: 10 }]);
 
 t.test('a submit with several bad fields names every one of them', async (t) => {
   const ta = await startTaskApp();
@@ -70,13 +67,7 @@ t.test('a callTaskCode with spaces is refused at submit, saying what a code may 
   const { callListId } = await ta.list(['13800000001']);
   const res = await ta.post(`${TASK_API}/submitCallTask/v1`, {
     callTaskCode: 'spring campaign',
-    scheduleType: 1,
-    callType: 1,
-    callGWs: GWS,
-    callListId,
-    expiredTime: TOMORROW,
-    projectCode: 'p1',
-    rate: 1,
+    ...taskBody(callListId),
   });
   t.equal(res.statusCode, 400);
   t.match(res.json().reqResult.msg, `callTaskCode must be text without whitespace, {, }, ', " or \\`);

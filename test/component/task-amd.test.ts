@@ -1,23 +1,14 @@
 // Answering-machine detection settings per task (issue 23): the submitCallTask extension fields and setTaskAmd,
 // their 4xx answers naming the field (nothing stored), and the machines counted in callTaskStatus.
 import t from 'tap';
-import { TASK_API, startTaskApp } from '../support/tasks.js';
-
-const TOMORROW = '2026-11-24 16:00:00';
-const GWS = JSON.stringify([{ code: '1001', concurrency: 10 }]);
+import { TASK_API, startTaskApp, taskBody } from '../support/tasks.js';
 
 t.test('answering-machine detection settings', async (t) => {
   const ta = await startTaskApp();
   t.teardown(ta.close);
   const { callListId } = await ta.list(['13800000001', '13800000002']);
   const base = {
-    scheduleType: 1,
-    callType: 1,
-    callGWs: GWS,
-    callListId,
-    expiredTime: TOMORROW,
-    projectCode: 'p1',
-    rate: 1,
+    ...taskBody(callListId),
   };
   const submit = (code: string, fields: Record<string, string | number | undefined>) =>
     ta.post(`${TASK_API}/submitCallTask/v1`, { ...base, callTaskCode: code, ...fields });

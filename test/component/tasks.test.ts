@@ -1,12 +1,10 @@
 // Runs on both stores (tasks-pg.test.ts runs it on PostgreSQL).
 import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { TASK_API, startTaskApp } from '../support/tasks.js';
+import { TASK_API, startTaskApp, GWS, TOMORROW, taskBody } from '../support/tasks.js';
 import { testStore } from '../support/store.js';
 
 // The fake clock starts at 2026-11-23 08:00 UTC, which is 16:00 in Shanghai.
-const TOMORROW = '2026-11-24 16:00:00';
-const GWS = JSON.stringify([{ code: '1001', concurrency: 10 }]);
 
 t.test('submitCallTask', async (t) => {
   const ta = await startTaskApp();
@@ -193,13 +191,7 @@ t.test('the status machine', async (t) => {
     (
       await ta.post(`${TASK_API}/submitCallTask/v1`, {
         callTaskCode: 'S1',
-        scheduleType: 1,
-        callType: 1,
-        callGWs: GWS,
-        callListId,
-        expiredTime: TOMORROW,
-        projectCode: 'p1',
-        rate: 1,
+        ...taskBody(callListId),
       })
     ).statusCode,
     200,

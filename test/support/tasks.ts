@@ -29,6 +29,21 @@ export interface TaskApp extends TestApp {
   result(callTaskCode: string, phone: string, resultDetail: number, result?: number): Promise<number>;
 }
 
+/** A task's expiredTime in the tests' clock, and the task fixture's gateway share (startTaskApp's gateway 1001). */
+export const TOMORROW = '2026-11-24 16:00:00';
+export const GWS = JSON.stringify([{ code: '1001', concurrency: 10 }]);
+
+/** The fields of a valid submitCallTask for project p1 on the given call list (tests add the code and their own). */
+export const taskBody = (callListId: number) => ({
+  scheduleType: 1,
+  callType: 1,
+  callGWs: GWS,
+  callListId,
+  expiredTime: TOMORROW,
+  projectCode: 'p1',
+  rate: 1,
+});
+
 const resultOf = (detail: number): number => (detail >= 50 ? 10 : detail >= 28 ? 30 : 20);
 
 export async function startTaskApp(): Promise<TaskApp> {

@@ -1,23 +1,14 @@
 // Issue #17 item 15: errors that help. Every bad field of a request is named, a pattern says the format, a
 // timestamp in seconds is recognised as such, a CSV header is no rejected number, grouped numbers are read.
 import t from 'tap';
-import { TASK_API, startTaskApp, GWS, TOMORROW, taskBody } from '../support/tasks.js';
+import { TASK_API, startTaskApp, taskBody } from '../support/tasks.js';
 import { FORM, form } from '../support/app.js';
 
 t.test('a submit with several bad fields names every one of them', async (t) => {
   const ta = await startTaskApp();
   t.teardown(ta.close);
   const { callListId } = await ta.list(['13800000001']);
-  const base = {
-    callTaskCode: 'T1',
-    scheduleType: 1,
-    callType: 1,
-    callGWs: GWS,
-    callListId,
-    expiredTime: TOMORROW,
-    projectCode: 'p1',
-    rate: 1.5,
-  };
+  const base = { callTaskCode: 'T1', ...taskBody(callListId), rate: 1.5 };
   const submit = (fields: Record<string, string | number | undefined>) =>
     ta.post(`${TASK_API}/submitCallTask/v1`, { ...base, ...fields });
 

@@ -10,16 +10,7 @@ t.test('submitCallTask', async (t) => {
   const ta = await startTaskApp();
   t.teardown(ta.close);
   const { callListId } = await ta.list(['13800000001', '13800000002', '13800000003']);
-  const base = {
-    callTaskCode: 'T1',
-    scheduleType: 1,
-    callType: 1,
-    callGWs: GWS,
-    callListId,
-    expiredTime: TOMORROW,
-    projectCode: 'p1',
-    rate: 1.5,
-  };
+  const base = { callTaskCode: 'T1', ...taskBody(callListId), rate: 1.5 };
   const submit = (fields: Record<string, string | number | undefined>) =>
     ta.post(`${TASK_API}/submitCallTask/v1`, { ...base, ...fields });
 

@@ -22,12 +22,26 @@ export interface BenchStore {
   /** The SQLite database itself (undefined on PostgreSQL), for the history seeding. */
   sqlite?: Database.Database;
   exec<T = Record<string, unknown>>(query: SQL): Promise<T[]>;
-  /** Statements sent so far: `data` (queries) and `control` (BEGIN, COMMIT, SAVEPOINT…: PostgreSQL only). */
+  /** Statements sent so far: `data` (queries) and `control` (BEGIN, COMMIT, SAVEPOINT, RELEASE, ROLLBACK). */
   statements(): { data: number; control: number };
+  /** The same, per statement text (its first 100 characters), for the breakdown a run prints with --by-statement. */
+  byText(): Map<string, number>;
   close(): Promise<void>;
 }
 
 const TX_CONTROL = /^\s*(begin|commit|rollback|savepoint|release)/i;
+
+/** Counts per statement text, the text cut to its first 100 characters (enough to tell the statements apart). */
+function textCounter() {
+  const byText = new Map<string, number>();
+  return {
+    byText,
+    add(text: string) {
+      const key = text.replace(/\s+/g, ' ').trim().slice(0, 100);
+      byText.set(key, (byText.get(key) ?? 0) + 1);
+    },
+  };
+}
 
 export async function openBenchStore(kind: string, dbPath?: string): Promise<BenchStore> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-bench-store-'));
@@ -40,10 +54,14 @@ export async function openBenchStore(kind: string, dbPath?: string): Promise<Ben
       env: { ...process.env, CC_PG_DURABLE: '1' },
     }).trim();
     const counts = { data: 0, control: 0 };
+    const texts = textCounter();
     const query = pg.Client.prototype.query;
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-      if (text !== undefined) counts[TX_CONTROL.test(text) ? 'control' : 'data']++;
+      if (text !== undefined) {
+        counts[TX_CONTROL.test(text) ? 'control' : 'data']++;
+        texts.add(text);
+      }
       return (query as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof query;
     const store = await openPgStore(url);
@@ -52,6 +70,7 @@ export async function openBenchStore(kind: string, dbPath?: string): Promise<Ben
       repos: createPgRepos(store.db),
       exec: async <T>(q: SQL) => (await store.db.execute(q)).rows as T[],
       statements: () => ({ ...counts }),
+      byText: () => new Map(texts.byText),
       async close() {
         await store.close();
         execFileSync('bash', [script, 'stop', clusterDir]);
@@ -60,13 +79,16 @@ export async function openBenchStore(kind: string, dbPath?: string): Promise<Ben
     };
   }
   const store = openStore(dbPath ?? join(dir, 'bench.db'));
-  // better-sqlite3 runs every statement through one of these (drizzle's included); its own BEGIN/COMMIT do not.
+  // better-sqlite3 runs every statement through one of these, drizzle's BEGIN / COMMIT / SAVEPOINT included (counted
+  // apart, as on PostgreSQL); only better-sqlite3's own db.transaction() begins and commits without them.
   const proto = Object.getPrototypeOf(store.sqlite.prepare('select 1')) as Record<string, unknown>;
   const counts = { data: 0, control: 0 };
+  const texts = textCounter();
   for (const name of ['run', 'get', 'all', 'iterate']) {
     const fn = proto[name] as (...a: unknown[]) => unknown;
-    proto[name] = function (this: unknown, ...a: unknown[]) {
-      counts.data++;
+    proto[name] = function (this: { source: string }, ...a: unknown[]) {
+      counts[TX_CONTROL.test(this.source) ? 'control' : 'data']++;
+      texts.add(this.source);
       return fn.apply(this, a);
     };
   }
@@ -82,6 +104,7 @@ export async function openBenchStore(kind: string, dbPath?: string): Promise<Ben
       return [];
     },
     statements: () => ({ ...counts }),
+    byText: () => new Map(texts.byText),
     async close() {
       store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -11,10 +11,11 @@
 //
 //   node --import=tsx scripts/bench/campaign.ts [--numbers 20000] [--agents 200] [--seconds 120]
 //        [--answer-ms 200] [--talk-ms 2000] [--jitter 0.5] [--rate 1.2] [--tick-ms 100] [--sample-agents]
-//        [--history 300000 [--background] [--dnc 100000]] [--store sqlite|pg] [--db FILE]
+//        [--history 300000 [--background] [--dnc 100000]] [--store sqlite|pg] [--db FILE] [--by-statement]
 //
 // --store pg runs the app on PostgreSQL (a durable cluster of its own, bench-store.ts); the default is SQLite at
-// --db (':memory:' unless given). Statements per attempt count what the app sent the store during the campaign.
+// --db (':memory:' unless given). Statements per attempt count what the app sent the store during the campaign;
+// --by-statement lists them per statement text.
 //
 // --history N stores N past calls of the project first; --background then runs, for the whole campaign, CSV exports
 // of them and imports of a --dnc-number do-not-call CSV, back to back, from curl processes (background-load.ts).
@@ -54,6 +55,7 @@ const STORE = process.argv.includes('--store')
   : 'sqlite';
 // For a soak (soak.sh): a database file instead of :memory: (whose call logs would grow in the app's RSS), and the
 // RSS printed after this many seconds of warm-up, to compare with the RSS at the end.
+const BY_STATEMENT = process.argv.includes('--by-statement');
 const DB_PATH = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1]! : ':memory:';
 const WARMUP_SECONDS = arg('warmup-seconds', 0);
 // A soak also compares the JS heap after a full GC at both moments: RSS alone does not tell a leak from a heap that
@@ -245,6 +247,7 @@ gcObserver.observe({ entryTypes: ['gc'] });
 const cpu0 = process.cpuUsage();
 const t0 = Date.now();
 const statements0 = store.statements();
+const texts0 = store.byText();
 await tasks.update(task.id, { status: 2 }, Date.now());
 let peakRss = 0;
 let peakLive = 0;
@@ -290,6 +293,7 @@ const rssAtEnd = process.memoryUsage().rss;
 const heapAtEnd = heapAfterWarmup === undefined ? undefined : heapAfterGc(soakGc);
 const cpu = process.cpuUsage(cpu0);
 const statements1 = store.statements();
+const texts1 = store.byText();
 loop.disable();
 steadyLoop.disable();
 gcObserver.disconnect();
@@ -410,6 +414,13 @@ if (background)
   );
 else if (HISTORY > 0) rows.push(['background', `none (${HISTORY} past calls stored)`]);
 for (const [k, v] of rows) console.log(`${k.padEnd(62)} ${v}`);
+if (BY_STATEMENT) {
+  // What the statements per attempt are made of, most frequent first (the harness's polls included here).
+  console.log('statements by text, per originated attempt:');
+  const per = [...texts1].map(([t, n]) => [t, (n - (texts0.get(t) ?? 0)) / dialled] as const);
+  for (const [t, n] of per.filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]))
+    console.log(`  ${n.toFixed(3).padStart(7)}  ${t}`);
+}
 await app.close();
 await fs.close();
 await store.close();

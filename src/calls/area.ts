@@ -93,6 +93,11 @@ export function composeCallSocket(d: CallBase & { directory: NodeDirectory }): C
 export interface DialingPort {
   /** A customer leg's outcome is stored: its line is free and its pacer learns. */
   legEnded(callId: string, resultDetail: number): void;
+  /** The abandon verdict of a customer leg that just ended, stored with its outcome (none: not a live answer). */
+  answerVerdict(
+    callId: string,
+    resultDetail: number,
+  ): { abandoned: number; agentWaitMs: number | null } | undefined;
   /** Answering-machine detection's verdict on an answered customer (the pacer learns the machine rate). */
   amdVerdict(callId: string, verdict: AmdVerdictKind): void;
   /** An agent dials a customer from the phone: the gateway and dial string, or why not. */
@@ -158,6 +163,7 @@ export function composeCallRuntime(d: CallRuntimeDeps): {
         recordingsDir: config.recordingsDir,
         enqueueRecording: recordings ? (id, path, at) => recordings.enqueue(id, path, at) : undefined,
         onOutcome: (o) => d.dialing.legEnded(o.leg.callId, o.resultDetail),
+        answerVerdict: (callId, resultDetail) => d.dialing.answerVerdict(callId, resultDetail),
       }),
     },
   });

@@ -36,6 +36,11 @@ export function callServices(d: {
   enqueueRecording?: (callUuid: string, filePath: string, startedAt: number) => void;
   /** Told after each customer leg is stored (the dialer updates its counters and pacing). */
   onOutcome?: (o: LegOutcome) => void;
+  /** The dialer's abandon verdict on an answered customer, written with the outcome (no write of its own). */
+  answerVerdict?: (
+    callId: string,
+    resultDetail: number,
+  ) => { abandoned: number; agentWaitMs: number | null } | undefined;
 }): CallServices {
   const taskFacts = new Map<string, { facts: TaskFacts; until: number }>();
   async function readTaskFacts(taskCode: string): Promise<TaskFacts> {
@@ -71,6 +76,7 @@ export function callServices(d: {
         hangupDisposition: end.hangupDisposition,
         flow: facts,
       });
+      const verdict = d.answerVerdict?.(leg.callId, outcome.resultDetail);
       const record: CallOutcome = {
         callId: leg.callId,
         taskCode: leg.taskCode || null,
@@ -114,6 +120,7 @@ export function callServices(d: {
             evaluation: facts.evaluation ?? null,
             amdVerdict: facts.amd?.verdict ?? null,
             amdMs: facts.amd?.atMs ?? null,
+            ...verdict,
           };
         },
       };

@@ -82,7 +82,8 @@ export class AgentFirstCalls {
       screen,
     )) {
       const room = rooms.find((r) => r.room > 0);
-      const callId = randomUUID();
+      // The uuid dispensing wrote on the number's row.
+      const { callId } = number;
       const agent = room && d.agents.reserveLongestIdle(projectCode, callId, others);
       if (!room || !agent) {
         await d.returnNumber(number.id, now);

@@ -109,6 +109,7 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
     dialer,
     port: {
       legEnded: (callId, detail) => dialer.legEnded(callId, detail),
+      answerVerdict: (callId, detail) => dialer.answerVerdict(callId, detail),
       amdVerdict: (callId, verdict) => dialer.amdVerdict(callId, verdict),
       routeAgentCall,
     },
@@ -133,7 +134,6 @@ function numberSourceOf(store: NumberStore): NumberSource {
     retryLater: (id, at, now) => store.retryLater(id, at, now),
     agentMissed: (id, cap, log, now) => store.agentMissed(id, cap, log, now),
     settle: (id, outcome, now) => store.settleNumber(id, outcome, now),
-    markCall: (id, callUuid, now) => store.markCall(id, callUuid, now),
     giveBack: (id, now) => store.giveBack(id, now),
   };
 }

@@ -20,6 +20,8 @@ export interface Attempt {
   connectedAt?: number;
   /** Answered, answering-machine detection's verdict not in yet (issue 23): may still be a live answer. */
   analysing?: boolean;
+  /** The abandon verdict went into the call's outcome (one write with the call log, not one of its own). */
+  verdictInOutcome?: boolean;
   hangup?: Record<string, string>;
   jobError?: string;
   settleTimer?: TimerHandle;

@@ -1,7 +1,6 @@
 // Customer legs of predictive tasks: how many to start (the task's pacer), originating them with our variables and
 // the socket app, settling the ones that never answer from BACKGROUND_JOB and CHANNEL_HANGUP_COMPLETE, and judging
 // answered ones against the abandon rule once their outcome is stored.
-import { randomUUID } from 'node:crypto';
 import type { AgentEntry } from '../agents/registry.js';
 import type { Clock } from '../core/clock.js';
 import { ScheduleType } from '../core/codes.js';
@@ -17,7 +16,7 @@ import { classifyCall } from '../switch/results.js';
 import type { Attempt, AttemptBook, Task } from './attempts.js';
 import { dialString, type DialCapacity, type GatewayRoom } from './capacity.js';
 import type { GatewayUsage } from './gateway-usage.js';
-import type { DispensedNumber, NumberSource, Screen } from './number-source.js';
+import type { DialledNumber, NumberSource, Screen } from './number-source.js';
 import { judgeLiveAnswer, MAX_AGENT_WAIT_MS } from './pacing/abandon.js';
 import { retryIfRuled } from './retries.js';
 import type { TaskPacers } from './task-pacers.js';
@@ -114,12 +113,13 @@ export class CustomerCalls {
   private async originate(
     turn: DialTurn,
     gateway: Gateway,
-    number: DispensedNumber,
+    number: DialledNumber,
     now: number,
   ): Promise<void> {
     const { d } = this;
     const { task } = turn;
-    const callId = randomUUID();
+    // The number's row got this uuid as it was dispensed: a restart asks FreeSWITCH about it.
+    const { callId } = number;
     const attempt: Attempt = {
       callId,
       task,
@@ -133,8 +133,6 @@ export class CustomerCalls {
     d.book.originated(attempt);
     d.gatewayUsage.acquire(gateway.id);
     d.capacity.originated(turn.nodeId, now);
-    // The call's uuid is on the number before FreeSWITCH hears of it: a restart asks FreeSWITCH about that uuid.
-    await d.numbers.markCall(number.id, callId, now);
     d.metrics.inc('dialer.originates');
     const ringSeconds = d.ringSeconds ?? 30;
     const proof = d.socketLegs.originating(
@@ -286,26 +284,48 @@ export class CustomerCalls {
     if (a && a.connectedAt === undefined) a.connectedAt = at;
   }
 
+  /**
+   * The abandon verdict of an answered live call whose leg just ended, for its outcome's call log: written with the
+   * outcome, so storing it costs no statement of its own. Undefined when there is none to store (not ours, not a live
+   * answer, a play-only task), or not yet (the originate's reply not in): then legEnded writes it.
+   */
+  answerVerdict(
+    callId: string,
+    resultDetail: number,
+  ): { abandoned: number; agentWaitMs: number | null } | undefined {
+    const a = this.d.book.answeredCall(callId);
+    if (!a) return undefined;
+    const verdict = this.judge(a, resultDetail);
+    if (!verdict.live || a.task.scheduleType === ScheduleType.playOnly) return undefined;
+    a.verdictInOutcome = true;
+    return { abandoned: verdict.abandoned ? 1 : 0, agentWaitMs: verdict.waitMs };
+  }
+
+  /** One rule (pacing/abandon.ts) for the pacer and for the stored verdict the abandon-rate report counts. */
+  private judge(a: Attempt, resultDetail: number) {
+    const waitMs = a.connectedAt !== undefined ? a.connectedAt - (a.answeredAt ?? a.connectedAt) : null;
+    return judgeLiveAnswer(resultDetail, waitMs, MAX_AGENT_WAIT_MS);
+  }
+
   /** The runner stored an answered leg's outcome: free its gateway line, judge the wait and teach the pacer. */
   async legEnded(callId: string, resultDetail: number, now: number): Promise<void> {
     const { d } = this;
     const a = d.book.endAnswered(callId);
     if (!a) return;
     d.gatewayUsage.release(a.gatewayId);
-    // One rule (pacing/abandon.ts) for the pacer and for the stored verdict the abandon-rate report counts.
-    const waitMs = a.connectedAt !== undefined ? a.connectedAt - (a.answeredAt ?? a.connectedAt) : null;
-    const verdict = judgeLiveAnswer(resultDetail, waitMs, MAX_AGENT_WAIT_MS);
+    const verdict = this.judge(a, resultDetail);
     // Hung up before the detector's verdict: the pacer learns the answer now, live or not as the outcome says.
     if (a.analysing)
       d.pacers
         .of(a.task)
         .observe({ kind: 'attempt-ended', at: now, answered: verdict.live, ringMs: now - a.startedAt });
     if (!verdict.live || a.task.scheduleType === ScheduleType.playOnly) return;
-    await d.repos.callLogs.upsert(
-      callId,
-      { abandoned: verdict.abandoned ? 1 : 0, agentWaitMs: verdict.waitMs },
-      now,
-    );
+    if (!a.verdictInOutcome)
+      await d.repos.callLogs.upsert(
+        callId,
+        { abandoned: verdict.abandoned ? 1 : 0, agentWaitMs: verdict.waitMs },
+        now,
+      );
     d.metrics.inc(verdict.abandoned ? 'dialer.abandoned' : 'dialer.connected');
     d.pacers.of(a.task).observe({
       kind: verdict.abandoned ? 'abandoned' : 'connected',

@@ -314,6 +314,14 @@ export class Dialer {
       .catch((err: unknown) => this.d.log.warn({ err, callId }, 'could not store the abandon verdict'));
   }
 
+  /** The abandon verdict to store with an answered customer's outcome (CustomerCalls.answerVerdict). */
+  answerVerdict(
+    callId: string,
+    resultDetail: number,
+  ): { abandoned: number; agentWaitMs: number | null } | undefined {
+    return this.customers.answerVerdict(callId, resultDetail);
+  }
+
   /** Answering-machine detection's verdict on one of our customers (the pacer learns from it). */
   amdVerdict(callId: string, verdict: 'human' | 'machine' | 'notsure'): void {
     this.customers.amdVerdict(callId, verdict, this.d.clock.now());

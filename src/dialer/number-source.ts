@@ -10,6 +10,14 @@ export interface DispensedNumber {
 }
 
 /**
+ * A number dispensed for dialling: the uuid of the call that dials it was written on the number in the statement that
+ * dispensed it, so a restart can ask FreeSWITCH about that call without a write per originate.
+ */
+export interface DialledNumber extends DispensedNumber {
+  callId: string;
+}
+
+/**
  * What dispensing checks for each number at the moment it would be handed out (issue 14.6, 14.7): numbers on a
  * do-not-call list are closed without a call and a call log says why; numbers outside their own calling window
  * stay pending for later.
@@ -25,7 +33,7 @@ export interface Screen {
 
 /** Where numbers come from: the task-number store. */
 export interface NumberSource {
-  dispense(taskId: number, n: number, now: number, screen?: Screen): Promise<DispensedNumber[]>;
+  dispense(taskId: number, n: number, now: number, screen?: Screen): Promise<DialledNumber[]>;
   /** The task's retry rules give a settled number another attempt at `at` (issue 14.8). */
   retryLater(id: number, at: number, now: number): Promise<boolean>;
   /** Agent-first: the agent did not take the call; back to pending, or settled as 32 at the cap (issue 14.3). */
@@ -36,8 +44,6 @@ export interface NumberSource {
     now: number,
   ): Promise<'pending' | 'settled'>;
   settle(id: number, outcome: { callUuid: string; resultDetail: number }, now: number): Promise<void>;
-  /** Records the call's uuid on the number before it is originated, so a restart can ask FreeSWITCH about it. */
-  markCall(id: number, callUuid: string, now: number): Promise<void>;
   /** An agent-first number whose agent never rang goes back to pending. */
   giveBack(id: number, now: number): Promise<void>;
 }

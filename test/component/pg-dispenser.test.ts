@@ -88,12 +88,10 @@ t.test(
     t.equal(await numbers.releasePreview(taskId, '1002', NOW), 0, 'not the other agent');
     t.equal(await numbers.releasePreview(taskId, '1001', NOW, ['2']), 1);
     const [x, y] = await numbers.dispenseNumbers(taskId, 2, NOW);
-    await numbers.markCall(x!.id, 'live-call', NOW);
-    await numbers.markCall(y!.id, 'gone-call', NOW);
-    const recovery = await numbers.recoverAtStartup(NOW, (uuid) => uuid === 'live-call');
+    const recovery = await numbers.recoverAtStartup(NOW, (uuid) => uuid === x!.callId);
     t.same(recovery.kept, [{ id: x!.id, phone: x!.phone }]);
     t.same(recovery.closed, [{ id: y!.id, phone: y!.phone }]);
-    await numbers.settleByCall('live-call', 1, NOW);
+    await numbers.settleByCall(x!.callId, 1, NOW);
     t.same(await repos.tasks.countsByState(taskId), { pending: 1, preview: 1, dialing: 0, done: 2 });
   },
 );

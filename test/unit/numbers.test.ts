@@ -86,6 +86,25 @@ t.test('dispensing within one process', async (t) => {
     },
   );
 
+  await t.test(
+    'each dialled number carries the uuid of its call, on its row from the statement that dispensed it',
+    async (t) => {
+      const rows = await store.exec<{ id: number; call_uuid: string | null; state: string }>(
+        sql`select id, call_uuid, state from task_numbers where state in ('dialing', 'preview') order by id`,
+      );
+      const dialling = rows.filter((r) => r.state === 'dialing');
+      t.equal(dialling.length, 8);
+      for (const r of dialling)
+        t.match(r.call_uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      t.equal(new Set(dialling.map((r) => r.call_uuid)).size, 8, 'one call each');
+      t.same(
+        rows.filter((r) => r.state === 'preview').map((r) => r.call_uuid),
+        [null, null],
+        'previewed numbers have no call yet',
+      );
+    },
+  );
+
   await t.test('settling marks a number done with its call and result', async (t) => {
     const [n] = await store.exec<{ id: number }>(
       sql`select id from task_numbers where state = 'dialing' limit 1`,
@@ -105,9 +124,9 @@ t.test(`across a restart and a second process on the same ${testStore()} databas
   const first = await db.open();
   const taskId = await seedTask(first.repos, 30);
   const before = first.repos.numbers;
-  const handed: DispensedNumber[][] = [await before.dispenseNumbers(taskId, 4, NOW)];
-  await before.markCall(handed[0]![0]!.id, 'live-call', NOW);
-  await before.markCall(handed[0]![1]!.id, 'dead-call', NOW);
+  const dialled = await before.dispenseNumbers(taskId, 4, NOW);
+  const liveCall = dialled[0]!.callId;
+  const handed: DispensedNumber[][] = [dialled];
   handed.push(await before.reservePreview(taskId, 3, 'agent-a', NOW));
   await first.close(); // the "crash": nothing settled
 
@@ -123,7 +142,7 @@ t.test(`across a restart and a second process on the same ${testStore()} databas
   await t.test(
     'recovery keeps live calls dialing and closes the rest as not connected, never pending',
     async (t) => {
-      const r = await after.recoverAtStartup(NOW + 1000, (uuid) => uuid === 'live-call');
+      const r = await after.recoverAtStartup(NOW + 1000, (uuid) => uuid === liveCall);
       t.same(
         r.kept.map((n) => n.id),
         [handed[0]![0]!.id],
@@ -161,12 +180,12 @@ t.test(`across a restart and a second process on the same ${testStore()} databas
       const all = ids(handed);
       t.equal(all.length, 30, 'all 30 numbers were handed out');
       t.equal(new Set(all).size, 30, 'none twice');
-      const again = await after.recoverAtStartup(NOW + 2000, () => true);
+      const again = await after.recoverAtStartup(NOW + 2000, (uuid) => uuid === liveCall);
       t.equal(again.kept.length, 1, 'the call FreeSWITCH still has stays dialing');
       t.equal(
         again.closed.length,
         23,
-        'numbers with no recorded call cannot be proven live: closed, not redialled',
+        'numbers whose call FreeSWITCH does not have are closed, not redialled',
       );
     },
   );

@@ -3,9 +3,9 @@
 // side by side, so every hand-out reads its pending rows with SELECT … FOR UPDATE SKIP LOCKED: a row another
 // dispenser (another tick, another agent, another server) is taking is locked, and is skipped rather than waited
 // for, so two dispensers never take the same number and never queue behind each other.
-import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import { TaskStatus } from '../../core/codes.js';
-import type { DispensedNumber, Screen } from '../../dialer/number-source.js';
+import type { DialledNumber, DispensedNumber, Screen } from '../../dialer/number-source.js';
 import {
   agentMissSettle,
   blockedReasons,
@@ -20,7 +20,7 @@ import {
 } from '../repos/number-rules.js';
 import { pgDncRepo } from './repos/dnc.js';
 import type { PgDb } from './open.js';
-import { changed, first, type PgTx } from './rows.js';
+import { changed, first, type PgExecutor, type PgTx } from './rows.js';
 import { callLogs, taskNumbers, tasks } from './schema.js';
 
 /**
@@ -32,61 +32,146 @@ import { callLogs, taskNumbers, tasks } from './schema.js';
 const pendingAfter = (taskId: number, after: number) =>
   sql`(${taskNumbers.taskId}, ${taskNumbers.state}, ${taskNumbers.id}) > (${taskId}, 'pending', ${after})`;
 
-/** A number closed by a do-not-call list, with the call log that says why (issue 14.6). */
+/** Numbers closed by a do-not-call list, with the call logs that say why (issue 14.6), in the caller's transaction. */
 async function closeBlocked(
   tx: PgTx,
-  row: { id: number; phone: string },
-  reason: string,
+  rows: { row: { id: number; phone: string }; reason: string }[],
   task: Screen['task'],
   now: number,
 ) {
-  await tx
-    .update(taskNumbers)
-    .set({ state: 'done', note: skipNote(reason), retryAt: null, updatedAt: now })
-    .where(eq(taskNumbers.id, row.id));
-  await tx.insert(callLogs).values(skipLog(task, row.phone, reason, now));
+  for (const { row, reason } of rows)
+    await tx
+      .update(taskNumbers)
+      .set({ state: 'done', note: skipNote(reason), retryAt: null, callUuid: null, updatedAt: now })
+      .where(eq(taskNumbers.id, row.id));
+  if (rows.length)
+    await tx.insert(callLogs).values(rows.map(({ row, reason }) => skipLog(task, row.phone, reason, now)));
 }
 
-/** phone → why it must not be dialled, read in the dispensing transaction (a list change commits before or after). */
-async function blocked(tx: PgTx, projectCode: string | null, phones: string[]): Promise<Map<string, string>> {
+/** phone → why it must not be dialled (a list change commits before or after this statement). */
+async function blocked(
+  db: PgExecutor,
+  projectCode: string | null,
+  phones: string[],
+): Promise<Map<string, string>> {
   const keys = dncKeys(phones);
-  return blockedReasons(phones, keys, await pgDncRepo(tx).listed(projectCode, keys));
+  return blockedReasons(phones, keys, await pgDncRepo(db).listed(projectCode, keys));
 }
+
+type Target = { state: 'dialing' | 'preview'; assignedTo: string | null };
+type Taken = DispensedNumber & { callId?: string };
 
 /**
- * Moves up to n due pending numbers of the task to `state` in one transaction and returns them, oldest first (as
- * numbers.ts's take). Only the rows taken (and those closed) are locked, FOR UPDATE SKIP LOCKED, so dispensers side
- * by side never take one number twice and never hold back from each other more than they take.
+ * One statement: moves to `target` the due pending rows chosen by `pick` (a SELECT of ids) that no other transaction
+ * holds, locking them FOR UPDATE SKIP LOCKED, and returns them oldest first. Dialled numbers get the uuid of their
+ * call in the same statement (gen_random_uuid), so nothing is written per originate.
  */
-function take(
+async function takeRows(db: PgExecutor, pick: SQL, target: Target, now: number): Promise<Taken[]> {
+  const dial = target.state === 'dialing';
+  const rows = await db.execute<{ id: number; phone: string; retries: number; call_uuid: string | null }>(
+    sql`with picked as materialized (${pick} for update skip locked)
+        update ${taskNumbers} set state = ${target.state}, assigned_to = ${target.assignedTo}, retry_at = null,
+          updated_at = ${now}${dial ? sql`, call_uuid = gen_random_uuid()::text` : sql``}
+        from picked where ${taskNumbers.id} = picked.id
+        returning ${taskNumbers.id}, ${taskNumbers.phone}, ${taskNumbers.retries}, ${taskNumbers.callUuid}`,
+  );
+  return rows.rows
+    .map((r) => ({
+      id: Number(r.id),
+      phone: r.phone,
+      retries: Number(r.retries),
+      ...(dial && r.call_uuid ? { callId: r.call_uuid } : {}),
+    }))
+    .sort((a, b) => a.id - b.id);
+}
+
+/** A row taken for dialling carries its call's uuid (takeRows sets it); one without would be a bug. */
+function dialled(r: Taken): DialledNumber {
+  if (r.callId === undefined) throw new Error(`number ${r.id} was dispensed without a call uuid`);
+  return { id: r.id, phone: r.phone, retries: r.retries, callId: r.callId };
+}
+
+/** Due pending rows of the task (the condition every take re-checks under its lock). */
+const dueOf = (taskId: number, now: number) =>
+  sql`${taskNumbers.taskId} = ${taskId} and ${taskNumbers.state} = 'pending'
+      and (${taskNumbers.retryAt} is null or ${taskNumbers.retryAt} <= ${now})`;
+
+/** The first `limit` due rows of the task in id order, on the (task_id, state, id) index range. */
+const firstDue = (taskId: number, now: number, limit: number) =>
+  sql`select ${taskNumbers.id} from ${taskNumbers} where ${dueOf(taskId, now)} and ${pendingAfter(taskId, 0)}
+      order by ${taskNumbers.taskId}, ${taskNumbers.state}, ${taskNumbers.id} limit ${limit}`;
+
+/** Of these rows, the ones still due. */
+const stillDue = (taskId: number, now: number, ids: number[]) =>
+  sql`select ${taskNumbers.id} from ${taskNumbers}
+      where ${taskNumbers.id} = any(${sql.param(ids)}::integer[]) and ${dueOf(taskId, now)}`;
+
+/**
+ * Moves up to n due pending numbers of the task to `target` and returns them, oldest first (as numbers.ts's take).
+ * Only the rows taken (and those closed) are locked, FOR UPDATE SKIP LOCKED, so dispensers side by side never take
+ * one number twice and never hold back from each other more than they take.
+ *
+ * The common case costs two statements and no transaction: one takes the first n due rows, one looks their phones
+ * up in the do-not-call lists; the few that are listed are closed (with their call logs) in a transaction, and more
+ * are taken in their place. They were 'dialing' for that moment, never dialled: a crash then leaves them to the
+ * start-up recovery, which closes them without a call. With per-number calling windows (callableNow), the rows are
+ * read first and decided on, so a number outside its window is never taken.
+ */
+async function take(
   db: PgDb,
   taskId: number,
   n: number,
-  target: { state: 'dialing' | 'preview'; assignedTo: string | null },
+  target: Target,
   now: number,
   screen?: Screen,
-): Promise<DispensedNumber[]> {
-  if (n <= 0) return Promise.resolve([]);
+): Promise<Taken[]> {
+  if (n <= 0) return [];
+  if (screen?.callableNow) return takeInWindow(db, taskId, n, target, now, screen);
+  const picked: Taken[] = [];
+  for (let scanned = 0; picked.length < n && scanned < SCAN_LIMIT;) {
+    const want = n - picked.length;
+    const rows = await takeRows(db, firstDue(taskId, now, want), target, now);
+    scanned += rows.length;
+    const listed = screen
+      ? await blocked(
+          db,
+          screen.projectCode,
+          rows.map((r) => r.phone),
+        )
+      : new Map<string, string>();
+    const closed = rows.flatMap((row) => {
+      const reason = listed.get(row.phone);
+      return reason === undefined ? [] : [{ row, reason }];
+    });
+    if (screen && closed.length) await db.transaction((tx) => closeBlocked(tx, closed, screen.task, now));
+    picked.push(...rows.filter((r) => !listed.has(r.phone)));
+    if (rows.length < want) break;
+  }
+  return picked;
+}
+
+/**
+ * Per-number windows: reads a batch of due rows unlocked, decides (listed numbers are closed whatever their window,
+ * numbers outside theirs stay pending), then takes what it decided on in one statement, in one transaction.
+ */
+function takeInWindow(
+  db: PgDb,
+  taskId: number,
+  n: number,
+  target: Target,
+  now: number,
+  screen: Screen,
+): Promise<Taken[]> {
   return db.transaction(async (tx) => {
-    const due = and(
-      eq(taskNumbers.taskId, taskId),
-      eq(taskNumbers.state, 'pending'),
-      or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, now)),
-    );
-    const scan = (after: number, limit: number) =>
-      tx
+    const picked: Taken[] = [];
+    let after = 0;
+    for (let scanned = 0; picked.length < n && scanned < SCAN_LIMIT;) {
+      const rows = await tx
         .select({ id: taskNumbers.id, phone: taskNumbers.phone, retries: taskNumbers.retries })
         .from(taskNumbers)
-        .where(and(due, pendingAfter(taskId, after)))
+        .where(and(sql`${dueOf(taskId, now)}`, pendingAfter(taskId, after)))
         .orderBy(asc(taskNumbers.taskId), asc(taskNumbers.state), asc(taskNumbers.id))
-        .limit(limit);
-    // Unscreened: the first n due rows another dispenser is not taking, in one statement.
-    const picked: DispensedNumber[] = screen ? [] : await scan(0, n).for('update', { skipLocked: true });
-    let after = 0;
-    for (let scanned = 0; screen && picked.length < n && scanned < SCAN_LIMIT;) {
-      // Screened: read a batch unlocked, decide, then lock what is taken or closed (a row another dispenser holds
-      // is skipped; the next round reads on from the last row decided on).
-      const rows = await scan(after, SCAN_BATCH);
+        .limit(SCAN_BATCH);
       if (rows.length === 0) break;
       scanned += rows.length;
       const listed = await blocked(
@@ -94,41 +179,31 @@ function take(
         screen.projectCode,
         rows.map((r) => r.phone),
       );
-      const wanted: { row: DispensedNumber; reason?: string }[] = [];
+      const closing: { row: DispensedNumber; reason: string }[] = [];
+      const wanted: number[] = [];
       let room = n - picked.length;
       for (const r of rows) {
         if (room === 0) break;
         after = r.id;
         const reason = listed.get(r.phone);
-        if (reason !== undefined) wanted.push({ row: r, reason });
-        else if (!screen.callableNow || screen.callableNow(r.phone)) {
-          wanted.push({ row: r });
+        if (reason !== undefined) closing.push({ row: r, reason });
+        else if (screen.callableNow?.(r.phone) !== false) {
+          wanted.push(r.id);
           room--;
         }
       }
       const mine = await lockPending(
         tx,
-        wanted.map((w) => w.row.id),
+        closing.map((c) => c.row.id),
       );
-      for (const w of wanted) {
-        if (!mine.has(w.row.id)) continue;
-        if (w.reason !== undefined) await closeBlocked(tx, w.row, w.reason, screen.task, now);
-        else picked.push(w.row);
-      }
+      await closeBlocked(
+        tx,
+        closing.filter((c) => mine.has(c.row.id)),
+        screen.task,
+        now,
+      );
+      if (wanted.length) picked.push(...(await takeRows(tx, stillDue(taskId, now, wanted), target, now)));
     }
-    if (picked.length)
-      await tx
-        .update(taskNumbers)
-        .set({ ...target, retryAt: null, updatedAt: now })
-        .where(
-          and(
-            eq(taskNumbers.state, 'pending'),
-            inArray(
-              taskNumbers.id,
-              picked.map((r) => r.id),
-            ),
-          ),
-        );
     return picked;
   });
 }
@@ -165,9 +240,14 @@ export function pgNumberStore(db: PgDb) {
           .limit(1),
       ) !== undefined,
 
-    /** The dialer's batch: pending → dialing. */
-    dispenseNumbers: (taskId: number, n: number, now: number, screen?: Screen): Promise<DispensedNumber[]> =>
-      take(db, taskId, n, { state: 'dialing', assignedTo: null }, now, screen),
+    /** The dialer's batch: pending → dialing, each with the uuid of the call that will dial it (on its row too). */
+    dispenseNumbers: async (
+      taskId: number,
+      n: number,
+      now: number,
+      screen?: Screen,
+    ): Promise<DialledNumber[]> =>
+      (await take(db, taskId, n, { state: 'dialing', assignedTo: null }, now, screen)).map(dialled),
 
     /** Preview (spec 一.23): pending → preview, held by one agent. */
     reservePreview: (
@@ -179,14 +259,12 @@ export function pgNumberStore(db: PgDb) {
     ): Promise<DispensedNumber[]> =>
       take(db, taskId, n, { state: 'preview', assignedTo: username }, now, screen),
 
-    /** An agent-first number whose agent never rang goes back to pending (it was not dialled). */
+    /** An agent-first number whose agent never rang goes back to pending (it was not dialled, so no call uuid). */
     async giveBack(id: number, now: number): Promise<void> {
-      await db.update(taskNumbers).set({ state: 'pending', updatedAt: now }).where(eq(taskNumbers.id, id));
-    },
-
-    /** Records the call's uuid on a dialing number, so a restart can ask FreeSWITCH whether it is still live. */
-    async markCall(id: number, callUuid: string, now: number): Promise<void> {
-      await db.update(taskNumbers).set({ callUuid, updatedAt: now }).where(eq(taskNumbers.id, id));
+      await db
+        .update(taskNumbers)
+        .set({ state: 'pending', callUuid: null, updatedAt: now })
+        .where(eq(taskNumbers.id, id));
     },
 
     /** The number's attempt is over (dialing or preview → done). */

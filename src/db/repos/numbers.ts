@@ -5,12 +5,13 @@ import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { callLogs, taskNumbers, tasks } from '../schema.js';
 import { TaskStatus } from '../../core/codes.js';
-import type { DispensedNumber, Screen } from '../../dialer/number-source.js';
+import type { DialledNumber, DispensedNumber, Screen } from '../../dialer/number-source.js';
 import type { Async } from './async.js';
 import { dncRepo } from './dnc.js';
 import {
   agentMissSettle,
   blockedReasons,
+  callUuidsOf,
   dncKeys,
   recoveredNumber,
   SCAN_BATCH,
@@ -19,6 +20,7 @@ import {
   skipNote,
   type AgentMissLog,
   type Recovery,
+  withCallIds,
 } from './number-rules.js';
 
 export function numberStore(db: Db) {
@@ -32,16 +34,17 @@ export function numberStore(db: Db) {
   /**
    * Moves up to n due pending numbers of the task to `state` in one transaction and returns them, oldest first.
    * With a screen, blocked numbers are closed (with their call log) in the same transaction and numbers outside
-   * their window are passed over.
+   * their window are passed over. `mark` gives dialled numbers their call ids, written in the same update.
    */
-  function take(
+  function take<T extends DispensedNumber & { callId?: string }>(
     taskId: number,
     n: number,
     state: 'dialing' | 'preview',
     assignedTo: string | null,
     now: number,
-    screen?: Screen,
-  ): DispensedNumber[] {
+    screen: Screen | undefined,
+    mark: (rows: DispensedNumber[]) => T[],
+  ): T[] {
     if (n <= 0) return [];
     return db.transaction((tx) => {
       const due = and(
@@ -86,20 +89,27 @@ export function numberStore(db: Db) {
         }
         if (!screen) break;
       }
-      if (picked.length)
+      const taken = mark(picked);
+      if (taken.length)
         tx.update(taskNumbers)
-          .set({ state, assignedTo, retryAt: null, updatedAt: now })
+          .set({
+            state,
+            assignedTo,
+            retryAt: null,
+            updatedAt: now,
+            callUuid: callUuidsOf(taskNumbers.id, taken),
+          })
           .where(
             and(
               eq(taskNumbers.state, 'pending'),
               inArray(
                 taskNumbers.id,
-                picked.map((r) => r.id),
+                taken.map((r) => r.id),
               ),
             ),
           )
           .run();
-      return picked;
+      return taken;
     });
   }
 
@@ -120,18 +130,19 @@ export function numberStore(db: Db) {
     /** The task has a pending number that is due now (a retry's time has come, or none was set). */
     hasDue: (taskId: number, now: number): boolean => due.get({ taskId, now }) !== undefined,
 
-    /** The dialer's batch: pending → dialing. */
-    dispenseNumbers: (taskId: number, n: number, now: number, screen?: Screen): DispensedNumber[] =>
-      take(taskId, n, 'dialing', null, now, screen),
+    /**
+     * The dialer's batch: pending → dialing, each number with the uuid of the call that will dial it (on its row
+     * too, so a restart can ask FreeSWITCH whether that call is still live).
+     */
+    dispenseNumbers: (taskId: number, n: number, now: number, screen?: Screen): DialledNumber[] =>
+      take(taskId, n, 'dialing', null, now, screen, withCallIds),
 
-    /** An agent-first number whose agent never rang goes back to pending (it was not dialled). */
+    /** An agent-first number whose agent never rang goes back to pending (it was not dialled, so no call uuid). */
     giveBack(id: number, now: number): void {
-      db.update(taskNumbers).set({ state: 'pending', updatedAt: now }).where(eq(taskNumbers.id, id)).run();
-    },
-
-    /** Records the call's uuid on a dialing number, so a restart can ask FreeSWITCH whether it is still live. */
-    markCall(id: number, callUuid: string, now: number): void {
-      db.update(taskNumbers).set({ callUuid, updatedAt: now }).where(eq(taskNumbers.id, id)).run();
+      db.update(taskNumbers)
+        .set({ state: 'pending', callUuid: null, updatedAt: now })
+        .where(eq(taskNumbers.id, id))
+        .run();
     },
 
     /** The number's attempt is over (dialing or preview → done). */
@@ -171,7 +182,7 @@ export function numberStore(db: Db) {
       username: string,
       now: number,
       screen?: Screen,
-    ): DispensedNumber[] => take(taskId, n, 'preview', username, now, screen),
+    ): DispensedNumber[] => take(taskId, n, 'preview', username, now, screen, (rows) => rows),
 
     /**
      * The task's retry rules give the number another attempt (issue 14.8): back to pending, due at `at`. Only a

@@ -6,8 +6,21 @@ import { projectGatewayOrder, inIdOrder, previewRefusal } from '../../repos/agen
 import type { CallOutcome } from '../../repos/call-outcomes.js';
 import type { Gateway } from '../../repos/gateways.js';
 import type { Extension, Project } from '../../repos/projects.js';
+import {
+  caseById,
+  codesKey,
+  conflictSet,
+  insertRows,
+  KeptFacts,
+  notMeasured,
+  numbersSet,
+  planBatch,
+  settledNumbers,
+  type OutcomeFacts,
+  type OutcomeGroup,
+} from '../../repos/outcome-batch.js';
 import { first, type PgExecutor, type PgTx, transaction } from '../rows.js';
-import { gateways, projects, taskGateways, taskNumbers, tasks } from '../schema.js';
+import { callLogs, gateways, projects, taskGateways, taskNumbers, tasks } from '../schema.js';
 import { pgCallLogsRepo, write as writeCallLog } from './call-logs.js';
 import { pgGatewaysRepo } from './gateways.js';
 import { pgExtensionsRepo, pgProjectsRepo } from './projects.js';
@@ -153,21 +166,38 @@ export function pgAgentCallsRepo(db: PgExecutor) {
 }
 
 export function pgCallOutcomesRepo(db: PgExecutor) {
-  /**
-   * One outcome, in the caller's savepoint: the call log is composed from the row as it is under its lock (a CDR
-   * written meanwhile is read again: `compose` is pure), in the same statements as the flow's upsert.
-   */
-  async function storeOne(tx: PgTx, o: CallOutcome, now: number): Promise<void> {
-    const { taskId, projectId } = await pgCallLogsRepo(tx).resolveCodes({
-      taskCode: o.taskCode,
-      projectCode: o.projectCode,
+  const codes = new KeptFacts<{ taskId: number | null; projectId: number | null }>();
+  const gatewaysByCode = new KeptFacts<Gateway | undefined>();
+  /** The ids behind the batch's codes and its gateways: one statement per one not kept (OUTCOME_FACTS_TTL_MS). */
+  async function readFacts(outcomes: CallOutcome[], now: number): Promise<(o: CallOutcome) => OutcomeFacts> {
+    for (const o of outcomes) {
+      if (!codes.get(codesKey(o), now))
+        codes.set(
+          codesKey(o),
+          await pgCallLogsRepo(db).resolveCodes({ taskCode: o.taskCode, projectCode: o.projectCode }),
+          now,
+        );
+      const code = o.gatewayCode;
+      if (code && !gatewaysByCode.get(code, now))
+        gatewaysByCode.set(code, await pgGatewaysRepo(db).byCode(code), now);
+    }
+    return (o) => ({
+      taskId: null,
+      projectId: null,
+      ...codes.get(codesKey(o), now)?.value,
+      gateway: o.gatewayCode ? gatewaysByCode.get(o.gatewayCode, now)?.value : undefined,
     });
-    const gateway = o.gatewayCode ? await pgGatewaysRepo(tx).byCode(o.gatewayCode) : undefined;
+  }
+
+  /**
+   * One outcome the careful way, in the caller's savepoint: the call log is composed from the row as it is under its
+   * lock (a CDR written meanwhile is read again: `compose` is pure), in the same statements as the flow's upsert.
+   */
+  async function storeOne(tx: PgTx, o: CallOutcome, facts: OutcomeFacts, now: number): Promise<void> {
     await writeCallLog(
       tx,
       o.callId,
-      (existing) =>
-        o.compose({ taskId, projectId, gateway, measured: existing?.cdrReceived ? existing : undefined }),
+      (existing) => o.compose({ ...facts, measured: existing?.cdrReceived ? existing : undefined }),
       now,
     );
     if (o.numberId !== null)
@@ -176,18 +206,73 @@ export function pgCallOutcomesRepo(db: PgExecutor) {
         .set({ state: 'done', resultDetail: o.resultDetail, callUuid: o.callId, updatedAt: now })
         .where(eq(taskNumbers.id, o.numberId));
   }
+
+  /**
+   * A group in one statement, atomic without a transaction: the call logs (rows the CDR wrote left alone) and, in
+   * a data-modifying WITH, the numbers of the logs written. Returns the call ids written.
+   */
+  async function storeGroup(group: OutcomeGroup, now: number): Promise<Set<string>> {
+    const logs = db
+      .insert(callLogs)
+      .values(insertRows(group, now))
+      .onConflictDoUpdate({
+        target: callLogs.callUuid,
+        set: conflictSet(callLogs, group),
+        setWhere: notMeasured(callLogs.cdrReceived),
+      })
+      .returning({ callUuid: callLogs.callUuid });
+    const numbers = settledNumbers(group, new Set(group.rows.map((r) => r.outcome.callId)));
+    if (numbers.length === 0) return new Set((await logs).map((r) => r.callUuid));
+    const settle = db
+      .update(taskNumbers)
+      .set(numbersSet(taskNumbers.id, numbers, now))
+      .where(
+        and(
+          inArray(
+            taskNumbers.id,
+            numbers.map((n) => n.id),
+          ),
+          sql`${caseById(
+            taskNumbers.id,
+            numbers.map((n) => [n.id, n.callId]),
+          )} in (select call_uuid from written)`,
+        ),
+      );
+    const rows = await db.execute<{ call_uuid: string }>(
+      sql`with written as (${logs.getSQL()}), settled as (${settle.getSQL()}) select call_uuid from written`,
+    );
+    return new Set(rows.rows.map((r) => r.call_uuid));
+  }
+
   return {
-    /** The batch in one transaction, each outcome in a savepoint: the ones that failed are returned, with why. */
-    store: (outcomes: CallOutcome[], now: number): Promise<{ callId: string; err: unknown }[]> =>
-      transaction(db, async (tx) => {
+    /**
+     * The batch: each group of outcomes in one statement; the outcomes it left (the CDR came first) or refused are
+     * then written one by one, in one transaction, each in a savepoint: the ones that failed are returned, with why.
+     */
+    async store(outcomes: CallOutcome[], now: number): Promise<{ callId: string; err: unknown }[]> {
+      const factsOf = await readFacts(outcomes, now);
+      const { groups, single } = planBatch(outcomes, factsOf);
+      const careful = [...single];
+      for (const group of groups) {
+        let written = new Set<string>();
+        try {
+          written = await storeGroup(group, now);
+        } catch {
+          // Told apart below, one outcome at a time, so only the bad one fails.
+        }
+        careful.push(...group.rows.map((r) => r.outcome).filter((o) => !written.has(o.callId)));
+      }
+      if (careful.length === 0) return [];
+      return transaction(db, async (tx) => {
         const failed: { callId: string; err: unknown }[] = [];
-        for (const o of outcomes)
+        for (const o of careful)
           try {
-            await transaction(tx, (sp) => storeOne(sp, o, now));
+            await transaction(tx, (sp) => storeOne(sp, o, factsOf(o), now));
           } catch (err) {
             failed.push({ callId: o.callId, err });
           }
         return failed;
-      }),
+      });
+    },
   };
 }

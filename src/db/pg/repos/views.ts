@@ -5,7 +5,7 @@ import { and, count, eq, gte, inArray, isNotNull, isNull, sql } from 'drizzle-or
 import { AmdResultDetail, CallType, TaskStatus } from '../../../core/codes.js';
 import type { DialerView } from '../../../dialer/dialer-view.js';
 import type { InboundCandidate } from '../../../calls/inbound-routing.js';
-import { groupTaskGateways } from '../../repos/dialer-view.js';
+import { dueColumn, groupTaskGateways, viewOf } from '../../repos/dialer-view.js';
 import { groupCandidates } from '../../repos/inbound.js';
 import type { CallFigures } from '../../repos/wallboard.js';
 import { first, type PgExecutor } from '../rows.js';
@@ -26,44 +26,37 @@ const HOUR_MS = 3600_000;
 
 export function pgDialerViewRepo(db: PgExecutor) {
   return {
-    /** Everything a tick decides on, in five statements whatever the number of running tasks. */
+    /** Everything a tick decides on, in two statements whatever the number of running tasks. */
     async load(now: number): Promise<DialerView> {
-      const running = await db
-        .select()
-        .from(tasks)
-        .where(and(eq(tasks.status, TaskStatus.running), eq(tasks.callType, CallType.predictive)));
-      const view: DialerView = {
-        running,
-        projects: new Map(),
-        nodes: new Map(),
-        gatewaysOf: new Map(),
-        due: new Set(),
-      };
-      if (running.length === 0) return view;
-      const taskIds = running.map((t) => t.id);
-      const projectIds = [...new Set(running.map((t) => t.projectId))];
-      for (const p of await db.select().from(projects).where(inArray(projects.id, projectIds)))
-        view.projects.set(p.id, p);
-      const nodeIds = [...new Set([...view.projects.values()].map((p) => p.nodeId))];
-      if (nodeIds.length)
-        for (const n of await db.select().from(fsNodes).where(inArray(fsNodes.id, nodeIds)))
-          view.nodes.set(n.id, n);
+      const view = viewOf(
+        await db
+          .select({
+            task: tasks,
+            project: projects,
+            node: fsNodes,
+            due: dueColumn(tasks.id, taskNumbers, now),
+          })
+          .from(tasks)
+          .leftJoin(projects, eq(projects.id, tasks.projectId))
+          .leftJoin(fsNodes, eq(fsNodes.id, projects.nodeId))
+          .where(and(eq(tasks.status, TaskStatus.running), eq(tasks.callType, CallType.predictive)))
+          .orderBy(tasks.id),
+      );
+      if (view.running.length === 0) return view;
       groupTaskGateways(
         view,
         await db
           .select({ taskId: taskGateways.taskId, concurrency: taskGateways.concurrency, gateway: gateways })
           .from(taskGateways)
           .innerJoin(gateways, eq(gateways.id, taskGateways.gatewayId))
-          .where(inArray(taskGateways.taskId, taskIds))
+          .where(
+            inArray(
+              taskGateways.taskId,
+              view.running.map((t) => t.id),
+            ),
+          )
           .orderBy(taskGateways.taskId, gateways.id),
       );
-      // One statement for every task: each EXISTS stops at the task's first due number on the state index.
-      const due = await db.execute<{ id: number }>(
-        sql`select t.id from unnest(${sql.param(taskIds)}::integer[]) as t(id) where exists (
-              select 1 from ${taskNumbers} n where n.task_id = t.id and n.state = 'pending'
-              and (n.retry_at is null or n.retry_at <= ${now}))`,
-      );
-      for (const r of due.rows) view.due.add(Number(r.id));
       return view;
     },
   };

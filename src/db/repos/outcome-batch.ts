@@ -1,0 +1,179 @@
+// What both stores' outcome flush (call-outcomes.ts, pg/repos/units.ts) decides the same way, so a batch of outcomes
+// costs a statement or two instead of several per outcome (issue 19: ≤ 3 statements per attempt):
+//   - the ids behind a leg's codes and its gateway are kept for a few seconds (they change rarely; every outcome of
+//     a campaign asks for the same ones), instead of being read for every outcome;
+//   - each outcome's call log is composed as if FreeSWITCH's CDR had not come first, and the batch is written in one
+//     multi-row INSERT … ON CONFLICT DO UPDATE that leaves a row the CDR wrote alone (cdr_received = 1); those few
+//     outcomes, and any the batch statement refused, go the careful way (read the row under lock, compose with it).
+import { eq, getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm';
+import type { CallLog, CallLogFields } from './call-logs.js';
+import type { Gateway } from './gateways.js';
+
+/**
+ * How long the ids of a task or project code and a gateway's row are kept. A gateway's price rule changed, or a
+ * project code given to a new project, reaches outcomes stored after this (as the flows' task facts, services.ts).
+ */
+const OUTCOME_FACTS_TTL_MS = 5_000;
+const MAX_KEPT = 1_000;
+
+/** Values kept for OUTCOME_FACTS_TTL_MS by key (undefined is a value too: "no such gateway"). */
+export class KeptFacts<V> {
+  private readonly kept = new Map<string, { value: V; until: number }>();
+
+  get(key: string, now: number): { value: V } | undefined {
+    const k = this.kept.get(key);
+    return k && k.until > now ? { value: k.value } : undefined;
+  }
+
+  set(key: string, value: V, now: number): V {
+    if (this.kept.size >= MAX_KEPT) this.kept.clear();
+    this.kept.set(key, { value, until: now + OUTCOME_FACTS_TTL_MS });
+    return value;
+  }
+}
+
+/** What an outcome's call log is composed from. */
+interface OutcomeRead {
+  taskId: number | null;
+  projectId: number | null;
+  gateway: Gateway | undefined;
+  /** The call log as the CDR left it, when FreeSWITCH's CDR came first (its measurements win). */
+  measured: CallLog | undefined;
+}
+
+export interface CallOutcome {
+  callId: string;
+  taskCode: string | null;
+  projectCode: string | null;
+  gatewayCode: string | null;
+  /** The task number dialled, settled with the result. */
+  numberId: number | null;
+  resultDetail: number;
+  compose(read: OutcomeRead): CallLogFields;
+}
+
+/** The ids behind a leg's codes and its gateway, as the outcome's `compose` reads them. */
+export interface OutcomeFacts {
+  taskId: number | null;
+  projectId: number | null;
+  gateway: Gateway | undefined;
+}
+
+export const codesKey = (o: CallOutcome): string => `${o.taskCode ?? ''}\u0000${o.projectCode ?? ''}`;
+
+interface Planned {
+  outcome: CallOutcome;
+  fields: CallLogFields;
+}
+
+/** Outcomes whose composed fields name the same columns: one multi-row statement each. */
+export interface OutcomeGroup {
+  columns: (keyof CallLogFields)[];
+  rows: Planned[];
+}
+
+/**
+ * Composes each outcome as if no CDR came first and groups them by the columns they set. An outcome whose call id
+ * is already in the batch goes the careful way (`single`): one statement cannot write a row twice.
+ */
+export function planBatch(
+  outcomes: CallOutcome[],
+  factsOf: (o: CallOutcome) => OutcomeFacts,
+): { groups: OutcomeGroup[]; single: CallOutcome[] } {
+  const groups = new Map<string, OutcomeGroup>();
+  const single: CallOutcome[] = [];
+  const seen = new Set<string>();
+  for (const outcome of outcomes) {
+    if (seen.has(outcome.callId)) {
+      single.push(outcome);
+      continue;
+    }
+    seen.add(outcome.callId);
+    const composed = outcome.compose({ ...factsOf(outcome), measured: undefined });
+    const fields = Object.fromEntries(
+      Object.entries(composed).filter(([, v]) => v !== undefined),
+    ) as CallLogFields;
+    const columns = Object.keys(fields).sort() as (keyof CallLogFields)[];
+    const key = columns.join(',');
+    const group = groups.get(key) ?? { columns, rows: [] };
+    group.rows.push({ outcome, fields });
+    groups.set(key, group);
+  }
+  return { groups: [...groups.values()], single };
+}
+
+/** The rows of a group's INSERT (as the flow's upsert creates a row: destination '' when the flow has none). */
+export const insertRows = (group: OutcomeGroup, now: number) =>
+  group.rows.map(({ outcome, fields }) => ({
+    ...fields,
+    destinationNumber: fields.destinationNumber ?? '',
+    callUuid: outcome.callId,
+    addTime: now,
+    updateTime: now,
+  }));
+
+/**
+ * ON CONFLICT DO UPDATE's SET: the group's columns from the row offered (`excluded`), as the flow's upsert sets
+ * the fields it has on a row that exists; the caller adds `setWhere: cdr_received = 0`.
+ */
+export function conflictSet(table: Table, group: OutcomeGroup): Record<string, SQL> {
+  const columns: Record<string, Column> = getTableColumns(table);
+  const set: Record<string, SQL> = {};
+  for (const name of [...group.columns, 'updateTime']) {
+    const column = columns[name];
+    if (!column) throw new Error(`call_logs has no column ${name}`);
+    set[name] = sql`excluded.${sql.identifier(column.name)}`;
+  }
+  return set;
+}
+
+/**
+ * `case id when … then … end`, one value per id, for updating rows in one statement. The values are cast (written
+ * the same in SQLite and PostgreSQL), since PostgreSQL would otherwise type the parameters as text.
+ */
+export function caseById(id: Column, values: [number, string | number][]): SQL {
+  const type = typeof values[0]?.[1] === 'number' ? sql.raw('integer') : sql.raw('text');
+  return sql`case ${id} ${sql.join(
+    values.map(([k, v]) => sql`when ${k} then cast(${v} as ${type})`),
+    sql` `,
+  )} end`;
+}
+
+/** The settled numbers of the written outcomes: (number id, call id, result detail). */
+export function settledNumbers(group: OutcomeGroup, written: ReadonlySet<string>) {
+  return group.rows.flatMap(({ outcome }) =>
+    outcome.numberId !== null && written.has(outcome.callId)
+      ? [{ id: outcome.numberId, callId: outcome.callId, resultDetail: outcome.resultDetail }]
+      : [],
+  );
+}
+
+/** The SET of the numbers' update: done, with each one's result and call (one row: plain values). */
+export function numbersSet(
+  id: Column,
+  settled: { id: number; callId: string; resultDetail: number }[],
+  now: number,
+) {
+  const [only] = settled;
+  return {
+    state: 'done' as const,
+    resultDetail:
+      settled.length === 1 && only
+        ? only.resultDetail
+        : caseById(
+            id,
+            settled.map((s) => [s.id, s.resultDetail]),
+          ),
+    callUuid:
+      settled.length === 1 && only
+        ? only.callId
+        : caseById(
+            id,
+            settled.map((s) => [s.id, s.callId]),
+          ),
+    updatedAt: now,
+  };
+}
+
+/** `cdr_received = 0`: the rows the fast write may update (the CDR's rows are composed under lock instead). */
+export const notMeasured = (cdrReceived: Column): SQL => eq(cdrReceived, 0);

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { callLogs } from '../../src/db/schema.js';
 import { startCallHarness, type CallHarness } from '../support/calls.js';
-import { addNumber, gatewayFor, logsOfTask, setTask } from './flows-support.js';
+import { addNumber, gatewayFor, logsOfTask, setTask, waitFor } from './flows-support.js';
 
 const REPORT = '/callcenter/report/api/abandonRate/v1';
 const get = (h: CallHarness, query: Record<string, string>) =>
@@ -37,16 +37,16 @@ t.test(
     const [agent] = await h.project('pa', 1);
     const taskId = await h.task({ code: 'ta', projectCode: 'pa', scheduleType: 1 });
     const other = await h.task({ code: 'tb', projectCode: 'pa', scheduleType: 1 });
-    setTask(h, other, { status: 3 });
-    setTask(h, taskId, { rate: 4 });
-    gatewayFor(h, taskId, 'gwA', { lines: 10 });
+    await setTask(h, other, { status: 3 });
+    await setTask(h, taskId, { rate: 4 });
+    await gatewayFor(h, taskId, 'gwA', { lines: 10 });
     const phones = ['13900004001', '13900004002', '13900004003', '13900004004'];
     for (const p of phones) {
-      addNumber(h, taskId, p);
+      await addNumber(h, taskId, p);
       h.fs.setPeer(`0${p}`, { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 30_000 });
     }
-    const logs = await h.fs.waitFor(() => {
-      const rows = logsOfTask(h, taskId);
+    const logs = await waitFor(async () => {
+      const rows = await logsOfTask(h, taskId);
       return rows.length === 4 && rows.every((r) => r.abandoned !== null) ? rows : undefined;
     }, 15_000);
     const connected = logs.filter((l) => l.abandoned === 0);

@@ -1,11 +1,7 @@
-import { eq } from 'drizzle-orm';
 import t from 'tap';
-import { callLogs } from '../../src/db/schema.js';
 import { startCallHarness, type CallHarness } from '../support/calls.js';
 import { connectStomp } from '../support/stomp-client.js';
-
-const logOf = (h: CallHarness, callId: string) =>
-  h.store.db.select().from(callLogs).where(eq(callLogs.callUuid, callId)).get();
+import { logOf, waitFor } from './flows-support.js';
 
 let n = 0;
 /** What the dialer does: originate the customer leg with our variables and the socket app. */
@@ -33,7 +29,7 @@ t.test('play only (scheduleType 5): answer, play the voice, hang up, outcome sto
   await h.project('p5', 1, { register: false });
   await h.task({ code: 't5', projectCode: 'p5', scheduleType: 5, voiceFile: '/var/voices/promo.wav' });
   const callId = await dial(h, '13800000001', { cc_flow: 'play', cc_task: 't5', cc_project: 'p5' });
-  const log = await h.fs.waitFor(() => logOf(h, callId));
+  const log = await waitFor(() => logOf(h, callId));
   t.match(log, {
     result: 10,
     resultDetail: 50,
@@ -80,7 +76,7 @@ t.test('play only: the customer hangs up during the voice → success, customer 
   await h.task({ code: 't5b', projectCode: 'p5b', scheduleType: 5, voiceFile: '/var/voices/long.wav' });
   h.fs.setPeer('13800000002', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 3000 });
   const callId = await dial(h, '13800000002', { cc_flow: 'play', cc_task: 't5b', cc_project: 'p5b' });
-  const log = await h.fs.waitFor(() => logOf(h, callId));
+  const log = await waitFor(() => logOf(h, callId));
   t.match(log, { result: 10, resultDetail: 55 });
 });
 
@@ -107,7 +103,7 @@ t.test(
     await h.fs.waitFor(() => h.app.ctx.services.agents.get(a1)?.state.sessionStatus === 10);
     t.equal(h.app.ctx.services.agents.get(a1)?.state.destinationNumber, '13900000001');
     t.match(await stomp.next(`/topic/bye/${a1}`, undefined, 5000), { callId });
-    const log = await h.fs.waitFor(() => logOf(h, callId));
+    const log = await waitFor(() => logOf(h, callId));
     t.match(log, { result: 10, resultDetail: 55, callerIdNumber: a1 });
     t.equal(h.app.ctx.services.agents.get(a1)?.state.sessionStatus, 0, 'the agent is free again');
     t.equal(h.app.ctx.services.agents.get(a1)?.state.reserved, false);
@@ -124,7 +120,10 @@ t.test(
     await h.task({ code: 't1l', projectCode: 'p1l', scheduleType: 1 });
     h.fs.setPeer('13900000009', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 25_000 });
     const callId = await dial(h, '13900000009', { cc_flow: 'direct', cc_task: 't1l', cc_project: 'p1l' });
-    const log = await h.fs.waitFor(() => (logOf(h, callId)?.resultDetail ? logOf(h, callId) : undefined));
+    const log = await waitFor(async () => {
+      const log = await logOf(h, callId);
+      return log?.resultDetail ? log : undefined;
+    });
     t.match(log, { result: 10, resultDetail: 55, callerIdNumber: a1 });
     await h.fs.waitFor(() => h.app.ctx.services.agents.get(a1)?.state.sessionStatus === 0);
   },
@@ -138,7 +137,7 @@ t.test('direct to agent: a rejecting agent is skipped, the next one takes the ca
   await h.task({ code: 't2', projectCode: 'p2', scheduleType: 1 });
   h.fs.setPeer('13900000002', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 25_000 });
   const callId = await dial(h, '13900000002', { cc_flow: 'direct', cc_task: 't2', cc_project: 'p2' });
-  const log = await h.fs.waitFor(() => logOf(h, callId), 8000);
+  const log = await waitFor(() => logOf(h, callId), 8000);
   t.match(log, { result: 10, callerIdNumber: a2 });
   for (const a of [a1, a2])
     t.match(h.app.ctx.services.agents.get(a)?.state, { reserved: false, sessionStatus: 0, callId: null });
@@ -150,7 +149,7 @@ t.test('direct to agent: nobody available → the customer waits, then all agent
   await h.project('p3', 1, { available: false });
   await h.task({ code: 't3', projectCode: 'p3', scheduleType: 1 });
   const callId = await dial(h, '13900000003', { cc_flow: 'direct', cc_task: 't3', cc_project: 'p3' });
-  const log = await h.fs.waitFor(() => logOf(h, callId), 5000);
+  const log = await waitFor(() => logOf(h, callId), 5000);
   t.match(log, { result: 30, resultDetail: 35 });
 });
 
@@ -161,7 +160,7 @@ t.test('direct to agent: the customer hangs up while waiting → 28', async (t) 
   await h.task({ code: 't4', projectCode: 'p4', scheduleType: 1 });
   h.fs.setPeer('13900000004', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 2000 });
   const callId = await dial(h, '13900000004', { cc_flow: 'direct', cc_task: 't4', cc_project: 'p4' });
-  const log = await h.fs.waitFor(() => logOf(h, callId), 5000);
+  const log = await waitFor(() => logOf(h, callId), 5000);
   t.match(log, { result: 30, resultDetail: 28 });
 });
 
@@ -175,7 +174,7 @@ t.test('an agent waiting in the queue is connected as soon as one becomes availa
   await h.fs.waitFor(() => h.app.runner.live.has(callId));
   await new Promise((r) => setTimeout(r, 50));
   h.app.ctx.services.agents.setWork(a1, 1);
-  const log = await h.fs.waitFor(() => logOf(h, callId), 5000);
+  const log = await waitFor(() => logOf(h, callId), 5000);
   t.match(log, { result: 10, callerIdNumber: a1 });
 });
 

@@ -1,8 +1,16 @@
 // Issue 14 items 2, 3 and 4 against the FreeSWITCH emulator: which agents a predictive task paces on.
 import t from 'tap';
-import { taskNumbers } from '../../src/db/schema.js';
+import { sql } from 'drizzle-orm';
 import { startCallHarness } from '../support/calls.js';
-import { addNumber, agentState, gatewayFor, logsOfTask, numberRow, setTask } from './flows-support.js';
+import {
+  addNumber,
+  agentState,
+  gatewayFor,
+  logsOfTask,
+  numberRow,
+  setTask,
+  waitFor,
+} from './flows-support.js';
 
 const originates = (h: { fs: { commands: readonly { line: string }[] } }, match = 'originate') =>
   h.fs.commands.filter((c) => c.line.includes(match));
@@ -17,10 +25,10 @@ t.test(
     const [a1] = await h.project('pm', 1);
     h.fs.register(a1, { mode: 'reject' });
     const taskId = await h.task({ code: 'tm', projectCode: 'pm', scheduleType: 3 });
-    const gw = gatewayFor(h, taskId, 'gwM');
-    const id = addNumber(h, taskId, '13900008001');
-    const row = await h.fs.waitFor(
-      () => (numberRow(h, id)?.state === 'done' ? numberRow(h, id) : undefined),
+    const gw = await gatewayFor(h, taskId, 'gwM');
+    const id = await addNumber(h, taskId, '13900008001');
+    const row = await waitFor(
+      async () => ((await numberRow(h, id))?.state === 'done' ? await numberRow(h, id) : undefined),
       10_000,
     );
     t.match(
@@ -31,7 +39,7 @@ t.test(
     await pause(300);
     t.equal(originates(h, `user/${a1}`).length, 2, 'the agent was rung exactly twice, then never again');
     t.equal(originates(h, '}sofia/gateway').length, 0, 'the customer was never dialled');
-    const logs = logsOfTask(h, taskId);
+    const logs = await logsOfTask(h, taskId);
     t.equal(logs.length, 1, 'one call log for the number');
     t.match(logs[0], { result: 30, resultDetail: 32, callerIdNumber: a1, destinationNumber: '13900008001' });
     t.match(agentState(h, a1), { reserved: false, callId: null });
@@ -45,13 +53,13 @@ t.test('agent first: one missed attempt puts the number back for the next try, b
   const [a1] = await h.project('pq', 1);
   h.fs.register(a1, { mode: 'reject' });
   const taskId = await h.task({ code: 'tq', projectCode: 'pq', scheduleType: 3 });
-  gatewayFor(h, taskId, 'gwQ');
-  const id = addNumber(h, taskId, '13900008002');
-  await h.fs.waitFor(() => (numberRow(h, id)?.agentMisses ?? 0) >= 1, 10_000);
-  t.not(numberRow(h, id)?.state, 'done', 'still open below the cap');
-  setTask(h, taskId, { status: 3 });
-  await h.fs.waitFor(() => numberRow(h, id)?.state === 'pending', 5000);
-  t.equal(numberRow(h, id)?.resultDetail, null, 'no result yet');
+  await gatewayFor(h, taskId, 'gwQ');
+  const id = await addNumber(h, taskId, '13900008002');
+  await waitFor(async () => ((await numberRow(h, id))?.agentMisses ?? 0) >= 1, 10_000);
+  t.not((await numberRow(h, id))?.state, 'done', 'still open below the cap');
+  await setTask(h, taskId, { status: 3 });
+  await waitFor(async () => (await numberRow(h, id))?.state === 'pending', 5000);
+  t.equal((await numberRow(h, id))?.resultDetail, null, 'no result yet');
 });
 
 t.test(
@@ -62,10 +70,10 @@ t.test(
     const [a1] = await h.project('pr', 1);
     h.fs.register(a1, { mode: 'no-answer' });
     const taskId = await h.task({ code: 'tr', projectCode: 'pr', scheduleType: 3 });
-    gatewayFor(h, taskId, 'gwR');
-    const id = addNumber(h, taskId, '13900008003');
+    await gatewayFor(h, taskId, 'gwR');
+    const id = await addNumber(h, taskId, '13900008003');
     await h.fs.waitFor(() => originates(h, `user/${a1}`).length === 1);
-    t.equal(numberRow(h, id)?.state, 'dialing');
+    t.equal((await numberRow(h, id))?.state, 'dialing');
     t.ok(h.app.dialer.dials(id), 'the dialer owns the number while its agent rings');
   },
 );
@@ -77,10 +85,10 @@ t.test(
     t.teardown(h.close);
     const [a1, a2] = await h.project('pf', 2);
     const taskId = await h.task({ code: 'tf', projectCode: 'pf', scheduleType: 4 });
-    gatewayFor(h, taskId, 'gwF', { lines: 10 });
+    await gatewayFor(h, taskId, 'gwF', { lines: 10 });
     for (let i = 0; i < 6; i++) {
       const phone = `1390000900${i}`;
-      addNumber(h, taskId, phone);
+      await addNumber(h, taskId, phone);
       h.fs.setPeer(`0${phone}`, { kind: 'answer', answerAfterMs: 60_000, hangupAfterMs: 120_000 });
     }
     t.equal(agentState(h, a1)?.workStatus, 1);
@@ -117,15 +125,15 @@ t.test(
     await h.project('ps', 4);
     const a = await h.task({ code: 'ta', projectCode: 'ps', scheduleType: 1 });
     const b = await h.task({ code: 'tb', projectCode: 'ps', scheduleType: 1 });
-    setTask(h, a, { agentWeight: 3 });
-    gatewayFor(h, a, 'gwA', { lines: 20 });
-    gatewayFor(h, b, 'gwB', { lines: 20 });
+    await setTask(h, a, { agentWeight: 3 });
+    await gatewayFor(h, a, 'gwA', { lines: 20 });
+    await gatewayFor(h, b, 'gwB', { lines: 20 });
     for (let i = 0; i < 10; i++) {
       for (const [task, p] of [
         [a, `1390001100${i}`],
         [b, `1390001200${i}`],
       ] as const) {
-        addNumber(h, task, p);
+        await addNumber(h, task, p);
         h.fs.setPeer(`0${p}`, { kind: 'answer', answerAfterMs: 60_000, hangupAfterMs: 120_000 });
       }
     }
@@ -162,28 +170,20 @@ t.test(
     for (const code of ['d1', 'd2', 'd3'])
       done.push(await h.task({ code, projectCode: 'pd', scheduleType: 1 }));
     for (const [i, id] of done.entries()) {
-      gatewayFor(h, id, `gwD${i}`, { lines: 10 });
+      await gatewayFor(h, id, `gwD${i}`, { lines: 10 });
       // One number already settled, and one due only tomorrow (a retry rule's later attempt).
       const now = h.app.ctx.clock.now();
-      h.store.db
-        .insert(taskNumbers)
-        .values([
-          { taskId: id, phone: `1390002000${i}`, state: 'done', resultDetail: 55, updatedAt: now },
-          {
-            taskId: id,
-            phone: `1390002100${i}`,
-            state: 'pending',
-            retryAt: now + 86_400_000,
-            updatedAt: now,
-          },
-        ])
-        .run();
+      await h.exec(
+        sql`insert into task_numbers (task_id, phone, state, result_detail, retry_at, updated_at) values
+            (${id}, ${`1390002000${i}`}, 'done', 55, null, ${now}),
+            (${id}, ${`1390002100${i}`}, 'pending', null, ${now + 86_400_000}, ${now})`,
+      );
     }
     const fresh = await h.task({ code: 'd4', projectCode: 'pd', scheduleType: 1 });
-    gatewayFor(h, fresh, 'gwD4', { lines: 10 });
+    await gatewayFor(h, fresh, 'gwD4', { lines: 10 });
     for (let i = 0; i < 5; i++) {
       const p = `1390002200${i}`;
-      addNumber(h, fresh, p);
+      await addNumber(h, fresh, p);
       h.fs.setPeer(`0${p}`, { kind: 'answer', answerAfterMs: 60_000, hangupAfterMs: 120_000 });
     }
     await h.fs.waitFor(() => h.app.dialer.inFlight(fresh) === 3);

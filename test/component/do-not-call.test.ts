@@ -4,7 +4,7 @@ import { signOf } from '../../src/api/auth.js';
 import t from 'tap';
 import { form, FORM } from '../support/app.js';
 import { startCallHarness, type CallHarness } from '../support/calls.js';
-import { gatewayFor, logsOfTask, setTask } from './flows-support.js';
+import { gatewayFor, logsOfTask, setTask, waitFor } from './flows-support.js';
 
 const DNC = '/callcenter/dnc/api';
 
@@ -145,13 +145,13 @@ t.test(
       { position: 4, value: '13900001004' },
     ]);
     const taskId = await h.task({ code: 'tx', projectCode: 'px', scheduleType: 5, voiceFile: '/v/a.wav' });
-    setTask(h, taskId, { callListId, status: 1 });
-    gatewayFor(h, taskId, 'gwX');
+    await setTask(h, taskId, { callListId, status: 1 });
+    await gatewayFor(h, taskId, 'gwX');
     await tasks.additional('tx', 0);
     h.fs.setPeer('013900001004', { kind: 'busy' });
     await tasks.start('tx');
-    const logs = await h.fs.waitFor(
-      () => (logsOfTask(h, taskId).length === 4 ? logsOfTask(h, taskId) : undefined),
+    const logs = await waitFor(
+      async () => ((await logsOfTask(h, taskId)).length === 4 ? await logsOfTask(h, taskId) : undefined),
       8000,
     );
     const dialled = () =>
@@ -180,15 +180,15 @@ t.test(
       { position: 2, value: '13900001006' },
     ]);
     await tasks.additional('tx', first.lastId ?? 0);
-    await h.fs.waitFor(() => logsOfTask(h, taskId).length === 6, 8000);
+    await waitFor(async () => (await logsOfTask(h, taskId)).length === 6, 8000);
     t.same(dialled().sort(), ['13900001003', '13900001004', '13900001005']);
     t.match(
-      logsOfTask(h, taskId).find((l) => l.destinationNumber === '13900001006'),
+      (await logsOfTask(h, taskId)).find((l) => l.destinationNumber === '13900001006'),
       { skipReason: 'dnc-project' },
     );
 
     // A recall of the busy number after its owner asked not to be called.
-    await h.fs.waitFor(() => logsOfTask(h, taskId).some((l) => l.resultDetail === 20));
+    await waitFor(async () => (await logsOfTask(h, taskId)).some((l) => l.resultDetail === 20));
     await dnc.add('', ['13900001004'], null, Date.now());
     const submitted = await tasks.submit({
       callTaskCode: 'tr',
@@ -205,8 +205,8 @@ t.test(
     t.equal(submitted.totalCount, 1, 'the recall selects the busy number');
     await tasks.start('tr');
     const recall = (await tasks.byCode('tr')).id;
-    await h.fs.waitFor(() => logsOfTask(h, recall).length === 1, 8000);
-    t.match(logsOfTask(h, recall)[0], { destinationNumber: '13900001004', skipReason: 'dnc-global' });
+    await waitFor(async () => (await logsOfTask(h, recall)).length === 1, 8000);
+    t.match((await logsOfTask(h, recall))[0], { destinationNumber: '13900001004', skipReason: 'dnc-global' });
     t.equal(dialled().filter((n) => n === '13900001004').length, 1, 'the recall did not dial it again');
     const row = await h.app.ctx.repos.tasks.countsByState(recall);
     t.match(row, { pending: 0, dialing: 0, done: 1 });

@@ -6,9 +6,9 @@ import { connect } from 'node:net';
 import { eq } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { socketToken } from '../../src/calls/leg-proof.js';
-import { callLogs } from '../../src/db/schema.js';
+import { callLogs, taskNumbers } from '../../src/db/schema.js';
 import { startCallHarness, type CallHarness } from '../support/calls.js';
-import { addNumber, agentState, numberRow, setTask } from './flows-support.js';
+import { addNumber, agentState, setTask } from './flows-support.js';
 
 /** A fake leg: connects, answers connect with these channel headers, says +OK to every command. */
 function fakeLeg(
@@ -59,8 +59,8 @@ async function world(t: Test) {
   t.teardown(h.close);
   const [a1, a2] = await h.project('psec', 2);
   const taskId = await h.task({ code: 'tsec', projectCode: 'psec', scheduleType: 1 });
-  setTask(h, taskId, { status: 1 }); // never started
-  const numberId = addNumber(h, taskId, '13900000001');
+  await setTask(h, taskId, { status: 1 }); // never started
+  const numberId = await addNumber(h, taskId, '13900000001');
   const now = h.app.ctx.clock.now();
   const logged = h.store.db
     .insert(callLogs)
@@ -91,6 +91,10 @@ async function world(t: Test) {
   });
   return { h, a1: a1!, a2: a2!, numberId, logged, snapshot };
 }
+
+/** The whole row, read synchronously (this suite runs on SQLite only: its snapshots compare every column). */
+const numberRow = (h: CallHarness, id: number) =>
+  h.store.db.select().from(taskNumbers).where(eq(taskNumbers.id, id)).get();
 
 const unproven = (h: CallHarness, why: string) => h.app.ctx.metrics.snapshot()[`socket.unproven.${why}`] ?? 0;
 

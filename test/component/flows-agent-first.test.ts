@@ -1,16 +1,17 @@
 import t from 'tap';
-import { callLogs } from '../../src/db/schema.js';
 import { startCallHarness } from '../support/calls.js';
 import {
   addNumber,
   agentSession,
   agentState,
+  allLogs,
   gatewayFor,
   logOf,
   logsOfTask,
   numberRow,
   setTask,
   type Notice,
+  waitFor,
 } from './flows-support.js';
 
 const free = { sessionStatus: 0, reserved: false, callId: null };
@@ -22,7 +23,7 @@ t.test(
     t.teardown(h.close);
     const [a1] = await h.project('pc', 1);
     const taskId = await h.task({ code: 'tc', projectCode: 'pc', scheduleType: 1 });
-    const gw = gatewayFor(h, taskId, 'gwC', { originationCallId: '02188880000' });
+    const gw = await gatewayFor(h, taskId, 'gwC', { originationCallId: '02188880000' });
     h.fs.setPeer('013900001111', { kind: 'answer', answerAfterMs: 500, hangupAfterMs: 4000 });
     const stomp = await agentSession(h, 'pc', a1);
     t.teardown(() => stomp.close());
@@ -32,7 +33,7 @@ t.test(
     t.match(invite, { telNo: '13900001111' }, 'the agent is told which number it is calling');
     await h.fs.waitFor(() => agentState(h, a1)?.sessionStatus === 10);
     t.equal(agentState(h, a1)?.destinationNumber, '13900001111', 'talking with the customer');
-    const log = await h.fs.waitFor(() => logOf(h, invite.callId), 8000);
+    const log = await waitFor(() => logOf(h, invite.callId), 8000);
     t.match(log, {
       result: 10,
       resultDetail: 55,
@@ -63,13 +64,13 @@ t.test('agent first: a busy customer is logged as busy (20) and the agent is fre
   t.teardown(h.close);
   const [a1] = await h.project('pb', 1);
   const taskId = await h.task({ code: 'tb', projectCode: 'pb', scheduleType: 1 });
-  gatewayFor(h, taskId, 'gwB');
+  await gatewayFor(h, taskId, 'gwB');
   h.fs.setPeer('013900002222', { kind: 'busy' });
   const stomp = await agentSession(h, 'pb', a1);
   t.teardown(() => stomp.close());
   stomp.send('/app/call', { telNo: '13900002222', projectCode: 'pb' });
   const { callId } = await stomp.next<{ callId: string }>(`/topic/invite/${a1}`);
-  const log = await h.fs.waitFor(() => logOf(h, callId), 8000);
+  const log = await waitFor(() => logOf(h, callId), 8000);
   t.match(log, { result: 20, resultDetail: 20, hangupCause: 'USER_BUSY', billsec: 0 });
   t.match(await stomp.next(`/topic/bye/${a1}`), { callId });
   await h.fs.waitFor(() => agentState(h, a1)?.callId === null);
@@ -107,7 +108,7 @@ t.test('an agent who does not answer is told so and is not left reserved', async
   const [a1] = await h.project('pn', 1);
   h.fs.register(a1, { mode: 'reject' });
   const taskId = await h.task({ code: 'tn', projectCode: 'pn', scheduleType: 1 });
-  const gw = gatewayFor(h, taskId, 'gwN');
+  const gw = await gatewayFor(h, taskId, 'gwN');
   const stomp = await agentSession(h, 'pn', a1);
   t.teardown(() => stomp.close());
   stomp.send('/app/call', { telNo: '13900004444', projectCode: 'pn' });
@@ -125,7 +126,7 @@ t.test(
     t.teardown(h.close);
     const [a1, a2] = await h.project('py', 2);
     const taskId = await h.task({ code: 'ty', projectCode: 'py', scheduleType: 1 });
-    gatewayFor(h, taskId, 'gwY');
+    await gatewayFor(h, taskId, 'gwY');
     h.fs.setPeer('013900005555', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 60_000 });
     const s1 = await agentSession(h, 'py', a1);
     const s2 = await agentSession(h, 'py', a2);
@@ -143,7 +144,7 @@ t.test(
     t.match(await s1.next<Notice>(`/topic/notify/py/${a1}`, (m) => m.data === '挂断成功'), {
       msgType: 'success',
     });
-    const log = await h.fs.waitFor(() => logOf(h, callId), 5000);
+    const log = await waitFor(() => logOf(h, callId), 5000);
     t.match(log, { result: 10, resultDetail: 50 }, 'the agent hung up');
     await h.fs.waitFor(() => agentState(h, a1)?.sessionStatus === 0);
     t.match(agentState(h, a1), free);
@@ -155,11 +156,11 @@ t.test('/app/previewCall dials a number getCallList handed out, and refuses the 
   t.teardown(h.close);
   const [a1, a2] = await h.project('pp', 2);
   const taskId = await h.task({ code: 'tp', projectCode: 'pp', scheduleType: 3 });
-  setTask(h, taskId, { callType: 2 });
-  gatewayFor(h, taskId, 'gwP');
-  const mine = addNumber(h, taskId, '13900006666', 'preview', a1);
-  addNumber(h, taskId, '13900006667', 'preview', a2);
-  addNumber(h, taskId, '13900006668');
+  await setTask(h, taskId, { callType: 2 });
+  await gatewayFor(h, taskId, 'gwP');
+  const mine = await addNumber(h, taskId, '13900006666', 'preview', a1);
+  await addNumber(h, taskId, '13900006667', 'preview', a2);
+  await addNumber(h, taskId, '13900006668');
   h.fs.setPeer('013900006666', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 1000 });
   const stomp = await agentSession(h, 'pp', a1);
   t.teardown(() => stomp.close());
@@ -175,11 +176,11 @@ t.test('/app/previewCall dials a number getCallList handed out, and refuses the 
   t.match(await answer({ telNo: '13900006666', callTaskCode: 'nope' }), { data: /not a task of project pp/ });
   t.match(await answer({ telNo: '13900006666', callTaskCode: 'tp', username: a1 }), { msgType: 'success' });
   const { callId } = await stomp.next<{ callId: string }>(`/topic/invite/${a1}`);
-  const log = await h.fs.waitFor(() => logOf(h, callId), 8000);
+  const log = await waitFor(() => logOf(h, callId), 8000);
   t.match(log, { result: 10, resultDetail: 55, callTaskCode: 'tp', callerIdNumber: a1 });
-  t.match(numberRow(h, mine), { state: 'done', resultDetail: 55, callUuid: callId });
+  t.match(await numberRow(h, mine), { state: 'done', resultDetail: 55, callUuid: callId });
   t.match(await answer({ telNo: '13900006666', callTaskCode: 'tp' }), { data: /already been dialled/ });
-  setTask(h, taskId, { callType: 1 });
+  await setTask(h, taskId, { callType: 1 });
   t.match(await answer({ telNo: '13900006667', callTaskCode: 'tp' }), { data: /not a preview task/ });
 });
 
@@ -190,10 +191,10 @@ t.test(
     t.teardown(h.close);
     const agents = await h.project('pf', 2);
     const taskId = await h.task({ code: 'tf', projectCode: 'pf', scheduleType: 3 });
-    const gw = gatewayFor(h, taskId, 'gwF');
+    const gw = await gatewayFor(h, taskId, 'gwF');
     const phones = ['13900007001', '13900007002', '13900007003', '13900007004', '13900007005'];
     for (const p of phones) {
-      addNumber(h, taskId, p);
+      await addNumber(h, taskId, p);
       h.fs.setPeer(`0${p}`, { kind: 'answer', answerAfterMs: 200, hangupAfterMs: 1000 });
     }
     h.fs.setPeer('013900007003', { kind: 'no-answer' });
@@ -203,8 +204,8 @@ t.test(
       peak = Math.max(peak, busy);
     });
     t.teardown(off);
-    const logs = await h.fs.waitFor(() => {
-      const rows = logsOfTask(h, taskId);
+    const logs = await waitFor(async () => {
+      const rows = await logsOfTask(h, taskId);
       return rows.length === phones.length ? rows : undefined;
     }, 20_000);
     t.equal(new Set(logs.map((l) => l.destinationNumber)).size, phones.length, 'every number dialled once');
@@ -229,18 +230,13 @@ t.test(
     t.teardown(h.close);
     const [a1] = await h.project('pd', 1);
     const taskId = await h.task({ code: 'td', projectCode: 'pd', scheduleType: 1 });
-    const gw = gatewayFor(h, taskId, 'gwD', { originationCallId: '02188880001' });
+    const gw = await gatewayFor(h, taskId, 'gwD', { originationCallId: '02188880001' });
     h.fs.setPeer('013900002222', { kind: 'answer', answerAfterMs: 300, hangupAfterMs: 3000 });
     const stomp = await agentSession(h, 'pd', a1);
     t.teardown(() => stomp.close());
     h.fs.dialFromExtension(a1, '13900002222');
-    const log = await h.fs.waitFor(
-      () =>
-        h.store.db
-          .select()
-          .from(callLogs)
-          .all()
-          .find((l) => l.destinationNumber === '13900002222' && l.result !== null),
+    const log = await waitFor(
+      async () => (await allLogs(h)).find((l) => l.destinationNumber === '13900002222' && l.result !== null),
       8000,
     );
     t.match(log, { result: 10, resultDetail: 55, callerIdNumber: a1, gatewayId: gw.id });

@@ -2,10 +2,10 @@
 // recording (test/support/amd-audio.ts), FreeSWITCH's unicast streams it to our UDP listener, the classifier decides,
 // and a person reaches an agent while a machine gets the task's message after its beep, or a hang-up.
 import t from 'tap';
-import { voices } from '../../src/db/schema.js';
+import { sql } from 'drizzle-orm';
 import { amdTestSet, loadClip } from '../support/amd-audio.js';
 import { startCallHarness, type CallHarness } from '../support/calls.js';
-import { logOf, setTask } from './flows-support.js';
+import { logOf, setTask, waitFor } from './flows-support.js';
 
 async function clip(name: RegExp): Promise<Int16Array> {
   const spec = amdTestSet().find((s) => name.test(s.name));
@@ -52,9 +52,11 @@ function legCommands(h: CallHarness, callId: string): string[] {
     });
 }
 
-function voice(h: CallHarness, code: string, filePath: string): void {
+async function voice(h: CallHarness, code: string, filePath: string): Promise<void> {
   const now = h.app.ctx.clock.now();
-  h.store.db.insert(voices).values({ voiceCode: code, filePath, createdAt: now, updatedAt: now }).run();
+  await h.exec(
+    sql`insert into voices (voice_code, file_path, created_at, updated_at) values (${code}, ${filePath}, ${now}, ${now})`,
+  );
 }
 
 // The emulator runs 10× faster than real time here, so a 6 s greeting takes 0.6 s.
@@ -67,17 +69,17 @@ t.test(
     t.teardown(h.close);
     const [a1] = await h.project('pa1', 1);
     const task = await h.task({ code: 'ta1', projectCode: 'pa1', scheduleType: 1 });
-    setTask(h, task, { amd: 1 });
+    await setTask(h, task, { amd: 1 });
     h.fs.setPeer('13900230001', {
       kind: 'answer',
       audio: await clip(/^human-en-Hello-s175-lead0.3$/),
       hangupAfterMs: 8000,
     });
     const callId = await dial(h, '13900230001', 'ta1', 'pa1');
-    const log = await h.fs.waitFor(
-      () => (logOf(h, callId)?.resultDetail ? logOf(h, callId) : undefined),
-      8000,
-    );
+    const log = await waitFor(async () => {
+      const log = await logOf(h, callId);
+      return log?.resultDetail ? log : undefined;
+    }, 8000);
     t.match(log, { result: 10, resultDetail: 55, callerIdNumber: a1, amdVerdict: 'human' });
     t.ok((log?.amdMs ?? 0) > 0 && (log?.amdMs ?? 0) < 2500, `decided after ${log?.amdMs} ms of audio`);
     const cmds = legCommands(h, callId);
@@ -97,8 +99,8 @@ t.test(
     t.teardown(h.close);
     const [a1] = await h.project('pa2', 1);
     const task = await h.task({ code: 'ta2', projectCode: 'pa2', scheduleType: 1 });
-    voice(h, 'vm1', '/var/voices/leave-a-message.wav');
-    setTask(h, task, { amd: 1, amdMachineAction: 'message', amdVoiceCode: 'vm1' });
+    await voice(h, 'vm1', '/var/voices/leave-a-message.wav');
+    await setTask(h, task, { amd: 1, amdMachineAction: 'message', amdVoiceCode: 'vm1' });
     const machine = amdTestSet().find((s) => /^machine-en-Hello-you-have-s210-lead0.4$/.test(s.name));
     const greeting = await loadClip(machine!);
     h.fs.setPeer('13900230002', { kind: 'answer', audio: greeting.pcm });
@@ -112,10 +114,10 @@ t.test(
         played = Date.now();
     });
     const callId = await dial(h, '13900230002', 'ta2', 'pa2');
-    const log = await h.fs.waitFor(
-      () => (logOf(h, callId)?.resultDetail ? logOf(h, callId) : undefined),
-      8000,
-    );
+    const log = await waitFor(async () => {
+      const log = await logOf(h, callId);
+      return log?.resultDetail ? log : undefined;
+    }, 8000);
     t.match(log, { result: 20, resultDetail: 61, amdVerdict: 'machine', callerIdNumber: null });
     t.same(
       legCommands(h, callId),
@@ -138,10 +140,13 @@ t.test('a machine with the hang-up action is hung up on at the verdict: 20 / 60'
   t.teardown(h.close);
   await h.project('pa3', 1);
   const task = await h.task({ code: 'ta3', projectCode: 'pa3', scheduleType: 1 });
-  setTask(h, task, { amd: 1 });
+  await setTask(h, task, { amd: 1 });
   h.fs.setPeer('13900230003', { kind: 'answer', audio: await clip(/^machine-cmn-.*-s175-lead0.4$/) });
   const callId = await dial(h, '13900230003', 'ta3', 'pa3');
-  const log = await h.fs.waitFor(() => (logOf(h, callId)?.resultDetail ? logOf(h, callId) : undefined), 8000);
+  const log = await waitFor(async () => {
+    const log = await logOf(h, callId);
+    return log?.resultDetail ? log : undefined;
+  }, 8000);
   t.match(log, { result: 20, resultDetail: 60, amdVerdict: 'machine' });
   t.same(legCommands(h, callId), ['unicast', 'hangup'], 'hung up without any application');
   await h.app.wallboard.sampleAll();
@@ -163,7 +168,10 @@ t.test('without amd the leg is not analysed (no unicast) and the log carries no 
     hangupAfterMs: 3000,
   });
   const callId = await dial(h, '13900230004', 'ta4', 'pa4');
-  const log = await h.fs.waitFor(() => (logOf(h, callId)?.resultDetail ? logOf(h, callId) : undefined), 8000);
+  const log = await waitFor(async () => {
+    const log = await logOf(h, callId);
+    return log?.resultDetail ? log : undefined;
+  }, 8000);
   t.match(log, { result: 10, amdVerdict: null });
   t.notOk(legCommands(h, callId).includes('unicast'));
 });
@@ -178,13 +186,13 @@ t.test(
     t.teardown(h.close);
     const [a1] = await h.project('pa5', 1);
     const task = await h.task({ code: 'ta5', projectCode: 'pa5', scheduleType: 1 });
-    setTask(h, task, { amd: 1 });
+    await setTask(h, task, { amd: 1 });
     h.fs.setPeer('13900230005', { kind: 'answer', hangupAfterMs: 3000 });
     const callId = await dial(h, '13900230005', 'ta5', 'pa5');
-    const log = await h.fs.waitFor(
-      () => (logOf(h, callId)?.resultDetail ? logOf(h, callId) : undefined),
-      8000,
-    );
+    const log = await waitFor(async () => {
+      const log = await logOf(h, callId);
+      return log?.resultDetail ? log : undefined;
+    }, 8000);
     t.match(log, { result: 10, callerIdNumber: a1, amdVerdict: 'notsure' });
   },
 );
@@ -199,14 +207,17 @@ t.test("scheduleType 2 with amd: a person hears the task's prompt, then reaches 
     scheduleType: 2,
     voiceFile: '/var/voices/prompt.wav',
   });
-  setTask(h, task, { amd: 1 });
+  await setTask(h, task, { amd: 1 });
   h.fs.setPeer('13900230006', {
     kind: 'answer',
     audio: await clip(/^human-cmn-wei2-ni3-hao3-s175-lead1$/),
     hangupAfterMs: 8000,
   });
   const callId = await dial(h, '13900230006', 'ta6', 'pa6', 'play-agent');
-  const log = await h.fs.waitFor(() => (logOf(h, callId)?.resultDetail ? logOf(h, callId) : undefined), 8000);
+  const log = await waitFor(async () => {
+    const log = await logOf(h, callId);
+    return log?.resultDetail ? log : undefined;
+  }, 8000);
   t.match(log, { result: 10, callerIdNumber: a1, amdVerdict: 'human' });
   const cmds = legCommands(h, callId);
   t.equal(cmds[0], 'unicast');

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { startCallHarness } from '../support/calls.js';
-import { agentState, gatewayFor, logOf, setTask } from './flows-support.js';
+import { agentState, gatewayFor, logOf, setTask, waitFor } from './flows-support.js';
 
 t.test(
   'a call to the DID of a running inbound task is queued for that task’s agents and logged',
@@ -9,11 +9,11 @@ t.test(
     t.teardown(h.close);
     const [a1] = await h.project('pi', 1);
     const taskId = await h.task({ code: 'ti', projectCode: 'pi', scheduleType: 11 });
-    setTask(h, taskId, { startedAt: h.app.ctx.clock.now() });
-    const gw = gatewayFor(h, taskId, 'gwI', { originationCallId: '02166660000' });
+    await setTask(h, taskId, { startedAt: h.app.ctx.clock.now() });
+    const gw = await gatewayFor(h, taskId, 'gwI', { originationCallId: '02166660000' });
     const leg = h.fs.inboundCall('13900009001', '02166660000', { hangupAfterMs: 25_000 }) ?? '';
     await h.fs.waitFor(() => agentState(h, a1)?.sessionStatus === 10);
-    const log = await h.fs.waitFor(() => logOf(h, leg), 5000);
+    const log = await waitFor(() => logOf(h, leg), 5000);
     t.match(log, {
       result: 10,
       resultDetail: 55,
@@ -37,10 +37,10 @@ t.test('a call whose DID no running inbound task owns is hung up without ringing
   t.teardown(h.close);
   const [a1] = await h.project('pu', 1);
   const taskId = await h.task({ code: 'tu', projectCode: 'pu', scheduleType: 11 });
-  gatewayFor(h, taskId, 'gwU', { originationCallId: '02177770000' });
+  await gatewayFor(h, taskId, 'gwU', { originationCallId: '02177770000' });
   const paused = h.fs.inboundCall('13900009002', '02100001234') ?? '';
   await h.fs.waitFor(() => !h.fs.channels().some((c) => c.uuid === paused));
-  setTask(h, taskId, { status: 3 });
+  await setTask(h, taskId, { status: 3 });
   const other = h.fs.inboundCall('13900009003', '02177770000') ?? '';
   await h.fs.waitFor(() => !h.fs.channels().some((c) => c.uuid === other));
   t.ok(

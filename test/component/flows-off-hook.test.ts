@@ -1,6 +1,6 @@
 import t from 'tap';
 import { startCallHarness, type CallHarness } from '../support/calls.js';
-import { agentState, logOf } from './flows-support.js';
+import { agentState, logOf, waitFor } from './flows-support.js';
 
 let n = 0;
 /** What the dialer does for a scheduleType 4 task: the customer leg, answered, to the socket (cc_flow=off-hook). */
@@ -42,7 +42,7 @@ t.test('an off-hook agent’s held leg takes one customer after another and wait
   t.equal(h.fs.channels().find((c) => c.uuid === first)?.bridgedTo, leg, 'uuid_bridge to the held leg');
   t.ok(h.fs.commands.some((c) => c.line.startsWith(`api uuid_bridge ${first} ${leg}`)));
   h.fs.remoteHangup(first);
-  t.match(await h.fs.waitFor(() => logOf(h, first), 5000), {
+  t.match(await waitFor(() => logOf(h, first), 5000), {
     result: 10,
     resultDetail: 55,
     callerIdNumber: a1,
@@ -57,7 +57,7 @@ t.test('an off-hook agent’s held leg takes one customer after another and wait
   const second = await dialCustomer(h, '13900008002', 'po', 'to');
   await h.fs.waitFor(() => h.fs.channels().find((c) => c.uuid === second)?.bridgedTo === leg);
   h.fs.remoteHangup(second);
-  t.match(await h.fs.waitFor(() => logOf(h, second), 5000), { result: 10, callerIdNumber: a1 });
+  t.match(await waitFor(() => logOf(h, second), 5000), { result: 10, callerIdNumber: a1 });
   await h.fs.waitFor(() => agentState(h, a1)?.sessionStatus === 0);
 
   h.fs.remoteHangup(leg);
@@ -72,7 +72,7 @@ t.test('off-hook: with no held leg the customer waits, then all agents busy (35)
   await h.project('pq', 1);
   await h.task({ code: 'tq', projectCode: 'pq', scheduleType: 4 });
   const callId = await dialCustomer(h, '13900008003', 'pq', 'tq');
-  t.match(await h.fs.waitFor(() => logOf(h, callId), 5000), { result: 30, resultDetail: 35 });
+  t.match(await waitFor(() => logOf(h, callId), 5000), { result: 30, resultDetail: 35 });
 });
 
 t.test('off-hook: a customer waiting is connected as soon as an agent picks up its fifo leg', async (t) => {
@@ -84,7 +84,7 @@ t.test('off-hook: a customer waiting is connected as soon as an agent picks up i
   const callId = await dialCustomer(h, '13900008004', 'pw', 'tw');
   await h.fs.waitFor(() => h.app.runner.live.has(callId));
   h.fs.dialFromExtension(a1, 'fifopw');
-  t.match(await h.fs.waitFor(() => logOf(h, callId), 5000), { result: 10, callerIdNumber: a1 });
+  t.match(await waitFor(() => logOf(h, callId), 5000), { result: 10, callerIdNumber: a1 });
 });
 
 t.test('a fifo code of another project is refused: the leg is hung up and nothing is held', async (t) => {

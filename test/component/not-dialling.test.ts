@@ -26,8 +26,8 @@ t.test('a running task that dials nothing says why, and says it again when the r
   // A round trip, so the subscription is in place before the task runs.
   await new Promise((r) => setTimeout(r, 50));
   const taskId = await h.task({ code: 'tn', projectCode: 'pn', scheduleType: 1 });
-  const gw = gatewayFor(h, taskId, 'gwN', { lines: 2 });
-  addNumber(h, taskId, '13900000001');
+  const gw = await gatewayFor(h, taskId, 'gwN', { lines: 2 });
+  await addNumber(h, taskId, '13900000001');
   const until = async (reason: string) => {
     for (let i = 0; i < 200; i++) {
       const s = await status(h, 'tn');

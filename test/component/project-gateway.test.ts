@@ -65,7 +65,7 @@ t.test('without a default, the gateways of its tasks carry the call, ended tasks
   t.teardown(h.close);
   const [a1] = await h.project('pe', 1);
   const taskId = await h.task({ code: 'te', projectCode: 'pe', scheduleType: 1 });
-  const gw = gatewayFor(h, taskId, 'gwEnded');
+  const gw = await gatewayFor(h, taskId, 'gwEnded');
   h.store.db.update(tasks).set({ status: 4 }).where(eq(tasks.id, taskId)).run();
   const stomp = await agentSession(h, 'pe', a1!);
   t.teardown(() => stomp.close());

@@ -6,7 +6,7 @@ import t from 'tap';
 import { taskNumbers } from '../../src/db/schema.js';
 import { form, FORM } from '../support/app.js';
 import { startCallHarness, type CallHarness } from '../support/calls.js';
-import { addNumber, gatewayFor, logsOfTask, numberRow } from './flows-support.js';
+import { addNumber, gatewayFor, logsOfTask, numberRow, waitFor } from './flows-support.js';
 
 const TASK = '/callcenter/callTask/api';
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,14 +34,14 @@ t.test(
     t.teardown(h.close);
     await h.project('pw', 1, { register: false });
     const taskId = await h.task({ code: 'tw', projectCode: 'pw', scheduleType: 5, voiceFile: '/v/a.wav' });
-    gatewayFor(h, taskId, 'gwW');
+    await gatewayFor(h, taskId, 'gwW');
     let r = await post(h, `${TASK}/setTaskRules/v1`, {
       callTaskCode: 'tw',
       callingWindow: JSON.stringify(closedWindow()),
     });
     t.equal(r.statusCode, 200, r.body);
-    addNumber(h, taskId, '13900002001');
-    addNumber(h, taskId, '13900002002');
+    await addNumber(h, taskId, '13900002001');
+    await addNumber(h, taskId, '13900002002');
     const published: unknown[] = [];
     const send = h.app.broker.publish.bind(h.app.broker);
     h.app.broker.publish = (d, b, x) => {
@@ -61,7 +61,7 @@ t.test(
       callingWindow: JSON.stringify(openWindow),
     });
     t.equal(r.statusCode, 200);
-    await h.fs.waitFor(() => logsOfTask(h, taskId).length === 2, 8000);
+    await waitFor(async () => (await logsOfTask(h, taskId)).length === 2, 8000);
     t.equal(originated(h), 2, 'dialling resumed inside the window');
     t.same(
       published.map((p) => (p as { windowOpen: boolean }).windowOpen),
@@ -80,7 +80,7 @@ t.test('a number whose own zone is outside the window waits while the others are
   t.teardown(h.close);
   await h.project('pz', 1, { register: false });
   const taskId = await h.task({ code: 'tz', projectCode: 'pz', scheduleType: 5, voiceFile: '/v/a.wav' });
-  gatewayFor(h, taskId, 'gwZ');
+  await gatewayFor(h, taskId, 'gwZ');
   // Open for three hours around the current UTC hour, in UTC; numbers starting 44 are called at UTC+12, where
   // the same local hours are half a day away.
   const hour = new Date().getUTCHours();
@@ -95,12 +95,12 @@ t.test('a number whose own zone is outside the window waits while the others are
     callingWindow: JSON.stringify(window),
   });
   t.equal(r.statusCode, 200, r.body);
-  const far = addNumber(h, taskId, '4413900002003');
-  addNumber(h, taskId, '13900002004');
-  await h.fs.waitFor(() => logsOfTask(h, taskId).length === 1, 8000);
+  const far = await addNumber(h, taskId, '4413900002003');
+  await addNumber(h, taskId, '13900002004');
+  await waitFor(async () => (await logsOfTask(h, taskId)).length === 1, 8000);
   await pause(300);
   t.equal(originated(h), 1, 'only the number inside its own window');
-  t.match(numberRow(h, far), { state: 'pending' });
+  t.match(await numberRow(h, far), { state: 'pending' });
 });
 
 t.test(
@@ -110,10 +110,10 @@ t.test(
     t.teardown(h.close);
     await h.project('pr', 1, { register: false });
     const taskId = await h.task({ code: 'tr', projectCode: 'pr', scheduleType: 5, voiceFile: '/v/a.wav' });
-    gatewayFor(h, taskId, 'gwR');
-    const busy = addNumber(h, taskId, '13900003001');
-    const answered = addNumber(h, taskId, '13900003002');
-    const listed = addNumber(h, taskId, '13900003003');
+    await gatewayFor(h, taskId, 'gwR');
+    const busy = await addNumber(h, taskId, '13900003001');
+    const answered = await addNumber(h, taskId, '13900003002');
+    const listed = await addNumber(h, taskId, '13900003003');
     for (const p of ['013900003001', '013900003003']) h.fs.setPeer(p, { kind: 'busy' });
     const rules = [{ resultDetail: [20], afterMinutes: 10, maxRetries: 2 }];
     const r = await post(h, `${TASK}/setTaskRules/v1`, {
@@ -131,12 +131,15 @@ t.test(
         .run();
 
     const before = Date.now();
-    await h.fs.waitFor(() => numberRow(h, busy)?.retries === 1 && numberRow(h, listed)?.retries === 1, 8000);
-    const row = numberRow(h, busy);
+    await waitFor(
+      async () => (await numberRow(h, busy))?.retries === 1 && (await numberRow(h, listed))?.retries === 1,
+      8000,
+    );
+    const row = await numberRow(h, busy);
     t.match(row, { state: 'pending', resultDetail: 20 });
     t.ok((row?.retryAt ?? 0) >= before + 600_000 - 1000, 'due 10 minutes later');
-    await h.fs.waitFor(() => numberRow(h, answered)?.state === 'done');
-    t.match(numberRow(h, answered), { resultDetail: 50, retries: 0 }, 'answered: done, no retry');
+    await waitFor(async () => (await numberRow(h, answered))?.state === 'done');
+    t.match(await numberRow(h, answered), { resultDetail: 50, retries: 0 }, 'answered: done, no retry');
     await pause(300);
     t.equal(dialsOf('13900003001'), 1, 'not redialled before it is due');
     t.match((await post(h, `${TASK}/callTaskStatus/v1`, { callTaskCode: 'tr' })).json().data, {
@@ -146,16 +149,27 @@ t.test(
 
     await h.app.ctx.repos.dnc.add('pr', ['13900003003'], null, Date.now());
     dueNow();
-    await h.fs.waitFor(() => numberRow(h, busy)?.retries === 2, 8000);
+    await waitFor(async () => (await numberRow(h, busy))?.retries === 2, 8000);
     t.equal(dialsOf('13900003001'), 2, 'redialled once due');
-    t.match(numberRow(h, listed), { state: 'done', note: /dnc-project/ }, 'a retry is screened by the lists');
+    t.match(
+      await numberRow(h, listed),
+      { state: 'done', note: /dnc-project/ },
+      'a retry is screened by the lists',
+    );
     t.equal(dialsOf('13900003003'), 1, 'the listed number was not redialled');
     dueNow();
-    await h.fs.waitFor(() => dialsOf('13900003001') === 3 && numberRow(h, busy)?.state === 'done', 8000);
+    await waitFor(
+      async () => dialsOf('13900003001') === 3 && (await numberRow(h, busy))?.state === 'done',
+      8000,
+    );
     await pause(300);
-    t.match(numberRow(h, busy), { state: 'done', retries: 2, resultDetail: 20 }, 'two retries, then closed');
+    t.match(
+      await numberRow(h, busy),
+      { state: 'done', retries: 2, resultDetail: 20 },
+      'two retries, then closed',
+    );
     t.equal(
-      logsOfTask(h, taskId).filter((l) => l.destinationNumber === '13900003001').length,
+      (await logsOfTask(h, taskId)).filter((l) => l.destinationNumber === '13900003001').length,
       3,
       'one log per call',
     );
@@ -169,7 +183,7 @@ t.test(
     t.teardown(h.close);
     await h.project('pv', 1, { register: false });
     const taskId = await h.task({ code: 'tv', projectCode: 'pv', scheduleType: 1 });
-    gatewayFor(h, taskId, 'gwV');
+    await gatewayFor(h, taskId, 'gwV');
     const bad: [Record<string, string | number>, RegExp][] = [
       [{ agentWeight: 0 }, /agentWeight must be at least 1/],
       [{ agentWeight: 3, abandonTarget: 0.05 }, /abandonTarget must be .* at most 0.03/],
@@ -226,18 +240,18 @@ t.test('retry rules also apply to agent-first calls: a busy customer is due agai
   t.teardown(h.close);
   await h.project('pa', 1);
   const taskId = await h.task({ code: 'taf', projectCode: 'pa', scheduleType: 3 });
-  gatewayFor(h, taskId, 'gwAF');
+  await gatewayFor(h, taskId, 'gwAF');
   await h.app.ctx.services.tasks.setRules('taf', {
     retryRules: [{ resultDetail: [20], afterMinutes: 5, maxRetries: 1 }],
   });
   h.fs.setPeer('013900005001', { kind: 'busy' });
-  const id = addNumber(h, taskId, '13900005001');
+  const id = await addNumber(h, taskId, '13900005001');
   const before = Date.now();
-  await h.fs.waitFor(() => numberRow(h, id)?.retries === 1, 8000);
-  const row = numberRow(h, id);
+  await waitFor(async () => (await numberRow(h, id))?.retries === 1, 8000);
+  const row = await numberRow(h, id);
   t.match(row, { state: 'pending', resultDetail: 20 });
   t.ok((row?.retryAt ?? 0) >= before + 300_000 - 1000, 'due five minutes later');
-  t.match(logsOfTask(h, taskId), [{ resultDetail: 20 }], 'the busy call is logged');
+  t.match(await logsOfTask(h, taskId), [{ resultDetail: 20 }], 'the busy call is logged');
 });
 
 t.test(
@@ -247,7 +261,7 @@ t.test(
     t.teardown(h.close);
     await h.project('pz', 1, { register: false });
     const taskId = await h.task({ code: 'tz', projectCode: 'pz', scheduleType: 1 });
-    gatewayFor(h, taskId, 'gwZ');
+    await gatewayFor(h, taskId, 'gwZ');
     const prefixTimeZones = Array.from({ length: 40_000 }, (_, i) => ({
       prefix: String(100_000 + i),
       timeZone: i % 2 ? 'America/New_York' : 'Europe/Paris',

@@ -32,7 +32,13 @@ export interface CallHarness extends TestApp {
 }
 
 export async function startCallHarness(
-  opts: { emulator?: EmulatorOptions; config?: Partial<Config>; flow?: Partial<FlowSettings> } = {},
+  opts: {
+    emulator?: EmulatorOptions;
+    config?: Partial<Config>;
+    flow?: Partial<FlowSettings>;
+    /** Runs before the app starts (e.g. rows a previous run left, which the start-up recovery must find). */
+    beforeStart?: (ta: TestApp) => Promise<void>;
+  } = {},
   deps: Partial<AppDeps> = {},
 ): Promise<CallHarness> {
   // The emulator binds these ports for its unicast streams: a range of its own, so tests running side by side on
@@ -58,6 +64,7 @@ export async function startCallHarness(
     dialplanSocket: { host: '127.0.0.1', port: socket.port },
   });
   await ta.exec(sql`update fs_nodes set esl_port = ${fs.port}, sip_domain = '127.0.0.1'`);
+  await opts.beforeStart?.(ta);
   await ta.app.start();
   await fs.waitFor(() => ta.app.nodes.isConnected(1));
   const baseUrl = await ta.app.http.listen({ host: '127.0.0.1', port: 0 });

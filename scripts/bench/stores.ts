@@ -11,8 +11,9 @@ import { join } from 'node:path';
 const ROWS = [
   'originates',
   'peak live customer legs (app)',
-  'answer → bridge, idle agent, APP-SIDE p50 / p99 / max',
-  'answer → bridge, queued, APP-SIDE p50 / p99 / max',
+  'answer → bridge, idle agent, APP-SIDE handler-internal p50 / p99 / max',
+  'answer → bridge, queued, APP-SIDE handler-internal p50 / p99 / max',
+  'connect reply in → bridge out, idle agent, AT THE SOCKET p50 / p99 / max',
   'APP CPU per originated attempt',
   'store statements per originated attempt (+ BEGIN/COMMIT/SAVEPOINT)',
   'APP event-loop delay p50 / p99 / max',
@@ -33,7 +34,7 @@ const run = (store: string[]): Map<string, string> => {
   const figures = new Map<string, string>();
   for (const line of out.split('\n')) {
     const name = ROWS.find((r) => line.startsWith(r));
-    if (name) figures.set(name, line.slice(Math.max(62, name.length)).trim());
+    if (name) figures.set(name, line.slice(name.length).trim());
   }
   return figures;
 };

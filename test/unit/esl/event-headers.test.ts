@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import t from 'tap';
 import { EslParser, contentType, decodeEvent } from '../../../src/esl/index.js';
 import { parseHeaderLines } from '../../../src/esl/frame.js';
@@ -45,3 +47,25 @@ t.test(
     t.equal(JSON.stringify(e.headers), JSON.stringify(eagerHeaders(body)));
   },
 );
+
+/** The uuid of an event of ~2 MB, read as a leg reads its channel's (the event itself is dropped). */
+function uuidOfLargeEvent(i: number): string {
+  const pad = 'x'.repeat(2 * 2 ** 20);
+  const body = `Event-Name: CHANNEL_ANSWER\nUnique-ID: 7f4de4c2-0000-4000-8000-00000000000${i}\nVariable_pad: ${pad}\n`;
+  return decodeEvent({ headers: { 'Content-Type': 'text/event-plain' }, body })!.headers['Unique-ID']!;
+}
+
+t.test('a header value kept after its event does not keep the event text alive (issue 21)', async (t) => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heap = () => {
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const before = heap();
+  const kept = Array.from({ length: 10 }, (_, i) => uuidOfLargeEvent(i));
+  const grown = heap() - before;
+  t.equal(kept[3], '7f4de4c2-0000-4000-8000-000000000003');
+  // Kept whole, the ten events would be 20 MiB.
+  t.ok(grown < 5 * 2 ** 20, `the heap grew ${(grown / 2 ** 20).toFixed(2)} MiB for ten kept uuids`);
+});

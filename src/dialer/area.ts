@@ -129,11 +129,11 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
 /** The dialer's number port over the number store. */
 function numberSourceOf(store: NumberStore): NumberSource {
   return {
-    dispense: (taskId, n, now, screen) => store.dispenseNumbers(taskId, n, now, screen),
+    dispense: (taskId, n, now, screen, fence) => store.dispenseNumbers(taskId, n, now, screen, fence),
     retryLater: (id, at, now) => store.retryLater(id, at, now),
     agentMissed: (id, cap, log, now) => store.agentMissed(id, cap, log, now),
     settle: (id, outcome, now) => store.settleNumber(id, outcome, now),
-    markCall: (id, callUuid, now) => store.markCall(id, callUuid, now),
+    markCall: (id, callUuid, now, fence) => store.markCall(id, callUuid, now, fence),
     giveBack: (id, now) => store.giveBack(id, now),
   };
 }

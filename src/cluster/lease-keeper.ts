@@ -69,10 +69,23 @@ export class LeaseKeeper {
     return this.lastView && { view: this.lastView, at: this.lastViewAt! };
   }
 
-  /** Ms until the project's grant stops allowing to act (negative once past); undefined when not held. */
-  remainingMs(projectCode: string): number | undefined {
-    const g = this.grants.get(projectCode);
-    return g && g.actUntil - this.o.clock.now();
+  /** How long ago (local ms) the last lease view was read: grows while the database does not answer. */
+  readAgeMs(): number | undefined {
+    return this.lastViewAt === undefined ? undefined : this.o.clock.now() - this.lastViewAt;
+  }
+
+  /** The grants held, for /health: their epoch, how long since granted or renewed, and how long they still allow. */
+  held(): { projectCode: string; epoch: number; ageMs: number; remainingMs: number }[] {
+    const now = this.o.clock.now();
+    return this.owned().map((p) => {
+      const g = this.grants.get(p)!;
+      return {
+        projectCode: p,
+        epoch: g.epoch,
+        ageMs: now - (g.renewAt - this.o.timings.renewAfterMs),
+        remainingMs: g.actUntil - now,
+      };
+    });
   }
 
   /** Called after a round with each project gained (true) or lost (false); returns the unsubscribe. */

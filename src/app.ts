@@ -13,6 +13,7 @@ import type { CallRunner } from './calls/runner.js';
 import type { SocketGuard } from './calls/socket-guard.js';
 import { composeCluster, composeOwnership, type LeaseSettings } from './cluster/area.js';
 import type { LeaseKeeper } from './cluster/lease-keeper.js';
+import type { CapacityLedger } from './cluster/capacity-ledger.js';
 import type { Bus } from './cluster/bus.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -110,7 +111,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const people = await composeAgents({ ...base, agents, publisher, reports, disconnectUser, switchControl });
   const socket = composeCallSocket({ ...base, directory });
   const reach = () => `${socket.reachAt().host}:${socket.reachAt().port}`;
-  const { ownership, keeper } = composeOwnership({ ...base, leases: deps.leases, socketAt: reach });
+  const { ownership, keeper, ledger } = composeOwnership({ ...base, leases: deps.leases, socketAt: reach });
   const flowSettings = flowSettingsOf(config, deps.flowSettings);
   const dialing = composeDialing({
     ...base,
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     flowSettings,
     tickMs: deps.dialerTickMs,
     ownership,
+    share: ledger && ((resource, limit, inUse) => ledger.allowance(resource, limit, inUse)),
   });
   const { dialer } = dialing;
   const calls = composeCallRuntime({
@@ -165,7 +167,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ctx,
     events,
     guard,
-    ...lifecycle({ ...parts, directory, recordings, bus, keeper }),
+    ...lifecycle({ ...parts, directory, recordings, bus, keeper, ledger }),
   };
 }
 
@@ -179,6 +181,7 @@ function lifecycle(
     recordings?: { start(): void; stop(): Promise<void> };
     bus?: Bus;
     keeper?: LeaseKeeper;
+    ledger?: CapacityLedger;
   },
 ): Pick<App, 'start' | 'close'> {
   return {
@@ -189,6 +192,7 @@ function lifecycle(
       p.directory.start();
       p.recordings?.start();
       p.keeper?.start();
+      p.ledger?.start();
       p.dialer.start();
       p.wallboard.start();
     },
@@ -196,6 +200,7 @@ function lifecycle(
       p.dialer.stop();
       // Released at once: a rolling restart hands its projects over now, not at their expiry.
       await p.keeper?.stop();
+      await p.ledger?.stop();
       p.directory.stop();
       p.wallboard.stop();
       await p.recordings?.stop();

@@ -38,6 +38,8 @@ interface DialingAreaDeps {
   tickMs?: number;
   /** Which projects this instance dials (issue 20): a lone instance all of them. */
   ownership?: Ownership;
+  /** This instance's part of the cluster-wide gateway and node limits (cluster/capacity-ledger.ts). */
+  share?(resource: string, limit: number, inUse: number): number;
 }
 
 export interface DialingArea {

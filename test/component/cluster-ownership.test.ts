@@ -61,6 +61,28 @@ t.test(
       epochs.every((r) => Number(r.epoch) >= 1),
       'numbers record the epoch they were dispensed under',
     );
+    // The manager page's API names the owner, whichever instance answers.
+    for (const [project, owner] of [
+      ['pa', owners[0]],
+      ['pb', owners[1]],
+    ] as const) {
+      const manager = a!.app.ctx.services.agents.ofProject(project).find((x) => x.type === 3)!.username;
+      const password = (await c.repos.extensions.byUsername(manager))!.password;
+      const r = await a!.app.http.inject({
+        method: 'GET',
+        url: `/callcenter/console/owner?projectCode=${project}`,
+        headers: { authorization: `Basic ${Buffer.from(`${manager}:${password}`).toString('base64')}` },
+      });
+      t.same(r.json().data, { instance: owner, servedBy: a!.id }, `${project}'s owner on the manager API`);
+    }
+    const metrics = (await a!.app.http.inject({ method: 'GET', url: '/metrics' })).body;
+    t.match(
+      metrics,
+      new RegExp(
+        `callcenter_lease_age_ms\\{project="${owners[0] === a!.id ? 'pa' : 'pb'}",epoch="\\d+"\\} \\d+`,
+      ),
+      '/metrics has the lease age of what it owns',
+    );
     // /health of each instance names the projects it owns.
     for (const m of [a!, b!]) {
       const health = (await m.app.http.inject({ method: 'GET', url: '/health' })).json();

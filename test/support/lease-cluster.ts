@@ -110,8 +110,12 @@ async function member(
     pg,
     keeper,
     async kill() {
+      // What dies with the process first: its database connections (nothing it still tries to write lands), its
+      // lease rounds; then its event socket links and outbound sockets close (FreeSWITCH sees them drop).
       keeper.halt();
-      await close();
+      closed = true;
+      await pg.close();
+      await ta.close().catch(() => undefined);
     },
     freeze() {
       keeper.halt();

@@ -15,7 +15,7 @@ import type { SocketLegs } from '../calls/socket-guard.js';
 import type { AttemptBook, Task } from './attempts.js';
 import { dialString, type GatewayRoom } from './capacity.js';
 import type { GatewayUsage } from './gateway-usage.js';
-import type { NumberSource, Screen } from './number-source.js';
+import type { Fence, NumberSource, Screen } from './number-source.js';
 import { retryIfRuled } from './retries.js';
 
 /** What an agent-first call needs: who to ring first, and which number through which gateway afterwards. */
@@ -27,6 +27,8 @@ export interface AgentFirstCall {
   phone: string;
   task?: Task;
   numberId?: number;
+  /** The lease the dialer dispensed the number under, in a cluster (issue 20): the leg carries it. */
+  fence?: Fence;
 }
 
 export type AgentFirstResult = { ok: true; callId: string } | { ok: false; reason: string; cause: string };
@@ -61,7 +63,15 @@ export class AgentFirstCalls {
    * the same agent is never rung twice; a number whose agent did not answer goes back to pending for another agent.
    */
   async dial(
-    turn: { task: Task; projectCode: string; nodeId: number; rooms: GatewayRoom[]; capacity: number },
+    turn: {
+      task: Task;
+      projectCode: string;
+      nodeId: number;
+      rooms: GatewayRoom[];
+      capacity: number;
+      fence?: Fence;
+      mayAct?: () => boolean;
+    },
     idle: AgentEntry[],
     now: number,
     screen: Screen | undefined,
@@ -80,7 +90,10 @@ export class AgentFirstCalls {
       Math.min(idle.length, turn.capacity),
       now,
       screen,
+      turn.fence,
     )) {
+      // In a cluster, an owner that lost its grant since dispensing rings nobody (customer-calls.ts says why).
+      if (turn.mayAct && !turn.mayAct()) return;
       const room = rooms.find((r) => r.room > 0);
       // The uuid dispensing wrote on the number's row.
       const { callId } = number;
@@ -90,7 +103,13 @@ export class AgentFirstCalls {
         continue;
       }
       room.room--;
-      const call = { agent: agent.username, projectCode, nodeId: turn.nodeId, gateway: room.gateway };
+      const call = {
+        agent: agent.username,
+        projectCode,
+        nodeId: turn.nodeId,
+        gateway: room.gateway,
+        fence: turn.fence,
+      };
       void this.originate(
         { ...call, phone: number.phone, task, numberId: number.id },
         callId,
@@ -144,6 +163,7 @@ export class AgentFirstCalls {
         cc_gw: c.gateway.gwCode,
         cc_dial: dialString(c.gateway, c.phone),
         cc_caller_id: c.gateway.originationCallId ?? undefined,
+        ...(c.fence && { cc_instance: c.fence.instanceId, cc_epoch: c.fence.epoch }),
       },
       domain ? `user/${c.agent}@${domain}` : `user/${c.agent}`,
       socketAppFor(d.socket().host, d.socket().port),

@@ -17,7 +17,7 @@ import { classifyCall } from '../switch/results.js';
 import type { Attempt, AttemptBook, Task } from './attempts.js';
 import { dialString, type DialCapacity, type GatewayRoom } from './capacity.js';
 import type { GatewayUsage } from './gateway-usage.js';
-import type { DialledNumber, NumberSource, Screen } from './number-source.js';
+import type { DialledNumber, Fence, NumberSource, Screen } from './number-source.js';
 import { judgeLiveAnswer, MAX_AGENT_WAIT_MS } from './pacing/abandon.js';
 import { retryIfRuled } from './retries.js';
 import type { TaskPacers } from './task-pacers.js';
@@ -72,6 +72,10 @@ interface DialTurn {
   agents: AgentEntry[];
   idle: AgentEntry[];
   screen?: Screen;
+  /** The lease the project is dialled under, in a cluster (issue 20). */
+  fence?: Fence;
+  /** In a cluster: whether this instance still holds the project by its grant's local deadline (no database). */
+  mayAct?: () => boolean;
 }
 
 export class CustomerCalls {
@@ -106,7 +110,7 @@ export class CustomerCalls {
             busySince: agents.flatMap((a) => (a.state.talkingSince !== null ? [a.state.talkingSince] : [])),
           });
     if (wanted <= 0) return;
-    const numbers = await d.numbers.dispense(task.id, wanted, now, turn.screen);
+    const numbers = await d.numbers.dispense(task.id, wanted, now, turn.screen, turn.fence);
     // Where FreeSWITCH reaches us, once per tick: the listening address is a system call (Server.address).
     const socketApp = socketAppFor(d.socket().host, d.socket().port);
     for (const [i, number] of numbers.entries()) {
@@ -115,6 +119,13 @@ export class CustomerCalls {
         // Stopped in between (shutdown): the numbers not yet originated were never rung, so they go back to
         // pending rather than wait for the next start's recovery, which would close them unrung.
         if (!d.running()) return this.giveBack(numbers.slice(i), now);
+      }
+      // In a cluster the grant is checked again right before each originate, in the same turn as the command's
+      // write (issue 20): an owner paused or cut off since it dispensed (its local deadline passed) makes no call.
+      // What it dispensed is left to the new owner's take-over recovery, which closes it unrung: never dialled twice.
+      if (turn.mayAct && !turn.mayAct()) {
+        d.metrics.inc('dialer.fenced');
+        return;
       }
       const room = rooms
         .filter((r) => r.room > 0)
@@ -180,6 +191,8 @@ export class CustomerCalls {
         cc_number: number.phone,
         cc_number_id: number.id,
         cc_gw: gateway.gwCode,
+        // Which owner started the leg, under which lease (issue 20): recovery and the CDR can tell stale legs.
+        ...(turn.fence && { cc_instance: turn.fence.instanceId, cc_epoch: turn.fence.epoch }),
       },
       dialString(gateway, number.phone),
       socketApp,

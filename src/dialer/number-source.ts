@@ -31,9 +31,24 @@ export interface Screen {
   callableNow?(phone: string): boolean;
 }
 
+/**
+ * The lease a write for a project is made under (issue 20): in a cluster, dispensing succeeds only
+ * while `instanceId` still holds the project at `epoch` by the database's clock (the PostgreSQL store checks it in
+ * the same transaction). Absent for a lone instance.
+ */
+export interface Fence {
+  instanceId: string;
+  projectCode: string;
+  epoch: number;
+}
+
 /** Where numbers come from: the task-number store. */
 export interface NumberSource {
-  dispense(taskId: number, n: number, now: number, screen?: Screen): Promise<DialledNumber[]>;
+  /**
+   * With a fence the numbers record its epoch, and none are handed out once the lease is not current (checked in the
+   * dispensing statement itself).
+   */
+  dispense(taskId: number, n: number, now: number, screen?: Screen, fence?: Fence): Promise<DialledNumber[]>;
   /** The task's retry rules give a settled number another attempt at `at` (issue 14.8). */
   retryLater(id: number, at: number, now: number): Promise<boolean>;
   /** Agent-first: the agent did not take the call; back to pending, or settled as 32 at the cap (issue 14.3). */
@@ -44,6 +59,8 @@ export interface NumberSource {
     now: number,
   ): Promise<'pending' | 'settled'>;
   settle(id: number, outcome: { callUuid: string; resultDetail: number }, now: number): Promise<void>;
+  /** 'dialing' numbers with no call recorded (never handed out with a call id) go back to pending; how many did. */
+  releaseUnoriginated(ids: number[], now: number): Promise<number>;
   /** An agent-first number whose agent never rang goes back to pending. */
   giveBack(id: number, now: number): Promise<void>;
 }

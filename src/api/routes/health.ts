@@ -14,6 +14,28 @@ function amqpLink(ctx: ApiContext, m: Record<string, number>) {
   };
 }
 
+/**
+ * Project ownership (issue 20): the projects this instance holds, each with its fencing epoch, how long since it was
+ * granted or renewed and how long it may still act on it, and how old the last lease read is (a PostgreSQL link that
+ * stopped answering shows as a growing age). 'lone' for an instance that owns every project.
+ */
+function leases(ctx: ApiContext) {
+  const keeper = ctx.keeper;
+  if (!keeper) return { mode: 'lone' };
+  const age = keeper.readAgeMs();
+  return { mode: 'lease', owned: keeper.held(), lastReadAgeMs: age === undefined ? null : Math.round(age) };
+}
+
+/** One line per project this instance holds: its fencing epoch, and how long since the lease was renewed. */
+function owned(ctx: ApiContext): string {
+  return (ctx.keeper?.held() ?? [])
+    .map(
+      (h) =>
+        `callcenter_lease_age_ms{project="${label(h.projectCode)}",epoch="${h.epoch}"} ${Math.round(h.ageMs)}\n`,
+    )
+    .join('');
+}
+
 /** Prometheus label values escape backslash, double quote and newline. */
 const label = (v: string): string => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 
@@ -33,6 +55,7 @@ export const healthRoutes: FastifyPluginAsync<{
           db: 'ok',
           instance: ctx.config.cluster.instanceId,
           amqp: amqpLink(ctx, metrics),
+          leases: leases(ctx),
           uptimeMs: ctx.clock.now() - startedAt,
           counts,
           metrics,
@@ -50,7 +73,7 @@ export const healthRoutes: FastifyPluginAsync<{
       reply
         .type('text/plain; version=0.0.4')
         .send(
-          `callcenter_instance_info{instance="${label(ctx.config.cluster.instanceId)}"} 1\n${ctx.metrics.prometheus()}`,
+          `callcenter_instance_info{instance="${label(ctx.config.cluster.instanceId)}"} 1\n${owned(ctx)}${ctx.metrics.prometheus()}`,
         ),
   );
 };

@@ -3,9 +3,9 @@
 // side by side, so every hand-out reads its pending rows with SELECT … FOR UPDATE SKIP LOCKED: a row another
 // dispenser (another tick, another agent, another server) is taking is locked, and is skipped rather than waited
 // for, so two dispensers never take the same number and never queue behind each other.
-import { and, asc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { TaskStatus } from '../../core/codes.js';
-import type { DialledNumber, DispensedNumber, Screen } from '../../dialer/number-source.js';
+import type { DialledNumber, DispensedNumber, Fence, Screen } from '../../dialer/number-source.js';
 import {
   agentMissSettle,
   blockedReasons,
@@ -18,10 +18,11 @@ import {
   type AgentMissLog,
   type Recovery,
 } from '../repos/number-rules.js';
+import { leaseIsCurrent } from './leases.js';
 import { pgDncRepo } from './repos/dnc.js';
 import type { PgDb } from './open.js';
 import { changed, first, type PgExecutor, type PgTx } from './rows.js';
-import { callLogs, taskNumbers, tasks } from './schema.js';
+import { callLogs, projects, taskNumbers, tasks } from './schema.js';
 
 /**
  * Pending rows of the task after `after`, as a range of the (task_id, state, id) index. Written as a row comparison
@@ -58,7 +59,13 @@ async function blocked(
   return blockedReasons(phones, keys, await pgDncRepo(db).listed(projectCode, keys));
 }
 
-type Target = { state: 'dialing' | 'preview'; assignedTo: string | null };
+/**
+ * Where taken rows go. `fence` (issue 20): the rows record its epoch, and the statement takes nothing unless the
+ * instance still holds the project's lease at that epoch by the database's clock; the lease row is locked FOR SHARE
+ * by the same statement, so a take of the project waits until the numbers are committed under the old epoch (and
+ * the new owner's take-over recovery sees them).
+ */
+type Target = { state: 'dialing' | 'preview'; assignedTo: string | null; fence?: Fence };
 type Taken = DispensedNumber & { callId?: string };
 
 /**
@@ -71,8 +78,9 @@ async function takeRows(db: PgExecutor, pick: SQL, target: Target, now: number):
   const rows = await db.execute<{ id: number; phone: string; retries: number; call_uuid: string | null }>(
     sql`with picked as materialized (${pick} for update skip locked)
         update ${taskNumbers} set state = ${target.state}, assigned_to = ${target.assignedTo}, retry_at = null,
+          epoch = ${target.fence?.epoch ?? 0},
           updated_at = ${now}${dial ? sql`, call_uuid = gen_random_uuid()::text` : sql``}
-        from picked where ${taskNumbers.id} = picked.id
+        from picked where ${taskNumbers.id} = picked.id${target.fence ? sql` and ${leaseIsCurrent(target.fence)}` : sql``}
         returning ${taskNumbers.id}, ${taskNumbers.phone}, ${taskNumbers.retries}, ${taskNumbers.callUuid}`,
   );
   return rows.rows
@@ -240,14 +248,18 @@ export function pgNumberStore(db: PgDb) {
           .limit(1),
       ) !== undefined,
 
-    /** The dialer's batch: pending → dialing, each with the uuid of the call that will dial it (on its row too). */
+    /**
+     * The dialer's batch: pending → dialing, each with the uuid of the call that will dial it (on its row too), under
+     * the fence's epoch: nothing once its lease is not current (Target).
+     */
     dispenseNumbers: async (
       taskId: number,
       n: number,
       now: number,
       screen?: Screen,
+      fence?: Fence,
     ): Promise<DialledNumber[]> =>
-      (await take(db, taskId, n, { state: 'dialing', assignedTo: null }, now, screen)).map(dialled),
+      (await take(db, taskId, n, { state: 'dialing', assignedTo: null, fence }, now, screen)).map(dialled),
 
     /** Preview (spec 一.23): pending → preview, held by one agent. */
     reservePreview: (
@@ -265,6 +277,37 @@ export function pgNumberStore(db: PgDb) {
         .update(taskNumbers)
         .set({ state: 'pending', callUuid: null, updatedAt: now })
         .where(eq(taskNumbers.id, id));
+    },
+
+    /** Numbers 'dialing' for the project under an epoch older than `below` (left by its previous owner). */
+    dialingInProject: (
+      projectCode: string,
+      below: number,
+    ): Promise<{ id: number; callUuid: string | null }[]> =>
+      db
+        .select({ id: taskNumbers.id, callUuid: taskNumbers.callUuid })
+        .from(taskNumbers)
+        .innerJoin(tasks, eq(tasks.id, taskNumbers.taskId))
+        .innerJoin(projects, eq(projects.id, tasks.projectId))
+        .where(
+          and(
+            eq(projects.projectCode, projectCode),
+            eq(taskNumbers.state, 'dialing'),
+            lt(taskNumbers.epoch, below),
+          ),
+        ),
+
+    /** Of these 'dialing' numbers, those with no call recorded were never originated: back to pending. */
+    async releaseUnoriginated(ids: number[], now: number): Promise<number> {
+      if (ids.length === 0) return 0;
+      return changed(
+        await db
+          .update(taskNumbers)
+          .set({ state: 'pending', updatedAt: now })
+          .where(
+            and(inArray(taskNumbers.id, ids), eq(taskNumbers.state, 'dialing'), isNull(taskNumbers.callUuid)),
+          ),
+      );
     },
 
     /** The number's attempt is over (dialing or preview → done). */

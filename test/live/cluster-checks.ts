@@ -20,7 +20,8 @@ export interface Lease {
 /** The project's lease row as PostgreSQL has it now (fails if the lease store is missing). */
 export function lease(w: ClusterWorld, project: string): Lease | undefined {
   return w.lab.sql<Lease>(
-    'SELECT project_code, owner, epoch, expires_at > now() AS live FROM project_leases WHERE project_code = ?',
+    `SELECT project_code, owner, epoch, expires_at > (extract(epoch from now()) * 1000)::bigint AS live
+     FROM project_leases WHERE project_code = ?`,
     project,
   )[0];
 }

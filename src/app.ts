@@ -11,7 +11,8 @@ import type { AudioStreams } from './calls/amd/audio-streams.js';
 import type { FlowSettings } from './calls/flows/types.js';
 import type { CallRunner } from './calls/runner.js';
 import type { SocketGuard } from './calls/socket-guard.js';
-import { composeCluster } from './cluster/area.js';
+import { composeCluster, composeOwnership, type LeaseSettings } from './cluster/area.js';
+import type { LeaseKeeper } from './cluster/lease-keeper.js';
 import type { Bus } from './cluster/bus.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -53,6 +54,8 @@ export interface AppDeps {
   flowSettings?: Partial<FlowSettings>;
   /** Serve HTTPS (and so WSS) with this certificate and key (PEM): main.ts reads CC_TLS_CERT / CC_TLS_KEY. */
   tls?: { cert: string; key: string };
+  /** The shared store's leases (PostgreSQL): with CC_AMQP_URL, projects are owned by lease (issue 20). */
+  leases?: LeaseSettings;
 }
 
 export interface App {
@@ -106,6 +109,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const switchControl = deps.switchControl ?? nodes;
   const people = await composeAgents({ ...base, agents, publisher, reports, disconnectUser, switchControl });
   const socket = composeCallSocket({ ...base, directory });
+  const reach = () => `${socket.reachAt().host}:${socket.reachAt().port}`;
+  const { ownership, keeper } = composeOwnership({ ...base, leases: deps.leases, socketAt: reach });
   const flowSettings = flowSettingsOf(config, deps.flowSettings);
   const dialing = composeDialing({
     ...base,
@@ -115,6 +120,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     socket,
     flowSettings,
     tickMs: deps.dialerTickMs,
+    ownership,
   });
   const { dialer } = dialing;
   const calls = composeCallRuntime({
@@ -139,7 +145,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   const services = { projects: people.projects, agents, tasks: dialing.tasks, callLists: dialing.callLists };
   const { logins } = stomp;
-  const ctx = apiContext({ ...base, events, logins, gatewayUsage: dialing.gatewayUsage, services });
+  const gatewayUsage = dialing.gatewayUsage;
+  const ctx = apiContext({ ...base, events, logins, gatewayUsage, services, ownership, keeper });
   await registerRoutes(http, {
     ctx,
     dialing,
@@ -157,7 +164,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ctx,
     events,
     guard,
-    ...lifecycle({ ...parts, directory, recordings, bus }),
+    ...lifecycle({ ...parts, directory, recordings, bus, keeper }),
   };
 }
 
@@ -170,6 +177,7 @@ function lifecycle(
     directory: NodeDirectory;
     recordings?: { start(): void; stop(): Promise<void> };
     bus?: Bus;
+    keeper?: LeaseKeeper;
   },
 ): Pick<App, 'start' | 'close'> {
   return {
@@ -179,11 +187,14 @@ function lifecycle(
       p.nodes.start(p.directory.active());
       p.directory.start();
       p.recordings?.start();
+      p.keeper?.start();
       p.dialer.start();
       p.wallboard.start();
     },
     async close() {
       p.dialer.stop();
+      // Released at once: a rolling restart hands its projects over now, not at their expiry.
+      await p.keeper?.stop();
       p.directory.stop();
       p.wallboard.stop();
       await p.recordings?.stop();

@@ -45,7 +45,12 @@ const store = await openRepos(config).catch((err: unknown) => {
   if (err instanceof DatabaseTooNewError || err instanceof PgUnavailableError) refuse(err.message);
   throw err;
 });
-const app = await buildApp(config, { repos: store.repos, clock: systemClock, tls: tls?.identity });
+const leases = store.leases && { store: store.leases };
+const app = await buildApp(config, { repos: store.repos, clock: systemClock, tls: tls?.identity, leases });
+if (config.cluster.amqpUrl && !leases)
+  app.http.log.warn(
+    'CC_AMQP_URL without CC_DATABASE_URL: STOMP frames are shared, but on SQLite each instance dials every project of its own database (project ownership needs PostgreSQL)',
+  );
 const wssCert = wss?.x509;
 for (const line of await seedStore(config, app.ctx.repos, systemClock.now(), wssCert))
   app.http.log.info(line);

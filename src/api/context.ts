@@ -10,6 +10,8 @@ import type { AgentRegistry } from '../agents/registry.js';
 import type { ProjectService } from '../agents/projects.js';
 import type { TaskService } from '../dialer/tasks.js';
 import type { CallListService } from '../dialer/call-lists.js';
+import type { Ownership } from '../cluster/ownership.js';
+import type { LeaseKeeper } from '../cluster/lease-keeper.js';
 
 export interface ApiContext {
   config: Config;
@@ -26,13 +28,17 @@ export interface ApiContext {
     tasks: TaskService;
     callLists: CallListService;
   };
+  /** Who owns which project (issue 20); absent in tests that build a context by hand: a lone instance. */
+  ownership?: Ownership;
+  /** The lease keeper in a cluster on PostgreSQL, for /health. */
+  keeper?: Pick<LeaseKeeper, 'held' | 'readAgeMs'>;
 }
 
 /** The context every route is given; `events` carries what the API tells the other areas. */
 export function apiContext(
   d: Omit<ApiContext, 'events'> & { events: { emit(name: 'gatewaysChanged', gwCode: string): void } },
 ): ApiContext {
-  const { events, config, clock, repos, logins, gatewayUsage, metrics, services } = d;
+  const { events, config, clock, repos, logins, gatewayUsage, metrics, services, ownership, keeper } = d;
   return {
     config,
     clock,
@@ -42,5 +48,7 @@ export function apiContext(
     metrics,
     events: { gatewaysChanged: (gwCode) => events.emit('gatewaysChanged', gwCode) },
     services,
+    ownership,
+    keeper,
   };
 }

@@ -10,6 +10,7 @@ import {
   type Grant,
   type LeaseAction,
   type LeaseTimings,
+  type LeaseView,
 } from './lease-rules.js';
 import type { LeaseStore } from './lease-store.js';
 
@@ -23,6 +24,8 @@ interface LeaseKeeperOptions {
   tickMs: number;
   /** Load beyond its projects, in projects (lease-rules.ts InstanceRow.load), reported with each heartbeat. */
   load(): number;
+  /** Where FreeSWITCH reaches this instance's socket (host:port), sent with each heartbeat. */
+  socketAt?(): string;
   /** Whether a draining project has no call in progress any more. */
   drained(projectCode: string): boolean;
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
@@ -32,10 +35,16 @@ export class LeaseKeeper {
   private readonly grants = new Map<string, Grant>();
   private draining = new Set<string>();
   private stopping = false;
+  /** Halted: no round runs any more and nothing is released (what a crash does; tests use it). */
+  private halted = false;
   private timer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   /** The first round only joins: instances started together then all count when the projects are shared out. */
   private joined = false;
+  private lastView: LeaseView | undefined;
+  /** Local time the last view was read at (lease age on /health). */
+  private lastViewAt: number | undefined;
+  private readonly listeners = new Set<(projectCode: string, owned: boolean) => void>();
 
   constructor(private readonly o: LeaseKeeperOptions) {
     checkTimings(o.timings);
@@ -55,9 +64,39 @@ export class LeaseKeeper {
     return [...this.grants.keys()].sort();
   }
 
+  /** The lease view of the last round (who owns what, by the database's clock), and when it was read. */
+  lastRead(): { view: LeaseView; at: number } | undefined {
+    return this.lastView && { view: this.lastView, at: this.lastViewAt! };
+  }
+
+  /** How long ago (local ms) the last lease view was read: grows while the database does not answer. */
+  readAgeMs(): number | undefined {
+    return this.lastViewAt === undefined ? undefined : this.o.clock.now() - this.lastViewAt;
+  }
+
+  /** The grants held, for /health: their epoch, how long since granted or renewed, and how long they still allow. */
+  held(): { projectCode: string; epoch: number; ageMs: number; remainingMs: number }[] {
+    const now = this.o.clock.now();
+    return this.owned().map((p) => {
+      const g = this.grants.get(p)!;
+      return {
+        projectCode: p,
+        epoch: g.epoch,
+        ageMs: now - (g.renewAt - this.o.timings.renewAfterMs),
+        remainingMs: g.actUntil - now,
+      };
+    });
+  }
+
+  /** Called after a round with each project gained (true) or lost (false); returns the unsubscribe. */
+  onChange(listener: (projectCode: string, owned: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
   start(): void {
     const loop = () => {
-      if (this.stopping) return;
+      if (this.stopping || this.halted) return;
       this.timer = this.o.clock.setTimer(this.o.tickMs, () => void this.tick().finally(loop));
     };
     void this.tick().finally(loop);
@@ -68,6 +107,7 @@ export class LeaseKeeper {
    * for calls in progress at most one lease: by then any grant left has lapsed anyway.
    */
   async stop(): Promise<void> {
+    if (this.halted) return;
     this.stopping = true;
     this.timer?.cancel();
     const { clock, timings, tickMs } = this.o;
@@ -83,9 +123,26 @@ export class LeaseKeeper {
     }
   }
 
+  /**
+   * Stops every round at once and releases nothing, as `kill -9` or a paused process would: the grants then lapse by
+   * their local deadline here and by expiry in the database. `resume` lets rounds run again (a SIGCONT).
+   */
+  halt(): void {
+    this.halted = true;
+    this.timer?.cancel();
+  }
+
+  resume(): void {
+    this.halted = false;
+    this.start();
+  }
+
   /** One round; concurrent calls share it. Store failures are logged: grants then lapse on their own. */
   tick(): Promise<void> {
+    const before = new Map([...this.grants].map(([p, g]) => [p, g.epoch]));
+    if (this.halted) return Promise.resolve();
     this.running ??= this.round()
+      .finally(() => this.announce(before))
       .catch((err: Error) =>
         this.o.log.warn({ err: err.message }, 'lease round failed: grants lapse unless renewed'),
       )
@@ -95,9 +152,11 @@ export class LeaseKeeper {
 
   private async round(): Promise<void> {
     const { store, me, timings, clock } = this.o;
-    if (!this.stopping) await store.heartbeat(me, this.o.load());
+    if (!this.stopping) await store.heartbeat(me, this.o.load(), this.o.socketAt?.());
     if (!this.joined && !this.stopping) return void (this.joined = true);
     const view = await store.view();
+    this.lastView = view;
+    this.lastViewAt = clock.now();
     const drained = new Set([...this.grants.keys()].filter((p) => this.o.drained(p)));
     const plan = planLeases({
       me,
@@ -112,6 +171,20 @@ export class LeaseKeeper {
     for (const a of plan) if (a.kind === 'stopDialling') this.grants.delete(a.projectCode);
     this.draining = new Set(plan.filter((a) => a.kind === 'drain').map((a) => a.projectCode));
     for (const a of plan) await this.carryOut(a);
+  }
+
+  /** Tells the listeners what the round changed (a new epoch of a project held before is a loss and a gain). */
+  private announce(before: Map<string, number>): void {
+    const tell = (p: string, owned: boolean) => {
+      for (const l of this.listeners)
+        try {
+          l(p, owned);
+        } catch (err) {
+          this.o.log.warn({ err: (err as Error).message, project: p }, 'an ownership listener failed');
+        }
+    };
+    for (const [p, epoch] of before) if (this.grants.get(p)?.epoch !== epoch) tell(p, false);
+    for (const [p, g] of this.grants) if (before.get(p) !== g.epoch) tell(p, true);
   }
 
   private async carryOut(a: LeaseAction): Promise<void> {

@@ -56,6 +56,8 @@ export interface InstanceRow {
    * number of projects is the measure.
    */
   load: number;
+  /** Where FreeSWITCH's socket application reaches it (host:port), when the store records it. */
+  socketAt?: string;
 }
 
 /** One read of the database: its now() and the rows, consistent with each other. */

@@ -1,13 +1,13 @@
-// What the lease rules (lease-rules.ts) need of the shared database (issue 20). The PostgreSQL side implements it
-// (issue 19); every statement uses the database's now(), never a time sent by an instance, and every change is a
-// compare-and-set on the row, so two instances acting on the same view cannot both win.
+// What the lease rules (lease-rules.ts) need of the shared database (issue 20); src/db/pg/leases.ts implements it.
+// Every statement uses the database's now(), never a time sent by an instance, and every change is a compare-and-set
+// on the row, so two instances acting on the same view cannot both win.
 import type { LeaseReply, LeaseView } from './lease-rules.js';
 
 export interface LeaseStore {
   /** One consistent read (one statement or one REPEATABLE READ transaction): now(), every lease, every instance. */
   view(): Promise<LeaseView>;
-  /** Marks the instance live at now() with its load (upsert). */
-  heartbeat(instanceId: string, load: number): Promise<void>;
+  /** Marks the instance live at now() with its load and the address FreeSWITCH reaches its socket at (upsert). */
+  heartbeat(instanceId: string, load: number, socketAt?: string): Promise<void>;
   /**
    * Grants the project to `instanceId` only if its row still has epoch `fromEpoch` and is orphaned (owner NULL or
    * expires_at <= now()): epoch + 1, expires_at = now() + ttl, move_to cleared. A project with no row yet is

@@ -4,11 +4,15 @@ import { openStore } from './database.js';
 import { describePgUrl, openPgStore } from './pg/open.js';
 import { createPgRepos } from './pg/repos/index.js';
 import { createRepos, type Repos } from './repos/index.js';
+import { pgLeaseStore } from './pg/leases.js';
+import type { LeaseStore } from '../cluster/lease-store.js';
 
 interface OpenedStore {
   repos: Repos;
   /** Where the data is, for the start-up line (never a password). */
   where: string;
+  /** Project leases for several instances (issue 20): PostgreSQL only. */
+  leases?: LeaseStore;
   close(): Promise<void>;
 }
 
@@ -24,6 +28,7 @@ export async function openRepos(
     const store = await openPgStore(config.databaseUrl, options);
     return {
       repos: createPgRepos(store.db),
+      leases: pgLeaseStore(store.db),
       where: `PostgreSQL at ${describePgUrl(config.databaseUrl)}`,
       close: () => store.close(),
     };

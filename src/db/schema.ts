@@ -226,6 +226,11 @@ export const taskNumbers = sqliteTable(
     /** Retries already scheduled by the task's retry rules, and when the next one is due (issue 14.8). */
     retries: integer('retries').notNull().default(0),
     retryAt: integer('retry_at'),
+    /**
+     * The fencing epoch of the project's lease the number was dispensed under (issue 20; 0 for a lone instance):
+     * after a take-over, numbers left 'dialing' under an older epoch are the previous owner's to recover.
+     */
+    epoch: integer('epoch').notNull().default(0),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [

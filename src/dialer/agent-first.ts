@@ -15,7 +15,7 @@ import type { SocketLegs } from '../calls/socket-guard.js';
 import type { AttemptBook, Task } from './attempts.js';
 import { dialString, type GatewayRoom } from './capacity.js';
 import type { GatewayUsage } from './gateway-usage.js';
-import type { NumberSource, Screen } from './number-source.js';
+import type { Fence, NumberSource, Screen } from './number-source.js';
 import { retryIfRuled } from './retries.js';
 
 /** What an agent-first call needs: who to ring first, and which number through which gateway afterwards. */
@@ -61,7 +61,14 @@ export class AgentFirstCalls {
    * the same agent is never rung twice; a number whose agent did not answer goes back to pending for another agent.
    */
   async dial(
-    turn: { task: Task; projectCode: string; nodeId: number; rooms: GatewayRoom[]; capacity: number },
+    turn: {
+      task: Task;
+      projectCode: string;
+      nodeId: number;
+      rooms: GatewayRoom[];
+      capacity: number;
+      fence?: Fence;
+    },
     idle: AgentEntry[],
     now: number,
     screen: Screen | undefined,
@@ -80,6 +87,7 @@ export class AgentFirstCalls {
       Math.min(idle.length, turn.capacity),
       now,
       screen,
+      turn.fence,
     )) {
       const room = rooms.find((r) => r.room > 0);
       const callId = randomUUID();

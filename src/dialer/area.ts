@@ -12,9 +12,10 @@ import type { Repos } from '../db/repos/index.js';
 import type { CallSocket, DialingPort } from '../calls/area.js';
 import type { FlowSettings } from '../calls/flows/types.js';
 import type { NodeLinks } from '../switch/nodes.js';
+import type { Ownership } from '../cluster/ownership.js';
 import { agentCallRouter, callCommands } from './app-commands.js';
 import { CallListService } from './call-lists.js';
-import { Dialer } from './dialer.js';
+import { Dialer, type DialerOwnership } from './dialer.js';
 import { DncService } from './dnc.js';
 import { GatewayUsage } from './gateway-usage.js';
 import type { NumberSource } from './number-source.js';
@@ -33,8 +34,10 @@ interface DialingAreaDeps {
   /** The socket legs are sent to, and the calls in progress there (waiting customers, held legs). */
   socket: Pick<CallSocket, 'calls' | 'guard' | 'reachAt'>;
   flowSettings: Pick<FlowSettings, 'agentRingSeconds' | 'customerRingSeconds'>;
-  config: Pick<Config, 'agentFirstMaxTries'>;
+  config: Pick<Config, 'agentFirstMaxTries' | 'cluster'>;
   tickMs?: number;
+  /** Which projects this instance dials (issue 20): a lone instance all of them. */
+  ownership?: Ownership;
 }
 
 export interface DialingArea {
@@ -76,6 +79,7 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
     waitingCustomers: (taskCode) => calls.waitingInTask(taskCode),
     screenFor: screen,
     heldAgents: (projectCode) => calls.heldAgents(projectCode),
+    ownership: d.ownership && fencing(d.ownership, d.config.cluster.amqpUrl !== undefined),
   });
   const tasks = new TaskService({
     repos,
@@ -126,14 +130,28 @@ export function composeDialing(d: DialingAreaDeps): DialingArea {
   };
 }
 
+/**
+ * What the dialer asks of ownership: whether to dial a project, and the fence its writes carry. A lone instance
+ * (no CC_AMQP_URL) has no lease to fence with: its writes stay as they were.
+ */
+function fencing(o: Ownership, inCluster: boolean): DialerOwnership {
+  return {
+    mayAct: (projectCode) => o.mayAct(projectCode),
+    fenceOf(projectCode) {
+      const epoch = o.epochOf(projectCode);
+      return inCluster && epoch !== undefined ? { instanceId: o.me, projectCode, epoch } : undefined;
+    },
+  };
+}
+
 /** The dialer's number port over the number store. */
 function numberSourceOf(store: NumberStore): NumberSource {
   return {
-    dispense: (taskId, n, now, screen) => store.dispenseNumbers(taskId, n, now, screen),
+    dispense: (taskId, n, now, screen, fence) => store.dispenseNumbers(taskId, n, now, screen, fence),
     retryLater: (id, at, now) => store.retryLater(id, at, now),
     agentMissed: (id, cap, log, now) => store.agentMissed(id, cap, log, now),
     settle: (id, outcome, now) => store.settleNumber(id, outcome, now),
-    markCall: (id, callUuid, now) => store.markCall(id, callUuid, now),
+    markCall: (id, callUuid, now, fence) => store.markCall(id, callUuid, now, fence),
     giveBack: (id, now) => store.giveBack(id, now),
   };
 }

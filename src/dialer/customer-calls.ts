@@ -17,7 +17,7 @@ import { classifyCall } from '../switch/results.js';
 import type { Attempt, AttemptBook, Task } from './attempts.js';
 import { dialString, type DialCapacity, type GatewayRoom } from './capacity.js';
 import type { GatewayUsage } from './gateway-usage.js';
-import type { DispensedNumber, NumberSource, Screen } from './number-source.js';
+import type { DispensedNumber, Fence, NumberSource, Screen } from './number-source.js';
 import { judgeLiveAnswer, MAX_AGENT_WAIT_MS } from './pacing/abandon.js';
 import { retryIfRuled } from './retries.js';
 import type { TaskPacers } from './task-pacers.js';
@@ -63,6 +63,8 @@ interface DialTurn {
   agents: AgentEntry[];
   idle: AgentEntry[];
   screen?: Screen;
+  /** The lease the project is dialled under, in a cluster (issue 20). */
+  fence?: Fence;
 }
 
 export class CustomerCalls {
@@ -97,7 +99,7 @@ export class CustomerCalls {
             busySince: agents.flatMap((a) => (a.state.talkingSince !== null ? [a.state.talkingSince] : [])),
           });
     if (wanted <= 0) return;
-    for (const number of await d.numbers.dispense(task.id, wanted, now, turn.screen)) {
+    for (const number of await d.numbers.dispense(task.id, wanted, now, turn.screen, turn.fence)) {
       const room = rooms
         .filter((r) => r.room > 0)
         .sort((a, b) => d.gatewayUsage.inUse(a.gateway.id) - d.gatewayUsage.inUse(b.gateway.id))[0];
@@ -130,11 +132,16 @@ export class CustomerCalls {
       startedAt: now,
       answered: false,
     };
+    // The call's uuid is on the number before FreeSWITCH hears of it: a restart asks FreeSWITCH about that uuid. In
+    // a cluster the mark is fenced: refused, this instance lost the project meanwhile and makes no call; the number
+    // stays 'dialing' with no call for the new owner's take-over recovery to put back (calls/recovery.ts).
+    if (!(await d.numbers.markCall(number.id, callId, now, turn.fence))) {
+      d.metrics.inc('dialer.fenced');
+      return;
+    }
     d.book.originated(attempt);
     d.gatewayUsage.acquire(gateway.id);
     d.capacity.originated(turn.nodeId, now);
-    // The call's uuid is on the number before FreeSWITCH hears of it: a restart asks FreeSWITCH about that uuid.
-    await d.numbers.markCall(number.id, callId, now);
     d.metrics.inc('dialer.originates');
     const ringSeconds = d.ringSeconds ?? 30;
     const proof = d.socketLegs.originating(
@@ -158,6 +165,8 @@ export class CustomerCalls {
         cc_number: number.phone,
         cc_number_id: number.id,
         cc_gw: gateway.gwCode,
+        // Which owner started the leg, under which lease (issue 20): recovery and the CDR can tell stale legs.
+        ...(turn.fence && { cc_instance: turn.fence.instanceId, cc_epoch: turn.fence.epoch }),
       },
       dialString(gateway, number.phone),
       socketAppFor(d.socket().host, d.socket().port),

@@ -24,7 +24,7 @@ import { DialCapacity } from './capacity.js';
 import { CustomerCalls } from './customer-calls.js';
 import type { GatewayUsage } from './gateway-usage.js';
 import type { DialerView } from './dialer-view.js';
-import type { NumberSource, Screen } from './number-source.js';
+import type { Fence, NumberSource, Screen } from './number-source.js';
 import { TaskPacers } from './task-pacers.js';
 import { TaskWindows } from './task-windows.js';
 
@@ -70,6 +70,13 @@ interface DialerDeps {
   screenFor?(task: Task, projectCode: string): Screen | undefined;
   /** Off-hook agents holding a fifo leg, per project (scheduleType 4 paces on these only). */
   heldAgents?(projectCode: string): ReadonlySet<string>;
+  /** In a cluster (issue 20): only projects this instance owns are paced, their writes fenced by the lease. */
+  ownership?: DialerOwnership;
+}
+
+export interface DialerOwnership {
+  mayAct(projectCode: string): boolean;
+  fenceOf(projectCode: string): Fence | undefined;
 }
 
 /** What the dialer last decided about a task, shown in callTaskStatus (issue 14.2, 14.7). */
@@ -162,7 +169,10 @@ export class Dialer {
     const now = d.clock.now();
     await this.events.emitAsync('tick', now);
     const view = await d.view.load(now);
-    const { running } = view;
+    // Another instance's projects are not ours to pace, explain or report (issue 20).
+    const owns = (t: Task) =>
+      !d.ownership || d.ownership.mayAct(view.projects.get(t.projectId)?.projectCode ?? '');
+    const running = view.running.filter(owns);
     const byProject = new Map<number, Task[]>();
     for (const task of running) {
       const window = this.windows.check(task, now);
@@ -282,7 +292,16 @@ export class Dialer {
     const idle = agents.filter((a) => isOfferable(a.state));
     this.setDialState(task.id, { agentShare: agents.length, idleAgentShare: idle.length });
     const screen = d.screenFor?.(task, project.projectCode);
-    const turn = { task, projectCode: project.projectCode, nodeId: project.nodeId, flow, rooms, capacity };
+    const fence = d.ownership?.fenceOf(project.projectCode);
+    const turn = {
+      task,
+      projectCode: project.projectCode,
+      nodeId: project.nodeId,
+      flow,
+      rooms,
+      capacity,
+      fence,
+    };
     if (task.scheduleType === ScheduleType.agentFirst) return this.agentFirst.dial(turn, idle, now, screen);
     await this.customers.dial({ ...turn, agents, idle, screen }, now);
   }

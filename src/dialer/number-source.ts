@@ -23,9 +23,27 @@ export interface Screen {
   callableNow?(phone: string): boolean;
 }
 
+/**
+ * The lease a write for a project is made under (issue 20): in a cluster, dispensing and marking a call succeed only
+ * while `instanceId` still holds the project at `epoch` by the database's clock (the PostgreSQL store checks it in
+ * the same transaction). Absent for a lone instance.
+ */
+export interface Fence {
+  instanceId: string;
+  projectCode: string;
+  epoch: number;
+}
+
 /** Where numbers come from: the task-number store. */
 export interface NumberSource {
-  dispense(taskId: number, n: number, now: number, screen?: Screen): Promise<DispensedNumber[]>;
+  /** With a fence the numbers record its epoch, and none are handed out once the lease is not current. */
+  dispense(
+    taskId: number,
+    n: number,
+    now: number,
+    screen?: Screen,
+    fence?: Fence,
+  ): Promise<DispensedNumber[]>;
   /** The task's retry rules give a settled number another attempt at `at` (issue 14.8). */
   retryLater(id: number, at: number, now: number): Promise<boolean>;
   /** Agent-first: the agent did not take the call; back to pending, or settled as 32 at the cap (issue 14.3). */
@@ -36,8 +54,11 @@ export interface NumberSource {
     now: number,
   ): Promise<'pending' | 'settled'>;
   settle(id: number, outcome: { callUuid: string; resultDetail: number }, now: number): Promise<void>;
-  /** Records the call's uuid on the number before it is originated, so a restart can ask FreeSWITCH about it. */
-  markCall(id: number, callUuid: string, now: number): Promise<void>;
+  /**
+   * Records the call's uuid on the number before it is originated, so a restart can ask FreeSWITCH about it. False:
+   * the fence's lease is not current any more (or the number is no longer 'dialing'): the call must not be made.
+   */
+  markCall(id: number, callUuid: string, now: number, fence?: Fence): Promise<boolean>;
   /** An agent-first number whose agent never rang goes back to pending. */
   giveBack(id: number, now: number): Promise<void>;
 }

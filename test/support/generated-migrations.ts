@@ -10,7 +10,7 @@ export function generateOnCopy(
   t: { teardown(fn: () => void): void },
   folder: string,
   dialect: 'sqlite' | 'postgresql',
-  schemaFile: string,
+  schemaFile: string | string[],
 ): { before: string[]; after: string[]; log: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cc-migrations-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +20,7 @@ export function generateOnCopy(
   const config = join(dir, 'drizzle.config.mjs');
   writeFileSync(
     config,
-    `export default { dialect: '${dialect}', schema: ${JSON.stringify(resolve(schemaFile))}, out: ${JSON.stringify(relative(process.cwd(), out))} };\n`,
+    `export default { dialect: '${dialect}', schema: ${JSON.stringify([schemaFile].flat().map((f) => resolve(f)))}, out: ${JSON.stringify(relative(process.cwd(), out))} };\n`,
   );
   const log = execFileSync('npx', ['--no-install', 'drizzle-kit', 'generate', '--config', config], {
     encoding: 'utf8',

@@ -126,6 +126,19 @@ t.test(
   },
 );
 
+t.test('the cluster tables are PostgreSQL only, and kept out of the compared schema', async (t) => {
+  // Several instances share one store only on PostgreSQL (issue 20): SQLite is one process's file, so the leases and
+  // the instance list have no SQLite counterpart. They live in cluster-schema.ts, which no SQLite code reads.
+  const cluster = await import('../../src/db/pg/cluster-schema.js');
+  const names = tablesOf(cluster, (x): x is PgTable => x instanceof PgTable).map(([, tb]) => tableName(tb));
+  t.same(names.sort(), ['cluster_instances', 'project_leases']);
+  const shared = tablesOf(pg, (x): x is PgTable => x instanceof PgTable).map(([, tb]) => tableName(tb));
+  t.notOk(
+    names.some((n) => shared.includes(n)),
+    'not in schema.ts (whose tables must all exist in SQLite)',
+  );
+});
+
 t.test('the comparison notices a difference (a column with another default)', async (t) => {
   const { integer: liteInt, sqliteTable } = await import('drizzle-orm/sqlite-core');
   const { integer: pgInt, pgTable } = await import('drizzle-orm/pg-core');

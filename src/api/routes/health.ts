@@ -14,6 +14,18 @@ function amqpLink(ctx: ApiContext, m: Record<string, number>) {
   };
 }
 
+/**
+ * Project ownership (issue 20): the projects this instance holds, each with its fencing epoch, how long since it was
+ * granted or renewed and how long it may still act on it, and how old the last lease read is (a PostgreSQL link that
+ * stopped answering shows as a growing age). 'lone' for an instance that owns every project.
+ */
+function leases(ctx: ApiContext) {
+  const keeper = ctx.keeper;
+  if (!keeper) return { mode: 'lone' };
+  const age = keeper.readAgeMs();
+  return { mode: 'lease', owned: keeper.held(), lastReadAgeMs: age === undefined ? null : Math.round(age) };
+}
+
 /** Prometheus label values escape backslash, double quote and newline. */
 const label = (v: string): string => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 
@@ -33,6 +45,7 @@ export const healthRoutes: FastifyPluginAsync<{
           db: 'ok',
           instance: ctx.config.cluster.instanceId,
           amqp: amqpLink(ctx, metrics),
+          leases: leases(ctx),
           uptimeMs: ctx.clock.now() - startedAt,
           counts,
           metrics,

@@ -3,9 +3,9 @@
 // side by side, so every hand-out reads its pending rows with SELECT … FOR UPDATE SKIP LOCKED: a row another
 // dispenser (another tick, another agent, another server) is taking is locked, and is skipped rather than waited
 // for, so two dispensers never take the same number and never queue behind each other.
-import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { TaskStatus } from '../../core/codes.js';
-import type { DispensedNumber, Screen } from '../../dialer/number-source.js';
+import type { DispensedNumber, Fence, Screen } from '../../dialer/number-source.js';
 import {
   agentMissSettle,
   blockedReasons,
@@ -18,10 +18,11 @@ import {
   type AgentMissLog,
   type Recovery,
 } from '../repos/number-rules.js';
+import { leaseIsCurrent } from './leases.js';
 import { pgDncRepo } from './repos/dnc.js';
 import type { PgDb } from './open.js';
 import { changed, first, type PgTx } from './rows.js';
-import { callLogs, taskNumbers, tasks } from './schema.js';
+import { callLogs, projects, taskNumbers, tasks } from './schema.js';
 
 /**
  * Pending rows of the task after `after`, as a range of the (task_id, state, id) index. Written as a row comparison
@@ -65,9 +66,13 @@ function take(
   target: { state: 'dialing' | 'preview'; assignedTo: string | null },
   now: number,
   screen?: Screen,
+  fence?: Fence,
 ): Promise<DispensedNumber[]> {
   if (n <= 0) return Promise.resolve([]);
   return db.transaction(async (tx) => {
+    // Fencing (issue 20), in this transaction: the lease row stays locked FOR SHARE until the numbers are taken, so
+    // no other instance can take the project in between; a stale owner (paused past its lease) gets nothing.
+    if (fence && !(await holds(tx, fence))) return [];
     const due = and(
       eq(taskNumbers.taskId, taskId),
       eq(taskNumbers.state, 'pending'),
@@ -119,7 +124,7 @@ function take(
     if (picked.length)
       await tx
         .update(taskNumbers)
-        .set({ ...target, retryAt: null, updatedAt: now })
+        .set({ ...target, retryAt: null, epoch: fence?.epoch ?? 0, updatedAt: now })
         .where(
           and(
             eq(taskNumbers.state, 'pending'),
@@ -131,6 +136,12 @@ function take(
         );
     return picked;
   });
+}
+
+/** Whether the fence's lease is current (and now locked against a take until the transaction ends). */
+async function holds(tx: PgTx, fence: Fence): Promise<boolean> {
+  const r = await tx.execute<{ ok: boolean }>(sql`SELECT ${leaseIsCurrent(fence)} AS ok`);
+  return r.rows[0]?.ok === true;
 }
 
 /** Of these rows, the ones still pending that no other transaction holds, now locked by this one. */
@@ -166,8 +177,15 @@ export function pgNumberStore(db: PgDb) {
       ) !== undefined,
 
     /** The dialer's batch: pending → dialing. */
-    dispenseNumbers: (taskId: number, n: number, now: number, screen?: Screen): Promise<DispensedNumber[]> =>
-      take(db, taskId, n, { state: 'dialing', assignedTo: null }, now, screen),
+    /** The dialer's batch: pending → dialing, under the fence's epoch; nothing once its lease is not current. */
+    dispenseNumbers: (
+      taskId: number,
+      n: number,
+      now: number,
+      screen?: Screen,
+      fence?: Fence,
+    ): Promise<DispensedNumber[]> =>
+      take(db, taskId, n, { state: 'dialing', assignedTo: null }, now, screen, fence),
 
     /** Preview (spec 一.23): pending → preview, held by one agent. */
     reservePreview: (
@@ -185,8 +203,48 @@ export function pgNumberStore(db: PgDb) {
     },
 
     /** Records the call's uuid on a dialing number, so a restart can ask FreeSWITCH whether it is still live. */
-    async markCall(id: number, callUuid: string, now: number): Promise<void> {
-      await db.update(taskNumbers).set({ callUuid, updatedAt: now }).where(eq(taskNumbers.id, id));
+    async markCall(id: number, callUuid: string, now: number, fence?: Fence): Promise<boolean> {
+      // Fenced: a stale owner's call is refused before FreeSWITCH hears of it, and a take waits for this statement
+      // (FOR SHARE), so the new owner's recovery sees the uuid if the call may have been made.
+      const current = fence
+        ? and(eq(taskNumbers.state, 'dialing'), eq(taskNumbers.epoch, fence.epoch), leaseIsCurrent(fence))
+        : undefined;
+      const r = await db
+        .update(taskNumbers)
+        .set({ callUuid, updatedAt: now })
+        .where(and(eq(taskNumbers.id, id), current));
+      return !fence || changed(r) > 0;
+    },
+
+    /** Numbers 'dialing' for the project under an epoch older than `below` (left by its previous owner). */
+    dialingInProject: (
+      projectCode: string,
+      below: number,
+    ): Promise<{ id: number; callUuid: string | null }[]> =>
+      db
+        .select({ id: taskNumbers.id, callUuid: taskNumbers.callUuid })
+        .from(taskNumbers)
+        .innerJoin(tasks, eq(tasks.id, taskNumbers.taskId))
+        .innerJoin(projects, eq(projects.id, tasks.projectId))
+        .where(
+          and(
+            eq(projects.projectCode, projectCode),
+            eq(taskNumbers.state, 'dialing'),
+            lt(taskNumbers.epoch, below),
+          ),
+        ),
+
+    /** Of these 'dialing' numbers, those with no call recorded were never originated: back to pending. */
+    async releaseUnoriginated(ids: number[], now: number): Promise<number> {
+      if (ids.length === 0) return 0;
+      return changed(
+        await db
+          .update(taskNumbers)
+          .set({ state: 'pending', updatedAt: now })
+          .where(
+            and(inArray(taskNumbers.id, ids), eq(taskNumbers.state, 'dialing'), isNull(taskNumbers.callUuid)),
+          ),
+      );
     },
 
     /** The number's attempt is over (dialing or preview → done). */

@@ -1,11 +1,11 @@
 // Number dispensing for the dialer and for preview agents (SQLite). Every hand-out moves rows out of 'pending' inside one
 // SQLite transaction (better-sqlite3 runs it synchronously, and SQLite serialises writers across processes), so a
 // task never hands out a number twice: not to two ticks, not to two agents, not after a restart.
-import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
-import { callLogs, taskNumbers, tasks } from '../schema.js';
+import { callLogs, projects, taskNumbers, tasks } from '../schema.js';
 import { TaskStatus } from '../../core/codes.js';
-import type { DispensedNumber, Screen } from '../../dialer/number-source.js';
+import type { DispensedNumber, Fence, Screen } from '../../dialer/number-source.js';
 import type { Async } from './async.js';
 import { dncRepo } from './dnc.js';
 import {
@@ -41,6 +41,7 @@ export function numberStore(db: Db) {
     assignedTo: string | null,
     now: number,
     screen?: Screen,
+    epoch = 0,
   ): DispensedNumber[] {
     if (n <= 0) return [];
     return db.transaction((tx) => {
@@ -88,7 +89,7 @@ export function numberStore(db: Db) {
       }
       if (picked.length)
         tx.update(taskNumbers)
-          .set({ state, assignedTo, retryAt: null, updatedAt: now })
+          .set({ state, assignedTo, retryAt: null, epoch, updatedAt: now })
           .where(
             and(
               eq(taskNumbers.state, 'pending'),
@@ -121,8 +122,17 @@ export function numberStore(db: Db) {
     hasDue: (taskId: number, now: number): boolean => due.get({ taskId, now }) !== undefined,
 
     /** The dialer's batch: pending → dialing. */
-    dispenseNumbers: (taskId: number, n: number, now: number, screen?: Screen): DispensedNumber[] =>
-      take(taskId, n, 'dialing', null, now, screen),
+    /**
+     * The dialer's batch: pending → dialing, under the fence's epoch. SQLite is one process's file, never shared by a
+     * cluster (its instances need PostgreSQL), so no other instance can hold the lease: the epoch is only recorded.
+     */
+    dispenseNumbers: (
+      taskId: number,
+      n: number,
+      now: number,
+      screen?: Screen,
+      fence?: Fence,
+    ): DispensedNumber[] => take(taskId, n, 'dialing', null, now, screen, fence?.epoch),
 
     /** An agent-first number whose agent never rang goes back to pending (it was not dialled). */
     giveBack(id: number, now: number): void {
@@ -130,8 +140,38 @@ export function numberStore(db: Db) {
     },
 
     /** Records the call's uuid on a dialing number, so a restart can ask FreeSWITCH whether it is still live. */
-    markCall(id: number, callUuid: string, now: number): void {
+    markCall(id: number, callUuid: string, now: number, _fence?: Fence): boolean {
       db.update(taskNumbers).set({ callUuid, updatedAt: now }).where(eq(taskNumbers.id, id)).run();
+      return true;
+    },
+
+    /** Numbers 'dialing' for the project under an epoch older than `below` (left by its previous owner). */
+    dialingInProject(projectCode: string, below: number): { id: number; callUuid: string | null }[] {
+      return db
+        .select({ id: taskNumbers.id, callUuid: taskNumbers.callUuid })
+        .from(taskNumbers)
+        .innerJoin(tasks, eq(tasks.id, taskNumbers.taskId))
+        .innerJoin(projects, eq(projects.id, tasks.projectId))
+        .where(
+          and(
+            eq(projects.projectCode, projectCode),
+            eq(taskNumbers.state, 'dialing'),
+            lt(taskNumbers.epoch, below),
+          ),
+        )
+        .all();
+    },
+
+    /** Of these 'dialing' numbers, those with no call recorded were never originated: back to pending. */
+    releaseUnoriginated(ids: number[], now: number): number {
+      if (ids.length === 0) return 0;
+      return db
+        .update(taskNumbers)
+        .set({ state: 'pending', updatedAt: now })
+        .where(
+          and(inArray(taskNumbers.id, ids), eq(taskNumbers.state, 'dialing'), isNull(taskNumbers.callUuid)),
+        )
+        .run().changes;
     },
 
     /** The number's attempt is over (dialing or preview → done). */

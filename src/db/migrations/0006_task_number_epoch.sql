@@ -1,0 +1,1 @@
+ALTER TABLE `task_numbers` ADD `epoch` integer DEFAULT 0 NOT NULL;

@@ -1,0 +1,31 @@
+// The tables only several instances need (issue 20): who owns which project (a lease with a fencing epoch) and which
+// instances are live. PostgreSQL only, and on purpose outside schema.ts: a cluster needs the shared store, SQLite is
+// one process's file, so these have no SQLite counterpart (test/unit/schema-parity.test.ts compares schema.ts only).
+// Times are milliseconds of the DATABASE's clock (now()), never an instance's: src/db/pg/leases.ts writes them.
+import { bigint, integer, pgTable, text } from 'drizzle-orm/pg-core';
+
+const dbMs = (name: string) => bigint(name, { mode: 'number' });
+
+/** One row per project code ever leased; a project without a row is free at epoch 0 (the view joins projects). */
+export const projectLeases = pgTable('project_leases', {
+  projectCode: text('project_code').primaryKey(),
+  /** The instance holding it; null when released. */
+  owner: text('owner'),
+  /** Bumped by every take: the fencing token every owner's write for the project carries. */
+  epoch: integer('epoch').notNull().default(0),
+  /** Database ms: the lease is over at this time (for a released row, when it was released). */
+  expiresAt: dbMs('expires_at').notNull(),
+  /** An operator's hand-over request: the owner drains and releases, this instance takes. */
+  moveTo: text('move_to'),
+});
+
+/** Instances that heartbeat: live while seen_at is younger than the instance TTL (lease-rules.ts). */
+export const clusterInstances = pgTable('cluster_instances', {
+  id: text('id').primaryKey(),
+  /** Database ms of the last heartbeat. */
+  seenAt: dbMs('seen_at').notNull(),
+  /** Load beyond its projects, in projects (lease-rules.ts InstanceRow.load). */
+  load: integer('load').notNull().default(0),
+  /** host:port FreeSWITCH's `socket` application reaches this instance at (CC_SOCKET_REACH_AT or its listener). */
+  socketAt: text('socket_at').notNull().default(''),
+});

@@ -13,6 +13,8 @@ import type { CallRunner } from './calls/runner.js';
 import type { SocketGuard } from './calls/socket-guard.js';
 import { composeCluster } from './cluster/area.js';
 import type { Bus } from './cluster/bus.js';
+import { forwardedCommands } from './cluster/forward.js';
+import { loneOwnership, type Ownership } from './cluster/ownership.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { EventHub } from './core/events.js';
@@ -53,6 +55,10 @@ export interface AppDeps {
   flowSettings?: Partial<FlowSettings>;
   /** Serve HTTPS (and so WSS) with this certificate and key (PEM): main.ts reads CC_TLS_CERT / CC_TLS_KEY. */
   tls?: { cert: string; key: string };
+  /** Who owns which project (issue 20); default: this instance owns them all (a lone instance). */
+  ownership?: Ownership;
+  /** How long an /app command forwarded to a project's owner waits for its answer (default 5 s). */
+  forwardTimeoutMs?: number;
 }
 
 export interface App {
@@ -97,7 +103,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     onStoreError: (err) => log.error({ err }, 'an agent status was not stored'),
   });
   const bus = composeCluster(base); // only with CC_AMQP_URL: other instances' STOMP subscribers
-  const stomp = composeStomp({ ...base, relay: bus, assigned: (username) => agents.get(username) });
+  const ownership = deps.ownership ?? loneOwnership({ id: config.cluster.instanceId, socketAt: '' });
+  // Only in a cluster: /app commands for a project another instance holds go to it (cluster/forward.ts).
+  const remote =
+    bus &&
+    forwardedCommands({
+      link: bus,
+      ownership,
+      secret: config.socketSecret,
+      clock,
+      metrics,
+      log,
+      timeoutMs: deps.forwardTimeoutMs,
+    });
+  const stomp = composeStomp({ ...base, relay: bus, remote, assigned: (username) => agents.get(username) });
   const { broker } = stomp;
   publisher.attach(broker);
   const { nodes, reports, directory } = composeSwitch({ ...base, events, backoff: deps.eslBackoff });

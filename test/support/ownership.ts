@@ -14,21 +14,21 @@ export class OwnerTable {
 
   /** The Ownership instance `me` sees. */
   viewOf(me: string): Ownership {
-    const table = this;
+    const { owners, listeners } = this;
     return {
       me,
-      mayAct: (p) => table.owners.get(p)?.id === me,
-      epochOf: (p) => (table.owners.get(p)?.id === me ? 1 : undefined),
-      ownerOf: (p) => table.owners.get(p),
+      mayAct: (p) => owners.get(p)?.id === me,
+      epochOf: (p) => (owners.get(p)?.id === me ? 1 : undefined),
+      ownerOf: (p) => owners.get(p),
       owned: () =>
-        [...table.owners]
+        [...owners]
           .filter(([, o]) => o?.id === me)
           .map(([p]) => p)
           .sort(),
       onChange(listener) {
         const l = (p: string, owner: string | undefined) => listener(p, owner === me);
-        table.listeners.add(l);
-        return () => table.listeners.delete(l);
+        listeners.add(l);
+        return () => listeners.delete(l);
       },
     };
   }

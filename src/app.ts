@@ -14,6 +14,8 @@ import type { SocketGuard } from './calls/socket-guard.js';
 import { composeCluster, composeOwnership, type LeaseSettings } from './cluster/area.js';
 import type { LeaseKeeper } from './cluster/lease-keeper.js';
 import type { Bus } from './cluster/bus.js';
+import { forwardedCommands } from './cluster/forward.js';
+import type { Ownership } from './cluster/ownership.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { EventHub } from './core/events.js';
@@ -56,6 +58,10 @@ export interface AppDeps {
   tls?: { cert: string; key: string };
   /** The shared store's leases (PostgreSQL): with CC_AMQP_URL, projects are owned by lease (issue 20). */
   leases?: LeaseSettings;
+  /** Who owns which project (issue 20); default: the leases' answer, or this instance owns them all (alone). */
+  ownership?: Ownership;
+  /** How long an /app command forwarded to a project's owner waits for its answer (default 5 s). */
+  forwardTimeoutMs?: number;
 }
 
 export interface App {
@@ -100,17 +106,31 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     onStoreError: (err) => log.error({ err }, 'an agent status was not stored'),
   });
   const bus = composeCluster(base); // only with CC_AMQP_URL: other instances' STOMP subscribers
-  const stomp = composeStomp({ ...base, relay: bus, assigned: (username) => agents.get(username) });
-  const { broker } = stomp;
-  publisher.attach(broker);
   const { nodes, reports, directory } = composeSwitch({ ...base, events, backoff: deps.eslBackoff });
   await directory.refresh();
+  const socket = composeCallSocket({ ...base, directory });
+  const reach = () => `${socket.reachAt().host}:${socket.reachAt().port}`;
+  const composed = composeOwnership({ ...base, leases: deps.leases, socketAt: reach });
+  const ownership = deps.ownership ?? composed.ownership;
+  const { keeper } = composed;
+  // Only in a cluster: /app commands for a project another instance holds go to it (cluster/forward.ts).
+  const remote =
+    bus &&
+    forwardedCommands({
+      link: bus,
+      ownership,
+      secret: config.socketSecret,
+      clock,
+      metrics,
+      log,
+      timeoutMs: deps.forwardTimeoutMs,
+    });
+  const stomp = composeStomp({ ...base, relay: bus, remote, assigned: (username) => agents.get(username) });
+  const { broker } = stomp;
+  publisher.attach(broker);
   const disconnectUser = (username: string, reason: string) => void broker.disconnectUser(username, reason);
   const switchControl = deps.switchControl ?? nodes;
   const people = await composeAgents({ ...base, agents, publisher, reports, disconnectUser, switchControl });
-  const socket = composeCallSocket({ ...base, directory });
-  const reach = () => `${socket.reachAt().host}:${socket.reachAt().port}`;
-  const { ownership, keeper } = composeOwnership({ ...base, leases: deps.leases, socketAt: reach });
   const flowSettings = flowSettingsOf(config, deps.flowSettings);
   const dialing = composeDialing({
     ...base,

@@ -1,5 +1,6 @@
 // What the live `cluster` scenarios read and assert (issue 20): who owns a project (the lease rows in PostgreSQL),
 // what each instance dialled (dialer.originates on its /health), what the carrier saw, how each number was settled.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { AppStompClient } from '../support/stomp-client.js';
 import type { ClusterWorld } from './cluster-world.js';
@@ -24,6 +25,27 @@ export function lease(w: ClusterWorld, project: string): Lease | undefined {
      FROM project_leases WHERE project_code = ?`,
     project,
   )[0];
+}
+
+/**
+ * An operator's hand-over (the lease row's move_to; there is no API for it yet): the owner drains the project and
+ * releases it, and `to` takes it.
+ */
+export function requestMove(w: ClusterWorld, project: string, to: string): void {
+  const r = spawnSync(
+    'psql',
+    [
+      '-At',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-d',
+      w.lab.pgUrl!,
+      '-c',
+      `UPDATE project_leases SET move_to = '${to}' WHERE project_code = '${project}'`,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0 || r.stdout.trim() !== 'UPDATE 1') throw new Error(`move_to: ${r.stderr}${r.stdout}`);
 }
 
 /** Waits until the project has a live owner other than `not`; returns the owner's instance index and epoch. */

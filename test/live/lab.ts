@@ -104,7 +104,7 @@ export class Lab {
   private server?: Proc;
   private db?: Database.Database;
   /** CC_LIVE_STORE=pg: the server's PostgreSQL database (issue 19), one per lab, kept across server restarts. */
-  private pgUrl?: string;
+  pgUrl?: string;
   private recorders: EslRecorder[] = [];
   /** Where api() and upload() reach our server, and with what (the secure group: HTTPS trusting its test CA). */
   baseUrl = 'http://127.0.0.1:8080';

@@ -103,10 +103,11 @@ export async function startTask(
   fields: Record<string, string | number> = {},
 ): Promise<string> {
   const base = w.cluster.instances[via]!.base;
+  const seq = ++listSeq; // before any await: tasks of two projects are started at once
   const { callListId } = await w.lab.ok<{ callListId: number }>(
     'POST',
     '/callcenter/callList/api/create/v1',
-    { name: `cluster${++listSeq}` },
+    { name: `cluster${seq}` },
     base,
   );
   await w.lab.ok(
@@ -115,7 +116,7 @@ export async function startTask(
     { callListId, numbers: JSON.stringify(numbers) },
     base,
   );
-  const code = `c${process.pid}x${listSeq}`;
+  const code = `c${process.pid}x${seq}`;
   await w.lab.ok(
     'POST',
     '/callcenter/callTask/api/submitCallTask/v1',

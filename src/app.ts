@@ -158,7 +158,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   const supervisor = composeSupervisor({ ...base, agents, publisher, nodes, calls: socket.calls });
   const { wallboard } = supervisor;
-  composeRecovery({ ...base, agents, nodes, directory, reports, runner, socket, supervisor, dialing });
+  const recovering = { agents, nodes, directory, reports, runner, socket, supervisor, dialing };
+  composeRecovery({ ...base, ...recovering, ownership, keeper });
   stomp.addCommands(people.commands);
   stomp.addCommands(supervisor.commands);
   stomp.addCommands(dialing.commands((callId) => runner.hangupByAgent(callId)));

@@ -15,6 +15,8 @@ import { RecordingUploader } from '../storage/uploader.js';
 import { defaultFlowSettings, type FlowSettings } from './flows/types.js';
 import { inboundRouter } from './inbound-routing.js';
 import { callRecovery, type ChannelRow } from './recovery.js';
+import { recoverTakenProject } from './takeover.js';
+import type { Ownership } from '../cluster/ownership.js';
 import type { NodeReports } from '../switch/area.js';
 import type { SupervisorRow } from '../supervisor/context.js';
 import { isChannelHeaderRead } from './legs/routing.js';
@@ -170,7 +172,7 @@ interface RecoveryAreaDeps {
   log: Logger;
   directory: NodeDirectory;
   agents: AgentRegistry;
-  nodes: Parameters<typeof callRecovery>[0]['nodes'];
+  nodes: Parameters<typeof callRecovery>[0]['nodes'] & Parameters<typeof recoverTakenProject>[0]['nodes'];
   reports: NodeReports;
   runner: CallRunner;
   socket: Pick<CallSocket, 'calls'>;
@@ -179,12 +181,19 @@ interface RecoveryAreaDeps {
     knows(uuid: string): boolean;
     recover(nodeId: number, rows: readonly SupervisorRow[]): Promise<number>;
   };
+  /** In a cluster on PostgreSQL (issue 20): numbers are recovered per project as it is taken. */
+  ownership?: Ownership;
+  /** The lease keeper: a project taken is dialled once its recovery is over (`recovered`). */
+  keeper?: { recovered(projectCode: string, epoch: number): void };
   dialing: {
-    numbers: Parameters<typeof callRecovery>[0]['numbers'];
+    numbers: Parameters<typeof callRecovery>[0]['numbers'] &
+      Parameters<typeof recoverTakenProject>[0]['numbers'];
     /** dials(numberId): the number is being dialled by this process. */
     dialer: { dials(numberId: number): boolean };
   };
 }
+
+const TAKEOVER_RETRY_MS = 2000;
 
 /** Calls a previous run left in FreeSWITCH, read after each (re)connect of a node (calls/recovery.ts). */
 export function composeRecovery(d: RecoveryAreaDeps): void {
@@ -198,6 +207,32 @@ export function composeRecovery(d: RecoveryAreaDeps): void {
     knowsLeg: (uuid) => d.runner.knowsLeg(uuid) || d.supervisor.knows(uuid),
     isHeldLeg: (uuid) => d.socket.calls.isHeldLeg(uuid),
     dialerDials: (id) => d.dialing.dialer.dials(id),
+    numbersAtStart: !d.keeper,
+  });
+  const { ownership, keeper } = d;
+  if (!keeper || !ownership) return;
+  const takeover = {
+    numbers: d.dialing.numbers,
+    nodes: d.nodes,
+    activeNodes: () => d.directory.active().map((n) => n.id),
+    agentsOnLegs: (nodeId: number, rows: ChannelRow[]) => recovery.channels(nodeId, rows),
+    now: () => d.clock.now(),
+    log: d.log,
+  };
+  const recover = (projectCode: string, epoch: number): void => {
+    // Retried while the project is still ours at that epoch: until it succeeds the project is not dialled.
+    recoverTakenProject(takeover, projectCode, epoch)
+      .then(() => keeper.recovered(projectCode, epoch))
+      .catch((err: unknown) => {
+        d.log.warn({ err, project: projectCode }, 'a taken project could not be recovered: retrying');
+        d.clock.setTimer(TAKEOVER_RETRY_MS, () => {
+          if (ownership.epochOf(projectCode) === epoch) recover(projectCode, epoch);
+        });
+      });
+  };
+  ownership.onChange((projectCode, owned) => {
+    const epoch = ownership.epochOf(projectCode);
+    if (owned && epoch !== undefined) recover(projectCode, epoch);
   });
   d.reports.onEvent((_nodeId, event) => recovery.onNodeEvent(event));
   d.reports.onChannels((nodeId, rows) => {

@@ -81,6 +81,11 @@ interface RecoveryDeps {
   isHeldLeg(uuid: string): boolean;
   /** Numbers this process is dialling itself. */
   dialerDials(numberId: number): boolean;
+  /**
+   * False in a cluster (issue 20): what is left 'dialing' belongs to projects other instances may be dialling now, so
+   * numbers are recovered per project when it is taken (takeover.ts), not at start-up.
+   */
+  numbersAtStart?: boolean;
 }
 
 /**
@@ -98,7 +103,7 @@ export const UNKNOWN_LEG_GRACE_MS = 3000;
 export function callRecovery(d: RecoveryDeps) {
   const heldBy = new Map<string, string>();
   const reported = new Map<number, ChannelRow[]>();
-  let numbersDone = false;
+  let numbersDone = d.numbersAtStart === false;
   // Only what a previous run left 'dialing' is recovered: the dialer starts at once, and its own numbers are not.
   let leftovers: { id: number; callUuid: string | null }[] | undefined;
   return {
@@ -135,6 +140,7 @@ export function callRecovery(d: RecoveryDeps) {
           }
         });
       }
+      if (numbersDone) return;
       leftovers ??= (await d.numbers.dialing()).filter((n) => !d.dialerDials(n.id));
       reported.set(nodeId, rows);
       if (numbersDone || !d.activeNodes().every((id) => reported.has(id))) return;

@@ -68,6 +68,7 @@ export function composeOwnership(d: OwnershipDeps): { ownership: Ownership; keep
     // take-over recovery keeps their numbers for their CDRs (calls/recovery.ts).
     drained: () => true,
     log: d.log,
+    recoverTakes: true,
   });
   const { metrics } = d;
   metrics.gauge('cluster.leases.owned', () => keeper.owned().length);

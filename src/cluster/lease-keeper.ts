@@ -29,6 +29,11 @@ interface LeaseKeeperOptions {
   /** Whether a draining project has no call in progress any more. */
   drained(projectCode: string): boolean;
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /**
+   * A project taken is not dialled until `recovered` is called for its epoch (the take-over recovery settled what
+   * the previous owner left: calls/takeover.ts). Off by default (the rules' tests).
+   */
+  recoverTakes?: boolean;
 }
 
 export class LeaseKeeper {
@@ -45,6 +50,8 @@ export class LeaseKeeper {
   /** Local time the last view was read at (lease age on /health). */
   private lastViewAt: number | undefined;
   private readonly listeners = new Set<(projectCode: string, owned: boolean) => void>();
+  /** Projects taken whose recovery has not finished: project → epoch. */
+  private readonly unrecovered = new Map<string, number>();
 
   constructor(private readonly o: LeaseKeeperOptions) {
     checkTimings(o.timings);
@@ -52,7 +59,13 @@ export class LeaseKeeper {
 
   /** Whether this instance may start a call (or write) for the project now. */
   mayDial(projectCode: string): boolean {
-    return !this.draining.has(projectCode) && mayAct(this.grants.get(projectCode), this.o.clock.now());
+    if (this.draining.has(projectCode) || this.unrecovered.has(projectCode)) return false;
+    return mayAct(this.grants.get(projectCode), this.o.clock.now());
+  }
+
+  /** The take-over recovery of the project at that epoch is over: it may be dialled. */
+  recovered(projectCode: string, epoch: number): void {
+    if (this.unrecovered.get(projectCode) === epoch) this.unrecovered.delete(projectCode);
   }
 
   /** The fencing epoch every write for the project carries, while this instance holds it. */
@@ -197,8 +210,10 @@ export class LeaseKeeper {
           : await store.renew(a.projectCode, me, a.epoch, timings.ttlMs);
       if (reply) this.grants.set(a.projectCode, grantOf(a.projectCode, reply, sentAt, timings));
       else if (a.kind === 'renew') this.grants.delete(a.projectCode);
-      if (reply && a.kind === 'take')
+      if (reply && a.kind === 'take') {
+        if (this.o.recoverTakes) this.unrecovered.set(a.projectCode, reply.epoch);
         this.o.log.info({ project: a.projectCode, epoch: reply.epoch }, 'project taken');
+      }
     } else if (a.kind === 'release') {
       this.grants.delete(a.projectCode);
       this.draining.delete(a.projectCode);

@@ -41,12 +41,13 @@ export function pgLeaseStore(
   const returning = sql`RETURNING epoch, expires_at, ${DB_NOW_MS} AS db_now`;
   return {
     async view() {
-      // One statement, one snapshot: now(), the leases of every active project (free at epoch 0 without a row) and
-      // the instances agree with each other.
+      // One statement, one snapshot: now(), the leases of every active project and the instances agree with each
+      // other. A project without a row is free at epoch 0 as of now: never overdue, so it goes to the instance the
+      // rules assign it to (the least loaded), not to whichever instance reads it first.
       const r = await db.execute<{ db_now: string; leases: LeaseRow[]; instances: PgInstanceRow[] }>(sql`
         SELECT ${DB_NOW_MS} AS db_now,
           coalesce((SELECT json_agg(json_build_object('projectCode', c.code, 'owner', l.owner,
-              'epoch', coalesce(l.epoch, 0), 'expiresAt', coalesce(l.expires_at, 0), 'moveTo', l.move_to)
+              'epoch', coalesce(l.epoch, 0), 'expiresAt', coalesce(l.expires_at, ${DB_NOW_MS}), 'moveTo', l.move_to)
               ORDER BY c.code)
             FROM (SELECT DISTINCT project_code AS code FROM projects WHERE status = 1) c
             LEFT JOIN project_leases l ON l.project_code = c.code), '[]') AS leases,

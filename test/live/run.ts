@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { runSteps } from '../browser/namespace-run.js';
 import { Lab } from './lab.js';
 import { amdGroup } from './amd-scenarios.js';
+import { handoffGroup } from './handoff-scenarios.js';
 import { groups as callGroups } from './scenarios.js';
 import { sdkGroup } from './sdk-scenarios.js';
 import { secureGroup } from './secure-scenarios.js';
 
-const groups = { ...callGroups, sdk: sdkGroup, secure: secureGroup, amd: amdGroup };
+const groups = { ...callGroups, sdk: sdkGroup, secure: secureGroup, amd: amdGroup, handoff: handoffGroup };
 
 const name = process.argv[2] ?? '';
 const group = (groups as Record<string, typeof sdkGroup>)[name];

@@ -14,7 +14,7 @@ import type { SocketGuard } from './calls/socket-guard.js';
 import { composeCluster, composeOwnership, type LeaseSettings } from './cluster/area.js';
 import type { LeaseKeeper } from './cluster/lease-keeper.js';
 import type { Bus } from './cluster/bus.js';
-import { forwardedCommands } from './cluster/forward.js';
+import { forwardedCommands, ownerPlace } from './cluster/forward.js';
 import type { Ownership } from './cluster/ownership.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -150,6 +150,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     publisher,
     flowSettings,
     dialing: dialing.port,
+    // Only in a cluster: dialplan legs of a project another instance holds go on to it (calls/legs/handoff.ts).
+    places: bus && { placeOf: (projectCode: string) => ownerPlace(ownership, projectCode) },
   });
   const { runner, recordings, amdStreams } = calls;
   reports.onEvent((_nodeId, event) => {

@@ -15,6 +15,7 @@ import type {
   ForwardedCommand,
   RemoteCommands,
 } from '../stomp/remote-commands.js';
+import type { LegPlace } from '../calls/legs/handoff.js';
 import type { RpcLink } from './bus.js';
 import type { Ownership } from './ownership.js';
 
@@ -95,6 +96,15 @@ function signedText(m: Request | Reply): string {
   ]);
 }
 
+/** Where a project's commands and legs run now: here, at its owner (and its socket address), or nowhere. */
+export function ownerPlace(ownership: Ownership, projectCode: string): LegPlace {
+  if (ownership.mayAct(projectCode)) return { kind: 'here' };
+  const owner = ownership.ownerOf(projectCode);
+  // The view may still name this instance while its grant has run out: nobody may act for the project now.
+  if (!owner || owner.id === ownership.me) return { kind: 'nobody' };
+  return { kind: 'at', instance: owner.id, socketAt: owner.socketAt };
+}
+
 export function forwardedCommands(d: ForwardDeps): RemoteCommands {
   const { link, ownership, metrics, clock } = d;
   const me = ownership.me;
@@ -155,11 +165,8 @@ export function forwardedCommands(d: ForwardDeps): RemoteCommands {
 
   return {
     placeOf(projectCode): CommandPlace {
-      if (ownership.mayAct(projectCode)) return { kind: 'here' };
-      const owner = ownership.ownerOf(projectCode);
-      // The view may still name this instance while its grant has run out: nobody may act for the project now.
-      if (!owner || owner.id === me) return { kind: 'nobody' };
-      return { kind: 'at', instance: owner.id };
+      const place = ownerPlace(ownership, projectCode);
+      return place.kind === 'at' ? { kind: 'at', instance: place.instance } : place;
     },
     forward(instance, command) {
       const id = randomBytes(12).toString('hex');

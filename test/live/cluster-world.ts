@@ -58,7 +58,10 @@ export async function buildClusterWorld(lab: Lab, size: number): Promise<Cluster
   const cluster = new Cluster(lab, size, LEASE_ENV);
   await cluster.startBroker();
   await cluster.start(0);
-  await lab.startFreeswitch();
+  // The dialplan's socket tries every instance in turn (issue 20.3): legs it starts never wait on a dead one.
+  await lab.startFreeswitch([
+    `cc_socket_targets=${cluster.instances.map((i) => `127.0.0.1:${i.socketPort}`).join('|')}`,
+  ]);
   await startCarrierGateway(lab);
   const projects: [string, string] = [`cla${process.pid}`, `clb${process.pid}`];
   for (const projectCode of projects)

@@ -122,7 +122,20 @@ export async function settledRows(
     },
     timeoutMs,
     500,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; numbers by state ${JSON.stringify(numberStates(w, task))}`);
+  });
+}
+
+/** The task's numbers by state (pending, dialing, done), for a failure's detail. */
+export function numberStates(w: ClusterWorld, task: string): Record<string, string[]> {
+  const rows = w.lab.sql<{ phone: string; state: string }>(
+    `SELECT tn.phone, tn.state FROM task_numbers tn JOIN tasks t ON t.id = tn.task_id WHERE t.call_task_code = ?`,
+    task,
   );
+  const out: Record<string, string[]> = {};
+  for (const r of rows) (out[r.state] ??= []).push(r.phone);
+  return out;
 }
 
 /** One call log per number, each settled; and no number left dialing or pending. */

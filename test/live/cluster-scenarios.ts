@@ -160,7 +160,7 @@ const killOwner: Step = [
     await w.cluster.start(index);
     await w.cluster.busUp();
     await reconnectAll(w, index);
-    const rows = await settledRows(w, task, list, 120_000);
+    const rows = await settledRows(w, task, list, 90_000);
     settledOnce(w, task, list, rows);
     dialledOnce(w, list);
     for (const call of atKill)
@@ -209,7 +209,7 @@ const pausedOwner: Step = [
     check(taken.epoch > epoch, 'the new owner holds a newer epoch', { epoch, taken });
     const now = lease(w, project);
     check(now?.owner !== owner.id, 'the paused instance did not take the project back', now);
-    const rows = await settledRows(w, task, list, 120_000);
+    const rows = await settledRows(w, task, list, 90_000);
     settledOnce(w, task, list, rows);
     dialledOnce(w, list);
     return `${owner.id} paused ${pausedMs} ms; ${w.cluster.instances[taken.index]!.id} took ${project} (epoch ${epoch} → ${taken.epoch}); ${owner.id}'s originates stayed ${atStop}; results ${rows.map((r) => `${r.result}/${r.result_detail}`).join(' ')}`;
@@ -277,7 +277,7 @@ const rollingRestart: Step = [
       stops.push(`${inst.id} stopped in ${stopMs} ms, back after ${Date.now() - t0} ms`);
     }
     for (const [k, task] of tasks.entries()) {
-      const rows = await settledRows(w, task, lists[k]!, 120_000);
+      const rows = await settledRows(w, task, lists[k]!, 90_000);
       settledOnce(w, task, lists[k]!, rows);
       for (const n of lists[k]!)
         talkedToTheEnd(

@@ -143,6 +143,21 @@ async function setUp(lab: CampaignLab, count: number, o: CampaignOptions): Promi
     lab.ownerOf = await projectOwners(lab);
     return lab.projects.every((p) => lab.ownerOf.has(p));
   });
+  // The first instance, alone when the projects were made, took them all (nothing rebalances by itself): the
+  // operator's hand-over (move_to) spreads them round-robin, the same load on every instance.
+  if (count > 1) {
+    const target = (p: number) => lab.instances[p % count]!;
+    for (const [p, projectCode] of lab.projects.entries())
+      if (lab.ownerOf.get(projectCode) !== target(p).base)
+        await query(lab.databaseUrl, 'UPDATE project_leases SET move_to = $1 WHERE project_code = $2', [
+          target(p).id,
+          projectCode,
+        ]);
+    await waitUntil('the projects handed over round-robin', async () => {
+      lab.ownerOf = await projectOwners(lab);
+      return lab.projects.every((p, k) => lab.ownerOf.get(p) === target(k).base);
+    });
+  }
   const agents = await query<{ username: string; project: string }>(
     lab.databaseUrl,
     `SELECT e.username, p.project_code project FROM extensions e JOIN projects p ON p.id = e.project_id

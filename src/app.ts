@@ -13,6 +13,7 @@ import type { CallRunner } from './calls/runner.js';
 import type { SocketGuard } from './calls/socket-guard.js';
 import { composeCluster, composeOwnership, type LeaseSettings } from './cluster/area.js';
 import type { LeaseKeeper } from './cluster/lease-keeper.js';
+import type { CapacityLedger } from './cluster/capacity-ledger.js';
 import type { Bus } from './cluster/bus.js';
 import { forwardedCommands, ownerPlace } from './cluster/forward.js';
 import type { Ownership } from './cluster/ownership.js';
@@ -112,7 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const reach = () => `${socket.reachAt().host}:${socket.reachAt().port}`;
   const composed = composeOwnership({ ...base, leases: deps.leases, socketAt: reach });
   const ownership = deps.ownership ?? composed.ownership;
-  const { keeper } = composed;
+  const { keeper, ledger } = composed;
   // Only in a cluster: /app commands for a project another instance holds go to it (cluster/forward.ts).
   const remote =
     bus &&
@@ -141,6 +142,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     flowSettings,
     tickMs: deps.dialerTickMs,
     ownership,
+    share: ledger && ((resource, limit, inUse) => ledger.allowance(resource, limit, inUse)),
   });
   const { dialer } = dialing;
   const calls = composeCallRuntime({
@@ -187,7 +189,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ctx,
     events,
     guard,
-    ...lifecycle({ ...parts, directory, recordings, bus, keeper }),
+    ...lifecycle({ ...parts, directory, recordings, bus, keeper, ledger }),
   };
 }
 
@@ -201,6 +203,7 @@ function lifecycle(
     recordings?: { start(): void; stop(): Promise<void> };
     bus?: Bus;
     keeper?: LeaseKeeper;
+    ledger?: CapacityLedger;
   },
 ): Pick<App, 'start' | 'close'> {
   return {
@@ -211,6 +214,7 @@ function lifecycle(
       p.directory.start();
       p.recordings?.start();
       p.keeper?.start();
+      p.ledger?.start();
       p.dialer.start();
       p.wallboard.start();
     },
@@ -218,6 +222,7 @@ function lifecycle(
       p.dialer.stop();
       // Released at once: a rolling restart hands its projects over now, not at their expiry.
       await p.keeper?.stop();
+      await p.ledger?.stop();
       p.directory.stop();
       p.wallboard.stop();
       await p.recordings?.stop();

@@ -45,7 +45,7 @@ const store = await openRepos(config).catch((err: unknown) => {
   if (err instanceof DatabaseTooNewError || err instanceof PgUnavailableError) refuse(err.message);
   throw err;
 });
-const leases = store.leases && { store: store.leases };
+const { leases } = store;
 const app = await buildApp(config, { repos: store.repos, clock: systemClock, tls: tls?.identity, leases });
 if (config.cluster.amqpUrl && !leases)
   app.http.log.warn(

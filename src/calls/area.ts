@@ -213,8 +213,27 @@ export function composeRecovery(d: RecoveryAreaDeps): void {
     dialerDials: (id) => d.dialing.dialer.dials(id),
     numbersAtStart: !d.keeper,
   });
-  const { ownership, keeper } = d;
-  if (!keeper || !ownership) return;
+  d.reports.onEvent((_nodeId, event) => recovery.onNodeEvent(event));
+  d.reports.onChannels((nodeId, rows) => {
+    // The supervisor's legs first, so that the call recovery does not take their agents for customer calls.
+    void d.supervisor
+      .recover(nodeId, rows as unknown as SupervisorRow[])
+      .catch((err: unknown) => d.log.warn({ err, nodeId }, 'supervisor legs could not be recovered'))
+      .then(() => recovery.channels(nodeId, rows as unknown as ChannelRow[]))
+      .catch((err: unknown) =>
+        d.log.warn({ err, nodeId }, 'calls left by the last run could not be recovered'),
+      );
+  });
+  if (d.keeper && d.ownership) recoverTakeovers(d, d.ownership, d.keeper, recovery);
+}
+
+/** In a cluster: each project taken is recovered (calls/takeover.ts) before it is dialled. */
+function recoverTakeovers(
+  d: RecoveryAreaDeps,
+  ownership: Ownership,
+  keeper: NonNullable<RecoveryAreaDeps['keeper']>,
+  recovery: ReturnType<typeof callRecovery>,
+): void {
   const takeover = {
     numbers: d.dialing.numbers,
     nodes: d.nodes,
@@ -237,16 +256,5 @@ export function composeRecovery(d: RecoveryAreaDeps): void {
   ownership.onChange((projectCode, owned) => {
     const epoch = ownership.epochOf(projectCode);
     if (owned && epoch !== undefined) recover(projectCode, epoch);
-  });
-  d.reports.onEvent((_nodeId, event) => recovery.onNodeEvent(event));
-  d.reports.onChannels((nodeId, rows) => {
-    // The supervisor's legs first, so that the call recovery does not take their agents for customer calls.
-    void d.supervisor
-      .recover(nodeId, rows as unknown as SupervisorRow[])
-      .catch((err: unknown) => d.log.warn({ err, nodeId }, 'supervisor legs could not be recovered'))
-      .then(() => recovery.channels(nodeId, rows as unknown as ChannelRow[]))
-      .catch((err: unknown) =>
-        d.log.warn({ err, nodeId }, 'calls left by the last run could not be recovered'),
-      );
   });
 }

@@ -5,6 +5,7 @@ import type { ClusterConfig } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import type { Metrics } from '../core/metrics.js';
 import { createBus, type Bus } from './bus.js';
+import { CapacityLedger, type CapacityStore } from './capacity-ledger.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { leaseOwnership, monotonicClock } from './lease-ownership.js';
 import { DEFAULT_LEASE_TIMINGS, type LeaseTimings } from './lease-rules.js';
@@ -29,6 +30,8 @@ export function composeCluster(d: ClusterDeps): Bus | undefined {
 export interface LeaseSettings {
   /** The shared store's leases (src/db/pg/leases.ts): only PostgreSQL has them. */
   store: LeaseStore;
+  /** The shared capacity ledger's claims (src/db/pg/capacity.ts). */
+  capacity: CapacityStore;
   timings?: LeaseTimings;
   tickMs?: number;
   /** Local time for the grants (default: monotonic). */
@@ -46,7 +49,11 @@ interface OwnershipDeps extends Omit<ClusterDeps, 'clock'> {
  * releases what it holds). Otherwise the lone instance owns everything, as before; so do instances sharing only the
  * STOMP fan-out over SQLite (each has its own file, nothing to share a lease in; main.ts warns about it).
  */
-export function composeOwnership(d: OwnershipDeps): { ownership: Ownership; keeper?: LeaseKeeper } {
+export function composeOwnership(d: OwnershipDeps): {
+  ownership: Ownership;
+  keeper?: LeaseKeeper;
+  ledger?: CapacityLedger;
+} {
   const { instanceId, amqpUrl } = d.config.cluster;
   const me: InstanceAddress = {
     id: instanceId,
@@ -74,5 +81,19 @@ export function composeOwnership(d: OwnershipDeps): { ownership: Ownership; keep
   metrics.gauge('cluster.leases.owned', () => keeper.owned().length);
   metrics.gauge('cluster.leases.readAgeMs', () => Math.round(keeper.readAgeMs() ?? -1));
   keeper.onChange((_p, owned) => metrics.inc(owned ? 'cluster.leases.taken' : 'cluster.leases.lost'));
-  return { ownership: leaseOwnership(keeper, me), keeper };
+  const ledger = new CapacityLedger({
+    me: instanceId,
+    store: d.leases.capacity,
+    clock: d.leases.clock ?? monotonicClock,
+    ttlMs: timings.ttlMs,
+    marginMs: timings.stopMarginMs,
+    tickMs: d.leases.tickMs ?? Math.floor(timings.renewAfterMs / 3),
+    liveInstances: () => {
+      const read = keeper.lastRead();
+      const v = read?.view;
+      return v ? v.instances.filter((i) => v.dbNow - i.seenAt < timings.instanceTtlMs).length : 1;
+    },
+    log: d.log,
+  });
+  return { ownership: leaseOwnership(keeper, me), keeper, ledger };
 }

@@ -6,13 +6,15 @@ import { createPgRepos } from './pg/repos/index.js';
 import { createRepos, type Repos } from './repos/index.js';
 import { pgLeaseStore } from './pg/leases.js';
 import type { LeaseStore } from '../cluster/lease-store.js';
+import type { CapacityStore } from '../cluster/capacity-ledger.js';
+import { pgCapacityStore } from './pg/capacity.js';
 
 interface OpenedStore {
   repos: Repos;
   /** Where the data is, for the start-up line (never a password). */
   where: string;
   /** Project leases for several instances (issue 20): PostgreSQL only. */
-  leases?: LeaseStore;
+  leases?: { store: LeaseStore; capacity: CapacityStore };
   close(): Promise<void>;
 }
 
@@ -28,7 +30,7 @@ export async function openRepos(
     const store = await openPgStore(config.databaseUrl, options);
     return {
       repos: createPgRepos(store.db),
-      leases: pgLeaseStore(store.db),
+      leases: { store: pgLeaseStore(store.db), capacity: pgCapacityStore(store.db) },
       where: `PostgreSQL at ${describePgUrl(config.databaseUrl)}`,
       close: () => store.close(),
     };

@@ -27,6 +27,8 @@ export interface AgentFirstCall {
   phone: string;
   task?: Task;
   numberId?: number;
+  /** The lease the dialer dispensed the number under, in a cluster (issue 20): the leg carries it. */
+  fence?: Fence;
 }
 
 export type AgentFirstResult = { ok: true; callId: string } | { ok: false; reason: string; cause: string };
@@ -97,7 +99,13 @@ export class AgentFirstCalls {
         continue;
       }
       room.room--;
-      const call = { agent: agent.username, projectCode, nodeId: turn.nodeId, gateway: room.gateway };
+      const call = {
+        agent: agent.username,
+        projectCode,
+        nodeId: turn.nodeId,
+        gateway: room.gateway,
+        fence: turn.fence,
+      };
       void this.originate(
         { ...call, phone: number.phone, task, numberId: number.id },
         callId,
@@ -151,6 +159,7 @@ export class AgentFirstCalls {
         cc_gw: c.gateway.gwCode,
         cc_dial: dialString(c.gateway, c.phone),
         cc_caller_id: c.gateway.originationCallId ?? undefined,
+        ...(c.fence && { cc_instance: c.fence.instanceId, cc_epoch: c.fence.epoch }),
       },
       domain ? `user/${c.agent}@${domain}` : `user/${c.agent}`,
       socketAppFor(d.socket().host, d.socket().port),

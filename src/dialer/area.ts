@@ -38,6 +38,8 @@ interface DialingAreaDeps {
   tickMs?: number;
   /** Which projects this instance dials (issue 20): a lone instance all of them. */
   ownership?: Ownership;
+  /** This instance's part of the cluster-wide gateway and node limits (cluster/capacity-ledger.ts). */
+  share?(resource: string, limit: number, inUse: number): number;
 }
 
 export interface DialingArea {
@@ -138,8 +140,8 @@ function fencing(o: Ownership, inCluster: boolean): DialerOwnership {
   return {
     mayAct: (projectCode) => o.mayAct(projectCode),
     fenceOf(projectCode) {
-      const epoch = o.epochOf(projectCode);
-      return inCluster && epoch !== undefined ? { instanceId: o.me, projectCode, epoch } : undefined;
+      // Not held: epoch -1 matches no lease, so even a write that slipped past mayAct is refused.
+      return inCluster ? { instanceId: o.me, projectCode, epoch: o.epochOf(projectCode) ?? -1 } : undefined;
     },
   };
 }
@@ -153,5 +155,6 @@ function numberSourceOf(store: NumberStore): NumberSource {
     settle: (id, outcome, now) => store.settleNumber(id, outcome, now),
     markCall: (id, callUuid, now, fence) => store.markCall(id, callUuid, now, fence),
     giveBack: (id, now) => store.giveBack(id, now),
+    releaseUnoriginated: (ids, now) => store.releaseUnoriginated(ids, now),
   };
 }

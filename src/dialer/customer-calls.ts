@@ -134,9 +134,11 @@ export class CustomerCalls {
     };
     // The call's uuid is on the number before FreeSWITCH hears of it: a restart asks FreeSWITCH about that uuid. In
     // a cluster the mark is fenced: refused, this instance lost the project meanwhile and makes no call; the number
-    // stays 'dialing' with no call for the new owner's take-over recovery to put back (calls/recovery.ts).
+    // goes back to pending if it is still 'dialing' with no call (the new owner's take-over recovery may have done
+    // it already, calls/takeover.ts): never dialled, it is dialled once by the new owner.
     if (!(await d.numbers.markCall(number.id, callId, now, turn.fence))) {
       d.metrics.inc('dialer.fenced');
+      await d.numbers.releaseUnoriginated([number.id], now);
       return;
     }
     d.book.originated(attempt);

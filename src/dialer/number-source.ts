@@ -59,6 +59,8 @@ export interface NumberSource {
    * the fence's lease is not current any more (or the number is no longer 'dialing'): the call must not be made.
    */
   markCall(id: number, callUuid: string, now: number, fence?: Fence): Promise<boolean>;
+  /** 'dialing' numbers with no call recorded (never originated) go back to pending; how many did. */
+  releaseUnoriginated(ids: number[], now: number): Promise<number>;
   /** An agent-first number whose agent never rang goes back to pending. */
   giveBack(id: number, now: number): Promise<void>;
 }

@@ -232,3 +232,54 @@ t.test('started, keepers run their rounds on their own clock', async (t) => {
   await c.k('b').stop();
   t.same([c.owner('p1'), c.owner('p2')], [null, null], 'both released on stop');
 });
+
+t.test(
+  'a take is announced (and a loss), and with recoverTakes it is dialled only once recovered',
+  async (t) => {
+    const clock = new FakeClock();
+    const store = new MemoryLeaseStore(() => clock.now() + SKEW_MS);
+    store.addProject('p1');
+    const keeper = (id: string, recoverTakes: boolean) =>
+      new LeaseKeeper({
+        me: id,
+        store: store.for(id),
+        clock,
+        timings: T,
+        tickMs: 1000,
+        load: () => 0,
+        drained: () => true,
+        log: silent,
+        recoverTakes,
+      });
+    const a = keeper('a', true);
+    const b = keeper('b', true);
+    const seen: string[] = [];
+    a.onChange((p, owned) => seen.push(`a ${p} ${owned}`));
+    b.onChange((p, owned) => seen.push(`b ${p} ${owned}`));
+    const round = async (...ks: LeaseKeeper[]) => {
+      clock.advance(500);
+      for (const k of ks) await k.tick();
+    };
+    await round(a, b);
+    await round(a, b);
+    const owner = store.rows.get('p1')!.owner === 'a' ? a : b;
+    const other = owner === a ? b : a;
+    t.same(seen, [`${owner === a ? 'a' : 'b'} p1 true`], 'the take is announced');
+    t.notOk(owner.mayDial('p1'), 'not dialled before its recovery is over');
+    owner.recovered('p1', owner.epochOf('p1')! + 1);
+    t.notOk(owner.mayDial('p1'), 'a recovery of another epoch does not count');
+    owner.recovered('p1', owner.epochOf('p1')!);
+    t.ok(owner.mayDial('p1'), 'dialled once recovered');
+    owner.halt();
+    for (let i = 0; i < 30; i++) await round(other);
+    t.notOk(owner.mayDial('p1'), 'the halted owner stopped on its own deadline');
+    t.equal(store.rows.get('p1')!.owner, other === a ? 'a' : 'b', 'the other took it');
+    t.notOk(other.mayDial('p1'), 'the taker waits for its own recovery');
+    other.resume();
+    owner.resume();
+    await round(owner, other);
+    t.match(seen.slice(-2).sort(), [/p1 false$/, /p1 true$/], 'the loss and the take are announced');
+    other.halt();
+    owner.halt();
+  },
+);

@@ -4,80 +4,16 @@
 // stopped by the database's fencing, not by its good will.
 import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { leaseCluster, TEST_TIMINGS, until, type LeaseCluster } from '../support/lease-cluster.js';
-import { insertGateway } from '../support/gateways.js';
-
-interface Originate {
-  instance: string;
-  epoch: number;
-  project: string;
-  phone: string;
-  at: number;
-}
-
-/** The customer originates the emulator received, with the owner variables they carry. */
-function originates(c: LeaseCluster): Originate[] {
-  return c.fs.commands
-    .filter((cmd) => cmd.line.includes('originate') && cmd.line.includes('cc_role=customer'))
-    .map((cmd) => {
-      const v = (name: string) => new RegExp(`[{,]${name}=([^,}]*)`).exec(cmd.line)?.[1] ?? '';
-      return {
-        instance: v('cc_instance'),
-        epoch: Number(v('cc_epoch')),
-        project: v('cc_project'),
-        phone: v('cc_number'),
-        at: cmd.at,
-      };
-    });
-}
-
-/** A running play-only task of `n` numbers in the project, on its own gateway of `lines` lines. */
-async function playTask(c: LeaseCluster, project: string, n: number, lines: number): Promise<string[]> {
-  const { repos } = c;
-  const now = Date.now();
-  const p = (await repos.projects.activeByCode(project))!;
-  await c.exec(
-    sql`insert into voices (voice_code, file_path, created_at, updated_at) values (${`v-${project}`}, '/var/voices/a.wav', ${now}, ${now})`,
-  );
-  const task = await repos.tasks.insert(
-    {
-      callTaskCode: `t-${project}`,
-      projectId: p.id,
-      scheduleType: 5,
-      callType: 1,
-      rate: 1,
-      expiredTime: now + 86_400_000,
-      voiceCode: `v-${project}`,
-      status: 2,
-    },
-    now,
-  );
-  const gw = await insertGateway(repos.gateways, { gwCode: `gw-${project}`, expectCount: lines }, now);
-  await repos.tasks.setGateways(task.id, [{ gatewayId: gw.id, concurrency: lines }]);
-  const prefix = 100 + ([...project].reduce((sum, ch) => sum + ch.charCodeAt(0), 0) % 900);
-  const phones = Array.from({ length: n }, (_, i) => `13${prefix}${String(i).padStart(6, '0')}`);
-  await repos.tasks.addNumbers(task.id, phones, now);
-  return phones;
-}
-
-const settled = async (c: LeaseCluster, project: string, n: number) => {
-  const p = await c.repos.projects.activeByCode(project);
-  const task = (await c.repos.tasks.byCode(`t-${project}`))!;
-  return p && (await c.repos.tasks.countsByState(task.id)).done === n;
-};
-
-/** Both instances heartbeat, so projects created now are shared out between them. */
-const bothLive = (c: LeaseCluster) =>
-  until(
-    'both instances live',
-    async () => (await c.exec(sql`select id from cluster_instances`)).length === 2,
-  );
-
-const perPhone = (os: Originate[]) => {
-  const n = new Map<string, number>();
-  for (const o of os) n.set(o.phone, (n.get(o.phone) ?? 0) + 1);
-  return n;
-};
+import {
+  bothLive,
+  leaseCluster,
+  originates,
+  perPhone,
+  playTask,
+  settled,
+  TEST_TIMINGS,
+  until,
+} from '../support/lease-cluster.js';
 
 t.test(
   'two projects end up owned by different instances, and each is dialled by its owner only',
@@ -124,6 +60,28 @@ t.test(
     t.ok(
       epochs.every((r) => Number(r.epoch) >= 1),
       'numbers record the epoch they were dispensed under',
+    );
+    // The manager page's API names the owner, whichever instance answers.
+    for (const [project, owner] of [
+      ['pa', owners[0]],
+      ['pb', owners[1]],
+    ] as const) {
+      const manager = a!.app.ctx.services.agents.ofProject(project).find((x) => x.type === 3)!.username;
+      const password = (await c.repos.extensions.byUsername(manager))!.password;
+      const r = await a!.app.http.inject({
+        method: 'GET',
+        url: `/callcenter/console/owner?projectCode=${project}`,
+        headers: { authorization: `Basic ${Buffer.from(`${manager}:${password}`).toString('base64')}` },
+      });
+      t.same(r.json().data, { instance: owner, servedBy: a!.id }, `${project}'s owner on the manager API`);
+    }
+    const metrics = (await a!.app.http.inject({ method: 'GET', url: '/metrics' })).body;
+    t.match(
+      metrics,
+      new RegExp(
+        `callcenter_lease_age_ms\\{project="${owners[0] === a!.id ? 'pa' : 'pb'}",epoch="\\d+"\\} \\d+`,
+      ),
+      '/metrics has the lease age of what it owns',
     );
     // /health of each instance names the projects it owns.
     for (const m of [a!, b!]) {

@@ -88,12 +88,13 @@ t.test('fencing: a stale owner dispenses nothing and cannot mark a call', async 
   const { store, repos, taskId } = await seededPg(t);
   const leases = pgLeaseStore(store.db);
   await repos.tasks.addNumbers(taskId, ['1', '2', '3', '4'], SEED_NOW);
-  const a = (await leases.take('P1', 'a', 0, 80))!;
+  // Long enough for the owner's statements below even on a loaded machine; then waited out.
+  const a = (await leases.take('P1', 'a', 0, 1500))!;
   const fenceA = { instanceId: 'a', projectCode: 'P1', epoch: a.epoch };
   const [n1] = await repos.numbers.dispenseNumbers(taskId, 1, SEED_NOW, undefined, fenceA);
   t.ok(n1, 'the owner dispenses');
   t.ok(await repos.numbers.markCall(n1!.id, 'call-1', SEED_NOW, fenceA), 'and marks its call');
-  await new Promise((r) => setTimeout(r, 150));
+  await new Promise((r) => setTimeout(r, 1600));
   t.same(
     await repos.numbers.dispenseNumbers(taskId, 1, SEED_NOW, undefined, fenceA),
     [],
@@ -123,7 +124,7 @@ t.test('fencing: a stale owner dispenses nothing and cannot mark a call', async 
 t.test('a take waits for a dispensing transaction under the old grant (FOR SHARE)', async (t) => {
   const { store, url } = await seededPg(t);
   const leases = pgLeaseStore(store.db);
-  await leases.take('P1', 'a', 0, 60);
+  await leases.take('P1', 'a', 0, 1000);
   const other = await openPgStore(url);
   t.teardown(() => other.close());
   const { sql } = await import('drizzle-orm');
@@ -135,7 +136,7 @@ t.test('a take waits for a dispensing transaction under the old grant (FOR SHARE
       sql`SELECT ${leaseIsCurrent({ instanceId: 'a', projectCode: 'P1', epoch: 1 })} AS ok`,
     );
     t.equal(ok.rows[0]!.ok, true);
-    await new Promise((r) => setTimeout(r, 120)); // the lease expires meanwhile
+    await new Promise((r) => setTimeout(r, 1100)); // the lease expires meanwhile
     void pgLeaseStore(other.db)
       .take('P1', 'b', 1, TTL)
       .then(() => (takenAt = Date.now()));

@@ -12,20 +12,25 @@ import type { LeaseTimings } from '../../src/cluster/lease-rules.js';
 import { monotonicClock } from '../../src/cluster/lease-ownership.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import { pgLeaseStore } from '../../src/db/pg/leases.js';
+import { pgCapacityStore } from '../../src/db/pg/capacity.js';
 import { openPgStore, type PgStore } from '../../src/db/pg/open.js';
 import { createPgRepos, type PgRepos } from '../../src/db/pg/repos/index.js';
 import { startEmulator, type Emulator } from '../freeswitch-emulator/index.js';
 import { startTestApp, type TestApp } from './app.js';
 import { freshPgDatabase } from './postgres.js';
 import { amqpUrl } from './rabbitmq.js';
+import { insertGateway } from './gateways.js';
 
-/** About 10 times shorter than production's: a take-over within about 4 s. */
+/**
+ * Shorter than production's (a take-over within about 5 s), with room for a loaded two-core machine: a renewal may
+ * be 2 s late before a grant lapses.
+ */
 export const TEST_TIMINGS: LeaseTimings = {
-  ttlMs: 2500,
-  renewAfterMs: 600,
-  stopMarginMs: 800,
-  instanceTtlMs: 2500,
-  takeoverGraceMs: 600,
+  ttlMs: 4000,
+  renewAfterMs: 800,
+  stopMarginMs: 1200,
+  instanceTtlMs: 4000,
+  takeoverGraceMs: 800,
 };
 
 export interface Member {
@@ -77,7 +82,13 @@ async function member(
       repos,
       clock: systemClock,
       dialerTickMs: 50,
-      leases: { store: pgLeaseStore(pg.db), timings: TEST_TIMINGS, tickMs: 150, clock },
+      leases: {
+        store: pgLeaseStore(pg.db),
+        capacity: pgCapacityStore(pg.db),
+        timings: TEST_TIMINGS,
+        tickMs: 150,
+        clock,
+      },
     },
   );
   const keeper = (ta.app.ctx.keeper ?? undefined) as LeaseKeeper | undefined;
@@ -167,3 +178,83 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+export interface Originate {
+  instance: string;
+  epoch: number;
+  project: string;
+  phone: string;
+  at: number;
+}
+
+/** The customer originates the emulator received, with the owner variables they carry. */
+export function originates(c: LeaseCluster): Originate[] {
+  return c.fs.commands
+    .filter((cmd) => cmd.line.includes('originate') && cmd.line.includes('cc_role=customer'))
+    .map((cmd) => {
+      const v = (name: string) => new RegExp(`[{,]${name}=([^,}]*)`).exec(cmd.line)?.[1] ?? '';
+      return {
+        instance: v('cc_instance'),
+        epoch: Number(v('cc_epoch')),
+        project: v('cc_project'),
+        phone: v('cc_number'),
+        at: cmd.at,
+      };
+    });
+}
+
+/** A running play-only task of `n` numbers in the project, on its own gateway of `lines` lines. */
+export async function playTask(
+  c: LeaseCluster,
+  project: string,
+  n: number,
+  lines: number,
+  gwCode = `gw-${project}`,
+): Promise<string[]> {
+  const { repos } = c;
+  const now = Date.now();
+  const p = (await repos.projects.activeByCode(project))!;
+  await c.exec(
+    sql`insert into voices (voice_code, file_path, created_at, updated_at) values (${`v-${project}`}, '/var/voices/a.wav', ${now}, ${now})`,
+  );
+  const task = await repos.tasks.insert(
+    {
+      callTaskCode: `t-${project}`,
+      projectId: p.id,
+      scheduleType: 5,
+      callType: 1,
+      rate: 1,
+      expiredTime: now + 86_400_000,
+      voiceCode: `v-${project}`,
+      status: 2,
+    },
+    now,
+  );
+  const gw =
+    (await repos.gateways.byCode(gwCode)) ??
+    (await insertGateway(repos.gateways, { gwCode, expectCount: lines }, now));
+  await repos.tasks.setGateways(task.id, [{ gatewayId: gw.id, concurrency: lines }]);
+  const prefix = 100 + ([...project].reduce((sum, ch) => sum + ch.charCodeAt(0), 0) % 900);
+  const phones = Array.from({ length: n }, (_, i) => `13${prefix}${String(i).padStart(6, '0')}`);
+  await repos.tasks.addNumbers(task.id, phones, now);
+  return phones;
+}
+
+export const settled = async (c: LeaseCluster, project: string, n: number) => {
+  const p = await c.repos.projects.activeByCode(project);
+  const task = (await c.repos.tasks.byCode(`t-${project}`))!;
+  return p && (await c.repos.tasks.countsByState(task.id)).done === n;
+};
+
+/** Both instances heartbeat, so projects created now are shared out between them. */
+export const bothLive = (c: LeaseCluster) =>
+  until(
+    'both instances live',
+    async () => (await c.exec(sql`select id from cluster_instances`)).length === 2,
+  );
+
+export const perPhone = (os: Originate[]) => {
+  const n = new Map<string, number>();
+  for (const o of os) n.set(o.phone, (n.get(o.phone) ?? 0) + 1);
+  return n;
+};

@@ -131,7 +131,7 @@ t.test('the cluster tables are PostgreSQL only, and kept out of the compared sch
   // the instance list have no SQLite counterpart. They live in cluster-schema.ts, which no SQLite code reads.
   const cluster = await import('../../src/db/pg/cluster-schema.js');
   const names = tablesOf(cluster, (x): x is PgTable => x instanceof PgTable).map(([, tb]) => tableName(tb));
-  t.same(names.sort(), ['cluster_instances', 'project_leases']);
+  t.same(names.sort(), ['capacity_claims', 'cluster_instances', 'project_leases']);
   const shared = tablesOf(pg, (x): x is PgTable => x instanceof PgTable).map(([, tb]) => tableName(tb));
   t.notOk(
     names.some((n) => shared.includes(n)),

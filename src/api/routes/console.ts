@@ -161,6 +161,24 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
   );
 
   app.get<{ Querystring: { projectCode: string } }>(
+    `${CONSOLE_PREFIX}/owner`,
+    {
+      schema: {
+        summary: 'Which instance owns the project now (issue 20; Basic: a manager of the project)',
+        tags,
+        querystring: { type: 'object', required: ['projectCode'], properties: { projectCode } },
+      },
+    },
+    async (req) => {
+      await managerOf(ctx, req, req.query.projectCode);
+      const me = ctx.config.cluster.instanceId;
+      // A lone instance owns every project; in a cluster null while no instance holds it (a take-over under way).
+      const owner = ctx.ownership ? (ctx.ownership.ownerOf(req.query.projectCode)?.id ?? null) : me;
+      return ok({ instance: owner, servedBy: me });
+    },
+  );
+
+  app.get<{ Querystring: { projectCode: string } }>(
     `${CONSOLE_PREFIX}/tasks`,
     {
       schema: {

@@ -26,6 +26,16 @@ function leases(ctx: ApiContext) {
   return { mode: 'lease', owned: keeper.held(), lastReadAgeMs: age === undefined ? null : Math.round(age) };
 }
 
+/** One line per project this instance holds: its fencing epoch, and how long since the lease was renewed. */
+function owned(ctx: ApiContext): string {
+  return (ctx.keeper?.held() ?? [])
+    .map(
+      (h) =>
+        `callcenter_lease_age_ms{project="${label(h.projectCode)}",epoch="${h.epoch}"} ${Math.round(h.ageMs)}\n`,
+    )
+    .join('');
+}
+
 /** Prometheus label values escape backslash, double quote and newline. */
 const label = (v: string): string => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 
@@ -63,7 +73,7 @@ export const healthRoutes: FastifyPluginAsync<{
       reply
         .type('text/plain; version=0.0.4')
         .send(
-          `callcenter_instance_info{instance="${label(ctx.config.cluster.instanceId)}"} 1\n${ctx.metrics.prometheus()}`,
+          `callcenter_instance_info{instance="${label(ctx.config.cluster.instanceId)}"} 1\n${owned(ctx)}${ctx.metrics.prometheus()}`,
         ),
   );
 };

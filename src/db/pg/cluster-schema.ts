@@ -2,7 +2,7 @@
 // instances are live. PostgreSQL only, and on purpose outside schema.ts: a cluster needs the shared store, SQLite is
 // one process's file, so these have no SQLite counterpart (test/unit/schema-parity.test.ts compares schema.ts only).
 // Times are milliseconds of the DATABASE's clock (now()), never an instance's: src/db/pg/leases.ts writes them.
-import { bigint, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 
 const dbMs = (name: string) => bigint(name, { mode: 'number' });
 
@@ -29,3 +29,21 @@ export const clusterInstances = pgTable('cluster_instances', {
   /** host:port FreeSWITCH's `socket` application reaches this instance at (CC_SOCKET_REACH_AT or its listener). */
   socketAt: text('socket_at').notNull().default(''),
 });
+
+/**
+ * Shared capacity (issue 20): each instance's claim on a limited resource (a gateway's lines, a node's sessions or
+ * calls per second). The claims of one resource that have not expired never add up to more than its limit
+ * (src/db/pg/capacity.ts grants them under a per-resource lock); an instance starts calls only within its claim.
+ */
+export const capacityClaims = pgTable(
+  'capacity_claims',
+  {
+    /** `gw:<id>`, `node:<id>:sessions`, `node:<id>:cps`. */
+    resource: text('resource').notNull(),
+    instanceId: text('instance_id').notNull(),
+    amount: integer('amount').notNull(),
+    /** Database ms. */
+    expiresAt: dbMs('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.resource, t.instanceId] })],
+);

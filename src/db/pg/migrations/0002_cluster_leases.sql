@@ -1,3 +1,11 @@
+CREATE TABLE "capacity_claims" (
+	"resource" text NOT NULL,
+	"instance_id" text NOT NULL,
+	"amount" integer NOT NULL,
+	"expires_at" bigint NOT NULL,
+	CONSTRAINT "capacity_claims_resource_instance_id_pk" PRIMARY KEY("resource","instance_id")
+);
+--> statement-breakpoint
 CREATE TABLE "cluster_instances" (
 	"id" text PRIMARY KEY NOT NULL,
 	"seen_at" bigint NOT NULL,

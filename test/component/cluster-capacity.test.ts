@@ -1,0 +1,44 @@
+// Issue 20, shared capacity: two instances dialling different projects through ONE gateway never hold more calls on
+// it together than its lines, whatever each would allow itself alone (each task's own limit is the whole gateway).
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import { bothLive, leaseCluster, originates, playTask, settled, until } from '../support/lease-cluster.js';
+
+t.test("a gateway's lines hold across instances: the claims never add up to more", async (t) => {
+  const c = await leaseCluster(t, 2, { defaultPlaybackMs: 40_000 });
+  await bothLive(c);
+  const [a] = c.members;
+  await a!.app.ctx.services.projects.createProject('ca', 1);
+  await a!.app.ctx.services.projects.createProject('cb', 1);
+  const owners = await until('both owned', async () => {
+    const o = [await c.ownerOf('ca'), await c.ownerOf('cb')];
+    return o.every(Boolean) && o;
+  });
+  t.not(owners[0], owners[1], 'owned by different instances');
+  const LINES = 4;
+  await playTask(c, 'ca', 14, LINES, 'gw-shared');
+  await playTask(c, 'cb', 14, LINES, 'gw-shared');
+  let peak = 0;
+  const watch = setInterval(() => {
+    const onGateway = c.fs.channels().filter((ch) => ch.variables['cc_gw'] === 'gw-shared').length;
+    peak = Math.max(peak, onGateway);
+  }, 3);
+  t.teardown(() => clearInterval(watch));
+  await until(
+    'every number settled',
+    async () => (await settled(c, 'ca', 14)) && (await settled(c, 'cb', 14)),
+    60_000,
+  );
+  clearInterval(watch);
+  t.ok(peak <= LINES, `at most ${LINES} calls on the gateway at once across both instances (peak ${peak})`);
+  t.ok(peak >= 2, `the gateway was used (peak ${peak})`);
+  const byInstance = new Set(originates(c).map((o) => o.instance));
+  t.same([...byInstance].sort(), [...owners].sort(), 'both instances dialled through it');
+  const claims = await c.exec(
+    sql`select instance_id, amount from capacity_claims where resource like 'gw:%' order by instance_id`,
+  );
+  t.ok(
+    claims.reduce((sum, r) => sum + Number(r.amount), 0) <= LINES,
+    `the ledger's claims add up to no more than the lines (${JSON.stringify(claims)})`,
+  );
+});

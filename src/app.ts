@@ -13,7 +13,7 @@ import type { CallRunner } from './calls/runner.js';
 import type { SocketGuard } from './calls/socket-guard.js';
 import { composeCluster } from './cluster/area.js';
 import type { Bus } from './cluster/bus.js';
-import { forwardedCommands, ownerPlace } from './cluster/forward.js';
+import { composeOwnerRouting } from './cluster/forward-area.js';
 import { loneOwnership, type Ownership } from './cluster/ownership.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -104,19 +104,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   const bus = composeCluster(base); // only with CC_AMQP_URL: other instances' STOMP subscribers
   const ownership = deps.ownership ?? loneOwnership({ id: config.cluster.instanceId, socketAt: '' });
-  // Only in a cluster: /app commands for a project another instance holds go to it (cluster/forward.ts).
-  const remote =
-    bus &&
-    forwardedCommands({
-      link: bus,
-      ownership,
-      secret: config.socketSecret,
-      clock,
-      metrics,
-      log,
-      timeoutMs: deps.forwardTimeoutMs,
-    });
-  const stomp = composeStomp({ ...base, relay: bus, remote, assigned: (username) => agents.get(username) });
+  // Only in a cluster: /app commands and dialplan legs of a project another instance holds go to it.
+  const owners = composeOwnerRouting({ ...base, bus, ownership, forwardTimeoutMs: deps.forwardTimeoutMs });
+  const stomp = composeStomp({
+    ...base,
+    relay: bus,
+    remote: owners.remote,
+    assigned: (username) => agents.get(username),
+  });
   const { broker } = stomp;
   publisher.attach(broker);
   const { nodes, reports, directory } = composeSwitch({ ...base, events, backoff: deps.eslBackoff });
@@ -143,8 +138,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     publisher,
     flowSettings,
     dialing: dialing.port,
-    // Only in a cluster: dialplan legs of a project another instance holds go on to it (calls/legs/handoff.ts).
-    places: bus && { placeOf: (projectCode: string) => ownerPlace(ownership, projectCode) },
+    places: owners.places,
   });
   const { runner, recordings, amdStreams } = calls;
   reports.onEvent((_nodeId, event) => {

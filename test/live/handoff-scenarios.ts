@@ -51,7 +51,8 @@ const failoverAndHandoff: Step = [
     a.serve((s) => void onA.push(s));
     try {
       await lab.startFreeswitch([`cc_socket_targets=127.0.0.1:${await deadPort()}|127.0.0.1:${bPort}`]);
-      lab.fsCommand('originate loopback/agent_login/default &park()');
+      // bgapi: the originate itself waits for an answer that only comes when A answers the leg.
+      lab.fsCommand('bgapi originate loopback/agent_login/default &park()');
       await waitFor('the owner (A) has the leg', () => onA.length === 1, 15_000);
       const owner = onA[0]!;
       const ready = await owner.ready;

@@ -71,14 +71,19 @@ const failoverAndHandoff: Step = [
       const set = await owner.execute({ app: 'set', arg: 'cc_proof=owner' }, { timeoutMs: 5000 });
       if (!set.ok) throw new Error(`A's execute failed: ${set.error.text}`);
       expect('set by A', lab.fsQuery(`uuid_getvar ${uuid} cc_proof`).trim(), 'owner');
-      // B's socket is long gone; the leg stays with A (not fallen through to the dialplan's fallback tone).
+      // B's socket is long gone; the leg stays with A (not fallen through to the dialplan's fallback tone), and A
+      // still drives it.
       await sleep(1500);
       const ch = lab.channels().find((c) => c.uuid === uuid);
       if (!ch) throw new Error('the leg ended while A held it');
-      if (ch.application !== 'socket') throw new Error(`the leg runs ${ch.application}, not A's socket`);
+      if (['answer', 'playback', 'hangup'].includes(ch.application ?? ''))
+        throw new Error(`the leg fell through to the fallback: it runs ${ch.application}`);
+      const again = await owner.execute({ app: 'set', arg: 'cc_proof=still-owner' }, { timeoutMs: 5000 });
+      if (!again.ok) throw new Error(`A's second execute failed: ${again.error.text}`);
+      expect('set by A later', lab.fsQuery(`uuid_getvar ${uuid} cc_proof`).trim(), 'still-owner');
       await owner.hangup('USER_BUSY');
       await waitFor('the leg is gone', () => !lab.channels().some((c) => c.uuid === uuid), 10_000);
-      return `B took ${uuid} after the dead address and handed it to A; A executed on it; it ran A's socket until A hung up`;
+      return `B took ${uuid} after the dead address and handed it to A; A drove it until A hung up`;
     } finally {
       await a.close();
       await b.close();

@@ -81,9 +81,10 @@ const failoverAndHandoff: Step = [
       const again = await owner.execute({ app: 'set', arg: 'cc_proof=still-owner' }, { timeoutMs: 5000 });
       if (!again.ok) throw new Error(`A's second execute failed: ${again.error.text}`);
       expect('set by A later', lab.fsQuery(`uuid_getvar ${uuid} cc_proof`).trim(), 'still-owner');
-      await owner.hangup('USER_BUSY');
-      await waitFor('the leg is gone', () => !lab.channels().some((c) => c.uuid === uuid), 10_000);
-      return `B took ${uuid} after the dead address and handed it to A; A drove it until A hung up`;
+      // Cleanup. Not asserted: an unanswered loopback leg under a socket app stays listed after uuid_kill for a
+      // while, with or without a hand-off (seen on 1.11.1 with a control leg B kept); the lab's stop ends it.
+      lab.fsCli('hupall NORMAL_CLEARING');
+      return `B took ${uuid} after the dead address and handed it to A; A still drove it 1.5 s later`;
     } finally {
       await a.close();
       await b.close();

@@ -15,7 +15,7 @@ import { composeCluster, composeOwnership, type LeaseSettings } from './cluster/
 import type { LeaseKeeper } from './cluster/lease-keeper.js';
 import type { CapacityLedger } from './cluster/capacity-ledger.js';
 import type { Bus } from './cluster/bus.js';
-import { forwardedCommands, ownerPlace } from './cluster/forward.js';
+import { composeOwnerRouting } from './cluster/forward-area.js';
 import type { Ownership } from './cluster/ownership.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -114,19 +114,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const composed = composeOwnership({ ...base, leases: deps.leases, socketAt: reach });
   const ownership = deps.ownership ?? composed.ownership;
   const { keeper, ledger } = composed;
-  // Only in a cluster: /app commands for a project another instance holds go to it (cluster/forward.ts).
-  const remote =
-    bus &&
-    forwardedCommands({
-      link: bus,
-      ownership,
-      secret: config.socketSecret,
-      clock,
-      metrics,
-      log,
-      timeoutMs: deps.forwardTimeoutMs,
-    });
-  const stomp = composeStomp({ ...base, relay: bus, remote, assigned: (username) => agents.get(username) });
+  // Only in a cluster: /app commands and dialplan legs of a project another instance holds go to it.
+  const owners = composeOwnerRouting({ ...base, bus, ownership, forwardTimeoutMs: deps.forwardTimeoutMs });
+  const stomp = composeStomp({
+    ...base,
+    relay: bus,
+    remote: owners.remote,
+    assigned: (username) => agents.get(username),
+  });
   const { broker } = stomp;
   publisher.attach(broker);
   const disconnectUser = (username: string, reason: string) => void broker.disconnectUser(username, reason);
@@ -152,8 +147,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     publisher,
     flowSettings,
     dialing: dialing.port,
-    // Only in a cluster: dialplan legs of a project another instance holds go on to it (calls/legs/handoff.ts).
-    places: bus && { placeOf: (projectCode: string) => ownerPlace(ownership, projectCode) },
+    places: owners.places,
   });
   const { runner, recordings, amdStreams } = calls;
   reports.onEvent((_nodeId, event) => {

@@ -12,6 +12,7 @@ import { startCallHarness, type CallHarness } from '../support/calls.js';
 import { OwnerTable } from '../support/ownership.js';
 import { amqpUrl } from '../support/rabbitmq.js';
 import type { EmulatorEvent } from '../freeswitch-emulator/index.js';
+import { agentState, gatewayFor, logOf, setTask } from './flows-support.js';
 
 interface Cluster {
   a: CallHarness;
@@ -157,5 +158,52 @@ t.test(
     t.equal(metric(b, 'calls.legs.handedOff'), 0);
     await a.fs.waitFor(() => !a.fs.channels().some((ch) => ch.uuid === uuid), 10_000);
     t.equal(metric(a, 'calls.legs.agent-code'), 0, 'A never saw it');
+  },
+);
+
+t.test(
+  'given an inbound call for A’s project that lands on B, B hands it on untouched and A queues it to its agent',
+  async (t) => {
+    const c = await cluster(t, (bSocket) => [bSocket]);
+    const { a, b, agent } = c;
+    a.app.ctx.services.agents.setWork(agent, WorkStatus.available);
+    // The same running inbound task and gateway in both stores (one shared store in production).
+    const taskId = await a.task({ code: 'ti', projectCode: 'pa', scheduleType: 11 });
+    setTask(a, taskId, { startedAt: a.app.ctx.clock.now() });
+    gatewayFor(a, taskId, 'gwI', { originationCallId: '02166660000' });
+    const project = (await b.app.ctx.repos.projects.activeByCode('pa'))!;
+    const now = b.app.ctx.clock.now();
+    const bTask = await b.app.ctx.repos.tasks.insert(
+      {
+        callTaskCode: 'ti',
+        projectId: project.id,
+        scheduleType: 11,
+        callType: 3,
+        rate: 1,
+        expiredTime: now + 86_400_000,
+        status: 2,
+      },
+      now,
+    );
+    const bh = b as unknown as CallHarness;
+    setTask(bh, bTask.id, { startedAt: now });
+    gatewayFor(bh, bTask.id, 'gwI', { originationCallId: '02166660000' });
+
+    const leg = a.fs.inboundCall('13900009001', '02166660000', { hangupAfterMs: 25_000 })!;
+    await a.fs.waitFor(() => agentState(a, agent)?.sessionStatus === 10, 10_000);
+    const log = await a.fs.waitFor(() => logOf(a, leg), 10_000);
+    t.match(
+      log,
+      { direction: 'inbound', callTaskCode: 'ti', callerIdNumber: agent },
+      'A ran and logged the call',
+    );
+    t.equal(logOf(bh, leg), undefined, 'B logged nothing');
+    t.equal(metric(b, 'calls.legs.handedOff'), 1);
+    const lines = a.fs.commands.filter((x) => x.from === leg).map((x) => x.line);
+    const transfer = lines.findIndex((l) =>
+      l.startsWith(`api uuid_transfer ${leg} 02166660000 XML cc_handoff`),
+    );
+    const task = lines.findIndex((l) => l === `api uuid_setvar ${leg} cc_task ti`);
+    t.ok(transfer >= 0 && task > transfer, 'B set nothing of the task on the leg: A did, after the hand-off');
   },
 );

@@ -51,7 +51,8 @@ const failoverAndHandoff: Step = [
     a.serve((s) => void onA.push(s));
     try {
       await lab.startFreeswitch([`cc_socket_targets=127.0.0.1:${await deadPort()}|127.0.0.1:${bPort}`]);
-      lab.fsCommand('originate loopback/agent_login/default &park()');
+      // bgapi: the originate itself waits for an answer that only comes when A answers the leg.
+      lab.fsCommand('bgapi originate loopback/agent_login/default &park()');
       await waitFor('the owner (A) has the leg', () => onA.length === 1, 15_000);
       const owner = onA[0]!;
       const ready = await owner.ready;
@@ -70,14 +71,20 @@ const failoverAndHandoff: Step = [
       const set = await owner.execute({ app: 'set', arg: 'cc_proof=owner' }, { timeoutMs: 5000 });
       if (!set.ok) throw new Error(`A's execute failed: ${set.error.text}`);
       expect('set by A', lab.fsQuery(`uuid_getvar ${uuid} cc_proof`).trim(), 'owner');
-      // B's socket is long gone; the leg stays with A (not fallen through to the dialplan's fallback tone).
+      // B's socket is long gone; the leg stays with A (not fallen through to the dialplan's fallback tone), and A
+      // still drives it.
       await sleep(1500);
       const ch = lab.channels().find((c) => c.uuid === uuid);
       if (!ch) throw new Error('the leg ended while A held it');
-      if (ch.application !== 'socket') throw new Error(`the leg runs ${ch.application}, not A's socket`);
-      await owner.hangup('USER_BUSY');
-      await waitFor('the leg is gone', () => !lab.channels().some((c) => c.uuid === uuid), 10_000);
-      return `B took ${uuid} after the dead address and handed it to A; A executed on it; it ran A's socket until A hung up`;
+      if (['answer', 'playback', 'hangup'].includes(ch.application ?? ''))
+        throw new Error(`the leg fell through to the fallback: it runs ${ch.application}`);
+      const again = await owner.execute({ app: 'set', arg: 'cc_proof=still-owner' }, { timeoutMs: 5000 });
+      if (!again.ok) throw new Error(`A's second execute failed: ${again.error.text}`);
+      expect('set by A later', lab.fsQuery(`uuid_getvar ${uuid} cc_proof`).trim(), 'still-owner');
+      // Cleanup. Not asserted: an unanswered loopback leg under a socket app stays listed after uuid_kill for a
+      // while, with or without a hand-off (seen on 1.11.1 with a control leg B kept); the lab's stop ends it.
+      lab.fsCli('hupall NORMAL_CLEARING');
+      return `B took ${uuid} after the dead address and handed it to A; A still drove it 1.5 s later`;
     } finally {
       await a.close();
       await b.close();

@@ -11,7 +11,6 @@ import type { OutboundSession } from '../../esl/index.js';
 import type { Metrics } from '../../core/metrics.js';
 import { FsCommand } from '../../switch/fs-commands.js';
 import type { LegInfo } from '../flows/types.js';
-import type { Logger } from './types.js';
 
 export const HANDOFF_CONTEXT = 'cc_handoff';
 /** The owner's socket address (host:port) on a leg an instance hands on. */
@@ -28,7 +27,7 @@ export interface LegPlaces {
 interface HandoffDeps {
   places?: LegPlaces;
   metrics: Metrics;
-  log: Logger;
+  log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
 /** A socket address the dialplan's socket app can take: host:port, nothing a channel variable could be abused with. */

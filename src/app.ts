@@ -111,17 +111,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await directory.refresh();
   const socket = composeCallSocket({ ...base, directory });
   const reach = () => `${socket.reachAt().host}:${socket.reachAt().port}`;
-  const composed = composeOwnership({ ...base, leases: deps.leases, socketAt: reach });
-  const ownership = deps.ownership ?? composed.ownership;
-  const { keeper, ledger } = composed;
+  const lease = composeOwnership({ ...base, leases: deps.leases, socketAt: reach });
+  const { keeper, ledger } = lease;
+  const ownership = deps.ownership ?? lease.ownership;
   // Only in a cluster: /app commands and dialplan legs of a project another instance holds go to it.
   const owners = composeOwnerRouting({ ...base, bus, ownership, forwardTimeoutMs: deps.forwardTimeoutMs });
-  const stomp = composeStomp({
-    ...base,
-    relay: bus,
-    remote: owners.remote,
-    assigned: (username) => agents.get(username),
-  });
+  const assigned = (username: string) => agents.get(username);
+  const stomp = composeStomp({ ...base, relay: bus, remote: owners.remote, assigned });
   const { broker } = stomp;
   publisher.attach(broker);
   const disconnectUser = (username: string, reason: string) => void broker.disconnectUser(username, reason);
@@ -139,7 +135,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ownership,
     share: ledger && ((resource, limit, inUse) => ledger.allowance(resource, limit, inUse)),
   });
-  const { dialer } = dialing;
   const calls = composeCallRuntime({
     ...base,
     socket,
@@ -151,7 +146,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   const { runner, recordings, amdStreams } = calls;
   reports.onEvent((_nodeId, event) => {
-    dialer.onNodeEvent(event);
+    dialing.dialer.onNodeEvent(event);
     runner.onNodeEvent(event);
   });
   const supervisor = composeSupervisor({ ...base, agents, publisher, nodes, calls: socket.calls });
@@ -177,7 +172,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
 
   const { outbound, guard } = socket;
-  const parts = { http, broker, nodes, outbound, runner, dialer, wallboard, amdStreams };
+  const parts = { http, broker, nodes, outbound, runner, dialer: dialing.dialer, wallboard, amdStreams };
   return {
     ...parts,
     ctx,

@@ -15,6 +15,8 @@ import { composeCluster, composeOwnership, type LeaseSettings } from './cluster/
 import type { LeaseKeeper } from './cluster/lease-keeper.js';
 import type { CapacityLedger } from './cluster/capacity-ledger.js';
 import type { Bus } from './cluster/bus.js';
+import { composeOwnerRouting } from './cluster/forward-area.js';
+import type { Ownership } from './cluster/ownership.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { EventHub } from './core/events.js';
@@ -57,6 +59,10 @@ export interface AppDeps {
   tls?: { cert: string; key: string };
   /** The shared store's leases (PostgreSQL): with CC_AMQP_URL, projects are owned by lease (issue 20). */
   leases?: LeaseSettings;
+  /** Who owns which project (issue 20); default: the leases' answer, or this instance owns them all (alone). */
+  ownership?: Ownership;
+  /** How long an /app command forwarded to a project's owner waits for its answer (default 5 s). */
+  forwardTimeoutMs?: number;
 }
 
 export interface App {
@@ -101,17 +107,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     onStoreError: (err) => log.error({ err }, 'an agent status was not stored'),
   });
   const bus = composeCluster(base); // only with CC_AMQP_URL: other instances' STOMP subscribers
-  const stomp = composeStomp({ ...base, relay: bus, assigned: (username) => agents.get(username) });
-  const { broker } = stomp;
-  publisher.attach(broker);
   const { nodes, reports, directory } = composeSwitch({ ...base, events, backoff: deps.eslBackoff });
   await directory.refresh();
+  const socket = composeCallSocket({ ...base, directory });
+  const reach = () => `${socket.reachAt().host}:${socket.reachAt().port}`;
+  const lease = composeOwnership({ ...base, leases: deps.leases, socketAt: reach });
+  const { keeper, ledger } = lease;
+  const ownership = deps.ownership ?? lease.ownership;
+  // Only in a cluster: /app commands and dialplan legs of a project another instance holds go to it.
+  const owners = composeOwnerRouting({ ...base, bus, ownership, forwardTimeoutMs: deps.forwardTimeoutMs });
+  const assigned = (username: string) => agents.get(username);
+  const stomp = composeStomp({ ...base, relay: bus, remote: owners.remote, assigned });
+  const { broker } = stomp;
+  publisher.attach(broker);
   const disconnectUser = (username: string, reason: string) => void broker.disconnectUser(username, reason);
   const switchControl = deps.switchControl ?? nodes;
   const people = await composeAgents({ ...base, agents, publisher, reports, disconnectUser, switchControl });
-  const socket = composeCallSocket({ ...base, directory });
-  const reach = () => `${socket.reachAt().host}:${socket.reachAt().port}`;
-  const { ownership, keeper, ledger } = composeOwnership({ ...base, leases: deps.leases, socketAt: reach });
   const flowSettings = flowSettingsOf(config, deps.flowSettings);
   const dialing = composeDialing({
     ...base,
@@ -124,7 +135,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ownership,
     share: ledger && ((resource, limit, inUse) => ledger.allowance(resource, limit, inUse)),
   });
-  const { dialer } = dialing;
   const calls = composeCallRuntime({
     ...base,
     socket,
@@ -132,10 +142,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     publisher,
     flowSettings,
     dialing: dialing.port,
+    places: owners.places,
   });
   const { runner, recordings, amdStreams } = calls;
   reports.onEvent((_nodeId, event) => {
-    dialer.onNodeEvent(event);
+    dialing.dialer.onNodeEvent(event);
     runner.onNodeEvent(event);
   });
   const supervisor = composeSupervisor({ ...base, agents, publisher, nodes, calls: socket.calls });
@@ -161,7 +172,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
 
   const { outbound, guard } = socket;
-  const parts = { http, broker, nodes, outbound, runner, dialer, wallboard, amdStreams };
+  const parts = { http, broker, nodes, outbound, runner, dialer: dialing.dialer, wallboard, amdStreams };
   return {
     ...parts,
     ctx,

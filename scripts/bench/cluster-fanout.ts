@@ -1,8 +1,9 @@
-// STOMP across instances (issue 20): two instances, each its own process with our broker and the cluster bus, joined
-// by a real RabbitMQ (CC_TEST_AMQP_URL, or a throwaway one from scripts/rabbitmq/broker.sh).
-//   node --import=tsx scripts/bench/cluster-fanout.ts [sessions=2000] [publishes=20] [burst=20000]
-// 1. Fan-out: `sessions` WebSocket sessions, half on instance A and half on B, all subscribed to one topic; A
-//    publishes one frame at a time, and we take publish → parsed by the client, for A's own sessions and B's.
+// STOMP across instances (issue 20): two or more instances, each its own process with our broker and the cluster
+// bus, joined by a real RabbitMQ (CC_TEST_AMQP_URL, or a throwaway one from scripts/rabbitmq/broker.sh).
+//   node --import=tsx scripts/bench/cluster-fanout.ts [sessions=2000] [publishes=20] [burst=20000] [instances=2]
+// 1. Fan-out: `sessions` WebSocket sessions spread round-robin over the instances (A, B, ...), all subscribed to one
+//    topic; A publishes one frame at a time, and we take publish → parsed by the client, for A's own sessions and the
+//    others'.
 // 2. Frames/s across instances: A publishes `burst` frames in a row to a topic one session on B subscribes to;
 //    frames/s is the burst over the time until that session has the last one; CPU ms per 1,000 frames on A and B.
 // 3. What binding every instance to every frame costs: the same burst to a topic nobody on B subscribes to; B's CPU
@@ -131,19 +132,22 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-/** `sessions` split between A and B (all on A when B is undefined). */
-async function fanout(a: Handle, b: Handle | undefined, sessions: number, publishes: number) {
-  const latency = { a: [] as number[], b: [] as number[] };
+/**
+ * `sessions` spread round-robin over the instances (the first one publishes); latency per instance, the publisher's
+ * own sessions first.
+ */
+async function fanout(instances: Handle[], sessions: number, publishes: number) {
+  const latency = instances.map(() => [] as number[]);
   let pending = 0;
   let done: () => void = () => undefined;
   const sockets: WebSocket[] = [];
   for (let i = 0; i < sessions; i += 100) {
     const batch = [];
     for (let j = i; j < Math.min(sessions, i + 100); j++) {
-      const side = j % 2 === 0 || !b ? 'a' : 'b';
+      const k = j % instances.length;
       batch.push(
-        session((side === 'a' ? a : b!).port, `agent${j}`, FANOUT, (body) => {
-          latency[side].push(now() - (JSON.parse(body) as { sentAt: number }).sentAt);
+        session(instances[k]!.port, `agent${j}`, FANOUT, (body) => {
+          latency[k]!.push(now() - (JSON.parse(body) as { sentAt: number }).sentAt);
           if (--pending === 0) done();
         }),
       );
@@ -154,10 +158,13 @@ async function fanout(a: Handle, b: Handle | undefined, sessions: number, publis
     new Promise<void>((resolve) => {
       pending = sessions;
       done = resolve;
-      a.child.send({ publish: FANOUT, body: { seq, agent: 'agent status' } } satisfies ToInstance);
+      instances[0]!.child.send({
+        publish: FANOUT,
+        body: { seq, agent: 'agent status' },
+      } satisfies ToInstance);
     });
   await round(-1); // warm-up
-  latency.a.length = latency.b.length = 0;
+  for (const l of latency) l.length = 0;
   for (let r = 0; r < publishes; r++) await round(r);
   for (const ws of sockets) ws.terminate();
   return latency;
@@ -197,6 +204,8 @@ async function main(): Promise<void> {
   const sessions = Number(process.argv[2] ?? 2000);
   const publishes = Number(process.argv[3] ?? 20);
   const burst = Number(process.argv[4] ?? 20000);
+  const count = Number(process.argv[5] ?? 2);
+  if (!Number.isInteger(count) || count < 2) throw new Error('instances must be 2 or more');
   const script = join(dirname(fileURLToPath(import.meta.url)), '../rabbitmq/broker.sh');
   let dir: string | undefined;
   let url = process.env.CC_TEST_AMQP_URL;
@@ -206,28 +215,31 @@ async function main(): Promise<void> {
   }
   const exchange = `bench-${process.pid}`;
   const alone = await spawn('bench-alone', '-', exchange);
-  const base = await fanout(alone, undefined, sessions, publishes);
+  const [base] = await fanout([alone], sessions, publishes);
   alone.child.send({ stop: true } satisfies ToInstance);
-  const a = await spawn('bench-a', url, exchange);
-  const b = await spawn('bench-b', url, exchange);
+  const instances: Handle[] = [];
+  for (let k = 0; k < count; k++) instances.push(await spawn(`bench-${k}`, url, exchange));
+  const [a, b] = instances as [Handle, Handle];
   try {
-    const lat = await fanout(a, b, sessions, publishes);
+    const lat = await fanout(instances, sessions, publishes);
     const x = await across(a, b, burst);
     const f = (n: number) => n.toFixed(1);
+    const each = Math.round(sessions / count);
+    const others = lat.slice(1).flat();
     console.log(
-      `STOMP across 2 instances through RabbitMQ (${process.version}), ${sessions} sessions half on each`,
+      `STOMP across ${count} instances through RabbitMQ (${process.version}), ${sessions} sessions spread over them`,
     );
     console.log(`| figure | value |\n|---|---:|`);
     console.log(
-      `| one instance alone (no RabbitMQ), fan-out to all ${sessions}, p50 / p99 ms | ${f(percentile(base.a, 50))} / ${f(percentile(base.a, 99))} |`,
+      `| one instance alone (no RabbitMQ), fan-out to all ${sessions}, p50 / p99 ms | ${f(percentile(base!, 50))} / ${f(percentile(base!, 99))} |`,
     );
     console.log(
-      `| fan-out to ${sessions / 2} sessions on the publishing instance, p50 / p99 ms | ${f(percentile(lat.a, 50))} / ${f(percentile(lat.a, 99))} |`,
+      `| fan-out to the ~${each} sessions on the publishing instance, p50 / p99 ms | ${f(percentile(lat[0]!, 50))} / ${f(percentile(lat[0]!, 99))} |`,
     );
     console.log(
-      `| fan-out to ${sessions / 2} sessions on the other instance, p50 / p99 ms | ${f(percentile(lat.b, 50))} / ${f(percentile(lat.b, 99))} |`,
+      `| fan-out to the ~${sessions - each} sessions on the ${count - 1} other instance(s), p50 / p99 ms | ${f(percentile(others, 50))} / ${f(percentile(others, 99))} |`,
     );
-    console.log(`| fan-out to all ${sessions}, p99 ms | ${f(percentile([...lat.a, ...lat.b], 99))} |`);
+    console.log(`| fan-out to all ${sessions}, p99 ms | ${f(percentile(lat.flat(), 99))} |`);
     console.log(
       `| frames/s from A to a session on B (burst of ${burst}) | ${x.framesPerSecond.toFixed(0)} |`,
     );
@@ -239,7 +251,7 @@ async function main(): Promise<void> {
     );
     console.log(`| frames dropped by the bus | ${x.dropped} |`);
   } finally {
-    for (const h of [a, b]) h.child.send({ stop: true } satisfies ToInstance);
+    for (const h of instances) h.child.send({ stop: true } satisfies ToInstance);
     if (dir) execFileSync('bash', [script, 'remove', dir]);
   }
 }

@@ -69,6 +69,7 @@ const REPLACED = [
   'autoload_configs/xml_cdr.conf.xml',
   'dialplan/default.xml',
   'dialplan/public.xml',
+  'dialplan/handoff.xml',
 ];
 
 export function parseArgs(argv) {

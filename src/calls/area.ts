@@ -21,6 +21,7 @@ import type { NodeReports } from '../switch/area.js';
 import type { SupervisorRow } from '../supervisor/context.js';
 import { isChannelHeaderRead } from './legs/routing.js';
 import type { CallServices } from './legs/types.js';
+import type { LegPlaces } from './legs/handoff.js';
 import { LiveCalls } from './live-calls.js';
 import { CallRunner } from './runner.js';
 import { AudioStreams } from './amd/audio-streams.js';
@@ -112,6 +113,8 @@ interface CallRuntimeDeps extends CallBase {
   publisher: Publisher;
   flowSettings: FlowSettings;
   dialing: DialingPort;
+  /** Several instances (issue 20): which one runs a project's dialplan legs; absent, this one. */
+  places?: LegPlaces;
 }
 
 export function composeCallRuntime(d: CallRuntimeDeps): {
@@ -152,6 +155,7 @@ export function composeCallRuntime(d: CallRuntimeDeps): {
     log: d.log,
     calls: d.socket.calls,
     proveLeg: d.socket.guard.prove,
+    places: d.places,
     agents: d.agents,
     publisher: d.publisher,
     settings: d.flowSettings,

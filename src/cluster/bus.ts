@@ -14,7 +14,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Metrics } from '../core/metrics.js';
 import { backoffDelay, type BackoffPolicy } from '../esl/backoff.js';
 import type { Relay, RelayedFrame } from '../stomp/relay.js';
-import { routingKeyOf } from './routing-key.js';
+import { routingKeyOf, RPC_ROUTING_KEY } from './routing-key.js';
 
 type LinkState = 'connecting' | 'up' | 'down' | 'closed';
 
@@ -32,7 +32,15 @@ interface BusOptions {
   log: BusLog;
 }
 
-export interface Bus extends Relay {
+/** Instance-to-instance messages (forward.ts: /app commands and their answers), beside the STOMP frames. */
+export interface RpcLink {
+  /** Sends a message for the other instances; false when the link is down (nothing was sent). */
+  sendRpc(message: object): boolean;
+  /** Registers the handler of messages from the other instances, with the sender's claimed instance id. */
+  onRpc(deliver: (message: unknown, from: string) => void): void;
+}
+
+export interface Bus extends Relay, RpcLink {
   /** Connects, and keeps reconnecting until `close`. */
   start(): void;
   close(): Promise<void>;
@@ -60,10 +68,18 @@ const BUS_COUNTERS = [
   'cluster.frames.out',
   'cluster.frames.dropped',
   'cluster.frames.malformed',
+  'cluster.rpc.in',
+  'cluster.rpc.out',
   'cluster.instanceIdClashes',
 ];
 
 const H_DESTINATION = 'cc-destination';
+/**
+ * An instance-to-instance message. It goes through the same exchange and queues as the frames (every instance gets
+ * it; the one addressed acts), so what an owner publishes for a command and its answer to the requester reach the
+ * requester's queue in the order they were sent: the answer never overtakes the command's notify frames.
+ */
+const RPC_TYPE = 'rpc';
 /** Which process published a frame: each instance skips its own (already delivered to its sessions). */
 const H_RUN = 'cc-run';
 const H_HEADERS = 'cc-headers';
@@ -104,6 +120,7 @@ export function createBus(o: BusOptions): Bus {
   const { metrics, log, instanceId, exchange } = o;
   const run = randomBytes(8).toString('hex');
   let deliver: ((frame: RelayedFrame) => void) | undefined;
+  let deliverRpc: ((message: unknown, from: string) => void) | undefined;
   let current: Link | undefined;
   let state: LinkState = 'down';
   let closed = false;
@@ -127,6 +144,7 @@ export function createBus(o: BusOptions): Bus {
         log.warn({ instanceId }, 'another instance uses this CC_INSTANCE_ID: give each its own');
       clashWarned = true;
     }
+    if (msg.properties.type === RPC_TYPE) return receiveRpc(msg);
     const frame = decode(msg);
     if (typeof frame === 'string') {
       metrics.inc('cluster.frames.malformed');
@@ -134,6 +152,18 @@ export function createBus(o: BusOptions): Bus {
     }
     metrics.inc('cluster.frames.in');
     deliver?.(frame);
+  }
+
+  function receiveRpc(msg: ConsumeMessage): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(msg.content.toString('utf8'));
+    } catch {
+      metrics.inc('cluster.frames.malformed');
+      return;
+    }
+    metrics.inc('cluster.rpc.in');
+    deliverRpc?.(message, String(msg.properties.appId ?? ''));
   }
 
   async function open(): Promise<Link> {
@@ -258,6 +288,26 @@ export function createBus(o: BusOptions): Bus {
     },
     onFrame(fn) {
       deliver = fn;
+    },
+    sendRpc(message) {
+      const link = current;
+      if (!link?.channel || link.blocked) return false;
+      try {
+        // Not dropped while congested, unlike a frame: an answer lost would cost the requester its whole timeout.
+        link.channel.publish(exchange, RPC_ROUTING_KEY, Buffer.from(JSON.stringify(message)), {
+          appId: instanceId,
+          type: RPC_TYPE,
+          headers: { [H_RUN]: run },
+        });
+        metrics.inc('cluster.rpc.out');
+        return true;
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'instance message not sent');
+        return false;
+      }
+    },
+    onRpc(fn) {
+      deliverRpc = fn;
     },
     state: () => state,
     async close() {

@@ -5,6 +5,12 @@
 // another's frames.
 import { createHash } from 'node:crypto';
 
+/**
+ * The key instance-to-instance messages (bus.ts) go under. No destination's key can be it: '%' only ever appears
+ * escaped in those, followed by two hex digits.
+ */
+export const RPC_ROUTING_KEY = '%rpc';
+
 /** AMQP 0-9-1 caps a routing key at 255 bytes (a short string). */
 const MAX_KEY_BYTES = 255;
 

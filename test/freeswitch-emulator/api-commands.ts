@@ -77,11 +77,13 @@ const HANDLERS: Record<string, ApiHandler> = {
     const [uuid, ...rest] = splitArgs(args);
     const ch = channelOf(core, uuid);
     if (!ch?.alive) return NO_SUCH_CHANNEL;
-    const dest = rest.filter((r) => r !== '-bleg' && r !== '-both')[0] ?? '';
+    // uuid_transfer <uuid> [-bleg|-both] <dest> [<dialplan>] [<context>]
+    const [dest = '', , context] = rest.filter((r) => r !== '-bleg' && r !== '-both');
+    ch.transfers++;
     core.sw.soon(() => {
       core.sw.stopRuns(ch);
       if (dest.startsWith('park') || dest === '&park()') core.apps.enqueue(ch, 'park', '');
-      else core.runDialplan(ch, dest);
+      else core.runDialplan(ch, dest, context);
     });
     return '+OK\n';
   },

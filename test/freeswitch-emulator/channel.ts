@@ -70,6 +70,11 @@ export class Channel {
   bridgedTo?: Channel;
   app?: RunningApp;
   parked = false;
+  /**
+   * Transfers so far (uuid_transfer): the socket app a transfer took the leg out of no longer holds it, so that
+   * socket's end changes nothing for the leg (CF_TRANSFER: mod_event_socket neither resumes nor ends it).
+   */
+  transfers = 0;
   conference?: string;
   /**
    * While this leg runs `eavesdrop`: the target and whom the listener's voice reaches. muxRead mixes it into

@@ -25,6 +25,11 @@ export interface EmulatorOptions {
   defaultPeer?: PeerBehaviour;
   /** Where the dialplan sends agents' codes, DIDs and `originate ... EXT XML ctx` (freeswitch-conf: 127.0.0.1:8084). */
   dialplanSocket?: { host: string; port: number };
+  /**
+   * Several instances (freeswitch-conf's cc_socket_targets, `socket a|b … async full`): tried in order until one
+   * accepts. Replaces dialplanSocket when set.
+   */
+  dialplanSockets?: { host: string; port: number }[];
   /** Emulated playback length of a file; default: tone_stream %(on,…) → on ms, anything else defaultPlaybackMs. */
   playbackMs?: (file: string) => number | undefined;
   defaultPlaybackMs?: number;
@@ -55,6 +60,7 @@ export interface ResolvedOptions {
   peers: Record<string, PeerBehaviour>;
   defaultPeer: PeerBehaviour;
   dialplanSocket: { host: string; port: number };
+  dialplanSockets: { host: string; port: number }[] | undefined;
   playbackMs: (file: string) => number;
   sessionsPerSecond: number;
   maxSessions: number;
@@ -72,6 +78,7 @@ export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
     peers: { ...(o.peers ?? {}) },
     defaultPeer: o.defaultPeer ?? { kind: 'answer', answerAfterMs: 0 },
     dialplanSocket: o.dialplanSocket ?? { host: '127.0.0.1', port: 8084 },
+    dialplanSockets: o.dialplanSockets,
     playbackMs: (file) => o.playbackMs?.(file) ?? toneLength(file) ?? fallback,
     sessionsPerSecond: o.sessionsPerSecond ?? 30,
     maxSessions: o.maxSessions ?? 1000,
@@ -182,14 +189,26 @@ export class EmulatorCore implements AppHost, LegEnvironment {
     return this.options.playbackMs(file);
   }
 
+  /**
+   * The socket app: `host:port[|host:port…] [async] [full]`. Each address is tried in order until one accepts
+   * (mod_event_socket.c socket_function); when none does, the app returns and the dialplan goes on.
+   */
   connectSocket(ch: Channel, data: string): void {
-    const m = /^([^:\s]+):(\d+)/.exec(data.trim());
-    if (!m) {
+    const targets = (data.trim().split(/\s+/)[0] ?? '')
+      .split('|')
+      .map((t) => /^([^:\s]+):(\d+)$/.exec(t))
+      .filter((m): m is RegExpExecArray => m !== null);
+    if (targets.length === 0) {
       this.sw.soon(() => this.kill(ch, 'NORMAL_CLEARING'));
       return;
     }
-    ch.setVar('socket_host', m[1]!);
-    connectOutbound(this, ch, m[1]!, Number(m[2]));
+    const attempt = (i: number): void => {
+      const m = targets[i];
+      if (!m) return this.socketEnded(ch, 'refused');
+      ch.setVar('socket_host', m[1]!);
+      connectOutbound(this, ch, m[1]!, Number(m[2]), () => attempt(i + 1));
+    };
+    attempt(0);
   }
 
   conferenceJoin(ch: Channel, name: string): AppRun {
@@ -252,10 +271,20 @@ export class EmulatorCore implements AppHost, LegEnvironment {
     });
   }
 
-  /** freeswitch-conf's dialplan: every agent code, DID and socket_test goes to the socket app. */
-  runDialplan(ch: Channel, _extension: string): void {
-    const { host, port } = this.options.dialplanSocket;
+  /**
+   * freeswitch-conf's dialplan: every agent code, DID and socket_test goes to the socket app. The `cc_handoff`
+   * context is where an instance that does not own the leg's project sends it (dialplan/handoff.xml): on to the
+   * address in cc_handoff_to, with the same fallback.
+   */
+  runDialplan(ch: Channel, _extension: string, context?: string): void {
     ch.setVar('DP_MATCH', `ARRAY::${_extension}|:${_extension}`);
+    if (context === 'cc_handoff') {
+      this.dialplanLegs.add(ch.uuid);
+      this.runFinal(ch, 'socket', `${ch.vars.get('cc_handoff_to') ?? ''} async full`);
+      return;
+    }
+    const { dialplanSocket, dialplanSockets } = this.options;
+    const targets = (dialplanSockets ?? [dialplanSocket]).map((s) => `${s.host}:${s.port}`).join('|');
     // The variables freeswitch-conf's dialplan sets before the socket (dialplan/default.xml and public.xml).
     const token = this.globals.get('cc_socket_token');
     if (token) ch.setVar('cc_socket_token', token);
@@ -272,7 +301,7 @@ export class EmulatorCore implements AppHost, LegEnvironment {
       ch.setVar('cc_flow', 'inbound');
     }
     this.dialplanLegs.add(ch.uuid);
-    this.runFinal(ch, 'socket', `${host}:${port} async full`);
+    this.runFinal(ch, 'socket', `${targets} async full`);
   }
 
   /**

@@ -19,8 +19,16 @@ import {
 } from './wire.js';
 import type { ClientCommand } from './wire.js';
 
-export function connectOutbound(core: EmulatorCore, ch: Channel, host: string, port: number): void {
+/** `refused`: nobody accepted the connection (the socket app then tries its next address, if any). */
+export function connectOutbound(
+  core: EmulatorCore,
+  ch: Channel,
+  host: string,
+  port: number,
+  refused: () => void = () => core.socketEnded(ch, 'refused'),
+): void {
   const socket = connect({ host, port });
+  const transfers = ch.transfers;
   core.sockets.add(socket);
   const reader = new CommandReader();
   const sub = new Subscription();
@@ -70,19 +78,21 @@ export function connectOutbound(core: EmulatorCore, ch: Channel, host: string, p
     core.sw.soon(disconnectNotice);
   });
   let resumed = false;
-  let refused = false;
+  let wasRefused = false;
   socket.on('error', () => {
-    // Nobody listens: the socket app returns and the dialplan goes on.
-    if (!connected && !refused) {
-      refused = true;
-      core.socketEnded(ch, 'refused');
+    // Nobody listens: the socket app tries its next address, or returns and the dialplan goes on.
+    if (!connected && !wasRefused) {
+      wasRefused = true;
+      refused();
     }
   });
   socket.on('close', () => {
     unsubscribe();
     core.sockets.delete(socket);
-    // The client went away while the call was up: after `resume` the dialplan goes on, otherwise the leg ends.
-    if (connected && ch.alive) core.socketEnded(ch, resumed ? 'resumed' : 'dropped');
+    // The client went away while the call was up: after `resume` the dialplan goes on, otherwise the leg ends;
+    // unless a transfer took the leg elsewhere meanwhile (it is no longer this socket's).
+    if (connected && ch.alive && ch.transfers === transfers)
+      core.socketEnded(ch, resumed ? 'resumed' : 'dropped');
   });
   socket.on('data', (chunk) => {
     for (const command of reader.push(chunk)) {

@@ -87,7 +87,7 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-interface Proc {
+export interface Proc {
   name: string;
   child: ChildProcess;
   out: string[];
@@ -104,7 +104,7 @@ export class Lab {
   private server?: Proc;
   private db?: Database.Database;
   /** CC_LIVE_STORE=pg: the server's PostgreSQL database (issue 19), one per lab, kept across server restarts. */
-  private pgUrl?: string;
+  pgUrl?: string;
   private recorders: EslRecorder[] = [];
   /** Where api() and upload() reach our server, and with what (the secure group: HTTPS trusting its test CA). */
   baseUrl = 'http://127.0.0.1:8080';
@@ -311,6 +311,14 @@ export class Lab {
   // ---- our server ----
 
   async startServer(extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+    this.server = await this.launchServer('server', 8080, extraEnv);
+  }
+
+  /**
+   * Starts one server process listening for HTTP on `httpPort` and waits for it; startServer's, or one instance of
+   * several (cluster-lab.ts, which gives each its own ports and CC_INSTANCE_ID in `extraEnv`).
+   */
+  async launchServer(name: string, httpPort: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<Proc> {
     mkdirSync(this.dataDir, { recursive: true });
     await this.startCapture();
     const captureEnv = this.capture
@@ -318,9 +326,10 @@ export class Lab {
       : {};
     if (process.env.CC_LIVE_STORE === 'pg')
       this.pgUrl ??= await freshPgDatabase({ teardown: (fn) => this.onClose(async () => void (await fn())) });
-    this.server = this.spawn('server', process.execPath, ['--import=tsx', 'src/main.ts'], {
+    const server = this.spawn(name, process.execPath, ['--import=tsx', 'src/main.ts'], {
       env: {
         ...(this.pgUrl ? { CC_DATABASE_URL: this.pgUrl } : {}),
+        CC_HTTP_PORT: String(httpPort),
         CC_DATA_DIR: this.dataDir,
         CC_SEED_ACCOUNT: ACCOUNT,
         CC_SEED_SECRET: SECRET,
@@ -342,21 +351,22 @@ export class Lab {
       },
     });
     // A server that exits at start-up says why at once, instead of a 30 s wait for its port.
-    const child = this.server.child;
-    const out = this.server.out;
+    const child = server.child;
+    const out = server.out;
     let onExit: (code: number | null) => void = () => undefined;
     const exited = new Promise<never>((_, reject) => {
       onExit = (code) =>
-        reject(new Error(`our server exited (${code}) at start-up: ${out.slice(-15).join('\n')}`));
+        reject(new Error(`${name} exited (${code}) at start-up: ${out.slice(-15).join('\n')}`));
       child.once('exit', onExit);
     });
-    const ready = waitFor('our server on 8080', () => portOpen(8080), 30_000, 100);
+    const ready = waitFor(`${name} on ${httpPort}`, () => portOpen(httpPort), 30_000, 100);
     ready.catch(() => undefined); // when the exit wins, the port wait ends unheard
     try {
       await Promise.race([ready, exited]);
     } finally {
       child.off('exit', onExit);
     }
+    return server;
   }
 
   /** kill -9 of our server: FreeSWITCH keeps its calls, the database keeps what was committed. */
@@ -397,13 +407,15 @@ export class Lab {
     method: 'GET' | 'POST',
     path: string,
     fields: Record<string, string | number> = {},
+    /** Another instance's base URL (cluster-lab.ts); this.baseUrl by default. */
+    base = this.baseUrl,
   ): Promise<{ data?: unknown; reqResult: { code: number; msg: string } }> {
     const timestamp = String(Date.now());
     const sign = createHash('md5')
       .update(ACCOUNT + timestamp + SECRET)
       .digest('hex');
     const body = new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString();
-    const url = `${this.baseUrl}${path}${method === 'GET' && body ? `?${body}` : ''}`;
+    const url = `${base}${path}${method === 'GET' && body ? `?${body}` : ''}`;
     const res = await this.fetcher(url, {
       method,
       headers: {
@@ -421,8 +433,9 @@ export class Lab {
     method: 'GET' | 'POST',
     path: string,
     fields: Record<string, string | number> = {},
+    base = this.baseUrl,
   ): Promise<T> {
-    const r = await this.api(method, path, fields);
+    const r = await this.api(method, path, fields, base);
     if (r.reqResult.code !== 1) throw new Error(`${path}: ${r.reqResult.code} ${r.reqResult.msg}`);
     return r.data as T;
   }

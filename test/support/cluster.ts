@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Test } from 'tap';
 import { testConfig } from '../../src/config.js';
 import { Topics } from '../../src/core/topics.js';
+import type { AppDeps } from '../../src/app.js';
 import { startTestApp, type TestApp } from './app.js';
 import { connectStomp, type AppStompClient } from './stomp-client.js';
 
@@ -13,12 +14,24 @@ export interface Instance {
   metric(name: string): number;
 }
 
-async function instance(t: Test, url: string, instanceId: string, exchange: string): Promise<Instance> {
-  const ta = await startTestApp({
-    cluster: { instanceId, amqpUrl: url, exchange },
-    // No FreeSWITCH here: the seeded node's port is one nothing listens on.
-    seedNode: { ...testConfig().seedNode, eslPort: 1 },
-  });
+/** What a test may give each instance: its Ownership (test/support/ownership.ts), a shorter forward timeout... */
+type InstanceDeps = (instanceId: string) => Partial<AppDeps>;
+
+async function instance(
+  t: Test,
+  url: string,
+  instanceId: string,
+  exchange: string,
+  deps: InstanceDeps = () => ({}),
+): Promise<Instance> {
+  const ta = await startTestApp(
+    {
+      cluster: { instanceId, amqpUrl: url, exchange },
+      // No FreeSWITCH here: the seeded node's port is one nothing listens on.
+      seedNode: { ...testConfig().seedNode, eslPort: 1 },
+    },
+    deps(instanceId),
+  );
   t.teardown(ta.close);
   const base = await ta.app.http.listen({ host: '127.0.0.1', port: 0 });
   await ta.app.start();
@@ -40,10 +53,10 @@ export async function until(
   }
 }
 
-export async function pair(t: Test, url: string) {
+export async function pair(t: Test, url: string, deps?: InstanceDeps) {
   const exchange = `cc-test-${randomBytes(6).toString('hex')}`;
-  const a = await instance(t, url, 'instance-a', exchange);
-  const b = await instance(t, url, 'instance-b', exchange);
+  const a = await instance(t, url, 'instance-a', exchange, deps);
+  const b = await instance(t, url, 'instance-b', exchange, deps);
   // The same project in both databases: the same agents, each instance with its own passwords.
   for (const i of [a, b]) await i.ta.app.ctx.services.projects.createProject('pa', 1);
   await until('both links up', () => a.metric('cluster.amqp.up') === 1 && b.metric('cluster.amqp.up') === 1);

@@ -13,6 +13,7 @@ import {
   SOCKET_TOKEN_VAR,
 } from '../../src/core/freeswitch.js';
 import { ChannelVar } from '../../src/core/codes.js';
+import { HANDOFF_CONTEXT, HANDOFF_VAR } from '../../src/calls/legs/handoff.js';
 
 const confDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../freeswitch-conf');
 
@@ -480,6 +481,29 @@ t.test(
         t.not(name, ChannelVar.callId, `${file}: ${name}`);
       }
     }
+  },
+);
+
+t.test(
+  'a leg handed on by an instance that does not own its project reaches the owner, or the fallback',
+  async (t) => {
+    const ctx = all(load('dialplan/handoff.xml'), 'context');
+    t.same(
+      ctx.map((c) => c.attrs.name),
+      [HANDOFF_CONTEXT],
+      'one context, the one src/calls/legs/handoff.ts transfers to',
+    );
+    const conds = all(ctx[0] as XmlElement, 'condition');
+    t.equal(conds.length, 1);
+    t.match(conds[0]?.attrs, { field: 'destination_number', expression: '^(.+)$' }, 'any destination');
+    const actions = all(conds[0] as XmlElement, 'action').map((a) => [a.attrs.application, a.attrs.data]);
+    t.same(actions, [
+      ['socket', `\${${HANDOFF_VAR}} async full`],
+      ['answer', undefined],
+      ['playback', vars.get('cc_unavailable_media')],
+      ['hangup', 'NORMAL_TEMPORARY_FAILURE'],
+    ]);
+    t.equal(vars.get('cc_socket_targets'), `${OUTBOUND_SOCKET_DEFAULT.host}:${OUTBOUND_SOCKET_DEFAULT.port}`);
   },
 );
 

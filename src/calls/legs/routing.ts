@@ -6,6 +6,7 @@ import { DIALPLAN_FLOWS } from '../leg-proof.js';
 import type { LegInfo } from '../flows/types.js';
 import type { CallServices, Logger } from './types.js';
 import type { Metrics } from '../../core/metrics.js';
+import { handedOff, type LegPlaces } from './handoff.js';
 
 /** The connect-reply headers the runner reads (legInfo, route): the leg's socket keeps only these (issue 13). */
 export function isChannelHeaderRead(name: string): boolean {
@@ -27,6 +28,9 @@ interface RoutingDeps {
   services: CallServices;
   metrics: Metrics;
   log: Logger;
+  /** The project an agent (extension) belongs to: its dialplan legs go to that project's owner. */
+  agents: { get(username: string): { projectCode: string } | undefined };
+  places?: LegPlaces;
 }
 
 /** The leg as our variables (set by the originate or the dialplan) describe it. */
@@ -68,6 +72,11 @@ export async function routeLeg(
   leg: LegInfo,
   h: Record<string, string>,
 ): Promise<LegInfo | null> {
+  // A dialplan leg of an agent runs where the agent's project is owned (its live state is there).
+  if (d.places && DIALPLAN_FLOWS.has(leg.flow) && leg.flow !== 'inbound') {
+    const projectCode = leg.flow === 'fifo' ? leg.projectCode : d.agents.get(leg.callerIdNumber)?.projectCode;
+    if (projectCode && (await handedOff(d, session, leg, projectCode, h))) return null;
+  }
   if (leg.flow === 'agent_call') return routeAgentCall(d, session, leg, h);
   if (leg.flow !== 'inbound' || leg.taskCode || !d.services.routeInbound) return leg;
   return routeInbound(d, session, leg, h);
@@ -93,6 +102,8 @@ async function routeInbound(
     await session.hangup('NO_ROUTE_DESTINATION');
     return null;
   }
+  // Before anything is set on the channel: the owner routes it again and must see it as it came.
+  if (await handedOff(d, session, leg, route.projectCode, h)) return null;
   // On the channel too, so the CDR names the task (cdr.ts reads cc_* variables).
   await session.api(FsCommand.setvar(leg.uuid, 'cc_task', route.taskCode));
   await session.api(FsCommand.setvar(leg.uuid, 'cc_project', route.projectCode));

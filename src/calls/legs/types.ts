@@ -12,6 +12,7 @@ import type { AmdVerdictKind, FlowEvent, FlowFacts, FlowSettings, LegInfo } from
 import type { HangupCompletions } from './hangup-completions.js';
 import type { LegProof } from '../leg-proof.js';
 import type { AudioStreams } from '../amd/audio-streams.js';
+import type { LegPlaces } from './handoff.js';
 
 /** How the leg ended, as FreeSWITCH reported it. */
 export interface LegEnd {
@@ -126,6 +127,8 @@ export interface RunnerDeps {
   amd?: AmdRuntime;
   /** Whether a connected leg is ours (calls/socket-guard.ts); refusals are counted and logged there. */
   proveLeg(headers: Readonly<Record<string, string>>, peer: string): LegProof;
+  /** Several instances (issue 20): which one runs a project's dialplan legs (legs/handoff.ts); absent, this one. */
+  places?: LegPlaces;
 }
 
 interface AmdRuntime {

@@ -17,7 +17,7 @@ t.test(
     const n = 3 * ORIGINATES_PER_TURN + 4;
     const now = h.app.ctx.clock.now();
     const gw = await insertGateway(h.app.ctx.repos.gateways, { gwCode: 'gwT', expectCount: n }, now);
-    // What the dialler does, in order: each tick starts by loading its view; each originate marks its number first.
+    // What the dialler does, in order: each tick starts by loading its view; then it originates each number.
     const seen: string[] = [];
     // Counts turns of the event loop (an immediate set from an immediate runs at the next turn) while the tick dials.
     let turn = 0;
@@ -26,15 +26,19 @@ t.test(
       spin = setImmediate(next);
     });
     t.teardown(() => clearImmediate(spin));
-    const { dialerView, numbers } = h.app.ctx.repos;
+    const { dialerView } = h.app.ctx.repos;
     const load = dialerView.load.bind(dialerView);
     dialerView.load = (at) => (seen.push('tick'), load(at));
-    const markCall = numbers.markCall.bind(numbers);
+    const { nodes } = h.app;
+    const bgapi = nodes.bgapi.bind(nodes);
     const turnOf = new Map<number, number>();
-    numbers.markCall = (id, callUuid, at) => {
-      seen.push(`mark ${id}`);
-      turnOf.set(id, turn);
-      return markCall(id, callUuid, at);
+    nodes.bgapi = (nodeId, command, opts) => {
+      const id = /cc_number_id=(\d+)/.exec(command)?.[1];
+      if (id !== undefined) {
+        seen.push(`mark ${id}`);
+        turnOf.set(Number(id), turn);
+      }
+      return bgapi(nodeId, command, opts);
     };
     const taskId = await h.task({
       code: 'tt',

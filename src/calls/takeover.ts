@@ -1,8 +1,9 @@
 // Take-over recovery (issue 20): when this instance gains a project another instance held, what that instance left
-// is settled from FreeSWITCH, for that project only. Its numbers still 'dialing' under an older epoch are either
-// never originated (no call uuid: the fenced markCall refused or never ran) and go back to pending, or their call is
-// still live (kept for its CDR, as after a restart) or over (closed as 未接通, never dialled again). Agents on live
-// legs are marked busy as after a restart (recovery.ts), so none of the project's agents gets a second call.
+// is settled from FreeSWITCH, for that project only. Its numbers still 'dialing' under an older epoch got their call
+// uuid when they were dispensed: a call FreeSWITCH still has is kept for its CDR (as after a restart), any other is
+// closed as 未接通 and never dialled again (a number never originated cannot be told from a call that ended). Rows
+// with no call uuid at all go back to pending. Agents on live legs are marked busy as after a restart (recovery.ts),
+// so none of the project's agents gets a second call.
 import { FsCommand, parseChannelRows } from '../switch/fs-commands.js';
 import { planRecovery, type ChannelRow } from './recovery.js';
 

@@ -12,7 +12,7 @@ import { startCallHarness, type CallHarness } from '../support/calls.js';
 import { OwnerTable } from '../support/ownership.js';
 import { amqpUrl } from '../support/rabbitmq.js';
 import type { EmulatorEvent } from '../freeswitch-emulator/index.js';
-import { agentState, gatewayFor, logOf, setTask } from './flows-support.js';
+import { agentState, gatewayFor, logOf, setTask, waitFor } from './flows-support.js';
 
 interface Cluster {
   a: CallHarness;
@@ -169,8 +169,8 @@ t.test(
     a.app.ctx.services.agents.setWork(agent, WorkStatus.available);
     // The same running inbound task and gateway in both stores (one shared store in production).
     const taskId = await a.task({ code: 'ti', projectCode: 'pa', scheduleType: 11 });
-    setTask(a, taskId, { startedAt: a.app.ctx.clock.now() });
-    gatewayFor(a, taskId, 'gwI', { originationCallId: '02166660000' });
+    await setTask(a, taskId, { startedAt: a.app.ctx.clock.now() });
+    await gatewayFor(a, taskId, 'gwI', { originationCallId: '02166660000' });
     const project = (await b.app.ctx.repos.projects.activeByCode('pa'))!;
     const now = b.app.ctx.clock.now();
     const bTask = await b.app.ctx.repos.tasks.insert(
@@ -186,18 +186,18 @@ t.test(
       now,
     );
     const bh = b as unknown as CallHarness;
-    setTask(bh, bTask.id, { startedAt: now });
-    gatewayFor(bh, bTask.id, 'gwI', { originationCallId: '02166660000' });
+    await setTask(bh, bTask.id, { startedAt: now });
+    await gatewayFor(bh, bTask.id, 'gwI', { originationCallId: '02166660000' });
 
     const leg = a.fs.inboundCall('13900009001', '02166660000', { hangupAfterMs: 25_000 })!;
     await a.fs.waitFor(() => agentState(a, agent)?.sessionStatus === 10, 10_000);
-    const log = await a.fs.waitFor(() => logOf(a, leg), 10_000);
+    const log = await waitFor(() => logOf(a, leg), 10_000);
     t.match(
       log,
       { direction: 'inbound', callTaskCode: 'ti', callerIdNumber: agent },
       'A ran and logged the call',
     );
-    t.equal(logOf(bh, leg), undefined, 'B logged nothing');
+    t.equal(await logOf(bh, leg), undefined, 'B logged nothing');
     t.equal(metric(b, 'calls.legs.handedOff'), 1);
     const lines = a.fs.commands.filter((x) => x.from === leg).map((x) => x.line);
     const transfer = lines.findIndex((l) =>

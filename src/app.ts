@@ -121,8 +121,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const { broker } = stomp;
   publisher.attach(broker);
   const disconnectUser = (username: string, reason: string) => void broker.disconnectUser(username, reason);
-  const switchControl = deps.switchControl ?? nodes;
-  const people = await composeAgents({ ...base, agents, publisher, reports, disconnectUser, switchControl });
+  const agentDeps = { agents, publisher, reports, switchControl: deps.switchControl ?? nodes };
+  const people = await composeAgents({ ...base, ...owners, ...agentDeps, disconnectUser });
   const flowSettings = flowSettingsOf(config, deps.flowSettings);
   const dialing = composeDialing({
     ...base,
@@ -152,7 +152,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const supervisor = composeSupervisor({ ...base, agents, publisher, nodes, calls: socket.calls });
   const { wallboard } = supervisor;
   const recovering = { agents, nodes, directory, reports, runner, socket, supervisor, dialing };
-  composeRecovery({ ...base, ...recovering, ownership, keeper });
+  composeRecovery({ ...base, ...recovering, ownership, keeper, projects: people.projects });
   stomp.addCommands(people.commands);
   stomp.addCommands(supervisor.commands);
   stomp.addCommands(dialing.commands((callId) => runner.hangupByAgent(callId)));

@@ -23,6 +23,11 @@ interface AgentsAreaDeps {
   config: { extensionStart: number };
   /** Ends a user's STOMP sessions (a finished project, a disabled extension). */
   disconnectUser(username: string, reason: string): void;
+  /** Several instances: tells the others a project changed in the store, and runs what they announce here. */
+  changes?: {
+    announce(projectCode: string): void;
+    onChanged(reload: (projectCode: string) => Promise<void>): void;
+  };
 }
 
 export async function composeAgents(d: AgentsAreaDeps): Promise<{
@@ -41,9 +46,11 @@ export async function composeAgents(d: AgentsAreaDeps): Promise<{
       for (const u of usernames) d.disconnectUser(u, 'the project has finished');
     },
     onExtensionDisabled: (username) => d.disconnectUser(username, 'the extension was disabled'),
+    onStoreChanged: d.changes && ((code) => d.changes?.announce(code)),
     log: d.log,
   });
   await projects.loadAgents();
+  d.changes?.onChanged((code) => projects.reloadProject(code));
   d.metrics.gauge('extensions.switchPending', () => projects.pendingSwitchWork().size);
   d.reports.onEvent((_nodeId, event) => {
     const change = registrationChange(event);

@@ -4,7 +4,7 @@
 // config.extensionStart, and a finished project's extensions are reused, with new passwords, before new numbers.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { ExtensionType, WorkStatus } from '../core/codes.js';
+import { ExtensionType, SessionStatus, WorkStatus } from '../core/codes.js';
 import { conflict, forbidden, invalid, notFound, unavailable } from '../core/errors.js';
 import { notice, type Publisher, type SwitchControl } from '../core/ports.js';
 import type { Repos } from '../db/repos/index.js';
@@ -54,6 +54,8 @@ interface ProjectDeps {
   onProjectFinished: (projectCode: string, usernames: string[]) => void;
   /** Told when an extension is disabled, so STOMP drops its sessions. */
   onExtensionDisabled?: (username: string) => void;
+  /** Told when a project or an extension's project changed in the store (the other instances reload it). */
+  onStoreChanged?: (projectCode: string) => void;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -74,6 +76,38 @@ export class ProjectService {
           projectId: p.id,
           sipDomain: domains.get(e.nodeId),
         });
+  }
+
+  /**
+   * Brings the project's extensions in the registry in line with the store (several instances, issue 20): what
+   * another instance changed (a project created or finished, an extension moved, the agents' registration and work
+   * status applied at the project's owner) is learnt here. An agent on a call or reserved here keeps its live state
+   * (this instance runs that call); every other extension of the project takes its stored state, and extensions no
+   * longer in the project leave the registry. Nothing is published: the instance that made the change did.
+   */
+  async reloadProject(projectCode: string): Promise<void> {
+    const { repos, agents } = this.d;
+    const project = await repos.projects.activeByCode(projectCode);
+    const stored = project ? await repos.extensions.ofProject(project.id) : [];
+    const keep = new Set(stored.map((e) => e.username));
+    const gone = agents.ofProject(projectCode).filter((a) => !keep.has(a.username));
+    for (const a of gone) agents.remove(a.username);
+    if (!project) {
+      if (gone.length)
+        this.d.onProjectFinished(
+          projectCode,
+          gone.map((a) => a.username),
+        );
+      return;
+    }
+    const { sipDomain } = await this.nodeOf(project);
+    for (const e of stored) {
+      const live = agents.get(e.username);
+      const s = live?.projectCode === projectCode ? live.state : undefined;
+      const busy =
+        s !== undefined && (s.callId !== null || s.reserved || s.sessionStatus !== SessionStatus.idle);
+      if (!busy) agents.add({ ...e, projectCode, projectId: project.id, sipDomain });
+    }
   }
 
   /** Among active nodes with room (two legs per seat), the one with most free seats × weight. */
@@ -120,6 +154,7 @@ export class ProjectService {
     );
     for (const e of extensions)
       this.d.agents.add({ ...e, projectCode, projectId: project.id, sipDomain: node.sipDomain });
+    this.d.onStoreChanged?.(projectCode);
     return {
       certificate: project.certificate,
       managerCertificate,
@@ -348,6 +383,7 @@ export class ProjectService {
     const { sipDomain } = await this.nodeOf(project);
     const entry = agents.add({ ...ext, workStatus: 0, projectCode, projectId: project.id, sipDomain });
     agents.publish(entry);
+    this.d.onStoreChanged?.(projectCode);
   }
 
   async finishProject(projectCode: string): Promise<void> {
@@ -365,6 +401,7 @@ export class ProjectService {
       now,
     );
     for (const e of exts) agents.remove(e.username);
+    this.d.onStoreChanged?.(projectCode);
     this.d.onProjectFinished(
       projectCode,
       exts.map((e) => e.username),

@@ -195,6 +195,11 @@ interface RecoveryAreaDeps {
   ownership?: Ownership;
   /** The lease keeper: a project taken is dialled once its recovery is over (`recovered`). */
   keeper?: { recovered(projectCode: string, epoch: number): void };
+  /**
+   * Reloads a taken project's agents from the store (registration, work status): their changes were applied at
+   * the previous owner, so what this instance loaded at its start is stale.
+   */
+  projects?: { reloadProject(projectCode: string): Promise<void> };
   dialing: {
     numbers: Parameters<typeof callRecovery>[0]['numbers'] &
       Parameters<typeof recoverTakenProject>[0]['numbers'];
@@ -250,7 +255,8 @@ function recoverTakeovers(
   };
   const recover = (projectCode: string, epoch: number): void => {
     // Retried while the project is still ours at that epoch: until it succeeds the project is not dialled.
-    recoverTakenProject(takeover, projectCode, epoch)
+    Promise.resolve(d.projects?.reloadProject(projectCode))
+      .then(() => recoverTakenProject(takeover, projectCode, epoch))
       .then(() => keeper.recovered(projectCode, epoch))
       .catch((err: unknown) => {
         d.log.warn({ err, project: projectCode }, 'a taken project could not be recovered: retrying');

@@ -36,7 +36,7 @@ interface BusOptions {
 export interface RpcLink {
   /** Sends a message for the other instances; false when the link is down (nothing was sent). */
   sendRpc(message: object): boolean;
-  /** Registers the handler of messages from the other instances, with the sender's claimed instance id. */
+  /** Adds a handler of messages from the other instances, with the sender's claimed instance id. */
   onRpc(deliver: (message: unknown, from: string) => void): void;
 }
 
@@ -120,7 +120,8 @@ export function createBus(o: BusOptions): Bus {
   const { metrics, log, instanceId, exchange } = o;
   const run = randomBytes(8).toString('hex');
   let deliver: ((frame: RelayedFrame) => void) | undefined;
-  let deliverRpc: ((message: unknown, from: string) => void) | undefined;
+  // Several kinds of instance message share the link (forwarded commands, store changes): each handler gets all.
+  const rpcHandlers: ((message: unknown, from: string) => void)[] = [];
   let current: Link | undefined;
   let state: LinkState = 'down';
   let closed = false;
@@ -163,7 +164,7 @@ export function createBus(o: BusOptions): Bus {
       return;
     }
     metrics.inc('cluster.rpc.in');
-    deliverRpc?.(message, String(msg.properties.appId ?? ''));
+    for (const deliverRpc of rpcHandlers) deliverRpc(message, String(msg.properties.appId ?? ''));
   }
 
   async function open(): Promise<Link> {
@@ -307,7 +308,7 @@ export function createBus(o: BusOptions): Bus {
       }
     },
     onRpc(fn) {
-      deliverRpc = fn;
+      rpcHandlers.push(fn);
     },
     state: () => state,
     async close() {

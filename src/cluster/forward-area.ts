@@ -6,6 +6,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { RemoteCommands } from '../stomp/remote-commands.js';
 import type { Bus } from './bus.js';
 import { forwardedCommands, ownerPlace } from './forward.js';
+import { storeChanges, type StoreChanges } from './store-changes.js';
 import type { Ownership } from './ownership.js';
 
 interface RoutingDeps {
@@ -19,7 +20,12 @@ interface RoutingDeps {
   forwardTimeoutMs?: number;
 }
 
-export function composeOwnerRouting(d: RoutingDeps): { remote?: RemoteCommands; places?: LegPlaces } {
+export function composeOwnerRouting(d: RoutingDeps): {
+  remote?: RemoteCommands;
+  places?: LegPlaces;
+  /** Changes to projects and extensions made here, told to the other instances (and theirs to this one). */
+  changes?: StoreChanges;
+} {
   const { bus, ownership } = d;
   if (!bus) return {};
   const remote = forwardedCommands({
@@ -31,5 +37,12 @@ export function composeOwnerRouting(d: RoutingDeps): { remote?: RemoteCommands; 
     log: d.log,
     timeoutMs: d.forwardTimeoutMs,
   });
-  return { remote, places: { placeOf: (projectCode) => ownerPlace(ownership, projectCode) } };
+  const changes = storeChanges({
+    link: bus,
+    me: ownership.me,
+    secret: d.config.socketSecret,
+    metrics: d.metrics,
+    log: d.log,
+  });
+  return { remote, places: { placeOf: (projectCode) => ownerPlace(ownership, projectCode) }, changes };
 }

@@ -1,0 +1,95 @@
+// Issue 20, the agents' state across instances: two whole apps on ONE PostgreSQL database, one FreeSWITCH emulator
+// and one RabbitMQ, owning projects by lease. A project's agents' work status is applied at its owner; the instance
+// that takes the project over reloads it from the store before dialling. A project created, or an extension moved,
+// through one instance's API is known at once to the other (an agent of it may log in there).
+import t from 'tap';
+import { ExtensionType, WorkStatus } from '../../src/core/codes.js';
+import { bothLive, leaseCluster, until, type LeaseCluster } from '../support/lease-cluster.js';
+
+/** Every member's RabbitMQ link is up (a change announced before would not reach it). */
+const linked = (c: LeaseCluster) =>
+  until('every bus up', async () => {
+    for (const m of c.members) {
+      const body = (await m.app.http.inject({ method: 'GET', url: '/metrics' })).body;
+      if (!/callcenter_cluster_amqp_up 1/.test(body)) return false;
+    }
+    return true;
+  });
+
+t.test(
+  "a project taken over: the new owner has its agents' work status set at the old owner, before it dials",
+  async (t) => {
+    const c = await leaseCluster(t, 2, { defaultPlaybackMs: 60_000 });
+    await bothLive(c);
+    await linked(c);
+    await c.members[0]!.app.ctx.services.projects.createProject('pw', 2);
+    const first = await until('owned', () => c.ownerOf('pw'));
+    const owner = c.members.find((m) => m.id === first)!;
+    const other = c.members.find((m) => m.id !== first)!;
+    const agents = owner.app.ctx.services.agents
+      .ofProject('pw')
+      .filter((a) => a.type === ExtensionType.agent);
+    const [one, two] = agents.map((a) => a.username);
+    for (const u of [one!, two!]) c.fs.register(u);
+    await until('registered on both', () =>
+      c.members.every((m) => m.app.ctx.services.agents.get(one!)?.state.regStatus === 1),
+    );
+    // At the owner (where their /app commands run): one agent goes available, the other is disabled.
+    t.ok(owner.app.ctx.services.agents.setWork(one!, WorkStatus.available).ok);
+    t.ok(owner.app.ctx.services.agents.setWork(two!, WorkStatus.disabled).ok);
+    await owner.app.ctx.services.agents.stored();
+    const work = (u: string) => other.app.ctx.services.agents.get(u)?.state.workStatus;
+    t.equal(
+      work(one!),
+      WorkStatus.unavailable,
+      'before the take-over the other instance has its start-up state',
+    );
+    await owner.kill();
+    await until('the other took the project', async () => (await c.ownerOf('pw')) === other.id, 15_000);
+    await until('the take-over recovered', () => other.keeper.mayDial('pw'), 15_000);
+    t.equal(work(one!), WorkStatus.available, 'the available agent is available at the new owner');
+    t.equal(work(two!), WorkStatus.disabled, 'the disabled agent is disabled at the new owner');
+    t.equal(other.app.ctx.services.agents.get(one!)?.state.regStatus, 1, 'and still registered');
+    t.same(
+      other.app.ctx.services.agents.offerable('pw').map((a) => a.username),
+      [one],
+      'the new owner offers calls to the available agent only',
+    );
+  },
+);
+
+t.test('a project created or finished through one instance is known at once to the other', async (t) => {
+  const c = await leaseCluster(t, 2);
+  const [a, b] = c.members;
+  await linked(c);
+  await a!.app.ctx.services.projects.createProject('pn', 1);
+  const atA = a!.app.ctx.services.agents.ofProject('pn').map((x) => x.username);
+  t.equal(atA.length, 2, 'one agent and one manager at A');
+  await until(
+    'B knows the new project',
+    () => b!.app.ctx.services.agents.ofProject('pn').length === atA.length,
+    10_000,
+  );
+  t.same(
+    b!.app.ctx.services.agents.ofProject('pn').map((x) => x.username),
+    atA,
+    'B has the same extensions',
+  );
+  // An extension moved to another project through B is known at A in its new project.
+  await b!.app.ctx.services.projects.createProject('po', 1);
+  await until('A knows po', () => a!.app.ctx.services.agents.ofProject('po').length === 2, 10_000);
+  const moved = atA.find((u) => a!.app.ctx.services.agents.get(u)!.type === ExtensionType.agent)!;
+  await b!.app.ctx.services.projects.distributionSeat('po', moved);
+  await until(
+    'A moved the extension',
+    () => a!.app.ctx.services.agents.get(moved)?.projectCode === 'po',
+    10_000,
+  );
+  await a!.app.ctx.services.projects.finishProject('pn');
+  await until(
+    'B dropped the finished project',
+    () => b!.app.ctx.services.agents.ofProject('pn').length === 0,
+    10_000,
+  );
+  t.equal(b!.app.ctx.services.agents.get(moved)?.projectCode, 'po', 'the moved extension stays in po');
+});

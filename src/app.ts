@@ -178,7 +178,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ctx,
     events,
     guard,
-    ...lifecycle({ ...parts, directory, recordings, bus, keeper, ledger }),
+    ...lifecycle({ ...parts, directory, recordings, bus, keeper, ledger, calls: socket.calls }),
   };
 }
 
@@ -193,6 +193,7 @@ function lifecycle(
     bus?: Bus;
     keeper?: LeaseKeeper;
     ledger?: CapacityLedger;
+    calls: { waitingInProject(projectCode: string): number };
   },
 ): Pick<App, 'start' | 'close'> {
   return {
@@ -209,8 +210,10 @@ function lifecycle(
     },
     async close() {
       p.dialer.stop();
-      // Released at once: a rolling restart hands its projects over now, not at their expiry.
-      await p.keeper?.stop();
+      // A rolling restart hands each project over as soon as this instance has no customer of it waiting for an agent
+      // or being rung (their calls come to this instance's socket), at the latest when its lease would lapse.
+      const busy = (code: string) => p.calls.waitingInProject(code) > 0 || p.dialer.ringingInProject(code);
+      await p.keeper?.stop((code) => !busy(code));
       await p.ledger?.stop();
       p.directory.stop();
       p.wallboard.stop();

@@ -39,6 +39,7 @@ interface LeaseKeeperOptions {
 export class LeaseKeeper {
   private readonly grants = new Map<string, Grant>();
   private draining = new Set<string>();
+  private drainedWhen: ((projectCode: string) => boolean) | undefined;
   private stopping = false;
   /** Halted: no round runs any more and nothing is released (what a crash does; tests use it). */
   private halted = false;
@@ -119,9 +120,11 @@ export class LeaseKeeper {
    * Drains and releases every project (a rolling restart hands them over at once, not at expiry), then stops. Waits
    * for calls in progress at most one lease: by then any grant left has lapsed anyway.
    */
-  async stop(): Promise<void> {
+  async stop(drained?: (projectCode: string) => boolean): Promise<void> {
     if (this.halted) return;
     this.stopping = true;
+    // What the instance stopping knows of its calls (App.close): a project is handed over once none is left.
+    if (drained) this.drainedWhen = drained;
     this.timer?.cancel();
     const { clock, timings, tickMs } = this.o;
     const until = clock.now() + timings.ttlMs;
@@ -170,7 +173,8 @@ export class LeaseKeeper {
     const view = await store.view();
     this.lastView = view;
     this.lastViewAt = clock.now();
-    const drained = new Set([...this.grants.keys()].filter((p) => this.o.drained(p)));
+    const isDrained = this.drainedWhen ?? this.o.drained;
+    const drained = new Set([...this.grants.keys()].filter((p) => isDrained(p)));
     const plan = planLeases({
       me,
       view,

@@ -90,6 +90,12 @@ export class AttemptBook {
     return [...this.ringingCalls.values()].filter((a) => a.task.id === taskId && !a.answered);
   }
 
+  /** Whether an attempt not yet answered or failed is of a task `of` accepts. */
+  anyRinging(of: (task: Task) => boolean): boolean {
+    for (const a of this.ringingCalls.values()) if (!a.answered && of(a.task)) return true;
+    return false;
+  }
+
   /** Answered attempts of one task still under answering-machine detection. */
   analysing(taskId: number): Attempt[] {
     return [...this.answeredCalls.values()].filter((a) => a.task.id === taskId && a.analysing === true);

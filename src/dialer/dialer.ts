@@ -117,6 +117,8 @@ export class Dialer {
   private timer: TimerHandle | undefined;
   private lastStatusAt = 0;
   private running = false;
+  /** The projects of the last tick's view (their codes, for ringingInProject). */
+  private projects: DialerView['projects'] = new Map();
 
   constructor(private readonly d: DialerDeps) {
     this.events = new EventHub<DialerEvents>((err) => d.log.warn({ err }, 'a dialer listener failed'));
@@ -149,6 +151,14 @@ export class Dialer {
     this.schedule();
   }
 
+  /**
+   * Whether a customer of the project is still being rung by this instance: its answer comes to this instance's
+   * socket, so a stopping owner keeps the project until it has (issue 20, App.close).
+   */
+  ringingInProject(projectCode: string): boolean {
+    return this.book.anyRinging((task) => this.projects.get(task.projectId)?.projectCode === projectCode);
+  }
+
   stop(): void {
     this.running = false;
     this.timer?.cancel();
@@ -171,6 +181,7 @@ export class Dialer {
     const now = d.clock.now();
     await this.events.emitAsync('tick', now);
     const view = await d.view.load(now);
+    this.projects = view.projects;
     // Another instance's projects are not ours to pace, explain or report (issue 20).
     const owns = (t: Task) =>
       !d.ownership || d.ownership.mayAct(view.projects.get(t.projectId)?.projectCode ?? '');

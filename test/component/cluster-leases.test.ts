@@ -181,6 +181,33 @@ t.test('given a rolling restart, a stopping instance hands its projects over at 
   t.same(c.violations(), []);
 });
 
+t.test(
+  'given a rolling restart, a stopping owner keeps a project while a customer of it still waits, then hands it over',
+  async (t) => {
+    const c = cluster(['a', 'b'], ['p1', 'p2']);
+    await c.run(1000);
+    const [held] = c.k('a').owned();
+    t.ok(held, 'a holds a project');
+    // App.close tells the keeper what it knows of its calls: a customer of `held` is still waiting for an agent.
+    const waiting = new Set([held!]);
+    c.frozen.add('a'); // its rounds now run from stop() alone
+    let stopped = false;
+    const stopping = c
+      .k('a')
+      .stop((p) => !waiting.has(p))
+      .then(() => (stopped = true));
+    await c.run(3000);
+    t.equal(c.owner(held!), 'a', 'still a: its customer would be dropped with its socket');
+    t.notOk(c.k('a').mayDial(held!), 'but a starts no new call for it');
+    t.notOk(stopped, 'and has not finished stopping');
+    waiting.clear();
+    await c.run(2500);
+    t.equal(c.owner(held!), 'b', 'handed over once nobody waits');
+    await stopping;
+    t.same(c.violations(), []);
+  },
+);
+
 t.test('a new project goes to the least-loaded live instance', async (t) => {
   const c = cluster(['a', 'b', 'c'], ['p1', 'p2', 'p3', 'p4', 'p5']);
   await c.run(1000);

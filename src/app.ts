@@ -196,6 +196,10 @@ function lifecycle(
     calls: { waitingInProject(projectCode: string): number };
   },
 ): Pick<App, 'start' | 'close'> {
+  // A project moved away (cli cluster move) or this instance stopping (a rolling restart) is handed over as soon as
+  // no customer of it is rung here or waits for an agent (their calls come to this instance's socket), at the latest
+  // when its lease would lapse.
+  const drained = (code: string) => p.calls.waitingInProject(code) === 0 && !p.dialer.ringingInProject(code);
   return {
     async start() {
       p.bus?.start();
@@ -203,17 +207,14 @@ function lifecycle(
       p.nodes.start(p.directory.active());
       p.directory.start();
       p.recordings?.start();
-      p.keeper?.start();
+      p.keeper?.start(drained);
       p.ledger?.start();
       p.dialer.start();
       p.wallboard.start();
     },
     async close() {
       p.dialer.stop();
-      // A rolling restart hands each project over as soon as this instance has no customer of it waiting for an agent
-      // or being rung (their calls come to this instance's socket), at the latest when its lease would lapse.
-      const busy = (code: string) => p.calls.waitingInProject(code) > 0 || p.dialer.ringingInProject(code);
-      await p.keeper?.stop((code) => !busy(code));
+      await p.keeper?.stop(drained);
       await p.ledger?.stop();
       p.directory.stop();
       p.wallboard.stop();

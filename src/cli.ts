@@ -1,7 +1,8 @@
 // Operator commands against the configured database: `npm run cli -- account add NAME [--ip A,B] [--expires ISO]`,
 // `account list`, `account enable|disable|remove|rotate NAME`, `account sign-mode NAME spec|strict`. Secrets are
 // printed once, at creation or rotation. `node list`, `node wss NAME URL`. `db backup FILE` / `db restore FILE`: src/db/backup.ts.
-// `db migrate`, `db copy --to postgres://…`: src/db/store-commands.ts.
+// `db migrate`, `db copy --to postgres://…`: src/db/store-commands.ts. `cluster list`, `cluster move PROJECT INSTANCE`:
+// src/db/cluster-commands.ts.
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config.js';
 import { backupDatabase, restoreDatabase } from './db/backup.js';
@@ -10,6 +11,7 @@ import { PgUnavailableError } from './db/pg/open.js';
 import { openRepos } from './db/open-repos.js';
 import type { Repos } from './db/repos/index.js';
 import { copyCommand, migrateCommand, STORE_USAGE } from './db/store-commands.js';
+import { CLUSTER_USAGE, runClusterCli } from './db/cluster-commands.js';
 
 export async function runCli(
   argv: string[],
@@ -32,7 +34,7 @@ export async function runCli(
       'usage: cli account add NAME [--ip A,B] [--expires ISO-DATE] [--strict] | account list | account enable|disable|remove|rotate NAME | account sign-mode NAME spec|strict';
     if (noun !== 'account')
       return {
-        out: `${noun === undefined ? 'a command is required' : `unknown command ${noun}`}\n${usage}\n${NODE_USAGE}\n${DB_USAGE}`,
+        out: `${noun === undefined ? 'a command is required' : `unknown command ${noun}`}\n${usage}\n${NODE_USAGE}\n${DB_USAGE}\n${CLUSTER_USAGE}`,
         code: 2,
       };
     const verbs = ['add', 'list', 'enable', 'disable', 'remove', 'rotate', 'sign-mode'];
@@ -167,7 +169,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const { out, code } =
       argv[0] === 'db'
         ? await runDbCli(argv, dbPath, databaseUrl)
-        : await runCli(argv, dbPath, Date.now(), process.env, databaseUrl);
+        : argv[0] === 'cluster'
+          ? await runClusterCli(argv, databaseUrl)
+          : await runCli(argv, dbPath, Date.now(), process.env, databaseUrl);
     console.log(out);
     process.exit(code);
   } catch (err) {

@@ -71,8 +71,9 @@ export function composeOwnership(d: OwnershipDeps): {
     tickMs: d.leases.tickMs ?? Math.floor(timings.renewAfterMs / 3),
     load: () => 0,
     socketAt: d.socketAt,
-    // A stopping instance releases at once: calls in progress keep running in FreeSWITCH, and the next owner's
-    // take-over recovery keeps their numbers for their CDRs (calls/recovery.ts).
+    // Until App.start gives the keeper what the instance knows of its calls (start(drained)): nothing to wait for.
+    // Calls bridged to an agent keep running in FreeSWITCH after a hand-over, and the next owner's take-over recovery
+    // keeps their numbers for their CDRs (calls/takeover.ts).
     drained: () => true,
     log: d.log,
     recoverTakes: true,

@@ -108,7 +108,9 @@ export class LeaseKeeper {
     return () => void this.listeners.delete(listener);
   }
 
-  start(): void {
+  /** `drained`: whether a project this instance hands over (moved or stopping) has no call left here. */
+  start(drained?: (projectCode: string) => boolean): void {
+    if (drained) this.drainedWhen = drained;
     const loop = () => {
       if (this.stopping || this.halted) return;
       this.timer = this.o.clock.setTimer(this.o.tickMs, () => void this.tick().finally(loop));

@@ -166,6 +166,28 @@ t.test(
   },
 );
 
+t.test(
+  'given a move, a started keeper drains by what App.start told it of its calls (start(drained)), not its default',
+  async (t) => {
+    const c = cluster(['a', 'b'], ['p1']);
+    await c.run(1000);
+    const from = c.owner('p1')!;
+    const to = from === 'a' ? 'b' : 'a';
+    const waiting = new Set(['p1']); // a customer of p1 waits for an agent at `from`'s socket
+    c.frozen.add(from); // its rounds now run from its own timers
+    c.k(from).start((p) => !waiting.has(p));
+    t.teardown(() => c.k(from).stop());
+    await c.store.for('operator').requestMove('p1', to);
+    await c.run(3000);
+    t.equal(c.owner('p1'), from, 'kept while its customer waits (the default `drained` says it has no call)');
+    t.notOk(c.k(from).mayDial('p1'), 'and not dialled');
+    waiting.clear();
+    await c.run(3000);
+    t.equal(c.owner('p1'), to, 'handed over once nobody waits');
+    t.same(c.violations(), []);
+  },
+);
+
 t.test('given a rolling restart, a stopping instance hands its projects over at once', async (t) => {
   const c = cluster(['a', 'b'], ['p1', 'p2']);
   await c.run(1000);

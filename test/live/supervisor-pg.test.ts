@@ -1,0 +1,6 @@
+// Live tier: the "supervisor" group again with our server on PostgreSQL (CC_DATABASE_URL, issue 19): every flow of the real
+// FreeSWITCH tier runs on both stores in `npm test`, with the same expectations.
+import { runLiveGroup } from './tap.js';
+
+process.env.CC_LIVE_STORE = 'pg';
+await runLiveGroup('supervisor', 240_000);

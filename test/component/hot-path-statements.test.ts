@@ -10,6 +10,7 @@ import t from 'tap';
 import type { CallOutcome } from '../../src/db/repos/call-outcomes.js';
 import { insertGateway } from '../support/gateways.js';
 import { testDatabase, testStore } from '../support/store.js';
+import { seedProjectTask } from '../support/store-task.js';
 
 const NOW = Date.UTC(2026, 11, 5, 3);
 const TX_CONTROL = /^\s*(begin|commit|rollback|savepoint|release)/i;
@@ -76,35 +77,7 @@ t.test(`one call's statements on ${testStore()}`, async (t) => {
   const store = await (await testDatabase(t)).open();
   t.teardown(() => store.close());
   const { repos } = store;
-  const node = await repos.nodes.seedIfEmpty(
-    {
-      name: 'n',
-      eslHost: '127.0.0.1',
-      eslPort: 8021,
-      eslPassword: 'ClueCon',
-      wssUrl: 'wss://x',
-      nativeAddress: 'x:5060',
-      sipDomain: 'x',
-      maxSessions: 100,
-      sessionsPerSecond: 10,
-    },
-    NOW,
-  );
-  const project = await repos.projects.insert(
-    { projectCode: 'p', seats: 1, nodeId: node?.id ?? 1, certificate: 'C' },
-    NOW,
-  );
-  const task = await repos.tasks.insert(
-    {
-      callTaskCode: 'T',
-      projectId: project.id,
-      scheduleType: 1,
-      callType: 1,
-      rate: 1,
-      expiredTime: NOW + 86_400_000,
-    },
-    NOW,
-  );
+  const { project, task } = await seedProjectTask(repos, NOW);
   const gw = await insertGateway(repos.gateways, { gwCode: 'gw' }, NOW);
   await repos.tasks.setGateways(task.id, [{ gatewayId: gw.id, concurrency: 10 }]);
   await repos.tasks.addNumbers(

@@ -4,40 +4,13 @@ import t from 'tap';
 import type { Repos } from '../../src/db/repos/index.js';
 import type { DispensedNumber } from '../../src/dialer/number-source.js';
 import { testDatabase, testStore } from '../support/store.js';
+import { seedProjectTask } from '../support/store-task.js';
 
 const NOW = Date.UTC(2026, 10, 23, 8);
 
 /** A store with one project and one task holding `count` numbers; returns the task id. */
 async function seedTask(repos: Repos, count: number): Promise<number> {
-  const node = await repos.nodes.seedIfEmpty(
-    {
-      name: 'n',
-      eslHost: '127.0.0.1',
-      eslPort: 8021,
-      eslPassword: 'ClueCon',
-      wssUrl: 'wss://x',
-      nativeAddress: 'x:5060',
-      sipDomain: 'x',
-      maxSessions: 100,
-      sessionsPerSecond: 10,
-    },
-    NOW,
-  );
-  const project = await repos.projects.insert(
-    { projectCode: 'p', seats: 1, nodeId: node?.id ?? 1, certificate: 'C' },
-    NOW,
-  );
-  const task = await repos.tasks.insert(
-    {
-      callTaskCode: 'T',
-      projectId: project.id,
-      scheduleType: 1,
-      callType: 1,
-      rate: 1,
-      expiredTime: NOW + 86_400_000,
-    },
-    NOW,
-  );
+  const { task } = await seedProjectTask(repos, NOW);
   await repos.tasks.addNumbers(
     task.id,
     Array.from({ length: count }, (_, i) => `1380000${String(i).padStart(4, '0')}`),

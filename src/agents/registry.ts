@@ -128,14 +128,20 @@ export class AgentRegistry {
     if ('refused' in next) return { ok: false, reason: next.refused };
     if (next === before) return { ok: true, entry };
     entry.state = next;
-    if (next.regStatus !== before.regStatus || next.workStatus !== before.workStatus)
-      this.storeStatus(username, { regStatus: next.regStatus, workStatus: next.workStatus });
+    // Only what changed is written: in a cluster an instance that sees a registration change may hold a stale work
+    // status for an agent whose commands run at the project's owner (issue 20), and must not write it over the
+    // owner's.
+    const changed = {
+      ...(next.regStatus !== before.regStatus && { regStatus: next.regStatus }),
+      ...(next.workStatus !== before.workStatus && { workStatus: next.workStatus }),
+    };
+    if (Object.keys(changed).length) this.storeStatus(username, changed);
     this.publish(entry, before);
     for (const fn of this.listeners) fn(entry, before);
     return { ok: true, entry };
   }
 
-  private storeStatus(username: string, fields: { regStatus: number; workStatus: number }): void {
+  private storeStatus(username: string, fields: { regStatus?: number; workStatus?: number }): void {
     const now = this.deps.clock.now();
     this.storeWrites = this.storeWrites
       .then(() => this.deps.extensions.setStatus(username, fields, now))

@@ -41,3 +41,28 @@ t.test('reserveLongestIdle: the agent idle longest is reserved; a tie goes to th
   );
   t.end();
 });
+
+t.test(
+  'a registration change stores the registration only, a work change the work status only',
+  async (t) => {
+    const writes: object[] = [];
+    const extensions = {
+      setStatus: async (_u: string, fields: object) => void writes.push(fields),
+    } as unknown as ExtensionsRepo;
+    const r = new AgentRegistry({
+      clock: new FakeClock(),
+      publisher: { publish: () => undefined },
+      extensions,
+    });
+    addAgent(r, '1001'); // registered, available
+    r.apply('1001', { kind: 'unregistered' });
+    r.apply('1001', { kind: 'set-work', workStatus: 0 });
+    r.apply('1001', { kind: 'registered' });
+    await r.stored();
+    t.same(writes, [{ regStatus: 0 }, { workStatus: 0 }, { regStatus: 1 }], 'only what changed');
+    t.ok(
+      writes.every((w) => Object.keys(w).length === 1),
+      "a stale work status never rides along with a registration (issue 20: it is the owner's to write)",
+    );
+  },
+);

@@ -211,6 +211,29 @@ t.test('the manager reads its project extensions with Basic credentials; others 
   t.match(json(other).reqResult.msg, /does not belong to project p2/);
 });
 
+t.test('the owner of a project (issue 20): its manager only; a lone instance owns it', async (t) => {
+  const w = await world(t);
+  const get = (headers: Record<string, string> = {}, projectCode = 'p1') =>
+    w.ta.app.http.inject({
+      method: 'GET',
+      url: `/callcenter/console/owner?projectCode=${projectCode}`,
+      headers,
+    });
+  const me = w.ta.app.ctx.config.cluster.instanceId;
+  const ok = await get(w.basic(w.manager));
+  t.equal(ok.statusCode, 200);
+  t.same(json(ok).data, { instance: me, servedBy: me });
+  t.equal((await get()).statusCode, 401, 'no credentials');
+  t.equal((await get(w.basic(w.manager, 'wrong'))).statusCode, 401, 'a wrong password');
+  const agent = await get(w.basic(w.agents[0]));
+  t.equal(agent.statusCode, 403, "an agent's password is not a manager's");
+  t.match(json(agent).reqResult.msg, /not a manager/);
+  await w.ta.app.ctx.services.projects.createProject('p2', 1);
+  const other = await get(w.basic(w.manager), 'p2');
+  t.equal(other.statusCode, 403, "nor another project's manager");
+  t.match(json(other).reqResult.msg, /does not belong to project p2/);
+});
+
 t.test('a disabled extension cannot use the console', async (t) => {
   const w = await world(t);
   w.ta.app.ctx.services.agents.setWork(w.agents[0], -1);

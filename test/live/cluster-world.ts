@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { connectStomp, type AppStompClient } from '../support/stomp-client.js';
 import { Cluster } from './cluster-lab.js';
-import { GW, waitFor, type Lab, type Phone } from './lab.js';
-import { startCarrierGateway } from './world.js';
+import { GW, type Lab, type Phone } from './lab.js';
+import { phonesRegistered, startCarrierGateway } from './world.js';
 
 export interface Agent {
   username: string;
@@ -82,15 +82,9 @@ export async function buildClusterWorld(lab: Lab, size: number): Promise<Cluster
     for (const inst of cluster.instances) mine.push(await session(w, a, inst.index));
     w.sessions.set(a.username, mine);
   }
-  await waitFor(
-    'every phone registered',
-    () =>
-      lab.sql<{ n: number }>(
-        `SELECT count(*) n FROM extensions WHERE reg_status = 1 AND username IN (${agents.map(() => '?').join(',')})`,
-        ...agents.map((a) => a.username),
-      )[0]!.n === agents.length,
-    20_000,
-    200,
+  await phonesRegistered(
+    lab,
+    agents.map((a) => a.username),
   );
   return w;
 }

@@ -86,15 +86,9 @@ export async function buildWorld(
     c.subscribe(`/topic/notify/${project}/${e.username}`);
     stomp.set(e.username, c);
   }
-  await waitFor(
-    'every phone registered',
-    () =>
-      lab.sql<{ n: number }>(
-        `SELECT count(*) n FROM extensions WHERE reg_status = 1 AND username IN (${withPhones.map(() => '?').join(',')})`,
-        ...withPhones.map((e) => e.username),
-      )[0]!.n === withPhones.length,
-    20_000,
-    200,
+  await phonesRegistered(
+    lab,
+    withPhones.map((e) => e.username),
   );
   return {
     lab,
@@ -148,6 +142,20 @@ export async function buildWorld(
 }
 
 /** Makes every agent with a phone available (as `agent_login` from the phone would). */
+/** Waits until every one of these extensions is registered, as the store has it. */
+export async function phonesRegistered(lab: Lab, usernames: string[]): Promise<void> {
+  await waitFor(
+    'every phone registered',
+    () =>
+      lab.sql<{ n: number }>(
+        `SELECT count(*) n FROM extensions WHERE reg_status = 1 AND username IN (${usernames.map(() => '?').join(',')})`,
+        ...usernames,
+      )[0]!.n === usernames.length,
+    20_000,
+    200,
+  );
+}
+
 export async function allAvailable(
   w: World,
   usernames = [...w.phones.keys()].filter((u) => u !== w.manager.username),

@@ -7,6 +7,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Broker, BrokerSession, StompTransport } from '../types.js';
 import { decodeClientPayload } from './sockjs-frames.js';
 import { SockJsSession, type SockJsTimings } from './sockjs-session.js';
+import { textFrame } from './ws-frame.js';
 
 /** STOMP's registered subprotocols; stompjs offers all three and reads the chosen one. */
 const STOMP_SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
@@ -26,36 +27,11 @@ function text(data: RawData): Buffer {
 }
 
 /**
- * A server's WebSocket text message (RFC 6455 §5.2: FIN, opcode 1, no mask) holding `payload`. The last one is
- * kept: a publish hands the same bytes to every session, so the frame is built once and written to each socket.
- */
-let lastPayload: Buffer | undefined;
-let lastFrame: Buffer | undefined;
-function textFrame(payload: Buffer): Buffer {
-  if (payload === lastPayload && lastFrame) return lastFrame;
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(head + n);
-  frame[0] = 0x81;
-  if (head === 2) frame[1] = n;
-  else if (head === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(n, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(n), 2);
-  }
-  payload.copy(frame, head);
-  lastPayload = payload;
-  lastFrame = frame;
-  return frame;
-}
-
-/**
  * Plain STOMP over one WebSocket. A class rather than closures: thousands of idle sessions each paid for them.
  * MESSAGE frames are written to the upgraded socket as ready-made WebSocket frames (ws would frame and copy them
- * once per socket); ws has no queue of its own without permessage-deflate, which we do not offer, so the socket's
- * order is the message order, and ws still writes its pings, pongs and close frame to the same socket.
+ * once per socket); ws queues nothing of its own unless it compresses (we offer no permessage-deflate) or reads a
+ * Blob (we send none), so the socket's order is the message order, and ws still writes its own frames (CONNECTED,
+ * RECEIPT, ERROR, pongs, close) to the same socket. ws.bufferedAmount counts what the socket holds unsent, ours too.
  */
 class WebSocketTransport implements StompTransport {
   constructor(

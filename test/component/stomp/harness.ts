@@ -40,6 +40,7 @@ export async function startServer(
     timings?: Partial<SockJsTimings>;
     broker?: Partial<BrokerOptions>;
     allowedOrigins?: string[];
+    maxBufferedBytes?: number;
   } = {},
 ): Promise<Harness> {
   const rules = projectAccessRules({ isUsernameInProject: (u, p) => users[u]?.projectCode === p });
@@ -60,6 +61,7 @@ export async function startServer(
     clock: opts.clock,
     timings: opts.timings,
     allowedOrigins: opts.allowedOrigins,
+    maxBufferedBytes: opts.maxBufferedBytes,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };
@@ -162,4 +164,19 @@ export async function until(check: () => boolean, what: string, tries = 500): Pr
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A plain `ws` client that keeps every message it receives as text. */
+export function rawWs(url: string, protocols?: string[]) {
+  const ws = new WebSocket(url, protocols);
+  const received: string[] = [];
+  ws.on('message', (d) => received.push(d.toString()));
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  return { ws, received, opened, closed };
 }

@@ -3,25 +3,11 @@ import t from 'tap';
 import WebSocket from 'ws';
 import { FakeClock } from '../../../src/core/clock.js';
 import { rejectUpgrade } from '../../../src/stomp/index.js';
-import { startServer, until } from './harness.js';
+import { rawWs, startServer, until } from './harness.js';
 
 const CONNECT = 'CONNECT\naccept-version:1.2\nhost:cc\nlogin:1001\npasscode:pw\nheart-beat:0,0\n\n\0';
 const post = (url: string, body?: string) => fetch(url, { method: 'POST', body });
 const sjs = (s: string) => JSON.stringify([s]);
-
-function rawWs(url: string, protocols?: string[]) {
-  const ws = new WebSocket(url, protocols);
-  const received: string[] = [];
-  ws.on('message', (d) => received.push(d.toString()));
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-  );
-  return { ws, received, opened, closed };
-}
 
 t.test('SockJS info, welcome and CORS preflight answer as Spring does', async (t) => {
   const h = await startServer({ allowedOrigins: ['http://agent.example'] });

@@ -19,7 +19,8 @@ export class Session implements BrokerSession, SessionPort {
   principal: Principal | null = null;
   subscriptions: readonly Subscription[] = [];
   private readonly parser: FrameParser;
-  private pending: StompFrame[] = [];
+  /** Frames waiting for the one before them; none (not an empty list) while idle, as most sessions are. */
+  private pending: StompFrame[] | undefined;
   private draining = false;
   private lastReceived: number;
   private lastSent: number;
@@ -32,7 +33,8 @@ export class Session implements BrokerSession, SessionPort {
     readonly id: string,
     readonly host: SessionHost,
     private readonly transport: StompTransport,
-    readonly info: SessionInfo,
+    /** Read by `authenticate` only; let go once CONNECT is answered (an idle session need not keep it). */
+    private info: SessionInfo | undefined,
   ) {
     const { clock, connectTimeoutMs, limits } = host.options;
     this.parser = createFrameParser(limits);
@@ -54,7 +56,7 @@ export class Session implements BrokerSession, SessionPort {
       }
       if (event.kind === 'frame') {
         this.host.counters.messagesIn++;
-        this.pending.push(event.frame);
+        (this.pending ??= []).push(event.frame);
       }
     }
     void this.drain();
@@ -124,7 +126,7 @@ export class Session implements BrokerSession, SessionPort {
     this.connectTimer = this.heartbeats = undefined;
     for (const sub of this.subscriptions) this.host.unsubscribe(sub);
     this.subscriptions = [];
-    this.pending = [];
+    this.pending = this.info = undefined;
     this.host.forget(this);
     if (closeTransport) this.transport.close();
   }
@@ -132,8 +134,8 @@ export class Session implements BrokerSession, SessionPort {
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
-    while (this.pending.length > 0 && this.state !== 'closed') {
-      const frame = this.pending.shift()!;
+    let frame: StompFrame | undefined;
+    while (this.state !== 'closed' && (frame = this.pending?.shift()) !== undefined) {
       try {
         const done = this.handle(frame);
         if (done) await done;
@@ -146,8 +148,8 @@ export class Session implements BrokerSession, SessionPort {
         this.fail('internal error', `${frame.command} could not be handled`, frame.headers.receipt);
       }
     }
-    // A fresh empty list: the drained one keeps the capacity its busiest moment needed, for the session's life.
-    if (this.pending.length === 0) this.pending = [];
+    // No list at all once drained: the drained one would keep the capacity its busiest moment needed.
+    if (this.pending?.length === 0) this.pending = undefined;
     this.draining = false;
   }
 
@@ -220,11 +222,12 @@ export class Session implements BrokerSession, SessionPort {
     this.state = 'authenticating';
     let result: Principal | { error: string };
     try {
-      result = await this.host.options.authenticate(h.login ?? '', h.passcode ?? '', h, this.info);
+      result = await this.host.options.authenticate(h.login ?? '', h.passcode ?? '', h, this.info!);
     } catch (err) {
       this.host.options.logger?.warn({ session: this.id, err }, 'stomp authenticate threw');
       result = { error: 'authentication is unavailable' };
     }
+    this.info = undefined;
     // The transport may have gone while authenticate was pending.
     if (this.isClosed()) return;
     if ('error' in result) {

@@ -18,6 +18,22 @@ interface FrameShape {
   readonly byId: Map<string, Buffer>;
 }
 
+function shapeOf(
+  shapes: Map<StompVersion, FrameShape>,
+  common: Record<string, string>,
+  version: StompVersion,
+): FrameShape {
+  let shape = shapes.get(version);
+  if (shape === undefined) {
+    shape = { head: `MESSAGE\n${encodeHeaderLines('MESSAGE', common, version)}`, byId: new Map() };
+    shapes.set(version, shape);
+  }
+  return shape;
+}
+
+const subscriptionLine = (id: string, version: StompVersion): string =>
+  `subscription:${escapeHeader(id, version)}\n`;
+
 const ownUsernameOnly = (principal: Principal, username: string): boolean =>
   principal.role === 'service' || principal.username === username;
 
@@ -99,26 +115,31 @@ export function createBroker(options: BrokerOptions): Broker {
     // and copying the text per session was most of a publish's own cost.
     const tail = `content-length:${byteLength(text)}\n\n${text}\0`;
     const shapes = new Map<StompVersion, FrameShape>();
+    // Most subscriptions of a topic have the shape of the one before them (2,000 agents subscribe alike): they get
+    // its bytes again without building their subscription header or looking anything up.
+    let lastVersion: StompVersion | undefined;
+    let lastId: string | undefined;
+    let lastBytes: Buffer | undefined;
     let delivered = 0;
     for (const sub of subs) {
       const version = sub.session.version;
-      let shape = shapes.get(version);
-      if (shape === undefined) {
-        shape = { head: `MESSAGE\n${encodeHeaderLines('MESSAGE', common, version)}`, byId: new Map() };
-        shapes.set(version, shape);
-      }
-      const own = `subscription:${escapeHeader(sub.id, version)}\n`;
       if (sub.ack !== 'auto' && version === '1.2') {
         // A per-session ack id: this frame is the session's alone.
         const ack = `ack:${escapeHeader(`${sub.session.id}:${messageId}`, version)}\n`;
-        sub.session.sendBytes(Buffer.from(shape.head + own + ack + tail));
+        const head = shapeOf(shapes, common, version).head;
+        sub.session.sendBytes(Buffer.from(head + subscriptionLine(sub.id, version) + ack + tail));
       } else {
-        let bytes = shape.byId.get(sub.id);
-        if (bytes === undefined) {
-          bytes = Buffer.from(shape.head + own + tail);
-          shape.byId.set(sub.id, bytes);
+        if (lastBytes === undefined || sub.id !== lastId || version !== lastVersion) {
+          const shape = shapeOf(shapes, common, version);
+          lastBytes = shape.byId.get(sub.id);
+          if (lastBytes === undefined) {
+            lastBytes = Buffer.from(shape.head + subscriptionLine(sub.id, version) + tail);
+            shape.byId.set(sub.id, lastBytes);
+          }
+          lastId = sub.id;
+          lastVersion = version;
         }
-        sub.session.sendBytes(bytes);
+        sub.session.sendBytes(lastBytes);
       }
       delivered++;
     }

@@ -88,3 +88,27 @@ t.test('a transport without sendBytes gets the same frame as text, multi-byte bo
   );
   broker.close();
 });
+
+t.test('subscriptions of alternating shapes each get the frame of their own shape', async (t) => {
+  const { broker, client } = setup();
+  // The broker reuses the bytes of the subscription before when the shape is the same: here it never is twice
+  // running but for the last two.
+  const a = await client({ login: 'a', version: '1.2', subscribe: 'id:0\n', bytes: true });
+  const old = await client({ login: 'b', version: '1.1', subscribe: 'id:0\n', bytes: true });
+  const again = await client({ login: 'c', version: '1.2', subscribe: 'id:0\n', bytes: true });
+  const other = await client({ login: 'd', version: '1.2', subscribe: 'id:1\n', bytes: true });
+  const acked = await client({ login: 'e', version: '1.2', subscribe: 'id:1\nack:client\n', bytes: true });
+  const last = await client({ login: 'f', version: '1.2', subscribe: 'id:1\n', bytes: true });
+  t.equal(broker.publish(TOPIC, 'x'), 6);
+  t.equal(again.bytes[0], a.bytes[0], 'the same shape further on: the same Buffer');
+  t.not(old.bytes[0], a.bytes[0], 'another version between them: its own');
+  t.equal(last.bytes[0], other.bytes[0]);
+  t.not(other.bytes[0], a.bytes[0]);
+  const sub = (c: { frames: StompFrame[] }) => c.frames.find((f) => f.command === 'MESSAGE')?.headers;
+  t.match(sub(other), { subscription: '1' });
+  t.match(sub(last), { subscription: '1' });
+  t.match(sub(acked), { subscription: '1', ack: /.+/ });
+  t.equal(sub(last)?.ack, undefined, 'no ack id from the client-ack subscription before it');
+  t.match(sub(old), { subscription: '0' });
+  broker.close();
+});

@@ -2,6 +2,7 @@
 // open sessions and feed them bytes, and the application publishes with `broker.publish`.
 import type { Principal } from './access.js';
 import { byteLength, encodeHeaderLines, escapeHeader, type StompVersion } from './frame.js';
+import { Heartbeats } from './heartbeat.js';
 import { DEFAULT_LIMITS } from './parser.js';
 import { Session } from './session.js';
 import type { ResolvedOptions, SessionHost, Subscription } from './session-host.js';
@@ -152,6 +153,7 @@ export function createBroker(options: BrokerOptions): Broker {
   const host: SessionHost = {
     options: opts,
     counters,
+    heartbeats: new Heartbeats(opts.clock),
     subscribe(sub) {
       let set = byDestination.get(sub.destination);
       if (!set) byDestination.set(sub.destination, (set = new Set()));

@@ -2,6 +2,7 @@
 // session. Kept apart from session.ts so that dispatch.ts and session.ts do not import each other.
 import type { Principal } from './access.js';
 import type { StompFrame, StompVersion } from './frame.js';
+import type { Heartbeats } from './heartbeat.js';
 import type { BrokerCounters, BrokerOptions } from './types.js';
 
 export type AckMode = 'auto' | 'client' | 'client-individual';
@@ -40,6 +41,8 @@ export interface Subscription {
 export interface SessionHost {
   readonly options: ResolvedOptions;
   readonly counters: BrokerCounters;
+  /** The heart-beat line-ups every session of the broker joins. */
+  readonly heartbeats: Heartbeats;
   subscribe(sub: Subscription): void;
   unsubscribe(sub: Subscription): void;
   publish(destination: string, body: string, headers: Record<string, string>): number;

@@ -5,7 +5,7 @@ import type { TimerHandle } from '../core/clock.js';
 import type { Principal } from './access.js';
 import { send, subscribe, unsubscribe } from './dispatch.js';
 import { encodeFrame, HEARTBEAT, type StompFrame, type StompVersion } from './frame.js';
-import { startHeartbeats } from './heartbeat.js';
+import type { HeartbeatParty, Lineup } from './heartbeat.js';
 import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
 import { createFrameParser, type FrameParser } from './parser.js';
 import type { SessionHost, SessionPort, Subscription } from './session-host.js';
@@ -13,7 +13,7 @@ import type { BrokerSession, SessionInfo, StompTransport } from './types.js';
 
 type State = 'connecting' | 'authenticating' | 'connected' | 'closed';
 
-export class Session implements BrokerSession, SessionPort {
+export class Session implements BrokerSession, SessionPort, HeartbeatParty {
   state: State = 'connecting';
   version: StompVersion = '1.0';
   principal: Principal | null = null;
@@ -24,10 +24,11 @@ export class Session implements BrokerSession, SessionPort {
   private draining = false;
   private lastReceived: number;
   private lastSent: number;
-  // Two fields, not a map: thousands of idle sessions each paid for a Map and kept the cancelled connect timer's
-  // handle (and its Timeout) until they ended (issue 13).
+  // Fields, not a map: thousands of idle sessions each paid for a Map and kept the cancelled connect timer's
+  // handle (and its Timeout) until they ended (issue 13). Heart-beats are the broker's line-ups (heartbeat.ts).
   private connectTimer: TimerHandle | undefined;
-  private heartbeats: TimerHandle | undefined;
+  private beatsOut: Lineup | undefined;
+  private beatsIn: Lineup | undefined;
 
   constructor(
     readonly id: string,
@@ -48,6 +49,7 @@ export class Session implements BrokerSession, SessionPort {
   receive(data: string | Uint8Array): void {
     if (this.state === 'closed') return;
     this.lastReceived = this.host.options.clock.now();
+    this.beatsIn?.touch(this);
     for (const event of this.parser.push(data)) {
       if (event.kind === 'error') {
         this.host.counters.protocolErrors++;
@@ -73,17 +75,19 @@ export class Session implements BrokerSession, SessionPort {
   sendText(text: string): void {
     if (this.state === 'closed') return;
     this.lastSent = this.host.options.clock.now();
+    this.beatsOut?.touch(this);
     this.transport.send(text);
   }
 
   sendBytes(bytes: Buffer): void {
     if (this.state === 'closed') return;
     this.lastSent = this.host.options.clock.now();
+    this.beatsOut?.touch(this);
     if (this.transport.sendBytes) this.transport.sendBytes(bytes);
     else this.transport.send(bytes.toString('utf8'));
   }
 
-  // The heart-beat line (heartbeat.ts): the session is its own, rather than four closures per session.
+  // What the heart-beat line-ups (heartbeat.ts) ask of a session.
   sentAt(): number {
     return this.lastSent;
   }
@@ -122,8 +126,9 @@ export class Session implements BrokerSession, SessionPort {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.connectTimer?.cancel();
-    this.heartbeats?.cancel();
-    this.connectTimer = this.heartbeats = undefined;
+    this.beatsOut?.leave(this);
+    this.beatsIn?.leave(this);
+    this.connectTimer = this.beatsOut = this.beatsIn = undefined;
     for (const sub of this.subscriptions) this.host.unsubscribe(sub);
     this.subscriptions = [];
     this.pending = this.info = undefined;
@@ -264,9 +269,10 @@ export class Session implements BrokerSession, SessionPort {
   }
 
   private startHeartbeats(outgoingMs: number, incomingMs: number): void {
-    // heart-beat 0,0 (either side): no timer, nothing to hold.
-    if (outgoingMs <= 0 && incomingMs <= 0) return;
-    const { clock, heartbeatGrace: grace } = this.host.options;
-    this.heartbeats = startHeartbeats(clock, { outgoingMs, incomingMs, grace }, this);
+    // heart-beat 0,0 (either side): nothing to hold.
+    const { heartbeats, options } = this.host;
+    if (outgoingMs > 0) (this.beatsOut = heartbeats.lineup('outgoing', outgoingMs)).touch(this);
+    if (incomingMs > 0)
+      (this.beatsIn = heartbeats.lineup('incoming', incomingMs * options.heartbeatGrace)).touch(this);
   }
 }

@@ -327,6 +327,52 @@ t.test('heart-beats: the server beats when idle, and closes a client that stops 
   t.equal(clock.pending(), 0, 'no timers left behind');
 });
 
+t.test('heart-beats of many sessions: one timer per direction, each session at its own moment', async (t) => {
+  const { connected, clock, broker } = setup();
+  const a = await connected('1001', '10000,10000');
+  const b = await connected('1002', '10000,10000');
+  const m = await connected('boss', '10000,10000');
+  t.equal(clock.pending(), 2, 'three sessions, two timers (not two each)');
+  clock.advance(4_000);
+  a.send('\n');
+  b.send('SUBSCRIBE\nid:0\ndestination:/topic/status/1002\nreceipt:r\n\n\0');
+  t.match(b.last(), { command: 'RECEIPT' });
+  clock.advance(6_000);
+  t.equal(a.raw.at(-1), '\n', 'silent since CONNECTED 10 s ago: beaten');
+  t.equal(m.raw.at(-1), '\n');
+  t.match(b.last(), { command: 'RECEIPT' }, 'sent something 6 s ago: not yet');
+  clock.advance(3_999);
+  t.not(b.raw.at(-1), '\n');
+  clock.advance(1);
+  t.equal(b.raw.at(-1), '\n', 'at 10 s after its RECEIPT');
+  clock.advance(6_000);
+  t.ok(m.closed, 'boss sent nothing for 20 s: closed');
+  t.notOk(a.closed || b.closed, 'the others were heard 16 s ago');
+  clock.advance(3_999);
+  t.notOk(a.closed || b.closed);
+  clock.advance(1);
+  t.ok(a.closed && b.closed, '20 s after they were last heard');
+  t.equal(broker.counters().heartbeatTimeouts, 3);
+  t.equal(clock.pending(), 0, 'no timers left behind');
+});
+
+t.test('sessions that negotiated different intervals each keep their own', async (t) => {
+  const { connected, clock, broker } = setup();
+  const fast = await connected('1001', '0,10000');
+  const slow = await connected('1002', '0,30000');
+  const beats = (c: { raw: string[] }) => c.raw.filter((r) => r === '\n').length;
+  clock.advance(30_000);
+  t.equal(beats(fast), 3);
+  t.equal(beats(slow), 1);
+  slow.send('DISCONNECT\n\n\0');
+  t.ok(slow.closed);
+  clock.advance(10_000);
+  t.equal(beats(fast), 4, 'the other one goes on');
+  t.equal(clock.pending(), 1);
+  broker.close();
+  t.equal(clock.pending(), 0);
+});
+
 t.test('disconnectUser closes every session of that user with an ERROR', async (t) => {
   const { connected, broker } = setup();
   const a = await connected('1001');

@@ -1,5 +1,7 @@
 // STOMP fan-out, our broker beside stomp-broker-js, interleaved rounds, each broker in a fresh child process:
-//   node --import=tsx scripts/bench/stomp-fanout.ts [sessions=2000] [publishes=20] [rounds=5]
+//   node --import=tsx scripts/bench/stomp-fanout.ts [sessions=2000] [publishes=20] [rounds=5] [heartbeatMs=0]
+// heartbeatMs > 0: the sessions ask for heart-beats both ways at that interval (the pages ask for 10000), the
+// clients beat, and stomp-broker-js is configured for the same interval; 0 (the default): heart-beat 0,0.
 // N sessions over loopback WebSocket (in this process) subscribe to one topic; the broker publishes one message at a
 // time and we measure publish → parsed by the client (so it includes this one client process working through N
 // messages), plus the broker process's RSS and heap after a forced GC: idle, then with N idle sessions (RSS also
@@ -34,7 +36,7 @@ type Memory = {
 };
 type FromServer = { port: number; path: string } | Memory;
 
-async function server(side: 'ours' | 'peer'): Promise<void> {
+async function server(side: 'ours' | 'peer', heartbeatMs: number): Promise<void> {
   let publish: (body: string) => void;
   let port: number;
   let path: string;
@@ -59,7 +61,7 @@ async function server(side: 'ours' | 'peer'): Promise<void> {
   } else {
     const { default: StompServer } = await import('stomp-broker-js');
     const http = createServer();
-    const stomp = new StompServer({ server: http, path: '/stomp' });
+    const stomp = new StompServer({ server: http, path: '/stomp', heartbeat: [heartbeatMs, heartbeatMs] });
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
     port = (http.address() as { port: number }).port;
     path = '/stomp';
@@ -107,8 +109,13 @@ async function server(side: 'ours' | 'peer'): Promise<void> {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function measure(side: 'ours' | 'peer', sessions: number, publishes: number): Promise<Figures> {
-  const child = fork(fileURLToPath(import.meta.url), ['--server', side], {
+async function measure(
+  side: 'ours' | 'peer',
+  sessions: number,
+  publishes: number,
+  heartbeatMs: number,
+): Promise<Figures> {
+  const child = fork(fileURLToPath(import.meta.url), ['--server', side, String(heartbeatMs)], {
     execArgv: [...loader, '--expose-gc'],
   });
   const replies: Array<(m: FromServer) => void> = [];
@@ -130,6 +137,13 @@ async function measure(side: 'ours' | 'peer', sessions: number, publishes: numbe
   let clientCpu = process.cpuUsage();
   const clientCpuMs: number[] = [];
   const sockets: WebSocket[] = [];
+  // The clients' heart-beats (an EOL each), so that neither broker ends a session as silent.
+  const beats =
+    heartbeatMs > 0
+      ? setInterval(() => {
+          for (const ws of sockets) if (ws.readyState === WebSocket.OPEN) ws.send('\n');
+        }, heartbeatMs / 2)
+      : undefined;
   for (let batch = 0; batch < sessions; batch += 200) {
     const connected: Promise<void>[] = [];
     for (let i = batch; i < Math.min(sessions, batch + 200); i++) {
@@ -139,7 +153,9 @@ async function measure(side: 'ours' | 'peer', sessions: number, publishes: numbe
         new Promise((resolve, reject) => {
           ws.on('error', reject);
           ws.on('open', () =>
-            ws.send(`CONNECT\naccept-version:1.1,1.2\nlogin:a${i}\npasscode:x\nheart-beat:0,0\n\n\0`),
+            ws.send(
+              `CONNECT\naccept-version:1.1,1.2\nlogin:a${i}\npasscode:x\nheart-beat:${heartbeatMs},${heartbeatMs}\n\n\0`,
+            ),
           );
           ws.on('message', (data) => {
             const text = data.toString();
@@ -187,6 +203,7 @@ async function measure(side: 'ours' | 'peer', sessions: number, publishes: numbe
   const snapshots = process.env.STOMP_SNAPSHOT;
   if (snapshots) {
     await ask({ snapshot: `${snapshots}/${side}-loaded.heapsnapshot` });
+    clearInterval(beats);
     for (const ws of sockets) ws.terminate();
     await new Promise((r) => setTimeout(r, 2000));
     await ask({ snapshot: `${snapshots}/${side}-idle.heapsnapshot` });
@@ -201,6 +218,7 @@ async function measure(side: 'ours' | 'peer', sessions: number, publishes: numbe
   const publishCpu = after.publishCpuMs.slice(-publishes).sort((a, b) => a - b);
   const preemptions = after.publishPreemptions.slice(-publishes).sort((a, b) => a - b);
   clientCpuMs.sort((a, b) => a - b);
+  clearInterval(beats);
   for (const ws of sockets) ws.terminate();
   child.send({ stop: true });
   return {
@@ -221,14 +239,16 @@ async function measure(side: 'ours' | 'peer', sessions: number, publishes: numbe
   };
 }
 
-if (process.argv.includes('--server')) void server(process.argv[3] as 'ours' | 'peer');
+if (process.argv.includes('--server'))
+  void server(process.argv[3] as 'ours' | 'peer', Number(process.argv[4]));
 else {
   const sessions = Number(process.argv[2] ?? 2000);
   const publishes = Number(process.argv[3] ?? 20);
   const rounds = Number(process.argv[4] ?? 5);
-  const result = await interleave(rounds, (side) => measure(side, sessions, publishes));
+  const heartbeatMs = Number(process.argv[5] ?? 0);
+  const result = await interleave(rounds, (side) => measure(side, sessions, publishes, heartbeatMs));
   console.log(
-    `STOMP fan-out to ${sessions} WebSocket sessions, ${publishes} publishes per round, ours vs stomp-broker-js (${process.version})`,
+    `STOMP fan-out to ${sessions} WebSocket sessions, ${publishes} publishes per round, heart-beat ${heartbeatMs},${heartbeatMs}, ours vs stomp-broker-js (${process.version})`,
   );
   console.log(
     ratioTable(result, [

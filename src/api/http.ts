@@ -12,6 +12,7 @@ import type { RecordingUploader } from '../storage/uploader.js';
 import { attachStomp, type Broker } from '../stomp/index.js';
 import type { Wallboard } from '../supervisor/wallboard.js';
 import type { ApiContext } from './context.js';
+import { consoleReads, localReads } from './console-reads.js';
 import { installEnvelopeHandlers } from './envelope.js';
 import { cdrRoutes } from './freeswitch/cdr-route.js';
 import { directoryLookup } from './freeswitch/directory.js';
@@ -155,16 +156,24 @@ export async function registerRoutes(http: FastifyInstance, d: RouteDeps): Promi
   attachStomp(http, d.broker, { clock, allowedOrigins: config.stompOrigins });
   if (!d.pages) return;
   // The agent workbench and the manager page, with the few unsigned endpoints they need (src/pages/README.md).
+  const taskStatuses = async (projectCode: string) => {
+    const project = await repos.projects.activeByCode(projectCode);
+    if (!project) return [];
+    const own = (await repos.tasks.inStates(Object.values(TaskStatus))).filter(
+      (t) => t.projectId === project.id,
+    );
+    return Promise.all(own.map((t) => tasks.statusOf(t)));
+  };
+  // A page's first-paint reads, answered at the project's owner (issue 20; other instances ask it over the bus).
+  const reads = consoleReads({
+    ctx,
+    local: localReads(ctx, { taskStatuses, wallboard: d.wallboard }),
+    remote: ctx.reads,
+    log: http.log,
+  });
   await http.register(consoleRoutes, {
     ctx,
-    taskStatuses: async (projectCode) => {
-      const project = await repos.projects.activeByCode(projectCode);
-      if (!project) return [];
-      const own = (await repos.tasks.inStates(Object.values(TaskStatus))).filter(
-        (t) => t.projectId === project.id,
-      );
-      return Promise.all(own.map((t) => tasks.statusOf(t)));
-    },
+    reads,
     previewNumbers: async ({ projectCode, username, callTaskCode, count }) => {
       const task = await repos.tasks.byCode(callTaskCode);
       if (!task || (await repos.projects.get(task.projectId))?.projectCode !== projectCode)
@@ -172,6 +181,6 @@ export async function registerRoutes(http: FastifyInstance, d: RouteDeps): Promi
       return tasks.getCallList(callTaskCode, count, username);
     },
   });
-  await http.register(consoleReportRoutes, { ctx, wallboard: d.wallboard });
+  await http.register(consoleReportRoutes, { ctx, reads });
   await http.register(pageRoutes);
 }

@@ -145,6 +145,7 @@ export function forwardedCommands(d: ForwardDeps): RemoteCommands {
     if (typeof message !== 'object' || message === null) return forged('not an object', sender);
     const m = message as Partial<Signed<Request | Reply>>;
     if (m.to !== me) return; // another instance's business (every instance gets every message)
+    if ((m.kind as string) === 'read' || (m.kind as string) === 'read-answer') return; // forward-reads.ts's
     if (!isString(m.id) || !isString(m.from) || !isString(m.sig)) return forged('malformed', sender);
     // The claimed sender is signed; the AMQP app id (which anyone with the broker's credentials sets) must agree.
     if (m.from !== sender) return forged('sender mismatch', sender);

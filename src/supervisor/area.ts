@@ -17,6 +17,8 @@ interface SupervisorAreaDeps {
   publisher: Publisher;
   nodes: NodeLinks;
   calls: LiveCalls;
+  /** Whether this instance holds the project (issue 20): only its owner has its agents' live state to sample. */
+  mayAct(projectCode: string): boolean;
 }
 
 export function composeSupervisor(d: SupervisorAreaDeps) {
@@ -33,7 +35,9 @@ export function composeSupervisor(d: SupervisorAreaDeps) {
     figures: (projectId, now) => repos.wallboard.figures(projectId, now),
     clock: d.clock,
     publisher: d.publisher,
-    projects: () => repos.projects.active(),
+    // Another instance's samples would be wrong (stale agents, no waiting customers) and reach the manager's page
+    // through the fan-out beside the owner's.
+    projects: async () => (await repos.projects.active()).filter((p) => d.mayAct(p.projectCode)),
     onError: (err) => d.log.warn({ err }, 'a wallboard sample failed'),
     agentsOf: (projectCode) => agents.ofProject(projectCode),
     waitingOf: (projectCode) => calls.waitingInProject(projectCode),

@@ -13,10 +13,10 @@ import type { ApiContext } from './context.js';
 import type { ConsoleRead, ForwardedRead, ReadAnswer, ReadAsker, RemoteReads } from './remote-reads.js';
 
 /** Each read as this instance answers it from its own live state. */
-export type LocalReads = Record<ConsoleRead, (asker: ReadAsker, projectCode: string) => Promise<unknown>>;
+type LocalReads = Record<ConsoleRead, (asker: ReadAsker, projectCode: string) => Promise<unknown>>;
 
 /** `owner`: the project's owner answered (this instance or the one asked); `store`: nobody could, see above. */
-export type StateFrom = 'owner' | 'store';
+type StateFrom = 'owner' | 'store';
 
 export interface ConsoleReads {
   read(read: ConsoleRead, asker: ReadAsker, projectCode: string): Promise<{ data: unknown; from: StateFrom }>;

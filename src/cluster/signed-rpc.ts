@@ -36,7 +36,7 @@ interface Message {
   body: unknown;
 }
 
-export interface SignedRpc<Q, A> {
+interface SignedRpc<Q, A> {
   /** Sends `body` to `instance`; resolves with its answer, or with `otherwise(why)` after the timeout / unsent. */
   ask(instance: string, body: Q, otherwise: (why: 'timeout' | 'unsent') => A): Promise<A>;
   /** Answers the requests addressed here (`failed`: the answer when `run` throws). */

@@ -6,6 +6,7 @@ import type { Publisher } from '../core/ports.js';
 import type { Repos } from '../db/repos/index.js';
 import type { LiveCalls } from '../calls/live-calls.js';
 import type { NodeLinks } from '../switch/nodes.js';
+import type { Ownership } from '../cluster/ownership.js';
 import { supervisorCommands } from './commands.js';
 import { Wallboard } from './wallboard.js';
 
@@ -17,8 +18,8 @@ interface SupervisorAreaDeps {
   publisher: Publisher;
   nodes: NodeLinks;
   calls: LiveCalls;
-  /** Whether this instance holds the project (issue 20): only its owner has its agents' live state to sample. */
-  mayAct(projectCode: string): boolean;
+  /** Who holds which project (issue 20): only a project's owner has its agents' live state to sample. */
+  ownership: Pick<Ownership, 'mayAct'>;
 }
 
 export function composeSupervisor(d: SupervisorAreaDeps) {
@@ -37,7 +38,7 @@ export function composeSupervisor(d: SupervisorAreaDeps) {
     publisher: d.publisher,
     // Another instance's samples would be wrong (stale agents, no waiting customers) and reach the manager's page
     // through the fan-out beside the owner's.
-    projects: async () => (await repos.projects.active()).filter((p) => d.mayAct(p.projectCode)),
+    projects: async () => (await repos.projects.active()).filter((p) => d.ownership.mayAct(p.projectCode)),
     onError: (err) => d.log.warn({ err }, 'a wallboard sample failed'),
     agentsOf: (projectCode) => agents.ofProject(projectCode),
     waitingOf: (projectCode) => calls.waitingInProject(projectCode),

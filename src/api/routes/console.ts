@@ -74,7 +74,7 @@ function samePassword(given: string, stored: string): boolean {
 }
 
 /** The extension the request authenticates as; throws the envelope's 401/403 (429 while locked out) otherwise. */
-export async function authenticate(ctx: ApiContext, request: FastifyRequest): Promise<ConsoleUser> {
+async function authenticate(ctx: ApiContext, request: FastifyRequest): Promise<ConsoleUser> {
   const creds = basicCredentials(request.headers.authorization);
   if (!creds) throw unauthorized('log in with the extension and its SIP password (HTTP Basic)');
   const address = normalizeIp(request.ip);

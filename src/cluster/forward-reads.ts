@@ -51,6 +51,7 @@ export function forwardedReads(d: ReadDeps): RemoteReads {
   const rpc = signedRpc<ForwardedRead, ReadAnswer>({
     ...d,
     purpose: 'read',
+    wire: { request: { kind: 'read', field: 'body' }, answer: { kind: 'read-answer', field: 'body' } },
     requestFields,
     answerFields,
     counters: 'cluster.reads',

@@ -161,6 +161,29 @@ const staleRegistry: Step = [
   },
 ];
 
+const sockjsSticky: Step = [
+  "SockJS's HTTP transport through the front: every request of a session reaches the instance that holds it (the shipped `balance uri depth 4` backend; four xhr-polling sessions log in over STOMP)",
+  async (c) => {
+    const { username, password } = c.front.agent;
+    const post = (url: string, body?: string) => fetch(url, { method: 'POST', body });
+    const connect = `CONNECT\naccept-version:1.2\nhost:cc\nlogin:${username}\npasscode:${password}\nheart-beat:0,0\n\n\0`;
+    for (let n = 0; n < 4; n++) {
+      const url = `${FRONT}/callcenter/ws/${100 + n}/front${process.pid}s${n}`;
+      const open = await (await post(`${url}/xhr`)).text();
+      check(open === 'o\n', `session ${n} opens`, open);
+      const sent = await post(`${url}/xhr_send`, JSON.stringify([connect]));
+      check(sent.status === 204, `session ${n}: its CONNECT reaches the instance holding it`, sent.status);
+      const polled = await (await post(`${url}/xhr`)).text();
+      check(
+        /CONNECTED/.test(polled),
+        `session ${n}: the poll reaches it too and gets CONNECTED`,
+        polled.slice(0, 200),
+      );
+      await post(`${url}/xhr_send`, JSON.stringify(['DISCONNECT\n\n\0']));
+    }
+  },
+];
+
 const killX: Step = [
   'kill -9 of the instance the page is on: the page reconnects through the front to a live instance by itself, says so, and shows the agent as available',
   async (c) => {
@@ -224,4 +247,4 @@ const callAfter: Step = [
   },
 ];
 
-export const clusterFrontGroup: Step[] = [world, staleRegistry, killX, callAfter];
+export const clusterFrontGroup: Step[] = [world, staleRegistry, killX, callAfter, sockjsSticky];

@@ -149,7 +149,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     dialing.dialer.onNodeEvent(event);
     runner.onNodeEvent(event);
   });
-  const supervisor = composeSupervisor({ ...base, agents, publisher, nodes, calls: socket.calls });
+  const supervisor = composeSupervisor({ ...base, agents, publisher, nodes, calls: socket.calls, ownership });
   const { wallboard } = supervisor;
   const recovering = { agents, nodes, directory, reports, runner, socket, supervisor, dialing };
   composeRecovery({ ...base, ...recovering, ownership, keeper, projects: people.projects });
@@ -160,7 +160,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const services = { projects: people.projects, agents, tasks: dialing.tasks, callLists: dialing.callLists };
   const { logins } = stomp;
   const gatewayUsage = dialing.gatewayUsage;
-  const ctx = apiContext({ ...base, events, logins, gatewayUsage, services, ownership, keeper });
+  const ctx = apiContext({ ...base, ...owners, events, logins, gatewayUsage, services, ownership, keeper });
   await registerRoutes(http, {
     ctx,
     dialing,

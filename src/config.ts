@@ -2,6 +2,7 @@
 // loadConfig; tests build a Config with testConfig() and override what they need.
 import { hostname } from 'node:os';
 import { EVENT_SOCKET_DEFAULT, OUTBOUND_SOCKET_DEFAULT } from './core/freeswitch.js';
+import { trustedProxies } from './core/trusted-proxies.js';
 
 export interface NodeSeed {
   name: string;
@@ -92,6 +93,11 @@ export interface Config {
   fsHttpAllow: string[];
   /** Origins (https://crm.example.com) whose pages may use SockJS's HTTP transports with credentials. */
   stompOrigins: string[];
+  /**
+   * Addresses or networks (CIDR) of the proxies in front of the HTTP port (CC_TRUSTED_PROXIES): only a connection
+   * from one of them is believed about the client's address (X-Forwarded-For). Empty: never believed.
+   */
+  trustedProxies: string[];
   qiniu?: QiniuConfig;
   pageSizeMax: number;
   /** First extension number handed out (extensions are numbered upwards from here, unique across nodes). */
@@ -148,6 +154,19 @@ export function resolveLogFormat(setting: string, stdoutIsTerminal: boolean): Lo
 }
 
 export class ConfigError extends Error {}
+
+function proxyList(env: Env): string[] {
+  const list = str(env, 'CC_TRUSTED_PROXIES', '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  try {
+    trustedProxies(list);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return list;
+}
 
 function str(env: Env, key: string, def: string): string {
   const v = env[key];
@@ -304,6 +323,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTerminal = process.st
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    trustedProxies: proxyList(env),
     qiniu:
       qiniuSet.length === qiniuKeys.length
         ? {

@@ -6,6 +6,7 @@ import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Metrics } from '../core/metrics.js';
 import { normalizeIp } from './auth.js';
+import type { TrustedProxies } from '../core/trusted-proxies.js';
 
 /** Request bodies (JSON, forms, CSV uploads) are at most this large; CDRs have their own lower bound. */
 export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -13,6 +14,8 @@ export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 interface ConnectionCaps {
   maxConnections: number;
   maxConnectionsPerAddress: number;
+  /** Proxies in front (CC_TRUSTED_PROXIES) carry many clients each: only the total caps them. */
+  proxies?: TrustedProxies;
 }
 
 /**
@@ -25,6 +28,7 @@ export function capConnections(server: Server, caps: ConnectionCaps, metrics: Me
   metrics.gauge('http.connectionAddresses', () => perAddress.size);
   server.on('connection', (socket: Socket) => {
     const address = normalizeIp(socket.remoteAddress ?? '');
+    if (caps.proxies?.trusts(address)) return;
     const held = perAddress.get(address) ?? 0;
     if (held >= caps.maxConnectionsPerAddress) {
       metrics.inc('http.connectionsRefused');

@@ -12,6 +12,7 @@ import type { TaskService } from '../dialer/tasks.js';
 import type { CallListService } from '../dialer/call-lists.js';
 import type { Ownership } from '../cluster/ownership.js';
 import type { LeaseKeeper } from '../cluster/lease-keeper.js';
+import type { RemoteReads } from './remote-reads.js';
 
 export interface ApiContext {
   config: Config;
@@ -30,6 +31,8 @@ export interface ApiContext {
   };
   /** Who owns which project (issue 20); absent in tests that build a context by hand: a lone instance. */
   ownership?: Ownership;
+  /** A page's first-paint reads asked of the project's owner (issue 20); only in a cluster (CC_AMQP_URL). */
+  reads?: RemoteReads;
   /** The lease keeper in a cluster on PostgreSQL, for /health. */
   keeper?: Pick<LeaseKeeper, 'held' | 'readAgeMs'>;
 }
@@ -38,7 +41,8 @@ export interface ApiContext {
 export function apiContext(
   d: Omit<ApiContext, 'events'> & { events: { emit(name: 'gatewaysChanged', gwCode: string): void } },
 ): ApiContext {
-  const { events, config, clock, repos, logins, gatewayUsage, metrics, services, ownership, keeper } = d;
+  const { events, config, clock, repos, logins, gatewayUsage, metrics, services, ownership, keeper, reads } =
+    d;
   return {
     config,
     clock,
@@ -49,6 +53,7 @@ export function apiContext(
     events: { gatewaysChanged: (gwCode) => events.emit('gatewaysChanged', gwCode) },
     services,
     ownership,
+    reads,
     keeper,
   };
 }

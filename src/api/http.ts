@@ -12,6 +12,9 @@ import type { RecordingUploader } from '../storage/uploader.js';
 import { attachStomp, type Broker } from '../stomp/index.js';
 import type { Wallboard } from '../supervisor/wallboard.js';
 import type { ApiContext } from './context.js';
+import { clientAddress } from './client-address.js';
+import { trustedProxies } from '../core/trusted-proxies.js';
+import { consoleReads, localReads } from './console-reads.js';
 import { installEnvelopeHandlers } from './envelope.js';
 import { cdrRoutes } from './freeswitch/cdr-route.js';
 import { directoryLookup } from './freeswitch/directory.js';
@@ -79,8 +82,11 @@ export function createHttp(
   },
   metrics: Metrics,
 ): FastifyInstance {
+  const proxies = trustedProxies(config.trustedProxies);
   const http = Fastify({
     https: opts.tls ? { cert: opts.tls.cert, key: opts.tls.key } : null,
+    // request.ip is the client's behind a trusted proxy only (client-address.ts): the same rule as STOMP's.
+    trustProxy: proxies.any ? (address: string) => proxies.trusts(address) : false,
     logger: opts.logger ?? loggerOptions(config),
     bodyLimit: BODY_LIMIT_BYTES,
     logController: new LogController({ disableRequestLogging: true }), // logRequestsAtDebug in registerRoutes
@@ -89,7 +95,7 @@ export function createHttp(
       customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: true },
     },
   });
-  capConnections(http.server, config.limits, metrics);
+  capConnections(http.server, { ...config.limits, proxies }, metrics);
   return http;
 }
 
@@ -152,19 +158,32 @@ export async function registerRoutes(http: FastifyInstance, d: RouteDeps): Promi
       callLogExportRoutes,
     ],
   });
-  attachStomp(http, d.broker, { clock, allowedOrigins: config.stompOrigins });
+  const proxies = trustedProxies(config.trustedProxies);
+  attachStomp(http, d.broker, {
+    clock,
+    allowedOrigins: config.stompOrigins,
+    clientAddress: (req) => clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxies),
+  });
   if (!d.pages) return;
   // The agent workbench and the manager page, with the few unsigned endpoints they need (src/pages/README.md).
+  const taskStatuses = async (projectCode: string) => {
+    const project = await repos.projects.activeByCode(projectCode);
+    if (!project) return [];
+    const own = (await repos.tasks.inStates(Object.values(TaskStatus))).filter(
+      (t) => t.projectId === project.id,
+    );
+    return Promise.all(own.map((t) => tasks.statusOf(t)));
+  };
+  // A page's first-paint reads, answered at the project's owner (issue 20; other instances ask it over the bus).
+  const reads = consoleReads({
+    ctx,
+    local: localReads(ctx, { taskStatuses, wallboard: d.wallboard }),
+    remote: ctx.reads,
+    log: http.log,
+  });
   await http.register(consoleRoutes, {
     ctx,
-    taskStatuses: async (projectCode) => {
-      const project = await repos.projects.activeByCode(projectCode);
-      if (!project) return [];
-      const own = (await repos.tasks.inStates(Object.values(TaskStatus))).filter(
-        (t) => t.projectId === project.id,
-      );
-      return Promise.all(own.map((t) => tasks.statusOf(t)));
-    },
+    reads,
     previewNumbers: async ({ projectCode, username, callTaskCode, count }) => {
       const task = await repos.tasks.byCode(callTaskCode);
       if (!task || (await repos.projects.get(task.projectId))?.projectCode !== projectCode)
@@ -172,6 +191,6 @@ export async function registerRoutes(http: FastifyInstance, d: RouteDeps): Promi
       return tasks.getCallList(callTaskCode, count, username);
     },
   });
-  await http.register(consoleReportRoutes, { ctx, wallboard: d.wallboard });
+  await http.register(consoleReportRoutes, { ctx, reads });
   await http.register(pageRoutes);
 }

@@ -6,6 +6,8 @@ import type { Metrics } from '../core/metrics.js';
 import type { RemoteCommands } from '../stomp/remote-commands.js';
 import type { Bus } from './bus.js';
 import { forwardedCommands, ownerPlace } from './forward.js';
+import { forwardedReads } from './forward-reads.js';
+import type { RemoteReads } from '../api/remote-reads.js';
 import { storeChanges, type StoreChanges } from './store-changes.js';
 import type { Ownership } from './ownership.js';
 
@@ -22,6 +24,8 @@ interface RoutingDeps {
 
 export function composeOwnerRouting(d: RoutingDeps): {
   remote?: RemoteCommands;
+  /** A page's first-paint reads for a project another instance holds, asked of it. */
+  reads?: RemoteReads;
   places?: LegPlaces;
   /** Changes to projects and extensions made here, told to the other instances (and theirs to this one). */
   changes?: StoreChanges;
@@ -44,5 +48,19 @@ export function composeOwnerRouting(d: RoutingDeps): {
     metrics: d.metrics,
     log: d.log,
   });
-  return { remote, places: { placeOf: (projectCode) => ownerPlace(ownership, projectCode) }, changes };
+  const reads = forwardedReads({
+    link: bus,
+    me: ownership.me,
+    secret: d.config.socketSecret,
+    clock: d.clock,
+    metrics: d.metrics,
+    log: d.log,
+    timeoutMs: d.forwardTimeoutMs,
+  });
+  return {
+    remote,
+    reads,
+    places: { placeOf: (projectCode) => ownerPlace(ownership, projectCode) },
+    changes,
+  };
 }

@@ -1,5 +1,6 @@
 // One call wires STOMP into the app: SockJS HTTP routes under `path`, and the upgrade router on fastify's server
 // for plain WebSocket (`path`, `path/websocket`) and SockJS websocket (`path/<server>/<session>/websocket`).
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Broker } from './types.js';
@@ -22,6 +23,8 @@ export interface AttachStompOptions {
   router?: UpgradeRouter;
   /** Origins whose pages may use the SockJS HTTP transports with credentials (CORS). Default none. */
   allowedOrigins?: readonly string[];
+  /** The client's address of an upgrade request (behind a trusted proxy, its X-Forwarded-For). Default the peer's. */
+  clientAddress?: (req: IncomingMessage) => string;
 }
 
 export interface AttachedStomp {
@@ -48,6 +51,7 @@ export function attachStomp(
     timings,
     maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024,
     maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
+    clientAddress: options.clientAddress,
   });
   const router = options.router ?? createUpgradeRouter();
   router.add(path, endpoints.stomp);

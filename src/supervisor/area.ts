@@ -6,6 +6,7 @@ import type { Publisher } from '../core/ports.js';
 import type { Repos } from '../db/repos/index.js';
 import type { LiveCalls } from '../calls/live-calls.js';
 import type { NodeLinks } from '../switch/nodes.js';
+import type { Ownership } from '../cluster/ownership.js';
 import { supervisorCommands } from './commands.js';
 import { Wallboard } from './wallboard.js';
 
@@ -17,6 +18,8 @@ interface SupervisorAreaDeps {
   publisher: Publisher;
   nodes: NodeLinks;
   calls: LiveCalls;
+  /** Who holds which project (issue 20): only a project's owner has its agents' live state to sample. */
+  ownership: Pick<Ownership, 'mayAct'>;
 }
 
 export function composeSupervisor(d: SupervisorAreaDeps) {
@@ -33,7 +36,9 @@ export function composeSupervisor(d: SupervisorAreaDeps) {
     figures: (projectId, now) => repos.wallboard.figures(projectId, now),
     clock: d.clock,
     publisher: d.publisher,
-    projects: () => repos.projects.active(),
+    // Another instance's samples would be wrong (stale agents, no waiting customers) and reach the manager's page
+    // through the fan-out beside the owner's.
+    projects: async () => (await repos.projects.active()).filter((p) => d.ownership.mayAct(p.projectCode)),
     onError: (err) => d.log.warn({ err }, 'a wallboard sample failed'),
     agentsOf: (projectCode) => agents.ofProject(projectCode),
     waitingOf: (projectCode) => calls.waitingInProject(projectCode),

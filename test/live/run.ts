@@ -6,6 +6,7 @@ import { runSteps } from '../browser/namespace-run.js';
 import { Lab } from './lab.js';
 import { amdGroup } from './amd-scenarios.js';
 import { clusterGroup } from './cluster-scenarios.js';
+import { clusterFrontGroup } from './cluster-front-scenarios.js';
 import { handoffGroup } from './handoff-scenarios.js';
 import { groups as callGroups } from './scenarios.js';
 import { sdkGroup } from './sdk-scenarios.js';
@@ -13,7 +14,11 @@ import { secureGroup } from './secure-scenarios.js';
 
 const groups = { ...callGroups, sdk: sdkGroup, secure: secureGroup, amd: amdGroup, handoff: handoffGroup };
 // Its steps start from a world of several instances (cluster-world.ts), not from world.ts's one server.
-const allGroups = { ...groups, cluster: clusterGroup as unknown as typeof sdkGroup };
+const allGroups = {
+  ...groups,
+  cluster: clusterGroup as unknown as typeof sdkGroup,
+  'cluster-front': clusterFrontGroup as unknown as typeof sdkGroup,
+};
 
 const name = process.argv[2] ?? '';
 const group = (allGroups as Record<string, typeof sdkGroup>)[name];

@@ -12,11 +12,11 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ExtensionType, WorkStatus } from '../../core/codes.js';
 import { forbidden, tooManyAttempts, unauthorized, unavailable } from '../../core/errors.js';
-import { extStatusView } from '../../agents/registry.js';
 import { ok } from '../envelope.js';
 import { normalizeIp } from '../auth.js';
 import { passLoginGate } from '../login-gate.js';
 import type { ApiContext } from '../context.js';
+import { consoleReads, localReads, type ConsoleReads } from '../console-reads.js';
 
 export const CONSOLE_PREFIX = '/callcenter/console';
 
@@ -40,7 +40,15 @@ export interface ConsoleOptions {
   previewNumbers?: (req: PreviewRequest) => Promise<{ items: { phone: string }[] }>;
   /** /topic/callTaskStatus bodies (spec 三.14) of the project's tasks, for the manager page's first paint. */
   taskStatuses?: (projectCode: string) => Promise<unknown[]>;
+  /**
+   * The first-paint reads, answered by the project's owner (issue 20; console-reads.ts). Absent: answered here
+   * from this instance's view (a lone instance), tasks through `taskStatuses`.
+   */
+  reads?: ConsoleReads;
 }
+
+/** Where the answer's live state came from (console-reads.ts StateFrom); an extension header of ours. */
+export const STATE_FROM_HEADER = 'x-cc-state-from';
 
 /** Who sent the request, from its Basic credentials. */
 interface ConsoleUser {
@@ -66,7 +74,7 @@ function samePassword(given: string, stored: string): boolean {
 }
 
 /** The extension the request authenticates as; throws the envelope's 401/403 (429 while locked out) otherwise. */
-export async function authenticate(ctx: ApiContext, request: FastifyRequest): Promise<ConsoleUser> {
+async function authenticate(ctx: ApiContext, request: FastifyRequest): Promise<ConsoleUser> {
   const creds = basicCredentials(request.headers.authorization);
   if (!creds) throw unauthorized('log in with the extension and its SIP password (HTTP Basic)');
   const address = normalizeIp(request.ip);
@@ -84,7 +92,11 @@ export async function authenticate(ctx: ApiContext, request: FastifyRequest): Pr
   return { username: entry.username, projectCode: entry.projectCode, type: entry.type };
 }
 
-async function managerOf(ctx: ApiContext, request: FastifyRequest, project: string): Promise<ConsoleUser> {
+export async function managerOf(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  project: string,
+): Promise<ConsoleUser> {
   const user = await authenticate(ctx, request);
   if (user.type !== ExtensionType.manager) throw forbidden(`extension ${user.username} is not a manager`);
   if (user.projectCode !== project)
@@ -94,6 +106,8 @@ async function managerOf(ctx: ApiContext, request: FastifyRequest, project: stri
 
 export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opts) => {
   const { ctx } = opts;
+  const reads =
+    opts.reads ?? consoleReads({ ctx, local: localReads(ctx, { taskStatuses: opts.taskStatuses }) });
 
   app.post<{ Body: { certificate: string; type: 2 | 3; username?: string; password?: string } }>(
     `${CONSOLE_PREFIX}/claim`,
@@ -154,9 +168,11 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
         querystring: { type: 'object', required: ['projectCode'], properties: { projectCode } },
       },
     },
-    async (req) => {
-      await managerOf(ctx, req, req.query.projectCode);
-      return ok(await ctx.services.projects.extensionsOf(req.query.projectCode));
+    async (req, reply) => {
+      const user = await managerOf(ctx, req, req.query.projectCode);
+      const r = await reads.read('extensions', user, req.query.projectCode);
+      reply.header(STATE_FROM_HEADER, r.from);
+      return ok(r.data);
     },
   );
 
@@ -187,10 +203,11 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
         querystring: { type: 'object', required: ['projectCode'], properties: { projectCode } },
       },
     },
-    async (req) => {
-      await managerOf(ctx, req, req.query.projectCode);
-      if (!opts.taskStatuses) throw unavailable('task progress is not offered by this server yet');
-      return ok(await opts.taskStatuses(req.query.projectCode));
+    async (req, reply) => {
+      const user = await managerOf(ctx, req, req.query.projectCode);
+      const r = await reads.read('tasks', user, req.query.projectCode);
+      reply.header(STATE_FROM_HEADER, r.from);
+      return ok(r.data);
     },
   );
 
@@ -230,15 +247,17 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     `${CONSOLE_PREFIX}/status`,
     {
       schema: {
-        summary: "The caller's own extension as a /topic/callExtStatus row, for a page's first paint (Basic)",
+        summary:
+          "The caller's own extension as a /topic/callExtStatus row, for a page's first paint, from the project's owner (Basic)",
         tags,
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const user = await authenticate(ctx, req);
-      const entry = ctx.services.agents.get(user.username);
-      if (!entry) throw unauthorized(`extension ${user.username} is no longer assigned`);
-      return ok({ ...extStatusView(entry), projectCode: entry.projectCode, workType: entry.workType });
+      // Answered by the project's owner: another instance's view of the agent's work status can be stale.
+      const r = await reads.read('status', user, user.projectCode);
+      reply.header(STATE_FROM_HEADER, r.from);
+      return ok({ ...(r.data as object), stateFrom: r.from });
     },
   );
 };

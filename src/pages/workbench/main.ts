@@ -147,12 +147,19 @@ function askToAnswer(target: string): Promise<boolean> {
 }
 
 async function firstPaint(claim: Claim): Promise<void> {
-  const r = await consoleGet<{ workStatus: number; sessionStatus: number; workType: number }>(
-    'status',
-    {},
-    claim,
-  );
+  const r = await consoleGet<{
+    workStatus: number;
+    sessionStatus: number;
+    workType: number;
+    stateFrom?: 'owner' | 'store';
+  }>('status', {}, claim);
   if (!r.ok) return say(`状态 status: ${r.message}`, 'bad');
+  // In a cluster the project's owner answers; while nobody holds it (a take-over) the server says it read the store.
+  if (r.data.stateFrom === 'store')
+    say(
+      '状态取自数据库 state read from the store: the project is being taken over, live updates follow',
+      'warn',
+    );
   showLabel(byId('workState'), workLabel(r.data.workStatus));
   showLabel(byId('sessionState'), sessionLabel(r.data.sessionStatus));
   byId<HTMLSelectElement>('workType').value = String(r.data.workType);

@@ -79,7 +79,14 @@ function onSocketError(this: WebSocket): void {
 
 export function createWebSocketEndpoints(
   broker: Broker,
-  options: { clock: Clock; timings: SockJsTimings; maxPayloadBytes: number; maxBufferedBytes: number },
+  options: {
+    clock: Clock;
+    timings: SockJsTimings;
+    maxPayloadBytes: number;
+    maxBufferedBytes: number;
+    /** The client's address behind a trusted proxy (src/api/client-address.ts); default the peer's. */
+    clientAddress?: (req: IncomingMessage) => string;
+  },
 ): WebSocketEndpoints {
   const wss = new WebSocketServer({
     noServer: true,
@@ -91,6 +98,7 @@ export function createWebSocketEndpoints(
     handleProtocols: (offered) => STOMP_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
   let sockjsSeq = 0;
+  const addressOf = options.clientAddress ?? ((req: IncomingMessage) => req.socket.remoteAddress);
 
   /** As WebSocketTransport's `send`, for SockJS frames (strings). */
   function sendOrDrop(ws: WebSocket, text: string): void {
@@ -104,7 +112,7 @@ export function createWebSocketEndpoints(
   function serveStomp(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const session = broker.openSession(new WebSocketTransport(ws, socket, options.maxBufferedBytes), {
       transport: 'websocket',
-      remoteAddress: req.socket.remoteAddress,
+      remoteAddress: addressOf(req),
     });
     stompOf.set(ws, session);
     ws.on('message', onStompMessage);
@@ -118,7 +126,7 @@ export function createWebSocketEndpoints(
       broker,
       options.clock,
       options.timings,
-      { transport: 'sockjs-websocket', remoteAddress: req.socket.remoteAddress },
+      { transport: 'sockjs-websocket', remoteAddress: addressOf(req) },
       () => undefined,
     );
     session.attach(

@@ -23,6 +23,17 @@ export interface LeaseStore {
   release(projectCode: string, instanceId: string, epoch: number): Promise<boolean>;
   /** The instance is stopping: delete its instance row, so no project is assigned to it any more. */
   leave(instanceId: string): Promise<void>;
+  /**
+   * The owner asks to hand its project to `to` (evening out the load): sets move_to only while the row is still its
+   * own at `epoch`, unexpired, with move_to as it read it. False when anything changed meanwhile.
+   */
+  handOver(
+    projectCode: string,
+    from: string,
+    epoch: number,
+    to: string,
+    moveToWas: string | null,
+  ): Promise<boolean>;
   /** An operator's hand-over request (null cancels it). */
   requestMove(projectCode: string, to: string | null): Promise<void>;
 }

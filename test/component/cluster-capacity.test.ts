@@ -24,16 +24,28 @@ t.test("a gateway's lines hold across instances: the claims never add up to more
     peak = Math.max(peak, onGateway);
   }, 3);
   t.teardown(() => clearInterval(watch));
+  // What each instance's heartbeat says it carries (cluster_instances.load: its calls in progress).
+  const heaviest = new Map<string, number>();
+  const heartbeats = setInterval(() => {
+    void c.exec(sql`select id, load from cluster_instances`).then((rows) => {
+      for (const r of rows)
+        heaviest.set(String(r.id), Math.max(heaviest.get(String(r.id)) ?? 0, Number(r.load)));
+    });
+  }, 200);
+  t.teardown(() => clearInterval(heartbeats));
   await until(
     'every number settled',
     async () => (await settled(c, 'ca', 14)) && (await settled(c, 'cb', 14)),
     60_000,
   );
   clearInterval(watch);
+  clearInterval(heartbeats);
   t.ok(peak <= LINES, `at most ${LINES} calls on the gateway at once across both instances (peak ${peak})`);
   t.ok(peak >= 2, `the gateway was used (peak ${peak})`);
   const byInstance = new Set(originates(c).map((o) => o.instance));
   t.same([...byInstance].sort(), [...owners].sort(), 'both instances dialled through it');
+  for (const id of owners as string[])
+    t.ok((heaviest.get(id) ?? 0) >= 1, `${id}'s heartbeats reported its calls (at most ${heaviest.get(id)})`);
   const claims = await c.exec(
     sql`select instance_id, amount from capacity_claims where resource like 'gw:%' order by instance_id`,
   );

@@ -84,6 +84,28 @@ t.test('heartbeats, leave and hand-over requests', async (t) => {
   t.equal((await leases.view()).leases[0]!.moveTo, null, 'a take clears the request');
 });
 
+t.test(
+  "an owner's hand-over to even out the load is a compare-and-set on owner, epoch and move_to",
+  async (t) => {
+    const { store } = await seededPg(t);
+    const leases = pgLeaseStore(store.db);
+    await leases.take('P1', 'a', 0, TTL);
+    const moveTo = async () => (await leases.view()).leases[0]!.moveTo;
+    t.notOk(await leases.handOver('P1', 'b', 1, 'c', null), 'not the owner');
+    t.notOk(await leases.handOver('P1', 'a', 2, 'c', null), 'not its epoch');
+    t.notOk(await leases.handOver('P1', 'a', 1, 'c', 'x'), 'move_to is not what was read');
+    t.equal(await moveTo(), null, 'none of them changed anything');
+    t.ok(await leases.handOver('P1', 'a', 1, 'c', null));
+    t.equal(await moveTo(), 'c');
+    t.notOk(await leases.handOver('P1', 'a', 1, 'b', null), 'a second one, from a stale read, loses');
+    t.ok(await leases.handOver('P1', 'a', 1, 'b', 'c'), 'from what it read (c gone): replaced');
+    t.equal(await moveTo(), 'b');
+    await leases.renew('P1', 'a', 1, 1);
+    await new Promise((r) => setTimeout(r, 50));
+    t.notOk(await leases.handOver('P1', 'a', 1, 'c', 'b'), 'an expired lease is not handed over');
+  },
+);
+
 t.test('fencing: a stale owner dispenses nothing', async (t) => {
   const { store, repos, taskId } = await seededPg(t);
   const leases = pgLeaseStore(store.db);

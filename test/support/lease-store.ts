@@ -75,6 +75,14 @@ export class MemoryLeaseStore {
         reach();
         this.instances.delete(id);
       },
+      handOver: async (projectCode, from, epoch, to, moveToWas) => {
+        reach();
+        const row = this.rows.get(projectCode);
+        if (row?.owner !== from || row.epoch !== epoch || this.dbNow() >= row.expiresAt) return false;
+        if (row.moveTo !== moveToWas) return false;
+        row.moveTo = to;
+        return true;
+      },
       requestMove: async (projectCode, to) => {
         reach();
         const row = this.rows.get(projectCode);

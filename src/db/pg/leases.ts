@@ -99,6 +99,14 @@ export function pgLeaseStore(
       return changed(r) > 0;
     },
 
+    async handOver(projectCode, from, epoch, to, moveToWas) {
+      const r = await db.execute(sql`
+        UPDATE project_leases SET move_to = ${to}
+        WHERE project_code = ${projectCode} AND owner = ${from} AND epoch = ${epoch} AND expires_at > ${DB_NOW_MS}
+          AND move_to IS NOT DISTINCT FROM ${moveToWas}::text`);
+      return changed(r) > 0;
+    },
+
     async leave(instanceId) {
       await db.execute(sql`DELETE FROM cluster_instances WHERE id = ${instanceId}`);
     },

@@ -94,11 +94,6 @@ export function composeOwnership(d: OwnershipDeps): {
     ttlMs: timings.ttlMs,
     marginMs: timings.stopMarginMs,
     tickMs: d.leases.tickMs ?? Math.floor(timings.renewAfterMs / 3),
-    liveInstances: () => {
-      const read = keeper.lastRead();
-      const v = read?.view;
-      return v ? v.instances.filter((i) => v.dbNow - i.seenAt < timings.instanceTtlMs).length : 1;
-    },
     log: d.log,
   });
   return { ownership: leaseOwnership(keeper, me), keeper, ledger };

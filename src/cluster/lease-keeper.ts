@@ -35,7 +35,7 @@ interface LeaseKeeperOptions {
    * the previous owner left: calls/takeover.ts). Off by default (the rules' tests).
    */
   recoverTakes?: boolean;
-  /** Hands surplus projects to instances below their fair share (lease-rebalance.ts); undefined: never. */
+  /** Hands a project to an instance holding two fewer, to even out the load (lease-rebalance.ts); undefined: never. */
   rebalance?: RebalanceTimings;
 }
 
@@ -207,7 +207,7 @@ export class LeaseKeeper {
     if (!this.stopping) await this.evenOut(view, drained);
   }
 
-  /** Hands one surplus project to an instance below its fair share, when the rules say so (lease-rebalance.ts). */
+  /** Hands one project to an instance holding two fewer, when the rules say so (lease-rebalance.ts). */
   private async evenOut(view: LeaseView, quiet: ReadonlySet<string>): Promise<void> {
     const { store, me, timings, clock, rebalance } = this.o;
     if (!rebalance) return;

@@ -183,7 +183,7 @@ export class LeaseKeeper {
   private async round(): Promise<void> {
     const { store, me, timings, clock } = this.o;
     const load = (this.loadNow ?? this.o.load)();
-    if (!this.stopping) await store.heartbeat(me, load, this.o.socketAt?.());
+    if (!this.stopping) await store.heartbeat(me, load, this.o.socketAt?.(), timings.instanceTtlMs);
     if (!this.joined && !this.stopping) return void (this.joined = true);
     const view = await store.view();
     this.lastView = view;

@@ -88,8 +88,12 @@ export function planRebalance(input: RebalanceInput): HandOver | undefined {
   }
   const n = count.get(me)!;
   if ([...count.values()].some((c) => c > n)) return undefined;
+  // Live since the later of what the store recorded and what this instance's own reads saw: a restart quicker than
+  // this instance's round is caught by the first, an instance this one has not watched for long by the second.
   const settled = live.filter(
-    (i) => i.id !== me && view.dbNow - (input.since.get(i.id) ?? view.dbNow) >= rebalance.settleMs,
+    (i) =>
+      i.id !== me &&
+      view.dbNow - Math.max(i.liveSince ?? 0, input.since.get(i.id) ?? view.dbNow) >= rebalance.settleMs,
   );
   // The least loaded by projects, then by its calls, then by id; two projects fewer than this instance at least.
   const to = settled

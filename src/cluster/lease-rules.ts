@@ -58,6 +58,8 @@ export interface InstanceRow {
   load: number;
   /** Where FreeSWITCH's socket application reaches it (host:port), when the store records it. */
   socketAt?: string;
+  /** Database time since when it has been live without a break, when the store records it (lease-store.ts). */
+  liveSince?: number;
 }
 
 /** One read of the database: its now() and the rows, consistent with each other. */

@@ -73,11 +73,30 @@ t.test('heartbeats, leave and hand-over requests', async (t) => {
     v.instances.every((i) => Math.abs(i.seenAt - v.dbNow) < 5_000),
     'seen at the database time',
   );
+  t.ok(
+    v.instances.every((i) => i.liveSince === i.seenAt),
+    'a new row is live since its first heartbeat',
+  );
+  await new Promise((r) => setTimeout(r, 30));
+  await leases.heartbeat('b', 0, '127.0.0.1:8041');
+  const b = async () => (await leases.view()).instances.find((i) => i.id === 'b')!;
+  t.equal((await b()).liveSince, v.instances[1]!.liveSince, 'heartbeats without a gap keep it');
+  await new Promise((r) => setTimeout(r, 30));
+  await leases.heartbeat('b', 0, '127.0.0.1:8041', 20);
+  const afterGap = await b();
+  t.equal(
+    afterGap.liveSince,
+    afterGap.seenAt,
+    'a heartbeat after a silence longer than the gap starts it again',
+  );
   await leases.leave('a');
   t.same(
     (await leases.view()).instances.map((i) => i.id),
     ['b'],
   );
+  await leases.heartbeat('a', 0, '127.0.0.1:8040');
+  const back = (await leases.view()).instances.find((i) => i.id === 'a')!;
+  t.equal(back.liveSince, back.seenAt, 'back after a stop (its row deleted): live since now');
   await leases.requestMove('P1', 'b');
   t.equal((await leases.view()).leases[0]!.moveTo, 'b', 'a move request on a project never leased');
   await leases.take('P1', 'b', 0, TTL);

@@ -40,9 +40,12 @@ export class MemoryLeaseStore {
           instances: [...this.instances.values()].map((i) => ({ ...i })),
         };
       },
-      heartbeat: async (id, load) => {
+      heartbeat: async (id, load, _socketAt, gapMs = 10_000) => {
         reach();
-        this.instances.set(id, { id, load, seenAt: this.dbNow() });
+        const was = this.instances.get(id);
+        const now = this.dbNow();
+        const liveSince = was && now - was.seenAt < gapMs ? was.liveSince : now;
+        this.instances.set(id, { id, load, seenAt: now, liveSince });
       },
       take: async (projectCode, id, fromEpoch, ttlMs) => {
         reach();

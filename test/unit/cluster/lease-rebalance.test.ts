@@ -56,6 +56,13 @@ t.test('the receiver must have been live for settleMs without a break', async (t
     }),
     undefined,
   );
+  const restarted = { ...v, instances: v.instances.map((i) => ({ ...i, liveSince: DB - 1000 })) };
+  t.equal(
+    plan(restarted),
+    undefined,
+    "the store's live_since counts too: a restart this instance's reads did not see (its round was slower)",
+  );
+  t.ok(plan({ ...v, instances: v.instances.map((i) => ({ ...i, liveSince: DB - R.settleMs })) }));
   const first = liveSince(new Map(), v, T);
   t.same(
     [...first],

@@ -106,10 +106,12 @@ t.test(
     const first = await until('owned', () => c.ownerOf('px'));
     const owner = c.members.find((m) => m.id === first)!;
     const other = c.members.find((m) => m.id !== first)!;
-    // Registered once both know the project (a reload from the creation's announcement comes after it).
+    // Registered once both know the project and the owner's take-over reload is over: a reload puts the stored
+    // registration over the live one, and the stored one may not be written yet.
     await until('both know px', () =>
       c.members.every((m) => m.app.ctx.services.agents.ofProject('px').length === 2),
     );
+    await until('the owner recovered px', () => owner.keeper.mayDial('px'), 15_000);
     const { username } = owner.app.ctx.services.agents
       .ofProject('px')
       .find((a) => a.type === ExtensionType.agent)!;

@@ -158,7 +158,7 @@ const sharedGateway: Step = [
       250,
     );
     for (const [k, p] of w.projects.entries()) await setWork(w, agentsOf(w, p), 1, owners[k]!.index);
-    const lists = w.projects.map((_, k) => numbers(60 + k, 3));
+    const lists = w.projects.map((_, k) => numbers(60 + k, 2));
     const all = lists.flat();
     // Sampled on the switch (its customer legs of these numbers, ringing or talking) and in the ledger, throughout.
     const peak = { legs: 0, claims: 0, samples: 0 };

@@ -193,7 +193,7 @@ function lifecycle(
     bus?: Bus;
     keeper?: LeaseKeeper;
     ledger?: CapacityLedger;
-    calls: { waitingInProject(projectCode: string): number };
+    calls: { waitingInProject(projectCode: string): number; live: ReadonlyMap<string, unknown> };
   },
 ): Pick<App, 'start' | 'close'> {
   // A project moved away (cli cluster move) or this instance stopping (a rolling restart) is handed over as soon as
@@ -207,7 +207,7 @@ function lifecycle(
       p.nodes.start(p.directory.active());
       p.directory.start();
       p.recordings?.start();
-      p.keeper?.start(drained);
+      p.keeper?.start(drained, () => p.calls.live.size);
       p.ledger?.start();
       p.dialer.start();
       p.wallboard.start();

@@ -141,6 +141,11 @@ export interface ClusterConfig {
   amqpUrl?: string;
   /** CC_AMQP_EXCHANGE: the topic exchange those frames go through (one per cluster sharing a vhost). */
   exchange: string;
+  /**
+   * CC_REBALANCE (`on` by default, `off`): whether this instance hands projects above its fair share to an instance
+   * that has fewer (one joined, or came back after a restart). Unset in a config object: on.
+   */
+  rebalance?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -233,7 +238,8 @@ function clusterConfig(env: Env, httpPort: number): ClusterConfig {
   const exchange = str(env, 'CC_AMQP_EXCHANGE', 'callcenter.stomp');
   if (!/^[A-Za-z0-9._:-]{1,127}$/.test(exchange))
     throw new ConfigError(`CC_AMQP_EXCHANGE must be 1-127 letters, digits, '.', '_', ':' or '-'`);
-  return { instanceId, amqpUrl, exchange };
+  const rebalance = oneOf(env, 'CC_REBALANCE', ['on', 'off']) === 'on';
+  return { instanceId, amqpUrl, exchange, rebalance };
 }
 
 /** CC_DATABASE_URL, checked here so that a typo fails at start-up with a message, not at the first query. */

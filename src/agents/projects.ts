@@ -107,6 +107,13 @@ export class ProjectService {
       const busy =
         s !== undefined && (s.callId !== null || s.reserved || s.sessionStatus !== SessionStatus.idle);
       if (!busy) agents.add({ ...e, projectCode, projectId: project.id, sipDomain });
+      // Disabled or enabled through another instance while a call of it runs here: the status follows at once (no
+      // call is offered to a disabled agent once this one ends; FreeSWITCH hangs its calls up).
+      else if (s.workStatus !== e.workStatus && [s.workStatus, e.workStatus].includes(WorkStatus.disabled))
+        agents.setWork(e.username, e.workStatus as WorkStatus);
+      // Its STOMP sessions here end, as they do at the instance that disabled it.
+      if (e.workStatus === WorkStatus.disabled && s !== undefined && s.workStatus !== WorkStatus.disabled)
+        this.d.onExtensionDisabled?.(e.username);
     }
   }
 
@@ -314,6 +321,9 @@ export class ProjectService {
         ? ({ ok: true, entry } as const)
         : this.d.agents.setWork(username, disable ? WorkStatus.disabled : WorkStatus.unavailable);
     if (!r.ok) throw conflict(r.reason);
+    // Stored first, then announced: the other instances reload it from the store (the owner offers calls by it).
+    await this.d.agents.stored();
+    this.d.onStoreChanged?.(entry.projectCode);
     const result = { username, workStatus: r.entry.state.workStatus };
     if (!disable) {
       this.pendingDisconnects.delete(username);

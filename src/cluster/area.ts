@@ -8,6 +8,7 @@ import { createBus, type Bus } from './bus.js';
 import { CapacityLedger, type CapacityStore } from './capacity-ledger.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { leaseOwnership, monotonicClock } from './lease-ownership.js';
+import { DEFAULT_REBALANCE, type RebalanceTimings } from './lease-rebalance.js';
 import { DEFAULT_LEASE_TIMINGS, type LeaseTimings } from './lease-rules.js';
 import type { LeaseStore } from './lease-store.js';
 import { loneOwnership, type InstanceAddress, type Ownership } from './ownership.js';
@@ -33,6 +34,8 @@ export interface LeaseSettings {
   /** The shared capacity ledger's claims (src/db/pg/capacity.ts). */
   capacity: CapacityStore;
   timings?: LeaseTimings;
+  /** How surplus projects are handed on (default DEFAULT_REBALANCE; CC_REBALANCE=off turns it off). */
+  rebalance?: RebalanceTimings;
   tickMs?: number;
   /** Local time for the grants (default: monotonic). */
   clock?: Clock;
@@ -69,6 +72,7 @@ export function composeOwnership(d: OwnershipDeps): {
     clock: d.leases.clock ?? monotonicClock,
     timings,
     tickMs: d.leases.tickMs ?? Math.floor(timings.renewAfterMs / 3),
+    // Until App.start gives the keeper the instance's calls in progress (start(drained, load)).
     load: () => 0,
     socketAt: d.socketAt,
     // Until App.start gives the keeper what the instance knows of its calls (start(drained)): nothing to wait for.
@@ -77,6 +81,7 @@ export function composeOwnership(d: OwnershipDeps): {
     drained: () => true,
     log: d.log,
     recoverTakes: true,
+    rebalance: d.config.cluster.rebalance === false ? undefined : (d.leases.rebalance ?? DEFAULT_REBALANCE),
   });
   const { metrics } = d;
   metrics.gauge('cluster.leases.owned', () => keeper.owned().length);
@@ -89,11 +94,6 @@ export function composeOwnership(d: OwnershipDeps): {
     ttlMs: timings.ttlMs,
     marginMs: timings.stopMarginMs,
     tickMs: d.leases.tickMs ?? Math.floor(timings.renewAfterMs / 3),
-    liveInstances: () => {
-      const read = keeper.lastRead();
-      const v = read?.view;
-      return v ? v.instances.filter((i) => v.dbNow - i.seenAt < timings.instanceTtlMs).length : 1;
-    },
     log: d.log,
   });
   return { ownership: leaseOwnership(keeper, me), keeper, ledger };

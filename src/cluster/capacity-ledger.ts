@@ -5,17 +5,24 @@
 // while that claim is valid by its local clock (ending a margin before the database lets it pass to another, as the
 // lease grants do). A killed instance's claims expire; a stopping one deletes them.
 //
-// The share an instance asks for: what it uses now, or its fair part of the limit (the limit over the live
-// instances), whichever is more. A newcomer gets what is free at once and the rest as the others renew with the
-// smaller fair part: never more than the limit, at the price of a few seconds' imbalance.
+// The share an instance asks for: what it uses now, or its fair part of the limit, whichever is more. The fair part
+// is the limit over the instances that dial under it (an unexpired claim of theirs, granted or not), not over every
+// live instance: an instance that never dials through a gateway must not keep a part of its lines idle (with three
+// instances and two dialling through a gateway of 3 lines, each had 1 and the third line was never used). A newcomer
+// gets what is free at once and the rest as the others renew with the smaller fair part: never more than the limit,
+// at the price of a few seconds' imbalance.
 import type { Clock, TimerHandle } from '../core/clock.js';
 
 export interface CapacityStore {
-  /** Sets this instance's claim to `want`, cut to what the others' unexpired claims leave below `limit`. */
+  /**
+   * Sets this instance's claim to `want(claimants)`, cut to what the others' unexpired claims leave below `limit`;
+   * `claimants` counts this instance and every other with an unexpired claim on the resource (one of 0 too: it asks
+   * and is not granted), read under the same lock.
+   */
   claim(
     resource: string,
     instanceId: string,
-    want: number,
+    want: (claimants: number) => number,
     limit: number,
     ttlMs: number,
   ): Promise<{ granted: number; expiresAt: number; dbNow: number }>;
@@ -33,8 +40,6 @@ interface LedgerOptions {
   marginMs: number;
   /** How often claims are renewed. */
   tickMs: number;
-  /** Live instances now (1 when unknown). */
-  liveInstances(): number;
   log: { warn(obj: object, msg: string): void };
 }
 
@@ -101,11 +106,11 @@ export class CapacityLedger {
 
   private async round(): Promise<void> {
     const { clock, store, me, ttlMs, marginMs } = this.o;
-    const live = Math.max(1, this.o.liveInstances());
     for (const [resource, d] of [...this.demand]) {
       const idle = clock.now() - d.askedAt > IDLE_MS;
       if (idle) this.demand.delete(resource);
-      const want = idle ? 0 : Math.min(d.limit, Math.max(d.inUse, Math.ceil(d.limit / live)));
+      const want = (claimants: number) =>
+        idle ? 0 : Math.min(d.limit, Math.max(d.inUse, Math.ceil(d.limit / Math.max(1, claimants))));
       const sentAt = clock.now();
       const r = await store.claim(resource, me, want, d.limit, ttlMs);
       // Counted from when the statement was sent: a slow reply shortens the claim, never lengthens it.

@@ -12,6 +12,7 @@ import {
   type LeaseTimings,
   type LeaseView,
 } from './lease-rules.js';
+import { liveSince, planRebalance, type RebalanceTimings } from './lease-rebalance.js';
 import type { LeaseStore } from './lease-store.js';
 
 interface LeaseKeeperOptions {
@@ -22,7 +23,7 @@ interface LeaseKeeperOptions {
   timings: LeaseTimings;
   /** How often to tick (a fraction of renewAfterMs). */
   tickMs: number;
-  /** Load beyond its projects, in projects (lease-rules.ts InstanceRow.load), reported with each heartbeat. */
+  /** Its calls in progress (lease-rules.ts InstanceRow.load), reported with each heartbeat. */
   load(): number;
   /** Where FreeSWITCH reaches this instance's socket (host:port), sent with each heartbeat. */
   socketAt?(): string;
@@ -34,6 +35,8 @@ interface LeaseKeeperOptions {
    * the previous owner left: calls/takeover.ts). Off by default (the rules' tests).
    */
   recoverTakes?: boolean;
+  /** Hands a project to an instance holding two fewer, to even out the load (lease-rebalance.ts); undefined: never. */
+  rebalance?: RebalanceTimings;
 }
 
 export class LeaseKeeper {
@@ -53,6 +56,11 @@ export class LeaseKeeper {
   private readonly listeners = new Set<(projectCode: string, owned: boolean) => void>();
   /** Projects taken whose recovery has not finished: project → epoch. */
   private readonly unrecovered = new Map<string, number>();
+  private loadNow: (() => number) | undefined;
+  /** Since when (database time) each live instance has been live without a break, by the views read. */
+  private since: ReadonlyMap<string, number> = new Map();
+  /** Local time of this instance's last hand-over to even out the load. */
+  private lastHandOverAt: number | undefined;
 
   constructor(private readonly o: LeaseKeeperOptions) {
     checkTimings(o.timings);
@@ -108,9 +116,13 @@ export class LeaseKeeper {
     return () => void this.listeners.delete(listener);
   }
 
-  /** `drained`: whether a project this instance hands over (moved or stopping) has no call left here. */
-  start(drained?: (projectCode: string) => boolean): void {
+  /**
+   * `drained`: whether a project this instance hands over (moved or stopping) has no call left here; `load`: its
+   * calls in progress (both known once the app is built).
+   */
+  start(drained?: (projectCode: string) => boolean, load?: () => number): void {
     if (drained) this.drainedWhen = drained;
+    if (load) this.loadNow = load;
     const loop = () => {
       if (this.stopping || this.halted) return;
       this.timer = this.o.clock.setTimer(this.o.tickMs, () => void this.tick().finally(loop));
@@ -170,11 +182,13 @@ export class LeaseKeeper {
 
   private async round(): Promise<void> {
     const { store, me, timings, clock } = this.o;
-    if (!this.stopping) await store.heartbeat(me, this.o.load(), this.o.socketAt?.());
+    const load = (this.loadNow ?? this.o.load)();
+    if (!this.stopping) await store.heartbeat(me, load, this.o.socketAt?.(), timings.instanceTtlMs);
     if (!this.joined && !this.stopping) return void (this.joined = true);
     const view = await store.view();
     this.lastView = view;
     this.lastViewAt = clock.now();
+    this.since = liveSince(this.since, view, timings);
     const isDrained = this.drainedWhen ?? this.o.drained;
     const drained = new Set([...this.grants.keys()].filter((p) => isDrained(p)));
     const plan = planLeases({
@@ -190,6 +204,25 @@ export class LeaseKeeper {
     for (const a of plan) if (a.kind === 'stopDialling') this.grants.delete(a.projectCode);
     this.draining = new Set(plan.filter((a) => a.kind === 'drain').map((a) => a.projectCode));
     for (const a of plan) await this.carryOut(a);
+    if (!this.stopping) await this.evenOut(view, drained);
+  }
+
+  /** Hands one project to an instance holding two fewer, when the rules say so (lease-rebalance.ts). */
+  private async evenOut(view: LeaseView, quiet: ReadonlySet<string>): Promise<void> {
+    const { store, me, timings, clock, rebalance } = this.o;
+    if (!rebalance) return;
+    const held = new Map(
+      [...this.grants.values()]
+        .filter((g) => this.mayDial(g.projectCode))
+        .map((g) => [g.projectCode, g.epoch]),
+    );
+    const localNow = clock.now();
+    const since = this.since;
+    const lastHandOverAt = this.lastHandOverAt;
+    const h = planRebalance({ me, view, timings, rebalance, since, held, quiet, localNow, lastHandOverAt });
+    if (!h || !(await store.handOver(h.projectCode, me, h.epoch, h.to, h.moveToWas))) return;
+    this.lastHandOverAt = localNow;
+    this.o.log.info({ project: h.projectCode, to: h.to }, 'project handed over to even out the load');
   }
 
   /** Tells the listeners what the round changed (a new epoch of a project held before is a loss and a gain). */

@@ -52,12 +52,14 @@ export interface InstanceRow {
   /** Database time of its last heartbeat. */
   seenAt: number;
   /**
-   * Load beyond the projects it owns (which the rules count from the leases themselves), in projects: 0 when the
-   * number of projects is the measure.
+   * Its calls in progress, as its last heartbeat reported them. The rules count its projects from the leases
+   * themselves; between instances holding as many projects, the one with fewer calls is the less loaded.
    */
   load: number;
   /** Where FreeSWITCH's socket application reaches it (host:port), when the store records it. */
   socketAt?: string;
+  /** Database time since when it has been live without a break, when the store records it (lease-store.ts). */
+  liveSince?: number;
 }
 
 /** One read of the database: its now() and the rows, consistent with each other. */
@@ -136,34 +138,44 @@ const isLive = (i: InstanceRow, view: LeaseView, t: LeaseTimings): boolean =>
 
 const isOrphan = (row: LeaseRow, dbNow: number): boolean => row.owner === null || dbNow >= row.expiresAt;
 
-function leastLoaded(load: ReadonlyMap<string, number>): string | undefined {
+/** The least loaded: fewest projects, then fewest calls, then the first id (every instance picks the same). */
+function leastLoaded(
+  projects: ReadonlyMap<string, number>,
+  calls: ReadonlyMap<string, number>,
+): string | undefined {
   let best: string | undefined;
-  for (const [id, n] of load) {
-    const bestLoad = best === undefined ? Infinity : load.get(best)!;
-    if (n < bestLoad || (n === bestLoad && id < best!)) best = id;
+  for (const [id, n] of projects) {
+    if (best === undefined) {
+      best = id;
+      continue;
+    }
+    const diff = n - projects.get(best)! || calls.get(id)! - calls.get(best)!;
+    if (diff < 0 || (diff === 0 && id < best)) best = id;
   }
   return best;
 }
 
 /**
  * Who should take each orphaned project: its hand-over target if live, else the least-loaded live instance (its
- * unexpired leases plus its reported extra load), each assignment adding 1 to that instance's load (ties by id). Every instance computes the same from the same view.
+ * unexpired leases, then its calls in progress), each assignment adding 1 to that instance's projects. Every instance
+ * computes the same from the same view.
  */
 function assignOrphans(view: LeaseView, live: InstanceRow[]): Map<string, string> {
-  const load = new Map(live.map((i) => [i.id, i.load]));
+  const projects = new Map(live.map((i) => [i.id, 0]));
+  const calls = new Map(live.map((i) => [i.id, i.load]));
   // Counted from the view, not from each heartbeat: every instance then sees the same loads.
   for (const r of view.leases)
-    if (r.owner !== null && !isOrphan(r, view.dbNow) && load.has(r.owner))
-      load.set(r.owner, load.get(r.owner)! + 1);
+    if (r.owner !== null && !isOrphan(r, view.dbNow) && projects.has(r.owner))
+      projects.set(r.owner, projects.get(r.owner)! + 1);
   const out = new Map<string, string>();
   const orphans = view.leases
     .filter((r) => isOrphan(r, view.dbNow))
     .sort((a, b) => a.projectCode.localeCompare(b.projectCode));
   for (const row of orphans) {
-    const to = row.moveTo !== null && load.has(row.moveTo) ? row.moveTo : leastLoaded(load);
+    const to = row.moveTo !== null && projects.has(row.moveTo) ? row.moveTo : leastLoaded(projects, calls);
     if (to === undefined) break;
     out.set(row.projectCode, to);
-    load.set(to, load.get(to)! + 1);
+    projects.set(to, projects.get(to)! + 1);
   }
   return out;
 }

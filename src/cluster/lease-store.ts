@@ -6,8 +6,11 @@ import type { LeaseReply, LeaseView } from './lease-rules.js';
 export interface LeaseStore {
   /** One consistent read (one statement or one REPEATABLE READ transaction): now(), every lease, every instance. */
   view(): Promise<LeaseView>;
-  /** Marks the instance live at now() with its load and the address FreeSWITCH reaches its socket at (upsert). */
-  heartbeat(instanceId: string, load: number, socketAt?: string): Promise<void>;
+  /**
+   * Marks the instance live at now() with its load and the address FreeSWITCH reaches its socket at (upsert). Its
+   * live_since is now() when the row is new (a stop deleted it) or its last heartbeat is `gapMs` old or more.
+   */
+  heartbeat(instanceId: string, load: number, socketAt?: string, gapMs?: number): Promise<void>;
   /**
    * Grants the project to `instanceId` only if its row still has epoch `fromEpoch` and is orphaned (owner NULL or
    * expires_at <= now()): epoch + 1, expires_at = now() + ttl, move_to cleared. A project with no row yet is
@@ -23,6 +26,17 @@ export interface LeaseStore {
   release(projectCode: string, instanceId: string, epoch: number): Promise<boolean>;
   /** The instance is stopping: delete its instance row, so no project is assigned to it any more. */
   leave(instanceId: string): Promise<void>;
+  /**
+   * The owner asks to hand its project to `to` (evening out the load): sets move_to only while the row is still its
+   * own at `epoch`, unexpired, with move_to as it read it. False when anything changed meanwhile.
+   */
+  handOver(
+    projectCode: string,
+    from: string,
+    epoch: number,
+    to: string,
+    moveToWas: string | null,
+  ): Promise<boolean>;
   /** An operator's hand-over request (null cancels it). */
   requestMove(projectCode: string, to: string | null): Promise<void>;
 }

@@ -2,9 +2,11 @@
 // and one RabbitMQ, owning projects by lease. A project's agents' work status is applied at its owner; the instance
 // that takes the project over reloads it from the store before dialling. A project created, or an extension moved,
 // through one instance's API is known at once to the other (an agent of it may log in there).
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { ExtensionType, WorkStatus } from '../../src/core/codes.js';
 import { bothLive, leaseCluster, until, type LeaseCluster } from '../support/lease-cluster.js';
+import { connectStomp } from '../support/stomp-client.js';
 
 /** Every member's RabbitMQ link is up (a change announced before would not reach it). */
 const linked = (c: LeaseCluster) =>
@@ -93,3 +95,52 @@ t.test('a project created or finished through one instance is known at once to t
   );
   t.equal(b!.app.ctx.services.agents.get(moved)?.projectCode, 'po', 'the moved extension stays in po');
 });
+
+t.test(
+  'an extension disabled through an instance that does not own its project: the owner offers it no call and ends its STOMP session; enabled again, it follows',
+  async (t) => {
+    const c = await leaseCluster(t, 2);
+    await bothLive(c);
+    await linked(c);
+    await c.members[0]!.app.ctx.services.projects.createProject('px', 1);
+    const first = await until('owned', () => c.ownerOf('px'));
+    const owner = c.members.find((m) => m.id === first)!;
+    const other = c.members.find((m) => m.id !== first)!;
+    // Registered once both know the project and the owner's take-over reload is over: a reload puts the stored
+    // registration over the live one, and the stored one may not be written yet.
+    await until('both know px', () =>
+      c.members.every((m) => m.app.ctx.services.agents.ofProject('px').length === 2),
+    );
+    await until('the owner recovered px', () => owner.keeper.mayDial('px'), 15_000);
+    const { username } = owner.app.ctx.services.agents
+      .ofProject('px')
+      .find((a) => a.type === ExtensionType.agent)!;
+    c.fs.register(username);
+    await until(
+      'registered at the owner',
+      () => owner.app.ctx.services.agents.get(username)?.state.regStatus === 1,
+    );
+    t.ok(owner.app.ctx.services.agents.setWork(username, WorkStatus.available).ok);
+    t.same(
+      owner.app.ctx.services.agents.offerable('px').map((a) => a.username),
+      [username],
+    );
+    const [ext] = await c.exec(sql`select password from extensions where username = ${username}`);
+    const base = await owner.app.http.listen({ host: '127.0.0.1', port: 0 });
+    const session = await connectStomp(base, username, String(ext!.password));
+    t.teardown(() => session.close());
+    t.same(session.errors, [], 'the agent is logged in at the owner');
+    let closed = false;
+    session.client.onWebSocketClose = () => (closed = true);
+
+    await other.app.ctx.services.projects.setExtensionStatus(username, WorkStatus.disabled);
+    const work = () => owner.app.ctx.services.agents.get(username)?.state.workStatus;
+    await until('the owner has it disabled', () => work() === WorkStatus.disabled, 10_000);
+    t.same(owner.app.ctx.services.agents.offerable('px'), [], 'the owner offers it no call');
+    await until('its session at the owner ended', () => closed, 10_000);
+
+    await other.app.ctx.services.projects.setExtensionStatus(username, 0);
+    await until('the owner has it enabled (not available)', () => work() === WorkStatus.unavailable, 10_000);
+    t.ok(owner.app.ctx.services.agents.setWork(username, WorkStatus.available).ok, 'and it may go available');
+  },
+);

@@ -5,61 +5,8 @@ import t from 'tap';
 import { LeaseKeeper } from '../../src/cluster/lease-keeper.js';
 import { DEFAULT_LEASE_TIMINGS as T } from '../../src/cluster/lease-rules.js';
 import { FakeClock } from '../../src/core/clock.js';
+import { cluster, SKEW_MS, silent } from '../support/lease-keepers.js';
 import { MemoryLeaseStore } from '../support/lease-store.js';
-
-const SKEW_MS = 7 * 60_000;
-const silent = { warn: () => undefined, info: () => undefined };
-
-function cluster(ids: string[], projects: string[]) {
-  const clock = new FakeClock();
-  const store = new MemoryLeaseStore(() => clock.now() + SKEW_MS);
-  for (const p of projects) store.addProject(p);
-  /** Projects with a call in progress, per instance: a drain waits for them. */
-  const busy = new Map<string, Set<string>>(ids.map((id) => [id, new Set()]));
-  const keepers = new Map<string, LeaseKeeper>();
-  for (const id of ids) {
-    const k: LeaseKeeper = new LeaseKeeper({
-      me: id,
-      store: store.for(id),
-      clock,
-      timings: T,
-      tickMs: 1000,
-      load: () => 0,
-      drained: (p) => !busy.get(id)!.has(p),
-      log: silent,
-    });
-    keepers.set(id, k);
-  }
-  /** Instances that run no round (killed or paused); their mayDial is still checked: a paused one may resume. */
-  const frozen = new Set<string>();
-  const dialers = (p: string) => ids.filter((id) => keepers.get(id)!.mayDial(p));
-  let violations: string[] = [];
-  const check = () => {
-    for (const p of projects)
-      if (dialers(p).length > 1)
-        violations.push(`${p} dialled by ${dialers(p).join(' and ')} at ${clock.now()}`);
-  };
-  return {
-    clock,
-    store,
-    busy,
-    frozen,
-    k: (id: string) => keepers.get(id)!,
-    owner: (p: string) => store.rows.get(p)!.owner,
-    dialers,
-    violations: () => violations,
-    resetViolations: () => (violations = []),
-    /** Lets `ms` pass in steps, each live instance running a round per step; the invariant is checked throughout. */
-    async run(ms: number, stepMs = 500) {
-      for (let passed = 0; passed < ms; passed += stepMs) {
-        clock.advance(stepMs);
-        check();
-        for (const id of ids) if (!frozen.has(id)) await keepers.get(id)!.tick();
-        check();
-      }
-    },
-  };
-}
 
 t.test(
   'given two instances and three projects, each project gets one owner and the load is spread',

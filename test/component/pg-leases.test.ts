@@ -73,16 +73,57 @@ t.test('heartbeats, leave and hand-over requests', async (t) => {
     v.instances.every((i) => Math.abs(i.seenAt - v.dbNow) < 5_000),
     'seen at the database time',
   );
+  t.ok(
+    v.instances.every((i) => i.liveSince === i.seenAt),
+    'a new row is live since its first heartbeat',
+  );
+  await new Promise((r) => setTimeout(r, 30));
+  await leases.heartbeat('b', 0, '127.0.0.1:8041');
+  const b = async () => (await leases.view()).instances.find((i) => i.id === 'b')!;
+  t.equal((await b()).liveSince, v.instances[1]!.liveSince, 'heartbeats without a gap keep it');
+  await new Promise((r) => setTimeout(r, 30));
+  await leases.heartbeat('b', 0, '127.0.0.1:8041', 20);
+  const afterGap = await b();
+  t.equal(
+    afterGap.liveSince,
+    afterGap.seenAt,
+    'a heartbeat after a silence longer than the gap starts it again',
+  );
   await leases.leave('a');
   t.same(
     (await leases.view()).instances.map((i) => i.id),
     ['b'],
   );
+  await leases.heartbeat('a', 0, '127.0.0.1:8040');
+  const back = (await leases.view()).instances.find((i) => i.id === 'a')!;
+  t.equal(back.liveSince, back.seenAt, 'back after a stop (its row deleted): live since now');
   await leases.requestMove('P1', 'b');
   t.equal((await leases.view()).leases[0]!.moveTo, 'b', 'a move request on a project never leased');
   await leases.take('P1', 'b', 0, TTL);
   t.equal((await leases.view()).leases[0]!.moveTo, null, 'a take clears the request');
 });
+
+t.test(
+  "an owner's hand-over to even out the load is a compare-and-set on owner, epoch and move_to",
+  async (t) => {
+    const { store } = await seededPg(t);
+    const leases = pgLeaseStore(store.db);
+    await leases.take('P1', 'a', 0, TTL);
+    const moveTo = async () => (await leases.view()).leases[0]!.moveTo;
+    t.notOk(await leases.handOver('P1', 'b', 1, 'c', null), 'not the owner');
+    t.notOk(await leases.handOver('P1', 'a', 2, 'c', null), 'not its epoch');
+    t.notOk(await leases.handOver('P1', 'a', 1, 'c', 'x'), 'move_to is not what was read');
+    t.equal(await moveTo(), null, 'none of them changed anything');
+    t.ok(await leases.handOver('P1', 'a', 1, 'c', null));
+    t.equal(await moveTo(), 'c');
+    t.notOk(await leases.handOver('P1', 'a', 1, 'b', null), 'a second one, from a stale read, loses');
+    t.ok(await leases.handOver('P1', 'a', 1, 'b', 'c'), 'from what it read (c gone): replaced');
+    t.equal(await moveTo(), 'b');
+    await leases.renew('P1', 'a', 1, 1);
+    await new Promise((r) => setTimeout(r, 50));
+    t.notOk(await leases.handOver('P1', 'a', 1, 'c', 'b'), 'an expired lease is not handed over');
+  },
+);
 
 t.test('fencing: a stale owner dispenses nothing', async (t) => {
   const { store, repos, taskId } = await seededPg(t);

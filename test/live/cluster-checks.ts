@@ -27,6 +27,21 @@ export function lease(w: ClusterWorld, project: string): Lease | undefined {
   )[0];
 }
 
+/** Every active project's lease row (live owners only count where `live`). */
+function leases(w: ClusterWorld): Lease[] {
+  return w.lab.sql<Lease>(
+    `SELECT l.project_code, l.owner, l.epoch, l.expires_at > (extract(epoch from now()) * 1000)::bigint AS live
+     FROM project_leases l JOIN projects p ON p.project_code = l.project_code AND p.status = 1
+     ORDER BY l.project_code`,
+  );
+}
+
+/** How many projects each instance holds now (a live lease), in instance order. */
+export function spread(w: ClusterWorld): number[] {
+  const rows = leases(w);
+  return w.cluster.instances.map((i) => rows.filter((r) => r.live && r.owner === i.id).length);
+}
+
 /**
  * An operator's hand-over (the lease row's move_to; there is no API for it yet): the owner drains the project and
  * releases it, and `to` takes it.

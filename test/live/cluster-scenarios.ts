@@ -1,9 +1,10 @@
 // The live `cluster` group (issue 20): three instances of our server side by side on one PostgreSQL database and one
 // RabbitMQ, against the real FreeSWITCH. Frames cross instances; each project is dialled by its owner only; a
 // killed owner's project is taken over (the takeover time is measured); a paused owner does not dial again for the
-// project it lost; RabbitMQ restarts mid-campaign; a rolling restart drops no call. Numbers are unique per step
-// (the carrier's log is read for the whole lab): 136 answers and hangs up itself 8 s later.
-import { sleep, waitFor, type Lab } from './lab.js';
+// project it lost; RabbitMQ restarts mid-campaign; a rolling restart drops no call and the projects spread again
+// after it; two owners share one gateway's lines. Numbers are unique per step (the carrier's log is read for the
+// whole lab): 136 answers and hangs up itself 8 s later.
+import { CARRIER_PORT, sleep, waitFor, type Lab } from './lab.js';
 import {
   check,
   dialledOnce,
@@ -16,6 +17,7 @@ import {
   sameFrameEverywhere,
   settledOnce,
   settledRows,
+  spread,
   talkedToTheEnd,
   talking,
 } from './cluster-checks.js';
@@ -83,8 +85,8 @@ const ownersDial: Step = [
     const owners = await Promise.all(w.projects.map((p) => ownerOf(w, p)));
     let moved = '';
     if (owners[0]!.index === owners[1]!.index) {
-      // Both were created while one instance ran, which took both (nothing rebalances by itself): the operator
-      // hands the second to an instance that owns nothing.
+      // Both were created while one instance ran, which took both; the others spread them once settled (10 s), and
+      // if that has not happened yet the operator hands the second to an instance that owns nothing.
       const from = owners[1]!;
       const to = w.cluster.instances.find((i) => !owners.some((o) => o.index === i.index))!;
       const t0 = Date.now();
@@ -125,6 +127,92 @@ const ownersDial: Step = [
       { delta, expected },
     );
     return `${moved}owners ${owners.map((o, k) => `${w.projects[k]}→${w.cluster.instances[o.index]!.id}@epoch${o.epoch}`).join(', ')}; talking together ${seenTogether.join(' ')}; originates ${JSON.stringify(delta)}`;
+  },
+];
+
+/** The lines of the gateway the shared-capacity step dials through: fewer than the four agents available. */
+const LINES = 3;
+
+const sharedGateway: Step = [
+  `two projects owned by different instances dial through ONE gateway of ${LINES} lines with four agents available: the switch never carries more than ${LINES} of their calls on it at once, the ledger never grants more, and both projects get through`,
+  async ({ w }) => {
+    const owners = await Promise.all(w.projects.map((p) => ownerOf(w, p)));
+    check(owners[0]!.index !== owners[1]!.index, 'the two projects are owned by different instances', owners);
+    const gw = `shared${process.pid}`;
+    const { id } = await w.lab.ok<{ id: number }>('POST', '/freeswitch/gateway/api/add/v1', {
+      gwCode: gw,
+      gwName: 'the same carrier, three lines',
+      registerType: 1,
+      realm: `127.0.0.1:${CARRIER_PORT}`,
+      status: 1,
+      returnVisit: 0,
+      expectCount: LINES,
+      billType: 2,
+      billsec: 6,
+      price: 0.1,
+    });
+    await waitFor(
+      'the gateway in sofia',
+      () => w.lab.fsCli('sofia status gateway').includes(gw),
+      15_000,
+      250,
+    );
+    for (const [k, p] of w.projects.entries()) await setWork(w, agentsOf(w, p), 1, owners[k]!.index);
+    const lists = w.projects.map((_, k) => numbers(60 + k, 2));
+    const all = lists.flat();
+    // Sampled on the switch (its customer legs of these numbers, ringing or talking) and in the ledger, throughout.
+    const peak = { legs: 0, claims: 0, samples: 0 };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const legs = w.lab
+          .channels()
+          .filter(
+            (r) =>
+              (r.name ?? '').startsWith('sofia/external/') &&
+              r.callstate !== 'HANGUP' &&
+              all.some((n) => r.dest === n || (r.name ?? '').includes(n)),
+          ).length;
+        const [claims] = w.lab.sql<{ n: number }>(
+          `SELECT coalesce(sum(amount), 0)::int n FROM capacity_claims
+           WHERE resource = ? AND expires_at > (extract(epoch from now()) * 1000)::bigint`,
+          `gw:${id}`,
+        );
+        peak.legs = Math.max(peak.legs, legs);
+        peak.claims = Math.max(peak.claims, Number(claims?.n ?? 0));
+        peak.samples++;
+        await sleep(100);
+      }
+    })();
+    const t0 = Date.now();
+    const rows = await (async () => {
+      try {
+        // Each task alone may use every line: only the ledger keeps the two owners together within them.
+        const via = { callGWs: JSON.stringify([{ code: gw, concurrency: LINES }]) };
+        const tasks = await Promise.all(
+          w.projects.map((p, k) => startTask(w, p, lists[k]!, owners[k]!.index, via)),
+        );
+        const settled = await Promise.all(tasks.map((task, k) => settledRows(w, task, lists[k]!)));
+        for (const [k, task] of tasks.entries()) settledOnce(w, task, lists[k]!, settled[k]!);
+        return settled;
+      } finally {
+        sampling = false;
+        await sampler;
+      }
+    })();
+    dialledOnce(w, all);
+    check(peak.legs <= LINES, `at most ${LINES} calls on the gateway at once on the switch`, peak);
+    check(peak.claims <= LINES, `the ledger's claims never add up to more than ${LINES}`, peak);
+    // Every line used: the fair part is split among the instances that dial through it, not the three live ones
+    // (when it was, each owner had 1 line and the third was never used: peak 2).
+    check(peak.legs === LINES, `all ${LINES} lines carried calls at once`, peak);
+    const talked = rows.map((r) => r.filter((x) => Number(x.result) === 10).length);
+    check(
+      talked.every((n) => n > 0),
+      'both projects progressed: calls of each talked to an agent',
+      talked,
+    );
+    return `owners ${owners.map((o) => w.cluster.instances[o.index]!.id).join(', ')}; ${all.length} calls through ${LINES} lines in ${Date.now() - t0} ms; peak ${peak.legs} legs on the switch, claims ${peak.claims} (${peak.samples} samples); talked per project ${JSON.stringify(talked)}`;
   },
 ];
 
@@ -259,7 +347,7 @@ const brokerRestart: Step = [
 ];
 
 const rollingRestart: Step = [
-  'rolling restart (SIGTERM one instance at a time, each back before the next) drops no call',
+  'rolling restart (SIGTERM one instance at a time, each back before the next) drops no call; afterwards the projects spread again over the three instances, nothing dialled twice',
   async ({ w }) => {
     const lists = w.projects.map((_, k) => numbers(50 + k, 3));
     const owners = await Promise.all(w.projects.map((p) => ownerOf(w, p)));
@@ -276,6 +364,21 @@ const rollingRestart: Step = [
       await reconnectAll(w, inst.index);
       stops.push(`${inst.id} stopped in ${stopMs} ms, back after ${Date.now() - t0} ms`);
     }
+    // Three projects by now (laterProject's too): the instance back last holds none until it is handed one.
+    const afterRestart = spread(w);
+    const t1 = Date.now();
+    const even = await waitFor(
+      'one project per instance again (rebalancing)',
+      () => {
+        const now = spread(w);
+        return now.every((n) => n === 1) ? now : undefined;
+      },
+      45_000,
+      250,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: projects per instance ${JSON.stringify(spread(w))}`);
+    });
+    const spreadMs = Date.now() - t1;
     for (const [k, task] of tasks.entries()) {
       const rows = await settledRows(w, task, lists[k]!, 90_000);
       settledOnce(w, task, lists[k]!, rows);
@@ -286,7 +389,7 @@ const rollingRestart: Step = [
         );
     }
     dialledOnce(w, lists.flat());
-    return `${stops.join('; ')}; invites ${JSON.stringify([...invites(w, lists.flat()).values()])}`;
+    return `${stops.join('; ')}; projects per instance ${JSON.stringify(afterRestart)} after the restart, ${JSON.stringify(even)} ${spreadMs} ms later; invites ${JSON.stringify([...invites(w, lists.flat()).values()])}`;
   },
 ];
 
@@ -314,8 +417,9 @@ export const clusterGroup: Step[] = [
   framesEverywhere,
   brokerRestart,
   ownersDial,
+  sharedGateway,
   killOwner,
   pausedOwner,
-  rollingRestart,
   laterProject,
+  rollingRestart,
 ];

@@ -40,9 +40,12 @@ export class MemoryLeaseStore {
           instances: [...this.instances.values()].map((i) => ({ ...i })),
         };
       },
-      heartbeat: async (id, load) => {
+      heartbeat: async (id, load, _socketAt, gapMs = 10_000) => {
         reach();
-        this.instances.set(id, { id, load, seenAt: this.dbNow() });
+        const was = this.instances.get(id);
+        const now = this.dbNow();
+        const liveSince = was && now - was.seenAt < gapMs ? was.liveSince : now;
+        this.instances.set(id, { id, load, seenAt: now, liveSince });
       },
       take: async (projectCode, id, fromEpoch, ttlMs) => {
         reach();
@@ -74,6 +77,14 @@ export class MemoryLeaseStore {
       leave: async (id) => {
         reach();
         this.instances.delete(id);
+      },
+      handOver: async (projectCode, from, epoch, to, moveToWas) => {
+        reach();
+        const row = this.rows.get(projectCode);
+        if (row?.owner !== from || row.epoch !== epoch || this.dbNow() >= row.expiresAt) return false;
+        if (row.moveTo !== moveToWas) return false;
+        row.moveTo = to;
+        return true;
       },
       requestMove: async (projectCode, to) => {
         reach();

@@ -111,7 +111,10 @@ t.test(
       instanceId: 'cc-2',
       amqpUrl: 'amqp://cc:pw@rabbit:5672/cc',
       exchange: 'site-a.stomp',
+      rebalance: true,
     });
+    t.equal(loadConfig({ CC_REBALANCE: 'off' }).cluster.rebalance, false, 'CC_REBALANCE=off: no rebalancing');
+    t.throws(() => loadConfig({ CC_REBALANCE: 'no' }), /CC_REBALANCE must be one of on, off/);
     t.throws(() => loadConfig({ CC_AMQP_URL: 'http://rabbit:5672' }), /CC_AMQP_URL must be amqp:\/\//);
     t.throws(() => loadConfig({ CC_INSTANCE_ID: 'a b' }), /CC_INSTANCE_ID must be 1-64 letters/);
     t.throws(() => loadConfig({ CC_INSTANCE_ID: 'x'.repeat(65) }), /CC_INSTANCE_ID must be 1-64/);

@@ -24,10 +24,16 @@ export const clusterInstances = pgTable('cluster_instances', {
   id: text('id').primaryKey(),
   /** Database ms of the last heartbeat. */
   seenAt: dbMs('seen_at').notNull(),
-  /** Load beyond its projects, in projects (lease-rules.ts InstanceRow.load). */
+  /** Its calls in progress at its last heartbeat (lease-rules.ts InstanceRow.load). */
   load: integer('load').notNull().default(0),
   /** host:port FreeSWITCH's `socket` application reaches this instance at (CC_SOCKET_REACH_AT or its listener). */
   socketAt: text('socket_at').notNull().default(''),
+  /**
+   * Database ms since when it has been live without a break: set by the heartbeat that inserts the row (after a
+   * stop deleted it) or that follows a silence longer than the instance TTL. Rebalancing gives a project only to an
+   * instance live long enough (lease-rebalance.ts).
+   */
+  liveSince: dbMs('live_since').notNull().default(0),
 });
 
 /**

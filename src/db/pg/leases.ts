@@ -4,7 +4,13 @@
 // on the same view at most one wins. The fencing checks the owner's writes carry (dispensing, marking a call) live
 // beside the number statements (dispenser.ts) and use `leaseIsCurrent` below.
 import { sql, type SQL } from 'drizzle-orm';
-import type { InstanceRow, LeaseReply, LeaseRow, LeaseView } from '../../cluster/lease-rules.js';
+import {
+  DEFAULT_LEASE_TIMINGS,
+  type InstanceRow,
+  type LeaseReply,
+  type LeaseRow,
+  type LeaseView,
+} from '../../cluster/lease-rules.js';
 import type { LeaseStore } from '../../cluster/lease-store.js';
 import type { PgDb } from './open.js';
 import { changed } from './rows.js';
@@ -52,15 +58,18 @@ export function pgLeaseStore(
             FROM (SELECT DISTINCT project_code AS code FROM projects WHERE status = 1) c
             LEFT JOIN project_leases l ON l.project_code = c.code), '[]') AS leases,
           coalesce((SELECT json_agg(json_build_object('id', id, 'seenAt', seen_at, 'load', load,
-              'socketAt', socket_at) ORDER BY id) FROM cluster_instances), '[]') AS instances`);
+              'socketAt', socket_at, 'liveSince', live_since) ORDER BY id) FROM cluster_instances), '[]') AS instances`);
       const row = r.rows[0]!;
       return { dbNow: Number(row.db_now), leases: row.leases, instances: row.instances };
     },
 
-    async heartbeat(instanceId, load, socketAt = '') {
+    async heartbeat(instanceId, load, socketAt = '', gapMs = DEFAULT_LEASE_TIMINGS.instanceTtlMs) {
       await db.execute(sql`
-        INSERT INTO cluster_instances (id, seen_at, load, socket_at) VALUES (${instanceId}, ${DB_NOW_MS}, ${load}, ${socketAt})
-        ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at, load = excluded.load, socket_at = excluded.socket_at`);
+        INSERT INTO cluster_instances (id, seen_at, load, socket_at, live_since)
+        VALUES (${instanceId}, ${DB_NOW_MS}, ${load}, ${socketAt}, ${DB_NOW_MS})
+        ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at, load = excluded.load, socket_at = excluded.socket_at,
+          live_since = CASE WHEN cluster_instances.seen_at <= excluded.seen_at - ${gapMs}::bigint
+            THEN excluded.seen_at ELSE cluster_instances.live_since END`);
     },
 
     async take(projectCode, instanceId, fromEpoch, ttlMs) {
@@ -96,6 +105,14 @@ export function pgLeaseStore(
       const r = await db.execute(sql`
         UPDATE project_leases SET owner = NULL, expires_at = ${DB_NOW_MS}
         WHERE project_code = ${projectCode} AND owner = ${instanceId} AND epoch = ${epoch}`);
+      return changed(r) > 0;
+    },
+
+    async handOver(projectCode, from, epoch, to, moveToWas) {
+      const r = await db.execute(sql`
+        UPDATE project_leases SET move_to = ${to}
+        WHERE project_code = ${projectCode} AND owner = ${from} AND epoch = ${epoch} AND expires_at > ${DB_NOW_MS}
+          AND move_to IS NOT DISTINCT FROM ${moveToWas}::text`);
       return changed(r) > 0;
     },
 

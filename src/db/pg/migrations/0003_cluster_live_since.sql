@@ -1,0 +1,1 @@
+ALTER TABLE "cluster_instances" ADD COLUMN "live_since" bigint DEFAULT 0 NOT NULL;

@@ -103,7 +103,7 @@ export function planBatch(
 }
 
 /** The rows of a group's INSERT (as the flow's upsert creates a row: destination '' when the flow has none). */
-export const insertRows = (group: OutcomeGroup, now: number) =>
+const insertRows = (group: OutcomeGroup, now: number) =>
   group.rows.map(({ outcome, fields }) => ({
     ...fields,
     destinationNumber: fields.destinationNumber ?? '',
@@ -127,18 +127,6 @@ export function conflictSet(table: Table, group: OutcomeGroup): Record<string, S
   return set;
 }
 
-/**
- * `case id when … then … end`, one value per id, for updating rows in one statement. The values are cast (written
- * the same in SQLite and PostgreSQL), since PostgreSQL would otherwise type the parameters as text.
- */
-export function caseById(id: Column, values: [number, string | number][]): SQL {
-  const type = typeof values[0]?.[1] === 'number' ? sql.raw('integer') : sql.raw('text');
-  return sql`case ${id} ${sql.join(
-    values.map(([k, v]) => sql`when ${k} then cast(${v} as ${type})`),
-    sql` `,
-  )} end`;
-}
-
 /** The settled numbers of the written outcomes: (number id, call id, result detail). */
 export function settledNumbers(group: OutcomeGroup, written: ReadonlySet<string>) {
   return group.rows.flatMap(({ outcome }) =>
@@ -146,33 +134,6 @@ export function settledNumbers(group: OutcomeGroup, written: ReadonlySet<string>
       ? [{ id: outcome.numberId, callId: outcome.callId, resultDetail: outcome.resultDetail }]
       : [],
   );
-}
-
-/** The SET of the numbers' update: done, with each one's result and call (one row: plain values). */
-export function numbersSet(
-  id: Column,
-  settled: { id: number; callId: string; resultDetail: number }[],
-  now: number,
-) {
-  const [only] = settled;
-  return {
-    state: 'done' as const,
-    resultDetail:
-      settled.length === 1 && only
-        ? only.resultDetail
-        : caseById(
-            id,
-            settled.map((s) => [s.id, s.resultDetail]),
-          ),
-    callUuid:
-      settled.length === 1 && only
-        ? only.callId
-        : caseById(
-            id,
-            settled.map((s) => [s.id, s.callId]),
-          ),
-    updatedAt: now,
-  };
 }
 
 /**
@@ -221,7 +182,11 @@ export function insertValues(group: OutcomeGroup, now: number): Record<string, u
   return out;
 }
 
-/** caseById over `count` placeholders: ids `i<k>`, values `<prefix><k>`. */
+/**
+ * `case id when … then … end` over `count` placeholders (ids `i<k>`, values `<prefix><k>`), for updating rows in one
+ * statement. The values are cast (written the same in SQLite and PostgreSQL), since PostgreSQL would otherwise type
+ * the parameters as text.
+ */
 export const caseSlots = (id: Column, count: number, prefix: string, type: 'integer' | 'text'): SQL =>
   sql`case ${id} ${sql.join(
     Array.from(
@@ -232,8 +197,8 @@ export const caseSlots = (id: Column, count: number, prefix: string, type: 'inte
   )} end`;
 
 /**
- * numbersSet and the ids of `count` settled numbers as placeholders (numbersValues), for the update prepared once
- * per count; the same statement text as numbersSet builds.
+ * The SET of the settled numbers' update (done, with each one's result and call; one row: plain values) and their
+ * ids, as placeholders (numbersValues), for the update prepared once per number of rows.
  */
 export function numbersSlots(
   id: Column,

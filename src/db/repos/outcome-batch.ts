@@ -102,16 +102,6 @@ export function planBatch(
   return { groups: [...groups.values()], single };
 }
 
-/** The rows of a group's INSERT (as the flow's upsert creates a row: destination '' when the flow has none). */
-const insertRows = (group: OutcomeGroup, now: number) =>
-  group.rows.map(({ outcome, fields }) => ({
-    ...fields,
-    destinationNumber: fields.destinationNumber ?? '',
-    callUuid: outcome.callId,
-    addTime: now,
-    updateTime: now,
-  }));
-
 /**
  * ON CONFLICT DO UPDATE's SET: the group's columns from the row offered (`excluded`), as the flow's upsert sets
  * the fields it has on a row that exists; the caller adds `setWhere: cdr_received = 0`.
@@ -142,11 +132,6 @@ export function settledNumbers(group: OutcomeGroup, written: ReadonlySet<string>
  */
 const slot = (name: string): SQL => sql`${sql.placeholder(name)}`;
 
-/** The columns insertRows gives every row of the group. */
-const insertColumns = (group: OutcomeGroup): string[] => [
-  ...new Set<string>([...group.columns, 'destinationNumber', 'callUuid', 'addTime', 'updateTime']),
-];
-
 /**
  * A group's shape: its columns and its number of rows. Every group of one shape is written by the same statement,
  * so the statement is built and prepared once per shape (issue 21: building and preparing it for every batch was
@@ -157,7 +142,7 @@ export const groupShape = (group: OutcomeGroup): string => `${group.columns.join
 type InsertSlots = Record<string, SQL> &
   Record<'destinationNumber' | 'callUuid' | 'addTime' | 'updateTime', SQL>;
 
-/** insertRows as placeholders, `<row>.<column>`, for the statement prepared once per shape. */
+/** A group's rows as placeholders, `<row>.<column>`, for the statement prepared once per shape. */
 export function insertSlots(group: OutcomeGroup): InsertSlots[] {
   return group.rows.map((_, i) => {
     const row: Record<string, SQL> = {};
@@ -172,12 +157,19 @@ export function insertSlots(group: OutcomeGroup): InsertSlots[] {
   });
 }
 
-/** The values of insertSlots' placeholders for the group (null where a row leaves a column unset). */
+/**
+ * The values of insertSlots' placeholders: each row as the flow's upsert creates it (destination '' when the flow
+ * has none; null where the row leaves one of the group's columns unset).
+ */
 export function insertValues(group: OutcomeGroup, now: number): Record<string, unknown> {
-  const columns = insertColumns(group);
   const out: Record<string, unknown> = {};
-  insertRows(group, now).forEach((row: Record<string, unknown>, i) => {
-    for (const c of columns) out[`${i}.${c}`] = row[c] ?? null;
+  group.rows.forEach(({ outcome, fields }, i) => {
+    const row: Record<string, unknown> = fields;
+    for (const c of group.columns) out[`${i}.${c}`] = row[c] ?? null;
+    out[`${i}.destinationNumber`] = fields.destinationNumber ?? '';
+    out[`${i}.callUuid`] = outcome.callId;
+    out[`${i}.addTime`] = now;
+    out[`${i}.updateTime`] = now;
   });
   return out;
 }

@@ -34,10 +34,17 @@ const TX_CONTROL = /^\s*(begin|commit|rollback|savepoint|release)/i;
 /** Counts per statement text, the text cut to its first 100 characters (enough to tell the statements apart). */
 function textCounter() {
   const byText = new Map<string, number>();
+  // The key of each statement text, worked out once per text: the counting runs in the app's process, for every
+  // statement, and a regular expression per statement was ~1% of the CPU it measures.
+  const keys = new Map<string, string>();
   return {
     byText,
     add(text: string) {
-      const key = text.replace(/\s+/g, ' ').trim().slice(0, 100);
+      let key = keys.get(text);
+      if (key === undefined) {
+        if (keys.size > 10_000) keys.clear();
+        keys.set(text, (key = text.replace(/\s+/g, ' ').trim().slice(0, 100)));
+      }
       byText.set(key, (byText.get(key) ?? 0) + 1);
     },
   };

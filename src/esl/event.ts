@@ -1,13 +1,6 @@
 // Turns event frames (text/event-plain, text/event-json) into one shape: {name, subclass?, headers, body?}.
-import {
-  ContentType,
-  contentType,
-  emptyHeaders,
-  parseHeaderLines,
-  urlDecode,
-  type EslFrame,
-  type Headers,
-} from './frame.js';
+import { ContentType, contentType, emptyHeaders, type EslFrame, type Headers } from './frame.js';
+import { lazyHeaders } from './lazy-headers.js';
 
 export interface EslEvent {
   /** Event-Name, e.g. CHANNEL_ANSWER, BACKGROUND_JOB, CUSTOM. */
@@ -41,96 +34,10 @@ export function decodeEvent(frame: EslFrame): EslEvent | undefined {
 function decodePlain(text: string): EslEvent | undefined {
   const blank = text.indexOf('\n\n');
   const headerText = blank === -1 ? text : text.slice(0, blank);
-  const headers = lazyHeaders(headerText);
+  const headers = lazyHeaders(headerText, true);
   const length = Number.parseInt(headers['Content-Length'] ?? '', 10);
   const body = blank !== -1 && length >= 0 ? takeBytes(text.slice(blank + 2), length) : undefined;
   return make(headers, body);
-}
-
-/**
- * A plain event's headers, found in its text when read. A leg's socket receives every event of its channel with
- * ~200 headers each, and the readers (the connection, the call runner) look at a handful: parsing and URL-decoding
- * all of them was a tenth of the app's CPU in the campaign benchmark (issue 13). Enumerating (spread,
- * Object.entries, `JSON.stringify`) or writing parses them all once; lookups then read that.
- */
-function lazyHeaders(text: string): Record<string, string> {
-  const target = emptyHeaders();
-  return new Proxy<Record<string, string>>(target, new LazyHeaders(text, target));
-}
-
-/**
- * The Proxy's handler: one object per event whose traps are its class's methods, rather than a handler of seven
- * closures per event (every event of every leg was paying for them: issue 21, allocation per attempt).
- */
-class LazyHeaders implements ProxyHandler<Record<string, string>> {
-  private parsed = false;
-
-  constructor(
-    private readonly text: string,
-    private readonly target: Record<string, string>,
-  ) {}
-
-  get(_: object, name: string | symbol): string | undefined {
-    return typeof name === 'string' ? this.lookup(name) : undefined;
-  }
-
-  has(_: object, name: string | symbol): boolean {
-    return typeof name === 'string' && this.lookup(name) !== undefined;
-  }
-
-  ownKeys(): ArrayLike<string | symbol> {
-    return Reflect.ownKeys(this.parseAll());
-  }
-
-  getOwnPropertyDescriptor(_: object, name: string | symbol): PropertyDescriptor | undefined {
-    return Reflect.getOwnPropertyDescriptor(this.parseAll(), name);
-  }
-
-  set(_: object, name: string | symbol, value: unknown): boolean {
-    return Reflect.set(this.parseAll(), name, value);
-  }
-
-  defineProperty(_: object, name: string | symbol, descriptor: PropertyDescriptor): boolean {
-    return Reflect.defineProperty(this.parseAll(), name, descriptor);
-  }
-
-  deleteProperty(_: object, name: string | symbol): boolean {
-    return Reflect.deleteProperty(this.parseAll(), name);
-  }
-
-  private parseAll(): Record<string, string> {
-    const { target } = this;
-    if (!this.parsed) {
-      // In the text's order, as an eager parse would give them (the values looked up so far are the same).
-      for (const name of Object.keys(target)) delete target[name];
-      Object.assign(target, parseHeaderLines(this.text, true));
-      this.parsed = true;
-    }
-    return target;
-  }
-
-  private lookup(name: string): string | undefined {
-    const known = this.target[name];
-    if (known !== undefined || this.parsed) return known;
-    const found = findHeader(this.text, name);
-    if (found !== undefined) this.target[name] = found;
-    return found;
-  }
-}
-
-/** The value of the last "name: value" line, as parseHeaderLines would give it (the last of a repeated name wins). */
-function findHeader(text: string, name: string): string | undefined {
-  // indexOf forward, not lastIndexOf: V8's forward search is several times faster on these ~6 KB texts.
-  const needle = `\n${name}:`;
-  let start = text.startsWith(name) && text.charCodeAt(name.length) === 0x3a ? 0 : -1;
-  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) start = at + 1;
-  if (start === -1) return undefined;
-  let v = start + name.length + 1;
-  while (text.charCodeAt(v) === 0x20) v++;
-  let end = text.indexOf('\n', v);
-  if (end === -1) end = text.length;
-  if (text.charCodeAt(end - 1) === 0x0d) end--;
-  return urlDecode(text.slice(v, Math.max(v, end)));
 }
 
 // JSON events put the body under `_body`. Array headers (FreeSWITCH's multi-value headers) are rendered as the

@@ -9,7 +9,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Clock } from '../core/clock.js';
 import { EslConnection, type EslConnectionOptions, type ExecuteInput } from './connection.js';
 import type { EslEvent } from './event.js';
-import { emptyHeaders, urlDecode, type EslFrame, type Headers } from './frame.js';
+import { urlDecode, type EslFrame, type Headers } from './frame.js';
+import { keptHeaders } from './lazy-headers.js';
 import type { Unsubscribe } from './listeners.js';
 import type { ExecuteResult, Reply } from './replies.js';
 import { fail, ok, type EslResult, type WaitOptions } from './result.js';
@@ -157,11 +158,8 @@ export class OutboundSession {
       this.destroy();
       return reply;
     }
-    const headers = emptyHeaders();
-    const keep = this.options.keepChannelHeader;
     const raw = reply.value.headers;
-    // for-in, not Object.entries: no [name, value] pair per header of the ~200 (the headers have no prototype).
-    for (const name in raw) if (!keep || keep(name)) headers[name] = urlDecode(raw[name]!);
+    const headers = keptHeaders(raw, this.options.keepChannelHeader);
     const uuid = urlDecode(raw['Unique-ID'] ?? raw['Channel-Unique-ID'] ?? '');
     if (!uuid) {
       this.destroy();

@@ -8,10 +8,13 @@
 // Content-Length, would otherwise make us buffer without end. Past a cap the parser stops for good and says why
 // (`error`); its owner closes the connection.
 import { parseHeaderLines, type EslFrame } from './frame.js';
+import { lazyHeaders } from './lazy-headers.js';
 
 const LF = 0x0a;
 const INITIAL_BUFFER = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** Header blocks longer than this are parsed when read. */
+const LAZY_HEADER_CHARS = 1024;
 
 export interface EslParserLimits {
   /**
@@ -84,7 +87,11 @@ export class EslParser {
         return undefined;
       }
       if (blank === -1) return undefined;
-      const headers = parseHeaderLines(this.buf.toString('utf8', this.start, blank), false);
+      const text = this.buf.toString('utf8', this.start, blank);
+      // The envelope of an event or a reply is a few lines; the connect reply's is every channel variable, and its
+      // reader keeps a few (keptHeaders): parsed when read, so the others are never cut from the text.
+      const headers =
+        text.length > LAZY_HEADER_CHARS ? lazyHeaders(text, false) : parseHeaderLines(text, false);
       this.start = blank + 2;
       this.scanFrom = this.start;
       const length = Number.parseInt(headers['Content-Length'] ?? '', 10);

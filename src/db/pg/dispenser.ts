@@ -51,12 +51,12 @@ async function closeBlocked(
 
 /** phone → why it must not be dialled (a list change commits before or after this statement). */
 async function blocked(
-  db: PgExecutor,
+  dnc: ReturnType<typeof pgDncRepo>,
   projectCode: string | null,
   phones: string[],
 ): Promise<Map<string, string>> {
   const keys = dncKeys(phones);
-  return blockedReasons(phones, keys, await pgDncRepo(db).listed(projectCode, keys));
+  return blockedReasons(phones, keys, await dnc.listed(projectCode, keys));
 }
 
 /**
@@ -127,6 +127,7 @@ const stillDue = (taskId: number, now: number, ids: number[]) =>
  */
 async function take(
   db: PgDb,
+  dnc: ReturnType<typeof pgDncRepo>,
   taskId: number,
   n: number,
   target: Target,
@@ -142,7 +143,7 @@ async function take(
     scanned += rows.length;
     const listed = screen
       ? await blocked(
-          db,
+          dnc,
           screen.projectCode,
           rows.map((r) => r.phone),
         )
@@ -183,7 +184,7 @@ function takeInWindow(
       if (rows.length === 0) break;
       scanned += rows.length;
       const listed = await blocked(
-        tx,
+        pgDncRepo(tx),
         screen.projectCode,
         rows.map((r) => r.phone),
       );
@@ -228,6 +229,8 @@ async function lockPending(tx: PgTx, ids: number[]): Promise<Set<number>> {
 }
 
 export function pgNumberStore(db: PgDb) {
+  // One for the store's life: its lookup is prepared once (a transaction's own, in takeInWindow, is per batch).
+  const dnc = pgDncRepo(db);
   /** One number's row, locked for the rest of the transaction (a settle and a retry must not interleave). */
   const lockedRow = async (tx: PgTx, id: number) =>
     first(await tx.select().from(taskNumbers).where(eq(taskNumbers.id, id)).for('update'));
@@ -259,7 +262,9 @@ export function pgNumberStore(db: PgDb) {
       screen?: Screen,
       fence?: Fence,
     ): Promise<DialledNumber[]> =>
-      (await take(db, taskId, n, { state: 'dialing', assignedTo: null, fence }, now, screen)).map(dialled),
+      (await take(db, dnc, taskId, n, { state: 'dialing', assignedTo: null, fence }, now, screen)).map(
+        dialled,
+      ),
 
     /** Preview (spec 一.23): pending → preview, held by one agent. */
     reservePreview: (
@@ -269,7 +274,7 @@ export function pgNumberStore(db: PgDb) {
       now: number,
       screen?: Screen,
     ): Promise<DispensedNumber[]> =>
-      take(db, taskId, n, { state: 'preview', assignedTo: username }, now, screen),
+      take(db, dnc, taskId, n, { state: 'preview', assignedTo: username }, now, screen),
 
     /** An agent-first number whose agent never rang goes back to pending (it was not dialled, so no call uuid). */
     async giveBack(id: number, now: number): Promise<void> {

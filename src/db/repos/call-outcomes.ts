@@ -12,16 +12,20 @@ import { gatewaysRepo, type Gateway } from './gateways.js';
 import {
   codesKey,
   conflictSet,
-  insertRows,
+  groupShape,
+  insertSlots,
+  insertValues,
   KeptFacts,
   notMeasured,
-  numbersSet,
+  numbersSlots,
+  numbersValues,
   planBatch,
   settledNumbers,
   type CallOutcome,
   type OutcomeFacts,
   type OutcomeGroup,
 } from './outcome-batch.js';
+import { preparedOnce } from './prepared.js';
 
 export type { CallOutcome } from './outcome-batch.js';
 
@@ -52,32 +56,34 @@ export function callOutcomesRepo(db: Db) {
         .where(eq(taskNumbers.id, o.numberId))
         .run();
   };
+  // Prepared once per shape (prepared.ts): every batch of the same columns and size runs the same statements.
+  const upserts = new Map<string, ReturnType<typeof prepareUpsert>>();
+  const settles = new Map<string, ReturnType<typeof prepareSettle>>();
+  function prepareUpsert(group: OutcomeGroup) {
+    return db
+      .insert(callLogs)
+      .values(insertSlots(group))
+      .onConflictDoUpdate({
+        target: callLogs.callUuid,
+        set: conflictSet(callLogs, group),
+        setWhere: notMeasured(callLogs.cdrReceived),
+      })
+      .returning({ callUuid: callLogs.callUuid })
+      .prepare();
+  }
+  function prepareSettle(count: number) {
+    const { set, ids } = numbersSlots(taskNumbers.id, count);
+    return db.update(taskNumbers).set(set).where(inArray(taskNumbers.id, ids)).prepare();
+  }
   /** A group in two statements: the call logs (rows the CDR wrote left alone), then the numbers of those written. */
   const storeGroup = (group: OutcomeGroup, now: number): Set<string> => {
-    const written = new Set(
-      db
-        .insert(callLogs)
-        .values(insertRows(group, now))
-        .onConflictDoUpdate({
-          target: callLogs.callUuid,
-          set: conflictSet(callLogs, group),
-          setWhere: notMeasured(callLogs.cdrReceived),
-        })
-        .returning({ callUuid: callLogs.callUuid })
-        .all()
-        .map((r) => r.callUuid),
-    );
+    const upsert = preparedOnce(upserts, groupShape(group), () => prepareUpsert(group));
+    const written = new Set(upsert.all(insertValues(group, now)).map((r) => r.callUuid));
     const settled = settledNumbers(group, written);
     if (settled.length)
-      db.update(taskNumbers)
-        .set(numbersSet(taskNumbers.id, settled, now))
-        .where(
-          inArray(
-            taskNumbers.id,
-            settled.map((n) => n.id),
-          ),
-        )
-        .run();
+      preparedOnce(settles, String(settled.length), () => prepareSettle(settled.length)).run(
+        numbersValues(settled, now),
+      );
     return written;
   };
   /** Each outcome in a savepoint of its own, in the caller's transaction: the ones that failed, with why. */

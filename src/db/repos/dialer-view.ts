@@ -3,7 +3,7 @@
 // then decides synchronously on this view and touches the store again only to dispense and settle numbers, so on a
 // networked store a tick costs two round trips (the tasks with their projects, nodes and whether a number is due;
 // the tasks' gateways), not one per read.
-import { and, eq, inArray, sql, type Column, type Table } from 'drizzle-orm';
+import { and, eq, inArray, sql, type Column, type Placeholder, type Table } from 'drizzle-orm';
 import { CallType, TaskStatus } from '../../core/codes.js';
 import type { DialerView } from '../../dialer/dialer-view.js';
 import type { Db } from '../database.js';
@@ -11,6 +11,7 @@ import type { Gateway } from './gateways.js';
 import type { FsNode } from './nodes.js';
 import type { Project } from './projects.js';
 import { fsNodes, gateways, projects, taskGateways, taskNumbers, tasks } from '../schema.js';
+import { preparedOnce } from './prepared.js';
 
 /** The task's gateway rows (ordered by task, then gateway) into view.gatewaysOf; shared by both stores. */
 export function groupTaskGateways(
@@ -28,7 +29,7 @@ export function groupTaskGateways(
 export const dueColumn = (
   task: Column,
   number: Table & { taskId: Column; state: Column; retryAt: Column },
-  now: number,
+  now: number | Placeholder,
 ) =>
   sql<number>`case when exists (select 1 from ${number} where ${number.taskId} = ${task} and ${number.state} = 'pending'
     and (${number.retryAt} is null or ${number.retryAt} <= ${now})) then 1 else 0 end`;
@@ -54,38 +55,46 @@ export function viewOf(
 }
 
 export function dialerViewRepo(db: Db) {
+  // Prepared once (issue 21): a tick loads the view every 100 ms. The gateways' statement per number of tasks.
+  const running = db
+    .select({
+      task: tasks,
+      project: projects,
+      node: fsNodes,
+      due: dueColumn(tasks.id, taskNumbers, sql.placeholder('now')),
+    })
+    .from(tasks)
+    .leftJoin(projects, eq(projects.id, tasks.projectId))
+    .leftJoin(fsNodes, eq(fsNodes.id, projects.nodeId))
+    .where(and(eq(tasks.status, TaskStatus.running), eq(tasks.callType, CallType.predictive)))
+    .orderBy(tasks.id)
+    .prepare();
+  const gatewaysOf = new Map<string, ReturnType<typeof prepareGatewaysOf>>();
+  function prepareGatewaysOf(count: number) {
+    return db
+      .select({ taskId: taskGateways.taskId, concurrency: taskGateways.concurrency, gateway: gateways })
+      .from(taskGateways)
+      .innerJoin(gateways, eq(gateways.id, taskGateways.gatewayId))
+      .where(
+        inArray(
+          taskGateways.taskId,
+          Array.from({ length: count }, (_, k) => sql.placeholder(`t${k}`)),
+        ),
+      )
+      .orderBy(taskGateways.taskId, gateways.id)
+      .prepare();
+  }
   return {
     /** Everything a tick decides on, in two statements whatever the number of running tasks. */
     load(now: number): DialerView {
-      const view = viewOf(
-        db
-          .select({
-            task: tasks,
-            project: projects,
-            node: fsNodes,
-            due: dueColumn(tasks.id, taskNumbers, now),
-          })
-          .from(tasks)
-          .leftJoin(projects, eq(projects.id, tasks.projectId))
-          .leftJoin(fsNodes, eq(fsNodes.id, projects.nodeId))
-          .where(and(eq(tasks.status, TaskStatus.running), eq(tasks.callType, CallType.predictive)))
-          .orderBy(tasks.id)
-          .all(),
+      const view = viewOf(running.all({ now }));
+      const count = view.running.length;
+      if (count === 0) return view;
+      const ids = Object.fromEntries(view.running.map((t, k) => [`t${k}`, t.id]));
+      groupTaskGateways(
+        view,
+        preparedOnce(gatewaysOf, String(count), () => prepareGatewaysOf(count)).all(ids),
       );
-      if (view.running.length === 0) return view;
-      const rows = db
-        .select({ taskId: taskGateways.taskId, concurrency: taskGateways.concurrency, gateway: gateways })
-        .from(taskGateways)
-        .innerJoin(gateways, eq(gateways.id, taskGateways.gatewayId))
-        .where(
-          inArray(
-            taskGateways.taskId,
-            view.running.map((t) => t.id),
-          ),
-        )
-        .orderBy(taskGateways.taskId, gateways.id)
-        .all();
-      groupTaskGateways(view, rows);
       return view;
     },
   };

@@ -1,11 +1,9 @@
 // What both number stores (SQLite db/repos/numbers.ts, PostgreSQL db/pg/dispenser.ts) decide the same way: why a
 // number is not dialled, what the call log of a number closed without a call says, and the notes left on rows.
 import { randomUUID } from 'node:crypto';
-import type { Column, SQL } from 'drizzle-orm';
 import { Result, ResultDetail } from '../../core/codes.js';
 import { dncKey } from '../../core/phone.js';
 import type { DialledNumber, DispensedNumber, Screen } from '../../dialer/number-source.js';
-import { caseById } from './outcome-batch.js';
 
 const SkipReason = { dncGlobal: 'dnc-global', dncProject: 'dnc-project' } as const;
 
@@ -28,15 +26,6 @@ export interface Recovery {
 /** Numbers dispensed for dialling, each with the uuid of the call that will dial it. */
 export const withCallIds = (rows: DispensedNumber[]): DialledNumber[] =>
   rows.map((r) => ({ ...r, callId: randomUUID() }));
-
-/**
- * The call_uuid each dispensed row gets, as one expression (`case id when … then … end`), so the statement that
- * dispenses a batch also records its calls; undefined for rows without call ids (preview numbers).
- */
-export function callUuidsOf(id: Column, rows: (DispensedNumber & { callId?: string })[]): SQL | undefined {
-  const marked = rows.flatMap((r) => (r.callId === undefined ? [] : [[r.id, r.callId] as [number, string]]));
-  return marked.length === 0 ? undefined : caseById(id, marked);
-}
 
 /** The do-not-call keys of the phones, for the store's `listed` lookup. */
 export const dncKeys = (phones: string[]): string[] => phones.map(dncKey);

@@ -8,10 +8,11 @@ import { TaskStatus } from '../../core/codes.js';
 import type { DialledNumber, DispensedNumber, Fence, Screen } from '../../dialer/number-source.js';
 import type { Async } from './async.js';
 import { dncRepo } from './dnc.js';
+import { caseSlots } from './outcome-batch.js';
+import { preparedOnce } from './prepared.js';
 import {
   agentMissSettle,
   blockedReasons,
-  callUuidsOf,
   dncKeys,
   recoveredNumber,
   SCAN_BATCH,
@@ -48,22 +49,11 @@ export function numberStore(db: Db) {
   ): T[] {
     if (n <= 0) return [];
     return db.transaction((tx) => {
-      const due = and(
-        eq(taskNumbers.taskId, taskId),
-        eq(taskNumbers.state, 'pending'),
-        or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, now)),
-      );
       const picked: DispensedNumber[] = [];
       let after = 0;
       for (let scanned = 0; picked.length < n && scanned < SCAN_LIMIT;) {
-        const batch = screen ? SCAN_BATCH : n - picked.length;
-        const rows = tx
-          .select({ id: taskNumbers.id, phone: taskNumbers.phone, retries: taskNumbers.retries })
-          .from(taskNumbers)
-          .where(and(due, gt(taskNumbers.id, after)))
-          .orderBy(asc(taskNumbers.id))
-          .limit(batch)
-          .all();
+        const limit = screen ? SCAN_BATCH : n - picked.length;
+        const rows = pendingAfter.all({ taskId, now, after, limit });
         if (rows.length === 0) break;
         scanned += rows.length;
         after = rows[rows.length - 1]?.id ?? after;
@@ -91,28 +81,54 @@ export function numberStore(db: Db) {
         if (!screen) break;
       }
       const taken = mark(picked);
-      if (taken.length)
-        tx.update(taskNumbers)
-          .set({
-            state,
-            assignedTo,
-            retryAt: null,
-            epoch,
-            updatedAt: now,
-            callUuid: callUuidsOf(taskNumbers.id, taken),
-          })
-          .where(
-            and(
-              eq(taskNumbers.state, 'pending'),
-              inArray(
-                taskNumbers.id,
-                taken.map((r) => r.id),
-              ),
-            ),
-          )
-          .run();
+      if (taken.length) {
+        const withCalls = taken[0]?.callId !== undefined;
+        const move = preparedOnce(moves, `${taken.length}/${withCalls}`, () =>
+          prepareMove(taken.length, withCalls),
+        );
+        const values: Record<string, unknown> = { state, assignedTo, epoch, now };
+        taken.forEach((r, k) => {
+          values[`i${k}`] = r.id;
+          if (withCalls) values[`c${k}`] = r.callId;
+        });
+        move.run(values);
+      }
       return taken;
     });
+  }
+
+  // The dispensing statements, prepared once (issue 21): a tick dispenses every 100 ms.
+  /** Up to `limit` due pending numbers of the task after id `after`, oldest first. */
+  const pendingAfter = db
+    .select({ id: taskNumbers.id, phone: taskNumbers.phone, retries: taskNumbers.retries })
+    .from(taskNumbers)
+    .where(
+      and(
+        eq(taskNumbers.taskId, sql.placeholder('taskId')),
+        eq(taskNumbers.state, 'pending'),
+        or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, sql.placeholder('now'))),
+        gt(taskNumbers.id, sql.placeholder('after')),
+      ),
+    )
+    .orderBy(asc(taskNumbers.id))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+  /** `count` picked numbers (ids `i<k>`) still pending move to `state`, each with its call (`c<k>`) if dialled. */
+  const moves = new Map<string, ReturnType<typeof prepareMove>>();
+  function prepareMove(count: number, withCalls: boolean) {
+    const ids = Array.from({ length: count }, (_, k) => sql.placeholder(`i${k}`));
+    return db
+      .update(taskNumbers)
+      .set({
+        state: sql`${sql.placeholder('state')}`,
+        assignedTo: sql`${sql.placeholder('assignedTo')}`,
+        retryAt: null,
+        epoch: sql`${sql.placeholder('epoch')}`,
+        updatedAt: sql`${sql.placeholder('now')}`,
+        callUuid: withCalls ? caseSlots(taskNumbers.id, count, 'c', 'text') : undefined,
+      })
+      .where(and(eq(taskNumbers.state, 'pending'), inArray(taskNumbers.id, ids)))
+      .prepare();
   }
 
   const due = db

@@ -3,6 +3,7 @@
 import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Async } from './async.js';
 import { callListsRepo } from './call-lists.js';
+import { preparedOnce } from './prepared.js';
 import { TaskStatus } from '../../core/codes.js';
 import type { Db } from '../database.js';
 import { callLogs, gateways, taskGateways, taskNumbers, tasks } from '../schema.js';
@@ -15,6 +16,12 @@ type NumberState = (typeof taskNumbers.$inferSelect)['state'];
 const CHUNK = 500;
 
 export function tasksRepo(db: Db) {
+  // Every tick asks for the tasks in some statuses (their expiry): one statement prepared per number of statuses.
+  const byStatuses = new Map<string, ReturnType<typeof prepareInStates>>();
+  function prepareInStates(count: number) {
+    const slots = Array.from({ length: count }, (_, k) => sql.placeholder(`s${k}`));
+    return db.select().from(tasks).where(inArray(tasks.status, slots)).prepare();
+  }
   const base = {
     byCode: (callTaskCode: string): Task | undefined =>
       db.select().from(tasks).where(eq(tasks.callTaskCode, callTaskCode)).get(),
@@ -174,7 +181,9 @@ export function tasksRepo(db: Db) {
         )
         .get()?.n ?? 0,
     inStates: (statuses: number[]): Task[] =>
-      db.select().from(tasks).where(inArray(tasks.status, statuses)).all(),
+      preparedOnce(byStatuses, String(statuses.length), () => prepareInStates(statuses.length)).all(
+        Object.fromEntries(statuses.map((s, k) => [`s${k}`, s])),
+      ),
   };
   const list = callListsRepo(db);
   return {

@@ -1,5 +1,5 @@
 // Do-not-call numbers (issue 14.6), as src/db/repos/dnc.ts: every change is one transaction.
-import { and, asc, count, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { BULK_CHUNK, insertDncNumbers } from '../bulk.js';
 import { changed, first, INSERT_CHUNK, type PgExecutor, transaction } from '../rows.js';
 import { dncNumbers } from '../schema.js';
@@ -7,6 +7,20 @@ import { dncNumbers } from '../schema.js';
 type DncNumber = typeof dncNumbers.$inferSelect;
 
 export function pgDncRepo(db: PgExecutor) {
+  // Every dispensed batch is looked up (issue 21): one named statement whatever the number of phones, prepared at
+  // the first lookup (the arrays are bound as one parameter each).
+  let lookup: ReturnType<typeof prepareLookup> | undefined;
+  const prepareLookup = () =>
+    db
+      .select()
+      .from(dncNumbers)
+      .where(
+        and(
+          sql`${dncNumbers.projectCode} = any(${sql.placeholder('scopes')}::text[])`,
+          sql`${dncNumbers.phone} = any(${sql.placeholder('phones')}::text[])`,
+        ),
+      )
+      .prepare('cc_dnc_listed');
   /** Inserts the phones a list lacks; returns the phones that were new, each once, in the order given. */
   const insertNew = (projectCode: string, phones: string[], note: string | null, now: number) =>
     transaction(db, async (tx) => {
@@ -80,16 +94,9 @@ export function pgDncRepo(db: PgExecutor) {
     async listed(projectCode: string | null, phones: string[]): Promise<Map<string, DncNumber>> {
       const out = new Map<string, DncNumber>();
       const scopes = projectCode ? ['', projectCode] : [''];
+      lookup ??= prepareLookup();
       for (let i = 0; i < phones.length; i += INSERT_CHUNK) {
-        const rows = await db
-          .select()
-          .from(dncNumbers)
-          .where(
-            and(
-              inArray(dncNumbers.projectCode, scopes),
-              inArray(dncNumbers.phone, phones.slice(i, i + INSERT_CHUNK)),
-            ),
-          );
+        const rows = await lookup.execute({ scopes, phones: phones.slice(i, i + INSERT_CHUNK) });
         for (const r of rows) {
           const known = out.get(r.phone);
           if (!known || (known.projectCode !== '' && r.projectCode === '')) out.set(r.phone, r);

@@ -6,6 +6,7 @@ import { changed, first, one, type PgExecutor, transaction } from '../rows.js';
 import { callLogs, gateways, taskGateways, taskNumbers, tasks } from '../schema.js';
 import { TaskStatus } from '../../../core/codes.js';
 import { pgCallListsRepo } from './call-lists.js';
+import { preparedOnce } from '../../repos/prepared.js';
 import { lastResultIn, toTaskCounts, type TaskCounts } from '../../repos/tasks.js';
 
 type Task = typeof tasks.$inferSelect;
@@ -17,6 +18,11 @@ const lastOfNumber = sql`${callLogs.id} = (select max(c2.id) from call_logs c2 w
 
 function pgTaskRows(db: PgExecutor) {
   const countOf = async (q: Promise<{ n: number }[]>): Promise<number> => first(await q)?.n ?? 0;
+  const byStatuses = new Map<string, ReturnType<typeof prepareInStates>>();
+  function prepareInStates(count: number) {
+    const slots = Array.from({ length: count }, (_, k) => sql.placeholder(`s${k}`));
+    return db.select().from(tasks).where(inArray(tasks.status, slots)).prepare(`cc_tasks_in_states_${count}`);
+  }
   return {
     byCode: async (callTaskCode: string): Promise<Task | undefined> =>
       first(await db.select().from(tasks).where(eq(tasks.callTaskCode, callTaskCode))),
@@ -163,8 +169,13 @@ function pgTaskRows(db: PgExecutor) {
             and(eq(taskNumbers.taskId, taskId), eq(taskNumbers.state, 'pending'), gt(taskNumbers.retries, 0)),
           ),
       ),
+    /** Every tick asks (the tasks' expiry): a named statement prepared per number of statuses. */
     inStates: async (statuses: number[]): Promise<Task[]> =>
-      statuses.length === 0 ? [] : db.select().from(tasks).where(inArray(tasks.status, statuses)),
+      statuses.length === 0
+        ? []
+        : preparedOnce(byStatuses, String(statuses.length), () => prepareInStates(statuses.length)).execute(
+            Object.fromEntries(statuses.map((s, k) => [`s${k}`, s])),
+          ),
   };
 }
 

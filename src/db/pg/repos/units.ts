@@ -7,18 +7,23 @@ import type { CallOutcome } from '../../repos/call-outcomes.js';
 import type { Gateway } from '../../repos/gateways.js';
 import type { Extension, Project } from '../../repos/projects.js';
 import {
-  caseById,
+  caseSlots,
   codesKey,
   conflictSet,
-  insertRows,
+  groupShape,
+  insertSlots,
+  insertValues,
   KeptFacts,
   notMeasured,
-  numbersSet,
+  numbersSlots,
+  numbersValues,
   planBatch,
   settledNumbers,
   type OutcomeFacts,
   type OutcomeGroup,
 } from '../../repos/outcome-batch.js';
+import { preparedOnce } from '../../repos/prepared.js';
+import { preparedSql } from '../prepared.js';
 import { first, type PgExecutor, type PgTx, transaction } from '../rows.js';
 import { callLogs, gateways, projects, taskGateways, taskNumbers, tasks } from '../schema.js';
 import { pgCallLogsRepo, write as writeCallLog } from './call-logs.js';
@@ -208,39 +213,44 @@ export function pgCallOutcomesRepo(db: PgExecutor) {
   }
 
   /**
-   * A group in one statement, atomic without a transaction: the call logs (rows the CDR wrote left alone) and, in
-   * a data-modifying WITH, the numbers of the logs written. Returns the call ids written.
+   * A group's statement: the call logs (rows the CDR wrote left alone) and, in a data-modifying WITH, the `settling`
+   * numbers of the logs written. Built once per shape and number of numbers (prepared.ts), a named statement.
    */
-  async function storeGroup(group: OutcomeGroup, now: number): Promise<Set<string>> {
+  const statements = new Map<string, ReturnType<typeof prepareGroup>>();
+  function prepareGroup(group: OutcomeGroup, settling: number) {
     const logs = db
       .insert(callLogs)
-      .values(insertRows(group, now))
+      .values(insertSlots(group))
       .onConflictDoUpdate({
         target: callLogs.callUuid,
         set: conflictSet(callLogs, group),
         setWhere: notMeasured(callLogs.cdrReceived),
       })
       .returning({ callUuid: callLogs.callUuid });
-    const numbers = settledNumbers(group, new Set(group.rows.map((r) => r.outcome.callId)));
-    if (numbers.length === 0) return new Set((await logs).map((r) => r.callUuid));
+    if (settling === 0) return preparedSql<{ call_uuid: string }>(db, logs.getSQL());
+    const { set, ids } = numbersSlots(taskNumbers.id, settling);
     const settle = db
       .update(taskNumbers)
-      .set(numbersSet(taskNumbers.id, numbers, now))
+      .set(set)
       .where(
         and(
-          inArray(
-            taskNumbers.id,
-            numbers.map((n) => n.id),
-          ),
-          sql`${caseById(
-            taskNumbers.id,
-            numbers.map((n) => [n.id, n.callId]),
-          )} in (select call_uuid from written)`,
+          inArray(taskNumbers.id, ids),
+          sql`${caseSlots(taskNumbers.id, settling, 'c', 'text')} in (select call_uuid from written)`,
         ),
       );
-    const rows = await db.execute<{ call_uuid: string }>(
+    return preparedSql<{ call_uuid: string }>(
+      db,
       sql`with written as (${logs.getSQL()}), settled as (${settle.getSQL()}) select call_uuid from written`,
     );
+  }
+
+  /** A group in one statement, atomic without a transaction. Returns the call ids written. */
+  async function storeGroup(group: OutcomeGroup, now: number): Promise<Set<string>> {
+    const numbers = settledNumbers(group, new Set(group.rows.map((r) => r.outcome.callId)));
+    const statement = preparedOnce(statements, `${groupShape(group)}/${numbers.length}`, () =>
+      prepareGroup(group, numbers.length),
+    );
+    const rows = await statement.execute({ ...insertValues(group, now), ...numbersValues(numbers, now) });
     return new Set(rows.rows.map((r) => r.call_uuid));
   }
 

@@ -7,6 +7,7 @@ import type { DialerView } from '../../../dialer/dialer-view.js';
 import type { InboundCandidate } from '../../../calls/inbound-routing.js';
 import { dueColumn, groupTaskGateways, viewOf } from '../../repos/dialer-view.js';
 import { groupCandidates } from '../../repos/inbound.js';
+import { preparedOnce } from '../../repos/prepared.js';
 import type { CallFigures } from '../../repos/wallboard.js';
 import { first, type PgExecutor } from '../rows.js';
 import {
@@ -25,37 +26,46 @@ type Task = typeof tasks.$inferSelect;
 const HOUR_MS = 3600_000;
 
 export function pgDialerViewRepo(db: PgExecutor) {
+  // Prepared once, as named server-side statements (issue 21): a tick loads the view every 100 ms. The gateways'
+  // statement per number of tasks.
+  const running = db
+    .select({
+      task: tasks,
+      project: projects,
+      node: fsNodes,
+      due: dueColumn(tasks.id, taskNumbers, sql.placeholder('now')),
+    })
+    .from(tasks)
+    .leftJoin(projects, eq(projects.id, tasks.projectId))
+    .leftJoin(fsNodes, eq(fsNodes.id, projects.nodeId))
+    .where(and(eq(tasks.status, TaskStatus.running), eq(tasks.callType, CallType.predictive)))
+    .orderBy(tasks.id)
+    .prepare('cc_dialer_view_tasks');
+  const gatewaysOf = new Map<string, ReturnType<typeof prepareGatewaysOf>>();
+  function prepareGatewaysOf(count: number) {
+    return db
+      .select({ taskId: taskGateways.taskId, concurrency: taskGateways.concurrency, gateway: gateways })
+      .from(taskGateways)
+      .innerJoin(gateways, eq(gateways.id, taskGateways.gatewayId))
+      .where(
+        inArray(
+          taskGateways.taskId,
+          Array.from({ length: count }, (_, k) => sql.placeholder(`t${k}`)),
+        ),
+      )
+      .orderBy(taskGateways.taskId, gateways.id)
+      .prepare(`cc_dialer_view_gateways_${count}`);
+  }
   return {
     /** Everything a tick decides on, in two statements whatever the number of running tasks. */
     async load(now: number): Promise<DialerView> {
-      const view = viewOf(
-        await db
-          .select({
-            task: tasks,
-            project: projects,
-            node: fsNodes,
-            due: dueColumn(tasks.id, taskNumbers, now),
-          })
-          .from(tasks)
-          .leftJoin(projects, eq(projects.id, tasks.projectId))
-          .leftJoin(fsNodes, eq(fsNodes.id, projects.nodeId))
-          .where(and(eq(tasks.status, TaskStatus.running), eq(tasks.callType, CallType.predictive)))
-          .orderBy(tasks.id),
-      );
-      if (view.running.length === 0) return view;
+      const view = viewOf(await running.execute({ now }));
+      const count = view.running.length;
+      if (count === 0) return view;
+      const ids = Object.fromEntries(view.running.map((t, k) => [`t${k}`, t.id]));
       groupTaskGateways(
         view,
-        await db
-          .select({ taskId: taskGateways.taskId, concurrency: taskGateways.concurrency, gateway: gateways })
-          .from(taskGateways)
-          .innerJoin(gateways, eq(gateways.id, taskGateways.gatewayId))
-          .where(
-            inArray(
-              taskGateways.taskId,
-              view.running.map((t) => t.id),
-            ),
-          )
-          .orderBy(taskGateways.taskId, gateways.id),
+        await preparedOnce(gatewaysOf, String(count), () => prepareGatewaysOf(count)).execute(ids),
       );
       return view;
     },

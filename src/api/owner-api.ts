@@ -79,11 +79,22 @@ export function ownerApi(ctx: ApiContext, remote: RemoteApi | undefined): OwnerA
       return null;
     },
     getExtentionByProject: (p) => projects().extensionsOf(p.projectCode ?? ''),
+    async distributionSeat(p) {
+      await projects().distributionSeat(p.projectCode ?? '', p.username ?? '');
+      return null;
+    },
   };
 
-  /** The project a call acts in; undefined when this instance does not know it (the local run says why). */
+  /**
+   * The project whose live state a call acts on; undefined when this instance does not know it (the local run says
+   * why, or has no live state to look at: an extension of no project is on no call). A seat moves out of the project
+   * its calls run in: whether it is on one is known at that project's owner, which tells the new project's owner of
+   * the move (store-change announcements).
+   */
   const projectOf = (call: OwnerCall, p: OwnerParams): string | undefined =>
-    call === 'setWorkStatus' ? ctx.services.agents.get(p.username ?? '')?.projectCode : p.projectCode;
+    call === 'setWorkStatus' || call === 'distributionSeat'
+      ? ctx.services.agents.get(p.username ?? '')?.projectCode
+      : p.projectCode;
 
   /** The project's extensions with their stored registration and work status: a read nobody else answered. */
   async function fromStore(projectCode: string): Promise<unknown> {

@@ -5,12 +5,14 @@
 // over the RabbitMQ bus, and app.ts plugs one in only with CC_AMQP_URL: without it every request runs here.
 
 /** The signed endpoints that act on live state held only at the owner (src/api/owner-api.ts runs them). */
-export type OwnerCall = 'setWorkStatus' | 'setWorkStatusByProjectCode' | 'getExtentionByProject';
+export type OwnerCall =
+  'setWorkStatus' | 'setWorkStatusByProjectCode' | 'getExtentionByProject' | 'distributionSeat';
 
 export const OWNER_CALLS: readonly OwnerCall[] = [
   'setWorkStatus',
   'setWorkStatusByProjectCode',
   'getExtentionByProject',
+  'distributionSeat',
 ];
 
 export interface ForwardedApiCall {
@@ -19,7 +21,10 @@ export interface ForwardedApiCall {
   /** The client address the receiving instance saw: the owner checks the account's address list against it. */
   clientIp: string;
   call: OwnerCall;
-  /** The project acted on: the owner refuses the call when it no longer holds it. */
+  /**
+   * The project acted on (for distributionSeat the extension's project before the move, where its calls run): the
+   * owner refuses the call when it no longer holds it.
+   */
   projectCode: string;
   /** The endpoint's validated parameters (username, workStatus), as JSON. */
   params: string;

@@ -91,6 +91,27 @@ t.test("given project pa held by A, getExtentionByProject at B shows A's live st
 });
 
 t.test(
+  'given project pa held by A, distributionSeat at B moves an agent only once it is off its call at A',
+  async (t) => {
+    const { a, b, owners, agent } = await cluster(t, A);
+    for (const i of [a, b]) await i.ta.app.ctx.services.projects.createProject('pb', 1);
+    owners.set('pb', A);
+    // On a call at A (where its calls run); B's copy of it is idle.
+    t.ok(a.ta.app.ctx.services.agents.setWork(agent, WorkStatus.available).ok);
+    t.ok(a.ta.app.ctx.services.agents.apply(agent, { kind: 'reserve', callId: 'c1' }).ok);
+    const busy = await api(b, 'POST', 'distributionSeat/v1', { projectCode: 'pb', username: agent });
+    t.equal(busy.status, 409);
+    t.match(busy.reqResult.msg, /is on a call/);
+    t.equal(a.ta.app.ctx.services.agents.get(agent)!.projectCode, 'pa', 'not moved at A');
+    t.ok(a.ta.app.ctx.services.agents.apply(agent, { kind: 'release', callId: 'c1' }).ok);
+    const moved = await api(b, 'POST', 'distributionSeat/v1', { projectCode: 'pb', username: agent });
+    t.equal(moved.reqResult.code, 1, moved.reqResult.msg);
+    t.equal(a.ta.app.ctx.services.agents.get(agent)!.projectCode, 'pb', 'moved at A');
+    t.equal(b.metric('cluster.api.forwarded'), 2);
+  },
+);
+
+t.test(
   'given project pa has no owner, writes at B are refused and the read comes from the store',
   async (t) => {
     const { b, agent } = await cluster(t, undefined);

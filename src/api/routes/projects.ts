@@ -13,7 +13,8 @@ const gwCode = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const tags = ['project'];
 
 export const projectRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
-  // Agents' work status and getExtentionByProject act on live state only the project's owner holds (issue 20).
+  // Agents' work status, getExtentionByProject and distributionSeat act on live state only the project's owner
+  // holds (issue 20): owner-api.ts runs them there.
   const owned = ownerApi(ctx, ctx.api);
   projectLifecycleRoutes(app, ctx, owned);
   agentStatusRoutes(app, ctx, owned);
@@ -207,7 +208,7 @@ function agentStatusRoutes(app: FastifyInstance, ctx: ApiContext, owned: OwnerAp
       },
     },
     async (req) => {
-      await projects().distributionSeat(req.body.projectCode, req.body.username);
+      await owned.run('distributionSeat', callerOf(req), req.body);
       return ok();
     },
   );

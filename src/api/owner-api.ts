@@ -1,7 +1,8 @@
 // Where the signed API's requests on an agent's live state run (issue 20): at the instance that owns the project.
 // Only the owner's registry decides who is offered calls; another instance's is a copy it reloads from the store, so
 // a setWorkStatus run there would change the stored field and that copy while the owner kept offering calls by its
-// old view, and its getExtentionByProject would show that stale copy. So, for a project held elsewhere, the request is
+// old view, its getExtentionByProject would show that stale copy, and its distributionSeat would move an agent it
+// sees idle while the agent is on a call at the owner. So, for a project held elsewhere, the request is
 // run by the owner over the bus (remote-api.ts), in the name of the API account THIS instance authenticated; the
 // owner checks that account again in its own store (API accounts act site-wide: known, enabled, unexpired, the
 // client's address allowed) and that it still holds the project. Its answer, or its error, is given as if it had
@@ -25,7 +26,7 @@ import { overStored } from './console-reads.js';
 import { accountRefusal } from './auth.js';
 import type { ApiAnswer, ForwardedApiCall, OwnerCall, RemoteApi } from './remote-api.js';
 
-/** The validated parameters of the three endpoints. */
+/** The validated parameters of the endpoints (remote-api.ts OwnerCall). */
 interface OwnerParams {
   username?: string;
   projectCode?: string;

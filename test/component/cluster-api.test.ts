@@ -7,7 +7,8 @@ import { connect } from 'amqplib';
 import t, { type Test } from 'tap';
 import { RPC_ROUTING_KEY } from '../../src/cluster/routing-key.js';
 import { WorkStatus } from '../../src/core/codes.js';
-import { ACCOUNT } from '../support/app.js';
+import { strictSignOf } from '../../src/api/strict-sign.js';
+import { ACCOUNT, SECRET } from '../support/app.js';
 import { pair, until, type Instance } from '../support/cluster.js';
 import { OwnerTable } from '../support/ownership.js';
 import { amqpUrl } from '../support/rabbitmq.js';
@@ -188,4 +189,29 @@ t.test('given an account A would not let in, or a request no instance signed, A 
   await until('A counted both', () => a.metric('cluster.api.forged') === 2);
   t.equal(a.metric('cluster.api.served'), served, 'neither was served');
   t.same(offered(a), [], 'nothing ran');
+});
+
+t.test('given a strict account, B forwards the account whose HMAC it checked, and A runs it', async (t) => {
+  const { a, b, agent } = await cluster(t, A);
+  await b.ta.app.ctx.repos.accounts.update(ACCOUNT, { signMode: 'strict' }, b.ta.clock.now());
+  const body = JSON.stringify({ username: agent, workStatus: 1 });
+  const target = `${P}/setWorkStatus/v1`;
+  const timestamp = String(b.ta.clock.now());
+  const nonce = 'nonce-000000000001';
+  const sign = strictSignOf(SECRET, {
+    account: ACCOUNT,
+    timestamp,
+    nonce,
+    method: 'POST',
+    target,
+    body: Buffer.from(body),
+  });
+  const r = await b.ta.app.http.inject({
+    method: 'POST',
+    url: target,
+    headers: { account: ACCOUNT, timestamp, nonce, sign, 'content-type': 'application/json' },
+    payload: body,
+  });
+  t.equal(r.statusCode, 200, r.body);
+  t.same(offered(a), [agent], 'A offers calls to the agent');
 });

@@ -84,4 +84,18 @@ export function accountRefusal(row: ApiAccount, now: number, clientIp: string | 
   return null;
 }
 
+/** The API account each request was authenticated as, once its signature is checked (routes/index.ts). */
+const signedAccounts = new WeakMap<FastifyRequest, string>();
+
+export function markSignedBy(request: FastifyRequest, account: string): void {
+  signedAccounts.set(request, account);
+}
+
+/** The account whose signature this request carries; throws 401 for a request the signed API did not check. */
+export function signedAccountOf(request: FastifyRequest): string {
+  const account = signedAccounts.get(request);
+  if (account === undefined) throw unauthorized('the request is not signed');
+  return account;
+}
+
 export const normalizeIp = (ip: string): string => (ip.startsWith('::ffff:') ? ip.slice(7) : ip);

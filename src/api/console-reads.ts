@@ -31,7 +31,7 @@ interface ConsoleReadDeps {
 }
 
 /** Rows shaped as extStatusView with the stored registration and work status laid over them. */
-function overStored<T extends { username: string; status: number; workStatus: number }>(
+export function overStored<T extends { username: string; status: number; workStatus: number }>(
   row: T,
   stored: Extension | undefined,
 ): T {

@@ -13,6 +13,7 @@ import type { CallListService } from '../dialer/call-lists.js';
 import type { Ownership } from '../cluster/ownership.js';
 import type { LeaseKeeper } from '../cluster/lease-keeper.js';
 import type { RemoteReads } from './remote-reads.js';
+import type { RemoteApi } from './remote-api.js';
 
 export interface ApiContext {
   config: Config;
@@ -33,6 +34,8 @@ export interface ApiContext {
   ownership?: Ownership;
   /** A page's first-paint reads asked of the project's owner (issue 20); only in a cluster (CC_AMQP_URL). */
   reads?: RemoteReads;
+  /** Signed API requests on agents' live state run at the project's owner (issue 20); only in a cluster. */
+  api?: RemoteApi;
   /** The lease keeper in a cluster on PostgreSQL, for /health. */
   keeper?: Pick<LeaseKeeper, 'held' | 'readAgeMs'>;
 }
@@ -41,8 +44,20 @@ export interface ApiContext {
 export function apiContext(
   d: Omit<ApiContext, 'events'> & { events: { emit(name: 'gatewaysChanged', gwCode: string): void } },
 ): ApiContext {
-  const { events, config, clock, repos, logins, gatewayUsage, metrics, services, ownership, keeper, reads } =
-    d;
+  const {
+    events,
+    config,
+    clock,
+    repos,
+    logins,
+    gatewayUsage,
+    metrics,
+    services,
+    ownership,
+    keeper,
+    reads,
+    api,
+  } = d;
   return {
     config,
     clock,
@@ -54,6 +69,7 @@ export function apiContext(
     services,
     ownership,
     reads,
+    api,
     keeper,
   };
 }

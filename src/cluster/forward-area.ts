@@ -7,6 +7,8 @@ import type { RemoteCommands } from '../stomp/remote-commands.js';
 import type { Bus } from './bus.js';
 import { forwardedCommands, ownerPlace } from './forward.js';
 import { forwardedReads } from './forward-reads.js';
+import { forwardedApi } from './forward-api.js';
+import type { RemoteApi } from '../api/remote-api.js';
 import type { RemoteReads } from '../api/remote-reads.js';
 import { storeChanges, type StoreChanges } from './store-changes.js';
 import type { Ownership } from './ownership.js';
@@ -26,6 +28,8 @@ export function composeOwnerRouting(d: RoutingDeps): {
   remote?: RemoteCommands;
   /** A page's first-paint reads for a project another instance holds, asked of it. */
   reads?: RemoteReads;
+  /** Signed API requests on agents' live state for a project another instance holds, run there. */
+  api?: RemoteApi;
   places?: LegPlaces;
   /** Changes to projects and extensions made here, told to the other instances (and theirs to this one). */
   changes?: StoreChanges;
@@ -57,9 +61,19 @@ export function composeOwnerRouting(d: RoutingDeps): {
     log: d.log,
     timeoutMs: d.forwardTimeoutMs,
   });
+  const api = forwardedApi({
+    link: bus,
+    me: ownership.me,
+    secret: d.config.socketSecret,
+    clock: d.clock,
+    metrics: d.metrics,
+    log: d.log,
+    timeoutMs: d.forwardTimeoutMs,
+  });
   return {
     remote,
     reads,
+    api,
     places: { placeOf: (projectCode) => ownerPlace(ownership, projectCode) },
     changes,
   };

@@ -1,7 +1,10 @@
 // Projects, extensions and agents' availability (spec 一.1, 4, 9, 11, 12, 18, 20, 21, 22).
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ok } from '../envelope.js';
 import type { ApiContext } from '../context.js';
+import { normalizeIp, signedAccountOf } from '../auth.js';
+import { ownerApi, type ApiCaller, type OwnerApi } from '../owner-api.js';
+import { STATE_FROM_HEADER } from './console.js';
 
 const P = '/callcenter/callProject/api';
 const projectCode = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
@@ -10,12 +13,21 @@ const gwCode = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const tags = ['project'];
 
 export const projectRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
-  projectLifecycleRoutes(app, ctx);
-  agentStatusRoutes(app, ctx);
+  // Agents' work status, getExtentionByProject and distributionSeat act on live state only the project's owner
+  // holds (issue 20): owner-api.ts runs them there.
+  const owned = ownerApi(ctx, ctx.api);
+  projectLifecycleRoutes(app, ctx, owned);
+  agentStatusRoutes(app, ctx, owned);
 };
 
+/** The principal a request forwarded to a project's owner carries: the account whose signature was checked here. */
+const callerOf = (req: FastifyRequest): ApiCaller => ({
+  account: signedAccountOf(req),
+  clientIp: normalizeIp(req.ip),
+});
+
 /** Creating, placing, handing out and ending projects and their extensions. */
-function projectLifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
+function projectLifecycleRoutes(app: FastifyInstance, ctx: ApiContext, owned: OwnerApi): void {
   const projects = () => ctx.services.projects;
 
   app.post<{ Body: { projectCode: string; seats: number; defaultGwCode?: string } }>(
@@ -96,12 +108,17 @@ function projectLifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
         querystring: { type: 'object', required: ['projectCode'], properties: { projectCode } },
       },
     },
-    async (req) => ok(await projects().extensionsOf(req.query.projectCode)),
+    async (req, reply) => {
+      const r = await owned.run('getExtentionByProject', callerOf(req), req.query);
+      // Extension header: `store` when the project's owner could not answer (nobody holds it, or it is silent).
+      reply.header(STATE_FROM_HEADER, r.from);
+      return ok(r.data);
+    },
   );
 }
 
 /** Agents' availability and messages, and seats. */
-function agentStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
+function agentStatusRoutes(app: FastifyInstance, ctx: ApiContext, owned: OwnerApi): void {
   const projects = () => ctx.services.projects;
 
   app.post<{ Body: { username: string; workStatus?: 0 | 1 } }>(
@@ -117,7 +134,7 @@ function agentStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
       },
     },
-    async (req) => ok(projects().setWorkStatus(req.body.username, req.body.workStatus)),
+    async (req) => ok((await owned.run('setWorkStatus', callerOf(req), req.body)).data),
   );
 
   app.post<{ Body: { projectCode: string; workStatus: 0 | 1 } }>(
@@ -135,7 +152,7 @@ function agentStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req) => {
-      await projects().setWorkStatusByProject(req.body.projectCode, req.body.workStatus);
+      await owned.run('setWorkStatusByProjectCode', callerOf(req), req.body);
       return ok();
     },
   );
@@ -191,7 +208,7 @@ function agentStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req) => {
-      await projects().distributionSeat(req.body.projectCode, req.body.username);
+      await owned.run('distributionSeat', callerOf(req), req.body);
       return ok();
     },
   );

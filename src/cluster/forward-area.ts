@@ -52,7 +52,7 @@ export function composeOwnerRouting(d: RoutingDeps): {
     metrics: d.metrics,
     log: d.log,
   });
-  const reads = forwardedReads({
+  const ownerLink = {
     link: bus,
     me: ownership.me,
     secret: d.config.socketSecret,
@@ -60,16 +60,9 @@ export function composeOwnerRouting(d: RoutingDeps): {
     metrics: d.metrics,
     log: d.log,
     timeoutMs: d.forwardTimeoutMs,
-  });
-  const api = forwardedApi({
-    link: bus,
-    me: ownership.me,
-    secret: d.config.socketSecret,
-    clock: d.clock,
-    metrics: d.metrics,
-    log: d.log,
-    timeoutMs: d.forwardTimeoutMs,
-  });
+  };
+  const reads = forwardedReads(ownerLink);
+  const api = forwardedApi(ownerLink);
   return {
     remote,
     reads,

@@ -2,8 +2,6 @@
 // bus (signed-rpc.ts): the owner holds its agents' live state, another instance's view of it can be stale. The
 // request names the extension the asking instance authenticated; the owner checks it against its own view and
 // that it still holds the project (src/api/console-reads.ts serve) before it answers.
-import type { Clock } from '../core/clock.js';
-import type { Metrics } from '../core/metrics.js';
 import {
   CONSOLE_READS,
   type ConsoleRead,
@@ -11,21 +9,7 @@ import {
   type ReadAnswer,
   type RemoteReads,
 } from '../api/remote-reads.js';
-import type { RpcLink } from './bus.js';
-import { signedRpc } from './signed-rpc.js';
-
-interface ReadDeps {
-  link: RpcLink;
-  me: string;
-  secret: string;
-  clock: Clock;
-  metrics: Metrics;
-  log: { warn(obj: object, msg: string): void };
-  /** How long a page's read waits for the owner before it is answered from the store (default 3 s). */
-  timeoutMs?: number;
-}
-
-const isString = (v: unknown): v is string => typeof v === 'string';
+import { isString, ownerRpc, type OwnerRpcDeps } from './owner-rpc.js';
 
 function requestFields(v: unknown): unknown[] | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
@@ -38,38 +22,15 @@ function requestFields(v: unknown): unknown[] | undefined {
   return [a.username, a.projectCode, a.type, r.read, r.projectCode];
 }
 
-function answerFields(v: unknown): unknown[] | undefined {
-  if (typeof v !== 'object' || v === null) return undefined;
-  const a = v as Partial<{ kind: string; data: unknown; reason: unknown }>;
-  if (a.kind === 'data') return ['data', JSON.stringify(a.data ?? null)];
-  if (a.kind === 'refused' && isString(a.reason)) return ['refused', a.reason];
-  return undefined;
-}
-
-export function forwardedReads(d: ReadDeps): RemoteReads {
-  const timeoutMs = d.timeoutMs ?? 3000;
-  const rpc = signedRpc<ForwardedRead, ReadAnswer>({
-    ...d,
+/** `timeoutMs`: how long a page's read waits for the owner before it is answered from the store (default 3 s). */
+export function forwardedReads(d: OwnerRpcDeps): RemoteReads {
+  const rpc = ownerRpc<ForwardedRead, ReadAnswer>(d, {
     purpose: 'read',
-    wire: { request: { kind: 'read', field: 'body' }, answer: { kind: 'read-answer', field: 'body' } },
-    requestFields,
-    answerFields,
     counters: 'cluster.reads',
-    timeoutMs,
-    unserved: () => ({ kind: 'refused', reason: 'reads are not served by that instance' }),
+    defaultTimeoutMs: 3000,
+    what: 'reads',
+    one: 'read',
+    requestFields,
   });
-  return {
-    read(instance, request) {
-      return rpc.ask(instance, request, (why) => ({
-        kind: 'refused',
-        reason:
-          why === 'timeout'
-            ? `instance ${instance}, which holds project ${request.projectCode}, did not answer within ${timeoutMs} ms`
-            : `the link to instance ${instance} (RabbitMQ) is down`,
-      }));
-    },
-    serve(run) {
-      rpc.serve(run, () => ({ kind: 'refused', reason: 'the read failed at the owner' }));
-    },
-  };
+  return { read: rpc.ask, serve: rpc.serve };
 }

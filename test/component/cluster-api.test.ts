@@ -3,13 +3,11 @@
 // decides who is offered calls: setWorkStatus and setWorkStatusByProjectCode sent to B for a project A holds change
 // A's registry, and getExtentionByProject asked of B is A's answer; with no owner the writes are refused and the read
 // is answered from the store; the owner checks the API account again in its own store and drops unsigned requests.
-import { connect } from 'amqplib';
 import t, { type Test } from 'tap';
-import { RPC_ROUTING_KEY } from '../../src/cluster/routing-key.js';
 import { WorkStatus } from '../../src/core/codes.js';
 import { strictSignOf } from '../../src/api/strict-sign.js';
 import { ACCOUNT, SECRET } from '../support/app.js';
-import { pair, until, type Instance } from '../support/cluster.js';
+import { pair, rpcForger, until, type Instance } from '../support/cluster.js';
 import { OwnerTable } from '../support/ownership.js';
 import { amqpUrl } from '../support/rabbitmq.js';
 
@@ -167,9 +165,7 @@ t.test('given an account A would not let in, or a request no instance signed, A 
 
   await a.ta.app.ctx.repos.accounts.update(ACCOUNT, { status: 1 }, a.ta.clock.now());
   const served = a.metric('cluster.api.served');
-  const conn = await connect(url);
-  t.teardown(() => conn.close());
-  const ch = await conn.createChannel();
+  const send = await rpcForger(t, url, exchange);
   const body = {
     account: ACCOUNT,
     clientIp: '127.0.0.1',
@@ -178,12 +174,6 @@ t.test('given an account A would not let in, or a request no instance signed, A 
     params: JSON.stringify({ username: agent, workStatus: 1 }),
   };
   const forged = { kind: 'api', id: 'f1', from: 'instance-b', to: 'instance-a', body };
-  const send = (m: object) =>
-    ch.publish(exchange, RPC_ROUTING_KEY, Buffer.from(JSON.stringify(m)), {
-      appId: 'instance-b',
-      type: 'rpc',
-      headers: {},
-    });
   send({ ...forged, sig: '00'.repeat(32) });
   send(forged);
   await until('A counted both', () => a.metric('cluster.api.forged') === 2);

@@ -2,17 +2,15 @@
 // (test/support/ownership.ts). A command an agent sends to instance B for a project A holds runs at A, with B's
 // authenticated principal, and is answered to the agent as if local; with no owner, or an owner that does not answer,
 // the agent is told so; a message on the bus that no instance signed runs nothing.
-import { connect } from 'amqplib';
 import t, { type Test } from 'tap';
 import { createBus } from '../../src/cluster/bus.js';
 import { forwardedCommands } from '../../src/cluster/forward.js';
-import { RPC_ROUTING_KEY } from '../../src/cluster/routing-key.js';
 import { TEST_SOCKET_SECRET } from '../../src/config.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { WorkStatus } from '../../src/core/codes.js';
 import { Metrics } from '../../src/core/metrics.js';
 import { Topics } from '../../src/core/topics.js';
-import { pair, subscribed, until, type Instance } from '../support/cluster.js';
+import { pair, rpcForger, subscribed, until, type Instance } from '../support/cluster.js';
 import { OwnerTable } from '../support/ownership.js';
 import { amqpUrl } from '../support/rabbitmq.js';
 
@@ -121,9 +119,7 @@ t.test('given messages on the bus no instance of the cluster signed, the owner r
   const url = await amqpUrl(t);
   const { a, agent, exchange } = await cluster(t, A, 5000, url);
   const manager = a.ta.app.ctx.services.agents.ofProject('pa').find((x) => x.type === 3);
-  const conn = await connect(url);
-  t.teardown(() => conn.close());
-  const ch = await conn.createChannel();
+  const send = await rpcForger(t, url, exchange);
   const forged = {
     kind: 'command',
     id: 'f1',
@@ -136,12 +132,6 @@ t.test('given messages on the bus no instance of the cluster signed, the owner r
       projectCode: 'pa',
     },
   };
-  const send = (m: object, appId = 'instance-b') =>
-    ch.publish(exchange, RPC_ROUTING_KEY, Buffer.from(JSON.stringify(m)), {
-      appId,
-      type: 'rpc',
-      headers: {},
-    });
   send({ ...forged, sig: '00'.repeat(32) }); // a wrong signature
   send(forged); // none
   send({ ...forged, sig: 'zz' }); // not hex

@@ -3,16 +3,14 @@
 // console/status, /extensions and /wallboard asked of B for a project A holds are A's answer; with no owner, or an
 // owner that does not answer, B answers from the store and says so; a read on the bus that no instance signed is
 // answered by nobody, and the owner checks the asker against its own view.
-import { connect } from 'amqplib';
 import t, { type Test } from 'tap';
 import { createBus } from '../../src/cluster/bus.js';
 import { forwardedReads } from '../../src/cluster/forward-reads.js';
-import { RPC_ROUTING_KEY } from '../../src/cluster/routing-key.js';
 import { TEST_SOCKET_SECRET } from '../../src/config.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { ExtensionType, WorkStatus } from '../../src/core/codes.js';
 import { Metrics } from '../../src/core/metrics.js';
-import { pair, until, type Instance } from '../support/cluster.js';
+import { pair, rpcForger, until, type Instance } from '../support/cluster.js';
 import { OwnerTable } from '../support/ownership.js';
 import { amqpUrl } from '../support/rabbitmq.js';
 
@@ -136,9 +134,7 @@ t.test(
   async (t) => {
     const url = await amqpUrl(t);
     const { a, agent, manager, exchange } = await cluster(t, A, url);
-    const conn = await connect(url);
-    t.teardown(() => conn.close());
-    const ch = await conn.createChannel();
+    const send = await rpcForger(t, url, exchange);
     const forged = {
       kind: 'read',
       id: 'f1',
@@ -146,12 +142,6 @@ t.test(
       to: 'instance-a',
       body: { asker: { username: agent, projectCode: 'pa', type: 2 }, read: 'status', projectCode: 'pa' },
     };
-    const send = (m: object) =>
-      ch.publish(exchange, RPC_ROUTING_KEY, Buffer.from(JSON.stringify(m)), {
-        appId: 'instance-b',
-        type: 'rpc',
-        headers: {},
-      });
     send({ ...forged, sig: '00'.repeat(32) });
     send(forged);
     await until('A counted both', () => a.metric('cluster.reads.forged') === 2);

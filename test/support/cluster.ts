@@ -1,7 +1,9 @@
 // Two whole apps (SQLite each, the same project in both) joined by a real RabbitMQ, for the tests of several
 // instances (issue 20). Each pair has its own exchange, so test files sharing the suite's broker never meet.
 import { randomBytes } from 'node:crypto';
+import { connect } from 'amqplib';
 import type { Test } from 'tap';
+import { RPC_ROUTING_KEY } from '../../src/cluster/routing-key.js';
 import { testConfig } from '../../src/config.js';
 import { Topics } from '../../src/core/topics.js';
 import type { AppDeps } from '../../src/app.js';
@@ -82,4 +84,20 @@ export async function subscribed(c: AppStompClient, ...destinations: string[]): 
     c.client.watchForReceipt(receipt, () => resolve());
     c.client.subscribe(Topics.task('pa'), () => undefined, { receipt });
   });
+}
+
+/**
+ * A client of the broker that is no instance of the cluster (it knows no signing key): what it publishes on the
+ * request/reply key, as instance-b unless `appId` says otherwise, must be dropped and counted by the instance it names.
+ */
+export async function rpcForger(t: Test, url: string, exchange: string) {
+  const conn = await connect(url);
+  t.teardown(() => conn.close());
+  const ch = await conn.createChannel();
+  return (m: object, appId = 'instance-b') =>
+    ch.publish(exchange, RPC_ROUTING_KEY, Buffer.from(JSON.stringify(m)), {
+      appId,
+      type: 'rpc',
+      headers: {},
+    });
 }

@@ -60,9 +60,14 @@ function detached(value: string): string {
 
 /**
  * Parses "Name: value" lines. Values are kept raw (the envelope is not URL-encoded; event headers are, and the
- * event decoder decodes them). A line without a colon is not a header and is skipped.
+ * event decoder decodes them). A line without a colon is not a header and is skipped. `keep`: only the names it
+ * keeps are cut from the text (the others are passed over, never copied). The last of a repeated name wins.
  */
-export function parseHeaderLines(text: string, decode: boolean): Record<string, string> {
+export function parseHeaderLines(
+  text: string,
+  decode: boolean,
+  keep?: (name: string) => boolean,
+): Record<string, string> {
   const headers = emptyHeaders();
   let start = 0;
   while (start < text.length) {
@@ -71,12 +76,14 @@ export function parseHeaderLines(text: string, decode: boolean): Record<string, 
     const colon = text.indexOf(':', start);
     if (colon !== -1 && colon < end) {
       const name = text.slice(start, colon);
-      let v = colon + 1;
-      while (text.charCodeAt(v) === 0x20) v++;
-      let stop = end;
-      if (text.charCodeAt(stop - 1) === 0x0d) stop--;
-      const raw = text.slice(v, stop);
-      headers[name] = decode ? urlDecode(raw) : raw;
+      if (!keep || keep(name)) {
+        let v = colon + 1;
+        while (text.charCodeAt(v) === 0x20) v++;
+        let stop = end;
+        if (text.charCodeAt(stop - 1) === 0x0d) stop--;
+        const raw = text.slice(v, stop);
+        headers[name] = decode ? urlDecode(raw) : raw;
+      }
     }
     start = end + 1;
   }

@@ -15,30 +15,11 @@ export function keptHeaders(
   headers: Readonly<Record<string, string>>,
   keep?: (name: string) => boolean,
 ): Record<string, string> {
-  const out = emptyHeaders();
   const text = (headers as { readonly [HEADER_TEXT]?: string })[HEADER_TEXT];
-  if (text === undefined) {
-    // for-in, not Object.entries: no [name, value] pair per header (the headers have no prototype).
-    for (const name in headers) if (!keep || keep(name)) out[name] = urlDecode(headers[name]!);
-    return out;
-  }
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    const colon = text.indexOf(':', start);
-    if (colon !== -1 && colon < end) {
-      const name = text.slice(start, colon);
-      if (!keep || keep(name)) {
-        let v = colon + 1;
-        while (text.charCodeAt(v) === 0x20) v++;
-        let stop = end;
-        if (text.charCodeAt(stop - 1) === 0x0d) stop--;
-        out[name] = urlDecode(text.slice(v, Math.max(v, stop)));
-      }
-    }
-    start = end + 1;
-  }
+  if (text !== undefined) return parseHeaderLines(text, true, keep);
+  const out = emptyHeaders();
+  // for-in, not Object.entries: no [name, value] pair per header (the headers have no prototype).
+  for (const name in headers) if (!keep || keep(name)) out[name] = urlDecode(headers[name]!);
   return out;
 }
 

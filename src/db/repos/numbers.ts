@@ -1,7 +1,7 @@
 // Number dispensing for the dialer and for preview agents (SQLite). Every hand-out moves rows out of 'pending' inside one
 // SQLite transaction (better-sqlite3 runs it synchronously, and SQLite serialises writers across processes), so a
 // task never hands out a number twice: not to two ticks, not to two agents, not after a restart.
-import { and, asc, eq, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { callLogs, projects, taskNumbers, tasks } from '../schema.js';
 import { TaskStatus } from '../../core/codes.js';
@@ -98,18 +98,19 @@ export function numberStore(db: Db) {
   }
 
   // The dispensing statements, prepared once (issue 21): a tick dispenses every 100 ms.
+  /** The task's (`taskId`) pending numbers due at `now`, and what else `more` asks. */
+  const dueOfTask = (...more: SQL[]) =>
+    and(
+      eq(taskNumbers.taskId, sql.placeholder('taskId')),
+      eq(taskNumbers.state, 'pending'),
+      or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, sql.placeholder('now'))),
+      ...more,
+    );
   /** Up to `limit` due pending numbers of the task after id `after`, oldest first. */
   const pendingAfter = db
     .select({ id: taskNumbers.id, phone: taskNumbers.phone, retries: taskNumbers.retries })
     .from(taskNumbers)
-    .where(
-      and(
-        eq(taskNumbers.taskId, sql.placeholder('taskId')),
-        eq(taskNumbers.state, 'pending'),
-        or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, sql.placeholder('now'))),
-        gt(taskNumbers.id, sql.placeholder('after')),
-      ),
-    )
+    .where(dueOfTask(gt(taskNumbers.id, sql.placeholder('after'))))
     .orderBy(asc(taskNumbers.id))
     .limit(sql.placeholder('limit'))
     .prepare();
@@ -131,18 +132,7 @@ export function numberStore(db: Db) {
       .prepare();
   }
 
-  const due = db
-    .select({ id: taskNumbers.id })
-    .from(taskNumbers)
-    .where(
-      and(
-        eq(taskNumbers.taskId, sql.placeholder('taskId')),
-        eq(taskNumbers.state, 'pending'),
-        or(isNull(taskNumbers.retryAt), lte(taskNumbers.retryAt, sql.placeholder('now'))),
-      ),
-    )
-    .limit(1)
-    .prepare();
+  const due = db.select({ id: taskNumbers.id }).from(taskNumbers).where(dueOfTask()).limit(1).prepare();
 
   const store = {
     /** The task has a pending number that is due now (a retry's time has come, or none was set). */

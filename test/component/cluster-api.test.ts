@@ -7,23 +7,17 @@ import t, { type Test } from 'tap';
 import { WorkStatus } from '../../src/core/codes.js';
 import { strictSignOf } from '../../src/api/strict-sign.js';
 import { ACCOUNT, SECRET } from '../support/app.js';
-import { pair, rpcForger, until, type Instance } from '../support/cluster.js';
-import { OwnerTable } from '../support/ownership.js';
+import { ownedPair, rpcForger, until, type Instance } from '../support/cluster.js';
 import { amqpUrl } from '../support/rabbitmq.js';
 
 const A = { id: 'instance-a', socketAt: '127.0.0.1:1' };
 const P = '/callcenter/callProject/api';
 
 async function cluster(t: Test, owner: { id: string; socketAt: string } | undefined, url?: string) {
-  const owners = new OwnerTable();
-  owners.set('pa', owner);
-  const p = await pair(t, url ?? (await amqpUrl(t)), (id) => ({
-    ownership: owners.viewOf(id),
-    forwardTimeoutMs: 2000,
-  }));
+  const p = await ownedPair(t, owner, { url });
   // FreeSWITCH tells every instance of a registration (the event reaches them all).
   for (const i of [p.a, p.b]) t.ok(i.ta.app.ctx.services.agents.apply(p.agent, { kind: 'registered' }).ok);
-  return { ...p, owners };
+  return p;
 }
 
 /** A signed API request to instance `i`, as the test account. */

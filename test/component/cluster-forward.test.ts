@@ -10,26 +10,18 @@ import { FakeClock } from '../../src/core/clock.js';
 import { WorkStatus } from '../../src/core/codes.js';
 import { Metrics } from '../../src/core/metrics.js';
 import { Topics } from '../../src/core/topics.js';
-import { pair, rpcForger, subscribed, until, type Instance } from '../support/cluster.js';
+import { ownedPair, rpcForger, subscribed, until, type Instance } from '../support/cluster.js';
 import { OwnerTable } from '../support/ownership.js';
 import { amqpUrl } from '../support/rabbitmq.js';
 
 const A = { id: 'instance-a', socketAt: '127.0.0.1:1' };
 
-async function cluster(
+const cluster = (
   t: Test,
   owner: { id: string; socketAt: string } | undefined,
   timeoutMs = 5000,
   url?: string,
-) {
-  const owners = new OwnerTable();
-  owners.set('pa', owner);
-  const p = await pair(t, url ?? (await amqpUrl(t)), (id) => ({
-    ownership: owners.viewOf(id),
-    forwardTimeoutMs: timeoutMs,
-  }));
-  return { ...p, owners };
-}
+) => ownedPair(t, owner, { timeoutMs, url });
 
 const workOf = (i: Instance, username: string) =>
   i.ta.app.ctx.services.agents.get(username)!.state.workStatus;

@@ -10,23 +10,17 @@ import { TEST_SOCKET_SECRET } from '../../src/config.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { ExtensionType, WorkStatus } from '../../src/core/codes.js';
 import { Metrics } from '../../src/core/metrics.js';
-import { pair, rpcForger, until, type Instance } from '../support/cluster.js';
-import { OwnerTable } from '../support/ownership.js';
+import { ownedPair, rpcForger, until, type Instance } from '../support/cluster.js';
 import { amqpUrl } from '../support/rabbitmq.js';
 
 const A = { id: 'instance-a', socketAt: '127.0.0.1:1' };
 
 async function cluster(t: Test, owner: { id: string; socketAt: string } | undefined, url?: string) {
-  const owners = new OwnerTable();
-  owners.set('pa', owner);
-  const p = await pair(t, url ?? (await amqpUrl(t)), (id) => ({
-    ownership: owners.viewOf(id),
-    forwardTimeoutMs: 2000,
-  }));
+  const p = await ownedPair(t, owner, { url });
   const manager = p.a.ta.app.ctx.services.agents
     .ofProject('pa')
     .find((x) => x.type === ExtensionType.manager)!;
-  return { ...p, owners, manager: manager.username };
+  return { ...p, manager: manager.username };
 }
 
 /** A console GET on instance `i` as `username` with its password there (each instance has its own store). */

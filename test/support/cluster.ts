@@ -8,6 +8,8 @@ import { testConfig } from '../../src/config.js';
 import { Topics } from '../../src/core/topics.js';
 import type { AppDeps } from '../../src/app.js';
 import { startTestApp, type TestApp } from './app.js';
+import { OwnerTable } from './ownership.js';
+import { amqpUrl } from './rabbitmq.js';
 import { connectStomp, type AppStompClient } from './stomp-client.js';
 
 export interface Instance {
@@ -100,4 +102,22 @@ export async function rpcForger(t: Test, url: string, exchange: string) {
       type: 'rpc',
       headers: {},
     });
+}
+
+/**
+ * A pair whose ownership is a table the test sets: project `pa` held by `owner` (none: nobody holds it), requests
+ * forwarded to it waiting `timeoutMs` (2 s) for its answer.
+ */
+export async function ownedPair(
+  t: Test,
+  owner: { id: string; socketAt: string } | undefined,
+  opts: { timeoutMs?: number; url?: string } = {},
+) {
+  const owners = new OwnerTable();
+  owners.set('pa', owner);
+  const p = await pair(t, opts.url ?? (await amqpUrl(t)), (id) => ({
+    ownership: owners.viewOf(id),
+    forwardTimeoutMs: opts.timeoutMs ?? 2000,
+  }));
+  return { ...p, owners };
 }

@@ -5,7 +5,10 @@
 // while that claim is valid by its local clock (ending a margin before the database lets it pass to another, as the
 // lease grants do). A killed instance's claims expire; a stopping one deletes them.
 //
-// The share an instance asks for: what it uses now, or its fair part of the limit, whichever is more. The fair part
+// The share an instance asks for: what it uses now, or its fair part of the limit, whichever is more. What it uses is
+// read when the claim is computed, not when the dialer last asked (calls started since then would otherwise be given
+// back to the others while still up), and while a renewal is in flight the instance starts calls only within what it
+// asked for, so a shrinking claim is never overrun between the ask and the grant. The fair part
 // is the limit over the instances that dial under it (an unexpired claim of theirs, granted or not), not over every
 // live instance: an instance that never dials through a gateway must not keep a part of its lines idle (with three
 // instances and two dialling through a gateway of 3 lines, each had 1 and the third line was never used). A newcomer
@@ -50,7 +53,8 @@ interface Claim {
 
 interface Demand {
   limit: number;
-  inUse: number;
+  /** What the instance uses of the resource now (read at every renewal). */
+  inUse: () => number;
   askedAt: number;
 }
 
@@ -68,9 +72,10 @@ export class CapacityLedger {
 
   /**
    * How much of the resource this instance may use in all (its valid claim, at most the limit); 0 until a claim is
-   * granted. Records the demand: the next renewal claims for it (a resource asked for the first time at once).
+   * granted. Records the demand: the next renewal claims for it (a resource asked for the first time at once), with
+   * what `inUse` says then.
    */
-  allowance(resource: string, limit: number, inUse: number): number {
+  allowance(resource: string, limit: number, inUse: () => number): number {
     const now = this.o.clock.now();
     const known = this.demand.has(resource);
     this.demand.set(resource, { limit, inUse, askedAt: now });
@@ -109,8 +114,16 @@ export class CapacityLedger {
     for (const [resource, d] of [...this.demand]) {
       const idle = clock.now() - d.askedAt > IDLE_MS;
       if (idle) this.demand.delete(resource);
-      const want = (claimants: number) =>
-        idle ? 0 : Math.min(d.limit, Math.max(d.inUse, Math.ceil(d.limit / Math.max(1, claimants))));
+      const want = (claimants: number) => {
+        const asked = idle
+          ? 0
+          : Math.min(d.limit, Math.max(d.inUse(), Math.ceil(d.limit / Math.max(1, claimants))));
+        // Until the grant is back, no more than asked: the grant is at most that (the others' claims left room for
+        // the old claim), and calls started above it meanwhile could be granted to another instance too.
+        const held = this.claims.get(resource);
+        if (held) held.amount = Math.min(held.amount, asked);
+        return asked;
+      };
       const sentAt = clock.now();
       const r = await store.claim(resource, me, want, d.limit, ttlMs);
       // Counted from when the statement was sent: a slow reply shortens the claim, never lengthens it.

@@ -39,7 +39,7 @@ interface DialingAreaDeps {
   /** Which projects this instance dials (issue 20): a lone instance all of them. */
   ownership?: Ownership;
   /** This instance's part of the cluster-wide gateway and node limits (cluster/capacity-ledger.ts). */
-  share?(resource: string, limit: number, inUse: number): number;
+  share?(resource: string, limit: number, inUse: () => number): number;
 }
 
 export interface DialingArea {

@@ -16,10 +16,10 @@ interface CapacityDeps {
   book: AttemptBook;
   isNodeConnected(nodeId: number): boolean;
   /**
-   * In a cluster (issue 20): how much of a cluster-wide limit this instance may use in all, given what it uses now
-   * (cluster/capacity-ledger.ts). A lone instance has the whole limit.
+   * In a cluster (issue 20): how much of a cluster-wide limit this instance may use in all, given what it uses (read
+   * again whenever the claim is renewed; cluster/capacity-ledger.ts). A lone instance has the whole limit.
    */
-  share?(resource: string, limit: number, inUse: number): number;
+  share?(resource: string, limit: number, inUse: () => number): number;
 }
 
 /** The dial string for a number through a gateway: its prefix for mobiles or fixed lines. */
@@ -44,7 +44,8 @@ export class DialCapacity {
       if (gateway.status !== 1) return [];
       const byTask = this.d.book.linesOf(task.id, gateway.id);
       const inUse = this.d.gatewayUsage.inUse(gateway.id);
-      const free = this.limit(`gw:${gateway.id}`, gateway.expectCount ?? 0, inUse) - inUse;
+      const usage = () => this.d.gatewayUsage.inUse(gateway.id);
+      const free = this.limit(`gw:${gateway.id}`, gateway.expectCount ?? 0, usage) - inUse;
       return [{ gateway, room: Math.max(0, Math.min(row.concurrency - byTask, free)) }];
     });
   }
@@ -56,15 +57,20 @@ export class DialCapacity {
     const recent = (this.recentOriginates.get(nodeId) ?? []).filter((t) => now - t < 1000);
     this.recentOriginates.set(nodeId, recent);
     // Every call we make can open two sessions (customer and agent): keep half of each limit for agent legs.
-    const cps = this.limit(`node:${nodeId}:cps`, Math.floor(node.sessionsPerSecond / 2), recent.length);
+    // Originates since this second's count are in the list too (a renewal before the next look counts them).
+    const started = () => this.recentOriginates.get(nodeId)?.length ?? 0;
+    const cps = this.limit(`node:${nodeId}:cps`, Math.floor(node.sessionsPerSecond / 2), started);
     const legs = this.d.book.customerLegs();
-    const sessions = this.limit(`node:${nodeId}:sessions`, Math.floor(node.maxSessions / 2), legs) - legs;
+    const sessions =
+      this.limit(`node:${nodeId}:sessions`, Math.floor(node.maxSessions / 2), () =>
+        this.d.book.customerLegs(),
+      ) - legs;
     const perSecond = cps - recent.length;
     return Math.max(0, Math.min(perSecond, sessions));
   }
 
   /** This instance's part of a limit (all of it when alone). */
-  private limit(resource: string, limit: number, inUse: number): number {
+  private limit(resource: string, limit: number, inUse: () => number): number {
     return this.d.share ? this.d.share(resource, limit, inUse) : limit;
   }
 

@@ -73,7 +73,7 @@ interface DialerDeps {
   /** In a cluster (issue 20): only projects this instance owns are paced, their writes fenced by the lease. */
   ownership?: DialerOwnership;
   /** In a cluster: this instance's part of each gateway's and node's limits (DialCapacity.share). */
-  share?(resource: string, limit: number, inUse: number): number;
+  share?(resource: string, limit: number, inUse: () => number): number;
 }
 
 export interface DialerOwnership {

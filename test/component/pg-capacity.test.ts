@@ -26,12 +26,12 @@ t.test(
       });
     const [a, b, c] = ['a', 'b', 'c'].map(ledger);
     // c runs (it has claims elsewhere) but never asks for this gateway.
-    c!.allowance('gw:other', 5, 0);
+    c!.allowance('gw:other', 5, () => 0);
     await c!.renew();
     // Calls last one round: each round every instance that dials fills what it is allowed, then renews.
     const round = async (...dialling: CapacityLedger[]) => {
       clock.advance(1000);
-      const used = dialling.map((l) => l.allowance('gw:1', 3, 0));
+      const used = dialling.map((l) => l.allowance('gw:1', 3, () => 0));
       for (const l of [a!, b!]) await l.renew();
       return used;
     };
@@ -46,6 +46,10 @@ t.test(
     // a stops dialling: once its demand is idle its claim goes, and b alone may use every line.
     for (let i = 0; i < 12; i++) last = await round(b!);
     t.same(last, [3], 'an instance alone under the limit may use all of it');
-    t.equal(a!.allowance('gw:1', 3, 0), 0, 'the idle one holds nothing');
+    t.equal(
+      a!.allowance('gw:1', 3, () => 0),
+      0,
+      'the idle one holds nothing',
+    );
   },
 );

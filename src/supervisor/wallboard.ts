@@ -66,6 +66,7 @@ interface WallboardDeps {
 export class Wallboard {
   private readonly history = new Map<string, WallboardSample[]>();
   private timer: TimerHandle | undefined;
+  private running: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: WallboardDeps) {}
 
@@ -91,7 +92,17 @@ export class Wallboard {
     return (this.history.get(projectCode) ?? []).filter((s) => s.at >= cutoff);
   }
 
-  async sampleAll(): Promise<void> {
+  /**
+   * Samples every active project once. Rounds run one after another, so a round asked for while one runs (the timer's
+   * and a page's) samples after it: a slow older round never lands after a newer one and is never the last sample.
+   */
+  sampleAll(): Promise<void> {
+    const round = this.running.catch(() => undefined).then(() => this.sampleRound());
+    this.running = round;
+    return round;
+  }
+
+  private async sampleRound(): Promise<void> {
     const now = this.d.clock.now();
     const projects = await this.d.projects();
     for (const p of projects) {

@@ -7,6 +7,7 @@ import { PgUnavailableError } from './db/pg/open.js';
 import { openRepos } from './db/open-repos.js';
 import { ensurePrivateDir } from './db/private-files.js';
 import { buildApp } from './app.js';
+import { AMD_RECEIVE_BUFFER } from './calls/amd/audio-streams.js';
 import { seedStore } from './seed.js';
 import { ensureFsHttpSecret } from './api/freeswitch/http-secret.js';
 import { ensureSocketSecret } from './calls/socket-secret.js';
@@ -134,6 +135,11 @@ const amdPort = await listenOrExit(
   },
   () => app.amdStreams.listen(),
 );
+// Linux grants at most net.core.rmem_max (and reports double): a stock kernel's 208 KiB cap loses audio in pauses.
+if (app.amdStreams.receiveBufferBytes < AMD_RECEIVE_BUFFER)
+  console.warn(
+    `answering-machine audio: the kernel granted a ${Math.round(app.amdStreams.receiveBufferBytes / 1024)} KiB receive buffer, less than the ${AMD_RECEIVE_BUFFER / 1024} KiB asked; raise it with \`sysctl -w net.core.rmem_max=${AMD_RECEIVE_BUFFER}\` (README, answering-machine detection)`,
+  );
 await app.start();
 console.log(
   `callcenter listening: HTTP ${address} (API docs ${address}/docs, STOMP ${address.replace(/^http/, 'ws')}/callcenter/ws), FreeSWITCH socket ${socket.address}:${socket.port}, database ${store.where}, answering-machine audio udp ${config.amd.host}:${amdPort}`,

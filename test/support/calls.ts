@@ -8,6 +8,7 @@ import type { AppDeps } from '../../src/app.js';
 import type { FlowSettings } from '../../src/calls/flows/types.js';
 import { socketToken } from '../../src/calls/leg-proof.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../freeswitch-emulator/index.js';
+import { reserveAmdPorts } from './amd-ports.js';
 import { startTestApp, type TestApp } from './app.js';
 
 export interface CallHarness extends TestApp {
@@ -41,15 +42,9 @@ export async function startCallHarness(
   } = {},
   deps: Partial<AppDeps> = {},
 ): Promise<CallHarness> {
-  // The emulator binds these ports for its unicast streams: a range of its own, so tests running side by side on
-  // one machine do not try the same ones.
-  const amdBase = 20_000 + Math.floor(Math.random() * 400) * 100;
-  const amd = {
-    host: '127.0.0.1',
-    port: 0,
-    fsIp: '127.0.0.1',
-    fsPorts: [amdBase, amdBase + 99] as [number, number],
-  };
+  // The emulator binds these ports for its unicast streams: a range of its own (amd-ports.ts).
+  const ports = await reserveAmdPorts();
+  const amd = { host: '127.0.0.1', port: 0, fsIp: '127.0.0.1', fsPorts: ports.range };
   const ta = await startTestApp(
     { recordingsDir: '/var/lib/freeswitch/recordings', amd, ...opts.config },
     { flowSettings: opts.flow, clock: systemClock, ...deps },
@@ -79,6 +74,7 @@ export async function startCallHarness(
     async close() {
       await ta.close();
       await fs.close();
+      await ports.release();
     },
     async project(code, seats, o = {}) {
       await ta.app.ctx.services.projects.createProject(code, seats);

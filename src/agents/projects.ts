@@ -57,6 +57,12 @@ interface ProjectDeps {
   /** Told when a project or an extension's project changed in the store (the other instances reload it). */
   onStoreChanged?: (projectCode: string) => void;
   log?: { warn(obj: object, msg: string): void };
+  /**
+   * Whether this instance hears the node's registrations now (its link is up: they were listed again when it came
+   * up, and every change since arrived as an event). Then its own view of an extension's registration is at least
+   * as fresh as the store's, which other instances write after they hear the same events.
+   */
+  hearsRegistrations?: (nodeId: number) => boolean;
 }
 
 export class ProjectService {
@@ -106,7 +112,11 @@ export class ProjectService {
       const s = live?.projectCode === projectCode ? live.state : undefined;
       const busy =
         s !== undefined && (s.callId !== null || s.reserved || s.sessionStatus !== SessionStatus.idle);
-      if (!busy) agents.add({ ...e, projectCode, projectId: project.id, sipDomain });
+      // A registration this instance heard itself is kept: the stored one may lag it (the write of the instance that
+      // heard the same REGISTER may not have landed when the change announcement that brought us here did).
+      const heard = live !== undefined && live.nodeId === e.nodeId && this.d.hearsRegistrations?.(e.nodeId);
+      const regStatus = heard ? live.state.regStatus : e.regStatus;
+      if (!busy) agents.add({ ...e, regStatus, projectCode, projectId: project.id, sipDomain });
       // Disabled or enabled through another instance while a call of it runs here: the status follows at once (no
       // call is offered to a disabled agent once this one ends; FreeSWITCH hangs its calls up).
       else if (s.workStatus !== e.workStatus && [s.workStatus, e.workStatus].includes(WorkStatus.disabled))

@@ -29,9 +29,12 @@ export async function runClusterCli(argv: string[], databaseUrl: string | undefi
     const view = await leases.view();
     const live = view.instances.filter((i) => view.dbNow - i.seenAt < DEFAULT_LEASE_TIMINGS.instanceTtlMs);
     if (listing) {
+      // What each instance carries: the projects it holds now and its calls in progress at its last heartbeat.
+      const held = (id: string) =>
+        view.leases.filter((l) => l.owner === id && l.expiresAt > view.dbNow).length;
       const instances = view.instances.map(
         (i) =>
-          `instance ${i.id}\t${live.includes(i) ? 'live' : 'gone'}\tseen ${ago(view.dbNow - i.seenAt)} ago\tsocket=${i.socketAt || '-'}`,
+          `instance ${i.id}\t${live.includes(i) ? 'live' : 'gone'}\tseen ${ago(view.dbNow - i.seenAt)} ago\tsocket=${i.socketAt || '-'}\tprojects=${held(i.id)}\tcalls=${i.load}`,
       );
       const projects = view.leases.map((l) => {
         const held = l.owner !== null && l.expiresAt > view.dbNow;

@@ -8,13 +8,14 @@ import { seededPg } from '../support/pg-seed.js';
 t.test('an operator lists the cluster and moves a project to a live instance', async (t) => {
   const { store, url } = await seededPg(t);
   const leases = pgLeaseStore(store.db);
-  await leases.heartbeat('cc-a', 0, '10.0.0.1:8084');
+  await leases.heartbeat('cc-a', 7, '10.0.0.1:8084');
   await leases.heartbeat('cc-b', 0, '10.0.0.2:8084');
   await leases.take('P1', 'cc-a', 0, 10_000);
 
   const list = await runClusterCli(['cluster', 'list'], url);
   t.equal(list.code, 0);
-  t.match(list.out, /instance cc-a\tlive\tseen [\d.]+ s ago\tsocket=10\.0\.0\.1:8084/);
+  t.match(list.out, /instance cc-a\tlive\tseen [\d.]+ s ago\tsocket=10\.0\.0\.1:8084\tprojects=1\tcalls=7/);
+  t.match(list.out, /instance cc-b\tlive\tseen [\d.]+ s ago\tsocket=10\.0\.0\.2:8084\tprojects=0\tcalls=0/);
   t.match(list.out, /project P1\towner=cc-a\tepoch=1\texpires in [\d.]+ s/);
 
   const unknown = await runClusterCli(['cluster', 'move', 'NOPE', 'cc-b'], url);

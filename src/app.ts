@@ -122,14 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   publisher.attach(broker);
   const disconnectUser = (username: string, reason: string) => void broker.disconnectUser(username, reason);
   const agentDeps = { agents, publisher, reports, switchControl: deps.switchControl ?? nodes };
-  const hearsRegistrations = (nodeId: number) => nodes.isConnected(nodeId);
-  const people = await composeAgents({
-    ...base,
-    ...owners,
-    ...agentDeps,
-    disconnectUser,
-    hearsRegistrations,
-  });
+  const people = await composeAgents({ ...base, ...owners, ...agentDeps, disconnectUser });
   const flowSettings = flowSettingsOf(config, deps.flowSettings);
   const dialing = composeDialing({
     ...base,

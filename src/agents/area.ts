@@ -23,8 +23,6 @@ interface AgentsAreaDeps {
   config: { extensionStart: number };
   /** Ends a user's STOMP sessions (a finished project, a disabled extension). */
   disconnectUser(username: string, reason: string): void;
-  /** Whether this instance's link to the node is up (it hears the node's registrations itself). */
-  hearsRegistrations?: (nodeId: number) => boolean;
   /** Several instances: tells the others a project changed in the store, and runs what they announce here. */
   changes?: {
     announce(projectCode: string): void;
@@ -50,7 +48,7 @@ export async function composeAgents(d: AgentsAreaDeps): Promise<{
     onExtensionDisabled: (username) => d.disconnectUser(username, 'the extension was disabled'),
     onStoreChanged: d.changes && ((code) => d.changes?.announce(code)),
     log: d.log,
-    hearsRegistrations: d.hearsRegistrations,
+    hearsRegistrations: (nodeId) => d.reports.isConnected(nodeId),
   });
   await projects.loadAgents();
   d.changes?.onChanged((code) => projects.reloadProject(code));

@@ -18,6 +18,8 @@ export interface NodeReports {
   onEvent(fn: (nodeId: number, event: EslEvent) => void): void;
   onRegistrations(fn: Registrations): void;
   onChannels(fn: Channels): void;
+  /** Whether the node's link is up: its registrations were listed when it came up and every change since came. */
+  isConnected(nodeId: number): boolean;
 }
 
 interface SwitchAreaDeps {
@@ -72,6 +74,7 @@ export function composeSwitch(d: SwitchAreaDeps): {
       onEvent: (fn) => void events.push(fn),
       onRegistrations: (fn) => void registrations.push(fn),
       onChannels: (fn) => void channels.push(fn),
+      isConnected: (nodeId) => nodes.isConnected(nodeId),
     },
   };
 }

@@ -11,7 +11,7 @@ import { chromiumFlags, chromiumPath } from '../browser/namespace-run.js';
 import { check } from './cluster-checks.js';
 import { Cluster, type Instance } from './cluster-lab.js';
 import { FRONT, FRONT_PLAIN, startFront, type Front } from './cluster-front-lab.js';
-import { clientAddressStep, sockjsSticky, tlsOnly } from './cluster-front-tls.js';
+import { clientAddressStep, consoleRead, logged, sockjsSticky, tlsOnly } from './cluster-front-tls.js';
 import { GW, waitFor, type Lab } from './lab.js';
 import { phonesRegistered, startCarrierGateway } from './world.js';
 
@@ -228,7 +228,9 @@ const managerBack: Step = [
     await shows(manager, '#stompState', /已连接 connected/, 30_000);
     await shows(manager, '#messages', /已重新连接 reconnected to the server/);
     check(!(await manager.isVisible('#linkBanner')), "the manager page's outage line is gone");
-    await managerShows(c, 'work', /空闲 available/, 5000); // its snapshot after the reconnect, read at the owner
+    await managerShows(c, 'work', /空闲 available/, 5000);
+    // It read its snapshot again after the reconnect, through the front at Y (which asks the owner).
+    await logged(c.front.proxy, consoleRead(y.id, 'extensions'), 1, `console/extensions read at ${y.id}`);
     const on = await sessions(c);
     check(on[y.id] === 2 && on[x.id] === undefined, `both pages' sessions are on ${y.id} now`, on);
     // Made at the owner after the kill: its frame reaches Y's manager session through RabbitMQ.

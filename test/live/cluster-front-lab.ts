@@ -1,29 +1,116 @@
 // One address in front of the live cluster (issue 20, item 5): HAProxy started from the example configuration
-// operators get (scripts/cluster/haproxy.cfg), with only what must differ here replaced: the listen address, the
-// servers (the lab's instances), no syslog (the namespace has none), and `balance first` instead of `leastconn`,
-// so that every connection goes to the first live instance of the list and the test knows where the page is. The
-// timeouts, the health check on /health, redispatch and the SockJS backend are the shipped ones.
+// operators get (scripts/cluster/haproxy.cfg), with only what must differ here replaced: the listen addresses (the
+// namespace's loopback, still ports 443 and 80), the certificate (made for the test with openssl), the servers (the
+// lab's instances), the log (stdout instead of syslog: the namespace has none, and the group reads it), and
+// `balance first` instead of `leastconn`, so that every connection goes to the first live instance of the list and
+// the test knows where the pages are. TLS termination, the redirect of plain HTTP, the timeouts, the health check on
+// /health, redispatch and the SockJS backend are the shipped ones.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import type { Instance } from './cluster-lab.js';
 import { root, waitFor, type Lab } from './lab.js';
 
-export const FRONT_PORT = 8060;
-export const FRONT = `http://127.0.0.1:${FRONT_PORT}`;
+/** The address everyone uses: TLS ends at HAProxy. */
+export const FRONT = 'https://127.0.0.1';
+/** The same front over plain HTTP: it only redirects to FRONT. */
+export const FRONT_PLAIN = 'http://127.0.0.1';
 
-/** The shipped configuration with this lab's binds and servers (in `order`: the first live one takes everything). */
-export function frontConfig(order: Instance[]): string {
+export interface Front {
+  /** The certificate HAProxy presents (PEM), for Node clients to trust. */
+  ca: string;
+  /** base64 SHA-256 of its public key: Chromium's --ignore-certificate-errors-spki-list (this key only). */
+  spki: string;
+  /** HAProxy's log so far (one httplog line per request; a WebSocket's when it ends). */
+  log(): string;
+}
+
+export interface Answer {
+  status: number;
+  location?: string;
+  text: string;
+}
+
+/**
+ * A request to FRONT trusting only the lab's certificate; `from` is the client's own loopback address (the
+ * instances must see it, not HAProxy's, through X-Forwarded-For).
+ */
+export function frontRequest(
+  front: Front,
+  method: string,
+  path: string,
+  opts: { body?: string; from?: string } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      { host: '127.0.0.1', port: 443, path, method, ca: front.ca, localAddress: opts.from, agent: false },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, text }));
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${path}: no answer in 10 s`)));
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** A certificate for 127.0.0.1 (openssl, one day) and HAProxy's PEM: certificate then key, as the README says. */
+function makeCertificate(lab: Lab): { pem: string; ca: string; spki: string } {
+  const key = join(lab.dir, 'front.key');
+  const cert = join(lab.dir, 'front.crt');
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`openssl could not make the front's certificate: ${r.stderr}`);
+  const ca = readFileSync(cert, 'utf8');
+  const pem = join(lab.dir, 'callcenter.pem');
+  writeFileSync(pem, ca + readFileSync(key, 'utf8'), { mode: 0o600 });
+  const der = new X509Certificate(ca).publicKey.export({ type: 'spki', format: 'der' });
+  return { pem, ca, spki: createHash('sha256').update(der).digest('base64') };
+}
+
+/** The shipped configuration with this lab's binds, certificate and servers (in `order`: the first live one takes
+ * everything). */
+export function frontConfig(order: Instance[], pem: string): string {
   const shipped = readFileSync(join(root, 'scripts/cluster/haproxy.cfg'), 'utf8');
   const servers = order.map((i) => `    server ${i.id} 127.0.0.1:${i.httpPort} check`).join('\n');
+  const replaced = new Set<string>();
+  const swap = (what: string, line: string) => (replaced.add(what), line);
   let listed = false; // this backend's servers are written already
   const out = shipped
     .split('\n')
-    .filter((line) => !/^\s*log \/dev\/log/.test(line))
     .map((line) => {
       if (/^backend /.test(line)) listed = false;
-      if (/^\s*bind :80$/.test(line)) return `    bind 127.0.0.1:${FRONT_PORT}`;
-      if (/^\s*balance leastconn$/.test(line)) return '    balance first';
+      if (/^\s*log \/dev\/log local0$/.test(line)) return swap('log', '    log stdout format raw local0');
+      if (/^\s*bind :443 ssl crt \/etc\/haproxy\/callcenter\.pem$/.test(line))
+        return swap('tls', `    bind 127.0.0.1:443 ssl crt ${pem}`);
+      if (/^\s*bind :80$/.test(line)) return swap('plain', '    bind 127.0.0.1:80');
+      if (/^\s*balance leastconn$/.test(line)) return swap('balance', '    balance first');
       if (!/^\s*server /.test(line)) return line;
       // Each backend's server lines become this lab's list, once.
       if (listed) return null;
@@ -32,30 +119,35 @@ export function frontConfig(order: Instance[]): string {
     })
     .filter((line): line is string => line !== null)
     .join('\n');
-  if (!out.includes('balance first') || !out.includes(`bind 127.0.0.1:${FRONT_PORT}`))
-    throw new Error('scripts/cluster/haproxy.cfg changed shape: update cluster-front-lab.ts');
+  for (const what of ['log', 'tls', 'plain', 'balance'])
+    if (!replaced.has(what))
+      throw new Error(`scripts/cluster/haproxy.cfg changed shape (${what}): update cluster-front-lab.ts`);
   return out;
 }
 
-/** Checks the configuration with `haproxy -c`, starts HAProxy in the foreground, waits until it listens. */
-export async function startFront(lab: Lab, order: Instance[]): Promise<void> {
+/** Makes the certificate, checks the configuration with `haproxy -c`, starts HAProxy in the foreground, waits
+ * until it answers over TLS with a live instance behind it. */
+export async function startFront(lab: Lab, order: Instance[]): Promise<Front> {
+  const { pem, ca, spki } = makeCertificate(lab);
   const file = join(lab.dir, 'haproxy.cfg');
-  writeFileSync(file, frontConfig(order));
+  writeFileSync(file, frontConfig(order, pem));
   const checked = spawnSync('haproxy', ['-c', '-f', file], { encoding: 'utf8' });
   if (checked.status !== 0)
     throw new Error(`haproxy -c refuses the configuration: ${checked.stdout}${checked.stderr}`);
   const child = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = join(lab.dir, 'haproxy.out');
+  writeFileSync(log, '');
   for (const s of [child.stdout, child.stderr]) s.on('data', (d: Buffer) => appendFileSync(log, d));
   lab.onClose(async () => void child.kill('SIGKILL'));
+  const front: Front = { ca, spki, log: () => readFileSync(log, 'utf8') };
   await waitFor(
-    `HAProxy on ${FRONT_PORT} with a live instance behind it`,
+    `HAProxy on ${FRONT} with a live instance behind it`,
     async () => {
-      if (child.exitCode !== null)
-        throw new Error(`haproxy exited: ${readFileSync(log, 'utf8').slice(-1500)}`);
-      return (await fetch(`${FRONT}/health`)).ok;
+      if (child.exitCode !== null) throw new Error(`haproxy exited: ${front.log().slice(-1500)}`);
+      return (await frontRequest(front, 'GET', '/health').catch(() => undefined))?.status === 200;
     },
     15_000,
     200,
   );
+  return front;
 }

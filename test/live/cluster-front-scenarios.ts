@@ -1,15 +1,17 @@
-// The live `cluster-front` group (issue 20, item 5): agents' pages reconnect to a live instance by themselves and
-// see their state. Three instances on one PostgreSQL and one RabbitMQ (cluster-lab.ts), HAProxy in front of them
-// (cluster-front-lab.ts, from the shipped scripts/cluster/haproxy.cfg), the real workbench in Chromium logged in
-// through the front only, on an instance X that does not own the agent's project. The page shows the state the owner
-// holds, also right after a change made at the owner (X's own registry is stale); after kill -9 of X it reconnects
-// through the front to another instance Y (not the owner either), says so, shows the agent's state again, and the
-// call it is offered afterwards reaches it.
-import { chromium, type Page } from 'playwright-core';
+// The live `cluster-front` group (issue 20, item 5): agents' and managers' pages reconnect to a live instance by
+// themselves and see their state. Three instances on one PostgreSQL and one RabbitMQ (cluster-lab.ts), HAProxy in
+// front of them terminating TLS (cluster-front-lab.ts, from the shipped scripts/cluster/haproxy.cfg, a certificate
+// made for the test that Chromium accepts for its key only), the real workbench and manager page in Chromium over
+// https/wss through the front only, on an instance X that does not own the agent's project. The workbench shows the
+// state the owner holds, also right after a change made at the owner (X's own registry is stale); after kill -9 of X
+// both pages reconnect through the front (TLS again) to another instance Y (not the owner either), say so, show the
+// owner's state again, and follow it: a status change and a call made afterwards reach them.
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { chromiumFlags, chromiumPath } from '../browser/namespace-run.js';
 import { check } from './cluster-checks.js';
 import { Cluster, type Instance } from './cluster-lab.js';
-import { FRONT, startFront } from './cluster-front-lab.js';
+import { FRONT, FRONT_PLAIN, startFront, type Front } from './cluster-front-lab.js';
+import { clientAddressStep, consoleRead, logged, sockjsSticky, tlsOnly } from './cluster-front-tls.js';
 import { GW, waitFor, type Lab } from './lab.js';
 import { phonesRegistered, startCarrierGateway } from './world.js';
 
@@ -21,14 +23,18 @@ interface FrontWorld {
   /** The instance the page is on first (not the owner), and the one it lands on after X dies (not the owner). */
   x: Instance;
   y: Instance;
+  /** The workbench and the manager page, and the WebSocket URLs each opened. */
   page: Page;
+  manager: Page;
+  sockets: { page: string[]; manager: string[] };
+  proxy: Front;
 }
 
-interface Ctx {
+export interface Ctx {
   lab: Lab;
   front: FrontWorld;
 }
-type Step = [string, (c: Ctx) => Promise<string | void>];
+export type Step = [string, (c: Ctx) => Promise<string | void>];
 
 /** Waits until `selector`'s text matches. */
 async function shows(page: Page, selector: string, want: RegExp, timeoutMs = 15_000): Promise<string> {
@@ -72,8 +78,24 @@ async function statusAt(c: Ctx, at: Instance): Promise<{ workStatus?: number; st
   return ((await res.json()) as { data?: { workStatus?: number; stateFrom?: string } }).data ?? {};
 }
 
+/** A page in its own browser context that records the WebSocket URLs it opens. */
+async function openPage(browser: Browser, sockets: string[]): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  page.on('websocket', (ws) => void sockets.push(ws.url()));
+  return page;
+}
+
+/** The agent's row on the manager page shows `want` in `cell` (td.work, td.session...). */
+const managerShows = (c: Ctx, cell: string, want: RegExp, timeoutMs?: number) =>
+  shows(
+    c.front.manager,
+    `#extTable tr[data-username="${c.front.agent.username}"] td.${cell}`,
+    want,
+    timeoutMs,
+  );
+
 const world: Step = [
-  'lab: RabbitMQ, three instances on PostgreSQL, HAProxy in front (the shipped haproxy.cfg), FreeSWITCH, carrier, one project, its agent on a baresip phone, the workbench in Chromium through the front',
+  'lab: RabbitMQ, three instances on PostgreSQL, HAProxy in front terminating TLS (the shipped haproxy.cfg), FreeSWITCH, carrier, one project, its agent on a baresip phone, the workbench and the manager page in Chromium over https through the front',
   async (c) => {
     const { lab } = c;
     // Every instance believes the proxy about the client's address (README: CC_TRUSTED_PROXIES).
@@ -85,11 +107,10 @@ const world: Step = [
     ]);
     await startCarrierGateway(lab);
     const project = `fr${process.pid}`;
-    const { certificate } = await lab.ok<{ certificate: string }>(
-      'POST',
-      '/callcenter/callProject/api/createProject/v1',
-      { projectCode: project, seats: 1 },
-    );
+    const { certificate, managerCertificate } = await lab.ok<{
+      certificate: string;
+      managerCertificate: string;
+    }>('POST', '/callcenter/callProject/api/createProject/v1', { projectCode: project, seats: 1 });
     await cluster.start(1);
     await cluster.start(2);
     await cluster.busUp();
@@ -112,30 +133,50 @@ const world: Step = [
     )[0]!;
     await lab.startPhone(agent.username, agent.password, 5200, 'auto');
     await phonesRegistered(lab, [agent.username]);
-    await startFront(lab, [x, y, owner]);
+    const proxy = await startFront(lab, [x, y, owner]);
 
     const browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: chromiumFlags,
+      // The lab's certificate is accepted for its key only (no CA installed, no blanket ignore of TLS errors).
+      args: [...chromiumFlags, `--ignore-certificate-errors-spki-list=${proxy.spki}`],
       headless: true,
       handleSIGTERM: false,
     });
     lab.onClose(() => browser.close());
-    const page = await (await browser.newContext()).newPage();
+    const sockets = { page: [] as string[], manager: [] as string[] };
+    const page = await openPage(browser, sockets.page);
     // The desk only: the agent's calls ring its baresip phone (?sip=off: no softphone in the page).
     await page.goto(`${FRONT}/workbench?sip=off#certificate=${certificate}&username=${agent.username}`);
     await page.click('#claimButton');
     await shows(page, '#me', new RegExp(`^${agent.username}$`));
     await shows(page, '#stompState', /已连接 connected/);
     await shows(page, '#workState', /忙碌 busy/);
-    c.front = { cluster, project, agent, owner, x, y, page };
+    // The manager opens the plain http address: the front sends the browser to https (the fragment stays).
+    const manager = await openPage(browser, sockets.manager);
+    await manager.goto(`${FRONT_PLAIN}/manager?sip=off#certificate=${managerCertificate}`);
+    check(
+      manager.url().startsWith(`${FRONT}/manager?sip=off#`),
+      'http:// is redirected to https://',
+      manager.url(),
+    );
+    await manager.click('#claimButton');
+    await shows(manager, '#stompState', /已连接 connected/);
+    c.front = { cluster, project, agent, owner, x, y, page, manager, sockets, proxy };
+    await managerShows(c, 'work', /忙碌 busy/);
+    for (const [name, p] of [
+      ['workbench', page],
+      ['manager page', manager],
+    ] as const) {
+      const protocol = await p.evaluate('location.protocol');
+      check(protocol === 'https:', `the ${name} is on https`, protocol);
+    }
     const on = await sessions(c);
     check(
-      on[x.id] === 1 && on[y.id] === 0 && on[owner.id] === 0,
-      `the page's STOMP session is on ${x.id}`,
+      on[x.id] === 2 && on[y.id] === 0 && on[owner.id] === 0,
+      `both pages' STOMP sessions are on ${x.id}`,
       on,
     );
-    return `owner ${owner.id}; the page on ${x.id} through ${FRONT}; then ${y.id}`;
+    return `owner ${owner.id}; the pages on ${x.id} through ${FRONT}; then ${y.id}`;
   },
 ];
 
@@ -145,6 +186,7 @@ const staleRegistry: Step = [
     const { page, x } = c.front;
     await setWork(c, 1);
     await shows(page, '#workState', /空闲 available/); // the owner's frame, through the fan-out
+    await managerShows(c, 'work', /空闲 available/);
     // Opened again without the link's fragment: the tab's saved claim logs the same extension in by itself.
     await page.goto(`${FRONT}/workbench?sip=off`);
     await shows(page, '#stompState', /已连接 connected/);
@@ -157,37 +199,14 @@ const staleRegistry: Step = [
       direct,
     );
     const on = await sessions(c);
-    check(on[x.id] === 1, `the reloaded page is on ${x.id} again`, on);
-  },
-];
-
-const sockjsSticky: Step = [
-  "SockJS's HTTP transport through the front: every request of a session reaches the instance that holds it (the shipped `balance uri depth 4` backend; four xhr-polling sessions log in over STOMP)",
-  async (c) => {
-    const { username, password } = c.front.agent;
-    const post = (url: string, body?: string) => fetch(url, { method: 'POST', body });
-    const connect = `CONNECT\naccept-version:1.2\nhost:cc\nlogin:${username}\npasscode:${password}\nheart-beat:0,0\n\n\0`;
-    for (let n = 0; n < 4; n++) {
-      const url = `${FRONT}/callcenter/ws/${100 + n}/front${process.pid}s${n}`;
-      const open = await (await post(`${url}/xhr`)).text();
-      check(open === 'o\n', `session ${n} opens`, open);
-      const sent = await post(`${url}/xhr_send`, JSON.stringify([connect]));
-      check(sent.status === 204, `session ${n}: its CONNECT reaches the instance holding it`, sent.status);
-      const polled = await (await post(`${url}/xhr`)).text();
-      check(
-        /CONNECTED/.test(polled),
-        `session ${n}: the poll reaches it too and gets CONNECTED`,
-        polled.slice(0, 200),
-      );
-      await post(`${url}/xhr_send`, JSON.stringify(['DISCONNECT\n\n\0']));
-    }
+    check(on[x.id] === 2, `the reloaded page is on ${x.id} again, beside the manager page`, on);
   },
 ];
 
 const killX: Step = [
-  'kill -9 of the instance the page is on: the page reconnects through the front to a live instance by itself, says so, and shows the agent as available',
+  'kill -9 of the instance the pages are on: the workbench reconnects through the front (TLS) to a live instance by itself, says so, and shows the agent as available',
   async (c) => {
-    const { page, cluster, x, y } = c.front;
+    const { page, cluster, x } = c.front;
     const started = Date.now();
     await cluster.signal(x.index, 'SIGKILL');
     await shows(page, '#stompState', /已断开 disconnected/, 10_000);
@@ -198,14 +217,34 @@ const killX: Step = [
     check(!(await page.isVisible('#linkBanner')), 'the outage line is gone once reconnected');
     // Y's own registry never saw the change (it was made at the owner): the page shows the owner's answer.
     await shows(page, '#workState', /空闲 available/, 5000);
-    const on = await sessions(c);
-    check(on[y.id] === 1 && on[x.id] === undefined, `the page's session is on ${y.id} now`, on);
     return `reconnected ${back} ms after the kill`;
   },
 ];
 
+const managerBack: Step = [
+  "the manager page after the kill: it reconnects through the front by itself, shows the owner's state of the agent again, and a status change made at the owner reaches it",
+  async (c) => {
+    const { manager, x, y } = c.front;
+    await shows(manager, '#stompState', /已连接 connected/, 30_000);
+    await shows(manager, '#messages', /已重新连接 reconnected to the server/);
+    check(!(await manager.isVisible('#linkBanner')), "the manager page's outage line is gone");
+    await managerShows(c, 'work', /空闲 available/, 5000);
+    // It read its snapshot again after the reconnect, through the front at Y (which asks the owner).
+    await logged(c.front.proxy, consoleRead(y.id, 'extensions'), 1, `console/extensions read at ${y.id}`);
+    const on = await sessions(c);
+    check(on[y.id] === 2 && on[x.id] === undefined, `both pages' sessions are on ${y.id} now`, on);
+    // Made at the owner after the kill: its frame reaches Y's manager session through RabbitMQ.
+    await setWork(c, 0);
+    await managerShows(c, 'work', /忙碌 busy/);
+    await shows(c.front.page, '#workState', /忙碌 busy/);
+    await setWork(c, 1);
+    await managerShows(c, 'work', /空闲 available/);
+    await shows(manager, '#sumAvailable', /^1$/);
+  },
+];
+
 const callAfter: Step = [
-  'after the reconnect: a customer call bridged to the agent reaches the page (talking, then ended), and a status change at the owner reaches it',
+  'after the reconnect: a customer call bridged to the agent reaches the workbench (talking, then ended) and the manager page, and a status change at the owner reaches both',
   async (c) => {
     const { lab, front } = c;
     const { page, owner, project } = front;
@@ -241,10 +280,21 @@ const callAfter: Step = [
     await lab.ok('POST', '/callcenter/callTask/api/callTaskStart/v1', { callTaskCode: task }, owner.base);
     await shows(page, '#callPhase', /通话中 talking/, 30_000);
     await shows(page, '#callNumber', new RegExp(number));
+    await managerShows(c, 'session', /通话中 talking/);
     await shows(page, '#callPhase', /已挂断 ended/, 30_000); // the carrier hangs up 8 s after answering
     await setWork(c, 0);
     await shows(page, '#workState', /忙碌 busy/);
+    await managerShows(c, 'work', /忙碌 busy/);
   },
 ];
 
-export const clusterFrontGroup: Step[] = [world, staleRegistry, killX, callAfter, sockjsSticky];
+export const clusterFrontGroup: Step[] = [
+  world,
+  staleRegistry,
+  killX,
+  managerBack,
+  tlsOnly,
+  callAfter,
+  sockjsSticky,
+  clientAddressStep,
+];

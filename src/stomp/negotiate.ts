@@ -4,9 +4,10 @@ import { SUPPORTED_VERSIONS, type StompVersion } from './frame.js';
 /** The highest version both sides support; a CONNECT without accept-version is a 1.0 client (1.2 §Protocol Negotiation). */
 export function negotiateVersion(acceptVersion: string | undefined): StompVersion | null {
   if (acceptVersion === undefined || acceptVersion.trim() === '') return '1.0';
-  const offered = acceptVersion.split(',').map((v) => v.trim());
+  // No second list of trimmed copies: trim() hands back the same string when there is nothing to trim.
+  const offered = acceptVersion.split(',');
   for (let i = SUPPORTED_VERSIONS.length - 1; i >= 0; i--)
-    if (offered.includes(SUPPORTED_VERSIONS[i])) return SUPPORTED_VERSIONS[i];
+    for (const v of offered) if (v.trim() === SUPPORTED_VERSIONS[i]) return SUPPORTED_VERSIONS[i];
   return null;
 }
 

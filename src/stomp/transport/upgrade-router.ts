@@ -19,6 +19,14 @@ function destroyOnError(this: Duplex): void {
   this.destroy();
 }
 
+/**
+ * A handler that has taken the socket over with an 'error' listener of its own (ws does, once the handshake is done)
+ * lets go of the router's: two listeners make the socket's list of them an array, kept as long as the connection.
+ */
+export function releaseUpgradedSocket(socket: Duplex): void {
+  socket.removeListener('error', destroyOnError);
+}
+
 function matches(match: PathMatcher, pathname: string): boolean {
   if (typeof match === 'string') return match === pathname;
   if (match instanceof RegExp) return match.test(pathname);

@@ -7,6 +7,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Broker, BrokerSession, StompTransport } from '../types.js';
 import { decodeClientPayload } from './sockjs-frames.js';
 import { SockJsSession, type SockJsTimings } from './sockjs-session.js';
+import { releaseUpgradedSocket } from './upgrade-router.js';
 import { textFrame, textFrameOf } from './ws-frame.js';
 
 /** STOMP's registered subprotocols; stompjs offers all three and reads the chosen one. */
@@ -170,11 +171,18 @@ export function createWebSocketEndpoints(
   }
 
   return {
+    // Once ws has the socket it listens for the socket's errors itself (and ends the WebSocket on one).
     stomp(req, socket, head) {
-      wss.handleUpgrade(req, socket, head, (ws) => serveStomp(ws, req, socket));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        releaseUpgradedSocket(socket);
+        serveStomp(ws, req, socket);
+      });
     },
     sockjs(req, socket, head) {
-      wss.handleUpgrade(req, socket, head, (ws) => serveSockJs(ws, req));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        releaseUpgradedSocket(socket);
+        serveSockJs(ws, req);
+      });
     },
     close() {
       for (const ws of [...open]) ws.terminate();

@@ -56,5 +56,15 @@ t.test(
     await c.closed;
     await until(() => broker.sessions() === 0, 'the session to end');
     t.equal(broker.sessions(), 0, 'the session ended with its socket');
+
+    // The endpoints keep their own set of open sockets (not ws's client tracking): closing them still ends each.
+    const d = rawWs(`ws://127.0.0.1:${port}/ws`, ['v12.stomp']);
+    await d.opened;
+    d.ws.send(CONNECT);
+    await until(() => d.received.some((m) => m.startsWith('CONNECTED')), 'CONNECTED');
+    endpoints.close();
+    await d.closed;
+    await until(() => broker.sessions() === 0, 'the session to end');
+    t.pass('closing the endpoints closed the open socket');
   },
 );

@@ -34,8 +34,22 @@ export interface FrameParser {
 const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+
+/**
+ * `buf[start, end)` as text, as a TextDecoder would give it (a leading byte-order mark dropped, invalid bytes as
+ * U+FFFD) but without the view of the bytes TextDecoder needs: two per frame, thousands at once when clients connect.
+ */
+function utf8(buf: Buffer, start: number, end: number): string {
+  if (end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf)
+    start += 3;
+  return start >= end ? '' : buf.toString('utf8', start, end);
+}
+
+/** A chunk as a Buffer: ws hands us Buffers already; text (SockJS) is encoded, other byte arrays are viewed. */
+function bytesOf(chunk: string | Uint8Array): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
 
 /** Index of the LF that ends the last header line (a blank line follows it), or -1 when it has not arrived yet. */
 function endOfHeaders(buf: Uint8Array, from: number): number {
@@ -78,7 +92,7 @@ function parseHead(text: string, version: StompVersion): Head {
 }
 
 /** Shared by every idle parser: a `new Uint8Array(0)` each was an ArrayBuffer per session (issue 13). */
-const EMPTY = new Uint8Array(0);
+const EMPTY = Buffer.alloc(0);
 
 export function createFrameParser(limits: FrameParserLimits = DEFAULT_LIMITS): FrameParser {
   return new StompFrameParser(limits);
@@ -87,7 +101,7 @@ export function createFrameParser(limits: FrameParserLimits = DEFAULT_LIMITS): F
 // A class, not closures over locals: one object per session instead of a context, four functions and their holder.
 class StompFrameParser implements FrameParser {
   private version: StompVersion = '1.0';
-  private buf: Uint8Array = EMPTY;
+  private buf: Buffer = EMPTY;
   private failed = false;
 
   constructor(private readonly limits: FrameParserLimits) {}
@@ -96,14 +110,14 @@ class StompFrameParser implements FrameParser {
     if (SUPPORTED_VERSIONS.includes(v)) this.version = v;
   }
 
-  private append(chunk: Uint8Array): void {
+  private append(chunk: Buffer): void {
     if (this.buf.length === 0) {
       this.buf = chunk;
       return;
     }
-    const next = new Uint8Array(this.buf.length + chunk.length);
-    next.set(this.buf, 0);
-    next.set(chunk, this.buf.length);
+    const next = Buffer.allocUnsafeSlow(this.buf.length + chunk.length);
+    this.buf.copy(next, 0);
+    chunk.copy(next, this.buf.length);
     this.buf = next;
   }
 
@@ -125,7 +139,8 @@ class StompFrameParser implements FrameParser {
 
   feed(chunk: string | Uint8Array, sink: ParseSink): void {
     if (this.failed) return;
-    this.append(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+    const incoming = bytesOf(chunk);
+    this.append(incoming);
     const { buf, limits } = this;
     let pos = 0;
     for (;;) {
@@ -148,7 +163,7 @@ class StompFrameParser implements FrameParser {
       }
       if (headersEnd - pos > limits.maxHeaderBytes) return this.fail(sink, 'frame headers too large');
       const bodyStart = headersEnd + (buf[headersEnd + 1] === LF ? 2 : 3);
-      const head = parseHead(decoder.decode(buf.subarray(pos, headersEnd)), this.version);
+      const head = parseHead(utf8(buf, pos, headersEnd), this.version);
       if ('error' in head) return this.fail(sink, head.error);
       let bodyEnd: number;
       const declared = head.headers['content-length'];
@@ -168,10 +183,16 @@ class StompFrameParser implements FrameParser {
           break;
         }
       }
-      const body = decoder.decode(buf.subarray(bodyStart, bodyEnd));
+      const body = utf8(buf, bodyStart, bodyEnd);
       sink.frame({ command: head.command, headers: head.headers, body });
       pos = bodyEnd + 1;
     }
-    this.buf = pos >= buf.length ? EMPTY : buf.slice(pos);
+    // An unread tail is kept as a copy of its own, not a view: a view would keep the whole chunk it came from (or a
+    // slab of Buffer's shared pool). A concatenation (append) is already ours.
+    if (pos >= buf.length) this.buf = EMPTY;
+    else if (pos > 0 || buf === incoming) {
+      this.buf = Buffer.allocUnsafeSlow(buf.length - pos);
+      buf.copy(this.buf, 0, pos);
+    }
   }
 }

@@ -59,7 +59,9 @@ export class Session implements BrokerSession, SessionPort, HeartbeatParty, Nego
   // The parser's sink (ParseSink): the session itself, not a list of events per message received.
   frame(frame: StompFrame): void {
     this.host.counters.messagesIn++;
-    (this.pending ??= []).push(frame);
+    // Most messages hold one frame: a list of one, not the 17 slots a first push reserves.
+    if (this.pending === undefined) this.pending = [frame];
+    else this.pending.push(frame);
   }
 
   malformed(message: string): void {

@@ -160,7 +160,6 @@ export class Session implements BrokerSession, SessionPort, HeartbeatParty, Nego
         continue;
       }
       if (done) {
-        this.draining = true;
         const waited = frame;
         done.then(
           () => this.resume(),

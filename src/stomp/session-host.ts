@@ -1,6 +1,7 @@
 // What a session and the broker that owns it see of each other, and what the frame handlers (dispatch.ts) need of a
 // session. Kept apart from session.ts so that dispatch.ts and session.ts do not import each other.
 import type { Principal } from './access.js';
+import type { ConnectDeadlines } from './connect-deadline.js';
 import type { StompFrame, StompVersion } from './frame.js';
 import type { Heartbeats } from './heartbeat.js';
 import type { BrokerCounters, BrokerOptions } from './types.js';
@@ -43,6 +44,8 @@ export interface SessionHost {
   readonly counters: BrokerCounters;
   /** The heart-beat line-ups every session of the broker joins. */
   readonly heartbeats: Heartbeats;
+  /** The CONNECT deadline of the sessions still negotiating (one timer for all). */
+  readonly connectDeadlines: ConnectDeadlines;
   subscribe(sub: Subscription): void;
   unsubscribe(sub: Subscription): void;
   publish(destination: string, body: string, headers: Record<string, string>): number;

@@ -1,19 +1,19 @@
 // One client's STOMP conversation: CONNECT negotiation, subscriptions, SENDs, receipts, heart-beats. Frames are
 // handled strictly in arrival order (an /app command finishes before the next frame is looked at), and every
 // protocol or access failure ends as the spec wants: one ERROR frame, then the connection closes.
-import type { TimerHandle } from '../core/clock.js';
 import type { Principal } from './access.js';
+import type { Negotiating } from './connect-deadline.js';
 import { send, subscribe, unsubscribe } from './dispatch.js';
 import { encodeFrame, HEARTBEAT, type StompFrame, type StompVersion } from './frame.js';
 import type { HeartbeatParty, Lineup } from './heartbeat.js';
 import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
-import { createFrameParser, type FrameParser } from './parser.js';
+import { createFrameParser, type FrameParser, type ParseSink } from './parser.js';
 import type { SessionHost, SessionPort, Subscription } from './session-host.js';
 import type { BrokerSession, SessionInfo, StompTransport } from './types.js';
 
 type State = 'connecting' | 'authenticating' | 'connected' | 'closed';
 
-export class Session implements BrokerSession, SessionPort, HeartbeatParty {
+export class Session implements BrokerSession, SessionPort, HeartbeatParty, Negotiating, ParseSink {
   state: State = 'connecting';
   version: StompVersion = '1.0';
   principal: Principal | null = null;
@@ -24,9 +24,8 @@ export class Session implements BrokerSession, SessionPort, HeartbeatParty {
   private draining = false;
   private lastReceived: number;
   private lastSent: number;
-  // Fields, not a map: thousands of idle sessions each paid for a Map and kept the cancelled connect timer's
-  // handle (and its Timeout) until they ended (issue 13). Heart-beats are the broker's line-ups (heartbeat.ts).
-  private connectTimer: TimerHandle | undefined;
+  // Fields, not a map: thousands of idle sessions each paid for a Map (issue 13). The CONNECT deadline
+  // (connect-deadline.ts) and heart-beats (heartbeat.ts) are the broker's line-ups, not timers of the session's own.
   private beatsOut: Lineup | undefined;
   private beatsIn: Lineup | undefined;
 
@@ -37,31 +36,37 @@ export class Session implements BrokerSession, SessionPort, HeartbeatParty {
     /** Read by `authenticate` only; let go once CONNECT is answered (an idle session need not keep it). */
     private info: SessionInfo | undefined,
   ) {
-    const { clock, connectTimeoutMs, limits } = host.options;
+    const { clock, limits } = host.options;
     this.parser = createFrameParser(limits);
     this.lastReceived = this.lastSent = clock.now();
-    this.connectTimer = clock.setTimer(connectTimeoutMs, () => {
-      if (this.state === 'connecting')
-        this.fail('no CONNECT frame', `nothing arrived within ${connectTimeoutMs} ms`);
-    });
+    host.connectDeadlines.join(this);
+  }
+
+  /** The CONNECT deadline passed (connect-deadline.ts); a session leaves that line when its CONNECT arrives. */
+  expire(): void {
+    if (this.state === 'connecting')
+      this.fail('no CONNECT frame', `nothing arrived within ${this.host.options.connectTimeoutMs} ms`);
   }
 
   receive(data: string | Uint8Array): void {
     if (this.state === 'closed') return;
     this.lastReceived = this.host.options.clock.now();
     this.beatsIn?.touch(this);
-    for (const event of this.parser.push(data)) {
-      if (event.kind === 'error') {
-        this.host.counters.protocolErrors++;
-        this.fail('malformed frame', event.message);
-        return;
-      }
-      if (event.kind === 'frame') {
-        this.host.counters.messagesIn++;
-        (this.pending ??= []).push(event.frame);
-      }
-    }
-    void this.drain();
+    this.parser.feed(data, this);
+    this.drain();
+  }
+
+  // The parser's sink (ParseSink): the session itself, not a list of events per message received.
+  frame(frame: StompFrame): void {
+    this.host.counters.messagesIn++;
+    // Most messages hold one frame: a list of one, not the 17 slots a first push reserves.
+    if (this.pending === undefined) this.pending = [frame];
+    else this.pending.push(frame);
+  }
+
+  malformed(message: string): void {
+    this.host.counters.protocolErrors++;
+    this.fail('malformed frame', message);
   }
 
   isClosed(): boolean {
@@ -125,10 +130,10 @@ export class Session implements BrokerSession, SessionPort, HeartbeatParty {
   teardown(closeTransport: boolean): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.connectTimer?.cancel();
+    this.host.connectDeadlines.leave(this);
     this.beatsOut?.leave(this);
     this.beatsIn?.leave(this);
-    this.connectTimer = this.beatsOut = this.beatsIn = undefined;
+    this.beatsOut = this.beatsIn = undefined;
     for (const sub of this.subscriptions) this.host.unsubscribe(sub);
     this.subscriptions = [];
     this.pending = this.info = undefined;
@@ -136,26 +141,53 @@ export class Session implements BrokerSession, SessionPort, HeartbeatParty {
     if (closeTransport) this.transport.close();
   }
 
-  private async drain(): Promise<void> {
+  /**
+   * Handles the waiting frames in order. Synchronous until a handler returns a promise (CONNECT's authenticate, a
+   * SEND to /app): then the rest waits for it. Most frames (SUBSCRIBE, UNSUBSCRIBE, ACK) need no promise, and an
+   * async drain made one for every message received.
+   */
+  private drain(): void {
     if (this.draining) return;
+    // Also while handling synchronously: a frame that arrives from inside a handler waits its turn.
     this.draining = true;
     let frame: StompFrame | undefined;
     while (this.state !== 'closed' && (frame = this.pending?.shift()) !== undefined) {
+      let done: Promise<void> | undefined;
       try {
-        const done = this.handle(frame);
-        if (done) await done;
+        done = this.handle(frame);
       } catch (err) {
-        // A throwing callback (authorizeSubscribe, a publish) is a bug; it must cost one session, not the process.
-        this.host.options.logger?.warn(
-          { session: this.id, command: frame.command, err },
-          'stomp frame handler threw',
+        this.handlerThrew(frame, err);
+        continue;
+      }
+      if (done) {
+        const waited = frame;
+        done.then(
+          () => this.resume(),
+          (err: unknown) => {
+            this.handlerThrew(waited, err);
+            this.resume();
+          },
         );
-        this.fail('internal error', `${frame.command} could not be handled`, frame.headers.receipt);
+        return;
       }
     }
     // No list at all once drained: the drained one would keep the capacity its busiest moment needed.
     if (this.pending?.length === 0) this.pending = undefined;
     this.draining = false;
+  }
+
+  private resume(): void {
+    this.draining = false;
+    this.drain();
+  }
+
+  /** A throwing callback (authorizeSubscribe, a publish) is a bug; it must cost one session, not the process. */
+  private handlerThrew(frame: StompFrame, err: unknown): void {
+    this.host.options.logger?.warn(
+      { session: this.id, command: frame.command, err },
+      'stomp frame handler threw',
+    );
+    this.fail('internal error', `${frame.command} could not be handled`, frame.headers.receipt);
   }
 
   receipt(frame: StompFrame): void {
@@ -225,6 +257,8 @@ export class Session implements BrokerSession, SessionPort, HeartbeatParty {
     this.version = version;
     this.parser.setVersion(version);
     this.state = 'authenticating';
+    // The deadline is for CONNECT to arrive; a slow authenticate does not end the session (it never did).
+    this.host.connectDeadlines.leave(this);
     let result: Principal | { error: string };
     try {
       result = await this.host.options.authenticate(h.login ?? '', h.passcode ?? '', h, this.info!);
@@ -251,20 +285,14 @@ export class Session implements BrokerSession, SessionPort, HeartbeatParty {
     }
     this.principal = result;
     this.state = 'connected';
-    this.connectTimer?.cancel();
-    this.connectTimer = undefined;
-    const headers: Record<string, string> = {
-      server: 'callcenter',
-      session: this.id,
-      'user-name': result.username,
-    };
+    // CONNECTED escapes nothing and has no body (frame.ts): its text directly, not a header map encoded line by line.
+    let connected = `CONNECTED\nserver:callcenter\nsession:${this.id}\nuser-name:${result.username}\n`;
     if (version !== '1.0') {
       const hb = negotiateHeartbeat(h['heart-beat'], this.host.options.heartbeat);
-      headers.version = version;
-      headers['heart-beat'] = hb.header;
+      connected += `version:${version}\nheart-beat:${hb.header}\n`;
       this.startHeartbeats(hb.outgoingMs, hb.incomingMs);
     }
-    this.sendText(encodeFrame({ command: 'CONNECTED', headers, body: '' }, version));
+    this.sendText(`${connected}\n\0`);
     this.host.connected(this);
   }
 

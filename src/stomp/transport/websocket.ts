@@ -7,7 +7,8 @@ import type { Clock } from '../../core/clock.js';
 import type { Broker, BrokerSession, StompTransport } from '../types.js';
 import { decodeClientPayload } from './sockjs-frames.js';
 import { SockJsSession, type SockJsTimings } from './sockjs-session.js';
-import { textFrame } from './ws-frame.js';
+import { releaseUpgradedSocket } from './upgrade-router.js';
+import { textFrame, textFrameOf } from './ws-frame.js';
 
 /** STOMP's registered subprotocols; stompjs offers all three and reads the chosen one. */
 const STOMP_SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
@@ -21,6 +22,12 @@ export interface WebSocketEndpoints {
   close(): void;
 }
 
+/** The one we prefer of those offered; none offered (SockJS, simple clients) is fine: we speak STOMP anyway. */
+function chooseSubprotocol(offered: Set<string>): string | false {
+  for (const p of STOMP_SUBPROTOCOLS) if (offered.has(p)) return p;
+  return false;
+}
+
 function text(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
@@ -29,9 +36,10 @@ function text(data: RawData): Buffer {
 /**
  * Plain STOMP over one WebSocket. A class rather than closures: thousands of idle sessions each paid for them.
  * MESSAGE frames are written to the upgraded socket as ready-made WebSocket frames (ws would frame and copy them
- * once per socket); ws queues nothing of its own unless it compresses (we offer no permessage-deflate) or reads a
- * Blob (we send none), so the socket's order is the message order, and ws still writes its own frames (CONNECTED,
- * RECEIPT, ERROR, pongs, close) to the same socket. ws.bufferedAmount counts what the socket holds unsent, ours too.
+ * once per socket), and the session's own frames (CONNECTED, RECEIPT, ERROR, heart-beats) are encoded straight into
+ * one frame each. ws queues nothing of its own unless it compresses (we offer no permessage-deflate) or reads a Blob
+ * (we send none), so the socket's order is the message order, and ws still writes its own frames (pongs, close) to
+ * the same socket. ws.bufferedAmount counts what the socket holds unsent, ours too.
  */
 class WebSocketTransport implements StompTransport {
   constructor(
@@ -41,8 +49,8 @@ class WebSocketTransport implements StompTransport {
   ) {}
 
   send(message: string): void {
-    if (this.tooSlow()) return;
-    this.ws.send(message);
+    if (this.ws.readyState !== WebSocket.OPEN || this.tooSlow()) return;
+    this.socket.write(textFrameOf(message));
   }
 
   sendBytes(bytes: Buffer): void {
@@ -70,9 +78,6 @@ const stompOf = new WeakMap<WebSocket, BrokerSession>();
 function onStompMessage(this: WebSocket, data: RawData): void {
   stompOf.get(this)?.receive(text(data));
 }
-function onStompClose(this: WebSocket): void {
-  stompOf.get(this)?.transportClosed();
-}
 function onSocketError(this: WebSocket): void {
   this.terminate();
 }
@@ -94,9 +99,18 @@ export function createWebSocketEndpoints(
     // Sender (it queues while deflating) would reorder.
     perMessageDeflate: false,
     maxPayload: options.maxPayloadBytes,
-    // No STOMP subprotocol offered (SockJS, simple clients) is fine: we speak STOMP anyway.
-    handleProtocols: (offered) => STOMP_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
+    // Our own set of open sockets (below) instead of ws's, which adds a closure of its own to every socket's
+    // 'close' listeners, kept as long as the session lives (issue 21: RSS per idle session).
+    clientTracking: false,
+    handleProtocols: chooseSubprotocol,
   });
+  /** Every open socket of both endpoints, for `close`. */
+  const open = new Set<WebSocket>();
+  // One listener for every plain STOMP socket (`this` is the socket), not a closure per session.
+  function onStompClose(this: WebSocket): void {
+    open.delete(this);
+    stompOf.get(this)?.transportClosed();
+  }
   let sockjsSeq = 0;
   const addressOf = options.clientAddress ?? ((req: IncomingMessage) => req.socket.remoteAddress);
 
@@ -115,6 +129,7 @@ export function createWebSocketEndpoints(
       remoteAddress: addressOf(req),
     });
     stompOf.set(ws, session);
+    open.add(ws);
     ws.on('message', onStompMessage);
     ws.on('close', onStompClose);
     ws.on('error', onSocketError);
@@ -147,19 +162,30 @@ export function createWebSocketEndpoints(
       }
       session.deliver(messages);
     });
-    ws.on('close', () => session.destroy());
+    open.add(ws);
+    ws.on('close', () => {
+      open.delete(ws);
+      session.destroy();
+    });
     ws.on('error', () => ws.terminate());
   }
 
   return {
+    // Once ws has the socket it listens for the socket's errors itself (and ends the WebSocket on one).
     stomp(req, socket, head) {
-      wss.handleUpgrade(req, socket, head, (ws) => serveStomp(ws, req, socket));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        releaseUpgradedSocket(socket);
+        serveStomp(ws, req, socket);
+      });
     },
     sockjs(req, socket, head) {
-      wss.handleUpgrade(req, socket, head, (ws) => serveSockJs(ws, req));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        releaseUpgradedSocket(socket);
+        serveSockJs(ws, req);
+      });
     },
     close() {
-      for (const ws of wss.clients) ws.terminate();
+      for (const ws of [...open]) ws.terminate();
       wss.close();
     },
   };

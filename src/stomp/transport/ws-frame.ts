@@ -7,11 +7,12 @@
 let lastPayload: Buffer | undefined;
 let lastFrame: Buffer | undefined;
 
-/** `payload` (UTF-8 text, never changed afterwards) as one unmasked, final text frame. */
-export function textFrame(payload: Buffer): Buffer {
-  if (payload === lastPayload && lastFrame) return lastFrame;
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+/** The length of a frame header for `n` payload bytes. */
+const headLength = (n: number): number => (n < 126 ? 2 : n < 65_536 ? 4 : 10);
+
+/** A frame for `n` payload bytes with its header written; the payload goes at headLength(n). */
+function frameFor(n: number): Buffer {
+  const head = headLength(n);
   const frame = Buffer.allocUnsafe(head + n);
   frame[0] = 0x81;
   if (head === 2) frame[1] = n;
@@ -22,8 +23,26 @@ export function textFrame(payload: Buffer): Buffer {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(n), 2);
   }
-  payload.copy(frame, head);
+  return frame;
+}
+
+/** `payload` (UTF-8 text, never changed afterwards) as one unmasked, final text frame. */
+export function textFrame(payload: Buffer): Buffer {
+  if (payload === lastPayload && lastFrame) return lastFrame;
+  const frame = frameFor(payload.length);
+  payload.copy(frame, headLength(payload.length));
   lastPayload = payload;
   lastFrame = frame;
+  return frame;
+}
+
+/**
+ * `text` as one text frame, encoded straight into it: for a session's own frames (CONNECTED, RECEIPT, ERROR,
+ * heart-beats), where ws's send made a Buffer of the text, a header Buffer, a list of both and two writes.
+ */
+export function textFrameOf(text: string): Buffer {
+  const n = Buffer.byteLength(text, 'utf8');
+  const frame = frameFor(n);
+  frame.write(text, headLength(n), 'utf8');
   return frame;
 }

@@ -89,7 +89,27 @@ t.test('version negotiation picks the highest common version, no header meaning 
   t.equal(negotiateVersion('1.0,1.1,1.2'), '1.2');
   t.equal(negotiateVersion('1.1, 1.0'), '1.1');
   t.equal(negotiateVersion('2.0'), null);
+  // Read in place now (no lists): entries trimmed as String.prototype.trim does, and nothing else matches.
+  t.equal(negotiateVersion(' 1.1 ,\t1.2\u3000'), '1.2');
+  t.equal(negotiateVersion('1.2x,x1.1,1. 0'), null);
+  t.equal(negotiateVersion(',,1.0,'), '1.0');
+  t.equal(negotiateVersion('  '), '1.0');
 });
+
+t.test(
+  'the heart-beat header is two decimal numbers around a comma, spaces allowed; anything else is 0,0',
+  async (t) => {
+    const server = { sendMs: 1, receiveMs: 1 };
+    const read = (h: string) => {
+      const n = negotiateHeartbeat(h, server);
+      return [n.incomingMs, n.outgoingMs];
+    };
+    t.same(read(' 7000 ,\t9000\u3000'), [7000, 9000]);
+    t.same(read('0010,20'), [10, 20]);
+    for (const bad of ['1e3,5', '-1,5', '5,+5', '1.5,5', '5,,5', '5', ',5', '5,', '5 5,5', 'x,5'])
+      t.same(read(bad), [0, 0], bad);
+  },
+);
 
 t.test('heart-beats: each direction on only if both sides agree, at the larger interval', async (t) => {
   const server = { sendMs: 10000, receiveMs: 10000 };

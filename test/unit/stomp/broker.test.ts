@@ -118,6 +118,62 @@ t.test('an unsupported version, a frame before CONNECT, and silence all end the 
 });
 
 t.test(
+  'the CONNECT deadline: one timer for every session still negotiating, each at its own moment',
+  async (t) => {
+    const { client, clock, connected, broker } = setup();
+    const a = client();
+    clock.advance(4_000);
+    const b = client();
+    const c = client();
+    t.equal(clock.pending(), 1, 'three sessions waiting for CONNECT, one timer (not one each)');
+    c.send('CONNECT\naccept-version:1.2\nlogin:1001\npasscode:pw\n\n\0');
+    await settle();
+    t.equal(c.last()?.command, 'CONNECTED');
+    clock.advance(5_999);
+    t.notOk(a.closed, 'not before its 10 s');
+    clock.advance(1);
+    t.match(a.last(), { command: 'ERROR', headers: { message: 'no CONNECT frame' } });
+    t.ok(a.closed, '10 s after it opened');
+    clock.advance(3_999);
+    t.notOk(b.closed, 'opened 4 s later: 4 s more');
+    clock.advance(1);
+    t.ok(b.closed);
+    t.notOk(c.closed, 'the one that connected stays');
+    t.equal(clock.pending(), 0, 'nobody waiting: no timer');
+    const d = await connected('1002');
+    t.equal(d.last()?.command, 'CONNECTED');
+    t.equal(clock.pending(), 0, 'a session that connected at once leaves no timer behind');
+    const e = client();
+    e.send('DISCONNECT\n\n\0');
+    await settle();
+    t.ok(e.closed);
+    t.equal(clock.pending(), 0, 'nor does one that ended before connecting');
+    broker.close();
+  },
+);
+
+t.test(
+  'a CONNECT that arrived in time is not ended by the deadline while authenticate is pending',
+  async (t) => {
+    let answer: (p: Principal) => void = () => undefined;
+    const { client, clock } = setup({ authenticate: () => new Promise((r) => (answer = r)) });
+    const c = client();
+    c.send(
+      'CONNECT\naccept-version:1.2\nlogin:1001\npasscode:pw\n\n\0SUBSCRIBE\nid:0\ndestination:/topic/status/1001\nreceipt:r\n\n\0',
+    );
+    clock.advance(20_000);
+    t.notOk(c.closed);
+    answer(users['1001']);
+    await settle();
+    t.same(
+      c.frames.map((f) => f.command),
+      ['CONNECTED', 'RECEIPT'],
+      'the SUBSCRIBE behind it waited for it, then ran',
+    );
+  },
+);
+
+t.test(
   'a 1.0 client (no accept-version) gets a 1.0 session: no version header, no heart-beats',
   async (t) => {
     const { client, broker } = setup();

@@ -108,3 +108,35 @@ t.test('1.0 headers are taken literally and written without line breaks', async 
   parser.setVersion('1.0');
   t.equal(frames(parser.push('SEND\nx:a\\nb\n\n\0'))[0].headers.x, 'a\\nb');
 });
+
+t.test(
+  'text is decoded as a TextDecoder decodes it: a leading BOM dropped, invalid bytes as U+FFFD',
+  async (t) => {
+    const decoder = new TextDecoder();
+    const cases = [
+      Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0x62]),
+      Buffer.from([0x61, 0xff, 0x62, 0xc3]),
+      Buffer.from([0xe4, 0xb8, 0xad, 0xed, 0xa0, 0x80, 0xf0, 0x9f, 0x98]),
+      Buffer.from([0xef, 0xbb]),
+    ];
+    for (const body of cases) {
+      const frame = Buffer.concat([
+        Buffer.from(`SEND\ncontent-length:${body.length}\n\n`),
+        body,
+        Buffer.from('\0'),
+      ]);
+      const [parsed] = frames(createFrameParser().push(frame));
+      t.equal(parsed.body, decoder.decode(body), body.toString('hex'));
+    }
+  },
+);
+
+t.test("an unread tail is the parser's own copy, not a view of the chunk it came in", async (t) => {
+  const parser = createFrameParser();
+  const chunk = Buffer.from('SEND\ndestination:/app/a\n\nhel');
+  t.same(parser.push(chunk), [], 'nothing complete yet');
+  // The transport may reuse (or the pool may hand out again) the memory of a chunk once it was pushed.
+  chunk.fill(0x78);
+  const [frame] = frames(parser.push(Buffer.from('lo\0')));
+  t.match(frame, { command: 'SEND', headers: { destination: '/app/a' }, body: 'hello' });
+});

@@ -2,7 +2,7 @@
 // the bytes must be exactly those ws would have written for the same text, at every length encoding.
 import t from 'tap';
 import * as ws from 'ws';
-import { textFrame } from '../../../src/stomp/transport/ws-frame.js';
+import { textFrame, textFrameOf } from '../../../src/stomp/transport/ws-frame.js';
 
 interface FrameOptions {
   fin: boolean;
@@ -42,4 +42,16 @@ t.test('the same payload in a row gets the very same frame; another payload a ne
   t.not(other, first, 'equal bytes in another Buffer are framed again');
   t.same(other, first);
   t.same(textFrame(a), first, 'and the first payload again is still framed right');
+});
+
+t.test("a session's own frames, encoded from their text, are what ws frames for the same text", async (t) => {
+  for (const n of [0, 1, 125, 126, 65_535, 65_536, 70_000]) {
+    const text = 'x'.repeat(n);
+    t.same(textFrameOf(text), wsFrame(Buffer.from(text)), `${n} characters`);
+  }
+  // 54 characters, 126 bytes: the character count would pick the 7-bit length encoding.
+  const text = 'ERROR\nmessage:x\n\n' + '中'.repeat(36) + '\0';
+  t.equal(Buffer.byteLength(text), 126);
+  t.same(textFrameOf(text), wsFrame(Buffer.from(text)));
+  t.equal(textFrameOf(text).subarray(4).toString('utf8'), text);
 });

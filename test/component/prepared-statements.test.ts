@@ -72,7 +72,7 @@ t.test(`a tick's statements are prepared once, on ${testStore()}`, async (t) => 
   await repos.tasks.setGateways(task.id, [{ gatewayId: gw.id, concurrency: 10 }]);
   await repos.tasks.addNumbers(
     task.id,
-    // More than one screening read (200 rows): every tick's do-not-call lookup is of the same size.
+    // Every tick dispenses 2 of them: its screening read and do-not-call lookup are of the same size each time.
     Array.from({ length: 210 }, (_, i) => `1380000${String(i).padStart(4, '0')}`),
     NOW,
   );

@@ -25,9 +25,22 @@ export interface AgentEntry {
 
 type AgentResult = { ok: true; entry: AgentEntry } | { ok: false; reason: string };
 
+/** Extensions a search skips (a Set, or a test over usernames that needs no copy of the project's agents). */
+export interface Excluded {
+  has(username: string): boolean;
+}
+
+const NONE: Excluded = { has: () => false };
+
 export class AgentRegistry {
   private readonly agents = new Map<string, AgentEntry>();
   private readonly listeners = new Set<(entry: AgentEntry, before: AgentState) => void>();
+  /**
+   * The offerable agents (type agent, isOfferable) of each project, kept on every add, remove and state change.
+   * Each agent who frees up wakes every queued customer of the project, and each searched every extension for an
+   * idle one: a scan of hundreds per wake-up where the answer is one agent or none (issue 21).
+   */
+  private readonly offerableOf = new Map<string, Set<AgentEntry>>();
 
   /**
    * The stored registration and work status follow the live state in the order the changes happened: each write
@@ -70,12 +83,25 @@ export class AgentRegistry {
       workType: 10,
       state: initialAgent(ext.username, this.deps.clock.now(), ext),
     };
+    const replaced = this.agents.get(ext.username);
+    if (replaced) this.index(replaced, false);
     this.agents.set(ext.username, entry);
+    this.index(entry, isOfferableAgent(entry));
     return entry;
   }
 
   remove(username: string): void {
+    const entry = this.agents.get(username);
+    if (entry) this.index(entry, false);
     this.agents.delete(username);
+  }
+
+  private index(entry: AgentEntry, offerable: boolean): void {
+    const set = this.offerableOf.get(entry.projectCode);
+    if (offerable) {
+      if (set) set.add(entry);
+      else this.offerableOf.set(entry.projectCode, new Set([entry]));
+    } else if (set?.delete(entry) && set.size === 0) this.offerableOf.delete(entry.projectCode);
   }
 
   get(username: string): AgentEntry | undefined {
@@ -92,20 +118,18 @@ export class AgentRegistry {
 
   /** Agents of the project that can be offered a call now. */
   offerable(projectCode: string): AgentEntry[] {
-    return this.ofProject(projectCode).filter((a) => a.type === ExtensionType.agent && isOfferable(a.state));
+    return [...(this.offerableOf.get(projectCode) ?? [])].sort(byUsername);
   }
 
   /** Reserves the longest-idle offerable agent for `callId`; the caller must release it on every failure path. */
-  reserveLongestIdle(
-    projectCode: string,
-    callId: string,
-    exclude: ReadonlySet<string> = new Set(),
-  ): AgentEntry | undefined {
-    // One pass, no copies or sort: every waiting customer runs this each time an agent frees up (issue 13), and
-    // a sorted copy of the project per call made a 200-agent queue block the event loop for seconds.
+  reserveLongestIdle(projectCode: string, callId: string, exclude: Excluded = NONE): AgentEntry | undefined {
+    // One pass over the project's offerable agents, no copies or sort: every waiting customer runs this each time
+    // an agent frees up (issue 13), and a sorted copy of the project per call made a 200-agent queue block the
+    // event loop for seconds.
+    const offerable = this.offerableOf.get(projectCode);
+    if (!offerable) return undefined;
     let best: AgentEntry | undefined;
-    for (const a of this.agents.values()) {
-      if (a.projectCode !== projectCode || a.type !== ExtensionType.agent || !isOfferable(a.state)) continue;
+    for (const a of offerable) {
       if (exclude.has(a.username)) continue;
       const d = best ? a.state.idleSince - best.state.idleSince : -1;
       if (d < 0 || (d === 0 && byUsername(a, best!) < 0)) best = a;
@@ -128,6 +152,7 @@ export class AgentRegistry {
     if ('refused' in next) return { ok: false, reason: next.refused };
     if (next === before) return { ok: true, entry };
     entry.state = next;
+    if (isOfferable(next) !== isOfferable(before)) this.index(entry, isOfferableAgent(entry));
     // Only what changed is written: in a cluster an instance that sees a registration change may hold a stale work
     // status for an agent whose commands run at the project's owner (issue 20), and must not write it over the
     // owner's.
@@ -168,6 +193,8 @@ export class AgentRegistry {
     publisher.publish(Topics.callExtStatus(entry.projectCode), extStatusView(entry));
   }
 }
+
+const isOfferableAgent = (a: AgentEntry): boolean => a.type === ExtensionType.agent && isOfferable(a.state);
 
 /** Numeric usernames in number order (ties and non-numeric ones by text): the order of listings and of ties in longest-idle. */
 const byUsername = (a: AgentEntry, b: AgentEntry): number =>

@@ -79,12 +79,8 @@ export class AgentFirstCalls {
     const { d } = this;
     const { task, projectCode, rooms } = turn;
     const mine = new Set(idle.map((a) => a.username));
-    const others = new Set(
-      d.agents
-        .ofProject(projectCode)
-        .map((a) => a.username)
-        .filter((u) => !mine.has(u)),
-    );
+    // The project's agents outside this task's share are not this task's to ring.
+    const others = { has: (u: string) => !mine.has(u) };
     for (const number of await d.numbers.dispense(
       task.id,
       Math.min(idle.length, turn.capacity),

@@ -154,7 +154,7 @@ export class EslConnection {
   command(line: string, options: WaitOptions = {}): Promise<EslResult<Reply>> {
     const problem = lineProblem(line);
     if (problem) return Promise.resolve(fail('invalid', `command ${problem}`));
-    return this.request(encodeCommand(line), line.split(' ')[0] ?? line, options);
+    return this.request(encodeCommand(line), firstWord(line), options);
   }
 
   /** `api <command>`; resolves with the api/response body ("-ERR ..." bodies are failures). */
@@ -172,7 +172,7 @@ export class EslConnection {
     if (problem) return Promise.resolve(fail('invalid', `bgapi command ${problem}`));
     const jobUuid = this.newUuid();
     return this.track({
-      label: `bgapi ${command.split(' ')[0]}`,
+      label: `bgapi ${firstWord(command)}`,
       timeoutMs: options.timeoutMs ?? this.options.jobTimeoutMs ?? 120_000,
       signal: options.signal,
       start: (settle) => {
@@ -415,4 +415,10 @@ export class EslConnection {
     this.resolveClosed(info);
     this.listeners.emit('close', info);
   }
+}
+
+/** A command's first word, for labels: without splitting an originate's whole line into pieces per command. */
+function firstWord(line: string): string {
+  const space = line.indexOf(' ');
+  return space === -1 ? line : line.slice(0, space);
 }

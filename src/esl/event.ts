@@ -35,7 +35,9 @@ function decodePlain(text: string): EslEvent | undefined {
   const blank = text.indexOf('\n\n');
   const headerText = blank === -1 ? text : text.slice(0, blank);
   const headers = lazyHeaders(headerText, true);
-  const length = Number.parseInt(headers['Content-Length'] ?? '', 10);
+  // Only an event with a body has the blank line and so an inner Content-Length: looking up a header that is not
+  // there reads the whole text, a few KB for every channel event (issue 21).
+  const length = blank === -1 ? Number.NaN : Number.parseInt(headers['Content-Length'] ?? '', 10);
   const body = blank !== -1 && length >= 0 ? takeBytes(text.slice(blank + 2), length) : undefined;
   return make(headers, body);
 }

@@ -16,12 +16,15 @@ import { registrationChange } from '../agents/registrations.js';
 import { FsCommand, parseChannelRows, parseRegisteredUsers } from './fs-commands.js';
 import { NodeReachability, type ReachabilityLog } from './node-reachability.js';
 
-/** Events our components need from every node (CUSTOM subclasses listed explicitly; ALL would flood us). */
+/**
+ * Events our components read from every node (CUSTOM subclasses listed explicitly; ALL would flood us): the runner,
+ * the dialler and recovery CHANNEL_HANGUP_COMPLETE, supervisor legs CHANNEL_BRIDGE, the agents the sofia
+ * registrations. FreeSWITCH puts every channel variable in a channel event (a few KB each), so CHANNEL_CREATE,
+ * CHANNEL_ANSWER and CHANNEL_UNBRIDGE, which nothing read, were three such events per leg parsed and dropped (issue
+ * 21; a leg's own socket still has its ANSWER and UNBRIDGE).
+ */
 const NODE_EVENTS = [
-  'CHANNEL_CREATE',
-  'CHANNEL_ANSWER',
   'CHANNEL_BRIDGE',
-  'CHANNEL_UNBRIDGE',
   'CHANNEL_HANGUP_COMPLETE',
   'BACKGROUND_JOB',
   'HEARTBEAT',

@@ -112,6 +112,33 @@ t.test(
 );
 
 t.test(
+  "the node's link carries only the call events something reads: a direct call's two legs send no CHANNEL_CREATE, CHANNEL_ANSWER or CHANNEL_UNBRIDGE there",
+  async (t) => {
+    const h = await startCallHarness();
+    t.teardown(h.close);
+    const [a1] = await h.project('pn', 1);
+    await h.task({ code: 'tn', projectCode: 'pn', scheduleType: 1 });
+    // Issue 21: each of those is every channel variable of the leg (a few KB), parsed and dropped by every reader.
+    const names: string[] = [];
+    h.app.nodes.client(1)?.on('event', (e) => names.push(e.name));
+    h.fs.setPeer('13900000031', { kind: 'answer', answerAfterMs: 0, hangupAfterMs: 1000 });
+    const callId = await dial(h, '13900000031', { cc_flow: 'direct', cc_task: 'tn', cc_project: 'pn' });
+    const log = await waitFor(() => logOf(h, callId));
+    t.match(log, { result: 10, resultDetail: 55, callerIdNumber: a1 }, 'the call went through as before');
+    t.same(
+      names.filter((n) => ['CHANNEL_CREATE', 'CHANNEL_ANSWER', 'CHANNEL_UNBRIDGE'].includes(n)),
+      [],
+      'none of the unread events',
+    );
+    t.same(
+      ['CHANNEL_BRIDGE', 'CHANNEL_HANGUP_COMPLETE', 'BACKGROUND_JOB'].filter((n) => !names.includes(n)),
+      [],
+      'the events the supervisor, the runner, the dialler and recovery read still come',
+    );
+  },
+);
+
+t.test(
   "the customer's BYE while talking is 55 even when the disconnect-notice overtakes CHANNEL_HANGUP (event dispatch lagging under load)",
   async (t) => {
     const h = await startCallHarness({ emulator: { outboundEventLagMs: 2000 } });

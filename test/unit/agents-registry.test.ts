@@ -2,6 +2,8 @@ import t from 'tap';
 import { AgentRegistry } from '../../src/agents/registry.js';
 import { FakeClock } from '../../src/core/clock.js';
 import type { ExtensionsRepo } from '../../src/db/repos/projects.js';
+import { isOfferable, type AgentEvent } from '../../src/agents/state.js';
+import type { WorkStatus } from '../../src/core/codes.js';
 
 function registry(clock: FakeClock): AgentRegistry {
   const extensions = { setStatus: () => undefined } as unknown as ExtensionsRepo;
@@ -66,3 +68,84 @@ t.test(
     );
   },
 );
+
+t.test('the offerable index agrees with a scan of every extension after every kind of agent change', (t) => {
+  const clock = new FakeClock();
+  const r = registry(clock);
+  // A small deterministic generator: the same sequence on every run.
+  let seed = 21;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n) | 0;
+  const users = ['1001', '1002', '1003', '1004', '1005', '1006', '2001', '2002'];
+  const projects = ['p1', 'p2'];
+  const scan = (projectCode: string) =>
+    r
+      .all()
+      .filter((a) => a.projectCode === projectCode && a.type === 2 && isOfferable(a.state))
+      .map((a) => a.username)
+      .sort();
+  const longestIdle = (projectCode: string, skip: Set<string>) =>
+    r
+      .all()
+      .filter(
+        (a) => a.projectCode === projectCode && a.type === 2 && isOfferable(a.state) && !skip.has(a.username),
+      )
+      .sort((a, b) => a.state.idleSince - b.state.idleSince || Number(a.username) - Number(b.username))[0]
+      ?.username;
+  for (const u of users)
+    r.add({ username: u, projectCode: 'p1', projectId: 1, nodeId: 1, type: 2, regStatus: 1, workStatus: 1 });
+  const kinds = new Set<string>();
+  let mismatches = 0;
+  for (let i = 0; i < 4000; i++) {
+    clock.advance(rnd(3) * 100);
+    const u = users[rnd(users.length)]!;
+    const callId = `c${rnd(4)}`;
+    const step = rnd(13);
+    const event: AgentEvent | undefined = [
+      { kind: 'registered' },
+      { kind: 'unregistered' },
+      { kind: 'set-work', workStatus: rnd(2) === 0 ? 1 : ([0, 2, 3, 4][rnd(4)] as WorkStatus) },
+      { kind: 'reserve', callId },
+      { kind: 'release', callId },
+      { kind: 'connected', callId, destinationNumber: '138', destinationUUID: callId },
+      { kind: 'call-ended', callId },
+      { kind: 'conference-joined' },
+      { kind: 'conference-left' },
+    ][step] as AgentEvent | undefined;
+    if (event) {
+      kinds.add(event.kind);
+      r.apply(u, event);
+    } else if (step === 9) {
+      kinds.add('remove');
+      r.remove(u);
+    } else if (step === 10) {
+      // Re-added (the store's view after a change elsewhere), maybe moved to the other project or type.
+      kinds.add('add');
+      r.add({
+        username: u,
+        projectCode: projects[rnd(2)]!,
+        projectId: 1,
+        nodeId: 1,
+        type: rnd(4) === 0 ? 1 : 2,
+        regStatus: rnd(3) === 0 ? 0 : 1,
+        workStatus: rnd(3) === 0 ? 0 : 1,
+      });
+    } else {
+      kinds.add('reserveLongestIdle');
+      const p = projects[rnd(2)]!;
+      const skip = new Set(users.filter(() => rnd(4) === 0));
+      const want = longestIdle(p, skip);
+      const got = r.reserveLongestIdle(p, callId, skip)?.username;
+      if (got !== want) mismatches++;
+    }
+    for (const p of projects) {
+      const index = r
+        .offerable(p)
+        .map((a) => a.username)
+        .sort();
+      if (JSON.stringify(index) !== JSON.stringify(scan(p))) mismatches++;
+    }
+  }
+  t.equal(mismatches, 0, "the index, and the agent it picks, are the scan's at every step");
+  t.equal(kinds.size, 12, 'every kind of change was exercised');
+  t.end();
+});

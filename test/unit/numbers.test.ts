@@ -163,3 +163,40 @@ t.test(`across a restart and a second process on the same ${testStore()} databas
     },
   );
 });
+
+t.test(
+  'a screened dispense passes over listed numbers, closing them, and reads on until it has the n wanted',
+  async (t) => {
+    const store = await (await testDatabase(t)).open();
+    t.teardown(() => store.close());
+    const { project, task } = await seedProjectTask(store.repos, NOW);
+    const phones = Array.from({ length: 8 }, (_, i) => `1390000${String(i).padStart(4, '0')}`);
+    await store.repos.tasks.addNumbers(task.id, phones, NOW);
+    // The second and third of the first read (of the 3 wanted) are listed, and so is one further on.
+    await store.repos.dnc.add(project.projectCode, [phones[1]!, phones[2]!, phones[5]!], null, NOW);
+    const screen = {
+      task: { id: task.id, projectId: project.id, callTaskCode: task.callTaskCode },
+      projectCode: project.projectCode,
+    };
+    const first = await store.repos.numbers.dispenseNumbers(task.id, 3, NOW, screen);
+    t.same(
+      first.map((n) => n.phone),
+      [phones[0], phones[3], phones[4]],
+      'the listed ones are passed over for the next pending numbers',
+    );
+    const rest = await store.repos.numbers.dispenseNumbers(task.id, 10, NOW, screen);
+    t.same(
+      rest.map((n) => n.phone),
+      [phones[6], phones[7]],
+    );
+    const closed = await store.exec<{ phone: string; note: string }>(
+      sql`select phone, note from task_numbers where state = 'done' order by id`,
+    );
+    t.same(
+      closed.map((r) => r.phone),
+      [phones[1], phones[2], phones[5]],
+      'every listed number is closed, none dialled',
+    );
+    t.ok(closed.every((r) => r.note.startsWith('not dialled')));
+  },
+);

@@ -3,7 +3,7 @@
 // side by side, so every hand-out reads its pending rows with SELECT … FOR UPDATE SKIP LOCKED: a row another
 // dispenser (another tick, another agent, another server) is taking is locked, and is skipped rather than waited
 // for, so two dispensers never take the same number and never queue behind each other.
-import { and, asc, eq, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql, type Placeholder } from 'drizzle-orm';
 import { TaskStatus } from '../../core/codes.js';
 import type { DialledNumber, DispensedNumber, Fence, Screen } from '../../dialer/number-source.js';
 import {
@@ -18,7 +18,9 @@ import {
   type AgentMissLog,
   type Recovery,
 } from '../repos/number-rules.js';
+import { preparedOnce } from '../repos/prepared.js';
 import { leaseIsCurrent } from './leases.js';
+import { preparedSql } from './prepared.js';
 import { pgDncRepo } from './repos/dnc.js';
 import type { PgDb } from './open.js';
 import { changed, first, type PgExecutor, type PgTx } from './rows.js';
@@ -30,7 +32,7 @@ import { callLogs, projects, taskNumbers, tasks } from './schema.js';
  * already dialled: its statistics cannot see that those all sit at the low ids (a batch cost 10 ms half-way through a
  * 100,000-number task, against well under 1 ms on the index range).
  */
-const pendingAfter = (taskId: number, after: number) =>
+const pendingAfter = (taskId: number | Placeholder, after: number) =>
   sql`(${taskNumbers.taskId}, ${taskNumbers.state}, ${taskNumbers.id}) > (${taskId}, 'pending', ${after})`;
 
 /** Numbers closed by a do-not-call list, with the call logs that say why (issue 14.6), in the caller's transaction. */
@@ -68,21 +70,68 @@ async function blocked(
 type Target = { state: 'dialing' | 'preview'; assignedTo: string | null; fence?: Fence };
 type Taken = DispensedNumber & { callId?: string };
 
+/** The rows a take moves: the first `limit` due rows of the task, or those of `ids` still due. */
+type Pick = { kind: 'first'; limit: number } | { kind: 'still'; ids: number[] };
+
 /**
- * One statement: moves to `target` the due pending rows chosen by `pick` (a SELECT of ids) that no other transaction
- * holds, locking them FOR UPDATE SKIP LOCKED, and returns them oldest first. Dialled numbers get the uuid of their
- * call in the same statement (gen_random_uuid), so nothing is written per originate.
+ * One statement: moves to `target` the due pending rows chosen by `pick` that no other transaction holds, locking
+ * them FOR UPDATE SKIP LOCKED, and returns them oldest first. Dialled numbers get the uuid of their call in the same
+ * statement (gen_random_uuid), so nothing is written per originate. Its text depends only on the pick's kind, the
+ * target state and whether a fence applies: built once per shape and run as a named statement (issue 21), on the
+ * store's connection or, prepared by name again (node-postgres parses a name once per connection), in a transaction.
  */
-async function takeRows(db: PgExecutor, pick: SQL, target: Target, now: number): Promise<Taken[]> {
-  const dial = target.state === 'dialing';
-  const rows = await db.execute<{ id: number; phone: string; retries: number; call_uuid: string | null }>(
+function takeStatement(db: PgExecutor, shape: { pick: Pick['kind']; dial: boolean; fenced: boolean }) {
+  const taskId = sql.placeholder('taskId');
+  const now = sql.placeholder('now');
+  const pick =
+    shape.pick === 'first'
+      ? sql`select ${taskNumbers.id} from ${taskNumbers} where ${dueOf(taskId, now)} and ${pendingAfter(taskId, 0)}
+          order by ${taskNumbers.taskId}, ${taskNumbers.state}, ${taskNumbers.id} limit ${sql.placeholder('limit')}`
+      : sql`select ${taskNumbers.id} from ${taskNumbers}
+          where ${taskNumbers.id} = any(${sql.placeholder('ids')}::integer[]) and ${dueOf(taskId, now)}`;
+  const epoch = sql.placeholder('epoch');
+  const fence = leaseIsCurrent({
+    projectCode: sql.placeholder('leaseProject'),
+    instanceId: sql.placeholder('leaseOwner'),
+    epoch,
+  });
+  return preparedSql<{ id: number; phone: string; retries: number; call_uuid: string | null }>(
+    db,
     sql`with picked as materialized (${pick} for update skip locked)
-        update ${taskNumbers} set state = ${target.state}, assigned_to = ${target.assignedTo}, retry_at = null,
-          epoch = ${target.fence?.epoch ?? 0},
-          updated_at = ${now}${dial ? sql`, call_uuid = gen_random_uuid()::text` : sql``}
-        from picked where ${taskNumbers.id} = picked.id${target.fence ? sql` and ${leaseIsCurrent(target.fence)}` : sql``}
+        update ${taskNumbers} set state = ${sql.placeholder('state')}, assigned_to = ${sql.placeholder('assignedTo')},
+          retry_at = null, epoch = ${epoch},
+          updated_at = ${now}${shape.dial ? sql`, call_uuid = gen_random_uuid()::text` : sql``}
+        from picked where ${taskNumbers.id} = picked.id${shape.fenced ? sql` and ${fence}` : sql``}
         returning ${taskNumbers.id}, ${taskNumbers.phone}, ${taskNumbers.retries}, ${taskNumbers.callUuid}`,
   );
+}
+
+/** The take statements of one executor, per shape. */
+type TakeStatements = Map<string, ReturnType<typeof takeStatement>>;
+
+async function takeRows(
+  db: PgExecutor,
+  statements: TakeStatements,
+  taskId: number,
+  pick: Pick,
+  target: Target,
+  now: number,
+): Promise<Taken[]> {
+  const dial = target.state === 'dialing';
+  const { fence } = target;
+  const shape = { pick: pick.kind, dial, fenced: fence !== undefined };
+  const statement = preparedOnce(statements, `${shape.pick}/${target.state}/${shape.fenced}`, () =>
+    takeStatement(db, shape),
+  );
+  const rows = await statement.execute({
+    taskId,
+    now,
+    ...(pick.kind === 'first' ? { limit: pick.limit } : { ids: pick.ids }),
+    state: target.state,
+    assignedTo: target.assignedTo,
+    epoch: fence?.epoch ?? 0,
+    ...(fence && { leaseProject: fence.projectCode, leaseOwner: fence.instanceId }),
+  });
   return rows.rows
     .map((r) => ({
       id: Number(r.id),
@@ -100,19 +149,9 @@ function dialled(r: Taken): DialledNumber {
 }
 
 /** Due pending rows of the task (the condition every take re-checks under its lock). */
-const dueOf = (taskId: number, now: number) =>
+const dueOf = (taskId: number | Placeholder, now: number | Placeholder) =>
   sql`${taskNumbers.taskId} = ${taskId} and ${taskNumbers.state} = 'pending'
       and (${taskNumbers.retryAt} is null or ${taskNumbers.retryAt} <= ${now})`;
-
-/** The first `limit` due rows of the task in id order, on the (task_id, state, id) index range. */
-const firstDue = (taskId: number, now: number, limit: number) =>
-  sql`select ${taskNumbers.id} from ${taskNumbers} where ${dueOf(taskId, now)} and ${pendingAfter(taskId, 0)}
-      order by ${taskNumbers.taskId}, ${taskNumbers.state}, ${taskNumbers.id} limit ${limit}`;
-
-/** Of these rows, the ones still due. */
-const stillDue = (taskId: number, now: number, ids: number[]) =>
-  sql`select ${taskNumbers.id} from ${taskNumbers}
-      where ${taskNumbers.id} = any(${sql.param(ids)}::integer[]) and ${dueOf(taskId, now)}`;
 
 /**
  * Moves up to n due pending numbers of the task to `target` and returns them, oldest first (as numbers.ts's take).
@@ -127,7 +166,7 @@ const stillDue = (taskId: number, now: number, ids: number[]) =>
  */
 async function take(
   db: PgDb,
-  dnc: ReturnType<typeof pgDncRepo>,
+  store: { dnc: ReturnType<typeof pgDncRepo>; statements: TakeStatements },
   taskId: number,
   n: number,
   target: Target,
@@ -139,11 +178,11 @@ async function take(
   const picked: Taken[] = [];
   for (let scanned = 0; picked.length < n && scanned < SCAN_LIMIT;) {
     const want = n - picked.length;
-    const rows = await takeRows(db, firstDue(taskId, now, want), target, now);
+    const rows = await takeRows(db, store.statements, taskId, { kind: 'first', limit: want }, target, now);
     scanned += rows.length;
     const listed = screen
       ? await blocked(
-          dnc,
+          store.dnc,
           screen.projectCode,
           rows.map((r) => r.phone),
         )
@@ -172,6 +211,8 @@ function takeInWindow(
   screen: Screen,
 ): Promise<Taken[]> {
   return db.transaction(async (tx) => {
+    // A transaction's own executor: its statements are its own (prepared by name on its connection).
+    const statements: TakeStatements = new Map();
     const picked: Taken[] = [];
     let after = 0;
     for (let scanned = 0; picked.length < n && scanned < SCAN_LIMIT;) {
@@ -211,7 +252,8 @@ function takeInWindow(
         screen.task,
         now,
       );
-      if (wanted.length) picked.push(...(await takeRows(tx, stillDue(taskId, now, wanted), target, now)));
+      if (wanted.length)
+        picked.push(...(await takeRows(tx, statements, taskId, { kind: 'still', ids: wanted }, target, now)));
     }
     return picked;
   });
@@ -229,8 +271,9 @@ async function lockPending(tx: PgTx, ids: number[]): Promise<Set<number>> {
 }
 
 export function pgNumberStore(db: PgDb) {
-  // One for the store's life: its lookup is prepared once (a transaction's own, in takeInWindow, is per batch).
-  const dnc = pgDncRepo(db);
+  // One for the store's life: its lookup and its take statements are prepared once (a transaction's own, in
+  // takeInWindow, are per transaction).
+  const takes = { dnc: pgDncRepo(db), statements: new Map() as TakeStatements };
   /** One number's row, locked for the rest of the transaction (a settle and a retry must not interleave). */
   const lockedRow = async (tx: PgTx, id: number) =>
     first(await tx.select().from(taskNumbers).where(eq(taskNumbers.id, id)).for('update'));
@@ -262,7 +305,7 @@ export function pgNumberStore(db: PgDb) {
       screen?: Screen,
       fence?: Fence,
     ): Promise<DialledNumber[]> =>
-      (await take(db, dnc, taskId, n, { state: 'dialing', assignedTo: null, fence }, now, screen)).map(
+      (await take(db, takes, taskId, n, { state: 'dialing', assignedTo: null, fence }, now, screen)).map(
         dialled,
       ),
 
@@ -274,7 +317,7 @@ export function pgNumberStore(db: PgDb) {
       now: number,
       screen?: Screen,
     ): Promise<DispensedNumber[]> =>
-      take(db, dnc, taskId, n, { state: 'preview', assignedTo: username }, now, screen),
+      take(db, takes, taskId, n, { state: 'preview', assignedTo: username }, now, screen),
 
     /** An agent-first number whose agent never rang goes back to pending (it was not dialled, so no call uuid). */
     async giveBack(id: number, now: number): Promise<void> {

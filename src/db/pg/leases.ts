@@ -3,7 +3,7 @@
 // row (READ COMMITTED re-checks the WHERE against the row a concurrent writer committed), so of two instances acting
 // on the same view at most one wins. The fencing checks the owner's writes carry (dispensing, marking a call) live
 // beside the number statements (dispenser.ts) and use `leaseIsCurrent` below.
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type Placeholder, type SQL } from 'drizzle-orm';
 import {
   DEFAULT_LEASE_TIMINGS,
   type InstanceRow,
@@ -21,9 +21,13 @@ export const DB_NOW_MS = sql`(extract(epoch from now()) * 1000)::bigint`;
 /**
  * True while `instanceId` holds the project's lease at `epoch`, unexpired by the database's clock. Locks the lease row
  * FOR SHARE: a take (an UPDATE of that row) waits for the caller's transaction, so what the caller writes under the
- * grant commits before another instance can hold the project.
+ * grant commits before another instance can hold the project. Placeholders let a prepared statement carry it.
  */
-export const leaseIsCurrent = (f: { projectCode: string; instanceId: string; epoch: number }): SQL =>
+export const leaseIsCurrent = (f: {
+  projectCode: string | Placeholder;
+  instanceId: string | Placeholder;
+  epoch: number | Placeholder;
+}): SQL =>
   sql`EXISTS (SELECT 1 FROM project_leases l WHERE l.project_code = ${f.projectCode} AND l.owner = ${f.instanceId}
     AND l.epoch = ${f.epoch} AND l.expires_at > ${DB_NOW_MS} FOR SHARE)`;
 

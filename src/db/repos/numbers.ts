@@ -52,7 +52,10 @@ export function numberStore(db: Db) {
       const picked: DispensedNumber[] = [];
       let after = 0;
       for (let scanned = 0; picked.length < n && scanned < SCAN_LIMIT;) {
-        const limit = screen ? SCAN_BATCH : n - picked.length;
+        // The first read is of the n wanted, as without a screen: most ticks find none listed and none outside their
+        // window, and reading (and looking up) a whole batch each tick for a few numbers was most of the dispensing's
+        // cost (issue 21). Only when some were passed over do the further reads take batches.
+        const limit = screen && scanned > 0 ? SCAN_BATCH : n - picked.length;
         const rows = pendingAfter.all({ taskId, now, after, limit });
         if (rows.length === 0) break;
         scanned += rows.length;

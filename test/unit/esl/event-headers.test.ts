@@ -37,6 +37,35 @@ t.test('a repeated header reads as its last line, as FreeSWITCH repeats Hangup-C
 });
 
 t.test(
+  'decoding a channel event without a body does not search its text for an inner Content-Length (issue 21)',
+  async (t) => {
+    const body = `Event-Name: CHANNEL_BRIDGE\nUnique-ID: u1\n${'variable_x: y\n'.repeat(300)}`;
+    const withBody = 'Event-Name: BACKGROUND_JOB\nJob-UUID: j1\nContent-Length: 3\n\n+OK';
+    const searched: string[] = [];
+    const indexOf = String.prototype.indexOf;
+    String.prototype.indexOf = function (this: string, needle: string, from?: number) {
+      searched.push(needle);
+      return indexOf.call(this, needle, from);
+    };
+    let bridge;
+    try {
+      bridge = decodeEvent({ headers: { 'Content-Type': 'text/event-plain' }, body })!;
+    } finally {
+      String.prototype.indexOf = indexOf;
+    }
+    t.equal(bridge.name, 'CHANNEL_BRIDGE');
+    t.equal(bridge.body, undefined);
+    t.same(
+      searched.filter((needle) => needle === '\nContent-Length:'),
+      [],
+      'no search for a header it cannot have',
+    );
+    const job = decodeEvent({ headers: { 'Content-Type': 'text/event-plain' }, body: withBody })!;
+    t.equal(job.body, '+OK', 'an event with a body still reads it by its Content-Length');
+  },
+);
+
+t.test(
   'spreading the headers gives all of them, in the order of the text, after some were read',
   async (t) => {
     const body = 'Event-Name: DTMF\nUnique-ID: u1\nDTMF-Digit: %23\nCaller-Caller-ID-Name: %E5%BC%A0\n';

@@ -6,9 +6,11 @@ import type { EffectHandlers } from './context.js';
 export const agentEffects = {
   'find-agent': (ctx, e) => {
     const { deps, leg } = ctx;
-    // Agents holding an off-hook leg take customers through it, not on their (busy) phone.
-    const exclude = new Set([...e.exclude, ...ctx.held.keys()]);
-    const found = deps.agents.reserveLongestIdle(leg.projectCode, leg.callId, exclude);
+    // Agents holding an off-hook leg take customers through it, not on their (busy) phone. A test, not a copy:
+    // every queued customer searches each time an agent frees up (issue 21).
+    const found = deps.agents.reserveLongestIdle(leg.projectCode, leg.callId, {
+      has: (u) => e.exclude.includes(u) || ctx.held.has(u),
+    });
     const agent = found
       ? { username: found.username, domain: deps.services.agentDomain(found.username) }
       : null;

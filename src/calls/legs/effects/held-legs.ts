@@ -25,15 +25,10 @@ export const heldLegEffects = {
   'find-held-agent': (ctx, e) => {
     const { deps, leg } = ctx;
     const holders = [...ctx.held].filter(([, h]) => h.projectCode === leg.projectCode);
-    const others = deps.agents
-      .ofProject(leg.projectCode)
-      .map((a) => a.username)
-      .filter((u) => !ctx.held.has(u));
-    const found = deps.agents.reserveLongestIdle(
-      leg.projectCode,
-      leg.callId,
-      new Set([...e.exclude, ...others]),
-    );
+    // Only agents holding a leg take these customers.
+    const found = deps.agents.reserveLongestIdle(leg.projectCode, leg.callId, {
+      has: (u) => e.exclude.includes(u) || !ctx.held.has(u),
+    });
     const holder = found && holders.find(([u]) => u === found.username);
     const agent = holder ? { username: holder[0], leg: holder[1].uuid } : null;
     queueMicrotask(() => ctx.push({ kind: 'held-agent', agent }));

@@ -11,6 +11,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import type { Instance } from './cluster-lab.js';
+import { makeTestCa } from '../support/test-ca.js';
 import { root, waitFor, type Lab } from './lab.js';
 
 /** The address everyone uses: TLS ends at HAProxy. */
@@ -59,39 +60,18 @@ export function frontRequest(
   });
 }
 
-/** A certificate for 127.0.0.1 (openssl, one day) and HAProxy's PEM: certificate then key, as the README says. */
+/**
+ * The front's certificate for 127.0.0.1, signed by a CA made for the test (test/support/test-ca.ts), and HAProxy's
+ * PEM: the certificate, its chain and its key, as the README says. Node's requests trust the CA; Chromium is told
+ * this key only.
+ */
 function makeCertificate(lab: Lab): { pem: string; ca: string; spki: string } {
-  const key = join(lab.dir, 'front.key');
-  const cert = join(lab.dir, 'front.crt');
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`openssl could not make the front's certificate: ${r.stderr}`);
-  const ca = readFileSync(cert, 'utf8');
+  const authority = makeTestCa(lab.dir);
+  const leaf = authority.leaf('front', '127.0.0.1', ['IP:127.0.0.1']);
   const pem = join(lab.dir, 'callcenter.pem');
-  writeFileSync(pem, ca + readFileSync(key, 'utf8'), { mode: 0o600 });
-  const der = new X509Certificate(ca).publicKey.export({ type: 'spki', format: 'der' });
-  return { pem, ca, spki: createHash('sha256').update(der).digest('base64') };
+  writeFileSync(pem, leaf.cert + authority.ca + leaf.key, { mode: 0o600 });
+  const der = new X509Certificate(leaf.cert).publicKey.export({ type: 'spki', format: 'der' });
+  return { pem, ca: authority.ca, spki: createHash('sha256').update(der).digest('base64') };
 }
 
 /** The shipped configuration with this lab's binds, certificate and servers (in `order`: the first live one takes

@@ -8,9 +8,8 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import t from 'tap';
 import type { CallOutcome } from '../../src/db/repos/call-outcomes.js';
-import { insertGateway } from '../support/gateways.js';
 import { testDatabase, testStore } from '../support/store.js';
-import { seedProjectTask } from '../support/store-task.js';
+import { seedRunningTask } from '../support/store-task.js';
 
 const NOW = Date.UTC(2026, 11, 5, 3);
 const TX_CONTROL = /^\s*(begin|commit|rollback|savepoint|release)/i;
@@ -77,15 +76,11 @@ t.test(`one call's statements on ${testStore()}`, async (t) => {
   const store = await (await testDatabase(t)).open();
   t.teardown(() => store.close());
   const { repos } = store;
-  const { project, task } = await seedProjectTask(repos, NOW);
-  const gw = await insertGateway(repos.gateways, { gwCode: 'gw' }, NOW);
-  await repos.tasks.setGateways(task.id, [{ gatewayId: gw.id, concurrency: 10 }]);
-  await repos.tasks.addNumbers(
-    task.id,
-    Array.from({ length: 8 }, (_, i) => `1380000000${i}`),
+  const { project, task } = await seedRunningTask(
+    repos,
     NOW,
+    Array.from({ length: 8 }, (_, i) => `1380000000${i}`),
   );
-  await repos.tasks.update(task.id, { status: 2 }, NOW);
   const pgStore = testStore() === 'pg';
   const counter = countStatements(t);
 

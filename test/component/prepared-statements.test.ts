@@ -8,9 +8,8 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import t from 'tap';
 import type { CallOutcome } from '../../src/db/repos/call-outcomes.js';
-import { insertGateway } from '../support/gateways.js';
 import { testDatabase, testStore } from '../support/store.js';
-import { seedProjectTask } from '../support/store-task.js';
+import { seedRunningTask } from '../support/store-task.js';
 
 const NOW = Date.UTC(2026, 11, 5, 8);
 
@@ -67,16 +66,12 @@ t.test(`a tick's statements are prepared once, on ${testStore()}`, async (t) => 
   const store = await (await testDatabase(t)).open();
   t.teardown(() => store.close());
   const { repos } = store;
-  const { project, task } = await seedProjectTask(repos, NOW);
-  const gw = await insertGateway(repos.gateways, { gwCode: 'gw' }, NOW);
-  await repos.tasks.setGateways(task.id, [{ gatewayId: gw.id, concurrency: 10 }]);
-  await repos.tasks.addNumbers(
-    task.id,
-    // Every tick dispenses 2 of them: its screening read and do-not-call lookup are of the same size each time.
-    Array.from({ length: 210 }, (_, i) => `1380000${String(i).padStart(4, '0')}`),
+  // Every tick dispenses 2 of them: its screening read and do-not-call lookup are of the same size each time.
+  const { project, task } = await seedRunningTask(
+    repos,
     NOW,
+    Array.from({ length: 210 }, (_, i) => `1380000${String(i).padStart(4, '0')}`),
   );
-  await repos.tasks.update(task.id, { status: 2 }, NOW);
   const screen = { task: { id: task.id, projectId: project.id, callTaskCode: 'T' }, projectCode: 'p' };
   const watch = watchStatements(t);
 

@@ -34,6 +34,7 @@ import { insertGateway } from '../../test/support/gateways.js';
 import { BENCH_ACCOUNT, describeRuns, runBackgroundLoad, seedCallLogs } from './background-load.js';
 import { forkEmulator } from './emulator-process.js';
 import { openBenchStore } from './bench-store.js';
+import { threadCpu, threadCpuSince } from './thread-cpu.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -245,6 +246,7 @@ const gcObserver = new PerformanceObserver((list) => {
 });
 gcObserver.observe({ entryTypes: ['gc'] });
 const cpu0 = process.cpuUsage();
+const threads0 = threadCpu();
 const t0 = Date.now();
 const statements0 = store.statements();
 const texts0 = store.byText();
@@ -292,6 +294,7 @@ const elapsed = (Date.now() - t0) / 1000;
 const rssAtEnd = process.memoryUsage().rss;
 const heapAtEnd = heapAfterWarmup === undefined ? undefined : heapAfterGc(soakGc);
 const cpu = process.cpuUsage(cpu0);
+const threads = threadCpuSince(threads0);
 const statements1 = store.statements();
 const texts1 = store.byText();
 loop.disable();
@@ -370,6 +373,16 @@ const rows = [
   ['APP CPU', `${(cpuMs / 1000).toFixed(1)} s = ${((cpuMs / 1000 / elapsed) * 100).toFixed(0)}% of one core`],
   ['APP CPU per originated attempt', `${(cpuMs / dialled).toFixed(2)} ms`],
   ['APP CPU per bridged call', `${(cpuMs / bridged).toFixed(2)} ms`],
+  [
+    '  of it user / system per attempt',
+    `${(cpu.user / 1000 / dialled).toFixed(2)} / ${(cpu.system / 1000 / dialled).toFixed(2)} ms`,
+  ],
+  ...[...threads]
+    .filter(([, t]) => t.user + t.system > 0)
+    .map(([name, t]): [string, string] => [
+      `  of it the ${name === 'main' ? 'main thread' : `${name} threads (V8's GC and compiler helpers, libuv's pool)`}, user / system per attempt`,
+      `${(t.user / dialled).toFixed(2)} / ${(t.system / dialled).toFixed(2)} ms`,
+    ]),
   [
     'store statements per originated attempt (+ BEGIN/COMMIT/SAVEPOINT)',
     `${(appData / dialled).toFixed(2)} (+ ${(appControl / dialled).toFixed(2)})`,

@@ -2,18 +2,12 @@
 // strictly in order: FreeSWITCH answers the commands of one socket one after the other, so the oldest waiter owns
 // the next reply. A waiter that timed out keeps its place in the queue and swallows its late reply; otherwise that
 // reply would be handed to the next command. bgapi and execute carry our own Job-UUID / Event-UUID, registered
-// before the bytes leave, so their completion events can never race the registration.
+// before the bytes leave, so their completion events can never race the registration. Each wait is one Waiter
+// (pending.ts): in the reply FIFO, in the jobs or executes map for bgapi and execute, and in the deadline lists.
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../core/clock.js';
-import {
-  encodeBgapi,
-  encodeCommand,
-  encodeExecute,
-  encodeHangup,
-  encodeSendmsg,
-  lineProblem,
-} from './encoder.js';
+import { bgapiText, commandText, executeText, hangupText, lineProblem, sendmsgText } from './encoder.js';
 import type { SendmsgInput } from './encoder.js';
 import { decodeEvent, type EslEvent } from './event.js';
 import { ContentType, contentType, type EslFrame } from './frame.js';
@@ -27,8 +21,8 @@ import {
   type JobResult,
   type Reply,
 } from './replies.js';
-import { fail, type EslResult, type WaitOptions } from './result.js';
-import { waitFor, type Settle } from './wait.js';
+import { Deadlines, promiseOf, Waiter, WaitKind } from './pending.js';
+import { fail, ok, type EslResult, type WaitOptions } from './result.js';
 
 export interface EslConnectionOptions {
   readonly clock: Clock;
@@ -86,11 +80,6 @@ export interface ExecuteInput {
   readonly loops?: number;
 }
 
-interface ExecuteWaiter {
-  readonly channel: string | undefined;
-  readonly settle: Settle<ExecuteResult>;
-}
-
 const GONE_CHANNELS_KEPT = 1024;
 
 export class EslConnection {
@@ -110,17 +99,24 @@ export class EslConnection {
 
   private readonly parser: EslParser;
   private readonly listeners: Listeners<ConnectionEvents>;
-  private readonly replyQueue: { deliver: ((frame: EslFrame) => void) | undefined }[] = [];
-  private readonly jobs = new Map<string, Settle<JobResult>>();
-  private readonly executes = new Map<string, ExecuteWaiter>();
+  /** One per command sent, in order; a settled one stays to swallow its late reply. */
+  private readonly replyQueue: Waiter[] = [];
+  private readonly jobs = new Map<string, Waiter>();
+  private readonly executes = new Map<string, Waiter>();
+  private readonly deadlines: Deadlines;
   private readonly goneChannels = new Set<string>();
-  private readonly closers = new Set<() => void>();
   private closeInfo: CloseInfo | undefined;
   private lastError: string | undefined;
   private resolveClosed!: (info: CloseInfo) => void;
   private readonly newUuid: () => string;
-  /** coalesceWrites: the socket is corked until the end of this turn. */
-  private corked = false;
+  /**
+   * Commands held for one write: those of a batch until it returns, those of a turn with coalesceWrites. One string,
+   * written once: Node encodes it straight into the socket (no Buffer per command, no writev's array of them).
+   */
+  private outgoing = '';
+  private batchDepth = 0;
+  private flushScheduled = false;
+  private readonly flushNow = (): void => this.flush();
 
   constructor(
     private readonly socket: Duplex,
@@ -129,10 +125,19 @@ export class EslConnection {
     this.listeners = new Listeners(options.onListenerError);
     this.newUuid = options.newUuid ?? randomUUID;
     this.parser = new EslParser(options.limits);
+    this.deadlines = new Deadlines(options.clock, (waiter, timeoutMs) => {
+      this.counters.timeouts++;
+      this.settle(waiter, fail('timeout', `${waiter.label()}: no answer within ${timeoutMs} ms`));
+    });
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (err: Error) => (this.lastError = err.message));
-    socket.on('end', () => this.finish({ by: 'remote' }));
+    socket.on('end', () => {
+      this.finish({ by: 'remote' });
+      // FreeSWITCH closed its socket: nothing more can be said, so close ours now rather than let Node half-close it
+      // first (one shutdown system call per leg less; the peer sees the same FIN).
+      if (socket.writableLength === 0) socket.destroy();
+    });
     socket.on('close', () =>
       this.finish(this.lastError ? { by: 'error', error: this.lastError } : { by: 'remote' }),
     );
@@ -154,13 +159,15 @@ export class EslConnection {
   command(line: string, options: WaitOptions = {}): Promise<EslResult<Reply>> {
     const problem = lineProblem(line);
     if (problem) return Promise.resolve(fail('invalid', `command ${problem}`));
-    return this.request(encodeCommand(line), firstWord(line), options);
+    return this.send(WaitKind.reply, line, commandText(line), this.replyTimeout(options), options);
   }
 
   /** `api <command>`; resolves with the api/response body ("-ERR ..." bodies are failures). */
-  async api(command: string, options: WaitOptions = {}): Promise<EslResult<string>> {
-    const result = await this.command(`api ${command}`, options);
-    return result.ok ? { ok: true, value: result.value.body } : result;
+  api(command: string, options: WaitOptions = {}): Promise<EslResult<string>> {
+    const line = `api ${command}`;
+    const problem = lineProblem(line);
+    if (problem) return Promise.resolve(fail('invalid', `command ${problem}`));
+    return this.send(WaitKind.api, line, commandText(line), this.replyTimeout(options), options);
   }
 
   /**
@@ -171,23 +178,8 @@ export class EslConnection {
     const problem = lineProblem(command);
     if (problem) return Promise.resolve(fail('invalid', `bgapi command ${problem}`));
     const jobUuid = this.newUuid();
-    return this.track({
-      label: `bgapi ${firstWord(command)}`,
-      timeoutMs: options.timeoutMs ?? this.options.jobTimeoutMs ?? 120_000,
-      signal: options.signal,
-      start: (settle) => {
-        this.jobs.set(jobUuid, settle);
-        const slot = this.expectReply((frame) => {
-          const reply = toReply(frame);
-          if (!reply.ok) settle(reply);
-        });
-        this.write(encodeBgapi(command, jobUuid));
-        return () => {
-          this.jobs.delete(jobUuid);
-          slot.deliver = undefined;
-        };
-      },
-    });
+    const timeoutMs = options.timeoutMs ?? this.options.jobTimeoutMs ?? 120_000;
+    return this.send(WaitKind.job, command, bgapiText(command, jobUuid), timeoutMs, options, jobUuid);
   }
 
   /**
@@ -199,33 +191,17 @@ export class EslConnection {
     const problem = lineProblem(input.app) ?? (input.uuid ? lineProblem(input.uuid) : undefined);
     if (problem) return Promise.resolve(fail('invalid', `execute ${problem}`));
     const eventUuid = this.newUuid();
+    const timeoutMs = options.timeoutMs ?? this.options.executeTimeoutMs ?? 3_600_000;
+    const text = executeText({ ...input, eventUuid });
     const channel = input.uuid ?? this.channelUuid;
-    return this.track({
-      label: `execute ${input.app}`,
-      timeoutMs: options.timeoutMs ?? this.options.executeTimeoutMs ?? 3_600_000,
-      signal: options.signal,
-      start: (settle) => {
-        this.executes.set(eventUuid, { channel, settle });
-        const slot = this.expectReply((frame) => {
-          const reply = toReply(frame);
-          if (!reply.ok) settle(reply);
-          else if (channel && this.goneChannels.has(channel))
-            settle(fail('hangup', `channel ${channel} is gone`));
-        });
-        this.write(encodeExecute({ ...input, eventUuid }));
-        return () => {
-          this.executes.delete(eventUuid);
-          slot.deliver = undefined;
-        };
-      },
-    });
+    return this.send(WaitKind.execute, input.app, text, timeoutMs, options, eventUuid, channel);
   }
 
   /** sendmsg hangup; resolves with FreeSWITCH's command/reply. */
   hangup(cause = 'NORMAL_CLEARING', uuid?: string, options: WaitOptions = {}): Promise<EslResult<Reply>> {
     const problem = lineProblem(cause) ?? (uuid ? lineProblem(uuid) : undefined);
     if (problem) return Promise.resolve(fail('invalid', `hangup ${problem}`));
-    return this.request(encodeHangup(cause, uuid), 'hangup', options);
+    return this.send(WaitKind.reply, 'hangup', hangupText(cause, uuid), this.replyTimeout(options), options);
   }
 
   /** Any other sendmsg (call-command: unicast, nomedia, ...). */
@@ -234,19 +210,19 @@ export class EslConnection {
       const problem = lineProblem(name) ?? lineProblem(value);
       if (problem) return Promise.resolve(fail('invalid', `sendmsg header ${problem}`));
     }
-    return this.request(encodeSendmsg(input), 'sendmsg', options);
+    return this.send(WaitKind.reply, 'sendmsg', sendmsgText(input), this.replyTimeout(options), options);
   }
 
   /**
-   * Runs `fn` with the socket corked: the commands it writes leave together when it returns, in one system call
-   * (a leg's myevents, linger and first execute; a step's commands), before anything `fn`'s caller sends after it.
+   * Runs `fn` with the commands it writes held: they leave together when it returns, in one system call (a leg's
+   * myevents, linger and first execute; a step's commands), before anything `fn`'s caller sends after it.
    */
   batch<T>(fn: () => T): T {
-    this.socket.cork();
+    this.batchDepth++;
     try {
       return fn();
     } finally {
-      this.socket.uncork();
+      if (--this.batchDepth === 0 && !this.flushScheduled) this.flush();
     }
   }
 
@@ -257,7 +233,10 @@ export class EslConnection {
 
   /** Half-closes our side; FreeSWITCH then closes its side. */
   end(): void {
-    if (this.isOpen) this.socket.end();
+    if (this.isOpen) {
+      this.flush();
+      this.socket.end();
+    }
   }
 
   destroy(): void {
@@ -267,63 +246,73 @@ export class EslConnection {
     }
   }
 
-  private request(bytes: Buffer, label: string, options: WaitOptions): Promise<EslResult<Reply>> {
-    return this.track({
-      label,
-      timeoutMs: options.timeoutMs ?? this.options.replyTimeoutMs ?? 10_000,
-      signal: options.signal,
-      start: (settle) => {
-        const slot = this.expectReply((frame) => settle(toReply(frame)));
-        this.write(bytes);
-        return () => void (slot.deliver = undefined);
-      },
-    });
+  private replyTimeout(options: WaitOptions): number {
+    return options.timeoutMs ?? this.options.replyTimeoutMs ?? 10_000;
   }
 
-  private track<T>(spec: {
-    label: string;
-    timeoutMs: number;
-    signal: AbortSignal | undefined;
-    start: (settle: Settle<T>) => () => void;
-  }): Promise<EslResult<T>> {
-    if (this.closeInfo) return Promise.resolve(fail('closed', `${spec.label}: connection closed`));
-    return waitFor<T>({
-      clock: this.options.clock,
-      timeoutMs: spec.timeoutMs,
-      ...(spec.signal ? { signal: spec.signal } : {}),
-      label: spec.label,
-      onTimeout: () => this.counters.timeouts++,
-      start: (settle) => {
-        const onClose = (): void => settle(fail('closed', `${spec.label}: connection closed`));
-        this.closers.add(onClose);
-        const unregister = spec.start(settle);
-        return () => {
-          this.closers.delete(onClose);
-          unregister();
-        };
-      },
-    });
-  }
-
-  private expectReply(deliver: (frame: EslFrame) => void): {
-    deliver: ((frame: EslFrame) => void) | undefined;
-  } {
-    const slot = { deliver };
-    this.replyQueue.push(slot);
-    return slot;
-  }
-
-  private write(bytes: Buffer): void {
-    this.counters.commandsSent++;
-    if (this.options.coalesceWrites && !this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
+  /** Registers the command's waiter, then writes it: its answer can never come before the waiter exists. */
+  private send<T>(
+    kind: WaitKind,
+    what: string,
+    text: string,
+    timeoutMs: number,
+    options: WaitOptions,
+    key?: string,
+    channel?: string,
+  ): Promise<EslResult<T>> {
+    const signal = options.signal;
+    if (this.closeInfo || signal?.aborted) {
+      const label = new Waiter(kind, what, 0, key, channel).label();
+      return Promise.resolve(
+        this.closeInfo
+          ? fail('closed', `${label}: connection closed`)
+          : fail('aborted', `${label}: aborted before sending`),
+      );
     }
-    this.socket.write(bytes);
+    const waiter = new Waiter(kind, what, this.deadlines.deadlineIn(timeoutMs), key, channel);
+    const promise = promiseOf<T>(waiter);
+    this.deadlines.add(waiter, timeoutMs);
+    if (signal) {
+      waiter.signal = signal;
+      waiter.onAbort = () => this.settle(waiter, fail('aborted', `${waiter.label()}: aborted`));
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+    }
+    if (kind === WaitKind.job) this.jobs.set(key!, waiter);
+    else if (kind === WaitKind.execute) this.executes.set(key!, waiter);
+    this.replyQueue.push(waiter);
+    this.write(text);
+    return promise;
+  }
+
+  /** Ends a wait once: out of the deadline lists and the jobs / executes maps (its reply slot stays). */
+  private settle(waiter: Waiter, result: EslResult<unknown>): void {
+    if (waiter.settled) return;
+    waiter.settled = true;
+    this.deadlines.remove(waiter);
+    if (waiter.kind === WaitKind.job) this.jobs.delete(waiter.key!);
+    else if (waiter.kind === WaitKind.execute) this.executes.delete(waiter.key!);
+    if (waiter.signal) waiter.signal.removeEventListener('abort', waiter.onAbort!);
+    waiter.resolve(result);
+  }
+
+  private write(text: string): void {
+    this.counters.commandsSent++;
+    if (this.options.coalesceWrites) {
+      this.outgoing += text;
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        process.nextTick(this.flushNow);
+      }
+    } else if (this.batchDepth > 0) this.outgoing += text;
+    else this.socket.write(text);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outgoing === '') return;
+    const text = this.outgoing;
+    this.outgoing = '';
+    if (this.isOpen) this.socket.write(text);
   }
 
   private receive(chunk: Buffer): void {
@@ -359,13 +348,29 @@ export class EslConnection {
   }
 
   private onReply(frame: EslFrame): void {
-    const slot = this.replyQueue.shift();
-    if (!slot) {
+    const waiter = this.replyQueue.shift();
+    if (!waiter) {
       this.counters.unexpectedFrames++;
       return this.listeners.emit('unexpected', frame);
     }
     this.counters.replies++;
-    slot.deliver?.(frame);
+    if (waiter.settled) return; // timed out, aborted or ended by its channel: its late reply ends here
+    const reply = toReply(frame);
+    switch (waiter.kind) {
+      case WaitKind.reply:
+        return this.settle(waiter, reply);
+      case WaitKind.api:
+        return this.settle(waiter, reply.ok ? ok(reply.value.body) : reply);
+      case WaitKind.job:
+        // +OK: the answer is its BACKGROUND_JOB.
+        if (!reply.ok) this.settle(waiter, reply);
+        return;
+      case WaitKind.execute:
+        if (!reply.ok) this.settle(waiter, reply);
+        else if (waiter.channel && this.goneChannels.has(waiter.channel))
+          this.settle(waiter, fail('hangup', `channel ${waiter.channel} is gone`));
+        return;
+    }
   }
 
   private onEventFrame(frame: EslFrame): void {
@@ -377,12 +382,12 @@ export class EslConnection {
     this.counters.events++;
     if (event.name === 'BACKGROUND_JOB') {
       const jobUuid = event.headers['Job-UUID'];
-      const settle = jobUuid ? this.jobs.get(jobUuid) : undefined;
-      if (jobUuid && settle) settle(toJobResult(jobUuid, event));
+      const waiter = jobUuid ? this.jobs.get(jobUuid) : undefined;
+      if (jobUuid && waiter) this.settle(waiter, toJobResult(jobUuid, event));
     } else if (event.name === 'CHANNEL_EXECUTE_COMPLETE') {
       const eventUuid = event.headers['Application-UUID'];
       const waiter = eventUuid ? this.executes.get(eventUuid) : undefined;
-      waiter?.settle(toExecuteResult(event));
+      if (waiter) this.settle(waiter, toExecuteResult(event));
     } else if (event.name === 'CHANNEL_HANGUP_COMPLETE') {
       const uuid = event.headers['Unique-ID'];
       if (uuid) this.channelGone(uuid, 'hung up');
@@ -403,22 +408,18 @@ export class EslConnection {
       const oldest = this.goneChannels.values().next().value;
       if (oldest !== undefined) this.goneChannels.delete(oldest);
     }
-    for (const waiter of [...this.executes.values()])
-      if (waiter.channel === uuid) waiter.settle(fail('hangup', `channel ${uuid} ${how}`));
+    for (const waiter of this.executes.values())
+      if (waiter.channel === uuid) this.settle(waiter, fail('hangup', `channel ${uuid} ${how}`));
   }
 
   private finish(info: CloseInfo): void {
     if (this.closeInfo) return;
     this.closeInfo = info;
-    for (const close of [...this.closers]) close();
+    this.outgoing = '';
+    for (const waiter of this.deadlines.all())
+      this.settle(waiter, fail('closed', `${waiter.label()}: connection closed`));
     this.replyQueue.length = 0;
     this.resolveClosed(info);
     this.listeners.emit('close', info);
   }
-}
-
-/** A command's first word, for labels: without splitting an originate's whole line into pieces per command. */
-function firstWord(line: string): string {
-  const space = line.indexOf(' ');
-  return space === -1 ? line : line.slice(0, space);
 }

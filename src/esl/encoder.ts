@@ -32,50 +32,74 @@ function assertLine(value: string): void {
   if (problem) throw new RangeError(`ESL line ${JSON.stringify(value.slice(0, 60))} ${problem}`);
 }
 
-/** `line` followed by headers and optional body; throws RangeError on a line break (a caller's bug). */
-export function encodeCommand(
+/**
+ * `line` followed by headers and optional body, as the text that goes on the wire; throws RangeError on a line break
+ * (a caller's bug). The connection writes this text to the socket as it is: Node encodes a string straight into the
+ * kernel's buffer, where a Buffer per command was one more allocation (issue 21).
+ */
+export function commandText(
   line: string,
   headers: Readonly<Record<string, string>> = {},
   body?: string,
-): Buffer {
+): string {
   assertLine(line);
   let text = `${line}\n`;
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
+    const value = headers[name]!;
     assertLine(name);
     assertLine(value);
     text += `${name}: ${value}\n`;
   }
-  if (body === undefined) return Buffer.from(`${text}\n`);
-  const bytes = Buffer.from(body);
-  const head = Buffer.from(`${text}content-type: text/plain\ncontent-length: ${bytes.length}\n\n`);
-  return Buffer.concat([head, bytes]);
+  return withBody(text, body);
 }
+
+/** The blank line that ends the headers, or the body's headers, the blank line and the body. */
+function withBody(text: string, body: string | undefined): string {
+  if (body === undefined) return `${text}\n`;
+  return `${text}content-type: text/plain\ncontent-length: ${Buffer.byteLength(body)}\n\n${body}`;
+}
+
+/** `line` followed by headers and optional body; throws RangeError on a line break (a caller's bug). */
+export const encodeCommand = (
+  line: string,
+  headers: Readonly<Record<string, string>> = {},
+  body?: string,
+): Buffer => Buffer.from(commandText(line, headers, body));
 
 export const encodeAuth = (password: string): Buffer => encodeCommand(`auth ${password}`);
 export const encodeApi = (command: string): Buffer => encodeCommand(`api ${command}`);
 
 /** mod_event_socket uses a Job-UUID header on bgapi instead of inventing one, so we know it before sending. */
+export const bgapiText = (command: string, jobUuid: string): string =>
+  commandText(`bgapi ${command}`, { 'Job-UUID': jobUuid });
 export const encodeBgapi = (command: string, jobUuid: string): Buffer =>
-  encodeCommand(`bgapi ${command}`, { 'Job-UUID': jobUuid });
+  Buffer.from(bgapiText(command, jobUuid));
 
-export const encodeSendmsg = (input: SendmsgInput): Buffer =>
-  encodeCommand(input.uuid ? `sendmsg ${input.uuid}` : 'sendmsg', input.headers, input.body);
+export const sendmsgText = (input: SendmsgInput): string =>
+  commandText(input.uuid ? `sendmsg ${input.uuid}` : 'sendmsg', input.headers, input.body);
+export const encodeSendmsg = (input: SendmsgInput): Buffer => Buffer.from(sendmsgText(input));
 
-/** An app argument with a line break cannot be a header, so it travels as the body (FreeSWITCH reads it there). */
-export function encodeExecute(input: ExecuteInput): Buffer {
-  const headers: Record<string, string> = { 'call-command': 'execute', 'execute-app-name': input.app };
+/**
+ * An app argument with a line break cannot be a header, so it travels as the body (FreeSWITCH reads it there).
+ * Written straight as text, in the order the captured, known-good sendmsg has (FreeSWITCH reads headers
+ * case-insensitively), rather than through a header object per execute.
+ */
+export function executeText(input: ExecuteInput): string {
+  if (input.uuid !== undefined) assertLine(input.uuid);
+  assertLine(input.app);
+  assertLine(input.eventUuid);
   const argAsBody = input.arg !== undefined && lineProblem(input.arg) !== undefined;
-  if (input.arg !== undefined && !argAsBody) headers['execute-app-arg'] = input.arg;
-  if (input.loops !== undefined) headers.loops = String(input.loops);
-  if (input.eventLock) headers['event-lock'] = 'true';
-  // Spelled as the captured, known-good sendmsg spells it (FreeSWITCH reads headers case-insensitively).
-  headers['event-uuid'] = input.eventUuid;
-  return encodeSendmsg({
-    ...(input.uuid ? { uuid: input.uuid } : {}),
-    headers,
-    ...(argAsBody ? { body: input.arg } : {}),
-  });
+  let text = input.uuid ? `sendmsg ${input.uuid}\n` : 'sendmsg\n';
+  text += `call-command: execute\nexecute-app-name: ${input.app}\n`;
+  if (input.arg !== undefined && !argAsBody) text += `execute-app-arg: ${input.arg}\n`;
+  if (input.loops !== undefined) text += `loops: ${input.loops}\n`;
+  if (input.eventLock) text += 'event-lock: true\n';
+  text += `event-uuid: ${input.eventUuid}\n`;
+  return withBody(text, argAsBody ? input.arg : undefined);
 }
+export const encodeExecute = (input: ExecuteInput): Buffer => Buffer.from(executeText(input));
 
+export const hangupText = (cause = 'NORMAL_CLEARING', uuid?: string): string =>
+  sendmsgText({ ...(uuid ? { uuid } : {}), headers: { 'call-command': 'hangup', 'hangup-cause': cause } });
 export const encodeHangup = (cause = 'NORMAL_CLEARING', uuid?: string): Buffer =>
-  encodeSendmsg({ ...(uuid ? { uuid } : {}), headers: { 'call-command': 'hangup', 'hangup-cause': cause } });
+  Buffer.from(hangupText(cause, uuid));

@@ -6,20 +6,28 @@ import t from 'tap';
 import { FakeClock } from '../../../src/core/clock.js';
 import { EslConnection } from '../../../src/esl/index.js';
 
-/** A socket that records how its bytes were handed over: one entry per write, the commands' first lines in it. */
+/**
+ * A socket that records how its bytes were handed over: one entry per write (a write of one chunk, or a writev of
+ * several), the first lines of the commands in it. These tests send no bodies, so a blank line ends each command.
+ */
 class RecordingSocket extends Duplex {
   readonly writes: string[][] = [];
   override _read(): void {}
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.writes.push([firstLine(chunk)]);
+    this.writes.push(firstLines(chunk));
     done();
   }
   override _writev(chunks: Array<{ chunk: Buffer }>, done: () => void): void {
-    this.writes.push(chunks.map((c) => firstLine(c.chunk)));
+    this.writes.push(chunks.flatMap((c) => firstLines(c.chunk)));
     done();
   }
 }
-const firstLine = (chunk: Buffer): string => chunk.toString().split('\n')[0]!;
+const firstLines = (chunk: Buffer): string[] =>
+  chunk
+    .toString()
+    .split('\n\n')
+    .filter((command) => command !== '')
+    .map((command) => command.split('\n')[0]!);
 const turn = () => new Promise((r) => setImmediate(r));
 
 t.test('the commands of a batch leave in one write, in order, when it returns', async (t) => {

@@ -101,10 +101,11 @@ export class EslConnection {
   private readonly listeners: Listeners<ConnectionEvents>;
   /** One per command sent, in order; a settled one stays to swallow its late reply. */
   private readonly replyQueue: Waiter[] = [];
-  private readonly jobs = new Map<string, Waiter>();
+  /** Made on first use: a leg's socket sends no bgapi, and most legs' channels never hang up on their socket. */
+  private jobs: Map<string, Waiter> | undefined;
   private readonly executes = new Map<string, Waiter>();
   private readonly deadlines: Deadlines;
-  private readonly goneChannels = new Set<string>();
+  private goneChannels: Set<string> | undefined;
   private closeInfo: CloseInfo | undefined;
   private lastError: string | undefined;
   private resolveClosed!: (info: CloseInfo) => void;
@@ -228,7 +229,7 @@ export class EslConnection {
 
   /** True when this socket saw the channel's CHANNEL_HANGUP_COMPLETE or a disconnect-notice naming it. */
   isChannelGone(uuid: string): boolean {
-    return this.goneChannels.has(uuid);
+    return this.goneChannels?.has(uuid) ?? false;
   }
 
   /** Half-closes our side; FreeSWITCH then closes its side. */
@@ -277,7 +278,7 @@ export class EslConnection {
       waiter.onAbort = () => this.settle(waiter, fail('aborted', `${waiter.label()}: aborted`));
       signal.addEventListener('abort', waiter.onAbort, { once: true });
     }
-    if (kind === WaitKind.job) this.jobs.set(key!, waiter);
+    if (kind === WaitKind.job) (this.jobs ??= new Map()).set(key!, waiter);
     else if (kind === WaitKind.execute) this.executes.set(key!, waiter);
     this.replyQueue.push(waiter);
     this.write(text);
@@ -289,7 +290,7 @@ export class EslConnection {
     if (waiter.settled) return;
     waiter.settled = true;
     this.deadlines.remove(waiter);
-    if (waiter.kind === WaitKind.job) this.jobs.delete(waiter.key!);
+    if (waiter.kind === WaitKind.job) this.jobs?.delete(waiter.key!);
     else if (waiter.kind === WaitKind.execute) this.executes.delete(waiter.key!);
     if (waiter.signal) waiter.signal.removeEventListener('abort', waiter.onAbort!);
     waiter.resolve(result);
@@ -367,7 +368,7 @@ export class EslConnection {
         return;
       case WaitKind.execute:
         if (!reply.ok) this.settle(waiter, reply);
-        else if (waiter.channel && this.goneChannels.has(waiter.channel))
+        else if (waiter.channel && this.goneChannels?.has(waiter.channel))
           this.settle(waiter, fail('hangup', `channel ${waiter.channel} is gone`));
         return;
     }
@@ -382,7 +383,7 @@ export class EslConnection {
     this.counters.events++;
     if (event.name === 'BACKGROUND_JOB') {
       const jobUuid = event.headers['Job-UUID'];
-      const waiter = jobUuid ? this.jobs.get(jobUuid) : undefined;
+      const waiter = jobUuid ? this.jobs?.get(jobUuid) : undefined;
       if (jobUuid && waiter) this.settle(waiter, toJobResult(jobUuid, event));
     } else if (event.name === 'CHANNEL_EXECUTE_COMPLETE') {
       const eventUuid = event.headers['Application-UUID'];
@@ -403,10 +404,11 @@ export class EslConnection {
   }
 
   private channelGone(uuid: string, how: string): void {
-    this.goneChannels.add(uuid);
-    if (this.goneChannels.size > GONE_CHANNELS_KEPT) {
-      const oldest = this.goneChannels.values().next().value;
-      if (oldest !== undefined) this.goneChannels.delete(oldest);
+    const gone = (this.goneChannels ??= new Set());
+    gone.add(uuid);
+    if (gone.size > GONE_CHANNELS_KEPT) {
+      const oldest = gone.values().next().value;
+      if (oldest !== undefined) gone.delete(oldest);
     }
     for (const waiter of this.executes.values())
       if (waiter.channel === uuid) this.settle(waiter, fail('hangup', `channel ${uuid} ${how}`));

@@ -80,6 +80,8 @@ export function promiseOf<T>(waiter: Waiter): Promise<EslResult<T>> {
   return promise;
 }
 
+const KEPT_LISTS = 4;
+
 /** Waiters of one time limit, oldest first: with one clock, each one's deadline is at or after the one before. */
 interface DeadlineList {
   readonly timeoutMs: number;
@@ -93,27 +95,26 @@ interface DeadlineList {
  * and it is cancelled once no waiter is left, so an idle connection holds no timer.
  */
 export class Deadlines {
-  private readonly lists = new Map<number, DeadlineList>();
+  /** One per time limit in use: a connection uses two or three (reply, job or execute, a caller's own). */
+  private readonly lists: DeadlineList[] = [];
   private timer: TimerHandle | undefined;
   private timerDue = Infinity;
   private count = 0;
+  private readonly onTimer = (): void => this.sweep();
 
   constructor(
     private readonly clock: Clock,
     private readonly onExpired: (waiter: Waiter, timeoutMs: number) => void,
   ) {}
 
-  get size(): number {
-    return this.count;
-  }
-
   deadlineIn(timeoutMs: number): number {
     return this.clock.now() + timeoutMs;
   }
 
   add(waiter: Waiter, timeoutMs: number): void {
-    let list = this.lists.get(timeoutMs);
-    if (!list) this.lists.set(timeoutMs, (list = { timeoutMs, head: undefined, tail: undefined }));
+    let list: DeadlineList | undefined;
+    for (const l of this.lists) if (l.timeoutMs === timeoutMs) list = l;
+    if (!list) this.lists.push((list = { timeoutMs, head: undefined, tail: undefined }));
     waiter.list = list;
     waiter.prev = list.tail;
     if (list.tail) list.tail.next = waiter;
@@ -131,22 +132,22 @@ export class Deadlines {
     if (waiter.next) waiter.next.prev = waiter.prev;
     else list.tail = waiter.prev;
     waiter.list = waiter.prev = waiter.next = undefined;
-    // A caller may pass any time limit: a list lives only while it holds waiters.
-    if (!list.head) this.lists.delete(list.timeoutMs);
+    // A caller may pass any time limit: past a few, a list lives only while it holds waiters.
+    if (!list.head && this.lists.length > KEPT_LISTS) this.lists.splice(this.lists.indexOf(list), 1);
     if (--this.count === 0) this.disarm();
   }
 
   /** Every unsettled waiter (a copy: settling them removes them). */
   all(): Waiter[] {
     const out: Waiter[] = [];
-    for (const list of this.lists.values()) for (let w = list.head; w; w = w.next) out.push(w);
+    for (const list of this.lists) for (let w = list.head; w; w = w.next) out.push(w);
     return out;
   }
 
   private arm(due: number): void {
     this.timer?.cancel();
     this.timerDue = due;
-    this.timer = this.clock.setTimer(Math.max(0, due - this.clock.now()), () => this.sweep());
+    this.timer = this.clock.setTimer(Math.max(0, due - this.clock.now()), this.onTimer);
   }
 
   private disarm(): void {
@@ -159,14 +160,13 @@ export class Deadlines {
     this.timer = undefined;
     this.timerDue = Infinity;
     const now = this.clock.now();
-    for (const list of this.lists.values())
+    for (const list of [...this.lists])
       for (let w = list.head; w && w.deadline <= now; w = list.head) {
         this.onExpired(w, list.timeoutMs);
         this.remove(w); // already done when onExpired settled it; a guard against looping forever
       }
     let next = Infinity;
-    for (const list of this.lists.values())
-      if (list.head && list.head.deadline < next) next = list.head.deadline;
+    for (const list of this.lists) if (list.head && list.head.deadline < next) next = list.head.deadline;
     if (next !== Infinity) this.arm(next);
   }
 }

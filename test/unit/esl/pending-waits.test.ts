@@ -168,3 +168,34 @@ t.test('a batch reaches the socket as one chunk holding its commands in order, b
   ]);
   conn.destroy();
 });
+
+t.test(
+  'given commands with many different limits, each times out at its own, in any order of sending',
+  async (t) => {
+    const peer = await manualPeer();
+    const clock = new FakeClock();
+    const { conn } = open(peer.port, clock);
+    await peer.socket();
+    const limits = [600, 100, 500, 200, 400, 300, 100];
+    const waits = limits.map((timeoutMs, i) => conn.api(`cmd${i}`, { timeoutMs }));
+    const timedOut: number[] = [];
+    waits.forEach((w, i) => void w.then((r) => !r.ok && timedOut.push(i)));
+    await peer.commands(limits.length);
+    for (let at = 100; at <= 600; at += 100) {
+      clock.advance(99);
+      await new Promise((r) => setImmediate(r));
+      const before = timedOut.length;
+      clock.advance(1);
+      await new Promise((r) => setImmediate(r));
+      t.same(
+        timedOut.slice(before).sort(),
+        limits.flatMap((l, i) => (l === at ? [i] : [])),
+        `at ${at} ms exactly those with that limit time out`,
+      );
+    }
+    t.equal(conn.counters.timeouts, limits.length);
+    t.equal(clock.pending(), 0);
+    conn.destroy();
+    await peer.close();
+  },
+);

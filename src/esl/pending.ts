@@ -25,6 +25,8 @@ export type WaitKind = (typeof WaitKind)[keyof typeof WaitKind];
 export class Waiter {
   settled = false;
   resolve: Settle = noop;
+  /** Order of sending, on its connection: a closing connection ends its waits in that order. */
+  seq = 0;
   /** Neighbours in its deadline list (while unsettled). */
   prev: Waiter | undefined = undefined;
   next: Waiter | undefined = undefined;
@@ -100,6 +102,7 @@ export class Deadlines {
   private timer: TimerHandle | undefined;
   private timerDue = Infinity;
   private count = 0;
+  private sent = 0;
   private readonly onTimer = (): void => this.sweep();
 
   constructor(
@@ -112,6 +115,7 @@ export class Deadlines {
   }
 
   add(waiter: Waiter, timeoutMs: number): void {
+    waiter.seq = ++this.sent;
     let list: DeadlineList | undefined;
     for (const l of this.lists) if (l.timeoutMs === timeoutMs) list = l;
     if (!list) this.lists.push((list = { timeoutMs, head: undefined, tail: undefined }));
@@ -137,11 +141,11 @@ export class Deadlines {
     if (--this.count === 0) this.disarm();
   }
 
-  /** Every unsettled waiter (a copy: settling them removes them). */
+  /** Every unsettled waiter, oldest first (a copy: settling them removes them). */
   all(): Waiter[] {
     const out: Waiter[] = [];
     for (const list of this.lists) for (let w = list.head; w; w = w.next) out.push(w);
-    return out;
+    return out.sort((a, b) => a.seq - b.seq);
   }
 
   private arm(due: number): void {

@@ -199,3 +199,23 @@ t.test(
     await peer.close();
   },
 );
+
+t.test('given the socket closes, the waits end in the order their commands were sent', async (t) => {
+  const peer = await manualPeer();
+  const clock = new FakeClock();
+  const { conn } = open(peer.port, clock, ['app-1', 'app-2']);
+  const fs = await peer.socket();
+  const ended: string[] = [];
+  const waits = [
+    conn.api('status').then(() => ended.push('api status')),
+    conn.execute({ uuid: 'leg-1', app: 'park' }).then(() => ended.push('execute park')),
+    conn.api('version', { timeoutMs: 500 }).then(() => ended.push('api version')),
+    conn.execute({ uuid: 'leg-1', app: 'playback' }).then(() => ended.push('execute playback')),
+    conn.command('linger').then(() => ended.push('linger')),
+  ];
+  await peer.commands(5);
+  fs.destroy();
+  await Promise.all(waits);
+  t.same(ended, ['api status', 'execute park', 'api version', 'execute playback', 'linger']);
+  await peer.close();
+});

@@ -116,6 +116,13 @@ export class AgentRegistry {
     return [...this.agents.values()];
   }
 
+  /** Agents whose state names `callId` (none or one, as a rule): every leg's end asks, without copying them all. */
+  onCall(callId: string): AgentEntry[] {
+    const out: AgentEntry[] = [];
+    for (const a of this.agents.values()) if (a.state.callId === callId) out.push(a);
+    return out;
+  }
+
   /** Agents of the project that can be offered a call now. */
   offerable(projectCode: string): AgentEntry[] {
     return [...(this.offerableOf.get(projectCode) ?? [])].sort(byUsername);

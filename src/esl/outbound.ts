@@ -58,8 +58,10 @@ export class OutboundSession {
   constructor(
     socket: Socket,
     private readonly options: OutboundSessionOptions,
+    /** The peer's address when the caller already read it (the server does, to admit the peer). */
+    remoteAddress?: string,
   ) {
-    this.remoteAddress = plainAddress(socket.remoteAddress ?? '');
+    this.remoteAddress = remoteAddress ?? plainAddress(socket.remoteAddress ?? '');
     this.connection = new EslConnection(socket, {
       limits: OUTBOUND_FRAME_LIMITS,
       ...options.connection,
@@ -184,6 +186,8 @@ export class OutboundSession {
  */
 const OUTBOUND_FRAME_LIMITS = { maxHeaderBytes: 256 * 1024, maxBodyBytes: 4 * 1024 * 1024 } as const;
 
+const ignore = (): void => {};
+
 /** `::ffff:127.0.0.1` → `127.0.0.1`: a dual-stack listener reports IPv4 peers that way. */
 const plainAddress = (address: string): string => address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 
@@ -263,20 +267,22 @@ export class OutboundServer {
 
   private accept(socket: Socket): void {
     // A peer may reset before we look; its socket is closed by then and we need not count it.
-    socket.on('error', () => undefined);
+    socket.on('error', ignore);
     if (this.sessions.size >= (this.options.maxConnections ?? 2000)) {
       this.counters.refusedFull++;
       socket.destroy();
       return;
     }
-    if (this.options.admit && !this.options.admit(plainAddress(socket.remoteAddress ?? ''))) {
+    // Read once (a getpeername system call), for admit and for the session.
+    const address = plainAddress(socket.remoteAddress ?? '');
+    if (this.options.admit && !this.options.admit(address)) {
       this.counters.refusedPeer++;
       socket.destroy();
       return;
     }
     this.counters.accepted++;
     this.counters.active++;
-    const session = new OutboundSession(socket, this.options);
+    const session = new OutboundSession(socket, this.options, address);
     this.sessions.add(session);
     void session.ready.then((r) => {
       if (!r.ok) this.counters.handshakeFailures++;

@@ -149,3 +149,23 @@ t.test('the offerable index agrees with a scan of every extension after every ki
   t.equal(kinds.size, 12, 'every kind of change was exercised');
   t.end();
 });
+
+t.test('onCall names the agents whose state is on that call, and only them', (t) => {
+  const r = registry(new FakeClock());
+  for (const u of ['1001', '1002', '1003']) addAgent(r, u);
+  t.equal(r.reserveLongestIdle('p1', 'c1')?.username, '1001');
+  r.apply('1002', { kind: 'reserve', callId: 'c2' });
+  r.apply('1002', { kind: 'connected', callId: 'c2', destinationNumber: '138', destinationUUID: 'u2' });
+  t.same(
+    r.onCall('c1').map((a) => a.username),
+    ['1001'],
+  );
+  t.same(
+    r.onCall('c2').map((a) => a.username),
+    ['1002'],
+  );
+  t.same(r.onCall('c3'), []);
+  r.apply('1002', { kind: 'call-ended', callId: 'c2' });
+  t.same(r.onCall('c2'), [], 'a call that ended has no agent');
+  t.end();
+});

@@ -165,9 +165,8 @@ export class LegRun implements LegContext, SettlingRun {
     const facts = this.flow.facts(this.state);
     const { agents } = this.deps;
     // Safety net: no agent stays reserved or talking for a call that is over.
-    for (const a of agents.all())
-      if (a.state.callId === this.leg.callId)
-        agents.apply(a.username, { kind: 'call-ended', callId: this.leg.callId });
+    for (const a of agents.onCall(this.leg.callId))
+      agents.apply(a.username, { kind: 'call-ended', callId: this.leg.callId });
     this.deps.metrics.inc('calls.ended');
     const { settling, settlingRuns, outcomes, completions } = this.shared;
     if (!facts.isCustomerCall) {

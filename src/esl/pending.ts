@@ -7,7 +7,7 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { EslResult } from './result.js';
 
-export type Settle = (result: EslResult<unknown>) => void;
+type Settle = (result: EslResult<unknown>) => void;
 
 /** What a waiter's reply means and what it waits for after it. */
 export const WaitKind = {
@@ -64,7 +64,7 @@ export class Waiter {
 const noop = (): void => {};
 
 /** A command's first word, for labels: without splitting an originate's whole line into pieces per command. */
-export function firstWord(line: string): string {
+function firstWord(line: string): string {
   const space = line.indexOf(' ');
   return space === -1 ? line : line.slice(0, space);
 }

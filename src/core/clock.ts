@@ -6,6 +6,11 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /**
+   * Milliseconds on a clock that never steps (an NTP correction moves `now`, not this), for deadlines kept as
+   * numbers; without it, `now`.
+   */
+  elapsed?(): number;
   /** Runs `fn` once after `ms`; cancelling an already-fired timer is harmless. */
   setTimer(ms: number, fn: () => void): TimerHandle;
 }
@@ -21,6 +26,7 @@ class SystemTimer implements TimerHandle {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  elapsed: () => performance.now(),
   setTimer(ms, fn) {
     const t = setTimeout(fn, ms);
     t.unref?.();

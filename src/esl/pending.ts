@@ -111,7 +111,12 @@ export class Deadlines {
   ) {}
 
   deadlineIn(timeoutMs: number): number {
-    return this.clock.now() + timeoutMs;
+    return this.now() + timeoutMs;
+  }
+
+  /** Deadlines are on the clock that never steps: a wall clock set back must not hold a timeout back with it. */
+  private now(): number {
+    return this.clock.elapsed ? this.clock.elapsed() : this.clock.now();
   }
 
   add(waiter: Waiter, timeoutMs: number): void {
@@ -151,7 +156,7 @@ export class Deadlines {
   private arm(due: number): void {
     this.timer?.cancel();
     this.timerDue = due;
-    this.timer = this.clock.setTimer(Math.max(0, due - this.clock.now()), this.onTimer);
+    this.timer = this.clock.setTimer(Math.max(0, due - this.now()), this.onTimer);
   }
 
   private disarm(): void {
@@ -163,7 +168,7 @@ export class Deadlines {
   private sweep(): void {
     this.timer = undefined;
     this.timerDue = Infinity;
-    const now = this.clock.now();
+    const now = this.now();
     for (const list of [...this.lists])
       for (let w = list.head; w && w.deadline <= now; w = list.head) {
         this.onExpired(w, list.timeoutMs);

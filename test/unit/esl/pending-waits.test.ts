@@ -219,3 +219,34 @@ t.test('given the socket closes, the waits end in the order their commands were 
   t.same(ended, ['api status', 'execute park', 'api version', 'execute playback', 'linger']);
   await peer.close();
 });
+
+/** A wall clock that an NTP correction can set back, over the fake clock's steady time (what `elapsed` reads). */
+class SteppingClock extends FakeClock {
+  wallOffset = 0;
+  override now(): number {
+    return super.now() + this.wallOffset;
+  }
+  elapsed(): number {
+    return super.now();
+  }
+}
+
+t.test(
+  'given the wall clock is set back an hour, a command still times out after its own limit',
+  async (t) => {
+    const peer = await manualPeer();
+    const clock = new SteppingClock();
+    const socket = createConnection({ host: '127.0.0.1', port: peer.port });
+    const conn = new EslConnection(socket, { clock });
+    await peer.socket();
+    let result: EslResult<string> | undefined;
+    void conn.api('status', { timeoutMs: 1000 }).then((r) => (result = r));
+    await peer.commands(1);
+    clock.wallOffset = -3_600_000;
+    clock.advance(1000);
+    await new Promise((r) => setImmediate(r));
+    t.same(result && valueOf(result), { kind: 'timeout', text: 'api: no answer within 1000 ms' });
+    conn.destroy();
+    await peer.close();
+  },
+);

@@ -200,6 +200,8 @@ t.test(
   },
 );
 
+// Before, the waits ended in this order too, but `api` answered through one more async function, so its results
+// reached their callers after the other commands' (park, playback, linger, then the two api calls).
 t.test('given the socket closes, the waits end in the order their commands were sent', async (t) => {
   const peer = await manualPeer();
   const clock = new FakeClock();

@@ -89,11 +89,13 @@ export function planBatch(
       continue;
     }
     seen.add(outcome.callId);
-    const composed = outcome.compose({ ...factsOf(outcome), measured: undefined });
-    const fields = Object.fromEntries(
-      Object.entries(composed).filter(([, v]) => v !== undefined),
-    ) as CallLogFields;
-    const columns = Object.keys(fields).sort() as (keyof CallLogFields)[];
+    const { taskId, projectId, gateway } = factsOf(outcome);
+    const fields = outcome.compose({ taskId, projectId, gateway, measured: undefined });
+    // The columns the outcome sets (a field left undefined is not one); the statement reads only these.
+    const columns: (keyof CallLogFields)[] = [];
+    for (const c in fields)
+      if (fields[c as keyof CallLogFields] !== undefined) columns.push(c as keyof CallLogFields);
+    columns.sort();
     const key = columns.join(',');
     const group = groups.get(key) ?? { columns, rows: [] };
     group.rows.push({ outcome, fields });
@@ -158,20 +160,63 @@ export function insertSlots(group: OutcomeGroup): InsertSlots[] {
 }
 
 /**
- * The values of insertSlots' placeholders: each row as the flow's upsert creates it (destination '' when the flow
- * has none; null where the row leaves one of the group's columns unset).
+ * A row's value for a column of the group's statement: as the flow's upsert creates the row (destination '' when
+ * the flow has none; null where the row leaves one of the group's columns unset).
  */
+function rowValue(row: Planned, column: string, now: number): unknown {
+  switch (column) {
+    case 'destinationNumber':
+      return row.fields.destinationNumber ?? '';
+    case 'callUuid':
+      return row.outcome.callId;
+    case 'addTime':
+    case 'updateTime':
+      return now;
+    default:
+      return (row.fields as Record<string, unknown>)[column] ?? null;
+  }
+}
+
+const SET_BY_EVERY_ROW = ['destinationNumber', 'callUuid', 'addTime', 'updateTime'] as const;
+
+/** `<row>.<column>`, made once per row index and column: a batch looks them up for every row. */
+const slotNames = new Map<string, string[]>();
+function slotName(row: number, column: string): string {
+  let names = slotNames.get(column);
+  if (!names) slotNames.set(column, (names = []));
+  return (names[row] ??= `${row}.${column}`);
+}
+
+/** The values of insertSlots' placeholders, by name. */
 export function insertValues(group: OutcomeGroup, now: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  group.rows.forEach(({ outcome, fields }, i) => {
-    const row: Record<string, unknown> = fields;
-    for (const c of group.columns) out[`${i}.${c}`] = row[c] ?? null;
-    out[`${i}.destinationNumber`] = fields.destinationNumber ?? '';
-    out[`${i}.callUuid`] = outcome.callId;
-    out[`${i}.addTime`] = now;
-    out[`${i}.updateTime`] = now;
+  group.rows.forEach((row, i) => {
+    for (const c of group.columns) out[slotName(i, c)] = rowValue(row, c, now);
+    for (const c of SET_BY_EVERY_ROW) out[slotName(i, c)] = rowValue(row, c, now);
   });
   return out;
+}
+
+/** Where each parameter of a group's statement comes from: a row's column (insertSlots), or a constant. */
+export type RowParam = { row: number; column: string } | { value: unknown };
+
+/** The statement's parameters (placeholder names `<row>.<column>`, or constants) as RowParams, once per shape. */
+export function rowParams(params: ({ name: string } | { value: unknown })[]): RowParam[] {
+  return params.map((p) => {
+    if (!('name' in p)) return p;
+    const dot = p.name.indexOf('.');
+    return { row: Number(p.name.slice(0, dot)), column: p.name.slice(dot + 1) };
+  });
+}
+
+/** insertValues' values in the order of the statement's parameters, for a statement bound by position. */
+export function rowArgs(group: OutcomeGroup, params: RowParam[], now: number): unknown[] {
+  const args = new Array<unknown>(params.length);
+  for (let k = 0; k < params.length; k++) {
+    const p = params[k]!;
+    args[k] = 'row' in p ? rowValue(group.rows[p.row]!, p.column, now) : p.value;
+  }
+  return args;
 }
 
 /**

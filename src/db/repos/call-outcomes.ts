@@ -39,15 +39,16 @@ export function callOutcomesRepo(db: Db) {
   const codes = new KeptFacts<{ taskId: number | null; projectId: number | null }>();
   const gatewaysByCode = new KeptFacts<Gateway | undefined>();
   const factsOf = (o: CallOutcome, now: number): OutcomeFacts => {
+    const key = codesKey(o);
     const ids =
-      codes.get(codesKey(o), now)?.value ??
-      codes.set(codesKey(o), logs.resolveCodes({ taskCode: o.taskCode, projectCode: o.projectCode }), now);
+      codes.get(key, now)?.value ??
+      codes.set(key, logs.resolveCodes({ taskCode: o.taskCode, projectCode: o.projectCode }), now);
     const code = o.gatewayCode;
     const gateway = code
       ? (gatewaysByCode.get(code, now) ?? { value: gatewaysByCode.set(code, gateways.byCode(code), now) })
           .value
       : undefined;
-    return { ...ids, gateway };
+    return { taskId: ids.taskId, projectId: ids.projectId, gateway };
   };
   /** The careful way: the row read first, the log composed with what the CDR measured. */
   const storeOne = (o: CallOutcome, now: number) => {

@@ -88,7 +88,7 @@ t.test(`a tick's statements are prepared once, on ${testStore()}`, async (t) => 
   /** One tick's store work: the view, a screened batch of 2 dispensed, their outcomes stored together. */
   const tick = async (at: number) => {
     t.same([...(await repos.dialerView.load(at)).due], [task.id]);
-    await repos.tasks.inStates([1, 2, 3]);
+    await repos.tasks.inStates([1, 2, 3], at);
     const dialled = await repos.numbers.dispenseNumbers(task.id, 2, at, screen);
     t.equal(dialled.length, 2);
     t.same(

@@ -121,4 +121,11 @@ t.test(`a tick's statements are prepared once, on ${testStore()}`, async (t) => 
     sql`select count(*) as n from task_numbers where state = 'done'`,
   );
   t.equal(Number(done[0]?.n), 6, 'every dispensed number settled');
+  if (testStore() === 'sqlite') {
+    // FreeSWITCH posts a CDR for every leg: its merge is a transaction per call too.
+    await repos.callLogs.mergeCdr('cdr-1', { billsec: 4, destinationNumber: '13800000000' }, NOW);
+    watch.take();
+    await repos.callLogs.mergeCdr('cdr-2', { billsec: 5, destinationNumber: '13800000000' }, NOW);
+    t.equal(watch.take().transactions, 0, "a CDR's merge builds no transaction function");
+  }
 });

@@ -10,7 +10,8 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import * as schema from './schema.js';
 import { PRIVATE_DIR_MODE, privateDatabaseFiles } from './private-files.js';
 
-export type Db = BetterSQLite3Database<typeof schema>;
+/** drizzle's database and, as `$client`, the better-sqlite3 connection under it (repos/transaction.ts). */
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 export interface Store {
   db: Db;
   sqlite: Database.Database;

@@ -289,9 +289,9 @@ export class TaskService {
 
   /** Ends every unfinished task whose expiredTime has passed; returns the codes ended. */
   async expireDue(now: number): Promise<string[]> {
-    const due = (
-      await this.d.tasks.inStates([TaskStatus.init, TaskStatus.running, TaskStatus.paused])
-    ).filter((t) => t.expiredTime <= now);
+    // Filtered by the store: every tick asks, and a tick reading (and mapping) every unfinished task to find none
+    // due grew with the number of tasks (issue 21).
+    const due = await this.d.tasks.inStates([TaskStatus.init, TaskStatus.running, TaskStatus.paused], now);
     for (const t of due) await this.endTask(t);
     return due.map((t) => t.callTaskCode);
   }

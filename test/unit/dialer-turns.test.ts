@@ -5,7 +5,7 @@ import t from 'tap';
 import { AttemptBook, type Task } from '../../src/dialer/attempts.js';
 import { CustomerCalls, ORIGINATES_PER_TURN } from '../../src/dialer/customer-calls.js';
 import type { DispensedNumber } from '../../src/dialer/number-source.js';
-import { OUTCOMES_PER_TURN, OutcomeQueue } from '../../src/calls/outcomes.js';
+import { GATHER_MS, OUTCOMES_PER_TURN, OutcomeQueue } from '../../src/calls/outcomes.js';
 import type { CallOutcome } from '../../src/db/repos/call-outcomes.js';
 import type { Gateway } from '../../src/db/repos/gateways.js';
 import { ScheduleType } from '../../src/core/codes.js';
@@ -187,3 +187,42 @@ t.test('a flush (a clean stop) writes every queued outcome at once, past the per
   await new Promise((r) => setImmediate(r));
   t.equal(batches.length, 1, 'nothing is written twice by the cancelled turn');
 });
+
+t.test(
+  'outcomes that end a few turns apart share one transaction; a lone one waits GATHER_MS at most',
+  async (t) => {
+    const batches: { ids: string[]; at: number }[] = [];
+    const queue = new OutcomeQueue(
+      { store: async (records) => (batches.push({ ids: records.map((r) => r.callId), at: Date.now() }), []) },
+      () => undefined,
+    );
+    const turn = () => new Promise((r) => setImmediate(r));
+    const stored: string[] = [];
+    const start = Date.now();
+    const done = ['c0', 'c1', 'c2'].map(async (id, i) => {
+      for (let k = 0; k < i; k++) await turn();
+      await new Promise<void>((then) => queue.add(outcome(id), () => stored.push(id), then));
+    });
+    await Promise.all(done);
+    t.same(
+      batches.map((b) => b.ids),
+      [['c0', 'c1', 'c2']],
+      'one batch, not one per turn',
+    );
+    t.ok(batches[0]!.at - start >= GATHER_MS - 2, 'written once the first had waited its time');
+    t.same(stored, ['c0', 'c1', 'c2']);
+
+    // A full share is written at the next turn, without waiting.
+    const before = batches.length;
+    const full = Array.from({ length: OUTCOMES_PER_TURN }, (_, i) => outcome(`f${i}`));
+    for (const o of full)
+      queue.add(
+        o,
+        () => undefined,
+        () => undefined,
+      );
+    // The turn's immediates run in order, before any timer: the batch is written in the first turn or not at all.
+    await turn();
+    t.equal(batches.length, before + 1, 'the full share is written at the next turn, without waiting');
+  },
+);

@@ -5,6 +5,7 @@ import { TaskStatus } from '../../core/codes.js';
 import type { Db } from '../database.js';
 import { gateways, projects, taskGateways, taskNumbers, tasks } from '../schema.js';
 import type { Gateway } from './gateways.js';
+import { transactionOf } from './transaction.js';
 
 type Task = typeof tasks.$inferSelect;
 
@@ -49,6 +50,7 @@ export function inIdOrder(ids: number[], rows: Gateway[]): Gateway[] {
 }
 
 export function agentCallsRepo(db: Db) {
+  const transaction = transactionOf(db);
   const gatewaysByIds = (ids: number[]): Gateway[] => {
     if (ids.length === 0) return [];
     return inIdOrder(
@@ -104,7 +106,7 @@ export function agentCallsRepo(db: Db) {
       username: string,
       callId: string,
     ): PreviewClaim {
-      return db.transaction(() => {
+      return transaction(() => {
         const row = db
           .select()
           .from(taskNumbers)

@@ -6,6 +6,7 @@ import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, sql, type
 import type { Async } from './async.js';
 import type { Db } from '../database.js';
 import { callLogs, projects, tasks, uploads } from '../schema.js';
+import { transactionOf } from './transaction.js';
 
 export type CallLog = typeof callLogs.$inferSelect;
 export type CallLogFields = Partial<Omit<CallLog, 'id' | 'callUuid' | 'addTime' | 'updateTime'>>;
@@ -73,6 +74,7 @@ const exportParams = (f: CallLogFilter) =>
   Object.fromEntries(EXPORT_FILTERS.filter((k) => f[k] !== undefined).map((k) => [k, f[k]]));
 
 export function callLogsRepo(db: Db) {
+  const transaction = transactionOf(db);
   // Prepared once: every call's outcome and every CDR reads its row first (issue 13).
   const byUuid = db
     .select()
@@ -189,17 +191,15 @@ export function callLogsRepo(db: Db) {
 
     /** The flow's write: creates the row or sets the given fields (undefined ones are left alone). */
     upsert: (callUuid: string, fields: CallLogFields, now: number): CallLog =>
-      db.transaction(() => write(callUuid, fields, now)),
+      transaction(() => write(callUuid, fields, now)),
 
     /** The CDR's write (see mergeCdrFields), with cdrReceived set; one transaction, so a retry cannot interleave. */
     mergeCdr: (callUuid: string, fields: CallLogFields, now: number): CallLog =>
-      db.transaction(() =>
-        write(callUuid, mergeCdrFields(get(callUuid), { ...fields, cdrReceived: 1 }), now),
-      ),
+      transaction(() => write(callUuid, mergeCdrFields(get(callUuid), { ...fields, cdrReceived: 1 }), now)),
 
     /** Fills fields only where the row has none (agent legs adding the agent's extension, a recording path). */
     fillMissing(callUuid: string, fields: CallLogFields, now: number): CallLog | undefined {
-      return db.transaction(() => {
+      return transaction(() => {
         const existing = get(callUuid);
         return existing ? write(callUuid, missingOnly(existing, fields), now) : undefined;
       });
@@ -216,7 +216,7 @@ export function callLogsRepo(db: Db) {
       create: CallLogFields,
       now: number,
     ): { created: boolean } {
-      return db.transaction(() => {
+      return transaction(() => {
         const existing = get(callUuid);
         write(callUuid, existing ? missingOnly(existing, fill) : { ...fill, ...create }, now);
         return { created: !existing };
@@ -320,10 +320,11 @@ export type CallLogsRepo = Async<ReturnType<typeof callLogsRepo>>;
 
 /** The `uploads` table: recordings waiting for (or retrying) their upload. Rows are kept as the upload history. */
 export function recordingUploadsRepo(db: Db) {
+  const transaction = transactionOf(db);
   return {
     /** Queues a recording once per call; a repeated CDR finds the existing row. */
     enqueue(row: { callUuid: string; filePath: string; key: string }, now: number): RecordingUpload {
-      return db.transaction(() => {
+      return transaction(() => {
         const existing = db.select().from(uploads).where(eq(uploads.callUuid, row.callUuid)).get();
         if (existing) return existing;
         return db

@@ -14,36 +14,41 @@ import {
   conflictSet,
   groupShape,
   insertSlots,
-  insertValues,
   KeptFacts,
   notMeasured,
   numbersSlots,
   numbersValues,
   planBatch,
+  rowArgs,
+  rowParams,
   settledNumbers,
   type CallOutcome,
   type OutcomeFacts,
   type OutcomeGroup,
 } from './outcome-batch.js';
+import { boundStatement, namedArgs } from './bound-statement.js';
 import { preparedOnce } from './prepared.js';
+import { transactionOf } from './transaction.js';
 
 export type { CallOutcome } from './outcome-batch.js';
 
 export function callOutcomesRepo(db: Db) {
+  const transaction = transactionOf(db);
   const logs = callLogsRepo(db);
   const gateways = gatewaysRepo(db);
   const codes = new KeptFacts<{ taskId: number | null; projectId: number | null }>();
   const gatewaysByCode = new KeptFacts<Gateway | undefined>();
   const factsOf = (o: CallOutcome, now: number): OutcomeFacts => {
+    const key = codesKey(o);
     const ids =
-      codes.get(codesKey(o), now)?.value ??
-      codes.set(codesKey(o), logs.resolveCodes({ taskCode: o.taskCode, projectCode: o.projectCode }), now);
+      codes.get(key, now)?.value ??
+      codes.set(key, logs.resolveCodes({ taskCode: o.taskCode, projectCode: o.projectCode }), now);
     const code = o.gatewayCode;
     const gateway = code
       ? (gatewaysByCode.get(code, now) ?? { value: gatewaysByCode.set(code, gateways.byCode(code), now) })
           .value
       : undefined;
-    return { ...ids, gateway };
+    return { taskId: ids.taskId, projectId: ids.projectId, gateway };
   };
   /** The careful way: the row read first, the log composed with what the CDR measured. */
   const storeOne = (o: CallOutcome, now: number) => {
@@ -56,42 +61,47 @@ export function callOutcomesRepo(db: Db) {
         .where(eq(taskNumbers.id, o.numberId))
         .run();
   };
-  // Prepared once per shape (prepared.ts): every batch of the same columns and size runs the same statements.
+  // Prepared once per shape (prepared.ts), run on better-sqlite3 with their values bound by position
+  // (bound-statement.ts): every batch of the same columns and size runs the same statements.
   const upserts = new Map<string, ReturnType<typeof prepareUpsert>>();
   const settles = new Map<string, ReturnType<typeof prepareSettle>>();
   function prepareUpsert(group: OutcomeGroup) {
-    return db
-      .insert(callLogs)
-      .values(insertSlots(group))
-      .onConflictDoUpdate({
-        target: callLogs.callUuid,
-        set: conflictSet(callLogs, group),
-        setWhere: notMeasured(callLogs.cdrReceived),
-      })
-      .returning({ callUuid: callLogs.callUuid })
-      .prepare();
+    const { statement, params } = boundStatement(
+      db,
+      db
+        .insert(callLogs)
+        .values(insertSlots(group))
+        .onConflictDoUpdate({
+          target: callLogs.callUuid,
+          set: conflictSet(callLogs, group),
+          setWhere: notMeasured(callLogs.cdrReceived),
+        })
+        .returning({ callUuid: callLogs.callUuid }),
+    );
+    // RETURNING has the one column: its values, not a row object each.
+    return { statement: statement.pluck(), params: rowParams(params) };
   }
   function prepareSettle(count: number) {
     const { set, ids } = numbersSlots(taskNumbers.id, count);
-    return db.update(taskNumbers).set(set).where(inArray(taskNumbers.id, ids)).prepare();
+    return boundStatement(db, db.update(taskNumbers).set(set).where(inArray(taskNumbers.id, ids)));
   }
   /** A group in two statements: the call logs (rows the CDR wrote left alone), then the numbers of those written. */
-  const storeGroup = (group: OutcomeGroup, now: number): Set<string> => {
+  const storeGroup = (group: OutcomeGroup, now: number, written: Set<string>): void => {
     const upsert = preparedOnce(upserts, groupShape(group), () => prepareUpsert(group));
-    const written = new Set(upsert.all(insertValues(group, now)).map((r) => r.callUuid));
+    for (const callId of upsert.statement.all(rowArgs(group, upsert.params, now)) as string[])
+      written.add(callId);
     const settled = settledNumbers(group, written);
-    if (settled.length)
-      preparedOnce(settles, String(settled.length), () => prepareSettle(settled.length)).run(
-        numbersValues(settled, now),
-      );
-    return written;
+    if (settled.length) {
+      const settle = preparedOnce(settles, String(settled.length), () => prepareSettle(settled.length));
+      settle.statement.run(namedArgs(settle.params, numbersValues(settled, now)));
+    }
   };
   /** Each outcome in a savepoint of its own, in the caller's transaction: the ones that failed, with why. */
-  const storeEach = (tx: Db, outcomes: CallOutcome[], now: number) => {
+  const storeEach = (outcomes: CallOutcome[], now: number) => {
     const failed: { callId: string; err: unknown }[] = [];
     for (const o of outcomes) {
       try {
-        tx.transaction(() => storeOne(o, now));
+        transaction(() => storeOne(o, now));
       } catch (err) {
         failed.push({ callId: o.callId, err });
       }
@@ -108,15 +118,16 @@ export function callOutcomesRepo(db: Db) {
     store(outcomes: CallOutcome[], now: number): { callId: string; err: unknown }[] {
       const { groups, single } = planBatch(outcomes, (o) => factsOf(o, now));
       try {
-        return db.transaction((tx) => {
-          const written = new Set(groups.flatMap((g) => [...storeGroup(g, now)]));
-          const left = groups
-            .flatMap((g) => g.rows.map((r) => r.outcome))
-            .filter((o) => !written.has(o.callId));
-          return storeEach(tx, [...single, ...left], now);
+        return transaction(() => {
+          const written = new Set<string>();
+          for (const group of groups) storeGroup(group, now, written);
+          const careful = single;
+          for (const group of groups)
+            for (const { outcome } of group.rows) if (!written.has(outcome.callId)) careful.push(outcome);
+          return careful.length ? storeEach(careful, now) : [];
         });
       } catch {
-        return db.transaction((tx) => storeEach(tx, outcomes, now));
+        return transaction(() => storeEach(outcomes, now));
       }
     },
   };

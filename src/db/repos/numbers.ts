@@ -10,6 +10,7 @@ import type { Async } from './async.js';
 import { dncRepo } from './dnc.js';
 import { caseSlots } from './outcome-batch.js';
 import { preparedOnce } from './prepared.js';
+import { transactionOf } from './transaction.js';
 import {
   agentMissSettle,
   blockedReasons,
@@ -25,6 +26,7 @@ import {
 } from './number-rules.js';
 
 export function numberStore(db: Db) {
+  const transaction = transactionOf(db);
   const dnc = dncRepo(db);
   /** phone → why it must not be dialled (`dnc-global`, `dnc-project`), for the phones on a list. */
   function blocked(projectCode: string | null, phones: string[]): Map<string, string> {
@@ -48,7 +50,7 @@ export function numberStore(db: Db) {
     epoch = 0,
   ): T[] {
     if (n <= 0) return [];
-    return db.transaction((tx) => {
+    return transaction(() => {
       const picked: DispensedNumber[] = [];
       let after = 0;
       for (let scanned = 0; picked.length < n && scanned < SCAN_LIMIT;) {
@@ -69,11 +71,11 @@ export function numberStore(db: Db) {
         for (const r of rows) {
           const reason = listed.get(r.phone);
           if (reason !== undefined && screen) {
-            tx.update(taskNumbers)
+            db.update(taskNumbers)
               .set({ state: 'done', note: skipNote(reason), retryAt: null, updatedAt: now })
               .where(eq(taskNumbers.id, r.id))
               .run();
-            tx.insert(callLogs)
+            db.insert(callLogs)
               .values(skipLog(screen.task, r.phone, reason, now))
               .run();
             continue;
@@ -237,12 +239,12 @@ export function numberStore(db: Db) {
      * closed.
      */
     retryLater(id: number, at: number, now: number): boolean {
-      return db.transaction((tx) => {
-        const row = tx.select().from(taskNumbers).where(eq(taskNumbers.id, id)).get();
+      return transaction(() => {
+        const row = db.select().from(taskNumbers).where(eq(taskNumbers.id, id)).get();
         if (!row || row.state !== 'done') return false;
-        const task = tx.select({ status: tasks.status }).from(tasks).where(eq(tasks.id, row.taskId)).get();
+        const task = db.select({ status: tasks.status }).from(tasks).where(eq(tasks.id, row.taskId)).get();
         if (!task || task.status === TaskStatus.ended) return false;
-        tx.update(taskNumbers)
+        db.update(taskNumbers)
           .set({ state: 'pending', retries: row.retries + 1, retryAt: at, updatedAt: now })
           .where(eq(taskNumbers.id, id))
           .run();
@@ -256,20 +258,20 @@ export function numberStore(db: Db) {
      * log. Returns which.
      */
     agentMissed(id: number, cap: number, log: AgentMissLog, now: number): 'pending' | 'settled' {
-      return db.transaction((tx) => {
-        const row = tx.select().from(taskNumbers).where(eq(taskNumbers.id, id)).get();
+      return transaction(() => {
+        const row = db.select().from(taskNumbers).where(eq(taskNumbers.id, id)).get();
         if (!row || row.state !== 'dialing') return 'settled';
         const misses = row.agentMisses + 1;
         if (misses < cap) {
-          tx.update(taskNumbers)
+          db.update(taskNumbers)
             .set({ state: 'pending', agentMisses: misses, updatedAt: now })
             .where(eq(taskNumbers.id, id))
             .run();
           return 'pending';
         }
         const settle = agentMissSettle(row, misses, log, now);
-        tx.update(taskNumbers).set(settle.number).where(eq(taskNumbers.id, id)).run();
-        tx.insert(callLogs)
+        db.update(taskNumbers).set(settle.number).where(eq(taskNumbers.id, id)).run();
+        db.insert(callLogs)
           .values(settle.log)
           // A CDR of the agent's leg may have created the row already: the outcome is ours to set.
           .onConflictDoUpdate({ target: callLogs.callUuid, set: settle.conflictSet })
@@ -307,8 +309,8 @@ export function numberStore(db: Db) {
       isCallLive: (callUuid: string) => boolean,
       onlyIds?: ReadonlySet<number>,
     ): Recovery {
-      return db.transaction((tx) => {
-        const rows = tx
+      return transaction(() => {
+        const rows = db
           .select({ id: taskNumbers.id, phone: taskNumbers.phone, callUuid: taskNumbers.callUuid })
           .from(taskNumbers)
           .where(eq(taskNumbers.state, 'dialing'))
@@ -322,7 +324,7 @@ export function numberStore(db: Db) {
             out.kept.push({ id: r.id, phone: r.phone });
             continue;
           }
-          tx.update(taskNumbers).set(recoveredNumber(now)).where(eq(taskNumbers.id, r.id)).run();
+          db.update(taskNumbers).set(recoveredNumber(now)).where(eq(taskNumbers.id, r.id)).run();
           out.closed.push({ id: r.id, phone: r.phone });
         }
         return out;

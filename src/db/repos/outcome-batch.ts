@@ -73,6 +73,21 @@ export interface OutcomeGroup {
 }
 
 /**
+ * A bit per column name (2^k, k < 53: a double holds the sum exactly), given as names are first seen: a set of
+ * columns is then a number, worked out per outcome without building, sorting and joining a list of names (issue
+ * 21: that was most of what planning a batch allocated).
+ */
+const columnBits = new Map<string, number>();
+function columnBit(name: string): number {
+  let bit = columnBits.get(name);
+  if (bit === undefined) {
+    if (columnBits.size >= 53) throw new Error(`more than 53 call log columns: ${name}`);
+    columnBits.set(name, (bit = 2 ** columnBits.size));
+  }
+  return bit;
+}
+
+/**
  * Composes each outcome as if no CDR came first and groups them by the columns they set. An outcome whose call id
  * is already in the batch goes the careful way (`single`): one statement cannot write a row twice.
  */
@@ -80,7 +95,7 @@ export function planBatch(
   outcomes: CallOutcome[],
   factsOf: (o: CallOutcome) => OutcomeFacts,
 ): { groups: OutcomeGroup[]; single: CallOutcome[] } {
-  const groups = new Map<string, OutcomeGroup>();
+  const groups = new Map<number, OutcomeGroup>();
   const single: CallOutcome[] = [];
   const seen = new Set<string>();
   for (const outcome of outcomes) {
@@ -89,15 +104,19 @@ export function planBatch(
       continue;
     }
     seen.add(outcome.callId);
-    const composed = outcome.compose({ ...factsOf(outcome), measured: undefined });
-    const fields = Object.fromEntries(
-      Object.entries(composed).filter(([, v]) => v !== undefined),
-    ) as CallLogFields;
-    const columns = Object.keys(fields).sort() as (keyof CallLogFields)[];
-    const key = columns.join(',');
-    const group = groups.get(key) ?? { columns, rows: [] };
+    const { taskId, projectId, gateway } = factsOf(outcome);
+    const fields = outcome.compose({ taskId, projectId, gateway, measured: undefined });
+    // The columns the outcome sets (a field left undefined is not one); the statement reads only these.
+    let set = 0;
+    for (const c in fields) if (fields[c as keyof CallLogFields] !== undefined) set += columnBit(c);
+    let group = groups.get(set);
+    if (!group) {
+      const columns = Object.keys(fields).filter(
+        (c) => fields[c as keyof CallLogFields] !== undefined,
+      ) as (keyof CallLogFields)[];
+      groups.set(set, (group = { columns: columns.sort(), rows: [] }));
+    }
     group.rows.push({ outcome, fields });
-    groups.set(key, group);
   }
   return { groups: [...groups.values()], single };
 }
@@ -158,20 +177,63 @@ export function insertSlots(group: OutcomeGroup): InsertSlots[] {
 }
 
 /**
- * The values of insertSlots' placeholders: each row as the flow's upsert creates it (destination '' when the flow
- * has none; null where the row leaves one of the group's columns unset).
+ * A row's value for a column of the group's statement: as the flow's upsert creates the row (destination '' when
+ * the flow has none; null where the row leaves one of the group's columns unset).
  */
+function rowValue(row: Planned, column: string, now: number): unknown {
+  switch (column) {
+    case 'destinationNumber':
+      return row.fields.destinationNumber ?? '';
+    case 'callUuid':
+      return row.outcome.callId;
+    case 'addTime':
+    case 'updateTime':
+      return now;
+    default:
+      return (row.fields as Record<string, unknown>)[column] ?? null;
+  }
+}
+
+const SET_BY_EVERY_ROW = ['destinationNumber', 'callUuid', 'addTime', 'updateTime'] as const;
+
+/** `<row>.<column>`, made once per row index and column: a batch looks them up for every row. */
+const slotNames = new Map<string, string[]>();
+function slotName(row: number, column: string): string {
+  let names = slotNames.get(column);
+  if (!names) slotNames.set(column, (names = []));
+  return (names[row] ??= `${row}.${column}`);
+}
+
+/** The values of insertSlots' placeholders, by name. */
 export function insertValues(group: OutcomeGroup, now: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  group.rows.forEach(({ outcome, fields }, i) => {
-    const row: Record<string, unknown> = fields;
-    for (const c of group.columns) out[`${i}.${c}`] = row[c] ?? null;
-    out[`${i}.destinationNumber`] = fields.destinationNumber ?? '';
-    out[`${i}.callUuid`] = outcome.callId;
-    out[`${i}.addTime`] = now;
-    out[`${i}.updateTime`] = now;
+  group.rows.forEach((row, i) => {
+    for (const c of group.columns) out[slotName(i, c)] = rowValue(row, c, now);
+    for (const c of SET_BY_EVERY_ROW) out[slotName(i, c)] = rowValue(row, c, now);
   });
   return out;
+}
+
+/** Where each parameter of a group's statement comes from: a row's column (insertSlots), or a constant. */
+export type RowParam = { row: number; column: string } | { value: unknown };
+
+/** The statement's parameters (placeholder names `<row>.<column>`, or constants) as RowParams, once per shape. */
+export function rowParams(params: ({ name: string } | { value: unknown })[]): RowParam[] {
+  return params.map((p) => {
+    if (!('name' in p)) return p;
+    const dot = p.name.indexOf('.');
+    return { row: Number(p.name.slice(0, dot)), column: p.name.slice(dot + 1) };
+  });
+}
+
+/** insertValues' values in the order of the statement's parameters, for a statement bound by position. */
+export function rowArgs(group: OutcomeGroup, params: RowParam[], now: number): unknown[] {
+  const args = new Array<unknown>(params.length);
+  for (let k = 0; k < params.length; k++) {
+    const p = params[k]!;
+    args[k] = 'row' in p ? rowValue(group.rows[p.row]!, p.column, now) : p.value;
+  }
+  return args;
 }
 
 /**

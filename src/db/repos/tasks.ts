@@ -1,6 +1,6 @@
 // Tasks, their gateways and the numbers each task dials (task_numbers). Loading numbers ignores a phone the task
 // already has (unique task+phone), so a task never holds, and so never dials, one number twice.
-import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Async } from './async.js';
 import { callListsRepo } from './call-lists.js';
 import { preparedOnce } from './prepared.js';
@@ -18,9 +18,14 @@ const CHUNK = 500;
 export function tasksRepo(db: Db) {
   // Every tick asks for the tasks in some statuses (their expiry): one statement prepared per number of statuses.
   const byStatuses = new Map<string, ReturnType<typeof prepareInStates>>();
-  function prepareInStates(count: number) {
+  function prepareInStates(count: number, expiring: boolean) {
     const slots = Array.from({ length: count }, (_, k) => sql.placeholder(`s${k}`));
-    return db.select().from(tasks).where(inArray(tasks.status, slots)).prepare();
+    const expired = expiring ? lte(tasks.expiredTime, sql.placeholder('by')) : undefined;
+    return db
+      .select()
+      .from(tasks)
+      .where(and(inArray(tasks.status, slots), expired))
+      .prepare();
   }
   const base = {
     byCode: (callTaskCode: string): Task | undefined =>
@@ -180,10 +185,11 @@ export function tasksRepo(db: Db) {
           and(eq(taskNumbers.taskId, taskId), eq(taskNumbers.state, 'pending'), gt(taskNumbers.retries, 0)),
         )
         .get()?.n ?? 0,
-    inStates: (statuses: number[]): Task[] =>
-      preparedOnce(byStatuses, String(statuses.length), () => prepareInStates(statuses.length)).all(
-        Object.fromEntries(statuses.map((s, k) => [`s${k}`, s])),
-      ),
+    /** The tasks in these states; with `expiredBy`, only those whose expiredTime is not after it. */
+    inStates: (statuses: number[], expiredBy?: number): Task[] =>
+      preparedOnce(byStatuses, `${statuses.length}/${expiredBy !== undefined}`, () =>
+        prepareInStates(statuses.length, expiredBy !== undefined),
+      ).all({ ...Object.fromEntries(statuses.map((s, k) => [`s${k}`, s])), by: expiredBy }),
   };
   const list = callListsRepo(db);
   return {

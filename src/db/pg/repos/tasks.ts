@@ -1,6 +1,6 @@
 // Tasks, their gateways and the numbers each task dials, as src/db/repos/tasks.ts. Loading numbers ignores a phone
 // the task already has (unique task+phone), so a task never holds, and so never dials, one number twice.
-import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { BULK_CHUNK, insertTaskNumbers } from '../bulk.js';
 import { changed, first, one, type PgExecutor, transaction } from '../rows.js';
 import { callLogs, gateways, taskGateways, taskNumbers, tasks } from '../schema.js';
@@ -19,9 +19,14 @@ const lastOfNumber = sql`${callLogs.id} = (select max(c2.id) from call_logs c2 w
 function pgTaskRows(db: PgExecutor) {
   const countOf = async (q: Promise<{ n: number }[]>): Promise<number> => first(await q)?.n ?? 0;
   const byStatuses = new Map<string, ReturnType<typeof prepareInStates>>();
-  function prepareInStates(count: number) {
+  function prepareInStates(count: number, expiring: boolean) {
     const slots = Array.from({ length: count }, (_, k) => sql.placeholder(`s${k}`));
-    return db.select().from(tasks).where(inArray(tasks.status, slots)).prepare(`cc_tasks_in_states_${count}`);
+    const expired = expiring ? lte(tasks.expiredTime, sql.placeholder('by')) : undefined;
+    return db
+      .select()
+      .from(tasks)
+      .where(and(inArray(tasks.status, slots), expired))
+      .prepare(`cc_tasks_in_states_${count}${expiring ? '_expired' : ''}`);
   }
   return {
     byCode: async (callTaskCode: string): Promise<Task | undefined> =>
@@ -169,13 +174,16 @@ function pgTaskRows(db: PgExecutor) {
             and(eq(taskNumbers.taskId, taskId), eq(taskNumbers.state, 'pending'), gt(taskNumbers.retries, 0)),
           ),
       ),
-    /** Every tick asks (the tasks' expiry): a named statement prepared per number of statuses. */
-    inStates: async (statuses: number[]): Promise<Task[]> =>
+    /**
+     * Every tick asks (the tasks' expiry, with `expiredBy`: only those whose expiredTime is not after it): a named
+     * statement prepared per number of statuses.
+     */
+    inStates: async (statuses: number[], expiredBy?: number): Promise<Task[]> =>
       statuses.length === 0
         ? []
-        : preparedOnce(byStatuses, String(statuses.length), () => prepareInStates(statuses.length)).execute(
-            Object.fromEntries(statuses.map((s, k) => [`s${k}`, s])),
-          ),
+        : preparedOnce(byStatuses, `${statuses.length}/${expiredBy !== undefined}`, () =>
+            prepareInStates(statuses.length, expiredBy !== undefined),
+          ).execute({ ...Object.fromEntries(statuses.map((s, k) => [`s${k}`, s])), by: expiredBy }),
   };
 }
 

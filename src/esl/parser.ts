@@ -7,14 +7,16 @@
 // Both parts are capped (issue 17.2): a peer that sends header bytes without ever a blank line, or announces a huge
 // Content-Length, would otherwise make us buffer without end. Past a cap the parser stops for good and says why
 // (`error`); its owner closes the connection.
-import { parseHeaderLines, type EslFrame } from './frame.js';
+import { ReceivedFrame, type EslFrame, type Headers } from './frame.js';
+import { parseHeaderBytes } from './header-bytes.js';
 import { lazyHeaders } from './lazy-headers.js';
 
 const LF = 0x0a;
 const INITIAL_BUFFER = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
 /** Header blocks longer than this are parsed when read. */
-const LAZY_HEADER_CHARS = 1024;
+const LAZY_HEADER_BYTES = 1024;
+const NO_BODY = '';
 
 export interface EslParserLimits {
   /**
@@ -43,7 +45,7 @@ export class EslParser {
   /** Where to resume looking for the blank line, so a header block arriving byte by byte is scanned once. */
   private scanFrom = 0;
   /** Headers of a frame whose body has not fully arrived yet. */
-  private pending: { headers: Record<string, string>; length: number } | undefined;
+  private pending: { headers: Headers; length: number } | undefined;
 
   constructor(limits: EslParserLimits = {}) {
     this.maxHeaderBytes = limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
@@ -87,15 +89,16 @@ export class EslParser {
         return undefined;
       }
       if (blank === -1) return undefined;
-      const text = this.buf.toString('utf8', this.start, blank);
       // The envelope of an event or a reply is a few lines; the connect reply's is every channel variable, and its
-      // reader keeps a few (keptHeaders): parsed when read, so the others are never cut from the text.
+      // reader keeps a few (keptHeaders): parsed when read, so the others are never decoded.
       const headers =
-        text.length > LAZY_HEADER_CHARS ? lazyHeaders(text, false) : parseHeaderLines(text, false);
+        blank - this.start > LAZY_HEADER_BYTES
+          ? lazyHeaders(this.bytesOwnedBy(this.start, blank), blank - this.start, false)
+          : parseHeaderBytes(this.buf, this.start, blank, false);
       this.start = blank + 2;
       this.scanFrom = this.start;
       const length = Number.parseInt(headers['Content-Length'] ?? '', 10);
-      if (!(length > 0)) return { headers, body: '' };
+      if (!(length > 0)) return { headers, body: NO_BODY };
       if (length > this.maxBodyBytes) {
         this.error = `Content-Length ${length} is over ${this.maxBodyBytes} bytes`;
         return undefined;
@@ -103,12 +106,25 @@ export class EslParser {
       this.pending = { headers, length };
     }
     if (this.end - this.start < this.pending.length) return undefined;
-    const body = this.buf.toString('utf8', this.start, this.start + this.pending.length);
+    const body = this.bytesOwnedBy(this.start, this.start + this.pending.length);
     this.start += this.pending.length;
     this.scanFrom = this.start;
     const headers = this.pending.headers;
     this.pending = undefined;
-    return { headers, body };
+    return new ReceivedFrame(headers, body);
+  }
+
+  /**
+   * buf[from, to) as bytes a frame may keep for as long as its reader keeps it. A view when they are most of the
+   * chunk they arrived in (a leg's socket mostly reads one event per chunk); otherwise a copy: our own buffer is
+   * written again by the next partial frame, and a view of one ~5 KB event would pin a 64 KB chunk of many (the
+   * node link's) for as long as a reader holds the event (a hang-up waiting for its leg).
+   */
+  private bytesOwnedBy(from: number, to: number): Buffer {
+    if (!this.owned && 2 * (to - from) >= this.buf.buffer.byteLength) return this.buf.subarray(from, to);
+    const copy = Buffer.allocUnsafe(to - from);
+    this.buf.copy(copy, 0, from, to);
+    return copy;
   }
 
   /** Index of the first "\n" of the "\n\n" ending the header block, or -1. */

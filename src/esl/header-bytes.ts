@@ -24,6 +24,45 @@ function needleOf(name: string): Buffer {
 }
 
 /**
+ * Values every frame repeats (the envelope's, an event's name): given as these strings rather than a new one cut
+ * per frame (names have their own cache, nameOf). Indexed by byte length.
+ */
+const KNOWN: (readonly (readonly [Buffer, string])[])[] = [];
+for (const text of [
+  'text/event-plain',
+  'text/event-json',
+  'command/reply',
+  'api/response',
+  'text/disconnect-notice',
+  'auth/request',
+  'log/data',
+  '+OK',
+  'BACKGROUND_JOB',
+  'CHANNEL_EXECUTE',
+  'CHANNEL_EXECUTE_COMPLETE',
+  'CHANNEL_ANSWER',
+  'CHANNEL_BRIDGE',
+  'CHANNEL_UNBRIDGE',
+  'CHANNEL_HANGUP',
+  'CHANNEL_HANGUP_COMPLETE',
+  'NORMAL_CLEARING',
+]) {
+  const bytes = Buffer.from(text);
+  KNOWN[bytes.length] = [...(KNOWN[bytes.length] ?? []), [bytes, text]];
+}
+
+/** bytes[start, end) decoded: a known string as itself. */
+function textOf(bytes: Buffer, start: number, end: number): string {
+  const known = KNOWN[end - start];
+  if (known !== undefined)
+    next: for (const [want, text] of known) {
+      for (let i = 0; i < want.length; i++) if (bytes[start + i] !== want[i]) continue next;
+      return text;
+    }
+  return bytes.toString('utf8', start, end);
+}
+
+/**
  * FreeSWITCH URL-encodes event header values; a malformed escape is kept as sent rather than lost. `raw` is a
  * string of its own (cut from bytes), so unlike frame.ts's urlDecode it needs no detaching.
  */
@@ -43,7 +82,7 @@ function valueAt(bytes: Buffer, from: number, limit: number, decode: boolean): s
   let end = bytes.indexOf(LF, v);
   if (end === -1 || end > limit) end = limit;
   if (end > v && bytes[end - 1] === CR) end--;
-  const raw = end > v ? bytes.toString('utf8', v, end) : '';
+  const raw = end > v ? textOf(bytes, v, end) : '';
   return decode ? decodeValue(raw) : raw;
 }
 
@@ -74,6 +113,27 @@ function startsWithName(bytes: Buffer, limit: number, needle: Buffer): boolean {
 }
 
 /**
+ * Header names as strings, by a hash of their bytes: a connect reply names ~200 channel variables and every leg's
+ * names the same ones, so each name is cut from the bytes once, not once per leg (direct-mapped, ASCII names only).
+ */
+const NAME_SLOTS = 4096;
+const names: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+
+function nameOf(bytes: Buffer, start: number, end: number, hash: number, ascii: boolean): string {
+  if (!ascii) return bytes.toString('utf8', start, end);
+  const slot = (hash ^ (end - start)) & (NAME_SLOTS - 1);
+  const cached = names[slot];
+  if (cached !== undefined && cached.length === end - start) {
+    let i = 0;
+    while (i < cached.length && cached.charCodeAt(i) === bytes[start + i]) i++;
+    if (i === cached.length) return cached;
+  }
+  const name = bytes.toString('latin1', start, end);
+  names[slot] = name;
+  return name;
+}
+
+/**
  * Parses the "Name: value" lines of bytes[start, end), as parseHeaderLines parses their text. A line without a
  * colon is not a header and is skipped. `keep`: only the names it keeps get a value (the others' values are never
  * decoded). The last of a repeated name wins. The map has no prototype, so `__proto__` is just a name.
@@ -88,12 +148,20 @@ export function parseHeaderBytes(
   const headers = Object.create(null) as Record<string, string>;
   let line = start;
   while (line < end) {
-    let stop = bytes.indexOf(LF, line);
-    if (stop === -1 || stop > end) stop = end;
+    // The name, hashed on the way to its colon (nameOf).
     let colon = line;
-    while (colon < stop && bytes[colon] !== COLON) colon++;
+    let hash = 0;
+    let high = 0;
+    for (; colon < end; colon++) {
+      const byte = bytes[colon]!;
+      if (byte === COLON || byte === LF) break;
+      hash = (Math.imul(hash, 31) + byte) | 0;
+      high |= byte;
+    }
+    let stop = colon < end && bytes[colon] === LF ? colon : bytes.indexOf(LF, colon);
+    if (stop === -1 || stop > end) stop = end;
     if (colon < stop) {
-      const name = bytes.toString('utf8', line, colon);
+      const name = nameOf(bytes, line, colon, hash, high < 0x80);
       if (!keep || keep(name)) headers[name] = valueAt(bytes, colon + 1, stop, decode);
     }
     line = stop + 1;

@@ -14,9 +14,37 @@ import { lazyHeaders } from './lazy-headers.js';
 const LF = 0x0a;
 const INITIAL_BUFFER = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
+const BLANK_LINE = Buffer.from('\n\n');
 /** Header blocks longer than this are parsed when read. */
 const LAZY_HEADER_BYTES = 1024;
 const NO_BODY = '';
+
+/** What a kept frame may pin beyond its own bytes: the chunk it arrived in, or the slab it was copied to. */
+const SHARED_BYTES = 32 * 1024;
+/** Frames of up to this many bytes are copied into a shared slab; larger ones into a buffer of their own. */
+const SLAB_FRAME_BYTES = SHARED_BYTES / 4;
+let slab = EMPTY;
+let slabUsed = 0;
+
+/**
+ * A copy of src[from, to). Small frames share slabs, as Buffer.allocUnsafe's pool does for its small buffers: a
+ * buffer of its own per ~5 KB event cost several times the copy (an ArrayBuffer allocated, and swept after it).
+ */
+function copyOut(src: Buffer, from: number, to: number): Buffer {
+  const length = to - from;
+  if (length > SLAB_FRAME_BYTES) {
+    const own = Buffer.allocUnsafeSlow(length);
+    src.copy(own, 0, from, to);
+    return own;
+  }
+  if (slabUsed + length > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SHARED_BYTES);
+    slabUsed = 0;
+  }
+  src.copy(slab, slabUsed, from, to);
+  slabUsed += length;
+  return slab.subarray(slabUsed - length, slabUsed);
+}
 
 export interface EslParserLimits {
   /**
@@ -44,8 +72,9 @@ export class EslParser {
   private end = 0;
   /** Where to resume looking for the blank line, so a header block arriving byte by byte is scanned once. */
   private scanFrom = 0;
-  /** Headers of a frame whose body has not fully arrived yet. */
-  private pending: { headers: Headers; length: number } | undefined;
+  /** Headers and Content-Length of a frame whose body has not fully arrived yet. */
+  private pendingHeaders: Headers | undefined;
+  private pendingLength = 0;
 
   constructor(limits: EslParserLimits = {}) {
     this.maxHeaderBytes = limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
@@ -79,7 +108,7 @@ export class EslParser {
   }
 
   private next(): EslFrame | undefined {
-    if (!this.pending) {
+    if (!this.pendingHeaders) {
       // Stray newlines between messages are not an (empty) frame.
       while (this.start < this.end && this.buf[this.start] === LF) this.start++;
       if (this.scanFrom < this.start) this.scanFrom = this.start;
@@ -103,43 +132,41 @@ export class EslParser {
         this.error = `Content-Length ${length} is over ${this.maxBodyBytes} bytes`;
         return undefined;
       }
-      this.pending = { headers, length };
+      this.pendingHeaders = headers;
+      this.pendingLength = length;
     }
-    if (this.end - this.start < this.pending.length) return undefined;
-    const body = this.bytesOwnedBy(this.start, this.start + this.pending.length);
-    this.start += this.pending.length;
+    const length = this.pendingLength;
+    if (this.end - this.start < length) return undefined;
+    const body = this.bytesOwnedBy(this.start, this.start + length);
+    this.start += length;
     this.scanFrom = this.start;
-    const headers = this.pending.headers;
-    this.pending = undefined;
+    const headers = this.pendingHeaders;
+    this.pendingHeaders = undefined;
     return new ReceivedFrame(headers, body);
   }
 
   /**
-   * buf[from, to) as bytes a frame may keep for as long as its reader keeps it. A view when they are most of the
-   * chunk they arrived in (a leg's socket mostly reads one event per chunk); otherwise a copy: our own buffer is
-   * written again by the next partial frame, and a view of one ~5 KB event would pin a 64 KB chunk of many (the
-   * node link's) for as long as a reader holds the event (a hang-up waiting for its leg).
+   * buf[from, to) as bytes a frame may keep for as long as its reader keeps it, pinning at most SHARED_BYTES or
+   * twice its own size. A view of the chunk they arrived in when that chunk is small or mostly this frame (a leg's
+   * socket reads an event or a few per chunk); otherwise a copy (copyOut): our own buffer is written again by the
+   * next partial frame, and a view of one ~5 KB event would pin a 64 KB chunk of many (the node link's) for as long
+   * as a reader holds the event.
    */
   private bytesOwnedBy(from: number, to: number): Buffer {
-    if (!this.owned && 2 * (to - from) >= this.buf.buffer.byteLength) return this.buf.subarray(from, to);
-    const copy = Buffer.allocUnsafe(to - from);
-    this.buf.copy(copy, 0, from, to);
-    return copy;
+    const chunk = this.buf.buffer.byteLength;
+    if (!this.owned && (chunk <= SHARED_BYTES || 2 * (to - from) >= chunk))
+      return this.buf.subarray(from, to);
+    return copyOut(this.buf, from, to);
   }
 
   /** Index of the first "\n" of the "\n\n" ending the header block, or -1. */
   private findBlankLine(): number {
-    const live = this.buf.subarray(0, this.end);
-    let i = live.indexOf(LF, this.scanFrom);
-    while (i !== -1) {
-      if (i + 1 >= this.end) {
-        this.scanFrom = i;
-        return -1;
-      }
-      if (this.buf[i + 1] === LF) return i;
-      i = live.indexOf(LF, i + 1);
-    }
-    this.scanFrom = this.end;
+    // A borrowed chunk ends at `end`; our own buffer has stale bytes past it, which are not searched.
+    const live = this.owned ? this.buf.subarray(0, this.end) : this.buf;
+    const at = live.indexOf(BLANK_LINE, this.scanFrom);
+    if (at !== -1) return at;
+    // The last byte may be the first "\n" of a blank line the next chunk ends.
+    this.scanFrom = Math.max(this.scanFrom, this.end - 1);
     return -1;
   }
 

@@ -92,6 +92,19 @@ t.test('values with ": " and "%", repeated, absent and look-alike names', async 
   t.equal(all['Caller-Caller-ID-Name'], NAME);
 });
 
+t.test('names whose bytes hash alike are still told apart', async (t) => {
+  // "Aa" and "BB" have the same 31-based hash: one would be taken for the other if names were matched on it alone.
+  for (const order of [
+    ['Aa: 1', 'BB: 2'],
+    ['BB: 2', 'Aa: 1'],
+  ]) {
+    const e = eventOf(plainEvent(['Event-Name: DTMF', ...order]));
+    t.same({ Aa: e.headers['Aa'], BB: e.headers['BB'] }, { Aa: '1', BB: '2' });
+    const all = { ...e.headers };
+    t.same([all['Aa'], all['BB']], ['1', '2'], 'enumerated');
+  }
+});
+
 t.test('a header with an empty value, or a CR before its newline', async (t) => {
   const e = eventOf(
     plainEvent(['Event-Name: DTMF', 'DTMF-Digit: 5\r', 'variable_empty:', 'variable_spaces:   ']),

@@ -18,6 +18,7 @@ const BLANK_LINE = Buffer.from('\n\n');
 /** Header blocks longer than this are parsed when read. */
 const LAZY_HEADER_BYTES = 1024;
 const NO_BODY = '';
+const PLAIN_EVENT = 'text/event-plain';
 
 /** What a kept frame may pin beyond its own bytes: the chunk it arrived in, or the slab it was copied to. */
 const SHARED_BYTES = 32 * 1024;
@@ -122,7 +123,7 @@ export class EslParser {
       // reader keeps a few (keptHeaders): parsed when read, so the others are never decoded.
       const headers =
         blank - this.start > LAZY_HEADER_BYTES
-          ? lazyHeaders(this.bytesOwnedBy(this.start, blank), blank - this.start, false)
+          ? lazyHeaders(this.copy(this.start, blank), blank - this.start, false)
           : parseHeaderBytes(this.buf, this.start, blank, false);
       this.start = blank + 2;
       this.scanFrom = this.start;
@@ -137,12 +138,23 @@ export class EslParser {
     }
     const length = this.pendingLength;
     if (this.end - this.start < length) return undefined;
-    const body = this.bytesOwnedBy(this.start, this.start + length);
+    const headers = this.pendingHeaders;
+    const from = this.start;
     this.start += length;
     this.scanFrom = this.start;
-    const headers = this.pendingHeaders;
     this.pendingHeaders = undefined;
-    return new ReceivedFrame(headers, body);
+    // Only a plain event is read in its bytes. Other bodies are decoded at once: they are few, small, and some are
+    // kept as long as their leg (the disconnect notice), which bytes would do by pinning what they were cut from.
+    if (headers['Content-Type'] !== PLAIN_EVENT)
+      return { headers, body: this.buf.toString('utf8', from, this.start) };
+    return new ReceivedFrame(headers, this.bytesOwnedBy(from, this.start));
+  }
+
+  /** buf[from, to) in a buffer of its own (a long header block: the connect reply, one per leg). */
+  private copy(from: number, to: number): Buffer {
+    const own = Buffer.allocUnsafeSlow(to - from);
+    this.buf.copy(own, 0, from, to);
+    return own;
   }
 
   /**

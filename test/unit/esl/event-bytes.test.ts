@@ -215,3 +215,38 @@ t.test('an event kept from a chunk of many does not keep the chunk alive', async
   // Pinned, the ten chunks would be 20 MiB.
   t.ok(grown < 2 ** 20, `buffers grew ${(grown / 2 ** 20).toFixed(2)} MiB for ten kept events`);
 });
+
+/** A disconnect notice read from one socket read of 30 KB (the notice, then an event): what a session keeps. */
+function noticeFromChunk(i: number): EslFrame {
+  const text = `Disconnected, goodbye ${i}.\nSee you at ClueCon! http://www.cluecon.com/\n`;
+  const notice = Buffer.from(
+    `Content-Type: text/disconnect-notice\nController-Session-UUID: u${i}\nContent-Disposition: disconnect\nContent-Length: ${text.length}\n\n${text}`,
+  );
+  const event = plainEvent([
+    'Event-Name: CHANNEL_HANGUP',
+    `Unique-ID: u${i}`,
+    `variable_pad: ${'p'.repeat(30_000)}`,
+  ]);
+  const frames = new EslParser().push(Buffer.from(Buffer.concat([notice, event])));
+  return frames[0]!;
+}
+
+t.test(
+  'a frame other than an event is decoded at once, pinning no chunk (a session keeps its notice)',
+  async (t) => {
+    const gc = runInNewContext('gc') as () => void;
+    const external = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return process.memoryUsage().arrayBuffers;
+    };
+    const before = await external();
+    const kept = Array.from({ length: 20 }, (_, i) => noticeFromChunk(i));
+    const grown = (await external()) - before;
+    t.match(kept[3]!.body, /^Disconnected, goodbye 3\./);
+    // Pinned, the twenty chunks would be 600 KB.
+    t.ok(grown < 200_000, `buffers grew ${grown} bytes for twenty kept notices`);
+  },
+);

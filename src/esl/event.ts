@@ -51,7 +51,8 @@ function decodePlain(bytes: Buffer): EslEvent | undefined {
   const bodyAt = blank + 2;
   let body: string | undefined;
   // A channel event ends with its blank line: its (absent) Content-Length is not searched for through its ~5 KB,
-  // unless its last line is one (switch_event_serialize writes an empty body as "Content-Length: 0").
+  // unless its last line is one (switch_event_serialize writes an empty body as "Content-Length: 0"). So an event
+  // ending at its blank line with a Content-Length elsewhere reads as having no body rather than an empty one.
   if (blank !== -1 && (bodyAt < bytes.length || lastLineIs(bytes, limit, CONTENT_LENGTH))) {
     const length = Number.parseInt(findHeaderValue(bytes, limit, 'Content-Length', true) ?? '', 10);
     // The inner Content-Length counts bytes.

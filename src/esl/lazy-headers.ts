@@ -1,7 +1,7 @@
 // Header blocks parsed when read: a plain event's headers (URL-encoded) and the envelope of a large header block (the
 // outbound socket's connect reply: every channel variable, ~200 headers of which a leg keeps ~15). Both stay the bytes
 // they arrived as (header-bytes.ts): a lookup searches them, and only the values read are ever decoded.
-import { urlDecode } from './frame.js';
+import { emptyHeaders, urlDecode } from './frame.js';
 import { findHeaderValue, parseHeaderBytes } from './header-bytes.js';
 
 /** A lazily parsed block's bytes, for `keptHeaders` (read through the Proxy's get trap). */
@@ -19,7 +19,7 @@ export function keptHeaders(
 ): Record<string, string> {
   const block = (headers as { readonly [HEADER_BYTES]?: LazyHeaders })[HEADER_BYTES];
   if (block !== undefined) return parseHeaderBytes(block.bytes, 0, block.limit, true, keep);
-  const out = Object.create(null) as Record<string, string>;
+  const out = emptyHeaders();
   // for-in, not Object.entries: no [name, value] pair per header (the headers have no prototype).
   for (const name in headers) if (!keep || keep(name)) out[name] = urlDecode(headers[name]!);
   return out;
@@ -31,11 +31,11 @@ export function keptHeaders(
  * all of them was a tenth of the app's CPU in the campaign benchmark (issue 13), and decoding each event's bytes into
  * one text a quarter of its allocation (issue 21). Enumerating (spread, Object.entries, `JSON.stringify`) or writing
  * parses them all once; lookups then read that. `decode`: the values are URL-decoded (an event's) or kept as sent (an
- * envelope's, as parseHeaderLines). `bytes` is kept as long as the headers are: the caller gives bytes of their own,
- * not a view into a much larger buffer.
+ * envelope's, as parseHeaderLines). `bytes` is kept as long as the headers are, so the caller gives bytes that pin
+ * little else (the parser's bytesOwnedBy).
  */
 export function lazyHeaders(bytes: Buffer, limit: number, decode: boolean): Record<string, string> {
-  const target = Object.create(null) as Record<string, string>;
+  const target = emptyHeaders();
   return new Proxy<Record<string, string>>(target, new LazyHeaders(bytes, limit, decode, target));
 }
 

@@ -1,8 +1,8 @@
 // Header blocks parsed when read: a plain event's headers (URL-encoded) and the envelope of a large header block (the
 // outbound socket's connect reply: every channel variable, ~200 headers of which a leg keeps ~15). Both stay the bytes
 // they arrived as (header-bytes.ts): a lookup searches them, and only the values read are ever decoded.
-import { emptyHeaders, urlDecode } from './frame.js';
-import { findHeaderValue, parseHeaderBytes } from './header-bytes.js';
+import { emptyHeaders, parseHeaderLines, urlDecode } from './frame.js';
+import { findHeaderValue } from './header-bytes.js';
 
 /** A lazily parsed block's bytes, for `keptHeaders` (read through the Proxy's get trap). */
 const HEADER_BYTES = Symbol('header bytes');
@@ -18,7 +18,9 @@ export function keptHeaders(
   keep?: (name: string) => boolean,
 ): Record<string, string> {
   const block = (headers as { readonly [HEADER_BYTES]?: LazyHeaders })[HEADER_BYTES];
-  if (block !== undefined) return parseHeaderBytes(block.bytes, 0, block.limit, true, keep);
+  // The block's text, once: V8's string search through its ~200 lines is several times faster than walking its bytes
+  // in JavaScript (the campaign's profile), and the values read from it are detached (urlDecode).
+  if (block !== undefined) return parseHeaderLines(block.text(), true, keep);
   const out = emptyHeaders();
   // for-in, not Object.entries: no [name, value] pair per header (the headers have no prototype).
   for (const name in headers) if (!keep || keep(name)) out[name] = urlDecode(headers[name]!);
@@ -87,10 +89,15 @@ class LazyHeaders implements ProxyHandler<Record<string, string>> {
     if (!this.parsed) {
       // In the text's order, as an eager parse would give them (the values looked up so far are the same).
       for (const name of Object.keys(target)) delete target[name];
-      Object.assign(target, parseHeaderBytes(this.bytes, 0, this.limit, this.decode));
+      Object.assign(target, parseHeaderLines(this.text(), this.decode));
       this.parsed = true;
     }
     return target;
+  }
+
+  /** The whole block as text: for reading every header, never for a lookup. */
+  text(): string {
+    return this.bytes.toString('utf8', 0, this.limit);
   }
 
   private lookup(name: string): string | undefined {

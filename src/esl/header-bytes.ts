@@ -135,15 +135,14 @@ function nameOf(bytes: Buffer, start: number, end: number, hash: number, ascii: 
 
 /**
  * Parses the "Name: value" lines of bytes[start, end), as parseHeaderLines parses their text. A line without a
- * colon is not a header and is skipped. `keep`: only the names it keeps get a value (the others' values are never
- * decoded). The last of a repeated name wins. The map has no prototype, so `__proto__` is just a name.
+ * colon is not a header and is skipped. The last of a repeated name wins. The map has no prototype, so `__proto__`
+ * is just a name. For a frame's few-line envelope: a long block is parsed from its text (lazy-headers.ts).
  */
 export function parseHeaderBytes(
   bytes: Buffer,
   start: number,
   end: number,
   decode: boolean,
-  keep?: (name: string) => boolean,
 ): Record<string, string> {
   const headers = Object.create(null) as Record<string, string>;
   let line = start;
@@ -161,8 +160,7 @@ export function parseHeaderBytes(
     let stop = colon < end && bytes[colon] === LF ? colon : bytes.indexOf(LF, colon);
     if (stop === -1 || stop > end) stop = end;
     if (colon < stop) {
-      const name = nameOf(bytes, line, colon, hash, high < 0x80);
-      if (!keep || keep(name)) headers[name] = valueAt(bytes, colon + 1, stop, decode);
+      headers[nameOf(bytes, line, colon, hash, high < 0x80)] = valueAt(bytes, colon + 1, stop, decode);
     }
     line = stop + 1;
   }

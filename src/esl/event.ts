@@ -1,5 +1,13 @@
 // Turns event frames (text/event-plain, text/event-json) into one shape: {name, subclass?, headers, body?}.
-import { ContentType, contentType, emptyHeaders, type EslFrame, type Headers } from './frame.js';
+import {
+  ContentType,
+  ReceivedFrame,
+  contentType,
+  emptyHeaders,
+  type EslFrame,
+  type Headers,
+} from './frame.js';
+import { findHeaderValue } from './header-bytes.js';
 import { lazyHeaders } from './lazy-headers.js';
 
 export interface EslEvent {
@@ -24,22 +32,42 @@ export function isEventFrame(frame: EslFrame): boolean {
 /** Decodes an event frame; undefined when the frame is not a (well-formed) plain or json event. */
 export function decodeEvent(frame: EslFrame): EslEvent | undefined {
   const type = contentType(frame);
-  if (type === ContentType.eventPlain) return decodePlain(frame.body);
+  if (type === ContentType.eventPlain)
+    return decodePlain(frame instanceof ReceivedFrame ? frame.bytes : Buffer.from(frame.body));
   if (type === ContentType.eventJson) return decodeJson(frame.body);
   return undefined;
 }
 
-// A plain event is itself a header block (values URL-encoded by switch_event_serialize); an event with a body
-// (BACKGROUND_JOB) carries an inner Content-Length, a blank line, then that many bytes.
-function decodePlain(text: string): EslEvent | undefined {
-  const blank = text.indexOf('\n\n');
-  const headerText = blank === -1 ? text : text.slice(0, blank);
-  const headers = lazyHeaders(headerText, true);
-  // Only an event with a body has the blank line and so an inner Content-Length: looking up a header that is not
-  // there reads the whole text, a few KB for every channel event (issue 21).
-  const length = blank === -1 ? Number.NaN : Number.parseInt(headers['Content-Length'] ?? '', 10);
-  const body = blank !== -1 && length >= 0 ? takeBytes(text.slice(blank + 2), length) : undefined;
+const BLANK_LINE = Buffer.from('\n\n');
+const CONTENT_LENGTH = Buffer.from('Content-Length:');
+
+// A plain event is itself a header block (values URL-encoded by switch_event_serialize), ended by a blank line; an
+// event with a body (BACKGROUND_JOB) has Content-Length as its last header, and that many bytes follow the blank line.
+// Its headers are looked up in its bytes, never decoded as a whole (lazyHeaders).
+function decodePlain(bytes: Buffer): EslEvent | undefined {
+  const blank = bytes.indexOf(BLANK_LINE);
+  const limit = blank === -1 ? bytes.length : blank;
+  const headers = lazyHeaders(bytes, limit, true);
+  const bodyAt = blank + 2;
+  let body: string | undefined;
+  // A channel event ends with its blank line: its (absent) Content-Length is not searched for through its ~5 KB,
+  // unless its last line is one (switch_event_serialize writes an empty body as "Content-Length: 0"). So an event
+  // ending at its blank line with a Content-Length elsewhere reads as having no body rather than an empty one.
+  if (blank !== -1 && (bodyAt < bytes.length || lastLineIs(bytes, limit, CONTENT_LENGTH))) {
+    const length = Number.parseInt(findHeaderValue(bytes, limit, 'Content-Length', true) ?? '', 10);
+    // The inner Content-Length counts bytes.
+    if (length >= 0) body = bytes.toString('utf8', bodyAt, Math.min(bytes.length, bodyAt + length));
+  }
   return make(headers, body);
+}
+
+/** Whether the last line of bytes[0, limit) starts with `prefix`. */
+function lastLineIs(bytes: Buffer, limit: number, prefix: Buffer): boolean {
+  // A negative offset would search from the end.
+  const from = limit > 0 ? bytes.lastIndexOf(0x0a, limit - 1) + 1 : 0;
+  if (limit - from < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[from + i] !== prefix[i]) return false;
+  return true;
 }
 
 // JSON events put the body under `_body`. Array headers (FreeSWITCH's multi-value headers) are rendered as the
@@ -74,10 +102,4 @@ function make(headers: Record<string, string>, body: string | undefined): EslEve
     ...(subclass !== undefined ? { subclass } : {}),
     ...(body !== undefined ? { body } : {}),
   };
-}
-
-/** The inner Content-Length counts bytes; cut on bytes only when the text is not pure ASCII. */
-function takeBytes(text: string, length: number): string {
-  if (Buffer.byteLength(text) === text.length) return text.slice(0, length);
-  return Buffer.from(text).subarray(0, length).toString('utf8');
 }

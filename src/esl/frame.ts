@@ -9,6 +9,28 @@ export interface EslFrame {
   readonly body: string;
 }
 
+/**
+ * A frame as the parser gives it: the body stays the bytes received, decoded as text only if `body` is read. An
+ * event's headers are looked up in its bytes (decodeEvent), so a channel event's ~5 KB never become a string.
+ */
+export class ReceivedFrame implements EslFrame {
+  private text: string | undefined;
+
+  constructor(
+    readonly headers: Headers,
+    /** Bytes of the frame's own (the parser copies a small body out of a large chunk rather than pin the chunk). */
+    readonly bytes: Buffer,
+  ) {}
+
+  get body(): string {
+    return (this.text ??= this.bytes.toString('utf8'));
+  }
+
+  toJSON(): EslFrame {
+    return { headers: this.headers, body: this.body };
+  }
+}
+
 /** The Content-Type values FreeSWITCH's mod_event_socket sends to clients. */
 export const ContentType = {
   authRequest: 'auth/request',

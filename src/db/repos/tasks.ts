@@ -27,6 +27,12 @@ export function tasksRepo(db: Db) {
       .where(and(inArray(tasks.status, slots), expired))
       .prepare();
   }
+  const resultSums = db.$client.prepare(
+    `SELECT sum(CASE WHEN result = 10 THEN n ELSE 0 END) AS success, sum(CASE WHEN result = 20 THEN n ELSE 0 END) AS fail,
+       sum(CASE WHEN result = 30 THEN n ELSE 0 END) AS miss, sum(CASE WHEN result_detail = 10 THEN n ELSE 0 END) AS reject,
+       sum(CASE WHEN result_detail IN (60, 61) THEN n ELSE 0 END) AS machine
+     FROM task_log_counts WHERE task_id = @taskId`,
+  );
   const base = {
     byCode: (callTaskCode: string): Task | undefined =>
       db.select().from(tasks).where(eq(tasks.callTaskCode, callTaskCode)).get(),
@@ -270,20 +276,14 @@ export function tasksRepo(db: Db) {
         return { added, lastId, task: base.update(taskId, { lastNumberId: lastId }, now) };
       });
     },
-    /** The task's results (spec 一.8 counts) and its numbers in all. */
+    /**
+     * The task's results (spec 一.8 counts) and its numbers in all. The results come from task_log_counts, which
+     * triggers keep in step with call_logs (migration 0007): a scan of the task's logs took ~28 ms per 100,000.
+     */
     resultCounts(task: Pick<Task, 'id'>): TaskCounts {
-      const r = db
-        .select({
-          success: sql<number>`sum(case when ${callLogs.result} = 10 then 1 else 0 end)`,
-          fail: sql<number>`sum(case when ${callLogs.result} = 20 then 1 else 0 end)`,
-          miss: sql<number>`sum(case when ${callLogs.result} = 30 then 1 else 0 end)`,
-          reject: sql<number>`sum(case when ${callLogs.resultDetail} = 10 then 1 else 0 end)`,
-          // Answering machines (issue 23, resultDetail 60 and 61): counted within failCount, and on their own.
-          machine: sql<number>`sum(case when ${callLogs.resultDetail} in (60, 61) then 1 else 0 end)`,
-        })
-        .from(callLogs)
-        .where(eq(callLogs.taskId, task.id))
-        .get();
+      const r = resultSums.get({ taskId: task.id }) as
+        | { success: number; fail: number; miss: number; reject: number; machine: number }
+        | undefined;
       const total =
         db.select({ n: count() }).from(taskNumbers).where(eq(taskNumbers.taskId, task.id)).get()?.n ?? 0;
       return toTaskCounts(r, total);

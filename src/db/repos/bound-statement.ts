@@ -10,9 +10,9 @@ import type Database from 'better-sqlite3';
 import type { Db } from '../database.js';
 
 /** One parameter of the statement: a placeholder (by name) or a constant drizzle put in the text's place. */
-export type Param = { name: string } | { value: unknown };
+type Param = { name: string } | { value: unknown };
 
-export interface BoundStatement {
+interface BoundStatement {
   statement: Database.Statement;
   params: Param[];
 }

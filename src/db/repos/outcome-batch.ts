@@ -215,7 +215,7 @@ export function insertValues(group: OutcomeGroup, now: number): Record<string, u
 }
 
 /** Where each parameter of a group's statement comes from: a row's column (insertSlots), or a constant. */
-export type RowParam = { row: number; column: string } | { value: unknown };
+type RowParam = { row: number; column: string } | { value: unknown };
 
 /** The statement's parameters (placeholder names `<row>.<column>`, or constants) as RowParams, once per shape. */
 export function rowParams(params: ({ name: string } | { value: unknown })[]): RowParam[] {

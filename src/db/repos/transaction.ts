@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../database.js';
 
-export type Transaction = <T>(work: () => T) => T;
+type Transaction = <T>(work: () => T) => T;
 
 const built = new WeakMap<Database.Database, Transaction>();
 

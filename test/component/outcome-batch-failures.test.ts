@@ -3,30 +3,11 @@
 // behind, neither its call log nor its number settled. On SQLite (and CC_TEST_STORE=pg on PostgreSQL).
 import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
-import type { CallOutcome } from '../../src/db/repos/call-outcomes.js';
 import { testDatabase, testStore, type OpenedTestStore } from '../support/store.js';
+import { answeredOutcome } from '../support/call-outcome.js';
 import { seedRunningTask } from '../support/store-task.js';
 
 const NOW = Date.UTC(2026, 11, 5, 9);
-
-const outcomeOf = (callId: string, numberId: number, taskId?: number): CallOutcome => ({
-  callId,
-  taskCode: 'T',
-  projectCode: 'p',
-  gatewayCode: 'gw',
-  numberId,
-  resultDetail: 55,
-  compose: (read) => ({
-    taskId: taskId ?? read.taskId,
-    projectId: read.projectId,
-    callTaskCode: 'T',
-    destinationNumber: '13800000000',
-    gatewayId: read.gateway?.id ?? null,
-    billsec: 3,
-    result: 10,
-    resultDetail: 55,
-  }),
-});
 
 async function stored(store: OpenedTestStore) {
   const logs = await store.exec<{ call_uuid: string }>(
@@ -55,7 +36,11 @@ t.test(`on ${testStore()}, an outcome whose call log is refused fails alone`, as
   const [a, b, c] = dialled.map((n) => n.callId);
   // Its task does not exist: the call log's foreign key refuses it, and with it the group's statement.
   const failed = await store.repos.callOutcomes.store(
-    [outcomeOf(a!, dialled[0]!.id), outcomeOf(b!, dialled[1]!.id, 987654), outcomeOf(c!, dialled[2]!.id)],
+    [
+      answeredOutcome(a!, dialled[0]!.id),
+      answeredOutcome(b!, dialled[1]!.id, 987654),
+      answeredOutcome(c!, dialled[2]!.id),
+    ],
     NOW + 1,
   );
   t.same(
@@ -98,7 +83,7 @@ t.test(`on ${testStore()}, a number that cannot be settled takes its call log ba
     );
   }
   const failed = await store.repos.callOutcomes.store(
-    [outcomeOf(a!, dialled[0]!.id), outcomeOf(b!, refused)],
+    [answeredOutcome(a!, dialled[0]!.id), answeredOutcome(b!, refused)],
     NOW + 1,
   );
   t.same(

@@ -7,8 +7,8 @@ import Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import t from 'tap';
-import type { CallOutcome } from '../../src/db/repos/call-outcomes.js';
 import { testDatabase, testStore } from '../support/store.js';
+import { answeredOutcome } from '../support/call-outcome.js';
 import { seedRunningTask } from '../support/store-task.js';
 
 const NOW = Date.UTC(2026, 11, 5, 8);
@@ -53,25 +53,6 @@ function watchStatements(t: { teardown(fn: () => void): void }) {
   };
 }
 
-const outcomeOf = (callId: string, numberId: number): CallOutcome => ({
-  callId,
-  taskCode: 'T',
-  projectCode: 'p',
-  gatewayCode: 'gw',
-  numberId,
-  resultDetail: 55,
-  compose: ({ taskId, projectId, gateway }) => ({
-    taskId,
-    projectId,
-    callTaskCode: 'T',
-    destinationNumber: '13800000000',
-    gatewayId: gateway?.id ?? null,
-    billsec: 3,
-    result: 10,
-    resultDetail: 55,
-  }),
-});
-
 t.test(`a tick's statements are prepared once, on ${testStore()}`, async (t) => {
   const store = await (await testDatabase(t)).open();
   t.teardown(() => store.close());
@@ -93,7 +74,7 @@ t.test(`a tick's statements are prepared once, on ${testStore()}`, async (t) => 
     t.equal(dialled.length, 2);
     t.same(
       await repos.callOutcomes.store(
-        dialled.map((n) => outcomeOf(n.callId, n.id)),
+        dialled.map((n) => answeredOutcome(n.callId, n.id)),
         at + 1,
       ),
       [],

@@ -197,20 +197,21 @@ function eventFromLargeChunk(i: number): EslEvent {
   return decodeEvent(frames[0]!)!;
 }
 
-t.test('an event kept from a chunk of many does not keep the chunk alive', async (t) => {
+/** Bytes of ArrayBuffers alive after collecting: released on a helper thread, so collect, let it run, collect again. */
+async function externalAfterGc(): Promise<number> {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  // Buffers' memory is released after a collection, on a helper thread: collect, let it run, collect again.
-  const external = async () => {
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return process.memoryUsage().arrayBuffers;
-  };
-  const before = await external();
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return process.memoryUsage().arrayBuffers;
+}
+
+t.test('an event kept from a chunk of many does not keep the chunk alive', async (t) => {
+  const before = await externalAfterGc();
   const kept = Array.from({ length: 10 }, (_, i) => eventFromLargeChunk(i));
-  const grown = (await external()) - before;
+  const grown = (await externalAfterGc()) - before;
   t.equal(kept[3]!.headers['Unique-ID'], 'u3');
   // Pinned, the ten chunks would be 20 MiB.
   t.ok(grown < 2 ** 20, `buffers grew ${(grown / 2 ** 20).toFixed(2)} MiB for ten kept events`);
@@ -234,17 +235,9 @@ function noticeFromChunk(i: number): EslFrame {
 t.test(
   'a frame other than an event is decoded at once, pinning no chunk (a session keeps its notice)',
   async (t) => {
-    const gc = runInNewContext('gc') as () => void;
-    const external = async () => {
-      for (let i = 0; i < 3; i++) {
-        gc();
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      return process.memoryUsage().arrayBuffers;
-    };
-    const before = await external();
+    const before = await externalAfterGc();
     const kept = Array.from({ length: 20 }, (_, i) => noticeFromChunk(i));
-    const grown = (await external()) - before;
+    const grown = (await externalAfterGc()) - before;
     t.match(kept[3]!.body, /^Disconnected, goodbye 3\./);
     // Pinned, the twenty chunks would be 600 KB.
     t.ok(grown < 200_000, `buffers grew ${grown} bytes for twenty kept notices`);

@@ -282,8 +282,7 @@ export function tasksRepo(db: Db) {
      */
     resultCounts(task: Pick<Task, 'id'>): TaskCounts {
       const r = resultSums.get({ taskId: task.id }) as
-        | { success: number; fail: number; miss: number; reject: number; machine: number }
-        | undefined;
+        { success: number; fail: number; miss: number; reject: number; machine: number } | undefined;
       const total =
         db.select({ n: count() }).from(taskNumbers).where(eq(taskNumbers.taskId, task.id)).get()?.n ?? 0;
       return toTaskCounts(r, total);

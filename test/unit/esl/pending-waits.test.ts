@@ -238,8 +238,7 @@ t.test(
   async (t) => {
     const peer = await manualPeer();
     const clock = new SteppingClock();
-    const socket = createConnection({ host: '127.0.0.1', port: peer.port });
-    const conn = new EslConnection(socket, { clock });
+    const { conn } = open(peer.port, clock);
     await peer.socket();
     let result: EslResult<string> | undefined;
     void conn.api('status', { timeoutMs: 1000 }).then((r) => (result = r));
